@@ -1,0 +1,34 @@
+package models
+
+import (
+	"errors"
+	"sort"
+	"strings"
+)
+
+// ErrNotFound means the record does not exist or lies outside the viewer's scope.
+// The two are deliberately indistinguishable so that a 404 never reveals a record.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict means an update carried a stale version: someone saved in between.
+var ErrConflict = errors.New("version conflict")
+
+// ValidationError carries per-field problems. The values are message IDs from the
+// catalogues in views/locales, so the app can show them in the reader's language.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return "invalid " + strings.Join(keys, ", ")
+}
+
+// invalid returns a ValidationError for one field.
+func invalid(field, messageID string) error {
+	return &ValidationError{Fields: map[string]string{field: messageID}}
+}

@@ -1,0 +1,61 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// loginAttempt records one log-in try for throttling. The e-mail is kept as typed
+// (normalised) so that guessing at unknown accounts is throttled too.
+type loginAttempt struct {
+	ID        int64
+	Email     string
+	IP        string `gorm:"column:ip"`
+	Succeeded bool
+	At        time.Time
+}
+
+func (loginAttempt) TableName() string { return "login_attempts" }
+
+// Login throttling: after LoginMaxFailures failed attempts for one account or from
+// one address within LoginWindow, further attempts are refused until the oldest
+// failure falls out of the window.
+const (
+	LoginMaxFailures = 5
+	LoginWindow      = 15 * time.Minute
+)
+
+// LoginBlockedUntil tells whether log-in for email from ip is throttled, and until when.
+func (s *Store) LoginBlockedUntil(ctx context.Context, email, ip string) (time.Time, bool, error) {
+	since := s.now().Add(-LoginWindow)
+	for _, by := range []struct{ col, val string }{{"email", normaliseEmail(email)}, {"ip", ip}} {
+		var times []time.Time
+		err := s.read(ctx).Model(&loginAttempt{}).Where(by.col+" = ? AND succeeded = ? AND at > ?", by.val, false, since).
+			Order("at DESC").Limit(LoginMaxFailures).Pluck("at", &times).Error
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("login attempts: %w", err)
+		}
+		if len(times) >= LoginMaxFailures {
+			return times[len(times)-1].Add(LoginWindow), true, nil
+		}
+	}
+	return time.Time{}, false, nil
+}
+
+// RecordLogin stores a log-in attempt. A success clears the account's failures so
+// the real user is not locked out by earlier typos.
+func (s *Store) RecordLogin(ctx context.Context, email, ip string, succeeded bool) error {
+	email = normaliseEmail(email)
+	if len(email) > 254 {
+		email = email[:254]
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Create(&loginAttempt{Email: email, IP: ip, Succeeded: succeeded, At: s.now()}).Error; err != nil {
+		return fmt.Errorf("record login: %w", err)
+	}
+	if succeeded {
+		return db.Where("email = ? AND succeeded = ?", email, false).Delete(&loginAttempt{}).Error
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// migrations is the append-only history of the schema. Never edit or reorder a step
+// that has shipped; add a new one. Each step runs in its own transaction together
+// with the schema_migrations row that records it.
+//
+// The SQL is written once for both databases. The few words that differ are
+// placeholders replaced by portable (below), the one seam between SQLite and
+// PostgreSQL in the schema.
+var migrations = []string{
+	// 1: reference data, regions, users, roles, sessions, tokens, audit.
+	`CREATE TABLE counties (
+		number TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		official_name TEXT NOT NULL
+	);
+	CREATE TABLE municipalities (
+		kommunenummer TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		official_name TEXT NOT NULL,
+		county_number TEXT NOT NULL REFERENCES counties(number),
+		centrality_class INTEGER NOT NULL,
+		centrality_index INTEGER NOT NULL,
+		population INTEGER NOT NULL,
+		organisation TEXT NOT NULL DEFAULT '',
+		business_fte DOUBLE PRECISION NOT NULL DEFAULT 0,
+		version INTEGER NOT NULL DEFAULT 1,
+		updated_at {{TIME}}
+	);
+	CREATE INDEX municipalities_county ON municipalities(county_number);
+	CREATE TABLE industry_sections (
+		code TEXT PRIMARY KEY,
+		name_nb TEXT NOT NULL,
+		name_en TEXT NOT NULL
+	);
+	CREATE TABLE partners (
+		id {{ID}},
+		name TEXT NOT NULL UNIQUE,
+		kind TEXT NOT NULL,
+		services TEXT NOT NULL DEFAULT '',
+		description TEXT NOT NULL DEFAULT '',
+		website TEXT NOT NULL DEFAULT '',
+		active BOOLEAN NOT NULL DEFAULT TRUE,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE TABLE factors (
+		code TEXT PRIMARY KEY,
+		polarity TEXT NOT NULL,
+		title_nb TEXT NOT NULL,
+		title_en TEXT NOT NULL,
+		description_nb TEXT NOT NULL DEFAULT '',
+		description_en TEXT NOT NULL DEFAULT '',
+		position INTEGER NOT NULL DEFAULT 0,
+		retired_at {{TIME}}
+	);
+	CREATE TABLE regions (
+		id {{ID}},
+		slug TEXT NOT NULL UNIQUE,
+		name TEXT NOT NULL,
+		host_municipality TEXT REFERENCES municipalities(kommunenummer),
+		first_response_days INTEGER NOT NULL DEFAULT 2,
+		referral_follow_up_days INTEGER NOT NULL DEFAULT 14,
+		no_response_days INTEGER NOT NULL DEFAULT 30,
+		retention_months INTEGER NOT NULL DEFAULT 36,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE TABLE region_members (
+		id {{ID}},
+		region_id BIGINT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,
+		kommunenummer TEXT NOT NULL REFERENCES municipalities(kommunenummer),
+		joined_on DATE NOT NULL,
+		left_on DATE,
+		votes INTEGER NOT NULL DEFAULT 1,
+		committed_fte DOUBLE PRECISION NOT NULL DEFAULT 0,
+		takes_enquiries BOOLEAN NOT NULL DEFAULT FALSE,
+		UNIQUE (region_id, kommunenummer)
+	);
+	CREATE INDEX region_members_municipality ON region_members(kommunenummer);
+	CREATE TABLE users (
+		id {{ID}},
+		email TEXT NOT NULL UNIQUE,
+		name TEXT NOT NULL,
+		password_hash TEXT NOT NULL,
+		active BOOLEAN NOT NULL DEFAULT TRUE,
+		municipality TEXT REFERENCES municipalities(kommunenummer),
+		partner_id BIGINT REFERENCES partners(id),
+		language TEXT NOT NULL DEFAULT 'nb',
+		last_region_id BIGINT REFERENCES regions(id) ON DELETE SET NULL,
+		session_epoch INTEGER NOT NULL DEFAULT 1,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE TABLE user_roles (
+		id {{ID}},
+		user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		region_id BIGINT REFERENCES regions(id) ON DELETE CASCADE,
+		role TEXT NOT NULL
+	);
+	CREATE UNIQUE INDEX user_roles_unique ON user_roles(user_id, COALESCE(region_id, 0), role);
+	CREATE INDEX user_roles_region ON user_roles(region_id);
+	CREATE TABLE api_tokens (
+		id {{ID}},
+		user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		name TEXT NOT NULL DEFAULT '',
+		token_hash TEXT NOT NULL UNIQUE,
+		created_at {{TIME}} NOT NULL,
+		last_used_at {{TIME}},
+		revoked_at {{TIME}}
+	);
+	CREATE INDEX api_tokens_user ON api_tokens(user_id);
+	CREATE TABLE sessions (
+		token TEXT PRIMARY KEY,
+		data {{BLOB}} NOT NULL,
+		expiry {{TIME}} NOT NULL
+	);
+	CREATE INDEX sessions_expiry ON sessions(expiry);
+	CREATE TABLE login_attempts (
+		id {{ID}},
+		email TEXT NOT NULL,
+		ip TEXT NOT NULL,
+		succeeded BOOLEAN NOT NULL,
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX login_attempts_email ON login_attempts(email, at);
+	CREATE INDEX login_attempts_ip ON login_attempts(ip, at);
+	CREATE TABLE audit_log (
+		id {{ID}},
+		at {{TIME}} NOT NULL,
+		user_id BIGINT,
+		region_id BIGINT,
+		action TEXT NOT NULL,
+		object TEXT NOT NULL,
+		object_id TEXT NOT NULL DEFAULT '',
+		request_id TEXT NOT NULL DEFAULT '',
+		ip TEXT NOT NULL DEFAULT '',
+		detail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX audit_log_object ON audit_log(object, object_id);
+	CREATE TABLE counters (
+		name TEXT PRIMARY KEY,
+		value BIGINT NOT NULL
+	);
+	INSERT INTO counters (name, value) VALUES ('roles_version', 1)`,
+}
+
+// portable rewrites the placeholders of a migration for the store's dialect.
+func (s *Store) portable(sql string) string {
+	r := map[string][]string{
+		SQLite:   {"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BLOB}}", "BLOB"},
+		Postgres: {"{{ID}}", "BIGSERIAL PRIMARY KEY", "{{TIME}}", "TIMESTAMPTZ", "{{BLOB}}", "BYTEA"},
+	}[s.dialect]
+	return strings.NewReplacer(r...).Replace(sql)
+}
+
+// Migrate brings the schema up to date and reports how many steps it applied.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at ` + s.portable("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := db.Raw(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current).Error; err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	applied := 0
+	for i := current; i < len(migrations); i++ {
+		version := i + 1
+		err := db.Transaction(func(tx *gorm.DB) error {
+			for _, stmt := range splitStatements(s.portable(migrations[i])) {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return err
+				}
+			}
+			return tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, s.now()).Error
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migration %d: %w", version, err)
+		}
+		applied++
+	}
+	return applied, nil
+}
+
+// SchemaVersion is the number of the last applied migration.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.read(ctx).Raw(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v).Error
+	return v, err
+}
+
+// splitStatements splits a migration on the semicolons that end statements. Our
+// migrations contain no semicolons inside strings, so this stays simple.
+func splitStatements(sql string) []string {
+	var out []string
+	for _, stmt := range strings.Split(sql, ";") {
+		if strings.TrimSpace(stmt) != "" {
+			out = append(out, stmt)
+		}
+	}
+	return out
+}

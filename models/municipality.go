@@ -1,0 +1,135 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// County is a Norwegian county (fylke) of 2024.
+type County struct {
+	Number       string `gorm:"primaryKey" json:"number"`
+	Name         string `json:"name"`
+	OfficialName string `json:"official_name"`
+}
+
+// Municipality is one of the 357 municipalities of 2024, keyed by its kommunenummer.
+type Municipality struct {
+	Kommunenummer   string    `gorm:"primaryKey" json:"kommunenummer"`
+	Name            string    `json:"name"`
+	OfficialName    string    `json:"official_name"`
+	CountyNumber    string    `json:"county_number"`
+	County          County    `gorm:"foreignKey:CountyNumber;references:Number" json:"-"`
+	CentralityClass int       `json:"centrality_class"`
+	CentralityIndex int       `json:"centrality_index"`
+	Population      int       `json:"population"`
+	Organisation    string    `json:"organisation"` // how it organises business development: one of Organisations
+	BusinessFTE     float64   `gorm:"column:business_fte" json:"business_fte"`
+	Version         int       `json:"version"`
+	UpdatedAt       time.Time `json:"-"`
+}
+
+// Organisations are the ways a municipality organises its business development.
+var Organisations = []string{"own_department", "development_company", "mayor_model", "business_consultant", "regional_company"}
+
+// IndustrySection is a section (A–U) of the SN2007 industry standard.
+type IndustrySection struct {
+	Code   string `gorm:"primaryKey" json:"code"`
+	NameNB string `gorm:"column:name_nb" json:"name_nb"`
+	NameEN string `gorm:"column:name_en" json:"name_en"`
+}
+
+// MunicipalityFilter narrows a municipality list. Q matches name or number.
+type MunicipalityFilter struct {
+	Q      string
+	County string
+	Page   Page
+}
+
+// Municipalities lists municipalities by number. Reference data: every viewer may
+// read it. The 357 rows are filtered in Go because SQLite's LOWER and LIKE fold
+// only ASCII, and "ørsta" must find "Ørsta".
+func (s *Store) Municipalities(ctx context.Context, f MunicipalityFilter) ([]Municipality, int64, error) {
+	q := s.read(ctx).Preload("County").Order("kommunenummer")
+	if f.County != "" {
+		q = q.Where("county_number = ?", f.County)
+	}
+	var all []Municipality
+	if err := q.Find(&all).Error; err != nil {
+		return nil, 0, fmt.Errorf("list municipalities: %w", err)
+	}
+	if term := strings.ToLower(strings.TrimSpace(f.Q)); term != "" {
+		kept := all[:0]
+		for _, m := range all {
+			if m.Kommunenummer == term || strings.Contains(strings.ToLower(m.OfficialName), term) ||
+				strings.Contains(strings.ToLower(m.County.Name), term) {
+				kept = append(kept, m)
+			}
+		}
+		all = kept
+	}
+	total := int64(len(all))
+	from, to := f.Page.offset(), f.Page.offset()+f.Page.limit()
+	from, to = min(from, len(all)), min(to, len(all))
+	return all[from:to], total, nil
+}
+
+// Municipality loads one municipality by its number.
+func (s *Store) Municipality(ctx context.Context, number string) (*Municipality, error) {
+	var m Municipality
+	err := s.read(ctx).Preload("County").First(&m, "kommunenummer = ?", number).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("municipality %s: %w", number, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load municipality %s: %w", number, err)
+	}
+	return &m, nil
+}
+
+// Counties lists the counties by number.
+func (s *Store) Counties(ctx context.Context) ([]County, error) {
+	var cs []County
+	if err := s.read(ctx).Order("number").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("list counties: %w", err)
+	}
+	return cs, nil
+}
+
+// IndustrySections lists the SN2007 sections.
+func (s *Store) IndustrySections(ctx context.Context) ([]IndustrySection, error) {
+	var out []IndustrySection
+	if err := s.read(ctx).Order("code").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list industry sections: %w", err)
+	}
+	return out, nil
+}
+
+// MunicipalityUpdate is what an admin may change on a municipality.
+type MunicipalityUpdate struct {
+	Organisation string
+	BusinessFTE  float64
+	Version      int
+}
+
+// UpdateMunicipality saves how a municipality organises business development.
+func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, u MunicipalityUpdate) error {
+	if u.Organisation != "" && !contains(Organisations, u.Organisation) {
+		return invalid("organisation", "error.choice")
+	}
+	if u.BusinessFTE < 0 || u.BusinessFTE > 1000 {
+		return invalid("business_fte", "error.fte")
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Municipality{}).Where("kommunenummer = ? AND version = ?", number, u.Version).
+			Updates(map[string]any{"organisation": u.Organisation, "business_fte": u.BusinessFTE, "version": gorm.Expr("version + 1"), "updated_at": s.now()})
+		if err := versionCheck(tx, res, &Municipality{}, "kommunenummer = ?", number); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "update", "municipality", number, fmt.Sprintf("organisation=%s business_fte=%g", u.Organisation, u.BusinessFTE))
+	})
+}

@@ -1,0 +1,182 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Partner is a support organisation ("virkemiddelaktør") that enquiries are referred to.
+type Partner struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Kind        string    `json:"kind"`     // national, regional or local
+	Services    string    `json:"-"`        // comma-separated PartnerServices
+	Description string    `json:"description"`
+	Website     string    `json:"website"`
+	Active      bool      `json:"active"`
+	Version     int       `json:"version"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Partner kinds and services.
+var (
+	PartnerKinds    = []string{"national", "regional", "local"}
+	PartnerServices = []string{"financing", "advice", "network", "competence", "rd"}
+)
+
+// ServiceList is the partner's services as a list.
+func (p Partner) ServiceList() []string {
+	if p.Services == "" {
+		return []string{}
+	}
+	return strings.Split(p.Services, ",")
+}
+
+// HasService reports whether the partner offers service.
+func (p Partner) HasService(service string) bool { return contains(p.ServiceList(), service) }
+
+// PartnerInput is what an admin sets on a partner.
+type PartnerInput struct {
+	Name        string
+	Kind        string
+	Services    []string
+	Description string
+	Website     string
+	Active      bool
+	Version     int // for updates: the version the admin read
+}
+
+func (in *PartnerInput) validate() error {
+	fields := map[string]string{}
+	in.Name = strings.TrimSpace(in.Name)
+	switch n := utf8.RuneCountInString(in.Name); {
+	case n == 0:
+		fields["name"] = "error.required"
+	case n > 200:
+		fields["name"] = "error.too_long"
+	}
+	if !contains(PartnerKinds, in.Kind) {
+		fields["kind"] = "error.choice"
+	}
+	for _, sv := range in.Services {
+		if !contains(PartnerServices, sv) {
+			fields["services"] = "error.choice"
+		}
+	}
+	if utf8.RuneCountInString(in.Description) > 2000 {
+		fields["description"] = "error.too_long"
+	}
+	in.Website = strings.TrimSpace(in.Website)
+	if in.Website != "" && !strings.HasPrefix(in.Website, "https://") && !strings.HasPrefix(in.Website, "http://") {
+		fields["website"] = "error.url"
+	} else if len(in.Website) > 500 {
+		fields["website"] = "error.too_long"
+	}
+	if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
+	}
+	return nil
+}
+
+// PartnerFilter narrows the partner list.
+type PartnerFilter struct {
+	Q          string
+	ActiveOnly bool
+	Page       Page
+}
+
+// Partners lists partners by name.
+func (s *Store) Partners(ctx context.Context, f PartnerFilter) ([]Partner, int64, error) {
+	q := s.read(ctx).Model(&Partner{})
+	if f.ActiveOnly {
+		q = q.Where("active = ?", true)
+	}
+	if t := strings.TrimSpace(f.Q); t != "" {
+		q = q.Where(`LOWER(name) LIKE ? ESCAPE '\'`, likeTerm(t))
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count partners: %w", err)
+	}
+	var ps []Partner
+	if err := q.Order("name").Limit(f.Page.limit()).Offset(f.Page.offset()).Find(&ps).Error; err != nil {
+		return nil, 0, fmt.Errorf("list partners: %w", err)
+	}
+	return ps, total, nil
+}
+
+// Partner loads one partner.
+func (s *Store) Partner(ctx context.Context, id int64) (*Partner, error) {
+	var p Partner
+	err := s.read(ctx).First(&p, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("partner %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load partner %d: %w", id, err)
+	}
+	return &p, nil
+}
+
+// PartnerByName loads a partner by its exact name.
+func (s *Store) PartnerByName(ctx context.Context, name string) (*Partner, error) {
+	var p Partner
+	err := s.read(ctx).Where("name = ?", name).First(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("partner %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load partner %q: %w", name, err)
+	}
+	return &p, nil
+}
+
+// CreatePartner adds a partner to the catalogue.
+func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*Partner, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	p := Partner{Name: in.Name, Kind: in.Kind, Services: strings.Join(in.Services, ","), Description: in.Description,
+		Website: in.Website, Active: true, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&p).Error; err != nil {
+			if isUniqueViolation(err) {
+				return invalid("name", "error.name_taken")
+			}
+			return fmt.Errorf("create partner: %w", err)
+		}
+		return s.audit(tx, a, "create", "partner", fmt.Sprint(p.ID), p.Name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// UpdatePartner saves an admin's edit of a partner; Active false deactivates it.
+// Partners are never deleted: referrals keep pointing at them.
+func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in PartnerInput) error {
+	if err := in.validate(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Partner{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+			"name": in.Name, "kind": in.Kind, "services": strings.Join(in.Services, ","), "description": in.Description,
+			"website": in.Website, "active": in.Active, "version": gorm.Expr("version + 1"), "updated_at": s.now(),
+		})
+		if res.Error != nil && isUniqueViolation(res.Error) {
+			return invalid("name", "error.name_taken")
+		}
+		if err := versionCheck(tx, res, &Partner{}, "id = ?", id); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "update", "partner", fmt.Sprint(id), fmt.Sprintf("active=%t", in.Active))
+	})
+}

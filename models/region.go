@@ -1,0 +1,319 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Region is a regional cooperation and the tenant boundary: the Casbin domain.
+type Region struct {
+	ID                   int64          `json:"id"`
+	Slug                 string         `json:"slug"`
+	Name                 string         `json:"name"`
+	HostMunicipality     *string        `json:"host_municipality"`
+	FirstResponseDays    int            `json:"first_response_days"`
+	ReferralFollowUpDays int            `json:"referral_follow_up_days"`
+	NoResponseDays       int            `json:"no_response_days"`
+	RetentionMonths      int            `json:"retention_months"`
+	Version              int            `json:"version"`
+	CreatedAt            time.Time      `json:"created_at"`
+	UpdatedAt            time.Time      `json:"updated_at"`
+	Members              []RegionMember `json:"members,omitempty"`
+}
+
+// Domain is the region's Casbin domain.
+func (r *Region) Domain() string { return strconv.FormatInt(r.ID, 10) }
+
+// RegionMember is a municipality's membership of a region.
+type RegionMember struct {
+	ID             int64        `json:"-"`
+	RegionID       int64        `json:"-"`
+	Kommunenummer  string       `json:"kommunenummer"`
+	Municipality   Municipality `gorm:"foreignKey:Kommunenummer;references:Kommunenummer" json:"-"`
+	JoinedOn       time.Time    `json:"joined_on"`
+	LeftOn         *time.Time   `json:"left_on"`
+	Votes          int          `json:"votes"`
+	CommittedFTE   float64      `gorm:"column:committed_fte" json:"committed_fte"`
+	TakesEnquiries bool         `json:"takes_enquiries"`
+}
+
+// Current reports whether the membership holds on day.
+func (m RegionMember) Current(day time.Time) bool {
+	return !m.JoinedOn.After(day) && (m.LeftOn == nil || m.LeftOn.After(day))
+}
+
+// RegionInput is what an admin sets on a region.
+type RegionInput struct {
+	Slug                 string
+	Name                 string
+	HostMunicipality     string
+	FirstResponseDays    int
+	ReferralFollowUpDays int
+	NoResponseDays       int
+	RetentionMonths      int
+	Version              int
+}
+
+// DefaultRegionInput holds the settings a new region starts with.
+func DefaultRegionInput() RegionInput {
+	return RegionInput{FirstResponseDays: 2, ReferralFollowUpDays: 14, NoResponseDays: 30, RetentionMonths: 36}
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func (in *RegionInput) validate() map[string]string {
+	fields := map[string]string{}
+	in.Name = strings.TrimSpace(in.Name)
+	in.Slug = strings.TrimSpace(in.Slug)
+	switch n := utf8.RuneCountInString(in.Name); {
+	case n == 0:
+		fields["name"] = "error.required"
+	case n > 200:
+		fields["name"] = "error.too_long"
+	}
+	switch {
+	case in.Slug == "":
+		fields["slug"] = "error.required"
+	case len(in.Slug) > 60 || !slugPattern.MatchString(in.Slug):
+		fields["slug"] = "error.slug"
+	}
+	checkRange := func(field string, v, lo, hi int) {
+		if v < lo || v > hi {
+			fields[field] = "error.range"
+		}
+	}
+	checkRange("first_response_days", in.FirstResponseDays, 1, 60)
+	checkRange("referral_follow_up_days", in.ReferralFollowUpDays, 1, 365)
+	checkRange("no_response_days", in.NoResponseDays, 1, 365)
+	checkRange("retention_months", in.RetentionMonths, 1, 240)
+	return fields
+}
+
+func (s *Store) checkMunicipality(tx *gorm.DB, number string) (bool, error) {
+	var n int64
+	err := tx.Model(&Municipality{}).Where("kommunenummer = ?", number).Count(&n).Error
+	return n > 0, err
+}
+
+// RegionsVisibleTo lists the regions the viewer may see: all for an admin, else
+// the regions where the viewer holds a role.
+func (s *Store) RegionsVisibleTo(ctx context.Context, v *Viewer) ([]Region, error) {
+	q := s.read(ctx).Order("name")
+	if !v.IsAdmin() {
+		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
+	}
+	var rs []Region
+	if err := q.Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return rs, nil
+}
+
+// Region loads one region the viewer may see, with its members.
+func (s *Store) Region(ctx context.Context, v *Viewer, id int64) (*Region, error) {
+	q := s.read(ctx).Preload("Members", func(db *gorm.DB) *gorm.DB { return db.Order("kommunenummer") }).Preload("Members.Municipality")
+	if !v.IsAdmin() {
+		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
+	}
+	var r Region
+	err := q.First(&r, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("region %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load region %d: %w", id, err)
+	}
+	return &r, nil
+}
+
+// RegionBySlug loads a region by its slug, without scoping; for the CLI and seeding.
+func (s *Store) RegionBySlug(ctx context.Context, slug string) (*Region, error) {
+	var r Region
+	err := s.read(ctx).Where("slug = ?", slug).First(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("region %q: %w", slug, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load region %q: %w", slug, err)
+	}
+	return &r, nil
+}
+
+// CreateRegion adds a region.
+func (s *Store) CreateRegion(ctx context.Context, a Actor, in RegionInput) (*Region, error) {
+	fields := in.validate()
+	r := Region{Slug: in.Slug, Name: in.Name, FirstResponseDays: in.FirstResponseDays, ReferralFollowUpDays: in.ReferralFollowUpDays,
+		NoResponseDays: in.NoResponseDays, RetentionMonths: in.RetentionMonths, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		if in.HostMunicipality != "" {
+			r.HostMunicipality = &in.HostMunicipality
+		}
+		if err := tx.Create(&r).Error; err != nil {
+			if isUniqueViolation(err) {
+				return invalid("slug", "error.slug_taken")
+			}
+			return fmt.Errorf("create region: %w", err)
+		}
+		return s.audit(tx, a, "create", "region", fmt.Sprint(r.ID), r.Slug)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (s *Store) checkHost(tx *gorm.DB, host string, fields map[string]string) error {
+	if host == "" {
+		return nil
+	}
+	ok, err := s.checkMunicipality(tx, host)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fields["host_municipality"] = "error.unknown_municipality"
+	}
+	return nil
+}
+
+// UpdateRegion saves a region's name and settings.
+func (s *Store) UpdateRegion(ctx context.Context, a Actor, id int64, in RegionInput) error {
+	fields := in.validate()
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		var host any
+		if in.HostMunicipality != "" {
+			host = in.HostMunicipality
+		}
+		res := tx.Model(&Region{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+			"slug": in.Slug, "name": in.Name, "host_municipality": host,
+			"first_response_days": in.FirstResponseDays, "referral_follow_up_days": in.ReferralFollowUpDays,
+			"no_response_days": in.NoResponseDays, "retention_months": in.RetentionMonths,
+			"version": gorm.Expr("version + 1"), "updated_at": s.now(),
+		})
+		if res.Error != nil && isUniqueViolation(res.Error) {
+			return invalid("slug", "error.slug_taken")
+		}
+		if err := versionCheck(tx, res, &Region{}, "id = ?", id); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "update", "region", fmt.Sprint(id), "settings")
+	})
+}
+
+// MemberInput is a municipality's membership as an admin sets it.
+type MemberInput struct {
+	Kommunenummer  string
+	JoinedOn       time.Time
+	LeftOn         *time.Time
+	Votes          int
+	CommittedFTE   float64
+	TakesEnquiries bool
+}
+
+// SaveMember adds a municipality to a region or updates its membership. When
+// TakesEnquiries is set, the other regions sharing the municipality lose it, so
+// exactly one region takes its enquiries.
+func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) error {
+	fields := map[string]string{}
+	if in.JoinedOn.IsZero() {
+		fields["joined_on"] = "error.date"
+	}
+	if in.LeftOn != nil && !in.LeftOn.After(in.JoinedOn) {
+		fields["left_on"] = "error.left_before_joined"
+	}
+	if in.Votes < 0 || in.Votes > 100 {
+		fields["votes"] = "error.range"
+	}
+	if in.CommittedFTE < 0 || in.CommittedFTE > 1000 {
+		fields["committed_fte"] = "error.fte"
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		ok, err := s.checkMunicipality(tx, in.Kommunenummer)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fields["kommunenummer"] = "error.unknown_municipality"
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		var region Region
+		if err := tx.First(&region, regionID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		m := RegionMember{RegionID: regionID, Kommunenummer: in.Kommunenummer}
+		if err := tx.Where(&m).FirstOrInit(&m).Error; err != nil {
+			return err
+		}
+		m.JoinedOn, m.LeftOn, m.Votes, m.CommittedFTE, m.TakesEnquiries = in.JoinedOn, in.LeftOn, in.Votes, in.CommittedFTE, in.TakesEnquiries
+		if err := tx.Omit("Municipality").Save(&m).Error; err != nil {
+			return fmt.Errorf("save member: %w", err)
+		}
+		if in.TakesEnquiries {
+			if err := tx.Model(&RegionMember{}).Where("kommunenummer = ? AND region_id <> ?", in.Kommunenummer, regionID).
+				Update("takes_enquiries", false).Error; err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, a, "save_member", "region", fmt.Sprint(regionID), in.Kommunenummer)
+	})
+}
+
+// RemoveMember deletes a membership entered by mistake. A municipality that left
+// keeps its membership with a left date instead, so history stays.
+func (s *Store) RemoveMember(ctx context.Context, a Actor, regionID int64, kommunenummer string) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("region_id = ? AND kommunenummer = ?", regionID, kommunenummer).Delete(&RegionMember{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.audit(tx, a, "remove_member", "region", fmt.Sprint(regionID), kommunenummer)
+	})
+}
+
+// RegionForMunicipality is the region that takes enquiries from a municipality on
+// day: the member region marked to take them, else the only member region.
+// ErrNotFound means no region serves it (its enquiries go to the admin queue).
+func (s *Store) RegionForMunicipality(ctx context.Context, kommunenummer string, day time.Time) (*Region, error) {
+	var ms []RegionMember
+	err := s.read(ctx).Where("kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)", kommunenummer, day, day).
+		Order("takes_enquiries DESC, region_id").Find(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("region for %s: %w", kommunenummer, err)
+	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("region for %s: %w", kommunenummer, ErrNotFound)
+	}
+	var r Region
+	if err := s.read(ctx).First(&r, ms[0].RegionID).Error; err != nil {
+		return nil, fmt.Errorf("region for %s: %w", kommunenummer, err)
+	}
+	return &r, nil
+}

@@ -1,0 +1,177 @@
+// Package models owns Samspill's data: the GORM structs, the migrations, the reference
+// data and every query. It knows nothing of HTTP.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store is the handle to the database. Writes go through db; reads through rdb,
+// which on SQLite is a separate read-only pool so readers never queue behind the
+// single writer connection. On PostgreSQL both are the same pool.
+type Store struct {
+	db      *gorm.DB
+	rdb     *gorm.DB
+	dialect string
+	now     func() time.Time
+}
+
+// Dialects the store can speak.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Open opens the database named by dsn: a postgres:// URL, or else a SQLite file path.
+func Open(dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(dsn)
+	}
+	return openSQLite(dsn)
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true, // every write we make is already in an explicit transaction or a single statement
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+func openPostgres(dsn string) (*Store, error) {
+	db, err := gorm.Open(postgres.Open(dsn), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{db: db, rdb: db, dialect: Postgres, now: utcNow}, nil
+}
+
+// openSQLite follows the set-up that avoids "database is locked" and keeps
+// acknowledged writes: one writer connection that takes the write lock at BEGIN
+// (_txlock=immediate, so a transaction never has to upgrade a read lock and fail),
+// a separate read-only pool, WAL, synchronous=FULL, foreign keys and a busy timeout.
+// No cache=shared: it replaces the busy timeout with table-level lock errors.
+func openSQLite(path string) (*Store, error) {
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_busy_timeout", "10000")
+	params.Set("_foreign_keys", "on")
+	params.Set("_synchronous", "FULL")
+	params.Set("_txlock", "immediate")
+	writer, err := gorm.Open(sqlite.Open("file:"+path+"?"+params.Encode()), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	wdb, err := writer.DB()
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	// Touch the file so the WAL exists before the read-only pool opens it.
+	if err := wdb.Ping(); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+
+	params.Del("_txlock")
+	params.Del("_journal_mode")
+	params.Set("mode", "ro")
+	reader, err := gorm.Open(sqlite.Open("file:"+path+"?"+params.Encode()), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
+	}
+	rdb, err := reader.DB()
+	if err != nil {
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(8)
+	rdb.SetMaxIdleConns(8)
+	return &Store{db: writer, rdb: reader, dialect: SQLite, now: utcNow}, nil
+}
+
+func utcNow() time.Time { return time.Now().UTC() }
+
+// Dialect tells which database the store speaks.
+func (s *Store) Dialect() string { return s.dialect }
+
+// SetClock replaces the store's clock; tests use it to move time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{s.rdb, s.db} {
+		sqlDB, err := g.DB()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, sqlDB.Close())
+		if s.rdb == s.db {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.rdb.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// inTx runs fn in one write transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// read is the read pool bound to ctx.
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
+
+// Backup writes a consistent copy of the database to path while the server may be
+// running. On SQLite this is VACUUM INTO, which reads one snapshot; PostgreSQL has
+// pg_dump for this.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != SQLite {
+		return errors.New("backup: use pg_dump for PostgreSQL")
+	}
+	return s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error
+}
+
+// SQLDB exposes the writer's *sql.DB for checks such as integrity tests.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
+// isUniqueViolation reports whether err is a unique constraint failure on either
+// database. This is the one place that knows both drivers' wording.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") || errors.Is(err, gorm.ErrDuplicatedKey)
+}

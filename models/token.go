@@ -1,0 +1,116 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// APIToken is a bearer token for the JSON API. Only its SHA-256 is stored: the
+// token itself is shown once, when it is made.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	TokenHash  string     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// tokenPrefix makes our tokens recognisable to secret scanners.
+const tokenPrefix = "sams_"
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken makes a new API token for a user and returns it in clear, once.
+func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name string) (string, *APIToken, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, err
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: s.now()}
+	if len(t.Name) > 100 {
+		return "", nil, invalid("name", "error.too_long")
+	}
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&t).Error; err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		return s.audit(tx, a, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d", userID))
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, &t, nil
+}
+
+// UserByToken returns the active user owning a valid, unrevoked token.
+func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
+		return nil, ErrNotFound
+	}
+	var t APIToken
+	err := s.read(ctx).Where("token_hash = ? AND revoked_at IS NULL", hashToken(token)).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find token: %w", err)
+	}
+	u, err := s.UserByID(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active {
+		return nil, ErrNotFound
+	}
+	// Recording last use is a courtesy: at most once a minute, and a failure must not refuse the request.
+	if t.LastUsedAt == nil || s.now().Sub(*t.LastUsedAt) > time.Minute {
+		_ = s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", s.now()).Error
+	}
+	return u, nil
+}
+
+// Tokens lists a user's tokens, newest first. Admins may list anyone's; others
+// only their own.
+func (s *Store) Tokens(ctx context.Context, v *Viewer, userID int64) ([]APIToken, error) {
+	if userID != v.User.ID && !v.IsAdmin() {
+		return nil, ErrNotFound
+	}
+	var out []APIToken
+	if err := s.read(ctx).Where("user_id = ?", userID).Order("id DESC").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken revokes a token of the viewer's own, or any token for an admin.
+func (s *Store) RevokeToken(ctx context.Context, v *Viewer, a Actor, id int64) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		q := tx.Model(&APIToken{}).Where("id = ? AND revoked_at IS NULL", id)
+		if !v.IsAdmin() {
+			q = q.Where("user_id = ?", v.User.ID)
+		}
+		res := q.Update("revoked_at", s.now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.audit(tx, a, "revoke", "api_token", fmt.Sprint(id), "")
+	})
+}

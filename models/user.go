@@ -1,0 +1,648 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// Roles, as Casbin names them.
+const (
+	RoleAdmin        = "admin"
+	RoleCoordinator  = "coordinator"
+	RoleAdviser      = "adviser"
+	RoleMunicipality = "municipality"
+	RoleBoard        = "board"
+	RolePartner      = "partner"
+)
+
+// Roles lists every role in the order the interface shows them.
+var Roles = []string{RoleAdmin, RoleCoordinator, RoleAdviser, RoleMunicipality, RoleBoard, RolePartner}
+
+// RegionRoles are the roles held within a region; admin is held globally.
+var RegionRoles = []string{RoleCoordinator, RoleAdviser, RoleMunicipality, RoleBoard, RolePartner}
+
+// User is a person who logs in.
+type User struct {
+	ID           int64      `json:"id"`
+	Email        string     `json:"email"`
+	Name         string     `json:"name"`
+	PasswordHash string     `json:"-"`
+	Active       bool       `json:"active"`
+	Municipality *string    `json:"municipality"` // kommunenummer, for the municipality role
+	PartnerID    *int64     `json:"partner_id"`   // for the partner role
+	Language     string     `json:"language"`
+	LastRegionID *int64     `json:"-"`
+	SessionEpoch int        `json:"-"` // bumped to end every session of the user
+	Version      int        `json:"version"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	Roles        []UserRole `json:"roles"`
+}
+
+// UserRole binds a user to a role in a region; RegionID is nil for the global admin role.
+type UserRole struct {
+	ID       int64  `json:"-"`
+	UserID   int64  `json:"-"`
+	RegionID *int64 `json:"region_id"`
+	Role     string `json:"role"`
+}
+
+// HasRole reports whether u holds role in the region, or globally for admin.
+func (u *User) HasRole(regionID int64, role string) bool {
+	for _, r := range u.Roles {
+		if r.Role == role && (r.RegionID == nil || *r.RegionID == regionID) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether u holds the global admin role.
+func (u *User) IsAdmin() bool {
+	for _, r := range u.Roles {
+		if r.Role == RoleAdmin && r.RegionID == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Viewer is the logged-in user looking at one region: the scope every query uses.
+type Viewer struct {
+	User   *User
+	Region *Region // nil when the user holds no region role (an admin without regions)
+}
+
+// IsAdmin reports whether the viewer is a global admin.
+func (v *Viewer) IsAdmin() bool { return v != nil && v.User != nil && v.User.IsAdmin() }
+
+// Has reports whether the viewer holds role in the current region.
+func (v *Viewer) Has(role string) bool {
+	if v == nil || v.User == nil {
+		return false
+	}
+	if role == RoleAdmin {
+		return v.IsAdmin()
+	}
+	return v.Region != nil && v.User.HasRole(v.Region.ID, role)
+}
+
+// RoleNames lists the viewer's roles in the current region, admin first.
+func (v *Viewer) RoleNames() []string {
+	var out []string
+	for _, r := range Roles {
+		if v.Has(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Subject is the viewer's Casbin subject.
+func (v *Viewer) Subject() string { return UserSubject(v.User.ID) }
+
+// Domain is the Casbin domain of the current region, or "-" for none.
+func (v *Viewer) Domain() string {
+	if v.Region == nil {
+		return "-"
+	}
+	return v.Region.Domain()
+}
+
+// UserSubject is the Casbin subject of a user.
+func UserSubject(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+
+// MinPasswordLength follows NIST SP 800-63B: length, not composition rules.
+const MinPasswordLength = 12
+
+// maxPasswordLength bounds the work of hashing one attempt.
+const maxPasswordLength = 256
+
+// checkPassword returns the message ID of what is wrong with a new password.
+func checkPassword(pw string) string {
+	switch n := utf8.RuneCountInString(pw); {
+	case n < MinPasswordLength:
+		return "error.password_short"
+	case n > maxPasswordLength:
+		return "error.too_long"
+	}
+	return ""
+}
+
+// prehash lets bcrypt take passphrases longer than its 72-byte limit: the SHA-256
+// is base64-encoded so that it has no NUL byte for bcrypt to stop at.
+func prehash(pw string) []byte {
+	sum := sha256.Sum256([]byte(pw))
+	return []byte(base64.StdEncoding.EncodeToString(sum[:]))
+}
+
+// BcryptCost is the work factor for new password hashes; tests lower it.
+var BcryptCost = 12
+
+// HashPassword hashes a password for storage.
+func HashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword(prehash(pw), BcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// dummyHash is compared against when the e-mail is unknown, so that a failed
+// log-in takes the same time whether or not the account exists.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("samspill-dummy-password"), bcrypt.MinCost)
+
+// GeneratePassword makes a random 20-character password from an alphabet without
+// look-alike characters, for new users and resets.
+func GeneratePassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on Linux; a broken system must not hand out weak passwords
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func normaliseEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+func checkEmail(e string) string {
+	switch {
+	case e == "":
+		return "error.required"
+	case len(e) > 254:
+		return "error.too_long"
+	}
+	if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e, "@") {
+		return "error.email"
+	}
+	return ""
+}
+
+// Authenticate returns the active user with this e-mail and password. Any
+// mismatch is ErrNotFound, so callers cannot tell which part was wrong.
+func (s *Store) Authenticate(ctx context.Context, email, password string) (*User, error) {
+	var u User
+	err := s.read(ctx).Where("email = ?", normaliseEmail(email)).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, prehash(password)) // same time as a real check
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), prehash(password)) != nil || !u.Active {
+		return nil, ErrNotFound
+	}
+	return &u, nil
+}
+
+// UserByID loads an active or inactive user with roles, unscoped: for the session
+// middleware and the CLI.
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := s.read(ctx).Preload("Roles").First(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UserByEmail loads a user by e-mail, unscoped: for the CLI.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	var u User
+	err := s.read(ctx).Preload("Roles").Where("email = ?", normaliseEmail(email)).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("user %q: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %q: %w", email, err)
+	}
+	return &u, nil
+}
+
+// usersVisibleTo scopes users to the viewer: all for an admin, else the users
+// who hold a role in the viewer's current region.
+func usersVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if v.IsAdmin() {
+			return db
+		}
+		if v.Region == nil {
+			return db.Where("1 = 0")
+		}
+		return db.Where("users.id IN (SELECT user_id FROM user_roles WHERE region_id = ?)", v.Region.ID)
+	}
+}
+
+// UserFilter narrows the user list.
+type UserFilter struct {
+	Q    string
+	Page Page
+}
+
+// Users lists the users the viewer may manage, by name.
+func (s *Store) Users(ctx context.Context, v *Viewer, f UserFilter) ([]User, int64, error) {
+	q := s.read(ctx).Model(&User{}).Scopes(usersVisibleTo(v))
+	if t := strings.TrimSpace(f.Q); t != "" {
+		q = q.Where(`LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'`, likeTerm(t), likeTerm(t))
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count users: %w", err)
+	}
+	var us []User
+	if err := q.Preload("Roles").Order("name, id").Limit(f.Page.limit()).Offset(f.Page.offset()).Find(&us).Error; err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	return us, total, nil
+}
+
+// User loads one user the viewer may manage.
+func (s *Store) User(ctx context.Context, v *Viewer, id int64) (*User, error) {
+	var u User
+	err := s.read(ctx).Scopes(usersVisibleTo(v)).Preload("Roles").First(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UserInput is what an admin or coordinator sets on a user.
+type UserInput struct {
+	Email        string
+	Name         string
+	Municipality string // kommunenummer, required with the municipality role
+	PartnerID    int64  // required with the partner role
+	Version      int
+}
+
+// RoleGrant is one role in one region (RegionID 0 with the admin role).
+type RoleGrant struct {
+	RegionID int64
+	Role     string
+}
+
+func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map[string]string {
+	fields := map[string]string{}
+	in.Email = normaliseEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if msg := checkEmail(in.Email); msg != "" {
+		fields["email"] = msg
+	}
+	switch n := utf8.RuneCountInString(in.Name); {
+	case n == 0:
+		fields["name"] = "error.required"
+	case n > 200:
+		fields["name"] = "error.too_long"
+	}
+	needsMunicipality, needsPartner := false, false
+	for _, g := range grants {
+		switch {
+		case !contains(Roles, g.Role):
+			fields["role"] = "error.choice"
+		case g.Role == RoleAdmin && g.RegionID != 0, g.Role != RoleAdmin && g.RegionID == 0:
+			fields["region"] = "error.choice"
+		}
+		needsMunicipality = needsMunicipality || g.Role == RoleMunicipality
+		needsPartner = needsPartner || g.Role == RolePartner
+	}
+	if in.Municipality != "" {
+		if ok, err := s.checkMunicipality(tx, in.Municipality); err != nil || !ok {
+			fields["municipality"] = "error.unknown_municipality"
+		}
+	} else if needsMunicipality {
+		fields["municipality"] = "error.municipality_for_role"
+	}
+	if in.PartnerID != 0 {
+		var n int64
+		if tx.Model(&Partner{}).Where("id = ?", in.PartnerID).Count(&n); n == 0 {
+			fields["partner_id"] = "error.unknown_partner"
+		}
+	} else if needsPartner {
+		fields["partner_id"] = "error.partner_for_role"
+	}
+	return fields
+}
+
+// CreateUser adds a user with a password and role grants, and bumps the roles
+// version so every server reloads its role bindings.
+func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput, password string, grants []RoleGrant) (*User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		fields := s.validateUser(tx, &in, grants)
+		if msg := checkPassword(password); msg != "" {
+			fields["password"] = msg
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		hash, err := HashPassword(password)
+		if err != nil {
+			return err
+		}
+		u = User{Email: in.Email, Name: in.Name, PasswordHash: hash, Active: true, Language: "nb", SessionEpoch: 1,
+			Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
+		if in.Municipality != "" {
+			u.Municipality = &in.Municipality
+		}
+		if in.PartnerID != 0 {
+			u.PartnerID = &in.PartnerID
+		}
+		if err := tx.Omit("Roles").Create(&u).Error; err != nil {
+			if isUniqueViolation(err) {
+				return invalid("email", "error.email_taken")
+			}
+			return fmt.Errorf("create user: %w", err)
+		}
+		if err := s.grant(tx, u.ID, grants); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "create", "user", fmt.Sprint(u.ID), rolesDetail(grants))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, u.ID)
+}
+
+func rolesDetail(grants []RoleGrant) string {
+	parts := make([]string, 0, len(grants))
+	for _, g := range grants {
+		parts = append(parts, fmt.Sprintf("%s@%d", g.Role, g.RegionID))
+	}
+	sort.Strings(parts)
+	return "roles=" + strings.Join(parts, ",")
+}
+
+func (s *Store) grant(tx *gorm.DB, userID int64, grants []RoleGrant) error {
+	for _, g := range grants {
+		r := UserRole{UserID: userID, Role: g.Role}
+		if g.RegionID != 0 {
+			r.RegionID = &g.RegionID
+		}
+		if err := tx.Create(&r).Error; err != nil {
+			if isUniqueViolation(err) {
+				continue // granting a role twice is a no-op
+			}
+			return fmt.Errorf("grant %s: %w", g.Role, err)
+		}
+	}
+	return s.bumpRoles(tx)
+}
+
+// bumpRoles tells every server instance that role bindings changed.
+func (s *Store) bumpRoles(tx *gorm.DB) error {
+	return tx.Exec(`UPDATE counters SET value = value + 1 WHERE name = 'roles_version'`).Error
+}
+
+// UpdateUser saves name, e-mail and links of a user the viewer may manage.
+func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in UserInput) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Scopes(usersVisibleTo(v)).Preload("Roles").First(&u, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		var grants []RoleGrant
+		for _, r := range u.Roles {
+			g := RoleGrant{Role: r.Role}
+			if r.RegionID != nil {
+				g.RegionID = *r.RegionID
+			}
+			grants = append(grants, g)
+		}
+		if fields := s.validateUser(tx, &in, grants); len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		var mun, partner any
+		if in.Municipality != "" {
+			mun = in.Municipality
+		}
+		if in.PartnerID != 0 {
+			partner = in.PartnerID
+		}
+		res := tx.Model(&User{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+			"email": in.Email, "name": in.Name, "municipality": mun, "partner_id": partner,
+			"version": gorm.Expr("version + 1"), "updated_at": s.now(),
+		})
+		if res.Error != nil && isUniqueViolation(res.Error) {
+			return invalid("email", "error.email_taken")
+		}
+		if err := versionCheck(tx, res, &User{}, "id = ?", id); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "update", "user", fmt.Sprint(id), "profile")
+	})
+}
+
+// SetRegionRoles replaces a user's roles in one region. A coordinator may do this
+// only in their own region and cannot grant admin. The user's sessions end, so the
+// change is felt at once and nobody keeps a role in an open tab.
+func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, regionID int64, roles []string) error {
+	for _, r := range roles {
+		if !contains(RegionRoles, r) {
+			return invalid("role", "error.choice")
+		}
+	}
+	if !v.IsAdmin() && (v.Region == nil || v.Region.ID != regionID || !v.Has(RoleCoordinator)) {
+		return ErrNotFound
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Scopes(usersVisibleTo(v)).First(&u, userID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		var n int64
+		if err := tx.Model(&Region{}).Where("id = ?", regionID).Count(&n).Error; err != nil || n == 0 {
+			return ErrNotFound
+		}
+		fields := map[string]string{}
+		if contains(roles, RoleMunicipality) && u.Municipality == nil {
+			fields["municipality"] = "error.municipality_for_role"
+		}
+		if contains(roles, RolePartner) && u.PartnerID == nil {
+			fields["partner_id"] = "error.partner_for_role"
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		if err := tx.Where("user_id = ? AND region_id = ?", userID, regionID).Delete(&UserRole{}).Error; err != nil {
+			return err
+		}
+		grants := make([]RoleGrant, 0, len(roles))
+		for _, r := range roles {
+			grants = append(grants, RoleGrant{RegionID: regionID, Role: r})
+		}
+		if err := s.grant(tx, userID, grants); err != nil {
+			return err
+		}
+		if err := tx.Model(&User{}).Where("id = ?", userID).Update("session_epoch", gorm.Expr("session_epoch + 1")).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, a, "set_roles", "user", fmt.Sprint(userID), rolesDetail(grants))
+	})
+}
+
+// SetActive activates or deactivates a user the viewer may manage. Deactivating
+// ends the user's sessions and keeps every record they made.
+func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, active bool) error {
+	if id == v.User.ID && !active {
+		return invalid("active", "error.deactivate_self")
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Scopes(usersVisibleTo(v)).Where("id = ?", id).Updates(map[string]any{
+			"active": active, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(), "version": gorm.Expr("version + 1"),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := s.bumpRoles(tx); err != nil { // only active users' roles reach Casbin
+			return err
+		}
+		return s.audit(tx, a, map[bool]string{true: "activate", false: "deactivate"}[active], "user", fmt.Sprint(id), "")
+	})
+}
+
+// ResetPassword gives a user the viewer may manage a new generated password,
+// ends their sessions and returns the password to hand over once.
+func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64) (string, error) {
+	pw := GeneratePassword()
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return "", err
+	}
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Scopes(usersVisibleTo(v)).Where("id = ?", id).Updates(map[string]any{
+			"password_hash": hash, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.audit(tx, a, "reset_password", "user", fmt.Sprint(id), "")
+	})
+	if err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// EndSessions ends every session of a user the viewer may manage.
+func (s *Store) EndSessions(ctx context.Context, v *Viewer, a Actor, id int64) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Scopes(usersVisibleTo(v)).Where("id = ?", id).Update("session_epoch", gorm.Expr("session_epoch + 1"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.audit(tx, a, "end_sessions", "user", fmt.Sprint(id), "")
+	})
+}
+
+// ChangePassword changes the user's own password after checking the current one.
+// Other sessions of the user end; the caller renews the current one.
+func (s *Store) ChangePassword(ctx context.Context, a Actor, userID int64, current, next string) (epoch int, err error) {
+	var u User
+	if err := s.read(ctx).First(&u, userID).Error; err != nil {
+		return 0, fmt.Errorf("load user %d: %w", userID, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), prehash(current)) != nil {
+		return 0, invalid("current_password", "error.wrong_password")
+	}
+	if msg := checkPassword(next); msg != "" {
+		return 0, invalid("new_password", msg)
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return 0, err
+	}
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
+			"password_hash": hash, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(),
+		}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, a, "change_password", "user", fmt.Sprint(userID), "")
+	})
+	return u.SessionEpoch + 1, err
+}
+
+// SetPreferences remembers a user's language and current region.
+func (s *Store) SetPreferences(ctx context.Context, userID int64, language string, regionID int64) error {
+	updates := map[string]any{}
+	if language != "" {
+		updates["language"] = language
+	}
+	if regionID != 0 {
+		updates["last_region_id"] = regionID
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Model(&User{}).Where("id = ?", userID).Updates(updates).Error
+}
+
+// RoleBinding is one user → role → region line for Casbin.
+type RoleBinding struct {
+	UserID   int64
+	RegionID *int64
+	Role     string
+}
+
+// RoleBindings returns every role binding of active users and the roles version
+// they belong to, read in one transaction so the two agree.
+func (s *Store) RoleBindings(ctx context.Context) ([]RoleBinding, int64, error) {
+	var out []RoleBinding
+	var version int64
+	err := s.rdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT value FROM counters WHERE name = 'roles_version'`).Scan(&version).Error; err != nil {
+			return err
+		}
+		return tx.Raw(`SELECT r.user_id, r.region_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.active = ?`, true).Scan(&out).Error
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("role bindings: %w", err)
+	}
+	return out, version, nil
+}
+
+// RolesVersion is a counter that grows whenever a role binding changes.
+func (s *Store) RolesVersion(ctx context.Context) (int64, error) {
+	var version int64
+	err := s.read(ctx).Raw(`SELECT value FROM counters WHERE name = 'roles_version'`).Scan(&version).Error
+	return version, err
+}
