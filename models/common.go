@@ -15,7 +15,8 @@ type Page struct {
 // MaxPageSize caps every list so one request cannot ask for the whole table.
 const MaxPageSize = 200
 
-func (p Page) limit() int {
+// Limit is the page size, defaulted and capped.
+func (p Page) Limit() int {
 	switch {
 	case p.Size <= 0:
 		return 50
@@ -25,11 +26,12 @@ func (p Page) limit() int {
 	return p.Size
 }
 
-func (p Page) offset() int {
+// Offset is the number of rows before the page.
+func (p Page) Offset() int {
 	if p.Number <= 1 {
 		return 0
 	}
-	return (p.Number - 1) * p.limit()
+	return (p.Number - 1) * p.Limit()
 }
 
 // Actor is who makes a change, as the audit log records it.

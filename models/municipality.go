@@ -73,7 +73,7 @@ func (s *Store) Municipalities(ctx context.Context, f MunicipalityFilter) ([]Mun
 		all = kept
 	}
 	total := int64(len(all))
-	from, to := f.Page.offset(), f.Page.offset()+f.Page.limit()
+	from, to := f.Page.Offset(), f.Page.Offset()+f.Page.Limit()
 	from, to = min(from, len(all)), min(to, len(all))
 	return all[from:to], total, nil
 }

@@ -15,8 +15,8 @@ import (
 type Partner struct {
 	ID          int64     `json:"id"`
 	Name        string    `json:"name"`
-	Kind        string    `json:"kind"`     // national, regional or local
-	Services    string    `json:"-"`        // comma-separated PartnerServices
+	Kind        string    `json:"kind"` // national, regional or local
+	Services    string    `json:"-"`    // comma-separated PartnerServices
 	Description string    `json:"description"`
 	Website     string    `json:"website"`
 	Active      bool      `json:"active"`
@@ -106,7 +106,7 @@ func (s *Store) Partners(ctx context.Context, f PartnerFilter) ([]Partner, int64
 		return nil, 0, fmt.Errorf("count partners: %w", err)
 	}
 	var ps []Partner
-	if err := q.Order("name").Limit(f.Page.limit()).Offset(f.Page.offset()).Find(&ps).Error; err != nil {
+	if err := q.Order("name").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&ps).Error; err != nil {
 		return nil, 0, fmt.Errorf("list partners: %w", err)
 	}
 	return ps, total, nil

@@ -190,8 +190,12 @@ func (s *Store) checkHost(tx *gorm.DB, host string, fields map[string]string) er
 	return nil
 }
 
-// UpdateRegion saves a region's name and settings.
-func (s *Store) UpdateRegion(ctx context.Context, a Actor, id int64, in RegionInput) error {
+// UpdateRegion saves a region's name and settings. An admin may update any
+// region; a coordinator only the region they are working in.
+func (s *Store) UpdateRegion(ctx context.Context, v *Viewer, a Actor, id int64, in RegionInput) error {
+	if !v.IsAdmin() && (v.Region == nil || v.Region.ID != id || !v.Has(RoleCoordinator)) {
+		return fmt.Errorf("region %d: %w", id, ErrNotFound)
+	}
 	fields := in.validate()
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {

@@ -175,3 +175,6 @@ func isUniqueViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") || errors.Is(err, gorm.ErrDuplicatedKey)
 }
+
+// Now is the store's clock, in UTC.
+func (s *Store) Now() time.Time { return s.now() }

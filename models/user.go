@@ -270,7 +270,7 @@ func (s *Store) Users(ctx context.Context, v *Viewer, f UserFilter) ([]User, int
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	var us []User
-	if err := q.Preload("Roles").Order("name, id").Limit(f.Page.limit()).Offset(f.Page.offset()).Find(&us).Error; err != nil {
+	if err := q.Preload("Roles").Order("name, id").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&us).Error; err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
 	return us, total, nil
@@ -645,4 +645,20 @@ func (s *Store) RolesVersion(ctx context.Context) (int64, error) {
 	var version int64
 	err := s.read(ctx).Raw(`SELECT value FROM counters WHERE name = 'roles_version'`).Scan(&version).Error
 	return version, err
+}
+
+// CreateUserBy is CreateUser on behalf of a viewer: a coordinator may only grant
+// region roles in the region they work in; only an admin may grant admin.
+func (s *Store) CreateUserBy(ctx context.Context, v *Viewer, a Actor, in UserInput, password string, grants []RoleGrant) (*User, error) {
+	if !v.IsAdmin() {
+		for _, g := range grants {
+			if g.Role == RoleAdmin || v.Region == nil || g.RegionID != v.Region.ID || !v.Has(RoleCoordinator) {
+				return nil, invalid("role", "error.role_not_yours")
+			}
+		}
+	}
+	if len(grants) == 0 {
+		return nil, invalid("role", "error.role_required")
+	}
+	return s.CreateUser(ctx, a, in, password, grants)
 }

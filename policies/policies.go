@@ -27,6 +27,7 @@ const (
 	Municipality = "municipality"
 	Partner      = "partner"
 	User         = "user"
+	Factor       = "factor"
 )
 
 // Actions.

@@ -1,0 +1,363 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+// list is the envelope of every list answer.
+type list[T any] struct {
+	Items []T   `json:"items"`
+	Total int64 `json:"total"`
+	Page  int   `json:"page"`
+	Limit int   `json:"limit"`
+}
+
+func newList[T any](items []T, total int64, pg models.Page) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items, Total: total, Page: max(pg.Number, 1), Limit: pg.Limit()}
+}
+
+// decodeJSON reads exactly one JSON object into dst. Unknown fields, wrong types
+// and trailing data are malformed (400), so a typo never passes silently.
+func decodeJSON(c echo.Context, dst any) error {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return errMalformed("error.json_content_type")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he
+		}
+		if strings.Contains(err.Error(), "too large") {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		return errMalformed("error.malformed")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_type", fields: map[string]string{te.Field: "error.json_type"}}
+		}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_unknown_field", fields: map[string]string{strings.Trim(f, `"`): "error.json_unknown_field"}}
+		}
+		return errMalformed("error.malformed")
+	}
+	if dec.More() {
+		return errMalformed("error.malformed")
+	}
+	return nil
+}
+
+// required records a missing field.
+func required(fields map[string]string, name string, present bool) {
+	if !present {
+		fields[name] = "error.required"
+	}
+}
+
+func invalidFields(fields map[string]string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return &models.ValidationError{Fields: fields}
+}
+
+type meJSON struct {
+	*models.User
+	CurrentRegion *models.Region `json:"current_region"`
+	Regions       []regionRef    `json:"regions"`
+}
+
+type regionRef struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+func (s *Server) apiMe(c echo.Context) error {
+	v := viewer(c)
+	regions, err := s.store.RegionsVisibleTo(c.Request().Context(), v)
+	if err != nil {
+		return err
+	}
+	refs := make([]regionRef, 0, len(regions))
+	for _, r := range regions {
+		refs = append(refs, regionRef{r.ID, r.Slug, r.Name})
+	}
+	return c.JSON(http.StatusOK, meJSON{User: v.User, CurrentRegion: v.Region, Regions: refs})
+}
+
+func (s *Server) apiListRegions(c echo.Context) error {
+	regions, err := s.store.RegionsVisibleTo(c.Request().Context(), viewer(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(regions, int64(len(regions)), models.Page{Size: models.MaxPageSize}))
+}
+
+func (s *Server) apiShowRegion(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.store.Region(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// regionJSON is a region as the API takes it; pointers tell absent from zero.
+type regionJSON struct {
+	Slug                 *string `json:"slug"`
+	Name                 *string `json:"name"`
+	HostMunicipality     *string `json:"host_municipality"`
+	FirstResponseDays    *int    `json:"first_response_days"`
+	ReferralFollowUpDays *int    `json:"referral_follow_up_days"`
+	NoResponseDays       *int    `json:"no_response_days"`
+	RetentionMonths      *int    `json:"retention_months"`
+	Version              *int    `json:"version"`
+}
+
+// apply copies the fields that were sent onto in.
+func (j regionJSON) apply(in *models.RegionInput) {
+	set(&in.Slug, j.Slug)
+	set(&in.Name, j.Name)
+	set(&in.HostMunicipality, j.HostMunicipality)
+	set(&in.FirstResponseDays, j.FirstResponseDays)
+	set(&in.ReferralFollowUpDays, j.ReferralFollowUpDays)
+	set(&in.NoResponseDays, j.NoResponseDays)
+	set(&in.RetentionMonths, j.RetentionMonths)
+	set(&in.Version, j.Version)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func (s *Server) apiCreateRegion(c echo.Context) error {
+	var j regionJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	required(fields, "slug", j.Slug != nil)
+	required(fields, "name", j.Name != nil)
+	if err := invalidFields(fields); err != nil {
+		return err
+	}
+	in := models.DefaultRegionInput()
+	j.apply(&in)
+	r, err := s.store.CreateRegion(c.Request().Context(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, r)
+}
+
+func (s *Server) apiUpdateRegion(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := s.store.Region(ctx, viewer(c), id)
+	if err != nil {
+		return err
+	}
+	var j regionJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	if err := invalidFields(versionRequired(j.Version)); err != nil {
+		return err
+	}
+	in := models.RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
+		NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths}
+	if r.HostMunicipality != nil {
+		in.HostMunicipality = *r.HostMunicipality
+	}
+	j.apply(&in)
+	if err := s.store.UpdateRegion(ctx, viewer(c), actor(c), id, in); err != nil {
+		return err
+	}
+	r, err = s.store.Region(ctx, viewer(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func versionRequired(v *int) map[string]string {
+	if v == nil {
+		return map[string]string{"version": "error.version_required"}
+	}
+	return nil
+}
+
+func (s *Server) apiListMunicipalities(c echo.Context) error {
+	f := models.MunicipalityFilter{Q: c.QueryParam("q"), County: c.QueryParam("county"), Page: pageParam(c)}
+	ms, total, err := s.store.Municipalities(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(ms, total, f.Page))
+}
+
+func (s *Server) apiShowMunicipality(c echo.Context) error {
+	m, err := s.store.Municipality(c.Request().Context(), c.Param("kommunenummer"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// partnerOut is a partner as the API shows it, services as a list.
+type partnerOut struct {
+	models.Partner
+	ServiceList []string `json:"services"`
+}
+
+func partnerJSONOut(p models.Partner) partnerOut { return partnerOut{Partner: p, ServiceList: p.ServiceList()} }
+
+func (s *Server) apiListPartners(c echo.Context) error {
+	f := models.PartnerFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
+	ps, total, err := s.store.Partners(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]partnerOut, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, partnerJSONOut(p))
+	}
+	return c.JSON(http.StatusOK, newList(out, total, f.Page))
+}
+
+func (s *Server) apiShowPartner(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Partner(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, partnerJSONOut(*p))
+}
+
+// partnerJSON is a partner as the API takes it.
+type partnerJSON struct {
+	Name        *string   `json:"name"`
+	Kind        *string   `json:"kind"`
+	Services    *[]string `json:"services"`
+	Description *string   `json:"description"`
+	Website     *string   `json:"website"`
+	Active      *bool     `json:"active"`
+	Version     *int      `json:"version"`
+}
+
+func (j partnerJSON) apply(in *models.PartnerInput) {
+	set(&in.Name, j.Name)
+	set(&in.Kind, j.Kind)
+	set(&in.Services, j.Services)
+	set(&in.Description, j.Description)
+	set(&in.Website, j.Website)
+	set(&in.Active, j.Active)
+	set(&in.Version, j.Version)
+}
+
+func (s *Server) apiCreatePartner(c echo.Context) error {
+	var j partnerJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	required(fields, "name", j.Name != nil)
+	required(fields, "kind", j.Kind != nil)
+	if err := invalidFields(fields); err != nil {
+		return err
+	}
+	in := models.PartnerInput{Active: true}
+	j.apply(&in)
+	p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, partnerJSONOut(*p))
+}
+
+func (s *Server) apiUpdatePartner(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := s.store.Partner(ctx, id)
+	if err != nil {
+		return err
+	}
+	var j partnerJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	if err := invalidFields(versionRequired(j.Version)); err != nil {
+		return err
+	}
+	in := models.PartnerInput{Name: p.Name, Kind: p.Kind, Services: p.ServiceList(), Description: p.Description, Website: p.Website, Active: p.Active}
+	j.apply(&in)
+	if err := s.store.UpdatePartner(ctx, actor(c), id, in); err != nil {
+		return err
+	}
+	if p, err = s.store.Partner(ctx, id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, partnerJSONOut(*p))
+}
+
+func (s *Server) apiListFactors(c echo.Context) error {
+	fs, err := s.store.Factors(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(fs, int64(len(fs)), models.Page{Size: models.MaxPageSize}))
+}
+
+func (s *Server) apiListTokens(c echo.Context) error {
+	v := viewer(c)
+	ts, err := s.store.Tokens(c.Request().Context(), v, v.User.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(ts, int64(len(ts)), models.Page{Size: models.MaxPageSize}))
+}
+
+func (s *Server) apiRevokeToken(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(c.Request().Context(), viewer(c), actor(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+

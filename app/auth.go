@@ -1,0 +1,151 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+// health answers 200 when the database answers.
+func (s *Server) health(c echo.Context) error {
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// static serves the embedded CSS and images.
+func (s *Server) static(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return staticFiles(c)
+}
+
+// staticFiles serves the embedded static tree; it never changes after start-up.
+var staticFiles = echo.StaticDirectoryHandler(views.Static(), false)
+
+// home sends the visitor to their start page or to log in.
+func (s *Server) home(c echo.Context) error {
+	if viewer(c) != nil {
+		return redirect(c, "/dashboard")
+	}
+	return redirect(c, "/login")
+}
+
+type loginPage struct {
+	page
+	Email, Next string
+}
+
+func (s *Server) loginForm(c echo.Context) error {
+	if viewer(c) != nil {
+		return redirect(c, "/dashboard")
+	}
+	return c.Render(http.StatusOK, "auth/login", loginPage{page: s.page(c, "login.title"), Next: safeNext(c.QueryParam("next"))})
+}
+
+// safeNext keeps a post-login redirect on this site: a path, never another host.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 500 {
+		return ""
+	}
+	return next
+}
+
+// login checks the password, throttles guessing and starts a new session.
+func (s *Server) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := strings.TrimSpace(c.FormValue("email"))
+	password := c.FormValue("password")
+	data := loginPage{page: s.page(c, "login.title"), Email: email, Next: safeNext(c.FormValue("next"))}
+
+	until, blocked, err := s.store.LoginBlockedUntil(ctx, email, c.RealIP())
+	if err != nil {
+		return err
+	}
+	if blocked {
+		data.Errors = map[string]string{"form": data.T("login.throttled", "Time", until.In(views.Oslo).Format("15:04"))}
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.store.Now()).Seconds())+1))
+		return c.Render(http.StatusTooManyRequests, "auth/login", data)
+	}
+	u, err := s.store.Authenticate(ctx, email, password)
+	if errors.Is(err, models.ErrNotFound) {
+		if err := s.store.RecordLogin(ctx, email, c.RealIP(), false); err != nil {
+			return err
+		}
+		data.Errors = map[string]string{"form": data.T("login.failed")}
+		return c.Render(http.StatusUnauthorized, "auth/login", data)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.store.RecordLogin(ctx, email, c.RealIP(), true); err != nil {
+		return err
+	}
+	// A new session id at log-in, so that an id planted before log-in is worthless.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessUserID, u.ID)
+	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
+	s.sessions.Remove(ctx, sessCSRF) // a fresh CSRF token for the new session
+	if data.Next != "" {
+		return redirect(c, data.Next)
+	}
+	return redirect(c, "/dashboard")
+}
+
+// logout ends the session on the server, not only in the browser.
+func (s *Server) logout(c echo.Context) error {
+	if err := s.sessions.Destroy(c.Request().Context()); err != nil {
+		return err
+	}
+	return redirect(c, "/login")
+}
+
+// setLanguage switches between Bokmål and English and remembers the choice.
+func (s *Server) setLanguage(c echo.Context) error {
+	lang := c.FormValue("lang")
+	if lang != "nb" && lang != "en" {
+		return errMalformed("error.malformed")
+	}
+	ctx := c.Request().Context()
+	s.sessions.Put(ctx, sessLang, lang)
+	if v := viewer(c); v != nil {
+		if err := s.store.SetPreferences(ctx, v.User.ID, lang, 0); err != nil {
+			return err
+		}
+	}
+	return redirect(c, backTo(c))
+}
+
+// backTo is where a small header form returns: the page it was posted from.
+func backTo(c echo.Context) string {
+	if next := safeNext(c.FormValue("back")); next != "" {
+		return next
+	}
+	return "/"
+}
+
+// switchRegion changes the region a user with roles in several regions works in.
+func (s *Server) switchRegion(c echo.Context) error {
+	id, err := strconv.ParseInt(c.FormValue("region"), 10, 64)
+	if err != nil {
+		return errMalformed("error.malformed")
+	}
+	v := viewer(c)
+	ctx := c.Request().Context()
+	if _, err := s.store.Region(ctx, v, id); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessRegionID, id)
+	if err := s.store.SetPreferences(ctx, v.User.ID, "", id); err != nil {
+		return err
+	}
+	return redirect(c, "/dashboard")
+}

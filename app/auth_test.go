@@ -1,0 +1,260 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+func TestLogin(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tests := []struct {
+		name, email, password string
+		want                  int
+	}{
+		{"right password", demoEmail("adviser"), models.DemoPassword, http.StatusSeeOther},
+		{"e-mail in capitals", strings.ToUpper(demoEmail("adviser")), models.DemoPassword, http.StatusSeeOther},
+		{"wrong password", demoEmail("adviser"), "not-the-password", http.StatusUnauthorized},
+		{"unknown e-mail", "nobody@example.org", models.DemoPassword, http.StatusUnauthorized},
+		{"empty", "", "", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ts.client(t)
+			c.get("/login")
+			res, body := c.post("/login", url.Values{"email": {tt.email}, "password": {tt.password}})
+			if res.StatusCode != tt.want {
+				t.Fatalf("status = %d; want %d", res.StatusCode, tt.want)
+			}
+			if tt.want == http.StatusUnauthorized && !strings.Contains(body, "Feil e-postadresse eller passord.") {
+				t.Errorf("failure page lacks the generic message:\n%s", body)
+			}
+		})
+	}
+}
+
+// from sends requests as if from addr, through the trusted proxy on loopback.
+func from(addr string) http.Header {
+	return http.Header{"X-Forwarded-For": {addr}, "Content-Type": {"application/x-www-form-urlencoded"}}
+}
+
+func (c *client) postFrom(addr, path string, form url.Values) (*http.Response, string) {
+	c.t.Helper()
+	form.Set("_csrf", c.csrf)
+	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()), from(addr))
+}
+
+func TestLoginThrottled(t *testing.T) {
+	t.Parallel()
+	loopback, _ := ParseCIDRs("127.0.0.1")
+	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = loopback })
+	wrong := func(i int) url.Values {
+		return url.Values{"email": {demoEmail("board")}, "password": {"wrong password " + strconv.Itoa(i)}}
+	}
+
+	// Five failures for one account, from five addresses.
+	c := ts.client(t)
+	c.get("/login")
+	for i := 0; i < 5; i++ {
+		res, _ := c.postFrom("192.0.2."+strconv.Itoa(i+1), "/login", wrong(i))
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: status %d; want 401", i+1, res.StatusCode)
+		}
+	}
+	// The sixth attempt is refused even with the right password.
+	res, body := c.postFrom("192.0.2.99", "/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}})
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("after 5 failures: status %d; want 429", res.StatusCode)
+	}
+	if !strings.Contains(body, "For mange mislykkede forsøk") || !strings.Contains(body, "Prøv igjen etter klokka") {
+		t.Errorf("429 page does not say when to try again:\n%s", body)
+	}
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// Another account from another address is not affected.
+	other := ts.client(t)
+	other.get("/login")
+	if res, _ := other.postFrom("198.51.100.1", "/login", url.Values{"email": {demoEmail("adviser")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("another account from another address: %d; want 303", res.StatusCode)
+	}
+
+	// Five failures from one address, on five accounts, block that address.
+	guesser := ts.client(t)
+	guesser.get("/login")
+	for i := 0; i < 5; i++ {
+		guesser.postFrom("203.0.113.7", "/login", url.Values{"email": {"guess" + strconv.Itoa(i) + "@example.org"}, "password": {"whatever-password"}})
+	}
+	if res, _ := guesser.postFrom("203.0.113.7", "/login", url.Values{"email": {demoEmail("coordinator")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("sixth attempt from a guessing address: %d; want 429", res.StatusCode)
+	}
+}
+
+// Without a trusted proxy, X-Forwarded-For is ignored, so it cannot be used to
+// dodge the throttle by inventing addresses.
+func TestForwardedForIgnoredWithoutTrustedProxy(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.get("/login")
+	for i := 0; i < 5; i++ {
+		c.postFrom("192.0.2."+strconv.Itoa(i+1), "/login", url.Values{"email": {"x" + strconv.Itoa(i) + "@example.org"}, "password": {"whatever-password"}})
+	}
+	if res, _ := c.postFrom("192.0.2.50", "/login", url.Values{"email": {"y@example.org"}, "password": {"whatever-password"}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("spoofed X-Forwarded-For dodged the address throttle: %d; want 429", res.StatusCode)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail("admin"), models.DemoPassword)
+	before, _, err := ts.store.Partners(context.Background(), models.PartnerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"name": {"Ny partner"}, "kind": {"local"}}
+	tests := []struct {
+		name   string
+		token  string
+		header http.Header
+	}{
+		{"no token", "", nil},
+		{"wrong token", "forged", nil},
+		{"forged Sec-Fetch-Site and no token", "", http.Header{"Sec-Fetch-Site": {"same-origin"}}},
+		{"cross-site", "", http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}},
+	}
+	for _, tt := range tests {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("_csrf", tt.token)
+		h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+		for k, v := range tt.header {
+			h[k] = v
+		}
+		res, _ := c.do(http.MethodPost, "/admin/partners", strings.NewReader(f.Encode()), h)
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d; want 403", tt.name, res.StatusCode)
+		}
+	}
+	after, _, err := ts.store.Partners(context.Background(), models.PartnerFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("a refused post created a partner: %d partners, had %d", len(after), len(before))
+	}
+	// With the token the same post goes through.
+	if res, body := c.post("/admin/partners", form); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("post with token: status %d; want 303\n%s", res.StatusCode, body)
+	}
+}
+
+func sessionCookie(t *testing.T, res *http.Response) *http.Cookie {
+	t.Helper()
+	for _, ck := range res.Cookies() {
+		if ck.Name == "samspill_session" {
+			return ck
+		}
+	}
+	return nil
+}
+
+func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
+	for _, secure := range []bool{false, true} {
+		ts := newTestServer(t, func(c *Config) { c.SecureCookies = secure })
+		c := ts.client(t)
+		res, _ := c.get("/login")
+		ck := sessionCookie(t, res)
+		if ck == nil {
+			t.Fatal("no session cookie on the login page")
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != secure || ck.Path != "/" {
+			t.Errorf("secure=%t: cookie HttpOnly=%t SameSite=%v Secure=%t Path=%q; want HttpOnly, Lax, Secure=%t, /", secure, ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path, secure)
+		}
+		if len(ck.Value) < 32 {
+			t.Errorf("session id %q is too short to hold 128 bits", ck.Value)
+		}
+		if secure && !strings.Contains(res.Header.Get("Strict-Transport-Security"), "max-age") {
+			t.Error("secure mode without HSTS")
+		}
+	}
+}
+
+func TestSessionFixationAndLogout(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	res, _ := c.get("/login")
+	before := sessionCookie(t, res)
+	res, _ = c.post("/login", url.Values{"email": {demoEmail("coordinator")}, "password": {models.DemoPassword}})
+	after := sessionCookie(t, res)
+	if before == nil || after == nil {
+		t.Fatal("missing session cookie before or after log-in")
+	}
+	if before.Value == after.Value {
+		t.Fatal("the session id did not change at log-in")
+	}
+	ctx := context.Background()
+	if ok, _ := ts.store.Sessions().Exists(ctx, before.Value); ok {
+		t.Error("the pre-login session still exists on the server")
+	}
+
+	// A planted pre-login id is worthless: it does not reach the dashboard.
+	attacker := ts.client(t)
+	res, _ = attacker.do(http.MethodGet, "/dashboard", nil, http.Header{"Cookie": {"samspill_session=" + before.Value}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("dashboard with the pre-login id: status %d; want 303 to log-in", res.StatusCode)
+	}
+
+	if res, _ := c.get("/dashboard"); res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard after log-in: %d", res.StatusCode)
+	}
+	c.get("/dashboard")
+	if res, _ := c.post("/logout", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: status %d", res.StatusCode)
+	}
+	if ok, _ := ts.store.Sessions().Exists(ctx, after.Value); ok {
+		t.Error("log-out left the session on the server")
+	}
+	// Replaying the old cookie after log-out gets nowhere.
+	replay := ts.client(t)
+	res, _ = replay.do(http.MethodGet, "/dashboard", nil, http.Header{"Cookie": {"samspill_session=" + after.Value}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Errorf("dashboard with a logged-out cookie: %d %q; want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestDeactivationEndsSessions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	board := ts.client(t)
+	board.login(demoEmail("board"), models.DemoPassword)
+	admin := ts.client(t)
+	admin.login(demoEmail("admin"), models.DemoPassword)
+	u, err := ts.store.UserByEmail(context.Background(), demoEmail("board"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := admin.post("/admin/users/"+itoa(u.ID)+"/active", url.Values{"active": {"false"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deactivate: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := board.get("/dashboard"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a deactivated user's session still works: %d", res.StatusCode)
+	}
+	again := ts.client(t)
+	again.get("/login")
+	if res, _ := again.post("/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a deactivated user logged in: %d", res.StatusCode)
+	}
+}

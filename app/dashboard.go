@@ -1,0 +1,102 @@
+package app
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+type dashboardPage struct {
+	page
+	Roles []string // the viewer's roles in the current region, each with its own section
+}
+
+// dashboard is the start page: what each of the viewer's roles can do here.
+func (s *Server) dashboard(c echo.Context) error {
+	p := s.page(c, "dashboard.title")
+	return c.Render(http.StatusOK, "dashboard/index", dashboardPage{page: p, Roles: p.Viewer.RoleNames()})
+}
+
+type profilePage struct {
+	page
+	Tokens   []models.APIToken
+	NewToken string // shown once, right after it is made
+}
+
+func (s *Server) profile(c echo.Context) error {
+	return s.renderProfile(c, http.StatusOK, s.page(c, "profile.title"), "")
+}
+
+func (s *Server) renderProfile(c echo.Context, status int, p page, newToken string) error {
+	tokens, err := s.store.Tokens(c.Request().Context(), p.Viewer, p.Viewer.User.ID)
+	if err != nil {
+		return err
+	}
+	return c.Render(status, "profile/show", profilePage{page: p, Tokens: tokens, NewToken: newToken})
+}
+
+// updateProfile saves the viewer's own name and preferred language.
+func (s *Server) updateProfile(c echo.Context) error {
+	v := viewer(c)
+	lang := c.FormValue("language")
+	if lang != "nb" && lang != "en" {
+		return errMalformed("error.malformed")
+	}
+	if err := s.store.SetPreferences(c.Request().Context(), v.User.ID, lang, 0); err != nil {
+		return err
+	}
+	s.sessions.Put(c.Request().Context(), sessLang, lang)
+	s.flash(c, "flash.saved")
+	return redirect(c, "/profile")
+}
+
+// changePassword changes the viewer's own password. Other sessions end; this one
+// gets a new id and goes on.
+func (s *Server) changePassword(c echo.Context) error {
+	v := viewer(c)
+	ctx := c.Request().Context()
+	f := passwordForm{Current: c.FormValue("current_password"), New: c.FormValue("new_password"), Repeat: c.FormValue("repeat_password")}
+	if fields := f.validate(); len(fields) > 0 {
+		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(fields), "")
+	}
+	epoch, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
+	if ve := asValidation(err); ve != nil {
+		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(ve.Fields), "")
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessEpoch, epoch)
+	s.flash(c, "flash.password_changed")
+	return redirect(c, "/profile")
+}
+
+// createToken makes an API token for the viewer and shows it once.
+func (s *Server) createToken(c echo.Context) error {
+	v := viewer(c)
+	token, _, err := s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, c.FormValue("name"))
+	if ve := asValidation(err); ve != nil {
+		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(ve.Fields), "")
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderProfile(c, http.StatusOK, s.page(c, "profile.title"), token)
+}
+
+func (s *Server) revokeToken(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(c.Request().Context(), viewer(c), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, "flash.token_revoked")
+	return redirect(c, "/profile")
+}

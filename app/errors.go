@@ -1,0 +1,115 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+// apiError is an error with the status, code and message ID the client sees.
+type apiError struct {
+	status  int
+	code    string
+	message string            // message ID in the catalogues
+	fields  map[string]string // field → message ID
+}
+
+func (e *apiError) Error() string { return e.code }
+
+var (
+	errUnauthenticated = &apiError{status: http.StatusUnauthorized, code: "unauthenticated", message: "error.unauthenticated"}
+	errCSRF            = &apiError{status: http.StatusForbidden, code: "csrf", message: "error.csrf"}
+)
+
+func errMalformed(messageID string) error {
+	return &apiError{status: http.StatusBadRequest, code: "malformed", message: messageID}
+}
+
+// statusCodes maps a status to the error code and message the contract names.
+var statusCodes = map[int][2]string{
+	http.StatusBadRequest:            {"malformed", "error.malformed"},
+	http.StatusUnauthorized:          {"unauthenticated", "error.unauthenticated"},
+	http.StatusForbidden:             {"forbidden", "error.forbidden"},
+	http.StatusNotFound:              {"not_found", "error.not_found"},
+	http.StatusMethodNotAllowed:      {"method_not_allowed", "error.method_not_allowed"},
+	http.StatusConflict:              {"conflict", "error.conflict"},
+	http.StatusRequestEntityTooLarge: {"too_large", "error.too_large_body"},
+	http.StatusUnprocessableEntity:   {"invalid", "error.invalid"},
+	http.StatusTooManyRequests:       {"rate_limited", "error.rate_limited"},
+	http.StatusInternalServerError:   {"internal", "error.internal"},
+}
+
+// classify turns any error into what the client sees.
+func classify(err error) *apiError {
+	var ae *apiError
+	var ve *models.ValidationError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &ve):
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", message: "error.invalid", fields: ve.Fields}
+	case errors.Is(err, models.ErrNotFound):
+		return fromStatus(http.StatusNotFound)
+	case errors.Is(err, models.ErrConflict):
+		return fromStatus(http.StatusConflict)
+	case errors.As(err, &he):
+		return fromStatus(he.Code)
+	}
+	return fromStatus(http.StatusInternalServerError)
+}
+
+func fromStatus(status int) *apiError {
+	sc, ok := statusCodes[status]
+	if !ok {
+		sc = [2]string{strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), "error.internal"}
+	}
+	return &apiError{status: status, code: sc[0], message: sc[1]}
+}
+
+// handleError is the one place where errors become responses: JSON under
+// /api/, a readable page elsewhere. Internal details stay in the log.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	ae := classify(err)
+	if ae.status >= 500 {
+		s.log.Error("request failed", "route", c.Path(), "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+	}
+	loc := s.localizer(c)
+	if isAPI(c) {
+		body := map[string]any{"code": ae.code, "message": loc.T(ae.message)}
+		if len(ae.fields) > 0 {
+			fields := map[string]string{}
+			for k, v := range ae.fields {
+				fields[k] = loc.T(v)
+			}
+			body["fields"] = fields
+		}
+		_ = c.JSON(ae.status, map[string]any{"error": body})
+		return
+	}
+	if ae.status == http.StatusUnauthorized {
+		target := "/login"
+		if c.Request().Method == http.MethodGet {
+			target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+		}
+		_ = c.Redirect(http.StatusSeeOther, target)
+		return
+	}
+	p := s.page(c, "error.title")
+	p.Status = ae.status
+	p.Message = loc.T(ae.message)
+	if err := c.Render(ae.status, "errors/status", p); err != nil {
+		s.log.Error("render error page", "err", err)
+		_ = c.String(ae.status, http.StatusText(ae.status))
+	}
+}
+
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }

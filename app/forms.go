@@ -1,0 +1,74 @@
+package app
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"samspill/models"
+)
+
+// asValidation returns err as a ValidationError, or nil.
+func asValidation(err error) *models.ValidationError {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	return nil
+}
+
+type passwordForm struct{ Current, New, Repeat string }
+
+func (f passwordForm) validate() map[string]string {
+	errs := map[string]string{}
+	if f.Current == "" {
+		errs["current_password"] = "error.required"
+	}
+	if len([]rune(f.New)) < models.MinPasswordLength {
+		errs["new_password"] = "error.password_short"
+	}
+	if f.New != f.Repeat {
+		errs["repeat_password"] = "error.password_mismatch"
+	}
+	return errs
+}
+
+// formInt parses an integer form field, recording an error under name.
+func formInt(errs map[string]string, name, v string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		errs[name] = "error.number"
+	}
+	return n
+}
+
+// formFloat parses a decimal form field; a Norwegian decimal comma is accepted.
+func formFloat(errs map[string]string, name, v string) float64 {
+	v = strings.ReplaceAll(strings.TrimSpace(v), ",", ".")
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		errs[name] = "error.number"
+	}
+	return f
+}
+
+// formDate parses a YYYY-MM-DD date field; "" gives nil.
+func formDate(errs map[string]string, name, v string) *time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		errs[name] = "error.date"
+		return nil
+	}
+	return &t
+}
+
+// isConflict reports whether err is a stale-version conflict.
+func isConflict(err error) bool { return errors.Is(err, models.ErrConflict) }

@@ -1,0 +1,202 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"samspill/models"
+	"samspill/policies"
+	"samspill/views"
+)
+
+func init() {
+	models.BcryptCost = bcrypt.MinCost // tests log in hundreds of times
+}
+
+// testServer is a real server over a fresh SQLite file with the demo data.
+type testServer struct {
+	*httptest.Server
+	srv   *Server
+	store *models.Store
+}
+
+func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	enforcer, err := policies.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := views.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	e, srv := New(cfg, store, enforcer, set, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := srv.LoadBindings(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{Server: httptest.NewServer(e), srv: srv, store: store}
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// client is a browser-like client with its own cookie jar that does not follow redirects.
+type client struct {
+	t    *testing.T
+	ts   *testServer
+	http *http.Client
+	csrf string
+}
+
+func (ts *testServer) client(t *testing.T) *client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, ts: ts, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// do sends a request and returns the response with its body read.
+func (c *client) do(method, path string, body io.Reader, header http.Header) (*http.Response, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.ts.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if m := csrfField.FindStringSubmatch(string(b)); m != nil {
+		c.csrf = m[1]
+	}
+	return res, string(b)
+}
+
+func (c *client) get(path string) (*http.Response, string) { return c.do(http.MethodGet, path, nil, nil) }
+
+// post sends a form with the CSRF token the client last saw.
+func (c *client) post(path string, form url.Values) (*http.Response, string) {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" && c.csrf != "" {
+		form.Set("_csrf", c.csrf)
+	}
+	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+// login logs in through the form and fails the test if it does not succeed.
+func (c *client) login(email, password string) {
+	c.t.Helper()
+	c.get("/login")
+	res, body := c.post("/login", url.Values{"email": {email}, "password": {password}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard" {
+		c.t.Fatalf("login %s: status %d, location %q; want 303 to /dashboard\n%s", email, res.StatusCode, res.Header.Get("Location"), body)
+	}
+	c.get("/dashboard") // picks up the new session's CSRF token
+}
+
+// demoEmail is the demo user with role.
+func demoEmail(role string) string {
+	for _, d := range models.DemoLogins {
+		if d.Role == role {
+			return d.Email
+		}
+	}
+	panic("no demo user " + role)
+}
+
+// api sends a JSON request with a bearer token.
+func (ts *testServer) api(t *testing.T, token, method, path string, body string) (int, map[string]any) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, ts.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	b, _ := io.ReadAll(res.Body)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %s", method, path, b)
+		}
+	}
+	return res.StatusCode, out
+}
+
+// token makes an API token for the demo user with role.
+func (ts *testServer) token(t *testing.T, role string) string {
+	t.Helper()
+	u, err := ts.store.UserByEmail(context.Background(), demoEmail(role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,335 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"samspill/models"
+	"samspill/policies"
+)
+
+// Session keys.
+const (
+	sessUserID   = "user_id"
+	sessEpoch    = "epoch"
+	sessRegionID = "region_id"
+	sessLang     = "lang"
+	sessCSRF     = "csrf"
+	sessFlash    = "flash"
+)
+
+// Context keys.
+const (
+	ctxViewer = "viewer"
+	ctxBearer = "bearer"
+)
+
+// maxBody caps request bodies; the intake and admin forms are far smaller.
+const maxBody = "1M"
+
+func (s *Server) middleware(e *echo.Echo) {
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}))
+	e.Use(middleware.RequestID())
+	e.Use(s.logRequests)
+	e.Use(secureHeaders(s.cfg.SecureCookies))
+	e.Use(middleware.BodyLimit(maxBody))
+	e.Use(s.loadSession)
+	e.Use(s.authenticate)
+	e.Use(s.checkCSRF)
+}
+
+// logRequests writes one structured line per request. It logs the route
+// pattern, never the raw URL, whose query may hold search terms about people.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // let the error handler set the status before it is logged
+		}
+		attrs := []any{
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"method", c.Request().Method,
+			"route", c.Path(),
+			"status", c.Response().Status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+		}
+		if v := viewer(c); v != nil {
+			attrs = append(attrs, "user_id", v.User.ID)
+		}
+		s.log.Info("request", attrs...)
+		return nil
+	}
+}
+
+// secureHeaders sets the headers every response carries.
+func secureHeaders(tls bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "same-origin")
+			h.Set("X-Frame-Options", "DENY")
+			if tls || c.IsTLS() {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
+			if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
+				h.Set("Cache-Control", "no-store")
+			}
+			return next(c)
+		}
+	}
+}
+
+// loadSession loads and saves the server-side session, except for static files,
+// the health check and bearer-token API calls, which need none.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	withSession := echo.WrapMiddleware(s.sessions.LoadAndSave)(next)
+	return func(c echo.Context) error {
+		if !needsSession(c.Request()) {
+			return next(c)
+		}
+		return withSession(c)
+	}
+}
+
+// needsSession tells whether a request gets a server-side session: static files,
+// the health check and bearer-token API calls do not.
+func needsSession(r *http.Request) bool {
+	p := r.URL.Path
+	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && bearerToken(r) == ""
+}
+
+func bearerToken(r *http.Request) string {
+	h := r.Header.Get(echo.HeaderAuthorization)
+	if h == "" {
+		return ""
+	}
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return "malformed"
+}
+
+// authenticate finds the viewer from a bearer token or the session and picks
+// the region they work in. No viewer means anonymous.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		var user *models.User
+		if token := bearerToken(c.Request()); token != "" {
+			u, err := s.store.UserByToken(ctx, token)
+			if errors.Is(err, models.ErrNotFound) {
+				return errUnauthenticated
+			}
+			if err != nil {
+				return err
+			}
+			user = u
+			c.Set(ctxBearer, true)
+		} else if needsSession(c.Request()) {
+			id := s.sessions.GetInt64(ctx, sessUserID)
+			if id != 0 {
+				u, err := s.store.UserByID(ctx, id)
+				switch {
+				case errors.Is(err, models.ErrNotFound):
+				case err != nil:
+					return err
+				case !u.Active || u.SessionEpoch != s.sessions.GetInt(ctx, sessEpoch):
+					// Deactivated, password reset, roles changed or sessions ended by an admin.
+					if err := s.sessions.Destroy(ctx); err != nil {
+						return err
+					}
+				default:
+					user = u
+				}
+			}
+		}
+		if user == nil {
+			return next(c)
+		}
+		if err := s.refreshBindings(c); err != nil {
+			return err
+		}
+		v, err := s.viewerFor(c, user)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxViewer, v)
+		return next(c)
+	}
+}
+
+// refreshBindings reloads Casbin's role bindings when any server changed them.
+func (s *Server) refreshBindings(c echo.Context) error {
+	ctx := c.Request().Context()
+	version, err := s.store.RolesVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if version == s.enforcer.Version() {
+		return nil
+	}
+	return s.LoadBindings(ctx)
+}
+
+// viewerFor picks the region the user works in: the one chosen in this session,
+// else the one remembered from last time, else the first where they hold a role.
+func (s *Server) viewerFor(c echo.Context, u *models.User) (*models.Viewer, error) {
+	ctx := c.Request().Context()
+	v := &models.Viewer{User: u}
+	regions, err := s.store.RegionsVisibleTo(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	want := int64(0)
+	if c.Get(ctxBearer) == nil {
+		want = s.sessions.GetInt64(ctx, sessRegionID)
+	}
+	if want == 0 && u.LastRegionID != nil {
+		want = *u.LastRegionID
+	}
+	for i := range regions {
+		if regions[i].ID == want {
+			v.Region = &regions[i]
+		}
+	}
+	if v.Region == nil && len(regions) > 0 {
+		v.Region = &regions[0]
+	}
+	return v, nil
+}
+
+// viewer is the logged-in user of the request, or nil.
+func viewer(c echo.Context) *models.Viewer {
+	v, _ := c.Get(ctxViewer).(*models.Viewer)
+	return v
+}
+
+// actor is who the audit log records for this request.
+func actor(c echo.Context) models.Actor {
+	a := models.Actor{RequestID: c.Response().Header().Get(echo.HeaderXRequestID), IP: c.RealIP()}
+	if v := viewer(c); v != nil {
+		a.UserID = v.User.ID
+		if v.Region != nil {
+			a.RegionID = v.Region.ID
+		}
+	}
+	return a
+}
+
+// checkCSRF refuses a state-changing request made with the browser session
+// unless it carries the session's token. This is the synchronizer-token pattern;
+// Echo's own CSRF middleware is not used because since v4.15 it lets any request
+// with "Sec-Fetch-Site: same-origin" through without a token, and that header is
+// trivially forged outside a browser.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if c.Get(ctxBearer) != nil {
+			return next(c) // a bearer token is not sent by browsers on their own
+		}
+		sent := c.Request().Header.Get("X-CSRF-Token")
+		if sent == "" {
+			sent = c.FormValue("_csrf")
+		}
+		want := s.sessionString(c, sessCSRF)
+		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+			return errCSRF
+		}
+		return next(c)
+	}
+}
+
+// sessionString reads a string from the session, or "" when the request has none.
+func (s *Server) sessionString(c echo.Context, key string) string {
+	if !needsSession(c.Request()) {
+		return ""
+	}
+	return s.sessions.GetString(c.Request().Context(), key)
+}
+
+// csrfToken returns the session's CSRF token, making one on first use.
+func (s *Server) csrfToken(c echo.Context) string {
+	if c.Get(ctxBearer) != nil {
+		return ""
+	}
+	if t := s.sessionString(c, sessCSRF); t != "" {
+		return t
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	t := base64.RawURLEncoding.EncodeToString(b)
+	s.sessions.Put(c.Request().Context(), sessCSRF, t)
+	return t
+}
+
+// guard enforces a route's declared access before its handler runs.
+func (s *Server) guard(a access) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			switch a.kind {
+			case public:
+				return next(c)
+			case authenticated:
+				if viewer(c) == nil {
+					return errUnauthenticated
+				}
+				return next(c)
+			case permission:
+				v := viewer(c)
+				if v == nil {
+					return errUnauthenticated
+				}
+				if !s.allowed(v, a.obj, a.act) {
+					return echo.ErrForbidden
+				}
+				return next(c)
+			}
+			return echo.ErrForbidden // a route without a declared access is refused
+		}
+	}
+}
+
+// allowed asks Casbin whether the viewer may do act on obj in their current region.
+func (s *Server) allowed(v *models.Viewer, obj, act string) bool {
+	ok, err := s.enforcer.Enforce(v.Subject(), v.Domain(), obj, act)
+	if err != nil {
+		s.log.Error("casbin", "err", err)
+		return false
+	}
+	return ok
+}
+
+// LoadBindings loads every user → role → region binding into Casbin.
+func (s *Server) LoadBindings(ctx context.Context) error {
+	bindings, version, err := s.store.RoleBindings(ctx)
+	if err != nil {
+		return err
+	}
+	bs := make([]policies.Binding, 0, len(bindings))
+	for _, b := range bindings {
+		dom := "*"
+		if b.RegionID != nil {
+			dom = strconv.FormatInt(*b.RegionID, 10)
+		}
+		bs = append(bs, policies.Binding{Subject: models.UserSubject(b.UserID), Role: b.Role, Domain: dom})
+	}
+	return s.enforcer.LoadBindings(bs, version)
+}

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+type municipalitiesPage struct {
+	page
+	List     []models.Municipality
+	Counties []models.County
+	Q        string
+	County   string
+	Pager    pager
+}
+
+func (s *Server) listMunicipalities(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := models.MunicipalityFilter{Q: c.QueryParam("q"), County: c.QueryParam("county"), Page: pageParam(c)}
+	list, total, err := s.store.Municipalities(ctx, f)
+	if err != nil {
+		return err
+	}
+	counties, err := s.store.Counties(ctx)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "municipalities/index", municipalitiesPage{
+		page: s.page(c, "municipalities.title"), List: list, Counties: counties, Q: f.Q, County: f.County, Pager: newPager(c, f.Page, total),
+	})
+}
+
+type municipalityPage struct {
+	page
+	Municipality  *models.Municipality
+	Organisations []string
+	Organisation  string
+	BusinessFTE   string
+	Version       string
+}
+
+func (s *Server) showMunicipality(c echo.Context) error {
+	m, err := s.store.Municipality(c.Request().Context(), c.Param("kommunenummer"))
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "municipalities.title")
+	p.Title = m.Name
+	return c.Render(http.StatusOK, "municipalities/show", municipalityPage{page: p, Municipality: m, Organisations: models.Organisations,
+		Organisation: m.Organisation, BusinessFTE: strconv.FormatFloat(m.BusinessFTE, 'f', -1, 64), Version: strconv.Itoa(m.Version)})
+}
+
+func (s *Server) updateMunicipality(c echo.Context) error {
+	ctx := c.Request().Context()
+	m, err := s.store.Municipality(ctx, c.Param("kommunenummer"))
+	if err != nil {
+		return err
+	}
+	data := municipalityPage{Municipality: m, Organisations: models.Organisations,
+		Organisation: c.FormValue("organisation"), BusinessFTE: c.FormValue("business_fte"), Version: c.FormValue("version")}
+	errs := map[string]string{}
+	u := models.MunicipalityUpdate{Organisation: data.Organisation, BusinessFTE: formFloat(errs, "business_fte", data.BusinessFTE),
+		Version: formInt(errs, "version", data.Version)}
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		err = s.store.UpdateMunicipality(ctx, actor(c), m.Kommunenummer, u)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = ve.Fields
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		data.page = s.page(c, "municipalities.title").withErrors(errs)
+		data.Title = m.Name
+		return c.Render(status, "municipalities/show", data)
+	}
+	s.flash(c, "flash.saved")
+	return redirect(c, "/admin/municipalities/"+m.Kommunenummer)
+}

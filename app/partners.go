@@ -1,0 +1,124 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+type partnersPage struct {
+	page
+	List  []models.Partner
+	Q     string
+	Pager pager
+}
+
+func (s *Server) listPartners(c echo.Context) error {
+	f := models.PartnerFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
+	list, total, err := s.store.Partners(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "partners/index", partnersPage{page: s.page(c, "partners.title"), List: list, Q: f.Q, Pager: newPager(c, f.Page, total)})
+}
+
+// partnerForm is the partner form as typed.
+type partnerForm struct {
+	Name, Kind, Description, Website, Version string
+	Services                                  []string
+	Active                                    bool
+}
+
+type partnerPage struct {
+	page
+	Partner  *models.Partner
+	Form     partnerForm
+	Kinds    []string
+	Services []string
+}
+
+func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, f partnerForm, errs map[string]string) partnerPage {
+	pg := s.page(c, titleID)
+	if errs != nil {
+		pg = pg.withErrors(errs)
+	}
+	return partnerPage{page: pg, Partner: p, Form: f, Kinds: models.PartnerKinds, Services: models.PartnerServices}
+}
+
+func parsePartnerForm(c echo.Context) (partnerForm, models.PartnerInput, map[string]string) {
+	f := partnerForm{Name: c.FormValue("name"), Kind: c.FormValue("kind"), Description: c.FormValue("description"),
+		Website: c.FormValue("website"), Version: c.FormValue("version"), Active: c.FormValue("active") == "on"}
+	params, _ := c.FormParams()
+	f.Services = params["services"]
+	errs := map[string]string{}
+	in := models.PartnerInput{Name: f.Name, Kind: f.Kind, Services: f.Services, Description: f.Description, Website: f.Website, Active: f.Active}
+	if f.Version != "" {
+		in.Version = formInt(errs, "version", f.Version)
+	}
+	return f, in, errs
+}
+
+func (s *Server) newPartnerForm(c echo.Context) error {
+	return c.Render(http.StatusOK, "partners/form", s.partnerPage(c, "partners.new", nil, partnerForm{Kind: "local", Active: true}, nil))
+}
+
+func (s *Server) createPartner(c echo.Context) error {
+	f, in, errs := parsePartnerForm(c)
+	if len(errs) == 0 {
+		p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
+		if ve := asValidation(err); ve != nil {
+			errs = ve.Fields
+		} else if err != nil {
+			return err
+		} else {
+			s.flash(c, "flash.created")
+			return redirect(c, "/admin/partners/"+strconv.FormatInt(p.ID, 10))
+		}
+	}
+	return c.Render(http.StatusUnprocessableEntity, "partners/form", s.partnerPage(c, "partners.new", nil, f, errs))
+}
+
+func (s *Server) showPartner(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Partner(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	f := partnerForm{Name: p.Name, Kind: p.Kind, Description: p.Description, Website: p.Website, Services: p.ServiceList(),
+		Active: p.Active, Version: strconv.Itoa(p.Version)}
+	return c.Render(http.StatusOK, "partners/form", s.partnerPage(c, "partners.edit", p, f, nil))
+}
+
+func (s *Server) updatePartner(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Partner(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	f, in, errs := parsePartnerForm(c)
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		err = s.store.UpdatePartner(c.Request().Context(), actor(c), id, in)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = ve.Fields
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
+			return err
+		default:
+			s.flash(c, "flash.saved")
+			return redirect(c, "/admin/partners/"+strconv.FormatInt(id, 10))
+		}
+	}
+	return c.Render(status, "partners/form", s.partnerPage(c, "partners.edit", p, f, errs))
+}

@@ -1,0 +1,215 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+type regionsPage struct {
+	page
+	List []models.Region
+}
+
+func (s *Server) listRegions(c echo.Context) error {
+	p := s.page(c, "regions.title")
+	list, err := s.store.RegionsVisibleTo(c.Request().Context(), p.Viewer)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "regions/index", regionsPage{page: p, List: list})
+}
+
+// regionForm is the region form as typed, kept for re-rendering on errors.
+type regionForm struct {
+	Slug, Name, HostMunicipality                                             string
+	FirstResponseDays, ReferralFollowUpDays, NoResponseDays, RetentionMonths string
+	Version                                                                  string
+}
+
+func regionFormFrom(r models.RegionInput) regionForm {
+	return regionForm{
+		Slug: r.Slug, Name: r.Name, HostMunicipality: r.HostMunicipality,
+		FirstResponseDays: strconv.Itoa(r.FirstResponseDays), ReferralFollowUpDays: strconv.Itoa(r.ReferralFollowUpDays),
+		NoResponseDays: strconv.Itoa(r.NoResponseDays), RetentionMonths: strconv.Itoa(r.RetentionMonths), Version: strconv.Itoa(r.Version),
+	}
+}
+
+func parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string]string) {
+	f := regionForm{
+		Slug: c.FormValue("slug"), Name: c.FormValue("name"), HostMunicipality: c.FormValue("host_municipality"),
+		FirstResponseDays: c.FormValue("first_response_days"), ReferralFollowUpDays: c.FormValue("referral_follow_up_days"),
+		NoResponseDays: c.FormValue("no_response_days"), RetentionMonths: c.FormValue("retention_months"), Version: c.FormValue("version"),
+	}
+	errs := map[string]string{}
+	in := models.RegionInput{
+		Slug: f.Slug, Name: f.Name, HostMunicipality: f.HostMunicipality,
+		FirstResponseDays:    formInt(errs, "first_response_days", f.FirstResponseDays),
+		ReferralFollowUpDays: formInt(errs, "referral_follow_up_days", f.ReferralFollowUpDays),
+		NoResponseDays:       formInt(errs, "no_response_days", f.NoResponseDays),
+		RetentionMonths:      formInt(errs, "retention_months", f.RetentionMonths),
+	}
+	if f.Version != "" {
+		in.Version = formInt(errs, "version", f.Version)
+	}
+	return f, in, errs
+}
+
+type regionFormPage struct {
+	page
+	Form           regionForm
+	Region         *models.Region
+	Municipalities []models.Municipality
+	Member         memberForm
+}
+
+type memberForm struct {
+	Kommunenummer, JoinedOn, LeftOn, Votes, CommittedFTE string
+	TakesEnquiries                                       bool
+}
+
+func (s *Server) municipalityChoices(c echo.Context) ([]models.Municipality, error) {
+	ms, _, err := s.store.Municipalities(c.Request().Context(), models.MunicipalityFilter{Page: models.Page{Size: models.MaxPageSize * 2}})
+	return ms, err
+}
+
+func (s *Server) newRegionForm(c echo.Context) error {
+	ms, err := s.municipalityChoices(c)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "regions/new", regionFormPage{page: s.page(c, "regions.new"), Form: regionFormFrom(models.DefaultRegionInput()), Municipalities: ms})
+}
+
+func (s *Server) createRegion(c echo.Context) error {
+	f, in, errs := parseRegionForm(c)
+	var r *models.Region
+	var err error
+	if len(errs) == 0 {
+		r, err = s.store.CreateRegion(c.Request().Context(), actor(c), in)
+		if ve := asValidation(err); ve != nil {
+			errs = ve.Fields
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		ms, err := s.municipalityChoices(c)
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "regions/new", regionFormPage{page: s.page(c, "regions.new").withErrors(errs), Form: f, Municipalities: ms})
+	}
+	s.flash(c, "flash.created")
+	return redirect(c, "/admin/regions/"+strconv.FormatInt(r.ID, 10))
+}
+
+func (s *Server) showRegion(c echo.Context) error {
+	return s.renderRegion(c, http.StatusOK, nil, nil, memberForm{Votes: "1", JoinedOn: time.Now().Format("2006-01-02")})
+}
+
+// renderRegion shows a region with its settings form and members, keeping what
+// was typed in whichever form failed.
+func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs map[string]string, member memberForm) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "regions.title")
+	r, err := s.store.Region(c.Request().Context(), p.Viewer, id)
+	if err != nil {
+		return err
+	}
+	ms, err := s.municipalityChoices(c)
+	if err != nil {
+		return err
+	}
+	host := ""
+	if r.HostMunicipality != nil {
+		host = *r.HostMunicipality
+	}
+	f := regionFormFrom(models.RegionInput{Slug: r.Slug, Name: r.Name, HostMunicipality: host, FirstResponseDays: r.FirstResponseDays,
+		ReferralFollowUpDays: r.ReferralFollowUpDays, NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, Version: r.Version})
+	if form != nil {
+		f = *form
+	}
+	p.Title = r.Name
+	if errs != nil {
+		p = p.withErrors(errs)
+	}
+	return c.Render(status, "regions/show", regionFormPage{page: p, Form: f, Region: r, Municipalities: ms, Member: member})
+}
+
+func (s *Server) updateRegion(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, in, errs := parseRegionForm(c)
+	if len(errs) == 0 {
+		err = s.store.UpdateRegion(c.Request().Context(), viewer(c), actor(c), id, in)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = ve.Fields
+		case isConflict(err):
+			errs = map[string]string{"form": "error.conflict"}
+		case err != nil:
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		status := http.StatusUnprocessableEntity
+		if errs["form"] == "error.conflict" {
+			status = http.StatusConflict
+		}
+		return s.renderRegion(c, status, &f, errs, memberForm{Votes: "1"})
+	}
+	s.flash(c, "flash.saved")
+	return redirect(c, "/admin/regions/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) saveMember(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f := memberForm{Kommunenummer: c.FormValue("kommunenummer"), JoinedOn: c.FormValue("joined_on"), LeftOn: c.FormValue("left_on"),
+		Votes: c.FormValue("votes"), CommittedFTE: c.FormValue("committed_fte"), TakesEnquiries: c.FormValue("takes_enquiries") == "on"}
+	errs := map[string]string{}
+	in := models.MemberInput{Kommunenummer: f.Kommunenummer, LeftOn: formDate(errs, "left_on", f.LeftOn),
+		Votes: formInt(errs, "votes", f.Votes), CommittedFTE: formFloat(errs, "committed_fte", f.CommittedFTE), TakesEnquiries: f.TakesEnquiries}
+	if joined := formDate(errs, "joined_on", f.JoinedOn); joined != nil {
+		in.JoinedOn = *joined
+	} else if errs["joined_on"] == "" {
+		errs["joined_on"] = "error.required"
+	}
+	if len(errs) == 0 {
+		err = s.store.SaveMember(c.Request().Context(), actor(c), id, in)
+		if ve := asValidation(err); ve != nil {
+			errs = ve.Fields
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return s.renderRegion(c, http.StatusUnprocessableEntity, nil, errs, f)
+	}
+	s.flash(c, "flash.saved")
+	return redirect(c, "/admin/regions/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) removeMember(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveMember(c.Request().Context(), actor(c), id, c.Param("kommunenummer")); err != nil {
+		return err
+	}
+	s.flash(c, "flash.removed")
+	return redirect(c, "/admin/regions/"+strconv.FormatInt(id, 10))
+}

@@ -1,0 +1,183 @@
+package app
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/policies"
+	"samspill/views"
+)
+
+// Render lets Echo render our templates.
+func (s *Server) Render(w io.Writer, name string, data any, _ echo.Context) error {
+	return s.views.Execute(w, name, data)
+}
+
+// page is what the base layout needs; every page's data embeds it.
+type page struct {
+	Title     string
+	Lang      string
+	Viewer    *models.Viewer
+	Regions   []models.Region // for the region switcher
+	CSRF      string
+	Flash     string
+	Path      string
+	Nav       []navItem
+	Languages []string
+	Errors    map[string]string // field → translated message
+	Status    int               // on error pages
+	Message   string            // on error pages
+	loc       *views.Localizer
+}
+
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// T translates a message ID; pairs of key and value fill its placeholders.
+func (p page) T(id string, kv ...any) string {
+	if len(kv) == 0 {
+		return p.loc.T(id)
+	}
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			data[k] = kv[i+1]
+		}
+	}
+	return p.loc.T(id, data)
+}
+
+// Err is the translated error of one form field, or "".
+func (p page) Err(field string) string { return p.Errors[field] }
+
+// HasErrors reports whether the form had any error.
+func (p page) HasErrors() bool { return len(p.Errors) > 0 }
+
+// Is reports whether the viewer holds role in the current region.
+func (p page) Is(role string) bool { return p.Viewer.Has(role) }
+
+// localizer picks the language: the viewer's choice this session, else their
+// profile, else Bokmål.
+func (s *Server) localizer(c echo.Context) *views.Localizer {
+	lang := s.sessionString(c, sessLang)
+	if lang == "" {
+		if v := viewer(c); v != nil {
+			lang = v.User.Language
+		}
+	}
+	return s.views.Localizer(lang)
+}
+
+// page builds the layout data for the current request.
+func (s *Server) page(c echo.Context, titleID string) page {
+	loc := s.localizer(c)
+	p := page{
+		Title:     loc.T(titleID),
+		Lang:      loc.Lang,
+		Viewer:    viewer(c),
+		Path:      c.Request().URL.Path,
+		Languages: views.Languages,
+		loc:       loc,
+	}
+	if needsSession(c.Request()) {
+		p.CSRF = s.csrfToken(c)
+		p.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
+	}
+	if p.Viewer != nil {
+		p.Regions, _ = s.store.RegionsVisibleTo(c.Request().Context(), p.Viewer)
+		p.Nav = s.nav(p)
+	}
+	return p
+}
+
+// withErrors translates a ValidationError's fields into the page.
+func (p page) withErrors(fields map[string]string) page {
+	p.Errors = map[string]string{}
+	for k, id := range fields {
+		p.Errors[k] = p.loc.T(id)
+	}
+	return p
+}
+
+// nav is the navigation the viewer's roles give.
+func (s *Server) nav(p page) []navItem {
+	v := p.Viewer
+	items := []struct {
+		href, label, obj, act string
+	}{
+		{"/dashboard", "nav.dashboard", policies.Dashboard, policies.Read},
+		{"/admin/regions", "nav.regions", policies.Region, policies.Update},
+		{"/admin/users", "nav.users", policies.User, policies.Read},
+		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},
+		{"/admin/partners", "nav.partners", policies.Partner, policies.Update},
+		{"/profile", "nav.profile", policies.Profile, policies.Update},
+	}
+	var out []navItem
+	for _, it := range items {
+		if s.allowed(v, it.obj, it.act) {
+			out = append(out, navItem{Href: it.href, Label: p.T(it.label), Current: p.Path == it.href || (it.href != "/dashboard" && len(p.Path) > len(it.href) && p.Path[:len(it.href)+1] == it.href+"/")})
+		}
+	}
+	return out
+}
+
+// flash stores a one-time message shown on the next page.
+func (s *Server) flash(c echo.Context, messageID string) {
+	s.sessions.Put(c.Request().Context(), sessFlash, s.localizer(c).T(messageID))
+}
+
+// redirect answers a successful form post: 303 to a page that can be reloaded.
+func redirect(c echo.Context, path string) error { return c.Redirect(http.StatusSeeOther, path) }
+
+// pathID parses a numeric path parameter; a malformed one is simply not found.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.ErrNotFound
+	}
+	return id, nil
+}
+
+// pageParam reads ?page= and ?limit= for a list.
+func pageParam(c echo.Context) models.Page {
+	n, _ := strconv.Atoi(c.QueryParam("page"))
+	size, _ := strconv.Atoi(c.QueryParam("limit"))
+	return models.Page{Number: max(n, 1), Size: size}
+}
+
+// pager is what the pagination partial draws.
+type pager struct {
+	Page, Pages int
+	Total       int64
+	Prev, Next  string
+	Label       string
+}
+
+// newPager links the previous and next pages, keeping the other query parameters.
+func newPager(c echo.Context, pg models.Page, total int64) pager {
+	size := pg.Limit()
+	pages := int((total + int64(size) - 1) / int64(size))
+	p := pager{Page: max(pg.Number, 1), Pages: max(pages, 1), Total: total}
+	link := func(n int) string {
+		q := url.Values{}
+		for k, v := range c.QueryParams() {
+			q[k] = v
+		}
+		q.Set("page", strconv.Itoa(n))
+		return c.Request().URL.Path + "?" + q.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	return p
+}

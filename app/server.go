@@ -1,0 +1,99 @@
+// Package app is Samspill's web layer: the Echo server, the route table, the
+// middleware and the handlers for pages and the JSON API. It is the only package
+// that imports Echo.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/policies"
+	"samspill/views"
+)
+
+// Server holds what every handler needs. It has no other state.
+type Server struct {
+	cfg      Config
+	store    *models.Store
+	enforcer *policies.Enforcer
+	views    *views.Set
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	routes   []route
+}
+
+// New wires the Echo instance: middleware, error handler and the route table.
+func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *views.Set, log *slog.Logger) (*echo.Echo, *Server) {
+	s := &Server{cfg: cfg, store: store, enforcer: enforcer, views: set, log: log}
+
+	s.sessions = scs.New()
+	s.sessions.Store = store.Sessions()
+	s.sessions.IdleTimeout = cfg.SessionIdle
+	s.sessions.Lifetime = cfg.SessionLifetime
+	s.sessions.Cookie.Name = "samspill_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = cfg.SecureCookies
+	s.sessions.Cookie.Path = "/"
+	s.sessions.Cookie.Persist = false // a browser session cookie; the server decides expiry
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.Error("session", "err", err, "request_id", r.Header.Get(echo.HeaderXRequestID))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Renderer = s
+	e.HTTPErrorHandler = s.handleError
+	// The client address comes from the connection unless a trusted proxy is configured:
+	// Echo's default would believe any X-Forwarded-For header.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
+	s.middleware(e)
+	s.routes = s.routeTable()
+	s.register(e)
+	return e, s
+}
+
+// HTTPServer wraps the handler in an http.Server with every timeout set, so a
+// slow client cannot hold a connection open for ever.
+func HTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Janitor removes expired sessions now and then until ctx ends.
+func (s *Server) Janitor(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("delete expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,244 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+type usersPage struct {
+	page
+	List  []models.User
+	Q     string
+	Pager pager
+}
+
+func (s *Server) listUsers(c echo.Context) error {
+	p := s.page(c, "users.title")
+	f := models.UserFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
+	list, total, err := s.store.Users(c.Request().Context(), p.Viewer, f)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "users/index", usersPage{page: p, List: list, Q: f.Q, Pager: newPager(c, f.Page, total)})
+}
+
+// userForm is the user form as typed.
+type userForm struct {
+	Email, Name, Municipality, PartnerID, Version, RegionID string
+	Roles                                                   []string
+	Admin                                                   bool
+}
+
+type userPage struct {
+	page
+	User           *models.User
+	Form           userForm
+	Municipalities []models.Municipality
+	Partners       []models.Partner
+	RoleChoices    []string
+	Password       string // a generated password, shown once
+}
+
+func (s *Server) userPage(c echo.Context, titleID string, u *models.User, f userForm, errs map[string]string) (userPage, error) {
+	p := s.page(c, titleID)
+	if errs != nil {
+		p = p.withErrors(errs)
+	}
+	ms, err := s.municipalityChoices(c)
+	if err != nil {
+		return userPage{}, err
+	}
+	partners, _, err := s.store.Partners(c.Request().Context(), models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
+	if err != nil {
+		return userPage{}, err
+	}
+	return userPage{page: p, User: u, Form: f, Municipalities: ms, Partners: partners, RoleChoices: models.RegionRoles}, nil
+}
+
+func (s *Server) newUserForm(c echo.Context) error {
+	f := userForm{}
+	if v := viewer(c); v.Region != nil {
+		f.RegionID = strconv.FormatInt(v.Region.ID, 10)
+	}
+	data, err := s.userPage(c, "users.new", nil, f, nil)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "users/new", data)
+}
+
+func parseUserForm(c echo.Context) (userForm, models.UserInput, map[string]string) {
+	params, _ := c.FormParams()
+	f := userForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Municipality: c.FormValue("municipality"),
+		PartnerID: c.FormValue("partner_id"), Version: c.FormValue("version"), RegionID: c.FormValue("region_id"),
+		Roles: params["roles"], Admin: c.FormValue("admin") == "on"}
+	errs := map[string]string{}
+	in := models.UserInput{Email: f.Email, Name: f.Name, Municipality: f.Municipality}
+	if f.PartnerID != "" {
+		in.PartnerID = int64(formInt(errs, "partner_id", f.PartnerID))
+	}
+	if f.Version != "" {
+		in.Version = formInt(errs, "version", f.Version)
+	}
+	return f, in, errs
+}
+
+// createUser adds a user with a generated password, shown once to the one who made it.
+func (s *Server) createUser(c echo.Context) error {
+	v := viewer(c)
+	f, in, errs := parseUserForm(c)
+	var grants []models.RoleGrant
+	if f.Admin {
+		grants = append(grants, models.RoleGrant{Role: models.RoleAdmin})
+	}
+	if len(f.Roles) > 0 {
+		regionID := int64(formInt(errs, "region_id", f.RegionID))
+		for _, r := range f.Roles {
+			grants = append(grants, models.RoleGrant{RegionID: regionID, Role: r})
+		}
+	}
+	password := models.GeneratePassword()
+	var u *models.User
+	if len(errs) == 0 {
+		var err error
+		u, err = s.store.CreateUserBy(c.Request().Context(), v, actor(c), in, password, grants)
+		if ve := asValidation(err); ve != nil {
+			errs = ve.Fields
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		data, err := s.userPage(c, "users.new", nil, f, errs)
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "users/new", data)
+	}
+	return s.renderUser(c, http.StatusCreated, u.ID, nil, nil, password)
+}
+
+func (s *Server) showUser(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.renderUser(c, http.StatusOK, id, nil, nil, "")
+}
+
+// renderUser shows a user with the edit, role and account forms.
+func (s *Server) renderUser(c echo.Context, status int, id int64, form *userForm, errs map[string]string, password string) error {
+	u, err := s.store.User(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return err
+	}
+	f := userForm{Email: u.Email, Name: u.Name, Version: strconv.Itoa(u.Version)}
+	if u.Municipality != nil {
+		f.Municipality = *u.Municipality
+	}
+	if u.PartnerID != nil {
+		f.PartnerID = strconv.FormatInt(*u.PartnerID, 10)
+	}
+	if form != nil {
+		f = *form
+	}
+	data, err := s.userPage(c, "users.title", u, f, errs)
+	if err != nil {
+		return err
+	}
+	data.Title = u.Name
+	data.Password = password
+	return c.Render(status, "users/show", data)
+}
+
+func (s *Server) updateUser(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, in, errs := parseUserForm(c)
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		err = s.store.UpdateUser(c.Request().Context(), viewer(c), actor(c), id, in)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = ve.Fields
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
+			return err
+		default:
+			s.flash(c, "flash.saved")
+			return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+		}
+	}
+	return s.renderUser(c, status, id, &f, errs, "")
+}
+
+// setUserRoles replaces the user's roles in one region.
+func (s *Server) setUserRoles(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	regionID, err := strconv.ParseInt(c.FormValue("region_id"), 10, 64)
+	if err != nil {
+		return errMalformed("error.malformed")
+	}
+	params, _ := c.FormParams()
+	err = s.store.SetRegionRoles(c.Request().Context(), viewer(c), actor(c), id, regionID, params["roles"])
+	if ve := asValidation(err); ve != nil {
+		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.roles_saved")
+	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) setUserActive(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	active := c.FormValue("active") == "true"
+	err = s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active)
+	if ve := asValidation(err); ve != nil {
+		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, map[bool]string{true: "flash.activated", false: "flash.deactivated"}[active])
+	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+// resetPassword gives the user a new generated password, shown once.
+func (s *Server) resetPassword(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pw, err := s.store.ResetPassword(c.Request().Context(), viewer(c), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return s.renderUser(c, http.StatusOK, id, nil, nil, pw)
+}
+
+func (s *Server) endSessions(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.EndSessions(c.Request().Context(), viewer(c), actor(c), id); err != nil {
+		return err
+	}
+	s.flash(c, "flash.sessions_ended")
+	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+}

@@ -1,0 +1,269 @@
+// Command samspill is the case-management system for Norwegian regional
+// business-development cooperations: one web server with pages, a JSON API and
+// an embedded database.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"samspill/app"
+	"samspill/models"
+	"samspill/policies"
+	"samspill/views"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "samspill:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `Samspill – saksbehandling for regionalt næringssamarbeid.
+
+Usage:
+  samspill serve [--addr :8080] [--db samspill.db] [--demo]   run the web server
+  samspill migrate [--db …]                                   bring the database schema up to date
+  samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
+  samspill token create --email E [--name N]                  print a new API token for a user
+  samspill backup [--db …] FILE                               write a consistent copy of the database
+
+Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
+`
+
+// run dispatches to a subcommand. getenv is os.Getenv outside tests.
+func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
+	cfg, err := app.LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "user" || cmd == "token") && len(rest) > 0 {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	fs := flag.NewFlagSet("samspill "+cmd, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file or postgres:// URL (SAMSPILL_DB)")
+	switch cmd {
+	case "serve":
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (SAMSPILL_ADDR)")
+		fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo region and one demo user per role (SAMSPILL_DEMO)")
+		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure and send HSTS; set when served over HTTPS (SAMSPILL_SECURE_COOKIES)")
+		proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (SAMSPILL_TRUSTED_PROXIES)")
+		fs.DurationVar(&cfg.SessionIdle, "session-idle", cfg.SessionIdle, "log out after this long without activity (SAMSPILL_SESSION_IDLE)")
+		fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "log out after this long in any case (SAMSPILL_SESSION_LIFETIME)")
+		fs.StringVar(&cfg.AdminEmail, "admin-email", cfg.AdminEmail, "e-mail of the first admin of an empty installation (SAMSPILL_ADMIN_EMAIL)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if *proxies != "" {
+			if cfg.TrustedProxies, err = app.ParseCIDRs(*proxies); err != nil {
+				return fmt.Errorf("--trusted-proxies: %w", err)
+			}
+		}
+		return serve(ctx, cfg, out)
+	case "migrate":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		store, err := open(ctx, cfg, out)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		v, err := store.SchemaVersion(ctx)
+		fmt.Fprintf(out, "schema version %d\n", v)
+		return err
+	case "user add":
+		return userAdd(ctx, cfg, fs, rest, out)
+	case "token create":
+		email := fs.String("email", "", "the user's e-mail address")
+		name := fs.String("name", "cli", "what the token is for")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		u, err := store.UserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no user with e-mail %q", *email)
+		}
+		token, _, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
+		return nil
+	case "backup":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return errors.New("backup: name the file to write, e.g. samspill backup backup.db")
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if err := store.Backup(ctx, fs.Arg(0)); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		fmt.Fprintf(out, "backup written to %s\n", fs.Arg(0))
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
+}
+
+// open opens the database, migrates it and loads the reference data.
+func open(ctx context.Context, cfg app.Config, out io.Writer) (*models.Store, error) {
+	store, err := models.Open(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	n, err := store.Migrate(ctx)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if n > 0 {
+		fmt.Fprintf(out, "applied %d migration(s)\n", n)
+	}
+	if err := store.LoadReferenceData(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func userAdd(ctx context.Context, cfg app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+	email := fs.String("email", "", "e-mail address (required)")
+	name := fs.String("name", "", "full name (required)")
+	role := fs.String("role", "", "role: "+strings.Join(models.Roles, ", "))
+	region := fs.String("region", "", "slug of the region the role holds in (not for admin)")
+	municipality := fs.String("municipality", "", "kommunenummer, for the municipality role")
+	partner := fs.Int64("partner", 0, "partner id, for the partner role")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := open(ctx, cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	grant := models.RoleGrant{Role: *role}
+	if *role != models.RoleAdmin {
+		r, err := store.RegionBySlug(ctx, *region)
+		if err != nil {
+			return fmt.Errorf("no region with slug %q", *region)
+		}
+		grant.RegionID = r.ID
+	}
+	password := models.GeneratePassword()
+	in := models.UserInput{Email: *email, Name: *name, Municipality: *municipality, PartnerID: *partner}
+	if _, err := store.CreateUser(ctx, models.Actor{RequestID: "cli"}, in, password, []models.RoleGrant{grant}); err != nil {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("user add: invalid %v", ve.Fields)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "created %s with role %s; password (shown once):\n%s\n", *email, *role, password)
+	return nil
+}
+
+// serve runs the web server until SIGINT or SIGTERM, then lets in-flight
+// requests finish and closes the database cleanly.
+func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	store, err := open(ctx, cfg, out)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.Demo {
+		if err := store.LoadDemo(ctx); err != nil {
+			return err
+		}
+	} else if pw, err := store.EnsureAdmin(ctx, cfg.AdminEmail); err != nil {
+		return err
+	} else if pw != "" {
+		fmt.Fprintf(out, "\nFirst start: log in as %s with this one-time password, and change it under «Min profil»:\n  %s\n", cfg.AdminEmail, pw)
+	}
+	enforcer, err := policies.New()
+	if err != nil {
+		return err
+	}
+	set, err := views.New()
+	if err != nil {
+		return err
+	}
+	e, srv := app.New(cfg, store, enforcer, set, log)
+	if err := srv.LoadBindings(ctx); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := app.HTTPServer(cfg.Addr, e)
+	fmt.Fprintf(out, "\nSamspill kjører på http://%s\n", displayAddr(ln.Addr()))
+	if cfg.Demo {
+		fmt.Fprintf(out, "\nDemo-brukere (passord for alle: %s):\n", models.DemoPassword)
+		for _, d := range models.DemoLogins {
+			fmt.Fprintf(out, "  %-13s %s\n", d.Role, d.Email)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go srv.Janitor(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+		return a.String()
+	}
+	return tcp.String()
+}

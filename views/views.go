@@ -1,0 +1,234 @@
+// Package views holds Samspill's templates, static files and message catalogues,
+// embedded in the binary and parsed once at start-up.
+package views
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed templates static locales
+var files embed.FS
+
+// Languages of the signed-in interface, Norwegian Bokmål first.
+var Languages = []string{"nb", "en"}
+
+// Set is the parsed templates and the message bundle.
+type Set struct {
+	pages  map[string]*template.Template
+	bundle *i18n.Bundle
+}
+
+// New parses every page with the layouts and partials and loads the message
+// catalogues. A broken template or catalogue fails here, at start-up.
+func New() (*Set, error) {
+	bundle := i18n.NewBundle(language.Norwegian)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	locales, err := fs.Glob(files, "locales/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range locales {
+		if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
+			return nil, fmt.Errorf("load %s: %w", name, err)
+		}
+	}
+	set := &Set{pages: map[string]*template.Template{}, bundle: bundle}
+	err = fs.WalkDir(files, "templates/pages", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layouts/*.html", "templates/partials/*.html", p)
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", p, err)
+		}
+		set.pages[strings.TrimSuffix(strings.TrimPrefix(p, "templates/pages/"), ".html")] = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// Execute renders page with data through the base layout. It renders into a
+// buffer first so that a template error never sends half a page.
+func (s *Set) Execute(w io.Writer, page string, data any) error {
+	t, ok := s.pages[page]
+	if !ok {
+		return fmt.Errorf("no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Pages lists the names of all pages; tests use it.
+func (s *Set) Pages() []string {
+	out := make([]string, 0, len(s.pages))
+	for name := range s.pages {
+		out = append(out, name)
+	}
+	return out
+}
+
+// Static is the tree of static files (CSS, images), served under /static/.
+func Static() fs.FS {
+	sub, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err) // the directory is embedded at build time; this cannot fail
+	}
+	return sub
+}
+
+// Localizer translates message IDs into one language.
+type Localizer struct {
+	Lang string
+	l    *i18n.Localizer
+}
+
+// Localizer returns a translator for lang, falling back to Bokmål.
+func (s *Set) Localizer(lang string) *Localizer {
+	if !contains(Languages, lang) {
+		lang = "nb"
+	}
+	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, lang, "nb")}
+}
+
+// T translates id; data fills {{.Name}} placeholders. A missing message shows its
+// ID, which the catalogue test catches long before a user does.
+func (l *Localizer) T(id string, data ...map[string]any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	msg, err := l.l.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return msg
+}
+
+// Has reports whether the catalogue has id in any language.
+func (l *Localizer) Has(id string) bool {
+	_, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id})
+	return err == nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// funcs are the template helpers. They hold no per-request state.
+var funcs = template.FuncMap{
+	"date":     formatDate,
+	"datetime": formatDateTime,
+	"isodate":  func(t time.Time) string { return t.Format("2006-01-02") },
+	"nok":      formatNOK,
+	"join":     strings.Join,
+	"add":      func(a, b int) int { return a + b },
+	"field":    newField,
+	"list":     func(items ...string) []string { return items },
+	"has":      contains,
+	"base":     path.Base,
+}
+
+// Oslo is the time zone every date is shown in.
+var Oslo = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// formatDate shows a date the Norwegian way, dd.mm.yyyy.
+func formatDate(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(Oslo).Format("02.01.2006")
+	case *time.Time:
+		if t == nil {
+			return ""
+		}
+		return formatDate(*t)
+	}
+	return ""
+}
+
+func formatDateTime(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(Oslo).Format("02.01.2006 15:04")
+	case *time.Time:
+		if t == nil {
+			return ""
+		}
+		return formatDateTime(*t)
+	}
+	return ""
+}
+
+// formatNOK shows an amount as "1 234 567 kr" with non-breaking spaces.
+func formatNOK(amount int64) string {
+	s := fmt.Sprint(amount)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String() + "\u00a0kr"
+	if neg {
+		out = "−" + out
+	}
+	return out
+}
+
+// Field is what the input partial needs to draw one labelled form field.
+type Field struct {
+	Name, Label, Value, Error, Type, Hint string
+	Required                             bool
+}
+
+// newField builds a Field: name, translated label, current value, translated error.
+func newField(name, label, value, errMsg string) Field {
+	return Field{Name: name, Label: label, Value: value, Error: errMsg, Type: "text"}
+}
+
+// As sets the input type (email, password, number, date…).
+func (f Field) As(typ string) Field { f.Type = typ; return f }
+
+// Req marks the field as required.
+func (f Field) Req() Field { f.Required = true; return f }
+
+// WithHint adds a description under the label.
+func (f Field) WithHint(hint string) Field { f.Hint = hint; return f }
