@@ -46,7 +46,11 @@ func (s *Server) loginForm(c echo.Context) error {
 	if viewer(c) != nil {
 		return redirect(c, "/dashboard")
 	}
-	return c.Render(http.StatusOK, "auth/login", loginPage{page: s.page(c, "login.title"), Next: safeNext(c.QueryParam("next"))})
+	p := s.page(c, "login.title")
+	if c.QueryParam("expired") != "" {
+		p.Flash = p.T("login.expired")
+	}
+	return c.Render(http.StatusOK, "auth/login", loginPage{page: p, Next: safeNext(c.QueryParam("next"))})
 }
 
 // safeNext keeps a post-login redirect on this site: a path, never another host.

@@ -96,9 +96,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	if ae.status == http.StatusUnauthorized {
-		target := "/login"
+		// Back to the page after log-in; a form post cannot be replayed, so it says why instead.
+		target := "/login?expired=1"
 		if c.Request().Method == http.MethodGet {
-			target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+			target = "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
 		}
 		_ = c.Redirect(http.StatusSeeOther, target)
 		return

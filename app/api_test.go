@@ -1,0 +1,217 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+func TestAPITokens(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	valid := ts.token(t, models.RoleAdviser)
+	revoked := ts.token(t, models.RoleAdviser)
+	u, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	tokens, err := ts.store.Tokens(ctx, &models.Viewer{User: u}, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.RevokeToken(ctx, &models.Viewer{User: u}, models.Actor{}, tokens[0].ID); err != nil { // newest first: the second token
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, header string
+		want         int
+	}{
+		{"valid", "Bearer " + valid, http.StatusOK},
+		{"revoked", "Bearer " + revoked, http.StatusUnauthorized},
+		{"unknown", "Bearer sams_" + strings.Repeat("A", 43), http.StatusUnauthorized},
+		{"malformed", "Bearer not-a-token", http.StatusUnauthorized},
+		{"basic auth", "Basic YWRtaW46YWRtaW4=", http.StatusUnauthorized},
+		{"empty bearer", "Bearer ", http.StatusUnauthorized},
+		{"missing", "", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/me", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.want {
+				t.Errorf("GET /api/v1/me with %q = %d; want %d", tt.header, res.StatusCode, tt.want)
+			}
+			if tt.want == http.StatusUnauthorized && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("401 is not JSON: %s", res.Header.Get("Content-Type"))
+			}
+		})
+	}
+	status, me := ts.api(t, valid, http.MethodGet, "/api/v1/me", "")
+	if status != http.StatusOK || me["email"] != demoEmail(models.RoleAdviser) {
+		t.Errorf("me = %d %v", status, me)
+	}
+	if _, leaked := me["password_hash"]; leaked {
+		t.Error("me shows the password hash")
+	}
+}
+
+func TestAPITokenRevokedThroughAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleBoard)
+	status, list := ts.api(t, tok, http.MethodGet, "/api/v1/tokens", "")
+	if status != http.StatusOK {
+		t.Fatalf("list tokens: %d", status)
+	}
+	items := list["items"].([]any)
+	id := int64(items[0].(map[string]any)["id"].(float64))
+	// Someone else's token is not found.
+	other := ts.token(t, models.RoleAdviser)
+	if status, _ := ts.api(t, other, http.MethodDelete, "/api/v1/tokens/"+itoa(id), ""); status != http.StatusNotFound {
+		t.Errorf("revoking another user's token = %d; want 404", status)
+	}
+	if status, _ := ts.api(t, tok, http.MethodDelete, "/api/v1/tokens/"+itoa(id), ""); status != http.StatusNoContent {
+		t.Fatalf("revoke own token = %d; want 204", status)
+	}
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {
+		t.Errorf("revoked token still works: %d", status)
+	}
+}
+
+// TestAPIBadInput sends bad partner and region writes and checks both the
+// answer and that the database did not change.
+func TestAPIBadInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.token(t, models.RoleAdmin)
+	ctx := context.Background()
+	partner, err := ts.store.PartnerByName(ctx, "Siva")
+	if err != nil {
+		t.Fatal(err)
+	}
+	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pPath := "/api/v1/partners/" + itoa(partner.ID)
+	rPath := "/api/v1/regions/" + itoa(region.ID)
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		field                    string // a field the answer must name
+	}{
+		{"wrong type", http.MethodPatch, pPath, `{"name": 42, "version": 1}`, http.StatusBadRequest, "name"},
+		{"wrong type version", http.MethodPatch, pPath, `{"version": "1"}`, http.StatusBadRequest, "version"},
+		{"unknown field", http.MethodPatch, pPath, `{"name": "Siva SF", "version": 1, "role": "admin"}`, http.StatusBadRequest, "role"},
+		{"not JSON", http.MethodPatch, pPath, `name=Siva`, http.StatusBadRequest, ""},
+		{"two objects", http.MethodPatch, pPath, `{"version": 1}{"version": 1}`, http.StatusBadRequest, ""},
+		{"missing version", http.MethodPatch, pPath, `{"name": "Siva SF"}`, http.StatusUnprocessableEntity, "version"},
+		{"empty name", http.MethodPatch, pPath, `{"name": "  ", "version": 1}`, http.StatusUnprocessableEntity, "name"},
+		{"too long name", http.MethodPatch, pPath, `{"name": "` + strings.Repeat("x", 201) + `", "version": 1}`, http.StatusUnprocessableEntity, "name"},
+		{"bad kind", http.MethodPatch, pPath, `{"kind": "global", "version": 1}`, http.StatusUnprocessableEntity, "kind"},
+		{"bad service", http.MethodPatch, pPath, `{"services": ["magic"], "version": 1}`, http.StatusUnprocessableEntity, "services"},
+		{"stale version", http.MethodPatch, pPath, `{"name": "Siva SF", "version": 99}`, http.StatusConflict, ""},
+		{"create missing fields", http.MethodPost, "/api/v1/partners", `{}`, http.StatusUnprocessableEntity, "name"},
+		{"create duplicate", http.MethodPost, "/api/v1/partners", `{"name": "Siva", "kind": "national"}`, http.StatusUnprocessableEntity, "name"},
+		{"region unknown municipality", http.MethodPatch, rPath, `{"host_municipality": "9999", "version": 1}`, http.StatusUnprocessableEntity, "host_municipality"},
+		{"region bad slug", http.MethodPatch, rPath, `{"slug": "Hamar Region", "version": 1}`, http.StatusUnprocessableEntity, "slug"},
+		{"region days out of range", http.MethodPatch, rPath, `{"first_response_days": 0, "version": 1}`, http.StatusUnprocessableEntity, "first_response_days"},
+		{"region days wrong type", http.MethodPatch, rPath, `{"first_response_days": "two", "version": 1}`, http.StatusBadRequest, "first_response_days"},
+		{"region stale", http.MethodPatch, rPath, `{"name": "Ny", "version": 7}`, http.StatusConflict, ""},
+		{"region mass assignment", http.MethodPatch, rPath, `{"id": 99, "version": 1}`, http.StatusBadRequest, "id"},
+		{"unknown partner", http.MethodPatch, "/api/v1/partners/99999", `{"version": 1}`, http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := ts.api(t, admin, tt.method, tt.path, tt.body)
+			if status != tt.want {
+				t.Fatalf("%s %s %s = %d; want %d (%v)", tt.method, tt.path, tt.body, status, tt.want, body)
+			}
+			e, ok := body["error"].(map[string]any)
+			if !ok || e["code"] == "" || e["message"] == "" {
+				t.Fatalf("answer lacks the error shape: %v", body)
+			}
+			if tt.field != "" {
+				fields, _ := e["fields"].(map[string]any)
+				if _, ok := fields[tt.field]; !ok {
+					t.Errorf("answer does not name field %q: %v", tt.field, e)
+				}
+			}
+		})
+	}
+	after, err := ts.store.Partner(ctx, partner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *after != *partner {
+		t.Errorf("bad input changed the partner:\n got %+v\nwant %+v", *after, *partner)
+	}
+	r2, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Version != region.Version || r2.Name != region.Name || r2.FirstResponseDays != region.FirstResponseDays {
+		t.Errorf("bad input changed the region: %+v", r2)
+	}
+	partners, total, err := ts.store.Partners(ctx, models.PartnerFilter{})
+	if err != nil || total != 10 || len(partners) != 10 {
+		t.Errorf("bad input changed the partner count: %d (%v)", total, err)
+	}
+	audit, err := ts.store.AuditFor(ctx, "partner", itoa(partner.ID))
+	if err != nil || len(audit) != 0 {
+		t.Errorf("bad input left %d audit entries (%v)", len(audit), err)
+	}
+
+	// And the good update goes through once, then is stale.
+	good := `{"description": "Oppdatert", "version": 1}`
+	if status, body := ts.api(t, admin, http.MethodPatch, pPath, good); status != http.StatusOK || body["version"] != float64(2) {
+		t.Fatalf("good update = %d %v", status, body)
+	}
+	if status, _ := ts.api(t, admin, http.MethodPatch, pPath, good); status != http.StatusConflict {
+		t.Errorf("repeating the update with the old version = %d; want 409", status)
+	}
+}
+
+func TestAPIListsAndFilters(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	tests := []struct {
+		path      string
+		wantTotal float64
+	}{
+		{"/api/v1/municipalities?limit=500", 357},
+		{"/api/v1/municipalities?county=34", 46},
+		{"/api/v1/municipalities?q=l%C3%98ten", 1},
+		{"/api/v1/municipalities?q=3403", 1},
+		{"/api/v1/municipalities?q=%25", 0},
+		{"/api/v1/partners", 10},
+		{"/api/v1/partners?q=innovasjon", 1},
+		{"/api/v1/regions", 1},
+		{"/api/v1/factors", 9},
+	}
+	for _, tt := range tests {
+		status, body := ts.api(t, tok, http.MethodGet, tt.path, "")
+		if status != http.StatusOK || body["total"] != tt.wantTotal {
+			t.Errorf("GET %s = %d total %v; want 200 total %v", tt.path, status, body["total"], tt.wantTotal)
+		}
+	}
+	status, body := ts.api(t, tok, http.MethodGet, "/api/v1/municipalities?q=3412", "")
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["kommunenummer"] != "3412" || items[0].(map[string]any)["name"] != "Løten" {
+		t.Errorf("municipality 3412 = %v", body)
+	}
+	status, body = ts.api(t, tok, http.MethodGet, "/api/v1/municipalities?q=Oslo", "")
+	items, _ = body["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["kommunenummer"] != "0301" {
+		t.Errorf("Oslo keeps its leading zero: %v", body)
+	}
+}

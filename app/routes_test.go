@@ -1,0 +1,187 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// accessMatrix reads testdata/route_access.txt: "METHOD PATH" → who may.
+func accessMatrix(t *testing.T) map[string][]string {
+	t.Helper()
+	f, err := os.Open("testdata/route_access.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := map[string][]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Fields(line)
+		if len(parts) < 3 {
+			t.Fatalf("route_access.txt: bad line %q", line)
+		}
+		key := parts[0] + " " + parts[1]
+		if _, dup := m[key]; dup {
+			t.Fatalf("route_access.txt: %s twice", key)
+		}
+		m[key] = parts[2:]
+	}
+	return m
+}
+
+func mayUse(who []string, role string) bool {
+	for _, w := range who {
+		if w == "anyone" || (w == "everyone" && role != "") || w == role {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRouteAccessMatrix sends every route of the route table as every role and
+// as anonymous, and checks the answer against testdata/route_access.txt.
+func TestRouteAccessMatrix(t *testing.T) {
+	t.Parallel()
+	matrix := accessMatrix(t)
+	ts := newTestServer(t)
+	seen := map[string]bool{}
+	for _, r := range ts.srv.routes {
+		key := r.method + " " + r.path
+		seen[key] = true
+		if _, ok := matrix[key]; !ok {
+			t.Errorf("route %s is missing from testdata/route_access.txt", key)
+		}
+		if r.access.kind == undeclared {
+			t.Errorf("route %s declares no access", key)
+		}
+	}
+	for key := range matrix {
+		if !seen[key] {
+			t.Errorf("testdata/route_access.txt names %s, which the route table does not have", key)
+		}
+	}
+
+	for _, role := range append([]string{""}, models.Roles...) {
+		t.Run("as "+roleName(role), func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t) // each role gets its own database: some routes change state
+			probe := newProbe(t, ts, role)
+			routes := append([]route(nil), ts.srv.routes...)
+			// Log-out last, so the session lasts through the other routes.
+			sort.SliceStable(routes, func(i, j int) bool { return routes[j].path == "/logout" && routes[i].path != "/logout" })
+			for _, r := range routes {
+				who := matrix[r.method+" "+r.path]
+				res := probe.send(r.method, probe.concrete(r.path))
+				allowed := mayUse(who, role)
+				api := strings.HasPrefix(r.path, "/api/")
+				denied := res.StatusCode == http.StatusForbidden || (api && res.StatusCode == http.StatusUnauthorized) ||
+					(res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login?"))
+				switch {
+				case allowed && denied:
+					t.Errorf("%s %s as %s = %d; want it allowed", r.method, r.path, roleName(role), res.StatusCode)
+				case !allowed && role != "" && res.StatusCode != http.StatusForbidden:
+					t.Errorf("%s %s as %s = %d; want 403", r.method, r.path, roleName(role), res.StatusCode)
+				case !allowed && role == "" && api && res.StatusCode != http.StatusUnauthorized:
+					t.Errorf("%s %s anonymous = %d; want 401", r.method, r.path, res.StatusCode)
+				case !allowed && role == "" && !api && !denied:
+					t.Errorf("%s %s anonymous = %d; want a redirect to log in", r.method, r.path, res.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+func roleName(role string) string {
+	if role == "" {
+		return "anonymous"
+	}
+	return role
+}
+
+// probe sends requests as one demo user with real ids for the path parameters.
+type probe struct {
+	*client
+	ids map[string]string
+}
+
+func newProbe(t *testing.T, ts *testServer, role string) *probe {
+	ctx := context.Background()
+	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Users are probed on another user than the viewer, so that nobody locks themselves out mid-test.
+	other, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+	if role == models.RoleBoard {
+		other, err = ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &probe{client: ts.client(t), ids: map[string]string{
+		"/admin/regions/:id":   itoa(region.ID),
+		"/api/v1/regions/:id":  itoa(region.ID),
+		"/admin/users/:id":     itoa(other.ID),
+		"/admin/partners/:id":  "1",
+		"/api/v1/partners/:id": "1",
+		"/profile/tokens/:id":  "0",
+		"/api/v1/tokens/:id":   "0",
+		":kommunenummer":       "3412",
+		"/static/*":            "/static/css/app.css",
+	}}
+	if role != "" {
+		p.login(demoEmail(role), models.DemoPassword)
+		u, err := ts.store.UserByEmail(ctx, demoEmail(role))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tok, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ids["/profile/tokens/:id"] = itoa(tok.ID)
+		p.ids["/api/v1/tokens/:id"] = itoa(tok.ID)
+	} else {
+		p.get("/login") // an anonymous visitor has a CSRF token too
+	}
+	return p
+}
+
+// concrete fills a route pattern's parameters with the probe's ids.
+func (p *probe) concrete(pattern string) string {
+	if v, ok := p.ids[pattern]; ok && strings.HasPrefix(v, "/") {
+		return v
+	}
+	out := pattern
+	for prefix, id := range p.ids {
+		if strings.HasPrefix(prefix, "/") && strings.HasSuffix(prefix, "/:id") && strings.HasPrefix(pattern, prefix) {
+			out = strings.Replace(out, ":id", id, 1)
+		}
+	}
+	return strings.ReplaceAll(out, ":kommunenummer", p.ids[":kommunenummer"])
+}
+
+func (p *probe) send(method, path string) *http.Response {
+	p.t.Helper()
+	switch method {
+	case http.MethodGet:
+		res, _ := p.get(path)
+		return res
+	case http.MethodPost:
+		res, _ := p.post(path, nil)
+		return res
+	}
+	res, _ := p.do(method, path, strings.NewReader("{}"), http.Header{"Content-Type": {"application/json"}, "X-Csrf-Token": {p.csrf}})
+	return res
+}

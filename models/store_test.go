@@ -1,0 +1,215 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func init() { BcryptCost = bcrypt.MinCost }
+
+// newStore opens a migrated SQLite store in a temp dir with the reference data.
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadReferenceData(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func count(t *testing.T, s *Store, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := s.rdb.Table(table).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestReferenceDataLoadsOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	want := map[string]int64{"municipalities": 357, "counties": 15, "industry_sections": 21, "factors": 9, "partners": 10}
+	check := func(when string) {
+		for table, n := range want {
+			if got := count(t, s, table); got != n {
+				t.Errorf("%s: %s has %d rows; want %d", when, table, got, n)
+			}
+		}
+	}
+	check("first load")
+	if err := s.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Migrate(ctx); err != nil || n != 0 {
+		t.Errorf("second Migrate applied %d steps (%v); want 0", n, err)
+	}
+	check("second load")
+
+	m, err := s.Municipality(ctx, "0301")
+	if err != nil || m.Name != "Oslo" || m.County.Name != "Oslo" || m.Population != 717710 {
+		t.Errorf("Oslo = %+v, %v", m, err)
+	}
+	m, err = s.Municipality(ctx, "5612")
+	if err != nil || m.Name != "Kautokeino" || m.OfficialName != "Guovdageaidnu - Kautokeino" {
+		t.Errorf("5612 = %+v, %v", m, err)
+	}
+}
+
+// An admin's edit of reference data survives the next start's load.
+func TestReferenceDataKeepsEdits(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.UpdateMunicipality(ctx, Actor{}, "3412", MunicipalityUpdate{Organisation: "business_consultant", BusinessFTE: 0.8, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Municipality(ctx, "3412")
+	if err != nil || m.Organisation != "business_consultant" || m.BusinessFTE != 0.8 || m.Version != 2 {
+		t.Errorf("after reload Løten = %+v, %v", m, err)
+	}
+	if err := s.UpdateMunicipality(ctx, Actor{}, "3412", MunicipalityUpdate{Version: 1}); !errors.Is(err, ErrConflict) {
+		t.Errorf("stale update: %v; want ErrConflict", err)
+	}
+	if err := s.UpdateMunicipality(ctx, Actor{}, "9999", MunicipalityUpdate{Version: 1}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown municipality: %v; want ErrNotFound", err)
+	}
+}
+
+func TestDemoLoadsOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := s.LoadDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := count(t, s, "regions"); got != 1 {
+		t.Errorf("regions = %d; want 1", got)
+	}
+	if got := count(t, s, "region_members"); got != 3 {
+		t.Errorf("region members = %d; want 3", got)
+	}
+	if got := count(t, s, "users"); got != int64(len(DemoLogins)) {
+		t.Errorf("users = %d; want %d", got, len(DemoLogins))
+	}
+	for _, d := range DemoLogins {
+		u, err := s.Authenticate(ctx, d.Email, DemoPassword)
+		if err != nil {
+			t.Errorf("demo %s cannot log in: %v", d.Role, err)
+			continue
+		}
+		u, _ = s.UserByID(ctx, u.ID)
+		if len(u.Roles) != 1 || u.Roles[0].Role != d.Role {
+			t.Errorf("demo %s has roles %+v", d.Email, u.Roles)
+		}
+	}
+	r, err := s.RegionForMunicipality(ctx, "3412", s.now())
+	if err != nil || r.Slug != DemoRegionSlug {
+		t.Errorf("region for Løten = %v, %v", r, err)
+	}
+	if _, err := s.RegionForMunicipality(ctx, "0301", s.now()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("region for Oslo: %v; want ErrNotFound (admin queue)", err)
+	}
+}
+
+// TestConcurrentWrites has 20 goroutines write at once through the single writer
+// connection; none may see "database is locked" or any other error.
+func TestConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	const writers, each = 20, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				_, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: fmt.Sprintf("Partner %d-%d", w, i), Kind: "local"})
+				if err != nil {
+					errs <- err
+				}
+				// Reads interleave with the writes on the separate read pool.
+				if _, _, err := s.Partners(ctx, PartnerFilter{}); err != nil {
+					errs <- err
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write: %v", err)
+	}
+	if got := count(t, s, "partners"); got != 10+writers*each {
+		t.Errorf("partners = %d; want %d", got, 10+writers*each)
+	}
+}
+
+func TestSQLitePragmas(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	checks := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"}
+	for pragma, want := range checks {
+		var got string
+		if err := s.db.Raw("PRAGMA " + pragma).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s; want %s", pragma, got, want)
+		}
+	}
+	// The read pool cannot write.
+	if err := s.rdb.Exec("INSERT INTO counters (name, value) VALUES ('x', 1)").Error; err == nil {
+		t.Error("the read pool accepted a write")
+	}
+	// Foreign keys hold.
+	if err := s.db.Exec("INSERT INTO region_members (region_id, kommunenummer, joined_on) VALUES (999, '3412', '2024-01-01')").Error; err == nil {
+		t.Error("a member of a missing region was accepted")
+	}
+}
+
+func TestBackup(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := s.Backup(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var ok string
+	if err := b.rdb.Raw("PRAGMA integrity_check").Scan(&ok).Error; err != nil || ok != "ok" {
+		t.Errorf("integrity_check = %q, %v", ok, err)
+	}
+	if got := count(t, b, "users"); got != int64(len(DemoLogins)) {
+		t.Errorf("backup has %d users; want %d", got, len(DemoLogins))
+	}
+}
