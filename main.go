@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "schema version %d\n", v)
 		return err
 	case "user add":
-		return userAdd(ctx, cfg, fs, rest, out)
+		return userAdd(ctx, &cfg, fs, rest, out)
 	case "token create":
 		email := fs.String("email", "", "the user's e-mail address")
 		name := fs.String("name", "cli", "what the token is for")
@@ -119,18 +119,24 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
-		if fs.NArg() != 1 {
-			return errors.New("backup: name the file to write, e.g. samspill backup backup.db")
+		file := fs.Arg(0)
+		if fs.NArg() > 1 { // flags after the file name: samspill backup FILE --db X
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return err
+			}
+		}
+		if file == "" || fs.NArg() > 0 {
+			return errors.New("backup: name the one file to write, e.g. samspill backup backup.db")
 		}
 		store, err := open(ctx, cfg, io.Discard)
 		if err != nil {
 			return err
 		}
 		defer store.Close()
-		if err := store.Backup(ctx, fs.Arg(0)); err != nil {
+		if err := store.Backup(ctx, file); err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
-		fmt.Fprintf(out, "backup written to %s\n", fs.Arg(0))
+		fmt.Fprintf(out, "backup written to %s\n", file)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
@@ -157,7 +163,7 @@ func open(ctx context.Context, cfg app.Config, out io.Writer) (*models.Store, er
 	return store, nil
 }
 
-func userAdd(ctx context.Context, cfg app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
 	email := fs.String("email", "", "e-mail address (required)")
 	name := fs.String("name", "", "full name (required)")
 	role := fs.String("role", "", "role: "+strings.Join(models.Roles, ", "))
@@ -167,7 +173,7 @@ func userAdd(ctx context.Context, cfg app.Config, fs *flag.FlagSet, args []strin
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := open(ctx, cfg, io.Discard)
+	store, err := open(ctx, *cfg, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -176,7 +182,7 @@ func userAdd(ctx context.Context, cfg app.Config, fs *flag.FlagSet, args []strin
 	if *role != models.RoleAdmin {
 		r, err := store.RegionBySlug(ctx, *region)
 		if err != nil {
-			return fmt.Errorf("no region with slug %q", *region)
+			return fmt.Errorf("no region with slug %q: %w", *region, err)
 		}
 		grant.RegionID = r.ID
 	}

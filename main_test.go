@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"samspill/models"
+)
+
+func init() { models.BcryptCost = bcrypt.MinCost }
+
+func TestCLI(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "cli.db")
+	env := func(string) string { return "" }
+	runOK := func(args ...string) []string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, "--db", db), &out, env); err != nil {
+			t.Fatalf("samspill %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+		return strings.Split(strings.TrimSpace(out.String()), "\n")
+	}
+	if lines := runOK("migrate"); lines[len(lines)-1] != "schema version 1" {
+		t.Errorf("migrate said %q", lines)
+	}
+	// The demo region must exist for a region role; create it as serve --demo would.
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	lines := runOK("user", "add", "--email", "ny@loten.kommune.no", "--name", "Nina Ny", "--role", "municipality", "--region", "hamarregionen", "--municipality", "3412")
+	password := lines[len(lines)-1]
+	if len(password) < models.MinPasswordLength || strings.Contains(password, " ") {
+		t.Fatalf("last line %q is not a password", password)
+	}
+	lines = runOK("token", "create", "--email", "ny@loten.kommune.no")
+	token := lines[len(lines)-1]
+	if !strings.HasPrefix(token, "sams_") {
+		t.Fatalf("last line %q is not a token", token)
+	}
+
+	store, err = models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	if _, err := store.Authenticate(ctx, "ny@loten.kommune.no", password); err != nil {
+		t.Errorf("the printed password does not log in: %v", err)
+	}
+	if u, err := store.UserByToken(ctx, token); err != nil || u.Email != "ny@loten.kommune.no" {
+		t.Errorf("the printed token does not authenticate: %v", err)
+	}
+
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	runOK("backup", backup)
+	copyStore, err := models.Open(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyStore.Close()
+	if _, err := copyStore.UserByEmail(ctx, "ny@loten.kommune.no"); err != nil {
+		t.Errorf("backup lacks the new user: %v", err)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "cli.db")
+	env := func(string) string { return "" }
+	tests := [][]string{
+		{"nonsense"},
+		{"user", "add", "--email", "x@example.org", "--name", "X", "--role", "adviser", "--region", "nowhere"},
+		{"user", "add", "--email", "not-an-email", "--name", "X", "--role", "admin"},
+		{"user", "add", "--email", "y@example.org", "--name", "Y", "--role", "wizard", "--region", "nowhere"},
+		{"token", "create", "--email", "nobody@example.org"},
+		{"backup"},
+		{"serve", "--no-such-flag"},
+	}
+	for _, args := range tests {
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, "--db", db), &out, env); err == nil {
+			t.Errorf("samspill %s succeeded; want an error", strings.Join(args, " "))
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, &out, env); err != nil || !strings.Contains(out.String(), "samspill serve") {
+		t.Errorf("--help: %v %q", err, out.String())
+	}
+}
