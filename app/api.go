@@ -237,7 +237,9 @@ type partnerOut struct {
 	ServiceList []string `json:"services"`
 }
 
-func partnerJSONOut(p models.Partner) partnerOut { return partnerOut{Partner: p, ServiceList: p.ServiceList()} }
+func partnerJSONOut(p models.Partner) partnerOut {
+	return partnerOut{Partner: p, ServiceList: p.ServiceList()}
+}
 
 func (s *Server) apiListPartners(c echo.Context) error {
 	f := models.PartnerFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
@@ -360,4 +362,3 @@ func (s *Server) apiRevokeToken(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
-

@@ -118,7 +118,9 @@ func (c *client) do(method, path string, body io.Reader, header http.Header) (*h
 	return res, string(b)
 }
 
-func (c *client) get(path string) (*http.Response, string) { return c.do(http.MethodGet, path, nil, nil) }
+func (c *client) get(path string) (*http.Response, string) {
+	return c.do(http.MethodGet, path, nil, nil)
+}
 
 // post sends a form with the CSRF token the client last saw.
 func (c *client) post(path string, form url.Values) (*http.Response, string) {

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 type municipalitiesPage struct {
@@ -30,7 +31,7 @@ func (s *Server) listMunicipalities(c echo.Context) error {
 		return err
 	}
 	return c.Render(http.StatusOK, "municipalities/index", municipalitiesPage{
-		page: s.page(c, "municipalities.title"), List: list, Counties: counties, Q: f.Q, County: f.County, Pager: newPager(c, f.Page, total),
+		page: s.page(c, "municipalities.title"), List: list, Counties: counties, Q: f.Q, County: f.County, Pager: s.pager(c, f.Page, total),
 	})
 }
 
@@ -51,7 +52,7 @@ func (s *Server) showMunicipality(c echo.Context) error {
 	p := s.page(c, "municipalities.title")
 	p.Title = m.Name
 	return c.Render(http.StatusOK, "municipalities/show", municipalityPage{page: p, Municipality: m, Organisations: models.Organisations,
-		Organisation: m.Organisation, BusinessFTE: strconv.FormatFloat(m.BusinessFTE, 'f', -1, 64), Version: strconv.Itoa(m.Version)})
+		Organisation: m.Organisation, BusinessFTE: views.FormatDecimal(m.BusinessFTE), Version: strconv.Itoa(m.Version)})
 }
 
 func (s *Server) updateMunicipality(c echo.Context) error {

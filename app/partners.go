@@ -22,7 +22,7 @@ func (s *Server) listPartners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "partners/index", partnersPage{page: s.page(c, "partners.title"), List: list, Q: f.Q, Pager: newPager(c, f.Page, total)})
+	return c.Render(http.StatusOK, "partners/index", partnersPage{page: s.page(c, "partners.title"), List: list, Q: f.Q, Pager: s.pager(c, f.Page, total)})
 }
 
 // partnerForm is the partner form as typed.
@@ -92,7 +92,9 @@ func (s *Server) showPartner(c echo.Context) error {
 	}
 	f := partnerForm{Name: p.Name, Kind: p.Kind, Description: p.Description, Website: p.Website, Services: p.ServiceList(),
 		Active: p.Active, Version: strconv.Itoa(p.Version)}
-	return c.Render(http.StatusOK, "partners/form", s.partnerPage(c, "partners.edit", p, f, nil))
+	data := s.partnerPage(c, "partners.edit", p, f, nil)
+	data.Title = p.Name
+	return c.Render(http.StatusOK, "partners/form", data)
 }
 
 func (s *Server) updatePartner(c echo.Context) error {

@@ -73,8 +73,7 @@ type memberForm struct {
 }
 
 func (s *Server) municipalityChoices(c echo.Context) ([]models.Municipality, error) {
-	ms, _, err := s.store.Municipalities(c.Request().Context(), models.MunicipalityFilter{Page: models.Page{Size: models.MaxPageSize * 2}})
-	return ms, err
+	return s.store.AllMunicipalities(c.Request().Context())
 }
 
 func (s *Server) newRegionForm(c echo.Context) error {

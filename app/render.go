@@ -154,17 +154,19 @@ func pageParam(c echo.Context) models.Page {
 
 // pager is what the pagination partial draws.
 type pager struct {
-	Page, Pages int
-	Total       int64
-	Prev, Next  string
-	Label       string
+	Page, Pages                     int
+	Total                           int64
+	Prev, Next                      string
+	Label, PrevLabel, NextLabel, Of string
 }
 
-// newPager links the previous and next pages, keeping the other query parameters.
-func newPager(c echo.Context, pg models.Page, total int64) pager {
+// pager links the previous and next pages, keeping the other query parameters.
+func (s *Server) pager(c echo.Context, pg models.Page, total int64) pager {
+	loc := s.localizer(c)
 	size := pg.Limit()
 	pages := int((total + int64(size) - 1) / int64(size))
-	p := pager{Page: max(pg.Number, 1), Pages: max(pages, 1), Total: total}
+	p := pager{Page: max(pg.Number, 1), Pages: max(pages, 1), Total: total,
+		Label: loc.T("layout.pagination"), PrevLabel: loc.T("layout.previous_page"), NextLabel: loc.T("layout.next_page")}
 	link := func(n int) string {
 		q := url.Values{}
 		for k, v := range c.QueryParams() {

@@ -87,6 +87,12 @@ func TestRouteAccessMatrix(t *testing.T) {
 				api := strings.HasPrefix(r.path, "/api/")
 				denied := res.StatusCode == http.StatusForbidden || (api && res.StatusCode == http.StatusUnauthorized) ||
 					(res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login?"))
+				if res.StatusCode >= 500 {
+					t.Errorf("%s %s as %s = %d", r.method, r.path, roleName(role), res.StatusCode)
+				}
+				if allowed && r.method == http.MethodGet && res.StatusCode != http.StatusOK && res.StatusCode != http.StatusSeeOther {
+					t.Errorf("GET %s as %s = %d; want 200 or 303", r.path, roleName(role), res.StatusCode)
+				}
 				switch {
 				case allowed && denied:
 					t.Errorf("%s %s as %s = %d; want it allowed", r.method, r.path, roleName(role), res.StatusCode)

@@ -11,9 +11,10 @@ import (
 
 type usersPage struct {
 	page
-	List  []models.User
-	Q     string
-	Pager pager
+	List        []models.User
+	Q           string
+	Pager       pager
+	RoleChoices []string
 }
 
 func (s *Server) listUsers(c echo.Context) error {
@@ -23,7 +24,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "users/index", usersPage{page: p, List: list, Q: f.Q, Pager: newPager(c, f.Page, total)})
+	return c.Render(http.StatusOK, "users/index", usersPage{page: p, List: list, Q: f.Q, Pager: s.pager(c, f.Page, total), RoleChoices: models.RegionRoles})
 }
 
 // userForm is the user form as typed.
@@ -52,7 +53,7 @@ func (s *Server) userPage(c echo.Context, titleID string, u *models.User, f user
 	if err != nil {
 		return userPage{}, err
 	}
-	partners, _, err := s.store.Partners(c.Request().Context(), models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
+	partners, _, err := s.store.Partners(c.Request().Context(), models.PartnerFilter{Page: models.Page{Size: models.MaxPageSize}})
 	if err != nil {
 		return userPage{}, err
 	}

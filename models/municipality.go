@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 	"gorm.io/gorm"
 )
 
@@ -76,6 +79,18 @@ func (s *Store) Municipalities(ctx context.Context, f MunicipalityFilter) ([]Mun
 	from, to := f.Page.Offset(), f.Page.Offset()+f.Page.Limit()
 	from, to = min(from, len(all)), min(to, len(all))
 	return all[from:to], total, nil
+}
+
+// AllMunicipalities lists every municipality in Norwegian alphabetical order
+// (Æ, Ø, Å last), for choosing one in a form.
+func (s *Store) AllMunicipalities(ctx context.Context) ([]Municipality, error) {
+	var all []Municipality
+	if err := s.read(ctx).Order("kommunenummer").Find(&all).Error; err != nil {
+		return nil, fmt.Errorf("list municipalities: %w", err)
+	}
+	c := collate.New(language.Norwegian)
+	sort.SliceStable(all, func(i, j int) bool { return c.CompareString(all[i].Name, all[j].Name) < 0 })
+	return all, nil
 }
 
 // Municipality loads one municipality by its number.

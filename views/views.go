@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,6 +145,8 @@ var funcs = template.FuncMap{
 	"datetime": formatDateTime,
 	"isodate":  func(t time.Time) string { return t.Format("2006-01-02") },
 	"nok":      formatNOK,
+	"num":      formatInt,
+	"decimal":  formatDecimal,
 	"join":     strings.Join,
 	"add":      func(a, b int) int { return a + b },
 	"field":    newField,
@@ -213,10 +216,21 @@ func formatNOK(amount int64) string {
 	return out
 }
 
+// formatInt shows a whole number with a space between thousands, "32 879".
+func formatInt(n int) string { return strings.TrimSuffix(formatNOK(int64(n)), "\u00a0kr") }
+
+// formatDecimal shows a decimal the Norwegian way, with a comma: "0,5".
+func formatDecimal(f float64) string { return FormatDecimal(f) }
+
+// FormatDecimal is formatDecimal for handlers that fill form fields.
+func FormatDecimal(f float64) string {
+	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", ",", 1)
+}
+
 // Field is what the input partial needs to draw one labelled form field.
 type Field struct {
 	Name, Label, Value, Error, Type, Hint string
-	Required                             bool
+	Required                              bool
 }
 
 // newField builds a Field: name, translated label, current value, translated error.

@@ -1,0 +1,153 @@
+package views
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+)
+
+func TestTemplatesParse(t *testing.T) {
+	t.Parallel()
+	set, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Pages()) < 10 {
+		t.Errorf("only %d pages parsed", len(set.Pages()))
+	}
+}
+
+// catalogue reads every locales/*.LANG.toml into one key set per language.
+func catalogue(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	names, err := fs.Glob(files, "locales/*.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		parts := strings.Split(filepath.Base(name), ".")
+		lang := parts[len(parts)-2]
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := toml.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if out[lang] == nil {
+			out[lang] = map[string]string{}
+		}
+		for k, v := range m {
+			if _, dup := out[lang][k]; dup {
+				t.Errorf("%s: %q is defined in two files", name, k)
+			}
+			if strings.TrimSpace(v) == "" {
+				t.Errorf("%s: %q is empty", name, k)
+			}
+			out[lang][k] = v
+		}
+	}
+	return out
+}
+
+func TestCataloguesMatch(t *testing.T) {
+	t.Parallel()
+	cat := catalogue(t)
+	for _, lang := range Languages {
+		if cat[lang] == nil {
+			t.Fatalf("no catalogue for %s", lang)
+		}
+	}
+	for k := range cat["nb"] {
+		if _, ok := cat["en"][k]; !ok {
+			t.Errorf("%q is in Bokmål but not in English", k)
+		}
+	}
+	for k := range cat["en"] {
+		if _, ok := cat["nb"][k]; !ok {
+			t.Errorf("%q is in English but not in Bokmål", k)
+		}
+	}
+}
+
+// messageID matches the message IDs the code and templates use: a known prefix,
+// a dot and a lower-case name, in double quotes.
+var messageID = regexp.MustCompile(`"((?:layout|nav|role|login|label|dashboard|flash|error|regions|municipalities|partners|users|profile|organisation|partner_kind|service|token|members|common)\.[a-z0-9_.]+)"`)
+
+// TestEveryMessageIDExists finds every message ID in the Go code and templates
+// and checks that both catalogues have it, so a user never sees a raw ID.
+func TestEveryMessageIDExists(t *testing.T) {
+	t.Parallel()
+	cat := catalogue(t)
+	used := map[string]string{}
+	for _, root := range []string{"../app", "../models", "templates"} {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.go") || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".html")) {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range messageID.FindAllStringSubmatch(string(b), -1) {
+				if !strings.HasSuffix(m[1], ".") && !strings.HasSuffix(m[1], ".csv") {
+					used[m[1]] = p
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(used) < 50 {
+		t.Fatalf("found only %d message IDs; the pattern is probably wrong", len(used))
+	}
+	var missing []string
+	for id, where := range used {
+		for _, lang := range Languages {
+			if _, ok := cat[lang][id]; !ok {
+				missing = append(missing, lang+": "+id+" (used in "+where+")")
+			}
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		t.Error("missing message " + m)
+	}
+}
+
+// Codes shown through a computed ID ("role." + code) are checked one by one.
+func TestCodesHaveMessages(t *testing.T) {
+	t.Parallel()
+	cat := catalogue(t)
+	ids := []string{}
+	for _, r := range []string{"admin", "coordinator", "adviser", "municipality", "board", "partner"} {
+		ids = append(ids, "role."+r, "dashboard.can."+r)
+	}
+	for _, lang := range Languages {
+		for _, id := range ids {
+			if _, ok := cat[lang][id]; !ok {
+				t.Errorf("%s: missing %s", lang, id)
+			}
+		}
+	}
+}
+
+func TestFormatNOK(t *testing.T) {
+	t.Parallel()
+	tests := map[int64]string{0: "0\u00a0kr", 999: "999\u00a0kr", 1000: "1\u00a0000\u00a0kr", 1234567: "1\u00a0234\u00a0567\u00a0kr", -150000: "−150\u00a0000\u00a0kr"}
+	for in, want := range tests {
+		if got := formatNOK(in); got != want {
+			t.Errorf("formatNOK(%d) = %q; want %q", in, got, want)
+		}
+	}
+}
