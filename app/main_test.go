@@ -202,3 +202,6 @@ func (ts *testServer) token(t *testing.T, role string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// regexpSecret finds a one-time secret shown on a page.
+var regexpSecret = regexp.MustCompile(`class="secret">([^<]+)<`)

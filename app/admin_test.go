@@ -1,0 +1,283 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// TestAdminAddsRegionAndUser walks the "done when" of the foundation: an admin
+// adds a region with member municipalities and a user with a role there, and
+// that user logs in to a Norwegian page fitted to the role.
+func TestAdminAddsRegionAndUser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+
+	admin.get("/admin/regions/new")
+	res, body := admin.post("/admin/regions", url.Values{
+		"slug": {"midt-telemark"}, "name": {"Midt-Telemark Næringsutvikling"}, "host_municipality": {"4020"},
+		"first_response_days": {"3"}, "referral_follow_up_days": {"14"}, "no_response_days": {"30"}, "retention_months": {"36"},
+	})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create region: %d\n%s", res.StatusCode, body)
+	}
+	region, err := ts.store.RegionBySlug(ctx, "midt-telemark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regionPath := "/admin/regions/" + itoa(region.ID)
+	admin.get(regionPath)
+	for _, k := range []string{"4020", "4012"} {
+		res, body := admin.post(regionPath+"/members", url.Values{"kommunenummer": {k}, "joined_on": {"2024-01-01"}, "votes": {"1"}, "committed_fte": {"0,5"}, "takes_enquiries": {"on"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add member %s: %d\n%s", k, res.StatusCode, body)
+		}
+	}
+	_, page := admin.get(regionPath)
+	if !strings.Contains(page, "Midt-Telemark") || !strings.Contains(page, "Bamble") || !strings.Contains(page, "0,5") {
+		t.Errorf("region page lacks its members:\n%s", page)
+	}
+
+	admin.get("/admin/users/new")
+	res, body = admin.post("/admin/users", url.Values{
+		"email": {"radgiver@midt-telemark.example"}, "name": {"Mari Midt"}, "region_id": {itoa(region.ID)}, "roles": {"adviser"},
+	})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create user: %d\n%s", res.StatusCode, body)
+	}
+	m := regexpSecret.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the new password is not shown:\n%s", body)
+	}
+	user := ts.client(t)
+	user.login("radgiver@midt-telemark.example", m[1])
+	_, dash := user.get("/dashboard")
+	for _, want := range []string{`lang="nb"`, "Velkommen, Mari Midt", "Midt-Telemark Næringsutvikling", "Førstelinjerådgiver"} {
+		if !strings.Contains(dash, want) {
+			t.Errorf("the new adviser's start page lacks %q", want)
+		}
+	}
+	if strings.Contains(dash, `href="/admin/users"`) {
+		t.Error("an adviser is offered user administration")
+	}
+}
+
+func TestAdminFormErrorsKeepInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	admin.get("/admin/regions/new")
+	res, body := admin.post("/admin/regions", url.Values{
+		"slug": {"Ugyldig Slug"}, "name": {"Region med feil"}, "host_municipality": {"9999"},
+		"first_response_days": {"to"}, "referral_follow_up_days": {"14"}, "no_response_days": {"30"}, "retention_months": {"36"},
+	})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d; want 422", res.StatusCode)
+	}
+	for _, want := range []string{`value="Region med feil"`, `value="Ugyldig Slug"`, "Skriv et tall.", `aria-invalid="true"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+	regions, err := ts.store.RegionsVisibleTo(context.Background(), &models.Viewer{User: &models.User{Roles: []models.UserRole{{Role: models.RoleAdmin}}}})
+	if err != nil || len(regions) != 1 {
+		t.Errorf("a refused form created a region: %d regions (%v)", len(regions), err)
+	}
+}
+
+// A coordinator manages only the users of their own region.
+func TestCoordinatorScope(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	a := models.Actor{}
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "annen", "Annen region"
+	other, err := ts.store.CreateRegion(ctx, a, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canary, err := ts.store.CreateUser(ctx, a, models.UserInput{Email: "kanari@annen.example", Name: "Kanari Annen"}, "kanari-passord-123", []models.RoleGrant{{RegionID: other.ID, Role: models.RoleAdviser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+
+	_, list := coord.get("/admin/users")
+	if strings.Contains(list, "Kanari") {
+		t.Error("the user list shows a user of another region")
+	}
+	if !strings.Contains(list, "Rune Rådgiver") {
+		t.Error("the user list lacks the region's own adviser")
+	}
+	_, list = coord.get("/admin/users?q=kanari")
+	if strings.Contains(list, "Kanari") {
+		t.Error("search finds a user of another region")
+	}
+	for _, p := range []string{"/admin/users/" + itoa(canary.ID), "/admin/regions/" + itoa(other.ID)} {
+		if res, _ := coord.get(p); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d; want 404", p, res.StatusCode)
+		}
+	}
+	for _, p := range []string{"/active", "/password", "/sessions", "/roles", ""} {
+		res, _ := coord.post("/admin/users/"+itoa(canary.ID)+p, url.Values{"active": {"false"}, "region_id": {itoa(other.ID)}, "roles": {"board"}, "email": {"x@y.no"}, "name": {"X"}, "version": {"1"}})
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("POST /admin/users/%d%s = %d; want 404", canary.ID, p, res.StatusCode)
+		}
+	}
+	after, _ := ts.store.UserByID(ctx, canary.ID)
+	if !after.Active || after.Name != "Kanari Annen" || len(after.Roles) != 1 || after.Roles[0].Role != models.RoleAdviser {
+		t.Errorf("the coordinator changed a user of another region: %+v", after)
+	}
+
+	// Granting roles elsewhere, or admin, is refused.
+	coord.get("/admin/users/new")
+	res, _ := coord.post("/admin/users", url.Values{"email": {"ny@annen.example"}, "name": {"Ny"}, "region_id": {itoa(other.ID)}, "roles": {"adviser"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("coordinator creating a user in another region = %d; want 422", res.StatusCode)
+	}
+	res, _ = coord.post("/admin/users", url.Values{"email": {"ny2@hamar.example"}, "name": {"Ny"}, "admin": {"on"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("coordinator creating an admin = %d; want 422", res.StatusCode)
+	}
+	if _, err := ts.store.UserByEmail(ctx, "ny2@hamar.example"); err == nil {
+		t.Error("a coordinator made an admin")
+	}
+	// Region settings of another region cannot be changed through the API either.
+	tok := ts.token(t, models.RoleCoordinator)
+	if status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/regions/"+itoa(other.ID), `{"name": "Kapret", "version": 1}`); status != http.StatusNotFound {
+		t.Errorf("coordinator PATCH of another region = %d; want 404", status)
+	}
+}
+
+// A role change reaches Casbin on the user's next request, by session and by token.
+func TestRoleChangeTakesEffect(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	board, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+	region, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	tok := ts.token(t, models.RoleBoard)
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/factors", ""); status != http.StatusOK {
+		t.Fatalf("board reads factors = %d", status)
+	}
+	session := ts.client(t)
+	session.login(demoEmail(models.RoleBoard), models.DemoPassword)
+
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	coord.get("/admin/users/" + itoa(board.ID))
+	if res, body := coord.post("/admin/users/"+itoa(board.ID)+"/roles", url.Values{"region_id": {itoa(region.ID)}, "roles": {"coordinator"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set roles: %d\n%s", res.StatusCode, body)
+	}
+	// The token's next request has the new role: coordinators may list users.
+	if status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/regions/"+itoa(region.ID), `{"retention_months": 24, "version": 1}`); status != http.StatusOK {
+		t.Errorf("after promotion, PATCH region by token = %d; want 200", status)
+	}
+	// The browser session ends, so nobody works on with roles they no longer have.
+	if res, _ := session.get("/dashboard"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("session after a role change = %d; want 303 to log in", res.StatusCode)
+	}
+	// Removing every role takes effect too.
+	coord.get("/admin/users/" + itoa(board.ID))
+	coord.post("/admin/users/"+itoa(board.ID)+"/roles", url.Values{"region_id": {itoa(region.ID)}})
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/factors", ""); status != http.StatusForbidden {
+		t.Errorf("after losing every role, GET factors = %d; want 403", status)
+	}
+}
+
+// A user with roles in two regions switches region, and the choice is remembered.
+func TestRegionSwitch(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "kongsvinger", "Kongsvingerregionen"
+	second, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	admin := &models.Viewer{User: &models.User{Roles: []models.UserRole{{Role: models.RoleAdmin}}}}
+	if err := ts.store.SetRegionRoles(ctx, admin, models.Actor{}, adviser.ID, second.ID, []string{models.RoleBoard}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, body := c.get("/dashboard")
+	if !strings.Contains(body, `id="region-switch"`) || !strings.Contains(body, "Kongsvingerregionen") {
+		t.Fatalf("no region switch for a user with two regions:\n%s", body)
+	}
+	if res, _ := c.post("/region", url.Values{"region": {itoa(second.ID)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch region: %d", res.StatusCode)
+	}
+	_, body = c.get("/dashboard")
+	if !strings.Contains(body, "Du arbeider i Kongsvingerregionen.") || !strings.Contains(body, "Styret") {
+		t.Errorf("after switching, the start page is not for the board of the second region:\n%s", body)
+	}
+	// Remembered at the next log-in.
+	again := ts.client(t)
+	again.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, body := again.get("/dashboard"); !strings.Contains(body, "Du arbeider i Kongsvingerregionen.") {
+		t.Error("the chosen region is not remembered at the next log-in")
+	}
+	// A region without a role is out of reach.
+	in.Slug, in.Name = "fremmed", "Fremmed region"
+	foreign, _ := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if res, _ := c.post("/region", url.Values{"region": {itoa(foreign.ID)}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("switching to a region without a role = %d; want 404", res.StatusCode)
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	_, body := c.get("/login")
+	if !strings.Contains(body, `lang="nb"`) || !strings.Contains(body, "Logg inn i Samspill") {
+		t.Fatal("the log-in page is not in Bokmål by default")
+	}
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/login"}})
+	if _, body := c.get("/login"); !strings.Contains(body, `lang="en"`) || !strings.Contains(body, "Log in to Samspill") {
+		t.Error("the language switch did not take")
+	}
+	if res, _ := c.post("/language", url.Values{"lang": {"xx"}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown language = %d; want 400", res.StatusCode)
+	}
+	// An open redirect is not possible through "back".
+	if res, _ := c.post("/language", url.Values{"lang": {"nb"}, "back": {"//evil.example/"}}); res.Header.Get("Location") != "/" {
+		t.Errorf("back=//evil.example redirected to %q", res.Header.Get("Location"))
+	}
+}
+
+func TestMunicipalitySearchPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	tests := []struct{ query, want, notWant string }{
+		{"?q=%C3%B8rsta", "Ørsta", "Løten"},
+		{"?q=3412", "Løten", "Ørsta"},
+		{"?county=56", "Kautokeino", "Løten"},
+		{"?q=innlandet", "Løten", "Ørsta"},
+	}
+	for _, tt := range tests {
+		_, body := c.get("/admin/municipalities" + tt.query)
+		if !strings.Contains(body, tt.want) || strings.Contains(body, tt.notWant) {
+			t.Errorf("municipalities%s: want %q and not %q", tt.query, tt.want, tt.notWant)
+		}
+	}
+	_, body := c.get("/admin/municipalities?q=finnesikke")
+	if !strings.Contains(body, `class="empty"`) {
+		t.Error("no empty state for a search without hits")
+	}
+}
