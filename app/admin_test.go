@@ -281,3 +281,37 @@ func TestMunicipalitySearchPage(t *testing.T) {
 		t.Error("no empty state for a search without hits")
 	}
 }
+
+// An admin lists and revokes another user's API token from the user's page.
+func TestAdminRevokesUsersToken(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	tok := ts.token(t, models.RolePartner)
+	partner, _ := ts.store.UserByEmail(ctx, demoEmail(models.RolePartner))
+	tokens, err := ts.store.Tokens(ctx, &models.Viewer{User: partner}, partner.ID)
+	if err != nil || len(tokens) != 1 {
+		t.Fatalf("tokens = %v, %v", tokens, err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	userPath := "/admin/users/" + itoa(partner.ID)
+	if _, body := admin.get(userPath); !strings.Contains(body, "/profile/tokens/"+itoa(tokens[0].ID)+"/revoke") {
+		t.Fatal("the user page does not list the token for the admin")
+	}
+	res, _ := admin.post("/profile/tokens/"+itoa(tokens[0].ID)+"/revoke", url.Values{"back": {userPath}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != userPath {
+		t.Fatalf("revoke: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {
+		t.Errorf("the revoked token still works: %d", status)
+	}
+	// A coordinator cannot revoke someone else's token.
+	ts.token(t, models.RolePartner)
+	tokens, _ = ts.store.Tokens(ctx, &models.Viewer{User: partner}, partner.ID)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if res, _ := coord.post("/profile/tokens/"+itoa(tokens[0].ID)+"/revoke", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("coordinator revoking another's token = %d; want 404", res.StatusCode)
+	}
+}

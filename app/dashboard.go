@@ -98,5 +98,8 @@ func (s *Server) revokeToken(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.token_revoked")
+	if back := safeNext(c.FormValue("back")); back != "" {
+		return redirect(c, back)
+	}
 	return redirect(c, "/profile")
 }

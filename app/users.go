@@ -41,7 +41,8 @@ type userPage struct {
 	Municipalities []models.Municipality
 	Partners       []models.Partner
 	RoleChoices    []string
-	Password       string // a generated password, shown once
+	Password       string            // a generated password, shown once
+	Tokens         []models.APIToken // the user's API tokens, for admins
 }
 
 func (s *Server) userPage(c echo.Context, titleID string, u *models.User, f userForm, errs map[string]string) (userPage, error) {
@@ -153,6 +154,11 @@ func (s *Server) renderUser(c echo.Context, status int, id int64, form *userForm
 	}
 	data.Title = u.Name
 	data.Password = password
+	if data.Viewer.IsAdmin() {
+		if data.Tokens, err = s.store.Tokens(c.Request().Context(), data.Viewer, u.ID); err != nil {
+			return err
+		}
+	}
 	return c.Render(status, "users/show", data)
 }
 
