@@ -59,7 +59,7 @@ func TestAddWorkingDays(t *testing.T) {
 		{"2026-04-01 10:00", 1, "2026-04-07"}, // Wednesday before Easter: Thu, Fri, Mon are holidays
 		{"2025-04-16 10:00", 2, "2025-04-23"}, // Easter 2025
 		{"2027-03-24 10:00", 1, "2027-03-30"}, // Easter 2027
-		{"2026-12-23 10:00", 2, "2026-12-29"}, // Christmas: 24 Thu, 25–26 holidays, 27 Sun, 28 Mon, 29 Tue
+		{"2026-12-23 10:00", 2, "2026-12-28"}, // Christmas: 24 Thu works, 25–26 holidays, 27 Sun, 28 Mon
 		{"2026-12-31 10:00", 1, "2027-01-04"}, // New Year's Day is a Friday
 		{"2027-05-14 10:00", 1, "2027-05-18"}, // 17 May 2027 is Whit Monday too
 		{"2026-05-13 23:30", 1, "2026-05-15"}, // Ascension Day 2026 is 14 May
