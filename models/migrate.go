@@ -154,9 +154,92 @@ var migrations = []string{
 		value BIGINT NOT NULL
 	);
 	INSERT INTO counters (name, value) VALUES ('roles_version', 1)`,
+
+	// 2: enquiries through the one door, their consents, activities and status history.
+	`CREATE TABLE enquiries (
+		id {{ID}},
+		reference TEXT NOT NULL UNIQUE,
+		region_id BIGINT REFERENCES regions(id),
+		channel TEXT NOT NULL,
+		kommunenummer TEXT NOT NULL REFERENCES municipalities(kommunenummer),
+		enquirer_kind TEXT NOT NULL,
+		needs TEXT NOT NULL,
+		description TEXT NOT NULL,
+		name TEXT NOT NULL,
+		email TEXT NOT NULL DEFAULT '',
+		phone TEXT NOT NULL DEFAULT '',
+		language TEXT NOT NULL DEFAULT 'nb',
+		org_number TEXT NOT NULL DEFAULT '',
+		business_name TEXT NOT NULL DEFAULT '',
+		stage TEXT NOT NULL DEFAULT '',
+		founder TEXT NOT NULL DEFAULT '',
+		under30 BOOLEAN,
+		immigrant_background BOOLEAN,
+		employees TEXT NOT NULL DEFAULT '',
+		market TEXT NOT NULL DEFAULT '',
+		ownership TEXT NOT NULL DEFAULT '',
+		goods_services TEXT NOT NULL DEFAULT '',
+		raw_material BOOLEAN,
+		agriculture BOOLEAN,
+		industry_section TEXT REFERENCES industry_sections(code),
+		status TEXT NOT NULL DEFAULT 'new',
+		assigned_to BIGINT REFERENCES users(id),
+		received_at {{TIME}} NOT NULL,
+		first_response_due {{TIME}} NOT NULL,
+		first_response_at {{TIME}},
+		closed_at {{TIME}},
+		outcome TEXT NOT NULL DEFAULT '',
+		outcome_org_number TEXT NOT NULL DEFAULT '',
+		jobs_expected INTEGER,
+		jobs_created INTEGER,
+		consent_share BOOLEAN NOT NULL DEFAULT FALSE,
+		created_by BIGINT REFERENCES users(id),
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX enquiries_region_status ON enquiries(region_id, status, received_at);
+	CREATE INDEX enquiries_region_received ON enquiries(region_id, received_at);
+	CREATE INDEX enquiries_assigned ON enquiries(assigned_to, status);
+	CREATE INDEX enquiries_municipality ON enquiries(kommunenummer, received_at);
+	CREATE INDEX enquiries_org_number ON enquiries(org_number);
+	CREATE TABLE consents (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		purpose TEXT NOT NULL,
+		granted BOOLEAN NOT NULL,
+		text TEXT NOT NULL,
+		version TEXT NOT NULL,
+		language TEXT NOT NULL,
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX consents_enquiry ON consents(enquiry_id);
+	CREATE TABLE activities (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		kind TEXT NOT NULL,
+		occurred_on DATE NOT NULL,
+		minutes INTEGER NOT NULL DEFAULT 0,
+		text TEXT NOT NULL DEFAULT '',
+		user_id BIGINT REFERENCES users(id),
+		created_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX activities_enquiry ON activities(enquiry_id, occurred_on);
+	CREATE INDEX activities_user ON activities(user_id, occurred_on);
+	CREATE TABLE status_changes (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		from_status TEXT NOT NULL,
+		to_status TEXT NOT NULL,
+		user_id BIGINT REFERENCES users(id),
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX status_changes_enquiry ON status_changes(enquiry_id, at);
+	{{SQLITE}} CREATE VIRTUAL TABLE enquiry_search USING fts4(reference, name, business_name, org_number, email, description, tokenize=unicode61)`,
 }
 
-// portable rewrites the placeholders of a migration for the store's dialect.
+// portable rewrites the placeholders of a migration for the store's dialect. A
+// statement that starts with {{SQLITE}} runs on SQLite only (full-text search).
 func (s *Store) portable(sql string) string {
 	r := map[string][]string{
 		SQLite:   {"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BLOB}}", "BLOB"},
@@ -180,6 +263,13 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		version := i + 1
 		err := db.Transaction(func(tx *gorm.DB) error {
 			for _, stmt := range splitStatements(s.portable(migrations[i])) {
+				stmt = strings.TrimSpace(stmt)
+				if rest, ok := strings.CutPrefix(stmt, "{{SQLITE}}"); ok {
+					if s.dialect != SQLite {
+						continue
+					}
+					stmt = rest
+				}
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
 				}
