@@ -105,11 +105,19 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // needsSession tells whether a request gets a server-side session: static files,
-// the health check and bearer-token API calls do not.
+// the health check, the one door and bearer-token API calls do not. The one door
+// makes no session so that anonymous visitors leave nothing behind on the server.
 func needsSession(r *http.Request) bool {
 	p := r.URL.Path
-	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && bearerToken(r) == ""
+	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && !publicPosts[p] && bearerToken(r) == "" &&
+		!strings.HasPrefix(p, "/api/v1/intake")
 }
+
+// publicPosts take anonymous submissions without a CSRF token. A CSRF token
+// protects the authority of a logged-in browser; these forms carry none (anyone
+// may post them directly), and demanding a token would lose the text of someone
+// who took long to write it.
+var publicPosts = map[string]bool{"/enquiry": true, "/api/v1/intake": true}
 
 func bearerToken(r *http.Request) string {
 	h := r.Header.Get(echo.HeaderAuthorization)
@@ -240,7 +248,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if c.Get(ctxBearer) != nil {
+		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] {
 			return next(c) // a bearer token is not sent by browsers on their own
 		}
 		sent := c.Request().Header.Get("X-CSRF-Token")

@@ -32,6 +32,8 @@ type page struct {
 	Errors    map[string]string // field → translated message
 	Status    int               // on error pages
 	Message   string            // on error pages
+	Dir       string            // "rtl" for Arabic, else "ltr"
+	Public    bool              // a page of the one door: no menu, its own language list
 	loc       *views.Localizer
 }
 
@@ -81,6 +83,7 @@ func (s *Server) page(c echo.Context, titleID string) page {
 	p := page{
 		Title:     loc.T(titleID),
 		Lang:      loc.Lang,
+		Dir:       "ltr",
 		Viewer:    viewer(c),
 		Path:      c.Request().URL.Path,
 		Languages: views.Languages,

@@ -44,6 +44,7 @@ func (s *Server) routeTable() []route {
 	const (
 		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	)
+	limits := s.intakeLimits()
 	return []route{
 		{get, "/healthz", s.health, open},
 		{get, "/static/*", s.static, open},
@@ -53,6 +54,11 @@ func (s *Server) routeTable() []route {
 		{post, "/logout", s.logout, loggedIn},
 		{post, "/language", s.setLanguage, open},
 		{post, "/region", s.switchRegion, loggedIn},
+
+		{get, "/enquiry", s.intakeForm, open},
+		{post, "/enquiry", limits(s.submitIntake), open},
+		{post, "/api/v1/intake", limits(s.apiIntake), open},
+		{get, "/api/v1/intake/consent", s.apiConsentTexts, open},
 
 		{get, "/dashboard", s.dashboard, can(policies.Dashboard, policies.Read)},
 

@@ -25,6 +25,27 @@ var files embed.FS
 // Languages of the signed-in interface, Norwegian Bokmål first.
 var Languages = []string{"nb", "en"}
 
+// PublicLanguages are the languages of the one door: Bokmål, Nynorsk, English,
+// and languages of the largest immigrant groups in Norway.
+var PublicLanguages = []string{"nb", "nn", "en", "pl", "uk", "ar", "lt"}
+
+// languageNames are each language's name in itself, for the language menu.
+var languageNames = map[string]string{
+	"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "en": "English", "pl": "Polski",
+	"uk": "Українська", "ar": "العربية", "lt": "Lietuvių",
+}
+
+// LanguageName is a language's name in itself.
+func LanguageName(code string) string { return languageNames[code] }
+
+// Direction is the writing direction of a language: "rtl" for Arabic.
+func Direction(code string) string {
+	if code == "ar" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
 // Set is the parsed templates and the message bundle.
 type Set struct {
 	pages  map[string]*template.Template
@@ -108,6 +129,19 @@ func (s *Set) Localizer(lang string) *Localizer {
 		lang = "nb"
 	}
 	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, lang, "nb")}
+}
+
+// PublicLocalizer returns a translator for one of the one door's languages.
+// Nynorsk falls back to Bokmål; the other languages to English, then Bokmål.
+func (s *Set) PublicLocalizer(lang string) *Localizer {
+	if !contains(PublicLanguages, lang) {
+		lang = "nb"
+	}
+	fallback := []string{lang, "en", "nb"}
+	if lang == "nn" {
+		fallback = []string{lang, "nb"}
+	}
+	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, fallback...)}
 }
 
 // T translates id; data fills {{.Name}} placeholders. A missing message shows its
@@ -227,10 +261,24 @@ func FormatDecimal(f float64) string {
 	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", ",", 1)
 }
 
-// Field is what the input partial needs to draw one labelled form field.
+// Field is what the form partials need to draw one labelled form field. Kind
+// picks the partial: "" or "input", "textarea", "select", "radios",
+// "checkboxes" or "checkbox".
 type Field struct {
 	Name, Label, Value, Error, Type, Hint string
 	Required                              bool
+	Kind                                  string
+	Options                               []Option
+	Checked                               bool // for a single checkbox
+	Rows                                  int  // for a textarea
+	Max                                   int  // maxlength, 0 for none
+	Autocomplete                          string
+}
+
+// Option is one choice of a select, radio group or checkbox group.
+type Option struct {
+	Value, Label string
+	Selected     bool
 }
 
 // newField builds a Field: name, translated label, current value, translated error.
