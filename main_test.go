@@ -26,7 +26,7 @@ func TestCLI(t *testing.T) {
 		}
 		return strings.Split(strings.TrimSpace(out.String()), "\n")
 	}
-	if lines := runOK("migrate"); lines[len(lines)-1] != "schema version 1" {
+	if lines := runOK("migrate"); !strings.HasPrefix(lines[len(lines)-1], "schema version ") {
 		t.Errorf("migrate said %q", lines)
 	}
 	// The demo region must exist for a region role; create it as serve --demo would.

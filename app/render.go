@@ -116,6 +116,8 @@ func (s *Server) nav(p page) []navItem {
 		href, label, obj, act string
 	}{
 		{"/dashboard", "nav.dashboard", policies.Dashboard, policies.Read},
+		{"/enquiries", "nav.enquiries", policies.Enquiry, policies.Read},
+		{"/statistics", "nav.statistics", policies.Statistics, policies.Read},
 		{"/admin/regions", "nav.regions", policies.Region, policies.Update},
 		{"/admin/users", "nav.users", policies.User, policies.Read},
 		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},

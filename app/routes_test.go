@@ -136,15 +136,17 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		t.Fatal(err)
 	}
 	p := &probe{client: ts.client(t), ids: map[string]string{
-		"/admin/regions/:id":   itoa(region.ID),
-		"/api/v1/regions/:id":  itoa(region.ID),
-		"/admin/users/:id":     itoa(other.ID),
-		"/admin/partners/:id":  "1",
-		"/api/v1/partners/:id": "1",
-		"/profile/tokens/:id":  "0",
-		"/api/v1/tokens/:id":   "0",
-		":kommunenummer":       "3412",
-		"/static/*":            "/static/css/app.css",
+		"/admin/regions/:id":    itoa(region.ID),
+		"/api/v1/regions/:id":   itoa(region.ID),
+		"/admin/users/:id":      itoa(other.ID),
+		"/admin/partners/:id":   "1",
+		"/api/v1/partners/:id":  "1",
+		"/profile/tokens/:id":   "0",
+		"/enquiries/:id":        "1",
+		"/api/v1/enquiries/:id": "1",
+		"/api/v1/tokens/:id":    "0",
+		":kommunenummer":        "3412",
+		"/static/*":             "/static/css/app.css",
 	}}
 	if role != "" {
 		p.login(demoEmail(role), models.DemoPassword)

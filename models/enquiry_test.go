@@ -21,7 +21,7 @@ func newEnquiryFixture(t *testing.T) *enquiryFixture {
 	t.Helper()
 	s := newStore(t)
 	ctx := context.Background()
-	if err := s.LoadDemo(ctx); err != nil {
+	if _, err := s.loadDemoUsers(ctx); err != nil { // the demo's users, not its enquiries
 		t.Fatal(err)
 	}
 	f := &enquiryFixture{s: s}

@@ -187,6 +187,17 @@ var funcs = template.FuncMap{
 	"list":     func(items ...string) []string { return items },
 	"has":      contains,
 	"base":     path.Base,
+	// countOf and statTable bundle a value with the page, whose T translates.
+	"countOf": func(count, page any) map[string]any { return map[string]any{"Count": count, "Page": page} },
+	"statTable": func(caption, prefix string, buckets, page any) map[string]any {
+		return map[string]any{"Caption": caption, "Prefix": prefix, "Buckets": buckets, "Page": page}
+	},
+	"deref64": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 }
 
 // Oslo is the time zone every date is shown in.
