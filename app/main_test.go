@@ -206,3 +206,12 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // regexpSecret finds a one-time secret shown on a page.
 var regexpSecret = regexp.MustCompile(`class="secret">([^<]+)<`)
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

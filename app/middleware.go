@@ -288,8 +288,17 @@ func (s *Server) csrfToken(c echo.Context) string {
 	return t
 }
 
-// guard enforces a route's declared access before its handler runs.
-func (s *Server) guard(a access) echo.MiddlewareFunc {
+// guard enforces a route's declared access before its handler runs. On a
+// route to one record (its path has a parameter), refusal is 404 like a record
+// out of scope, so that nobody learns which records exist.
+func (s *Server) guard(path string, a access) echo.MiddlewareFunc {
+	record := strings.Contains(path, "/:")
+	deny := func(err error) error {
+		if record {
+			return models.ErrNotFound
+		}
+		return err
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			switch a.kind {
@@ -303,10 +312,10 @@ func (s *Server) guard(a access) echo.MiddlewareFunc {
 			case permission:
 				v := viewer(c)
 				if v == nil {
-					return errUnauthenticated
+					return deny(errUnauthenticated)
 				}
 				if !s.allowed(v, a.obj, a.act) {
-					return echo.ErrForbidden
+					return deny(echo.ErrForbidden)
 				}
 				return next(c)
 			}

@@ -137,6 +137,6 @@ func (s *Server) routeTable() []route {
 // register adds every route with its access check in front of the handler.
 func (s *Server) register(e *echo.Echo) {
 	for _, r := range s.routes {
-		e.Add(r.method, r.path, r.handler, s.guard(r.access))
+		e.Add(r.method, r.path, r.handler, s.guard(r.path, r.access))
 	}
 }
