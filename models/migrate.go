@@ -236,6 +236,65 @@ var migrations = []string{
 	);
 	CREATE INDEX status_changes_enquiry ON status_changes(enquiry_id, at);
 	{{SQLITE}} CREATE VIRTUAL TABLE enquiry_search USING fts4(reference, name, business_name, org_number, email, description, tokenize=unicode61)`,
+
+	// 3: referrals to partners, their history, one-time answer links and the board's comments.
+	`CREATE TABLE referrals (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		region_id BIGINT NOT NULL REFERENCES regions(id),
+		partner_id BIGINT NOT NULL REFERENCES partners(id),
+		adviser_id BIGINT REFERENCES users(id),
+		contact_name TEXT NOT NULL DEFAULT '',
+		contact_email TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL,
+		message TEXT NOT NULL DEFAULT '',
+		share_personal_data BOOLEAN NOT NULL DEFAULT FALSE,
+		status TEXT NOT NULL,
+		follow_up_due {{TIME}} NOT NULL,
+		sent_at {{TIME}},
+		acknowledged_at {{TIME}},
+		closed_at {{TIME}},
+		outcome TEXT NOT NULL DEFAULT '',
+		outcome_reason TEXT NOT NULL DEFAULT '',
+		instrument TEXT NOT NULL DEFAULT '',
+		amount_nok BIGINT NOT NULL DEFAULT 0,
+		for_board BOOLEAN NOT NULL DEFAULT FALSE,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX referrals_region ON referrals(region_id, status, follow_up_due);
+	CREATE INDEX referrals_partner ON referrals(partner_id, status);
+	CREATE INDEX referrals_enquiry ON referrals(enquiry_id);
+	CREATE INDEX referrals_adviser ON referrals(adviser_id, status);
+	CREATE TABLE referral_events (
+		id {{ID}},
+		referral_id BIGINT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+		from_status TEXT NOT NULL,
+		to_status TEXT NOT NULL,
+		user_id BIGINT REFERENCES users(id),
+		via TEXT NOT NULL,
+		note TEXT NOT NULL DEFAULT '',
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX referral_events_referral ON referral_events(referral_id, at);
+	CREATE TABLE referral_links (
+		id {{ID}},
+		referral_id BIGINT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+		token_hash TEXT NOT NULL UNIQUE,
+		expires_at {{TIME}} NOT NULL,
+		used_at {{TIME}},
+		created_by BIGINT REFERENCES users(id),
+		created_at {{TIME}} NOT NULL
+	);
+	CREATE TABLE referral_comments (
+		id {{ID}},
+		referral_id BIGINT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+		user_id BIGINT REFERENCES users(id),
+		text TEXT NOT NULL,
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX referral_comments_referral ON referral_comments(referral_id, at)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
