@@ -110,7 +110,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 func needsSession(r *http.Request) bool {
 	p := r.URL.Path
 	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && !publicPosts[p] && bearerToken(r) == "" &&
-		!strings.HasPrefix(p, "/api/v1/intake")
+		!strings.HasPrefix(p, "/api/v1/intake") && !strings.HasPrefix(p, "/r/")
 }
 
 // publicPosts take anonymous submissions without a CSRF token. A CSRF token
@@ -248,7 +248,9 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] {
+		// A one-time link's token is itself the capability: whoever can forge the
+		// post already holds the token, so a CSRF token adds nothing there.
+		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] || strings.HasPrefix(c.Request().URL.Path, "/r/") {
 			return next(c) // a bearer token is not sent by browsers on their own
 		}
 		sent := c.Request().Header.Get("X-CSRF-Token")

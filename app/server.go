@@ -82,13 +82,19 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
-// Janitor removes expired sessions now and then until ctx ends.
+// Janitor removes expired sessions and marks unanswered referrals as
+// no_response now and then until ctx ends. Several servers may run it at once.
 func (s *Server) Janitor(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
 		if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("delete expired sessions", "err", err)
+		}
+		if n, err := s.store.MarkNoResponse(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("mark unanswered referrals", "err", err)
+		} else if n > 0 {
+			s.log.Info("referrals marked no_response", "count", n)
 		}
 		select {
 		case <-ctx.Done():
