@@ -36,7 +36,9 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 	s.sessions.Store = store.Sessions()
 	s.sessions.IdleTimeout = cfg.SessionIdle
 	s.sessions.Lifetime = cfg.SessionLifetime
-	s.sessions.Cookie.Name = "samspill_session"
+	// Over HTTPS the cookie takes the __Host- prefix, which browsers accept only
+	// with Secure, Path=/ and no Domain: no subdomain can set or shadow it.
+	s.sessions.Cookie.Name = SessionCookie(cfg.SecureCookies)
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	s.sessions.Cookie.Secure = cfg.SecureCookies
@@ -66,6 +68,16 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 	s.routes = s.routeTable()
 	s.register(e)
 	return e, s
+}
+
+// SessionCookie is the session cookie's name: with the __Host- prefix when
+// cookies are Secure (served over HTTPS), and a plain name for plain-HTTP
+// development, where browsers refuse prefixed cookies.
+func SessionCookie(secure bool) string {
+	if secure {
+		return "__Host-samspill"
+	}
+	return "samspill_session"
 }
 
 // HTTPServer wraps the handler in an http.Server with every timeout set, so a
