@@ -124,6 +124,8 @@ func (s *Server) nav(p page) []navItem {
 		{"/admin/users", "nav.users", policies.User, policies.Read},
 		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},
 		{"/admin/partners", "nav.partners", policies.Partner, policies.Update},
+		{"/admin/audit", "nav.audit", policies.Audit, policies.Read},
+		{"/admin/privacy", "nav.privacy", policies.Privacy, policies.Manage},
 		{"/profile", "nav.profile", policies.Profile, policies.Update},
 	}
 	var out []navItem
