@@ -35,6 +35,12 @@ type testServer struct {
 
 func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
 	t.Helper()
+	return newTestServerTB(t, mutate...)
+}
+
+// newTestServerTB is newTestServer for tests, benchmarks and fuzz targets alike.
+func newTestServerTB(t testing.TB, mutate ...func(*Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	store, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
