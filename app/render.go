@@ -118,6 +118,12 @@ func (s *Server) nav(p page) []navItem {
 		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},
 		{"/admin/partners", "nav.partners", policies.Partner, policies.Update},
 		{"/profile", "nav.profile", policies.Profile, policies.Update},
+		{"/cooperation", "nav.cooperation", policies.Cooperation, policies.Read},
+		{"/projects", "nav.projects", policies.Project, policies.Read},
+		{"/portfolio", "nav.portfolio", policies.Portfolio, policies.Read},
+		{"/assessments", "nav.assessments", policies.Assessment, policies.Read},
+		{"/load", "nav.load", policies.Load, policies.Read},
+		{"/admin/factors", "nav.factors", policies.Factor, policies.Create},
 	}
 	var out []navItem
 	for _, it := range items {

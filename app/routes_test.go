@@ -146,6 +146,7 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		":kommunenummer":       "3412",
 		"/static/*":            "/static/css/app.css",
 	}}
+	projectProbeIDs(t, ts, p.ids)
 	if role != "" {
 		p.login(demoEmail(role), models.DemoPassword)
 		u, err := ts.store.UserByEmail(ctx, demoEmail(role))

@@ -83,7 +83,7 @@ func (s *Store) LoadDemo(ctx context.Context) error {
 			return fmt.Errorf("demo user %s: %w", d.Email, err)
 		}
 	}
-	return nil
+	return s.loadProjectDemo(ctx, region) // projects, milestones and factor assessments
 }
 
 // EnsureAdmin creates the first admin when the installation has no users, and

@@ -28,6 +28,12 @@ const (
 	Partner      = "partner"
 	User         = "user"
 	Factor       = "factor"
+
+	Project     = "project"
+	Assessment  = "assessment"
+	Portfolio   = "portfolio"
+	Load        = "load"
+	Cooperation = "cooperation"
 )
 
 // Actions.
