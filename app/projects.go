@@ -466,7 +466,7 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 	}
 	base := strconv.FormatInt(p.ID, 10)
 	data := projectPage{page: pg, Project: p, CanEdit: canEdit && s.mayEditProjects(v),
-		CanAssess: s.allowed(v, policies.Assessment, policies.Create) && models.MayAssess(v, p.RegionID),
+		CanAssess:   s.allowed(v, policies.Assessment, policies.Create) && models.MayAssess(v, p.RegionID),
 		Assessments: as, Summary: sum, Trend: trend, MilestoneForms: map[int64]milestoneFormView{}}
 	for _, r := range trend.Rows {
 		data.Lines = append(data.Lines, sparkline(r.Scores))
