@@ -2,6 +2,10 @@ package app
 
 import (
 	"context"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 
 	"samspill/models"
@@ -53,4 +57,279 @@ func projectProbeIDs(t *testing.T, ts *testServer, ids map[string]string) {
 	ids["/assessments/:id"] = itoa(as[0].ID)
 	ids["/api/v1/assessments/:id"] = itoa(as[0].ID)
 	ids["/api/v1/factors/:code"] = "/api/v1/factors/cohesion"
+}
+
+// stangeEmail is the demo municipality user of Stange.
+const stangeEmail = "stange@hamarregionen.example"
+
+// tokenFor makes an API token for a user by e-mail.
+func (ts *testServer) tokenFor(t *testing.T, email string) string {
+	t.Helper()
+	u, err := ts.store.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// latestAssessment is the newest assessment of a project, as the admin sees it.
+func latestAssessment(t *testing.T, ts *testServer, projectID int64) *models.Assessment {
+	t.Helper()
+	v := adminViewer(t, ts)
+	as, _, err := ts.store.Assessments(context.Background(), v, models.AssessmentFilter{RegionID: v.Region.ID, ProjectID: projectID})
+	if err != nil || len(as) == 0 {
+		t.Fatalf("assessments of project %d: %d, %v", projectID, len(as), err)
+	}
+	return &as[0]
+}
+
+// A municipality user gets a participants-only project its municipality takes
+// part in, and 404 for one it does not, by page and by API.
+func TestMunicipalityProjectVisibility(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	hamarStange := demoProjectID(t, ts, demoHamarStange)
+	loten := demoProjectID(t, ts, "Stedsutvikling Løten sentrum")
+	shared := demoProjectID(t, ts, demoShared)
+	hsAssessment := latestAssessment(t, ts, hamarStange).ID
+
+	users := map[string]struct {
+		page  *client
+		token string
+	}{}
+	for name, email := range map[string]string{"Løten": demoEmail(models.RoleMunicipality), "Stange": stangeEmail} {
+		c := ts.client(t)
+		c.login(email, models.DemoPassword)
+		users[name] = struct {
+			page  *client
+			token string
+		}{c, ts.tokenFor(t, email)}
+	}
+	tests := []struct {
+		user, page, api string
+		want            int
+	}{
+		{"Stange", "/projects/" + itoa(hamarStange), "/api/v1/projects/" + itoa(hamarStange), http.StatusOK},
+		{"Løten", "/projects/" + itoa(hamarStange), "/api/v1/projects/" + itoa(hamarStange), http.StatusNotFound},
+		{"Løten", "/projects/" + itoa(loten), "/api/v1/projects/" + itoa(loten), http.StatusOK},
+		{"Stange", "/projects/" + itoa(loten), "/api/v1/projects/" + itoa(loten), http.StatusNotFound},
+		{"Løten", "/projects/" + itoa(shared), "/api/v1/projects/" + itoa(shared), http.StatusOK},
+		{"Stange", "/assessments/" + itoa(hsAssessment), "/api/v1/assessments/" + itoa(hsAssessment), http.StatusOK},
+		{"Løten", "/assessments/" + itoa(hsAssessment), "/api/v1/assessments/" + itoa(hsAssessment), http.StatusNotFound},
+		{"Stange", "/assessments/trend?project=" + itoa(hamarStange), "/api/v1/projects/" + itoa(hamarStange) + "/assessments", http.StatusOK},
+		{"Løten", "/assessments/trend?project=" + itoa(hamarStange), "/api/v1/projects/" + itoa(hamarStange) + "/assessments", http.StatusNotFound},
+		{"Løten", "/assessments/compare?a=" + itoa(hsAssessment) + "&b=" + itoa(hsAssessment), "/api/v1/projects/" + itoa(hamarStange) + "/assessments", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		u := users[tt.user]
+		res, body := u.page.get(tt.page)
+		if res.StatusCode != tt.want {
+			t.Errorf("%s: GET %s = %d; want %d", tt.user, tt.page, res.StatusCode, tt.want)
+		}
+		if tt.want == http.StatusNotFound && strings.Contains(body, demoHamarStange) {
+			t.Errorf("%s: the 404 page of %s names the project", tt.user, tt.page)
+		}
+		if status, _ := ts.api(t, u.token, http.MethodGet, tt.api, ""); status != tt.want {
+			t.Errorf("%s: GET %s = %d; want %d", tt.user, tt.api, status, tt.want)
+		}
+	}
+	// The lists agree: Løten's has no Hamar–Stange project, Stange's has it.
+	for name, want := range map[string]bool{"Løten": false, "Stange": true} {
+		u := users[name]
+		_, page := u.page.get("/projects")
+		_, list := ts.api(t, u.token, http.MethodGet, "/api/v1/projects", "")
+		apiHas := false
+		for _, it := range list["items"].([]any) {
+			apiHas = apiHas || it.(map[string]any)["title"] == demoHamarStange
+		}
+		if strings.Contains(page, demoHamarStange) != want || apiHas != want {
+			t.Errorf("%s: the project list shows the Hamar–Stange project: page %t, API %t; want %t", name, strings.Contains(page, demoHamarStange), apiHas, want)
+		}
+		_, heat := u.page.get("/assessments/heatmap")
+		if strings.Contains(heat, demoHamarStange) != want {
+			t.Errorf("%s: the heat map shows the Hamar–Stange project: %t; want %t", name, !want, want)
+		}
+	}
+	// Municipality users read; they never write.
+	if status, _ := ts.api(t, users["Stange"].token, http.MethodPatch, "/api/v1/projects/"+itoa(hamarStange), `{"title": "Kapret", "version": 1}`); status != http.StatusForbidden {
+		t.Errorf("Stange PATCH = %d; want 403", status)
+	}
+}
+
+// Retiring a factor keeps old assessments readable and removes it from new
+// ones, by page and API; a factor cannot be deleted.
+func TestRetireFactorByPageAndAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	region := adminViewer(t, ts).Region
+	regionAssessments, _, err := ts.store.Assessments(context.Background(), adminViewer(t, ts), models.AssessmentFilter{RegionID: region.ID})
+	if err != nil || len(regionAssessments) == 0 {
+		t.Fatalf("demo region assessments: %v", err)
+	}
+	old := regionAssessments[0]
+	if old.ScoreOf("overcommitment") == 0 {
+		t.Fatal("the demo assessment does not score overcommitment")
+	}
+
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	admin.get("/admin/factors")
+	if res, body := admin.post("/admin/factors/overcommitment/retire", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("retire: %d\n%s", res.StatusCode, body)
+	}
+	_, list := admin.get("/admin/factors")
+	if !strings.Contains(list, "Tatt ut av bruk") || !strings.Contains(list, "/admin/factors/overcommitment/reinstate") {
+		t.Error("the catalogue does not show the factor as retired")
+	}
+
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, page := coord.get("/assessments/" + itoa(old.ID))
+	if !strings.Contains(page, "Flere samarbeid enn kapasiteten tillater") || !strings.Contains(page, "Tatt ut av bruk") {
+		t.Error("the old assessment no longer shows the retired factor")
+	}
+	tok := ts.token(t, models.RoleCoordinator)
+	_, got := ts.api(t, tok, http.MethodGet, "/api/v1/assessments/"+itoa(old.ID), "")
+	found := false
+	for _, s := range got["scores"].([]any) {
+		found = found || s.(map[string]any)["factor"] == "overcommitment"
+	}
+	if !found {
+		t.Error("the API's old assessment lost the retired factor")
+	}
+	_, form := coord.get("/assessments/new")
+	if strings.Contains(form, `name="score_overcommitment"`) || !strings.Contains(form, `name="score_cohesion"`) {
+		t.Error("the new-assessment form still offers the retired factor")
+	}
+	status, body := ts.api(t, tok, http.MethodPost, "/api/v1/regions/"+itoa(region.ID)+"/assessments",
+		`{"assessed_at": "`+ts.store.Today().Format("2006-01-02")+`", "scores": [{"factor": "overcommitment", "score": 3}]}`)
+	if status != http.StatusUnprocessableEntity || body["error"].(map[string]any)["fields"].(map[string]any)["scores[0].factor"] == nil {
+		t.Errorf("assessing a retired factor = %d %v; want 422 on scores[0].factor", status, body)
+	}
+
+	// There is no way to delete a factor, and the catalogue keeps it.
+	adminTok := ts.token(t, models.RoleAdmin)
+	if status, _ := ts.api(t, adminTok, http.MethodDelete, "/api/v1/factors/overcommitment", ""); status != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE factor = %d; want 405", status)
+	}
+	status, f := ts.api(t, adminTok, http.MethodGet, "/api/v1/factors/overcommitment", "")
+	if status != http.StatusOK || f["retired_at"] == nil {
+		t.Errorf("GET retired factor = %d %v", status, f)
+	}
+	if status, f := ts.api(t, adminTok, http.MethodPost, "/api/v1/factors/overcommitment/reinstate", ""); status != http.StatusOK || f["retired_at"] != nil {
+		t.Errorf("reinstate = %d %v", status, f)
+	}
+	if status, _ := ts.api(t, tok, http.MethodPost, "/api/v1/factors/cohesion/retire", ""); status != http.StatusForbidden {
+		t.Errorf("a coordinator retiring a factor = %d; want 403", status)
+	}
+	status, f = ts.api(t, adminTok, http.MethodPost, "/api/v1/factors", `{"code": "digital_infrastructure", "polarity": "enabling", "title_nb": "Digital infrastruktur", "title_en": "Digital infrastructure"}`)
+	if status != http.StatusCreated || f["code"] != "digital_infrastructure" {
+		t.Errorf("add factor = %d %v", status, f)
+	}
+}
+
+// projectJSON reads a project through the API.
+func (ts *testServer) projectJSON(t *testing.T, token string, id int64) map[string]any {
+	t.Helper()
+	status, p := ts.api(t, token, http.MethodGet, "/api/v1/projects/"+itoa(id), "")
+	if status != http.StatusOK {
+		t.Fatalf("GET project %d = %d", id, status)
+	}
+	delete(p, "milestones") // their overdue flags depend on the clock, not on the change
+	return p
+}
+
+// A score outside 1–5, an unknown factor, an unknown municipality and a stale
+// version are refused through the API and the pages, and nothing changes.
+func TestRefusedChangesByAPIAndPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := demoProjectID(t, ts, demoHamarStange)
+	path := "/api/v1/projects/" + itoa(id)
+	tok := ts.token(t, models.RoleCoordinator)
+	before := ts.projectJSON(t, tok, id)
+	version := int(before["version"].(float64))
+	_, list := ts.api(t, tok, http.MethodGet, path+"/assessments", "")
+	assessments := list["total"]
+	today := ts.store.Today().Format("2006-01-02")
+
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		field                    string
+	}{
+		{"score 6", http.MethodPost, path + "/assessments", `{"assessed_at": "` + today + `", "scores": [{"factor": "cohesion", "score": 6}]}`, http.StatusUnprocessableEntity, "scores[0].score"},
+		{"score 0", http.MethodPost, path + "/assessments", `{"assessed_at": "` + today + `", "scores": [{"factor": "equality", "score": 2}, {"factor": "cohesion", "score": 0}]}`, http.StatusUnprocessableEntity, "scores[1].score"},
+		{"score not a number", http.MethodPost, path + "/assessments", `{"assessed_at": "` + today + `", "scores": [{"factor": "cohesion", "score": "5"}]}`, http.StatusBadRequest, ""},
+		{"unknown factor", http.MethodPost, path + "/assessments", `{"assessed_at": "` + today + `", "scores": [{"factor": "nonsense", "score": 3}]}`, http.StatusUnprocessableEntity, "scores[0].factor"},
+		{"future date", http.MethodPost, path + "/assessments", `{"assessed_at": "2999-01-01", "scores": [{"factor": "cohesion", "score": 3}]}`, http.StatusUnprocessableEntity, "assessed_at"},
+		{"unknown municipality", http.MethodPatch, path, `{"version": ` + itoa(int64(version)) + `, "municipalities": [{"kommunenummer": "3403", "role": "lead"}, {"kommunenummer": "9999", "role": "participant"}]}`, http.StatusUnprocessableEntity, "municipalities[1].kommunenummer"},
+		{"unknown municipality on create", http.MethodPost, "/api/v1/projects", `{"title": "Nytt", "municipalities": [{"kommunenummer": "0000", "role": "lead"}]}`, http.StatusUnprocessableEntity, "municipalities[0].kommunenummer"},
+		{"stale version", http.MethodPatch, path, `{"version": ` + itoa(int64(version-1)) + `, "title": "Skrevet over"}`, http.StatusConflict, ""},
+		{"no version", http.MethodPatch, path, `{"title": "Skrevet over"}`, http.StatusUnprocessableEntity, "version"},
+		{"unknown field", http.MethodPatch, path, `{"version": ` + itoa(int64(version)) + `, "titel": "Skrevet over"}`, http.StatusBadRequest, "titel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := ts.api(t, tok, tt.method, tt.path, tt.body)
+			if status != tt.want {
+				t.Fatalf("%s %s = %d; want %d: %v", tt.method, tt.path, status, tt.want, body)
+			}
+			if tt.field != "" {
+				fields, _ := body["error"].(map[string]any)["fields"].(map[string]any)
+				if fields[tt.field] == nil {
+					t.Errorf("error fields %v; want %s", fields, tt.field)
+				}
+			}
+			if after := ts.projectJSON(t, tok, id); !reflect.DeepEqual(after, before) {
+				t.Errorf("a refused change changed the project:\nbefore %v\nafter  %v", before, after)
+			}
+			if _, list := ts.api(t, tok, http.MethodGet, path+"/assessments", ""); list["total"] != assessments {
+				t.Errorf("assessments %v; want %v", list["total"], assessments)
+			}
+		})
+	}
+	if _, body := ts.api(t, tok, http.MethodPatch, path, `{"version": `+itoa(int64(version-1))+`, "title": "x"}`); body["error"].(map[string]any)["code"] != "conflict" {
+		t.Errorf("stale version error = %v; want code conflict", body)
+	}
+
+	// The page says so in Norwegian beside the fields and keeps what was typed.
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	coord.get("/projects/" + itoa(id) + "/edit")
+	form := url.Values{"version": {itoa(int64(version - 1))}, "title": {"Skrevet over i nettleseren"}, "status": {"active"}, "visibility": {"participants"},
+		"mun_kommunenummer": {"3403", "3413"}, "mun_role": {"lead", "participant"}, "mun_nok": {"", ""}, "mun_fte": {"", ""}}
+	res, body := coord.post("/projects/"+itoa(id), form)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har endret dette") || !strings.Contains(body, `value="Skrevet over i nettleseren"`) {
+		t.Errorf("stale page edit = %d; want 409 with the conflict message and the typed title", res.StatusCode)
+	}
+	form.Set("version", itoa(int64(version)))
+	form["mun_kommunenummer"] = []string{"3403", "9999"}
+	form["mun_nok"] = []string{"abc", ""}
+	res, body = coord.post("/projects/"+itoa(id), form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid page edit = %d; want 422", res.StatusCode)
+	}
+	for _, want := range []string{`id="f-mun-0-nok-error">Skriv et tall.`, `aria-invalid="true"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the invalid form lacks %q", want)
+		}
+	}
+	form["mun_nok"] = []string{"", ""}
+	_, body = coord.post("/projects/"+itoa(id), form)
+	if !strings.Contains(body, `id="f-mun-1-kommunenummer-error">Finner ingen kommune med dette kommunenummeret.`) {
+		t.Error("the unknown municipality's error is not beside its row")
+	}
+	coord.get("/projects/" + itoa(id) + "/assessments/new")
+	res, body = coord.post("/projects/"+itoa(id)+"/assessments", url.Values{"assessed_at": {today}, "comment_cohesion": {"Uten score"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-score_cohesion-error"`) || !strings.Contains(body, "Uten score") {
+		t.Errorf("a comment without a score = %d; want 422 with the error beside the factor and the comment kept", res.StatusCode)
+	}
+	if after := ts.projectJSON(t, tok, id); !reflect.DeepEqual(after, before) {
+		t.Errorf("refused page edits changed the project:\nbefore %v\nafter  %v", before, after)
+	}
 }
