@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -331,5 +333,233 @@ func TestRefusedChangesByAPIAndPage(t *testing.T) {
 	}
 	if after := ts.projectJSON(t, tok, id); !reflect.DeepEqual(after, before) {
 		t.Errorf("refused page edits changed the project:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestDoneWhen walks the issue's "done when": a coordinator sets up a project
+// between Hamar and Stange with Innovasjon Norge taking part, with milestones and
+// an assessment; the Løten user cannot see it while the Stange user can; a
+// second assessment a quarter later shows the trend; the portfolio answers
+// whether plans are followed up.
+func TestDoneWhen(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	innovation, err := ts.store.PartnerByName(ctx, "Innovasjon Norge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := ts.store.Today()
+	day := func(months int) string { return today.AddDate(0, months, 0).Format("2006-01-02") }
+
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if res, body := coord.get("/projects/new"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Nytt prosjekt") {
+		t.Fatalf("new project form = %d", res.StatusCode)
+	}
+	form := url.Values{
+		"title": {"Felles reiselivssatsing Hamar–Stange"}, "summary": {"Hamar og Stange markedsfører Mjøsa sammen."},
+		"status": {"active"}, "starts_on": {day(-6)}, "ends_on": {day(18)}, "budget_nok": {"1 200 000"},
+		"municipal_role": {"developer"}, "focus": {"place_development"}, "approach": {"mobilising"}, "visibility": {"participants"},
+		"mun_kommunenummer": {"3403", "3413", ""}, "mun_role": {"lead", "participant", "participant"},
+		"mun_nok": {"500 000", "300000", ""}, "mun_fte": {"0,5", "0,3", ""},
+		"partners":         {itoa(innovation.ID)},
+		"participant_kind": {"business", "other"}, "participant_name": {"Visit Innlandet", ""},
+		"funding_source": {"Innovasjon Norge", ""}, "funding_nok": {"400 000", ""}, "funding_confirmed": {"yes", "no"},
+		"indicator_target_jobs": {"15"}, "indicator_actual_jobs": {""},
+		"link_title": {"Søknad", ""}, "link_url": {"https://samspill.example/soknad.pdf", ""},
+	}
+	res, body := coord.post("/projects", form)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create project = %d\n%s", res.StatusCode, body)
+	}
+	path := res.Header.Get("Location")
+	id, err := strconv.ParseInt(strings.TrimPrefix(path, "/projects/"), 10, 64)
+	if err != nil {
+		t.Fatalf("redirected to %q", path)
+	}
+	if entries, _ := ts.store.AuditFor(ctx, "project", itoa(id)); len(entries) != 1 || entries[0].Action != "create" {
+		t.Errorf("audit of the new project = %+v", entries)
+	}
+
+	// Milestones: one done on time, one overdue, one ahead.
+	coord.get(path)
+	for _, m := range []url.Values{
+		{"milestone_title": {"Avtale med Innovasjon Norge"}, "responsible": {"Kari"}, "due_on": {day(-3)}, "milestone_status": {"done"}, "done_on": {day(-4)}},
+		{"milestone_title": {"Felles nettside"}, "responsible": {"Rune"}, "due_on": {day(-1)}, "milestone_status": {"in_progress"}},
+		{"milestone_title": {"Sesongåpning"}, "due_on": {day(4)}, "milestone_status": {"planned"}},
+	} {
+		if res, body := coord.post(path+"/milestones", m); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add milestone %s = %d\n%s", m.Get("milestone_title"), res.StatusCode, body)
+		}
+	}
+	_, page := coord.get(path)
+	for _, want := range []string{"Felles reiselivssatsing Hamar–Stange", "Innovasjon Norge", "Visit Innlandet", "1\u00a0200\u00a0000\u00a0kr",
+		"Stedsutvikling", "Forsinket", "I tide", "Søknad", "Arbeidsplasser"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the project page lacks %q", want)
+		}
+	}
+
+	// The adviser assesses the factors, dated a quarter ago.
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get(path + "/assessments/new")
+	res, body = adviser.post(path+"/assessments", url.Values{"assessed_at": {day(-3)}, "score_cohesion": {"3"}, "comment_cohesion": {"Ulike ønsker for merkevaren."},
+		"score_non_municipal_actors": {"4"}, "evidence_non_municipal_actors": {"Innovasjon Norge og Visit Innlandet i styringsgruppa."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first assessment = %d\n%s", res.StatusCode, body)
+	}
+
+	// Løten cannot see it; Stange can.
+	loten := ts.client(t)
+	loten.login(demoEmail(models.RoleMunicipality), models.DemoPassword)
+	if res, _ := loten.get(path); res.StatusCode != http.StatusNotFound {
+		t.Errorf("Løten sees the project: %d", res.StatusCode)
+	}
+	stange := ts.client(t)
+	stange.login(stangeEmail, models.DemoPassword)
+	if res, _ := stange.get(path); res.StatusCode != http.StatusOK {
+		t.Errorf("Stange cannot see the project: %d", res.StatusCode)
+	}
+	_, coop := stange.get("/cooperation")
+	if !strings.Contains(coop, "Felles reiselivssatsing Hamar–Stange") || !strings.Contains(coop, "300\u00a0000\u00a0kr") || !strings.Contains(coop, "Felles nettside") {
+		t.Error("Stange's Våre samarbeid lacks the project, its own contribution or the next milestone")
+	}
+	_, coop = loten.get("/cooperation")
+	if strings.Contains(coop, "Felles reiselivssatsing") {
+		t.Error("Løten's Våre samarbeid shows a project Løten is not in")
+	}
+
+	// A quarter later, a second assessment shows the trend.
+	res, body = adviser.post(path+"/assessments", url.Values{"assessed_at": {day(0)}, "score_cohesion": {"4"}, "score_non_municipal_actors": {"4"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second assessment = %d\n%s", res.StatusCode, body)
+	}
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	_, trend := board.get("/assessments/trend?project=" + itoa(id))
+	dmy := func(months int) string { return today.AddDate(0, months, 0).Format("02.01.2006") }
+	for _, want := range []string{dmy(-3), dmy(0), "Regional samhørighet og integrasjon", "+1", "bedre"} {
+		if !strings.Contains(trend, want) {
+			t.Errorf("the trend lacks %q", want)
+		}
+	}
+	_, page = stange.get(path)
+	if !strings.Contains(page, "Regional samhørighet og integrasjon: 3 → 4") {
+		t.Error("the project page does not say what changed since the previous assessment")
+	}
+
+	// The portfolio answers whether plans are followed up.
+	_, portfolio := board.get("/portfolio")
+	if !strings.Contains(portfolio, "Følges planene opp?") || !strings.Contains(portfolio, "av milepælene ble gjennomført i tide") {
+		t.Error("the portfolio does not answer whether plans are followed up")
+	}
+	pf, err := ts.store.Portfolio(ctx, adminViewer(t, ts), adminViewer(t, ts).Region.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d %% av milepælene ble gjennomført i tide (%d av %d)", pf.Milestones.Percent(), pf.Milestones.OnTime, pf.Milestones.Decided); !strings.Contains(portfolio, want) {
+		t.Errorf("the portfolio lacks %q", want)
+	}
+
+	// The API tells the same.
+	tok := ts.tokenFor(t, stangeEmail)
+	_, p := ts.api(t, tok, http.MethodGet, "/api/v1/projects/"+itoa(id), "")
+	ms := p["milestones"].([]any)
+	if p["visibility"] != "participants" || len(p["partners"].([]any)) != 1 || len(ms) != 3 || ms[1].(map[string]any)["overdue"] != true {
+		t.Errorf("API project = %v", p)
+	}
+	_, list := ts.api(t, tok, http.MethodGet, "/api/v1/projects/"+itoa(id)+"/assessments", "")
+	if list["total"] != float64(2) {
+		t.Errorf("API assessments = %v; want 2", list["total"])
+	}
+}
+
+// The cooperation load is offered as evidence when the factor "more
+// cooperations than capacity" is assessed, and the threshold is configurable.
+func TestLoadOfferedAsEvidence(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	// The demo: Løten has committed 0.5 FTE to the region and 0.2 to an active
+	// project, against 0.6 FTE for business development: 117 %.
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, load := coord.get("/load")
+	if !strings.Contains(load, "117 %") || strings.Count(load, "Over terskelen") != 1 {
+		t.Errorf("the load page does not flag Løten alone at 117 %%")
+	}
+	_, form := coord.get("/assessments/new")
+	offered := "Løten 117 %"
+	if !strings.Contains(form, "Løten: 117 %") || !strings.Contains(form, "Samarbeidsbelastning over terskelen på 100 %: Løten 117 % (0,7 av 0,6 årsverk).") {
+		t.Errorf("the assessment form does not offer Løten's load as evidence (%s)", offered)
+	}
+	res, body := coord.post("/assessments", url.Values{"assessed_at": {ts.store.Today().Format("2006-01-02")}, "score_overcommitment": {"4"},
+		"evidence_overcommitment": {"Løten har sagt ja til tre nye samarbeid."}, "use_load_evidence": {"on"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assessment = %d\n%s", res.StatusCode, body)
+	}
+	_, page := coord.get(res.Header.Get("Location"))
+	if !strings.Contains(page, "Løten har sagt ja til tre nye samarbeid.\nSamarbeidsbelastning over terskelen på 100 %: Løten 117 %") {
+		t.Error("the saved evidence lacks the typed text followed by the load")
+	}
+
+	// At 150 %, nobody is flagged and nothing is offered.
+	coord.get("/load")
+	settings, err := ts.store.LoadSettings(context.Background(), adminViewer(t, ts), adminViewer(t, ts).Region.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := coord.post("/load/threshold", url.Values{"threshold": {"150"}, "version": {itoa(int64(settings.Version))}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set threshold = %d\n%s", res.StatusCode, body)
+	}
+	if res, body := coord.post("/load/threshold", url.Values{"threshold": {"120"}, "version": {itoa(int64(settings.Version))}}); res.StatusCode != http.StatusConflict || !strings.Contains(body, `value="120"`) {
+		t.Errorf("stale threshold = %d; want 409 keeping the typed value", res.StatusCode)
+	}
+	if res, body := coord.post("/load/threshold", url.Values{"threshold": {"5"}, "version": {itoa(int64(settings.Version + 1))}}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "mellom 10 og 500 prosent") {
+		t.Errorf("threshold 5 = %d; want 422 with the reason", res.StatusCode)
+	}
+	_, load = coord.get("/load")
+	if strings.Contains(load, "Over terskelen") || !strings.Contains(load, "150 % av kapasiteten") {
+		t.Error("after raising the threshold, the load page still flags someone")
+	}
+	_, form = coord.get("/assessments/new")
+	if strings.Contains(form, "use_load_evidence") || !strings.Contains(form, "Ingen av kommunene er over terskelen") {
+		t.Error("the form still offers load evidence under the raised threshold")
+	}
+	loten := ts.client(t)
+	loten.login(demoEmail(models.RoleMunicipality), models.DemoPassword)
+	_, coop := loten.get("/cooperation")
+	if !strings.Contains(coop, "0,7 av 0,6 årsverk") || strings.Contains(coop, "Over terskelen") {
+		t.Error("Løten's own page does not show its load under the region's threshold")
+	}
+}
+
+// Pages speak English when asked, and codes shown through computed message IDs
+// are translated.
+func TestProjectPagesInEnglish(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/projects"}})
+	id := demoProjectID(t, ts, demoHamarStange)
+	for path, wants := range map[string][]string{
+		"/projects":             {"Projects", "Active", "Planning"},
+		"/projects/" + itoa(id): {"Participating municipalities", "Developer (initiates development projects)", "Overdue", "Job development"},
+		"/portfolio":            {"Are plans followed up?", "Place development"},
+		"/assessments":          {"Strongest enabling factors", "Regional cohesion and integration"},
+		"/assessments/heatmap":  {"Heat map of the projects", "Enabling", "Hindering"},
+		"/load":                 {"Cooperation load", "Above the threshold"},
+	} {
+		_, body := c.get(path)
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET %s in English lacks %q", path, want)
+			}
+		}
+		if strings.Count(body, "<h1") != 1 {
+			t.Errorf("GET %s has %d h1 elements; want 1", path, strings.Count(body, "<h1"))
+		}
 	}
 }
