@@ -799,3 +799,52 @@ func TestMilestones(t *testing.T) {
 		t.Errorf("milestone through another project: %v; want ErrNotFound", err)
 	}
 }
+
+// The demo's projects, milestones and assessments are loaded once, and tell the
+// story of the issue: Hamar and Stange with Innovasjon Norge, assessments a
+// quarter apart.
+func TestProjectDemoLoadsOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := s.LoadDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]int64{"projects": 3, "milestones": 9, "assessments": 5}
+	for table, n := range want {
+		if got := count(t, s, table); got != n {
+			t.Errorf("%s = %d; want %d", table, got, n)
+		}
+	}
+	u, err := s.Authenticate(ctx, DemoProjectLogins[0].Email, DemoPassword)
+	if err != nil || u.Municipality == nil || *u.Municipality != "3413" {
+		t.Fatalf("the Stange demo user: %+v, %v", u, err)
+	}
+	u, _ = s.UserByID(ctx, u.ID)
+	region, _ := s.RegionBySlug(ctx, DemoRegionSlug)
+	stange := &Viewer{User: u, Region: region}
+	ps, _, err := s.Projects(ctx, stange, ProjectFilter{Q: "Hamar–Stange"})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("Stange's view of the Hamar–Stange project: %d, %v", len(ps), err)
+	}
+	p, err := s.Project(ctx, stange, ps[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, x := range p.Participants {
+		names[x.DisplayName()] = true
+	}
+	if !names["Innovasjon Norge"] || len(p.Milestones) == 0 || p.OverdueMilestones() != 1 {
+		t.Errorf("the Hamar–Stange project: participants %v, %d milestones, %d overdue", names, len(p.Milestones), p.OverdueMilestones())
+	}
+	trend, err := s.Trend(ctx, stange, region.ID, p.ID)
+	if err != nil || len(trend.Assessments) != 2 {
+		t.Fatalf("trend: %v, %v", trend, err)
+	}
+	if gap := trend.Assessments[1].AssessedOn.Sub(trend.Assessments[0].AssessedOn); gap < 89*24*time.Hour || gap > 92*24*time.Hour {
+		t.Errorf("the demo assessments are %v apart; want a quarter", gap)
+	}
+}
