@@ -71,6 +71,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fs.DurationVar(&cfg.SessionIdle, "session-idle", cfg.SessionIdle, "log out after this long without activity (SAMSPILL_SESSION_IDLE)")
 		fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "log out after this long in any case (SAMSPILL_SESSION_LIFETIME)")
 		fs.StringVar(&cfg.AdminEmail, "admin-email", cfg.AdminEmail, "e-mail of the first admin of an empty installation (SAMSPILL_ADMIN_EMAIL)")
+		fs.IntVar(&cfg.IntakeBurst, "intake-burst", cfg.IntakeBurst, "one-door submissions one address may send at once (SAMSPILL_INTAKE_BURST)")
+		fs.DurationVar(&cfg.IntakeEvery, "intake-every", cfg.IntakeEvery, "after the burst, one submission per this interval (SAMSPILL_INTAKE_EVERY)")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}

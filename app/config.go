@@ -19,6 +19,8 @@ type Config struct {
 	SessionIdle     time.Duration // SAMSPILL_SESSION_IDLE, log out after this long without a request
 	SessionLifetime time.Duration // SAMSPILL_SESSION_LIFETIME, log out after this long whatever happens
 	AdminEmail      string        // SAMSPILL_ADMIN_EMAIL, the first admin of an empty installation
+	IntakeBurst     int           // SAMSPILL_INTAKE_BURST, one-door submissions an address may send at once
+	IntakeEvery     time.Duration // SAMSPILL_INTAKE_EVERY, and then one per this interval
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -29,6 +31,8 @@ func DefaultConfig() Config {
 		SessionIdle:     30 * time.Minute,
 		SessionLifetime: 12 * time.Hour,
 		AdminEmail:      "admin@samspill.local",
+		IntakeBurst:     5,
+		IntakeEvery:     time.Minute,
 	}
 }
 
@@ -60,6 +64,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		set("SAMSPILL_SESSION_IDLE", duration(&cfg.SessionIdle)),
 		set("SAMSPILL_SESSION_LIFETIME", duration(&cfg.SessionLifetime)),
 		set("SAMSPILL_ADMIN_EMAIL", str(&cfg.AdminEmail)),
+		set("SAMSPILL_INTAKE_BURST", func(v string) (err error) { cfg.IntakeBurst, err = strconv.Atoi(v); return err }),
+		set("SAMSPILL_INTAKE_EVERY", duration(&cfg.IntakeEvery)),
 	)
 	return cfg, err
 }

@@ -10,13 +10,29 @@ import (
 
 type dashboardPage struct {
 	page
-	Roles []string // the viewer's roles in the current region, each with its own section
+	Roles   []string // the viewer's roles in the current region, each with its own section
+	Adviser *models.AdviserSummary
+	Queue   int64 // enquiries in the admin queue, for admins
 }
 
-// dashboard is the start page: what each of the viewer's roles can do here.
+// dashboard is the start page: what each of the viewer's roles can do here,
+// and for advisers and coordinators their workload at a glance.
 func (s *Server) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
 	p := s.page(c, "dashboard.title")
-	return c.Render(http.StatusOK, "dashboard/index", dashboardPage{page: p, Roles: p.Viewer.RoleNames()})
+	d := dashboardPage{page: p, Roles: p.Viewer.RoleNames()}
+	var err error
+	if p.Viewer.Has(models.RoleAdviser) || p.Viewer.Has(models.RoleCoordinator) {
+		if d.Adviser, err = s.store.AdviserSummary(ctx, p.Viewer); err != nil {
+			return err
+		}
+	}
+	if p.Viewer.IsAdmin() {
+		if d.Queue, err = s.store.QueueCount(ctx); err != nil {
+			return err
+		}
+	}
+	return c.Render(http.StatusOK, "dashboard/index", d)
 }
 
 type profilePage struct {

@@ -104,9 +104,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.Redirect(http.StatusSeeOther, target)
 		return
 	}
-	p := s.page(c, "error.title")
+	var p page
+	if strings.HasPrefix(c.Request().URL.Path, "/enquiry") {
+		p = s.publicPage(c, intakeLanguage(c), "error.title") // the one door answers in its own language
+	} else {
+		p = s.page(c, "error.title")
+	}
 	p.Status = ae.status
-	p.Message = loc.T(ae.message)
+	p.Message = p.loc.T(ae.message)
 	if err := c.Render(ae.status, "errors/status", p); err != nil {
 		s.log.Error("render error page", "err", err)
 		_ = c.String(ae.status, http.StatusText(ae.status))

@@ -59,6 +59,7 @@ func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
+	cfg.IntakeBurst = 10000 // one address sends every test's submissions; TestIntakeRateLimit sets its own
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -205,3 +206,12 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // regexpSecret finds a one-time secret shown on a page.
 var regexpSecret = regexp.MustCompile(`class="secret">([^<]+)<`)
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

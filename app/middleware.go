@@ -105,11 +105,19 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // needsSession tells whether a request gets a server-side session: static files,
-// the health check and bearer-token API calls do not.
+// the health check, the one door and bearer-token API calls do not. The one door
+// makes no session so that anonymous visitors leave nothing behind on the server.
 func needsSession(r *http.Request) bool {
 	p := r.URL.Path
-	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && bearerToken(r) == ""
+	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && !publicPosts[p] && bearerToken(r) == "" &&
+		!strings.HasPrefix(p, "/api/v1/intake")
 }
+
+// publicPosts take anonymous submissions without a CSRF token. A CSRF token
+// protects the authority of a logged-in browser; these forms carry none (anyone
+// may post them directly), and demanding a token would lose the text of someone
+// who took long to write it.
+var publicPosts = map[string]bool{"/enquiry": true, "/api/v1/intake": true}
 
 func bearerToken(r *http.Request) string {
 	h := r.Header.Get(echo.HeaderAuthorization)
@@ -240,7 +248,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if c.Get(ctxBearer) != nil {
+		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] {
 			return next(c) // a bearer token is not sent by browsers on their own
 		}
 		sent := c.Request().Header.Get("X-CSRF-Token")
@@ -280,8 +288,17 @@ func (s *Server) csrfToken(c echo.Context) string {
 	return t
 }
 
-// guard enforces a route's declared access before its handler runs.
-func (s *Server) guard(a access) echo.MiddlewareFunc {
+// guard enforces a route's declared access before its handler runs. On a
+// route to one record (its path has a parameter), refusal is 404 like a record
+// out of scope, so that nobody learns which records exist.
+func (s *Server) guard(path string, a access) echo.MiddlewareFunc {
+	record := strings.Contains(path, "/:")
+	deny := func(err error) error {
+		if record {
+			return models.ErrNotFound
+		}
+		return err
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			switch a.kind {
@@ -295,10 +312,10 @@ func (s *Server) guard(a access) echo.MiddlewareFunc {
 			case permission:
 				v := viewer(c)
 				if v == nil {
-					return errUnauthenticated
+					return deny(errUnauthenticated)
 				}
 				if !s.allowed(v, a.obj, a.act) {
-					return echo.ErrForbidden
+					return deny(echo.ErrForbidden)
 				}
 				return next(c)
 			}

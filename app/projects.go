@@ -121,7 +121,7 @@ func projectFormFrom(in models.ProjectInput) projectForm {
 		f.Participants = append(f.Participants, participantRow{Kind: p.Kind, Name: p.Name})
 	}
 	for _, x := range in.Funding {
-		f.Funding = append(f.Funding, fundingRow{Source: x.Source, AmountNOK: strconv.FormatInt(x.AmountNOK, 10), Confirmed: yesNo(x.Confirmed)})
+		f.Funding = append(f.Funding, fundingRow{Source: x.Source, AmountNOK: strconv.FormatInt(x.AmountNOK, 10), Confirmed: confirmedChoice(x.Confirmed)})
 	}
 	for _, kind := range models.IndicatorKinds {
 		row := indicatorRow{Kind: kind}
@@ -148,8 +148,9 @@ func isoDate(t *time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-func yesNo(b bool) string {
-	if b {
+// confirmedChoice is a funding source's status as the form's select has it.
+func confirmedChoice(confirmed bool) string {
+	if confirmed {
 		return "yes"
 	}
 	return "no"

@@ -32,6 +32,8 @@ type page struct {
 	Errors    map[string]string // field → translated message
 	Status    int               // on error pages
 	Message   string            // on error pages
+	Dir       string            // "rtl" for Arabic, else "ltr"
+	Public    bool              // a page of the one door: no menu, its own language list
 	loc       *views.Localizer
 }
 
@@ -81,6 +83,7 @@ func (s *Server) page(c echo.Context, titleID string) page {
 	p := page{
 		Title:     loc.T(titleID),
 		Lang:      loc.Lang,
+		Dir:       "ltr",
 		Viewer:    viewer(c),
 		Path:      c.Request().URL.Path,
 		Languages: views.Languages,
@@ -113,6 +116,8 @@ func (s *Server) nav(p page) []navItem {
 		href, label, obj, act string
 	}{
 		{"/dashboard", "nav.dashboard", policies.Dashboard, policies.Read},
+		{"/enquiries", "nav.enquiries", policies.Enquiry, policies.Read},
+		{"/statistics", "nav.statistics", policies.Statistics, policies.Read},
 		{"/admin/regions", "nav.regions", policies.Region, policies.Update},
 		{"/admin/users", "nav.users", policies.User, policies.Read},
 		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},

@@ -44,6 +44,7 @@ func (s *Server) routeTable() []route {
 	const (
 		get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	)
+	limits := s.intakeLimits()
 	return []route{
 		{get, "/healthz", s.health, open},
 		{get, "/static/*", s.static, open},
@@ -54,7 +55,26 @@ func (s *Server) routeTable() []route {
 		{post, "/language", s.setLanguage, open},
 		{post, "/region", s.switchRegion, loggedIn},
 
+		{get, "/enquiry", s.intakeForm, open},
+		{post, "/enquiry", limits(s.submitIntake), open},
+		{post, "/api/v1/intake", limits(s.apiIntake), open},
+		{get, "/api/v1/intake/consent", s.apiConsentTexts, open},
+
 		{get, "/dashboard", s.dashboard, can(policies.Dashboard, policies.Read)},
+
+		{get, "/enquiries", s.listEnquiries, can(policies.Enquiry, policies.Read)},
+		{get, "/enquiries/new", s.newEnquiryForm, can(policies.Enquiry, policies.Create)},
+		{post, "/enquiries", s.createEnquiry, can(policies.Enquiry, policies.Create)},
+		{get, "/enquiries/export.csv", s.exportCSV, can(policies.Enquiry, policies.Export)},
+		{get, "/enquiries/export.xlsx", s.exportXLSX, can(policies.Enquiry, policies.Export)},
+		{get, "/enquiries/:id", s.showEnquiry, can(policies.Enquiry, policies.Read)},
+		{post, "/enquiries/:id", s.updateEnquiry, can(policies.Enquiry, policies.Update)},
+		{post, "/enquiries/:id/assign", s.assignEnquiry, can(policies.Enquiry, policies.Update)},
+		{post, "/enquiries/:id/status", s.changeEnquiryStatus, can(policies.Enquiry, policies.Update)},
+		{post, "/enquiries/:id/activities", s.addActivity, can(policies.Enquiry, policies.Update)},
+		{post, "/enquiries/:id/close", s.closeEnquiry, can(policies.Enquiry, policies.Update)},
+		{post, "/enquiries/:id/region", s.routeEnquiry, can(policies.Enquiry, policies.Route)},
+		{get, "/statistics", s.statistics, can(policies.Statistics, policies.Read)},
 
 		{get, "/profile", s.profile, can(policies.Profile, policies.Update)},
 		{post, "/profile", s.updateProfile, can(policies.Profile, policies.Update)},
@@ -102,6 +122,13 @@ func (s *Server) routeTable() []route {
 		{get, "/api/v1/partners/:id", s.apiShowPartner, can(policies.Partner, policies.Read)},
 		{patch, "/api/v1/partners/:id", s.apiUpdatePartner, can(policies.Partner, policies.Update)},
 		{get, "/api/v1/factors", s.apiListFactors, can(policies.Factor, policies.Read)},
+		{get, "/api/v1/enquiries", s.apiListEnquiries, can(policies.Enquiry, policies.Read)},
+		{post, "/api/v1/enquiries", s.apiCreateEnquiry, can(policies.Enquiry, policies.Create)},
+		{get, "/api/v1/enquiries/:id", s.apiShowEnquiry, can(policies.Enquiry, policies.Read)},
+		{patch, "/api/v1/enquiries/:id", s.apiUpdateEnquiry, can(policies.Enquiry, policies.Update)},
+		{get, "/api/v1/enquiries/:id/activities", s.apiListActivities, can(policies.Enquiry, policies.Read)},
+		{post, "/api/v1/enquiries/:id/activities", s.apiCreateActivity, can(policies.Enquiry, policies.Update)},
+		{get, "/api/v1/reports/municipality", s.apiStatistics, can(policies.Statistics, policies.Read)},
 		{get, "/api/v1/tokens", s.apiListTokens, can(policies.Token, policies.Manage)},
 		{del, "/api/v1/tokens/:id", s.apiRevokeToken, can(policies.Token, policies.Manage)},
 
@@ -151,6 +178,6 @@ func (s *Server) routeTable() []route {
 // register adds every route with its access check in front of the handler.
 func (s *Server) register(e *echo.Echo) {
 	for _, r := range s.routes {
-		e.Add(r.method, r.path, r.handler, s.guard(r.access))
+		e.Add(r.method, r.path, r.handler, s.guard(r.path, r.access))
 	}
 }

@@ -85,8 +85,10 @@ func TestRouteAccessMatrix(t *testing.T) {
 				res := probe.send(r.method, probe.concrete(r.path))
 				allowed := mayUse(who, role)
 				api := strings.HasPrefix(r.path, "/api/")
+				record := strings.Contains(r.path, "/:")
 				denied := res.StatusCode == http.StatusForbidden || (api && res.StatusCode == http.StatusUnauthorized) ||
-					(res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login?"))
+					(res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login?")) ||
+					(record && res.StatusCode == http.StatusNotFound)
 				if res.StatusCode >= 500 {
 					t.Errorf("%s %s as %s = %d", r.method, r.path, roleName(role), res.StatusCode)
 				}
@@ -96,11 +98,13 @@ func TestRouteAccessMatrix(t *testing.T) {
 				switch {
 				case allowed && denied:
 					t.Errorf("%s %s as %s = %d; want it allowed", r.method, r.path, roleName(role), res.StatusCode)
-				case !allowed && role != "" && res.StatusCode != http.StatusForbidden:
+				case !allowed && record && res.StatusCode != http.StatusNotFound:
+					t.Errorf("%s %s as %s = %d; want 404: refusing a record must not reveal it", r.method, r.path, roleName(role), res.StatusCode)
+				case !allowed && !record && role != "" && res.StatusCode != http.StatusForbidden:
 					t.Errorf("%s %s as %s = %d; want 403", r.method, r.path, roleName(role), res.StatusCode)
-				case !allowed && role == "" && api && res.StatusCode != http.StatusUnauthorized:
+				case !allowed && !record && role == "" && api && res.StatusCode != http.StatusUnauthorized:
 					t.Errorf("%s %s anonymous = %d; want 401", r.method, r.path, res.StatusCode)
-				case !allowed && role == "" && !api && !denied:
+				case !allowed && !record && role == "" && !api && !denied:
 					t.Errorf("%s %s anonymous = %d; want a redirect to log in", r.method, r.path, res.StatusCode)
 				}
 			}
@@ -136,15 +140,17 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		t.Fatal(err)
 	}
 	p := &probe{client: ts.client(t), ids: map[string]string{
-		"/admin/regions/:id":   itoa(region.ID),
-		"/api/v1/regions/:id":  itoa(region.ID),
-		"/admin/users/:id":     itoa(other.ID),
-		"/admin/partners/:id":  "1",
-		"/api/v1/partners/:id": "1",
-		"/profile/tokens/:id":  "0",
-		"/api/v1/tokens/:id":   "0",
-		":kommunenummer":       "3412",
-		"/static/*":            "/static/css/app.css",
+		"/admin/regions/:id":    itoa(region.ID),
+		"/api/v1/regions/:id":   itoa(region.ID),
+		"/admin/users/:id":      itoa(other.ID),
+		"/admin/partners/:id":   "1",
+		"/api/v1/partners/:id":  "1",
+		"/profile/tokens/:id":   "0",
+		"/enquiries/:id":        "1",
+		"/api/v1/enquiries/:id": "1",
+		"/api/v1/tokens/:id":    "0",
+		":kommunenummer":        "3412",
+		"/static/*":             "/static/css/app.css",
 	}}
 	projectProbeIDs(t, ts, p.ids)
 	if role != "" {
@@ -157,8 +163,12 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		if err != nil {
 			t.Fatal(err)
 		}
+		_, tok2, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe 2")
+		if err != nil {
+			t.Fatal(err)
+		}
 		p.ids["/profile/tokens/:id"] = itoa(tok.ID)
-		p.ids["/api/v1/tokens/:id"] = itoa(tok.ID)
+		p.ids["/api/v1/tokens/:id"] = itoa(tok2.ID) // a second token: the first is revoked through the page
 	} else {
 		p.get("/login") // an anonymous visitor has a CSRF token too
 	}

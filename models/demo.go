@@ -29,9 +29,22 @@ var DemoLogins = []DemoLogin{
 	{RolePartner, "innovasjon@hamarregionen.example", "Ingrid Innovasjon"},
 }
 
-// LoadDemo creates the demo region Hamarregionen Utvikling (Hamar, Løten, Stange)
-// and one user per role. It is idempotent: what exists is left as it is.
+// LoadDemo creates the demo region Hamarregionen Utvikling (Hamar, Løten, Stange),
+// one user per role and realistic enquiries. It is idempotent: what exists is
+// left as it is.
 func (s *Store) LoadDemo(ctx context.Context) error {
+	region, err := s.loadDemoUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.loadProjectDemo(ctx, region); err != nil { // projects, milestones and factor assessments
+		return err
+	}
+	return s.loadDemoEnquiries(ctx, region)
+}
+
+// loadDemoUsers creates the demo region and its users.
+func (s *Store) loadDemoUsers(ctx context.Context) (*Region, error) {
 	a := Actor{RequestID: "demo"}
 	region, err := s.RegionBySlug(ctx, DemoRegionSlug)
 	if errors.Is(err, ErrNotFound) {
@@ -40,7 +53,7 @@ func (s *Store) LoadDemo(ctx context.Context) error {
 		region, err = s.CreateRegion(ctx, a, in)
 	}
 	if err != nil {
-		return fmt.Errorf("demo region: %w", err)
+		return nil, fmt.Errorf("demo region: %w", err)
 	}
 	joined := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, m := range []struct {
@@ -50,24 +63,24 @@ func (s *Store) LoadDemo(ctx context.Context) error {
 	}{{"3403", 1, 2.0}, {"3412", 1, 0.5}, {"3413", 1, 1.0}} {
 		var n int64
 		if err := s.read(ctx).Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ?", region.ID, m.number).Count(&n).Error; err != nil {
-			return err
+			return nil, err
 		}
 		if n > 0 {
 			continue
 		}
 		if err := s.SaveMember(ctx, a, region.ID, MemberInput{Kommunenummer: m.number, JoinedOn: joined, Votes: m.votes, CommittedFTE: m.fte, TakesEnquiries: true}); err != nil {
-			return fmt.Errorf("demo member %s: %w", m.number, err)
+			return nil, fmt.Errorf("demo member %s: %w", m.number, err)
 		}
 	}
 	innovation, err := s.PartnerByName(ctx, "Innovasjon Norge")
 	if err != nil {
-		return fmt.Errorf("demo partner: %w", err)
+		return nil, fmt.Errorf("demo partner: %w", err)
 	}
 	for _, d := range DemoLogins {
 		if _, err := s.UserByEmail(ctx, d.Email); err == nil {
 			continue
 		} else if !errors.Is(err, ErrNotFound) {
-			return err
+			return nil, err
 		}
 		in := UserInput{Email: d.Email, Name: d.Name}
 		grant := RoleGrant{RegionID: region.ID, Role: d.Role}
@@ -80,10 +93,10 @@ func (s *Store) LoadDemo(ctx context.Context) error {
 			in.PartnerID = innovation.ID
 		}
 		if _, err := s.CreateUser(ctx, a, in, DemoPassword, []RoleGrant{grant}); err != nil {
-			return fmt.Errorf("demo user %s: %w", d.Email, err)
+			return nil, fmt.Errorf("demo user %s: %w", d.Email, err)
 		}
 	}
-	return s.loadProjectDemo(ctx, region) // projects, milestones and factor assessments
+	return region, nil
 }
 
 // EnsureAdmin creates the first admin when the installation has no users, and

@@ -155,6 +155,147 @@ var migrations = []string{
 	);
 	INSERT INTO counters (name, value) VALUES ('roles_version', 1)`,
 
+	// 2: enquiries through the one door, their consents, activities and status history.
+	`CREATE TABLE enquiries (
+		id {{ID}},
+		reference TEXT NOT NULL UNIQUE,
+		region_id BIGINT REFERENCES regions(id),
+		channel TEXT NOT NULL,
+		kommunenummer TEXT NOT NULL REFERENCES municipalities(kommunenummer),
+		enquirer_kind TEXT NOT NULL,
+		needs TEXT NOT NULL,
+		description TEXT NOT NULL,
+		name TEXT NOT NULL,
+		email TEXT NOT NULL DEFAULT '',
+		phone TEXT NOT NULL DEFAULT '',
+		language TEXT NOT NULL DEFAULT 'nb',
+		org_number TEXT NOT NULL DEFAULT '',
+		business_name TEXT NOT NULL DEFAULT '',
+		stage TEXT NOT NULL DEFAULT '',
+		founder TEXT NOT NULL DEFAULT '',
+		under30 BOOLEAN,
+		immigrant_background BOOLEAN,
+		employees TEXT NOT NULL DEFAULT '',
+		market TEXT NOT NULL DEFAULT '',
+		ownership TEXT NOT NULL DEFAULT '',
+		goods_services TEXT NOT NULL DEFAULT '',
+		raw_material BOOLEAN,
+		agriculture BOOLEAN,
+		industry_section TEXT REFERENCES industry_sections(code),
+		status TEXT NOT NULL DEFAULT 'new',
+		assigned_to BIGINT REFERENCES users(id),
+		received_at {{TIME}} NOT NULL,
+		first_response_due {{TIME}} NOT NULL,
+		first_response_at {{TIME}},
+		closed_at {{TIME}},
+		outcome TEXT NOT NULL DEFAULT '',
+		outcome_org_number TEXT NOT NULL DEFAULT '',
+		jobs_expected INTEGER,
+		jobs_created INTEGER,
+		consent_share BOOLEAN NOT NULL DEFAULT FALSE,
+		created_by BIGINT REFERENCES users(id),
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX enquiries_region_status ON enquiries(region_id, status, received_at);
+	CREATE INDEX enquiries_region_received ON enquiries(region_id, received_at);
+	CREATE INDEX enquiries_assigned ON enquiries(assigned_to, status);
+	CREATE INDEX enquiries_municipality ON enquiries(kommunenummer, received_at);
+	CREATE INDEX enquiries_org_number ON enquiries(org_number);
+	CREATE TABLE consents (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		purpose TEXT NOT NULL,
+		granted BOOLEAN NOT NULL,
+		text TEXT NOT NULL,
+		version TEXT NOT NULL,
+		language TEXT NOT NULL,
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX consents_enquiry ON consents(enquiry_id);
+	CREATE TABLE activities (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		kind TEXT NOT NULL,
+		occurred_on DATE NOT NULL,
+		minutes INTEGER NOT NULL DEFAULT 0,
+		text TEXT NOT NULL DEFAULT '',
+		user_id BIGINT REFERENCES users(id),
+		created_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX activities_enquiry ON activities(enquiry_id, occurred_on);
+	CREATE INDEX activities_user ON activities(user_id, occurred_on);
+	CREATE TABLE status_changes (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		from_status TEXT NOT NULL,
+		to_status TEXT NOT NULL,
+		user_id BIGINT REFERENCES users(id),
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX status_changes_enquiry ON status_changes(enquiry_id, at);
+	{{SQLITE}} CREATE VIRTUAL TABLE enquiry_search USING fts4(reference, name, business_name, org_number, email, description, tokenize=unicode61)`,
+
+	// 3: referrals to partners, their history, one-time answer links and the board's comments.
+	`CREATE TABLE referrals (
+		id {{ID}},
+		enquiry_id BIGINT NOT NULL REFERENCES enquiries(id) ON DELETE CASCADE,
+		region_id BIGINT NOT NULL REFERENCES regions(id),
+		partner_id BIGINT NOT NULL REFERENCES partners(id),
+		adviser_id BIGINT REFERENCES users(id),
+		contact_name TEXT NOT NULL DEFAULT '',
+		contact_email TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL,
+		message TEXT NOT NULL DEFAULT '',
+		share_personal_data BOOLEAN NOT NULL DEFAULT FALSE,
+		status TEXT NOT NULL,
+		follow_up_due {{TIME}} NOT NULL,
+		sent_at {{TIME}},
+		acknowledged_at {{TIME}},
+		closed_at {{TIME}},
+		outcome TEXT NOT NULL DEFAULT '',
+		outcome_reason TEXT NOT NULL DEFAULT '',
+		instrument TEXT NOT NULL DEFAULT '',
+		amount_nok BIGINT NOT NULL DEFAULT 0,
+		for_board BOOLEAN NOT NULL DEFAULT FALSE,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX referrals_region ON referrals(region_id, status, follow_up_due);
+	CREATE INDEX referrals_partner ON referrals(partner_id, status);
+	CREATE INDEX referrals_enquiry ON referrals(enquiry_id);
+	CREATE INDEX referrals_adviser ON referrals(adviser_id, status);
+	CREATE TABLE referral_events (
+		id {{ID}},
+		referral_id BIGINT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+		from_status TEXT NOT NULL,
+		to_status TEXT NOT NULL,
+		user_id BIGINT REFERENCES users(id),
+		via TEXT NOT NULL,
+		note TEXT NOT NULL DEFAULT '',
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX referral_events_referral ON referral_events(referral_id, at);
+	CREATE TABLE referral_links (
+		id {{ID}},
+		referral_id BIGINT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+		token_hash TEXT NOT NULL UNIQUE,
+		expires_at {{TIME}} NOT NULL,
+		used_at {{TIME}},
+		created_by BIGINT REFERENCES users(id),
+		created_at {{TIME}} NOT NULL
+	);
+	CREATE TABLE referral_comments (
+		id {{ID}},
+		referral_id BIGINT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+		user_id BIGINT REFERENCES users(id),
+		text TEXT NOT NULL,
+		at {{TIME}} NOT NULL
+	);
+	CREATE INDEX referral_comments_referral ON referral_comments(referral_id, at)`,
+
 	// projects, milestones, indicators, assessments
 	`ALTER TABLE regions ADD COLUMN load_threshold DOUBLE PRECISION NOT NULL DEFAULT 1.0;
 	CREATE TABLE projects (
@@ -252,7 +393,8 @@ var migrations = []string{
 	CREATE INDEX assessment_scores_factor ON assessment_scores(factor_code)`,
 }
 
-// portable rewrites the placeholders of a migration for the store's dialect.
+// portable rewrites the placeholders of a migration for the store's dialect. A
+// statement that starts with {{SQLITE}} runs on SQLite only (full-text search).
 func (s *Store) portable(sql string) string {
 	r := map[string][]string{
 		SQLite:   {"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BLOB}}", "BLOB"},
@@ -276,6 +418,13 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		version := i + 1
 		err := db.Transaction(func(tx *gorm.DB) error {
 			for _, stmt := range splitStatements(s.portable(migrations[i])) {
+				stmt = strings.TrimSpace(stmt)
+				if rest, ok := strings.CutPrefix(stmt, "{{SQLITE}}"); ok {
+					if s.dialect != SQLite {
+						continue
+					}
+					stmt = rest
+				}
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
 				}

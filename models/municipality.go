@@ -148,3 +148,27 @@ func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, 
 		return s.audit(tx, a, "update", "municipality", number, fmt.Sprintf("organisation=%s business_fte=%g", u.Organisation, u.BusinessFTE))
 	})
 }
+
+// ServedMunicipalities lists the municipalities that a region of the
+// installation serves today, in Norwegian alphabetical order: the choices of the
+// one-door form.
+func (s *Store) ServedMunicipalities(ctx context.Context) ([]Municipality, error) {
+	all, err := s.AllMunicipalities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var served []string
+	now := s.now()
+	err = s.read(ctx).Model(&RegionMember{}).Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", now, now).
+		Distinct().Pluck("kommunenummer", &served).Error
+	if err != nil {
+		return nil, fmt.Errorf("served municipalities: %w", err)
+	}
+	out := []Municipality{}
+	for _, m := range all {
+		if contains(served, m.Kommunenummer) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

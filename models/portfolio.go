@@ -13,10 +13,10 @@ import (
 // municipality's weight in the projects.
 type Portfolio struct {
 	Projects   int
-	ByStatus   []Count
-	ByRole     []Count    // MunicipalRoles, then "" for not given
-	Approaches []string   // the columns of ByFocus: ProjectApproaches, then ""
-	ByFocus    []FocusRow // ProjectFocuses, then ""
+	ByStatus   []CodeCount
+	ByRole     []CodeCount // MunicipalRoles, then "" for not given
+	Approaches []string    // the columns of ByFocus: ProjectApproaches, then ""
+	ByFocus    []FocusRow  // ProjectFocuses, then ""
 	Milestones MilestoneFollowUp
 	Shares     []MunicipalityShare
 	Leads      int
@@ -24,8 +24,8 @@ type Portfolio struct {
 	FTE        float64
 }
 
-// Count is the number of projects with one code.
-type Count struct {
+// CodeCount is the number of projects with one code.
+type CodeCount struct {
 	Code string
 	N    int
 }
@@ -118,10 +118,10 @@ func BuildPortfolio(projects []Project, members []Municipality, today time.Time)
 		role[pr.MunicipalRole]++
 	}
 	for _, code := range ProjectStatuses {
-		p.ByStatus = append(p.ByStatus, Count{code, status[code]})
+		p.ByStatus = append(p.ByStatus, CodeCount{code, status[code]})
 	}
 	for _, code := range append(append([]string(nil), MunicipalRoles...), "") {
-		p.ByRole = append(p.ByRole, Count{code, role[code]})
+		p.ByRole = append(p.ByRole, CodeCount{code, role[code]})
 	}
 	for _, focus := range append(append([]string(nil), ProjectFocuses...), "") {
 		row := FocusRow{Focus: focus, Cells: make([]int, len(p.Approaches))}

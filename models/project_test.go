@@ -719,10 +719,10 @@ func TestPortfolio(t *testing.T) {
 	if pf.Milestones != wantMS {
 		t.Errorf("milestones %+v; want %+v", pf.Milestones, wantMS)
 	}
-	if pf.Projects != 2 || pf.ByStatus[1] != (Count{"planning", 1}) || pf.ByStatus[2] != (Count{"active", 1}) {
+	if pf.Projects != 2 || pf.ByStatus[1] != (CodeCount{"planning", 1}) || pf.ByStatus[2] != (CodeCount{"active", 1}) {
 		t.Errorf("by status %+v", pf.ByStatus)
 	}
-	if want := []Count{{"administrative", 0}, {"producer", 0}, {"developer", 1}, {"", 1}}; !reflect.DeepEqual(pf.ByRole, want) {
+	if want := []CodeCount{{"administrative", 0}, {"producer", 0}, {"developer", 1}, {"", 1}}; !reflect.DeepEqual(pf.ByRole, want) {
 		t.Errorf("by role %+v; want %+v", pf.ByRole, want)
 	}
 	if pf.ByFocus[0].Cells[1] != 1 || pf.ByFocus[1].Cells[0] != 1 || pf.ByFocus[2].Total != 0 {

@@ -321,3 +321,17 @@ func (s *Store) RegionForMunicipality(ctx context.Context, kommunenummer string,
 	}
 	return &r, nil
 }
+
+// RegionByID loads a region without scoping, for what the public may see of it
+// (its name and response target on the one door's receipt).
+func (s *Store) RegionByID(ctx context.Context, id int64) (*Region, error) {
+	var r Region
+	err := s.read(ctx).First(&r, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("region %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load region %d: %w", id, err)
+	}
+	return &r, nil
+}

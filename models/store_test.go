@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -29,6 +30,8 @@ func newStore(t *testing.T) *Store {
 	}
 	return s
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func count(t *testing.T, s *Store, table string) int64 {
 	t.Helper()

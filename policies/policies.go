@@ -28,6 +28,8 @@ const (
 	Partner      = "partner"
 	User         = "user"
 	Factor       = "factor"
+	Enquiry      = "enquiry"
+	Statistics   = "statistics"
 
 	Project     = "project"
 	Assessment  = "assessment"
@@ -43,6 +45,8 @@ const (
 	Update  = "update"
 	Manage  = "manage"
 	Members = "members"
+	Export  = "export"
+	Route   = "route"
 )
 
 // Binding gives a subject (a user) a role in a domain (a region ID, or "*").

@@ -25,6 +25,27 @@ var files embed.FS
 // Languages of the signed-in interface, Norwegian Bokmål first.
 var Languages = []string{"nb", "en"}
 
+// PublicLanguages are the languages of the one door: Bokmål, Nynorsk, English,
+// and languages of the largest immigrant groups in Norway.
+var PublicLanguages = []string{"nb", "nn", "en", "pl", "uk", "ar", "lt"}
+
+// languageNames are each language's name in itself, for the language menu.
+var languageNames = map[string]string{
+	"nb": "Norsk (bokmål)", "nn": "Norsk (nynorsk)", "en": "English", "pl": "Polski",
+	"uk": "Українська", "ar": "العربية", "lt": "Lietuvių",
+}
+
+// LanguageName is a language's name in itself.
+func LanguageName(code string) string { return languageNames[code] }
+
+// Direction is the writing direction of a language: "rtl" for Arabic.
+func Direction(code string) string {
+	if code == "ar" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
 // Set is the parsed templates and the message bundle.
 type Set struct {
 	pages  map[string]*template.Template
@@ -110,6 +131,19 @@ func (s *Set) Localizer(lang string) *Localizer {
 	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, lang, "nb")}
 }
 
+// PublicLocalizer returns a translator for one of the one door's languages.
+// Nynorsk falls back to Bokmål; the other languages to English, then Bokmål.
+func (s *Set) PublicLocalizer(lang string) *Localizer {
+	if !contains(PublicLanguages, lang) {
+		lang = "nb"
+	}
+	fallback := []string{lang, "en", "nb"}
+	if lang == "nn" {
+		fallback = []string{lang, "nb"}
+	}
+	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, fallback...)}
+}
+
 // T translates id; data fills {{.Name}} placeholders. A missing message shows its
 // ID, which the catalogue test catches long before a user does.
 func (l *Localizer) T(id string, data ...map[string]any) string {
@@ -153,6 +187,17 @@ var funcs = template.FuncMap{
 	"list":     func(items ...string) []string { return items },
 	"has":      contains,
 	"base":     path.Base,
+	// countOf and statTable bundle a value with the page, whose T translates.
+	"countOf": func(count, page any) map[string]any { return map[string]any{"Count": count, "Page": page} },
+	"statTable": func(caption, prefix string, buckets, page any) map[string]any {
+		return map[string]any{"Caption": caption, "Prefix": prefix, "Buckets": buckets, "Page": page}
+	},
+	"deref64": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 }
 
 // Oslo is the time zone every date is shown in.
@@ -227,10 +272,24 @@ func FormatDecimal(f float64) string {
 	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", ",", 1)
 }
 
-// Field is what the input partial needs to draw one labelled form field.
+// Field is what the form partials need to draw one labelled form field. Kind
+// picks the partial: "" or "input", "textarea", "select", "radios",
+// "checkboxes" or "checkbox".
 type Field struct {
 	Name, Label, Value, Error, Type, Hint string
 	Required                              bool
+	Kind                                  string
+	Options                               []Option
+	Checked                               bool // for a single checkbox
+	Rows                                  int  // for a textarea
+	Max                                   int  // maxlength, 0 for none
+	Autocomplete                          string
+}
+
+// Option is one choice of a select, radio group or checkbox group.
+type Option struct {
+	Value, Label string
+	Selected     bool
 }
 
 // newField builds a Field: name, translated label, current value, translated error.

@@ -80,7 +80,7 @@ func TestCataloguesMatch(t *testing.T) {
 
 // messageID matches the message IDs the code and templates use: a known prefix,
 // a dot and a lower-case name, in double quotes.
-var messageID = regexp.MustCompile(`"((?:layout|nav|role|login|label|dashboard|flash|error|regions|municipalities|partners|users|profile|organisation|partner_kind|service|token|members|common|project|assessment|factor|portfolio|cooperation|load|milestone|indicator)\.[a-z0-9_.]+)"`)
+var messageID = regexp.MustCompile(`"((?:layout|nav|role|login|label|dashboard|flash|error|regions|municipalities|partners|users|profile|organisation|partner_kind|service|token|members|common|intake|enquiry|enquiries|enquirer_kind|need|stage|founder|answer|language|channel|employees|market|ownership|goods_services|outcome|activity|status|statistics|queue|sort|export|audit|project|assessment|factor|portfolio|cooperation|load|milestone|indicator)\.[a-z0-9_.]+)"`)
 
 // TestEveryMessageIDExists finds every message ID in the Go code and templates
 // and checks that both catalogues have it, so a user never sees a raw ID.
@@ -148,6 +148,41 @@ func TestFormatNOK(t *testing.T) {
 	for in, want := range tests {
 		if got := formatNOK(in); got != want {
 			t.Errorf("formatNOK(%d) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+// TestPublicLanguagesComplete checks that the one door is fully translated: every
+// message of the Bokmål intake catalogue, and the frame and error messages a
+// public page can show, exist in each of its languages.
+func TestPublicLanguagesComplete(t *testing.T) {
+	t.Parallel()
+	cat := catalogue(t)
+	b, err := fs.ReadFile(files, "locales/intake.nb.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var intake map[string]string
+	if err := toml.Unmarshal(b, &intake); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"layout.skip", "layout.footer", "error.required", "error.too_long", "error.choice", "error.email",
+		"error.unknown_municipality", "error.invalid", "error.title", "error.status_code", "error.back_home",
+		"error.too_large_body", "error.internal", "error.not_found", "error.malformed", "error.rate_limited"}
+	for id := range intake {
+		ids = append(ids, id)
+	}
+	placeholder := regexp.MustCompile(`\{\{\.[A-Za-z]+\}\}`)
+	for _, lang := range PublicLanguages {
+		for _, id := range ids {
+			msg, ok := cat[lang][id]
+			if !ok {
+				t.Errorf("%s: missing %s", lang, id)
+				continue
+			}
+			if want, got := placeholder.FindAllString(cat["nb"][id], -1), placeholder.FindAllString(msg, -1); len(want) != len(got) {
+				t.Errorf("%s: %s has placeholders %v; Bokmål has %v", lang, id, got, want)
+			}
 		}
 	}
 }

@@ -1,0 +1,392 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+// parseFilter reads the inbox's filters from the query. Unknown values simply
+// match nothing; the sort comes from an allowlist in models.
+func parseFilter(c echo.Context) models.EnquiryFilter {
+	q := c.QueryParams()
+	f := models.EnquiryFilter{Tab: q.Get("tab"), Status: q.Get("status"), Municipality: q.Get("municipality"), Channel: q.Get("channel"),
+		Need: q.Get("need"), Kind: q.Get("enquirer_kind"), Stage: q.Get("stage"), Q: q.Get("q"), Sort: q.Get("sort"),
+		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Queue: q.Get("queue") == "on" || q.Get("queue") == "true",
+		Page: pageParam(c)}
+	f.AssignedTo, _ = strconv.ParseInt(q.Get("assigned_to"), 10, 64)
+	if t, ok := parseDate(q.Get("from")); ok {
+		f.From = &t
+	}
+	if t, ok := parseDate(q.Get("to")); ok {
+		f.To = &t
+	}
+	return f
+}
+
+type inboxPage struct {
+	page
+	List      []models.Enquiry
+	Filter    models.EnquiryFilter
+	Query     string // the current filters as a query string, for export links
+	Pager     pager
+	Tabs      []navItem
+	Filters   []views.Field
+	Search    views.Field
+	Sort      views.Field
+	Assignees []models.User
+	Now       time.Time
+}
+
+// listEnquiries is the inbox: tabs, filters, search, sorting and pagination.
+func (s *Server) listEnquiries(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := s.page(c, "enquiries.title")
+	f := parseFilter(c)
+	list, total, err := s.store.Enquiries(ctx, p.Viewer, f)
+	if err != nil {
+		return err
+	}
+	assignees, err := s.store.Assignees(ctx, p.Viewer)
+	if err != nil {
+		return err
+	}
+	municipalities, err := s.regionMunicipalities(c, p.Viewer)
+	if err != nil {
+		return err
+	}
+	data := inboxPage{page: p, List: list, Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total), Assignees: assignees, Now: s.store.Now()}
+	for _, tab := range []string{"", "new", "mine", "waiting", "overdue"} {
+		href := "/enquiries"
+		if tab != "" {
+			href += "?tab=" + tab
+		}
+		data.Tabs = append(data.Tabs, navItem{Href: href, Label: p.T("enquiries.tab." + or(tab, "all")), Current: f.Tab == tab})
+	}
+	m := fieldMaker{loc: p.loc}
+	mun := m.choice("select", "municipality", "intake.municipality", "", nil)
+	for _, x := range municipalities {
+		mun.Options = append(mun.Options, views.Option{Value: x.Kommunenummer, Label: x.Name, Selected: x.Kommunenummer == f.Municipality})
+	}
+	adviser := m.choice("select", "assigned_to", "enquiry.assigned_to", "", nil)
+	for _, u := range assignees {
+		adviser.Options = append(adviser.Options, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name, Selected: u.ID == f.AssignedTo})
+	}
+	from := m.text("from", "enquiries.from", c.QueryParam("from")).As("date")
+	to := m.text("to", "enquiries.to", c.QueryParam("to")).As("date")
+	overdue := views.Field{Name: "overdue", Label: p.T("enquiries.overdue_only"), Kind: "checkbox", Checked: f.Overdue}
+	data.Filters = []views.Field{
+		m.choice("select", "status", "enquiry.status", "status.", models.EnquiryStatuses, f.Status), mun,
+		m.choice("select", "channel", "enquiry.channel", "channel.", models.Channels, f.Channel),
+		m.choice("select", "need", "enquiry.need", "need.", models.Needs, f.Need),
+		m.choice("select", "enquirer_kind", "enquiry.enquirer_kind", "enquirer_kind.", models.EnquirerKinds, f.Kind),
+		m.choice("select", "stage", "intake.stage", "stage.", models.Stages, f.Stage), adviser, from, to, overdue,
+	}
+	if p.Viewer.IsAdmin() {
+		data.Filters = append(data.Filters, views.Field{Name: "queue", Label: p.T("enquiries.queue_only"), Kind: "checkbox", Checked: f.Queue})
+	}
+	data.Search = m.text("q", "enquiries.search", f.Q).As("search").WithHint(p.T("enquiries.search_hint"))
+	data.Sort = m.choice("select", "sort", "enquiries.sort", "sort.", []string{"received_desc", "received_asc", "due_asc", "status", "municipality", "reference"}, f.Sort)
+	data.Sort.Options = data.Sort.Options[1:] // a sort is always chosen
+	return c.Render(http.StatusOK, "enquiries/index", data)
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// regionMunicipalities are the current region's member municipalities, or every
+// served one for an admin without a region.
+func (s *Server) regionMunicipalities(c echo.Context, v *models.Viewer) ([]models.Municipality, error) {
+	ctx := c.Request().Context()
+	if v.Region == nil {
+		return s.store.ServedMunicipalities(ctx)
+	}
+	r, err := s.store.Region(ctx, v, v.Region.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.Municipality, 0, len(r.Members))
+	for _, m := range r.Members {
+		out = append(out, m.Municipality)
+	}
+	return out, nil
+}
+
+type enquiryFormPage struct {
+	page
+	Form   enquiryForm
+	Fields enquiryFields
+}
+
+func (s *Server) enquiryFormPage(c echo.Context, titleID string, f enquiryForm, errs map[string]string) (enquiryFormPage, error) {
+	p := s.page(c, titleID)
+	ms, err := s.store.ServedMunicipalities(c.Request().Context())
+	if err != nil {
+		return enquiryFormPage{}, err
+	}
+	sections, err := s.store.IndustrySections(c.Request().Context())
+	if err != nil {
+		return enquiryFormPage{}, err
+	}
+	if errs != nil {
+		p = p.withErrors(errs)
+	}
+	return enquiryFormPage{page: p, Form: f, Fields: newEnquiryFields(p.loc, f, errs, ms, sections)}, nil
+}
+
+// newEnquiryForm registers an enquiry from another channel than the web form.
+func (s *Server) newEnquiryForm(c echo.Context) error {
+	data, err := s.enquiryFormPage(c, "enquiries.new", enquiryForm{Channel: "phone", ConsentStore: false}, nil)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "enquiries/new", data)
+}
+
+func (s *Server) createEnquiry(c echo.Context) error {
+	f := parseEnquiryForm(c)
+	p := s.page(c, "enquiries.new")
+	consent := s.consentFor(p.Lang, f.ConsentStore, f.ConsentShare)
+	e, err := s.store.CreateEnquiry(c.Request().Context(), viewer(c), actor(c), models.NewEnquiry{Input: f.input(), Consent: consent, Channel: f.Channel})
+	if ve := asValidation(err); ve != nil {
+		data, err := s.enquiryFormPage(c, "enquiries.new", f, ve.Fields)
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "enquiries/new", data)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "flash.enquiry_created")
+	return redirect(c, "/enquiries/"+strconv.FormatInt(e.ID, 10))
+}
+
+// enquiryPage is the whole case: fields, activities, history and the forms that act on it.
+type enquiryPage struct {
+	page
+	Enquiry    *models.Enquiry
+	Form       enquiryForm
+	Fields     enquiryFields
+	Activities []models.Activity
+	History    []models.StatusChange
+	Audit      []models.AuditEntry
+	Consents   []models.Consent
+	Assignees  []models.User
+	Regions    []models.Region
+	Activity   activityForm
+	Close      closeForm
+	Overdue    bool
+	Minutes    int
+	Conflict   bool
+}
+
+type activityForm struct{ Kind, OccurredOn, Minutes, Text string }
+type closeForm struct{ Outcome, OrgNumber, JobsExpected, JobsCreated string }
+
+// showEnquiry renders the case. Viewing person data is audited.
+func (s *Server) showEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.renderEnquiry(c, http.StatusOK, id, func(d *enquiryPage) {})
+}
+
+// renderEnquiry loads the case the viewer may see and lets edit adjust the page
+// (errors, typed values) before it is drawn.
+func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*enquiryPage)) error {
+	ctx := c.Request().Context()
+	p := s.page(c, "enquiries.title")
+	e, err := s.store.Enquiry(ctx, p.Viewer, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RecordView(ctx, actor(c), "enquiry", strconv.FormatInt(id, 10), "page"); err != nil {
+		return err
+	}
+	d := enquiryPage{page: p, Enquiry: e, Form: formOf(e), Overdue: e.Overdue(s.store.Now()),
+		Activity: activityForm{Kind: "call", OccurredOn: s.store.Now().In(models.Oslo).Format("2006-01-02")}}
+	d.Title = e.Reference
+	if d.Activities, err = s.store.Activities(ctx, p.Viewer, id); err != nil {
+		return err
+	}
+	for _, a := range d.Activities {
+		d.Minutes += a.Minutes
+	}
+	if d.History, err = s.store.StatusHistory(ctx, p.Viewer, id); err != nil {
+		return err
+	}
+	if d.Consents, err = s.store.Consents(ctx, p.Viewer, id); err != nil {
+		return err
+	}
+	if d.Audit, err = s.store.AuditFor(ctx, "enquiry", strconv.FormatInt(id, 10)); err != nil {
+		return err
+	}
+	if d.Assignees, err = s.store.Assignees(ctx, p.Viewer); err != nil {
+		return err
+	}
+	if p.Viewer.IsAdmin() {
+		if d.Regions, err = s.store.RegionsVisibleTo(ctx, p.Viewer); err != nil {
+			return err
+		}
+	}
+	edit(&d)
+	raw := d.Errors // message IDs, translated below
+	if raw != nil {
+		d.page = d.page.withErrors(raw)
+	}
+	ms, err := s.store.ServedMunicipalities(ctx)
+	if err != nil {
+		return err
+	}
+	sections, err := s.store.IndustrySections(ctx)
+	if err != nil {
+		return err
+	}
+	d.Fields = newEnquiryFields(p.loc, d.Form, raw, ms, sections)
+	return c.Render(status, "enquiries/show", d)
+}
+
+// conflict re-renders the case with a clear message when someone saved first.
+func (s *Server) conflict(c echo.Context, id int64, keep func(*enquiryPage)) error {
+	return s.renderEnquiry(c, http.StatusConflict, id, func(d *enquiryPage) {
+		d.Conflict = true
+		keep(d)
+	})
+}
+
+// updateEnquiry saves an edit of the enquiry's fields with optimistic locking:
+// a stale edit is refused, shows what the user typed beside a clear message,
+// and overwrites nothing.
+func (s *Server) updateEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f := parseEnquiryForm(c)
+	version, _ := strconv.Atoi(f.Version)
+	err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, f.input(), version)
+	switch ve := asValidation(err); {
+	case ve != nil:
+		return s.renderEnquiry(c, http.StatusUnprocessableEntity, id, func(d *enquiryPage) {
+			f.Version = d.Form.Version
+			d.Form, d.Errors = f, ve.Fields
+		})
+	case isConflict(err):
+		return s.conflict(c, id, func(d *enquiryPage) {})
+	case err != nil:
+		return err
+	}
+	s.flash(c, "flash.saved")
+	return redirect(c, "/enquiries/"+strconv.FormatInt(id, 10))
+}
+
+func formVersion(c echo.Context) int {
+	v, _ := strconv.Atoi(c.FormValue("version"))
+	return v
+}
+
+// afterAction answers a small form on the case page: back to the case, or the
+// case again with the error or the conflict.
+func (s *Server) afterAction(c echo.Context, id int64, err error, okFlash string, keep func(*enquiryPage)) error {
+	switch ve := asValidation(err); {
+	case ve != nil:
+		return s.renderEnquiry(c, http.StatusUnprocessableEntity, id, func(d *enquiryPage) {
+			d.Errors = ve.Fields
+			keep(d)
+		})
+	case isConflict(err):
+		return s.conflict(c, id, keep)
+	case err != nil:
+		return err
+	}
+	s.flash(c, okFlash)
+	return redirect(c, "/enquiries/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) assignEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	userID, _ := strconv.ParseInt(c.FormValue("assigned_to"), 10, 64)
+	err = s.store.AssignEnquiry(c.Request().Context(), viewer(c), actor(c), id, userID, formVersion(c))
+	return s.afterAction(c, id, err, "flash.assigned", func(*enquiryPage) {})
+}
+
+func (s *Server) changeEnquiryStatus(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = s.store.ChangeStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
+	return s.afterAction(c, id, err, "flash.status_changed", func(*enquiryPage) {})
+}
+
+func (s *Server) addActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f := activityForm{Kind: c.FormValue("kind"), OccurredOn: c.FormValue("occurred_on"), Minutes: c.FormValue("minutes"), Text: c.FormValue("text")}
+	errs := map[string]string{}
+	in := models.ActivityInput{Kind: f.Kind, Text: f.Text}
+	if d, ok := parseDate(f.OccurredOn); ok {
+		in.OccurredOn = d
+	} else {
+		errs["occurred_on"] = "error.date"
+	}
+	if strings.TrimSpace(f.Minutes) != "" {
+		in.Minutes = formInt(errs, "minutes", f.Minutes)
+	}
+	if len(errs) == 0 {
+		_, err = s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
+	} else {
+		err = &models.ValidationError{Fields: errs}
+	}
+	return s.afterAction(c, id, err, "flash.activity_added", func(d *enquiryPage) { d.Activity = f })
+}
+
+func (s *Server) closeEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f := closeForm{Outcome: c.FormValue("outcome"), OrgNumber: c.FormValue("outcome_org_number"), JobsExpected: c.FormValue("jobs_expected"), JobsCreated: c.FormValue("jobs_created")}
+	errs := map[string]string{}
+	in := models.CloseInput{Outcome: f.Outcome, OrgNumber: f.OrgNumber, Version: formVersion(c)}
+	for name, dst := range map[string]**int{"jobs_expected": &in.JobsExpected, "jobs_created": &in.JobsCreated} {
+		if v := c.FormValue(name); strings.TrimSpace(v) != "" {
+			n := formInt(errs, name, v)
+			*dst = &n
+		}
+	}
+	if len(errs) == 0 {
+		err = s.store.CloseEnquiry(c.Request().Context(), viewer(c), actor(c), id, in)
+	} else {
+		err = &models.ValidationError{Fields: errs}
+	}
+	return s.afterAction(c, id, err, "flash.enquiry_closed", func(d *enquiryPage) { d.Close = f })
+}
+
+// routeEnquiry moves an enquiry from the admin queue to a region.
+func (s *Server) routeEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	regionID, _ := strconv.ParseInt(c.FormValue("region_id"), 10, 64)
+	err = s.store.MoveToRegion(c.Request().Context(), viewer(c), actor(c), id, regionID, formVersion(c))
+	return s.afterAction(c, id, err, "flash.enquiry_routed", func(*enquiryPage) {})
+}

@@ -1,0 +1,251 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+// enquiryOut is an enquiry as the API shows it, to those who may see person data.
+type enquiryOut struct {
+	ID                  int64      `json:"id"`
+	Reference           string     `json:"reference"`
+	RegionID            *int64     `json:"region_id"`
+	Channel             string     `json:"channel"`
+	Status              string     `json:"status"`
+	Municipality        string     `json:"municipality"`
+	EnquirerKind        string     `json:"enquirer_kind"`
+	Needs               []string   `json:"needs"`
+	Description         string     `json:"description"`
+	Name                string     `json:"name"`
+	Email               string     `json:"email"`
+	Phone               string     `json:"phone"`
+	Language            string     `json:"language"`
+	OrgNumber           string     `json:"org_number"`
+	BusinessName        string     `json:"business_name"`
+	Stage               string     `json:"stage"`
+	Founder             string     `json:"founder"`
+	Under30             *bool      `json:"under_30"`
+	ImmigrantBackground *bool      `json:"immigrant_background"`
+	ConsentShare        bool       `json:"consent_share"`
+	AssignedTo          *int64     `json:"assigned_to"`
+	ReceivedAt          time.Time  `json:"received_at"`
+	FirstResponseDue    time.Time  `json:"first_response_due"`
+	FirstResponseAt     *time.Time `json:"first_response_at"`
+	Overdue             bool       `json:"overdue"`
+	ClosedAt            *time.Time `json:"closed_at"`
+	Outcome             string     `json:"outcome"`
+	JobsExpected        *int       `json:"jobs_expected"`
+	JobsCreated         *int       `json:"jobs_created"`
+	Version             int        `json:"version"`
+}
+
+func enquiryJSONOut(e *models.Enquiry, now time.Time) enquiryOut {
+	return enquiryOut{ID: e.ID, Reference: e.Reference, RegionID: e.RegionID, Channel: e.Channel, Status: e.Status,
+		Municipality: e.Kommunenummer, EnquirerKind: e.EnquirerKind, Needs: e.NeedList(), Description: e.Description,
+		Name: e.Name, Email: e.Email, Phone: e.Phone, Language: e.Language, OrgNumber: e.OrgNumber, BusinessName: e.BusinessName,
+		Stage: e.Stage, Founder: e.Founder, Under30: e.Under30, ImmigrantBackground: e.ImmigrantBackground, ConsentShare: e.ConsentShare,
+		AssignedTo: e.AssignedTo, ReceivedAt: e.ReceivedAt, FirstResponseDue: e.FirstResponseDue, FirstResponseAt: e.FirstResponseAt,
+		Overdue: e.Overdue(now), ClosedAt: e.ClosedAt, Outcome: e.Outcome, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated, Version: e.Version}
+}
+
+func (s *Server) apiListEnquiries(c echo.Context) error {
+	f := parseFilter(c)
+	list, total, err := s.store.Enquiries(c.Request().Context(), viewer(c), f)
+	if err != nil {
+		return err
+	}
+	now := s.store.Now()
+	out := make([]enquiryOut, 0, len(list))
+	for i := range list {
+		out = append(out, enquiryJSONOut(&list[i], now))
+	}
+	if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", "list", "api rows="+strconv.Itoa(len(out))); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newList(out, total, f.Page))
+}
+
+func (s *Server) apiShowEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.store.Enquiry(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", strconv.FormatInt(id, 10), "api"); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, enquiryJSONOut(e, s.store.Now()))
+}
+
+// enquiryJSON is an enquiry as the API takes it; pointers tell absent from empty.
+type enquiryJSON struct {
+	Municipality        *string   `json:"municipality"`
+	EnquirerKind        *string   `json:"enquirer_kind"`
+	Needs               *[]string `json:"needs"`
+	Description         *string   `json:"description"`
+	Name                *string   `json:"name"`
+	Email               *string   `json:"email"`
+	Phone               *string   `json:"phone"`
+	Language            *string   `json:"language"`
+	OrgNumber           *string   `json:"org_number"`
+	BusinessName        *string   `json:"business_name"`
+	Stage               *string   `json:"stage"`
+	Founder             *string   `json:"founder"`
+	Under30             *bool     `json:"under_30"`
+	ImmigrantBackground *bool     `json:"immigrant_background"`
+	Channel             *string   `json:"channel"`
+	ConsentStore        *bool     `json:"consent_store"`
+	ConsentShare        *bool     `json:"consent_share"`
+	Version             *int      `json:"version"`
+}
+
+func (j enquiryJSON) apply(in *models.EnquiryInput) {
+	set(&in.Kommunenummer, j.Municipality)
+	set(&in.EnquirerKind, j.EnquirerKind)
+	set(&in.Needs, j.Needs)
+	set(&in.Description, j.Description)
+	set(&in.Name, j.Name)
+	set(&in.Email, j.Email)
+	set(&in.Phone, j.Phone)
+	set(&in.Language, j.Language)
+	set(&in.OrgNumber, j.OrgNumber)
+	set(&in.BusinessName, j.BusinessName)
+	set(&in.Stage, j.Stage)
+	set(&in.Founder, j.Founder)
+	if j.Under30 != nil {
+		in.Under30 = j.Under30
+	}
+	if j.ImmigrantBackground != nil {
+		in.ImmigrantBackground = j.ImmigrantBackground
+	}
+}
+
+// apiCreateEnquiry registers an enquiry from another channel.
+func (s *Server) apiCreateEnquiry(c echo.Context) error {
+	var j enquiryJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	var in models.EnquiryInput
+	j.apply(&in)
+	n := models.NewEnquiry{Input: in, Channel: "phone"}
+	set(&n.Channel, j.Channel)
+	lang := in.Language
+	if lang == "" {
+		lang = "nb"
+	}
+	n.Consent = s.consentFor(lang, j.ConsentStore != nil && *j.ConsentStore, j.ConsentShare != nil && *j.ConsentShare)
+	e, err := s.store.CreateEnquiry(c.Request().Context(), viewer(c), actor(c), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, enquiryJSONOut(e, s.store.Now()))
+}
+
+// apiUpdateEnquiry changes the fields sent, if version is still current.
+func (s *Server) apiUpdateEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := viewer(c)
+	e, err := s.store.Enquiry(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	var j enquiryJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	fields := versionRequired(j.Version)
+	if j.Channel != nil || j.ConsentStore != nil || j.ConsentShare != nil {
+		// How an enquiry came in and what the person consented to are facts, not edits.
+		fields = map[string]string{"channel": "error.read_only"}
+	}
+	if err := invalidFields(fields); err != nil {
+		return err
+	}
+	in := models.InputOf(e)
+	j.apply(&in)
+	if err := s.store.UpdateEnquiry(ctx, v, actor(c), id, in, *j.Version); err != nil {
+		return err
+	}
+	if e, err = s.store.Enquiry(ctx, v, id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, enquiryJSONOut(e, s.store.Now()))
+}
+
+type activityOut struct {
+	ID         int64     `json:"id"`
+	Kind       string    `json:"kind"`
+	OccurredOn string    `json:"occurred_on"`
+	Minutes    int       `json:"minutes"`
+	Text       string    `json:"text"`
+	UserID     *int64    `json:"user_id"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func activityJSONOut(a models.Activity) activityOut {
+	return activityOut{ID: a.ID, Kind: a.Kind, OccurredOn: a.OccurredOn.Format("2006-01-02"), Minutes: a.Minutes, Text: a.Text, UserID: a.UserID, CreatedAt: a.CreatedAt}
+}
+
+func (s *Server) apiListActivities(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	list, err := s.store.Activities(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return err
+	}
+	out := make([]activityOut, 0, len(list))
+	for _, a := range list {
+		out = append(out, activityJSONOut(a))
+	}
+	return c.JSON(http.StatusOK, newList(out, int64(len(out)), models.Page{Size: models.MaxPageSize}))
+}
+
+type activityJSON struct {
+	Kind       *string `json:"kind"`
+	OccurredOn *string `json:"occurred_on"`
+	Minutes    *int    `json:"minutes"`
+	Text       *string `json:"text"`
+}
+
+func (s *Server) apiCreateActivity(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var j activityJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	in := models.ActivityInput{}
+	set(&in.Kind, j.Kind)
+	set(&in.Minutes, j.Minutes)
+	set(&in.Text, j.Text)
+	if j.OccurredOn == nil {
+		in.OccurredOn = s.store.Now().In(models.Oslo)
+		in.OccurredOn = time.Date(in.OccurredOn.Year(), in.OccurredOn.Month(), in.OccurredOn.Day(), 0, 0, 0, 0, time.UTC)
+	} else if d, ok := parseDate(*j.OccurredOn); ok {
+		in.OccurredOn = d
+	} else {
+		return invalidFields(map[string]string{"occurred_on": "error.date"})
+	}
+	a, err := s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, activityJSONOut(*a))
+}

@@ -1,0 +1,315 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"samspill/models"
+)
+
+const xss = `<script>alert("x")</script><img src=x onerror=alert(1)>=HYPERLINK("http://evil.example")`
+
+// submit sends an enquiry through the JSON one door and returns its id and reference.
+func submit(t *testing.T, ts *testServer, municipality, description, orgNumber string) (int64, string) {
+	t.Helper()
+	body := `{"municipality": "` + municipality + `", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing"],
+		"description": ` + quote(description) + `, "name": "Testperson Tester", "email": "test@example.org", "phone": "99887766",
+		"org_number": "` + orgNumber + `", "consent_store": true}`
+	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", body)
+	if status != http.StatusCreated {
+		t.Fatalf("intake = %d %v", status, out)
+	}
+	ref := out["reference"].(string)
+	list, _, err := ts.store.Enquiries(context.Background(), adminViewer(t, ts), models.EnquiryFilter{Q: ref})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("enquiry %s: %v", ref, err)
+	}
+	return list[0].ID, ref
+}
+
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}
+
+func TestEnquiryPayloadEscapedEverywhere(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, ref := submit(t, ts, "3412", xss, "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+
+	for _, path := range []string{"/enquiries/" + itoa(id), "/enquiries?q=" + url.QueryEscape(ref)} {
+		_, body := c.get(path)
+		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
+			t.Errorf("%s shows the payload unescaped", path)
+		}
+	}
+	_, page := c.get("/enquiries/" + itoa(id))
+	if !strings.Contains(page, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Errorf("the case page does not show the payload as text")
+	}
+
+	res, csvBody := c.get("/enquiries/export.csv?q=" + url.QueryEscape(ref))
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("csv: %d %v", res.StatusCode, res.Header)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvBody, "\ufeff")))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv rows = %d (%v)", len(rows), err)
+	}
+	desc := rows[1][len(rows[1])-1]
+	if desc != xss {
+		t.Errorf("csv description = %q; want the text as it was written", desc)
+	}
+
+	// A cell that starts like a formula is neutralised.
+	id2, ref2 := submit(t, ts, "3412", `=cmd|' /C calc'!A0`, "")
+	_ = id2
+	_, csvBody = c.get("/enquiries/export.csv?q=" + url.QueryEscape(ref2))
+	if !strings.Contains(csvBody, `'=cmd|`) {
+		t.Errorf("csv does not neutralise a formula:\n%s", csvBody)
+	}
+
+	res, xlsx := c.get("/enquiries/export.xlsx?q=" + url.QueryEscape(ref))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("xlsx: %d", res.StatusCode)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(xlsx)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	xrows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil || len(xrows) != 2 {
+		t.Fatalf("xlsx rows = %d (%v)", len(xrows), err)
+	}
+	if got := xrows[1][len(xrows[1])-1]; got != xss {
+		t.Errorf("xlsx description = %q", got)
+	}
+	last, _ := excelize.CoordinatesToCellName(len(xrows[1]), 2)
+	if formula, _ := f.GetCellFormula(f.GetSheetName(0), last); formula != "" {
+		t.Errorf("xlsx cell became a formula: %q", formula)
+	}
+}
+
+var versionField = regexp.MustCompile(`action="/enquiries/(\d+)" class="stack" novalidate>\s*<input type="hidden" name="_csrf" value="([^"]+)"><input type="hidden" name="version" value="(\d+)">`)
+
+func enquiryEditForm(description string) url.Values {
+	return url.Values{"municipality": {"3412"}, "enquirer_kind": {"prospective_entrepreneur"}, "needs": {"financing"},
+		"description": {description}, "name": {"Testperson Tester"}, "email": {"test@example.org"}, "language": {"nb"}}
+}
+
+// Two windows open the same case and both save: the second is refused with a
+// clear message, and the first save stands.
+func TestEnquiryStaleEditPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Opprinnelig tekst", "")
+	a := ts.client(t)
+	a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	b := ts.client(t)
+	b.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, pageA := a.get("/enquiries/" + itoa(id))
+	_, pageB := b.get("/enquiries/" + itoa(id))
+	ma, mb := versionField.FindStringSubmatch(pageA), versionField.FindStringSubmatch(pageB)
+	if ma == nil || mb == nil {
+		t.Fatal("no edit form with a version on the case page")
+	}
+	formA := enquiryEditForm("Lagret i vindu A")
+	formA.Set("version", ma[3])
+	if res, body := a.post("/enquiries/"+itoa(id), formA); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first save = %d\n%s", res.StatusCode, body)
+	}
+	formB := enquiryEditForm("Lagret i vindu B")
+	formB.Set("version", mb[3])
+	res, body := b.post("/enquiries/"+itoa(id), formB)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Endringen ble ikke lagret") {
+		t.Fatalf("second save = %d; want 409 with a clear message", res.StatusCode)
+	}
+	e, _ := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id)
+	if e.Description != "Lagret i vindu A" {
+		t.Errorf("description = %q; the first save was overwritten", e.Description)
+	}
+
+	// The API answers 409 and changes nothing.
+	tok := ts.token(t, models.RoleAdviser)
+	status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"description": "Fra API", "version": 1}`)
+	if status != http.StatusConflict {
+		t.Errorf("stale PATCH = %d; want 409", status)
+	}
+	status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"description": "Fra API", "version": `+itoa(int64(e.Version))+`}`)
+	if status != http.StatusOK || out["description"] != "Fra API" {
+		t.Errorf("current PATCH = %d %v", status, out)
+	}
+	for _, body := range []string{`{"channel": "phone", "version": 3}`, `{"assigned_to": 1, "version": 3}`, `{"region_id": 2, "version": 3}`, `{"status": "closed", "version": 3}`} {
+		if status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), body); status != http.StatusBadRequest && status != http.StatusUnprocessableEntity {
+			t.Errorf("PATCH %s = %d; want it refused", body, status)
+		}
+	}
+}
+
+// Nobody but the region's advisers, coordinators and admins reaches an enquiry.
+func TestEnquiryHiddenFromOthers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Hemmelig", "")
+	path := "/enquiries/" + itoa(id)
+	anon := ts.client(t)
+	if res, body := anon.get(path); res.StatusCode != http.StatusNotFound || strings.Contains(body, "Testperson") {
+		t.Errorf("anonymous page = %d", res.StatusCode)
+	}
+	if status, _ := ts.api(t, "", http.MethodGet, "/api/v1"+path, ""); status != http.StatusNotFound {
+		t.Errorf("anonymous API = %d; want 404", status)
+	}
+	for _, role := range []string{models.RoleMunicipality, models.RoleBoard, models.RolePartner} {
+		c := ts.client(t)
+		c.login(demoEmail(role), models.DemoPassword)
+		if res, body := c.get(path); res.StatusCode != http.StatusNotFound || strings.Contains(body, "Testperson") {
+			t.Errorf("%s page = %d; want 404", role, res.StatusCode)
+		}
+		tok := ts.token(t, role)
+		if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1"+path, ""); status != http.StatusNotFound {
+			t.Errorf("%s API = %d; want 404", role, status)
+		}
+		if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1"+path+"/activities", ""); status != http.StatusNotFound {
+			t.Errorf("%s activities API = %d; want 404", role, status)
+		}
+	}
+	// Another region's adviser gets 404 too, and finds nothing in lists.
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "annen", "Annen region"
+	other, _ := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "a@annen.example", Name: "Annen"}, "annen-passord-1", []models.RoleGrant{{RegionID: other.ID, Role: models.RoleAdviser}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("a@annen.example", "annen-passord-1")
+	if res, _ := c.get(path); res.StatusCode != http.StatusNotFound {
+		t.Errorf("other region's adviser = %d; want 404", res.StatusCode)
+	}
+	if _, body := c.get("/enquiries?q=Hemmelig"); strings.Contains(body, "Testperson") {
+		t.Error("other region's adviser finds the enquiry by search")
+	}
+	if _, body := c.get("/enquiries/export.csv"); strings.Contains(body, "Testperson") {
+		t.Error("other region's adviser exports the enquiry")
+	}
+}
+
+func TestEnquirySearchPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, ref := submit(t, ts, "3403", "Vil lage sykkelverksted i Hamar", "974760673")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	for _, q := range []string{"974760673", ref, "sykkelverksted"} {
+		if _, body := c.get("/enquiries?q=" + url.QueryEscape(q)); !strings.Contains(body, ref) {
+			t.Errorf("search %q does not find %s", q, ref)
+		}
+	}
+	if _, body := c.get("/enquiries?q=finnesikke"); !strings.Contains(body, `class="empty"`) {
+		t.Error("no empty state for a search without hits")
+	}
+	// Unknown sort and filter values are ignored, never passed to SQL.
+	for _, q := range []url.Values{{"sort": {"id;DROP TABLE enquiries"}}, {"sort": {"received_at)--"}}, {"status": {"'1'='1"}},
+		{"assigned_to": {"abc"}}, {"from": {"nonsense"}}, {"need": {"%"}}, {"q": {`"*) OR (`}}} {
+		if res, _ := c.get("/enquiries?" + q.Encode()); res.StatusCode != http.StatusOK {
+			t.Errorf("/enquiries?%s = %d", q.Encode(), res.StatusCode)
+		}
+	}
+}
+
+// An adviser registers a phone enquiry, logs a call (the first response), and closes it.
+func TestEnquiryWorkflowPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/new")
+	form := enquiryEditForm("Ringte om lokaler til bakeri")
+	form.Set("channel", "phone")
+	form.Set("consent_store", "on")
+	res, body := c.post("/enquiries", form)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register = %d\n%s", res.StatusCode, body)
+	}
+	path := res.Header.Get("Location")
+	_, page := c.get(path)
+	if !strings.Contains(page, "Telefon") || !strings.Contains(page, "Ringte om lokaler") {
+		t.Fatal("the case page does not show the new enquiry")
+	}
+	if res, body := c.post(path+"/activities", url.Values{"kind": {"call"}, "occurred_on": {ts.store.Now().Format("2006-01-02")}, "minutes": {"15"}, "text": {"Avtalte møte"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("activity = %d\n%s", res.StatusCode, body)
+	}
+	_, page = c.get(path)
+	if !strings.Contains(page, "Under arbeid") || !strings.Contains(page, "15 minutter") || !strings.Contains(page, "0 arbeidsdager") {
+		t.Error("after the call the case is not in progress with 15 minutes and a response in 0 working days")
+	}
+	m := versionField.FindStringSubmatch(page)
+	res, body = c.post(path+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923 609 016"}, "jobs_expected": {"3"}, "version": {m[3]}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d\n%s", res.StatusCode, body)
+	}
+	_, page = c.get(path)
+	if !strings.Contains(page, "Bedrift etablert") || !strings.Contains(page, "923609016") {
+		t.Error("the closed case does not show its outcome")
+	}
+	// Bad activity input is refused with messages and changes nothing.
+	res, body = c.post(path+"/activities", url.Values{"kind": {"telepathy"}, "occurred_on": {"i går"}, "minutes": {"-5"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv en dato") {
+		t.Errorf("bad activity = %d", res.StatusCode)
+	}
+	// The dashboard counts the adviser's time.
+	_, dash := c.get("/dashboard")
+	if !strings.Contains(dash, "minutter registrert denne måneden") {
+		t.Error("the adviser's start page lacks the time used this month")
+	}
+}
+
+func TestMunicipalityStatisticsPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for i := 0; i < 4; i++ {
+		submit(t, ts, "3412", "Hemmelig beskrivelse nummer "+itoa(int64(i)), "")
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleMunicipality), models.DemoPassword)
+	res, body := c.get("/statistics")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Henvendelser fra Løten") {
+		t.Fatalf("statistics = %d", res.StatusCode)
+	}
+	for _, leak := range []string{"Testperson", "test@example.org", "99887766", "Hemmelig", "Ingrid Bakken", "gårdsutsalg", "ingrid.bakken"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("statistics page contains %q", leak)
+		}
+	}
+	if !strings.Contains(body, "under 3") {
+		t.Error("small counts are not hidden")
+	}
+	tok := ts.token(t, models.RoleMunicipality)
+	status, out := ts.api(t, tok, http.MethodGet, "/api/v1/reports/municipality", "")
+	if status != http.StatusOK {
+		t.Fatalf("statistics API = %d", status)
+	}
+	raw := strings.ToLower(mustJSON(t, out))
+	for _, leak := range []string{"testperson", "test@example.org", "99887766", "hemmelig", "ingrid"} {
+		if strings.Contains(raw, leak) {
+			t.Errorf("statistics API contains %q", leak)
+		}
+	}
+	if !strings.Contains(raw, `"under_3"`) {
+		t.Errorf("statistics API shows small counts: %s", raw)
+	}
+}

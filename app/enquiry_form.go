@@ -1,0 +1,210 @@
+package app
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+// enquiryForm is the enquiry form as typed, kept for re-rendering on errors.
+// Yes/no questions are "yes", "no" or "" (not answered).
+type enquiryForm struct {
+	Municipality, EnquirerKind, Description, Name, Email, Phone, Language          string
+	OrgNumber, BusinessName, Stage, Founder, Under30, Immigrant                    string
+	Employees, Market, Ownership, GoodsServices, RawMaterial, Agriculture, Section string
+	Channel, Version                                                               string
+	Needs                                                                          []string
+	ConsentStore, ConsentShare                                                     bool
+	Honeypot                                                                       string
+}
+
+func parseEnquiryForm(c echo.Context) enquiryForm {
+	params, _ := c.FormParams()
+	v := func(k string) string { return strings.TrimSpace(params.Get(k)) }
+	return enquiryForm{
+		Municipality: v("municipality"), EnquirerKind: v("enquirer_kind"), Description: params.Get("description"), Name: v("name"),
+		Email: v("email"), Phone: v("phone"), Language: v("language"), OrgNumber: v("org_number"), BusinessName: v("business_name"),
+		Stage: v("stage"), Founder: v("founder"), Under30: v("under_30"), Immigrant: v("immigrant_background"),
+		Employees: v("employees"), Market: v("market"), Ownership: v("ownership"), GoodsServices: v("goods_services"),
+		RawMaterial: v("raw_material"), Agriculture: v("agriculture"), Section: v("industry_section"),
+		Channel: v("channel"), Version: v("version"), Needs: params["needs"],
+		ConsentStore: v("consent_store") == "on", ConsentShare: v("consent_share") == "on", Honeypot: v("website"),
+	}
+}
+
+// yesNo turns "yes"/"no"/"" into a tri-state answer.
+func yesNo(s string) *bool {
+	switch s {
+	case "yes":
+		t := true
+		return &t
+	case "no":
+		f := false
+		return &f
+	}
+	return nil
+}
+
+func yesNoString(b *bool) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
+		return "yes"
+	}
+	return "no"
+}
+
+func (f enquiryForm) input() models.EnquiryInput {
+	return models.EnquiryInput{
+		Kommunenummer: f.Municipality, EnquirerKind: f.EnquirerKind, Needs: f.Needs, Description: f.Description, Name: f.Name,
+		Email: f.Email, Phone: f.Phone, Language: f.Language, OrgNumber: f.OrgNumber, BusinessName: f.BusinessName,
+		Stage: f.Stage, Founder: f.Founder, Under30: yesNo(f.Under30), ImmigrantBackground: yesNo(f.Immigrant),
+		Employees: f.Employees, Market: f.Market, Ownership: f.Ownership, GoodsServices: f.GoodsServices,
+		RawMaterial: yesNo(f.RawMaterial), Agriculture: yesNo(f.Agriculture), IndustrySection: f.Section,
+	}
+}
+
+// formOf fills the form from a stored enquiry, for editing.
+func formOf(e *models.Enquiry) enquiryForm {
+	in := models.InputOf(e)
+	return enquiryForm{
+		Municipality: in.Kommunenummer, EnquirerKind: in.EnquirerKind, Needs: in.Needs, Description: in.Description, Name: in.Name,
+		Email: in.Email, Phone: in.Phone, Language: in.Language, OrgNumber: in.OrgNumber, BusinessName: in.BusinessName,
+		Stage: in.Stage, Founder: in.Founder, Under30: yesNoString(in.Under30), Immigrant: yesNoString(in.ImmigrantBackground),
+		Employees: in.Employees, Market: in.Market, Ownership: in.Ownership, GoodsServices: in.GoodsServices,
+		RawMaterial: yesNoString(in.RawMaterial), Agriculture: yesNoString(in.Agriculture), Section: in.IndustrySection,
+		Channel: e.Channel, Version: strconv.Itoa(e.Version),
+	}
+}
+
+// fieldMaker builds form fields with translated labels and errors.
+type fieldMaker struct {
+	loc  *views.Localizer
+	errs map[string]string // field → message ID
+}
+
+func (m fieldMaker) t(id string) string { return m.loc.T(id) }
+
+func (m fieldMaker) err(name string) string {
+	if id, ok := m.errs[name]; ok {
+		return m.loc.T(id)
+	}
+	return ""
+}
+
+func (m fieldMaker) text(name, labelID, value string) views.Field {
+	return views.Field{Name: name, Label: m.t(labelID), Value: value, Error: m.err(name), Type: "text"}
+}
+
+// choice builds a select, radio or checkbox group over codes, labelled by
+// prefix+code. An empty first option is added to selects.
+func (m fieldMaker) choice(kind, name, labelID, prefix string, codes []string, selected ...string) views.Field {
+	f := views.Field{Name: name, Label: m.t(labelID), Error: m.err(name), Kind: kind}
+	if kind == "select" {
+		f.Options = append(f.Options, views.Option{Value: "", Label: m.t("common.choose"), Selected: len(selected) == 0 || selected[0] == ""})
+	}
+	for _, c := range codes {
+		sel := false
+		for _, s := range selected {
+			sel = sel || s == c
+		}
+		f.Options = append(f.Options, views.Option{Value: c, Label: m.t(prefix + c), Selected: sel})
+	}
+	return f
+}
+
+func (m fieldMaker) yesNo(name, labelID, value string) views.Field {
+	return m.choice("radios", name, labelID, "answer.", []string{"yes", "no"}, value)
+}
+
+// enquiryFields are every field of the enquiry form, ready to draw.
+type enquiryFields struct {
+	Municipality, EnquirerKind, Needs, Description, Name, Email, Phone, Language views.Field
+	OrgNumber, BusinessName, Stage, Founder, Under30, Immigrant                  views.Field
+	Employees, Market, Ownership, GoodsServices, RawMaterial, Agriculture        views.Field
+	Section, Channel, ConsentStore, ConsentShare                                 views.Field
+}
+
+// All lists the fields in form order, for the error summary.
+func (f enquiryFields) All() []views.Field {
+	return []views.Field{f.Channel, f.Municipality, f.EnquirerKind, f.Needs, f.Description, f.Name, f.Email, f.Phone,
+		f.OrgNumber, f.BusinessName, f.Stage, f.Founder, f.Under30, f.Immigrant, f.Language, f.Employees, f.Market,
+		f.Ownership, f.GoodsServices, f.RawMaterial, f.Agriculture, f.Section, f.ConsentStore, f.ConsentShare}
+}
+
+// Errors lists the fields that have an error.
+func (f enquiryFields) Errors() []views.Field {
+	var out []views.Field
+	for _, x := range f.All() {
+		if x.Error != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// newEnquiryFields builds the form's fields. Labels come from the intake
+// catalogue, so the one door and the adviser's form read the same.
+func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]string, municipalities []models.Municipality, sections []models.IndustrySection) enquiryFields {
+	m := fieldMaker{loc: loc, errs: errs}
+	mun := views.Field{Name: "municipality", Label: m.t("intake.municipality"), Hint: m.t("intake.municipality_hint"), Error: m.err("municipality"), Kind: "select", Required: true}
+	mun.Options = append(mun.Options, views.Option{Value: "", Label: m.t("common.choose"), Selected: f.Municipality == ""})
+	for _, x := range municipalities {
+		mun.Options = append(mun.Options, views.Option{Value: x.Kommunenummer, Label: x.Name, Selected: x.Kommunenummer == f.Municipality})
+	}
+	sec := views.Field{Name: "industry_section", Label: m.t("enquiry.industry_section"), Error: m.err("industry_section"), Kind: "select"}
+	sec.Options = append(sec.Options, views.Option{Value: "", Label: m.t("common.choose"), Selected: f.Section == ""})
+	for _, x := range sections {
+		label := x.NameNB
+		if loc.Lang != "nb" && loc.Lang != "nn" {
+			label = x.NameEN
+		}
+		sec.Options = append(sec.Options, views.Option{Value: x.Code, Label: x.Code + " – " + label, Selected: x.Code == f.Section})
+	}
+	lang := f.Language
+	if lang == "" {
+		lang = loc.Lang
+	}
+	out := enquiryFields{
+		Municipality:  mun,
+		EnquirerKind:  m.choice("radios", "enquirer_kind", "intake.enquirer_kind", "enquirer_kind.", models.EnquirerKinds, f.EnquirerKind),
+		Needs:         m.choice("checkboxes", "needs", "intake.needs", "need.", models.Needs, f.Needs...),
+		Description:   views.Field{Name: "description", Label: m.t("intake.description"), Hint: m.t("intake.description_hint"), Value: f.Description, Error: m.err("description"), Kind: "textarea", Rows: 6, Max: 4000, Required: true},
+		Name:          m.text("name", "intake.name", f.Name).Req(),
+		Email:         m.text("email", "intake.email", f.Email).As("email"),
+		Phone:         m.text("phone", "intake.phone", f.Phone).As("tel"),
+		Language:      m.choice("select", "language", "intake.language", "language.", models.IntakeLanguages, lang),
+		OrgNumber:     m.text("org_number", "intake.org_number", f.OrgNumber).WithHint(m.t("intake.org_number_hint")),
+		BusinessName:  m.text("business_name", "intake.business_name", f.BusinessName),
+		Stage:         m.choice("select", "stage", "intake.stage", "stage.", models.Stages, f.Stage),
+		Founder:       m.choice("radios", "founder", "intake.founder", "founder.", models.Founders, f.Founder),
+		Under30:       m.yesNo("under_30", "intake.under_30", f.Under30),
+		Immigrant:     m.yesNo("immigrant_background", "intake.immigrant", f.Immigrant),
+		Employees:     m.choice("select", "employees", "enquiry.employees", "employees.", models.EmployeeBands, f.Employees),
+		Market:        m.choice("select", "market", "enquiry.market", "market.", models.Markets, f.Market),
+		Ownership:     m.choice("select", "ownership", "enquiry.ownership", "ownership.", models.Ownerships, f.Ownership),
+		GoodsServices: m.choice("select", "goods_services", "enquiry.goods_services", "goods_services.", models.GoodsServices, f.GoodsServices),
+		RawMaterial:   m.yesNo("raw_material", "enquiry.raw_material", f.RawMaterial),
+		Agriculture:   m.yesNo("agriculture", "enquiry.agriculture", f.Agriculture),
+		Section:       sec,
+		Channel:       m.choice("select", "channel", "enquiry.channel", "channel.", models.Channels, f.Channel),
+		ConsentStore:  views.Field{Name: "consent_store", Label: m.t("intake.consent_store"), Error: m.err("consent_store"), Kind: "checkbox", Checked: f.ConsentStore, Required: true},
+		ConsentShare:  views.Field{Name: "consent_share", Label: m.t("intake.consent_share"), Hint: m.t("intake.consent_share_hint"), Error: m.err("consent_share"), Kind: "checkbox", Checked: f.ConsentShare},
+	}
+	out.Email.Autocomplete, out.Phone.Autocomplete, out.Name.Autocomplete = "email", "tel", "name"
+	out.Immigrant.Hint = m.t("intake.immigrant_hint")
+	out.Channel.Required = true
+	return out
+}
+
+// parseDate reads a YYYY-MM-DD date as midnight UTC, the way dates are stored.
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	return t, err == nil
+}

@@ -1,0 +1,212 @@
+package app
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+// ConsentVersion names the wording of the consent texts in the intake
+// catalogues. Change it whenever those texts change: each answer is stored with
+// the exact text and this version.
+const ConsentVersion = "2026-11"
+
+// intakeLimits wraps the one door's handlers: a per-address rate limit (429
+// with a readable message) and a body limit far below the global one (413).
+// There is no CAPTCHA: it shuts people out.
+func (s *Server) intakeLimits() func(echo.HandlerFunc) echo.HandlerFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Every(s.cfg.IntakeEvery), Burst: s.cfg.IntakeBurst, ExpiresIn: 30 * time.Minute,
+	})
+	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store:               store,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler:        func(echo.Context, error) error { return errTooManyIntakes },
+		DenyHandler:         func(echo.Context, string, error) error { return errTooManyIntakes },
+	})
+	bodyLimit := middleware.BodyLimit("64K")
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return bodyLimit(limiter(next)) }
+}
+
+var errTooManyIntakes = &apiError{status: http.StatusTooManyRequests, code: "rate_limited", message: "intake.rate_limited"}
+
+type intakePage struct {
+	page
+	Form      enquiryForm
+	Fields    enquiryFields
+	Languages []languageLink
+}
+
+type languageLink struct {
+	Code, Name, Href string
+	Current          bool
+}
+
+type receiptPage struct {
+	page
+	Reference string
+	Region    *models.Region
+	Days      int
+}
+
+// intakeLanguage is the language of the one door: ?lang=, else the language
+// the form was filled in, else Bokmål.
+func intakeLanguage(c echo.Context) string {
+	for _, l := range []string{c.QueryParam("lang"), c.FormValue("form_language")} {
+		if contains(models.IntakeLanguages, l) {
+			return l
+		}
+	}
+	return "nb"
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// intakePageData builds the one door's page in its language.
+func (s *Server) intakePageData(c echo.Context, f enquiryForm, errs map[string]string) (intakePage, error) {
+	lang := intakeLanguage(c)
+	p := s.publicPage(c, lang, "intake.title")
+	ms, err := s.store.ServedMunicipalities(c.Request().Context())
+	if err != nil {
+		return intakePage{}, err
+	}
+	if len(ms) == 0 { // nobody set up yet: offer every municipality; enquiries go to the admin queue
+		if ms, err = s.store.AllMunicipalities(c.Request().Context()); err != nil {
+			return intakePage{}, err
+		}
+	}
+	data := intakePage{page: p, Form: f, Fields: newEnquiryFields(p.loc, f, errs, ms, nil)}
+	for _, l := range models.IntakeLanguages {
+		data.Languages = append(data.Languages, languageLink{Code: l, Name: views.LanguageName(l), Href: "/enquiry?lang=" + l, Current: l == lang})
+	}
+	return data, nil
+}
+
+// publicPage is the layout data of a public page in one of the intake languages.
+func (s *Server) publicPage(c echo.Context, lang, titleID string) page {
+	loc := s.views.PublicLocalizer(lang)
+	p := page{Title: loc.T(titleID), Lang: loc.Lang, Dir: views.Direction(loc.Lang), Path: c.Request().URL.Path, Public: true, loc: loc}
+	return p
+}
+
+func (s *Server) intakeForm(c echo.Context) error {
+	data, err := s.intakePageData(c, enquiryForm{}, nil)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "intake/form", data)
+}
+
+// submitIntake takes an enquiry through the one door.
+func (s *Server) submitIntake(c echo.Context) error {
+	f := parseEnquiryForm(c)
+	lang := intakeLanguage(c)
+	if f.Honeypot != "" {
+		// A bot filled in the hidden field: thank it and store nothing.
+		p := s.publicPage(c, lang, "intake.receipt_title")
+		return c.Render(http.StatusOK, "intake/receipt", receiptPage{page: p})
+	}
+	e, err := s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), models.NewEnquiry{
+		Input: f.input(), Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web",
+	})
+	if ve := asValidation(err); ve != nil {
+		data, err := s.intakePageData(c, f, ve.Fields)
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusUnprocessableEntity, "intake/form", data)
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderReceipt(c, lang, e)
+}
+
+func (s *Server) renderReceipt(c echo.Context, lang string, e *models.Enquiry) error {
+	data := receiptPage{page: s.publicPage(c, lang, "intake.receipt_title"), Reference: e.Reference, Days: models.DefaultRegionInput().FirstResponseDays}
+	if e.RegionID != nil {
+		r, err := s.store.RegionByID(c.Request().Context(), *e.RegionID)
+		if err != nil {
+			return err
+		}
+		data.Region, data.Days = r, r.FirstResponseDays
+	}
+	return c.Render(http.StatusCreated, "intake/receipt", data)
+}
+
+// consentFor records the consent texts exactly as the person read them.
+func (s *Server) consentFor(lang string, store, share bool) models.ConsentInput {
+	loc := s.views.PublicLocalizer(lang)
+	return models.ConsentInput{Store: store, Share: share, StoreText: loc.T("intake.consent_store"),
+		ShareText: loc.T("intake.consent_share") + " " + loc.T("intake.consent_share_hint"), Version: ConsentVersion, Language: loc.Lang}
+}
+
+// intakeJSON is an enquiry through the one door as JSON.
+type intakeJSON struct {
+	Municipality        string   `json:"municipality"`
+	EnquirerKind        string   `json:"enquirer_kind"`
+	Needs               []string `json:"needs"`
+	Description         string   `json:"description"`
+	Name                string   `json:"name"`
+	Email               string   `json:"email"`
+	Phone               string   `json:"phone"`
+	Language            string   `json:"language"`
+	OrgNumber           string   `json:"org_number"`
+	BusinessName        string   `json:"business_name"`
+	Stage               string   `json:"stage"`
+	Founder             string   `json:"founder"`
+	Under30             *bool    `json:"under_30"`
+	ImmigrantBackground *bool    `json:"immigrant_background"`
+	ConsentStore        bool     `json:"consent_store"`
+	ConsentShare        bool     `json:"consent_share"`
+}
+
+func (j intakeJSON) input() models.EnquiryInput {
+	return models.EnquiryInput{Kommunenummer: j.Municipality, EnquirerKind: j.EnquirerKind, Needs: j.Needs, Description: j.Description,
+		Name: j.Name, Email: j.Email, Phone: j.Phone, Language: j.Language, OrgNumber: j.OrgNumber, BusinessName: j.BusinessName,
+		Stage: j.Stage, Founder: j.Founder, Under30: j.Under30, ImmigrantBackground: j.ImmigrantBackground}
+}
+
+// apiIntake takes an enquiry through the one door as JSON. The consent texts
+// stored are those of the language given, as GET /api/v1/intake/consent shows them.
+func (s *Server) apiIntake(c echo.Context) error {
+	var j intakeJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	lang := j.Language
+	if !contains(models.IntakeLanguages, lang) {
+		lang = "nb"
+	}
+	e, err := s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), models.NewEnquiry{
+		Input: j.input(), Consent: s.consentFor(lang, j.ConsentStore, j.ConsentShare), Channel: "web",
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]string{"reference": e.Reference})
+}
+
+// apiConsentTexts shows the consent texts an API client must show before it
+// sends consent_store and consent_share.
+func (s *Server) apiConsentTexts(c echo.Context) error {
+	lang := c.QueryParam("lang")
+	if !contains(models.IntakeLanguages, lang) {
+		lang = "nb"
+	}
+	ct := s.consentFor(lang, false, false)
+	return c.JSON(http.StatusOK, map[string]string{"language": ct.Language, "version": ct.Version, "consent_store": ct.StoreText, "consent_share": ct.ShareText})
+}

@@ -1,0 +1,222 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+func intakeForm(lang string) url.Values {
+	return url.Values{
+		"form_language": {lang}, "municipality": {"3412"}, "enquirer_kind": {"prospective_entrepreneur"},
+		"needs": {"financing", "network_competence"}, "description": {"Jeg vil starte et bakeri i Løten"},
+		"name": {"Ola Nordmann"}, "email": {"ola@example.org"}, "language": {lang}, "consent_store": {"on"},
+	}
+}
+
+var referencePattern = `id="reference">`
+
+func referenceIn(t *testing.T, body string) string {
+	t.Helper()
+	i := strings.Index(body, referencePattern)
+	if i < 0 {
+		t.Fatalf("no reference on the receipt:\n%s", body)
+	}
+	rest := body[i+len(referencePattern):]
+	return rest[:strings.Index(rest, "<")]
+}
+
+// TestIntakeEveryLanguage renders the one door in every language, submits it,
+// and checks that the language is recorded on the enquiry.
+func TestIntakeEveryLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	for _, lang := range models.IntakeLanguages {
+		t.Run(lang, func(t *testing.T) {
+			c := ts.client(t)
+			res, body := c.get("/enquiry?lang=" + lang)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET /enquiry?lang=%s = %d", lang, res.StatusCode)
+			}
+			wantDir := "ltr"
+			if lang == "ar" {
+				wantDir = "rtl"
+			}
+			if !strings.Contains(body, `<html lang="`+lang+`" dir="`+wantDir+`"`) {
+				t.Errorf("page lacks lang=%s dir=%s", lang, wantDir)
+			}
+			if strings.Contains(body, "intake.") || strings.Contains(body, "need.") {
+				t.Errorf("page shows a raw message ID")
+			}
+			if sessionCookie(t, res) != nil {
+				t.Error("the one door set a session cookie")
+			}
+			res, body = c.post("/enquiry?lang="+lang, intakeForm(lang))
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("POST = %d\n%s", res.StatusCode, body)
+			}
+			ref := referenceIn(t, body)
+			list, _, err := ts.store.Enquiries(ctx, adminViewer(t, ts), models.EnquiryFilter{Q: ref})
+			if err != nil || len(list) != 1 {
+				t.Fatalf("enquiry %s not found: %v", ref, err)
+			}
+			if list[0].Language != lang || list[0].Channel != "web" || !strings.HasPrefix(ref, "HAM-") {
+				t.Errorf("enquiry %s: language %s channel %s", ref, list[0].Language, list[0].Channel)
+			}
+			consents, err := ts.store.Consents(ctx, adminViewer(t, ts), list[0].ID)
+			if err != nil || len(consents) != 2 || !consents[0].Granted || consents[0].Text == "" || consents[0].Language != lang || consents[0].Version != ConsentVersion {
+				t.Errorf("consents = %+v (%v)", consents, err)
+			}
+			if consents[1].Granted {
+				t.Error("sharing was recorded as consented although it was not ticked")
+			}
+		})
+	}
+}
+
+// enquiryCount is how many enquiries the installation holds.
+func enquiryCount(t *testing.T, ts *testServer) int64 {
+	t.Helper()
+	_, total, err := ts.store.Enquiries(context.Background(), adminViewer(t, ts), models.EnquiryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total
+}
+
+func adminViewer(t *testing.T, ts *testServer) *models.Viewer {
+	t.Helper()
+	u, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdmin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &models.Viewer{User: u}
+}
+
+func TestIntakeErrorsKeepInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	before := enquiryCount(t, ts)
+	c := ts.client(t)
+	form := intakeForm("nb")
+	form.Set("org_number", "923609017")
+	form.Del("email")
+	form.Set("description", "Beskrivelse som skal bli stående")
+	res, body := c.post("/enquiry?lang=nb", form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d; want 422", res.StatusCode)
+	}
+	for _, want := range []string{"Dette organisasjonsnummeret finnes ikke", "Oppgi e-post eller telefon", "Beskrivelse som skal bli stående",
+		`value="923609017"`, `id="error-summary"`, `href="#f-org_number"`, `aria-describedby="f-org_number-hint f-org_number-error"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+	if n := enquiryCount(t, ts); n != before {
+		t.Errorf("a refused intake stored %d enquiries", n-before)
+	}
+}
+
+func TestIntakeHoneypot(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	before := enquiryCount(t, ts)
+	c := ts.client(t)
+	form := intakeForm("nb")
+	form.Set("website", "http://spam.example")
+	res, body := c.post("/enquiry", form)
+	if res.StatusCode != http.StatusOK || strings.Contains(body, referencePattern) {
+		t.Errorf("honeypot: %d, reference shown: %t", res.StatusCode, strings.Contains(body, referencePattern))
+	}
+	if enquiryCount(t, ts) != before {
+		t.Errorf("a bot's enquiry was stored")
+	}
+}
+
+func TestIntakeRateLimit(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.IntakeBurst = 5 })
+	c := ts.client(t)
+	var last *http.Response
+	var body string
+	for i := 0; i < 8; i++ {
+		last, body = c.post("/enquiry", intakeForm("nb"))
+	}
+	if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Du har sendt mange henvendelser") {
+		t.Errorf("eighth post in a row = %d; want 429 with a readable message", last.StatusCode)
+	}
+	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{}`)
+	if status != http.StatusTooManyRequests || out["error"].(map[string]any)["code"] != "rate_limited" {
+		t.Errorf("API after the limit = %d %v", status, out)
+	}
+}
+
+func TestIntakeBodyLimit(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	form := intakeForm("nb")
+	form.Set("description", strings.Repeat("x", 70000))
+	if res, _ := c.post("/enquiry", form); res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("huge post = %d; want 413", res.StatusCode)
+	}
+}
+
+func TestIntakeAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	before := enquiryCount(t, ts)
+	good := `{"municipality": "3403", "enquirer_kind": "established_business", "needs": ["market_export"], "description": "Eksport av ost",
+		"name": "Kari", "phone": "900 00 000", "language": "en", "org_number": "974760673", "consent_store": true, "consent_share": true}`
+	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", good)
+	if status != http.StatusCreated || !strings.HasPrefix(out["reference"].(string), "HAM-") {
+		t.Fatalf("intake = %d %v", status, out)
+	}
+	// Oslo is served by no region: the admin queue.
+	oslo := strings.Replace(good, `"3403"`, `"0301"`, 1)
+	status, out = ts.api(t, "", http.MethodPost, "/api/v1/intake", oslo)
+	if status != http.StatusCreated || !strings.HasPrefix(out["reference"].(string), "SAM-") {
+		t.Fatalf("intake for Oslo = %d %v", status, out)
+	}
+	queue, _, _ := ts.store.Enquiries(ctx, adminViewer(t, ts), models.EnquiryFilter{Queue: true})
+	if len(queue) != 1 || queue[0].Kommunenummer != "0301" {
+		t.Errorf("admin queue = %v", queue)
+	}
+	tests := []struct {
+		name, body string
+		want       int
+		field      string
+	}{
+		{"unknown field", `{"municipality": "3403", "role": "admin"}`, http.StatusBadRequest, "role"},
+		{"wrong type", `{"municipality": 3403}`, http.StatusBadRequest, "municipality"},
+		{"needs not a list", `{"needs": "financing"}`, http.StatusBadRequest, "needs"},
+		{"empty", `{}`, http.StatusUnprocessableEntity, "municipality"},
+		{"no consent", strings.Replace(good, `"consent_store": true`, `"consent_store": false`, 1), http.StatusUnprocessableEntity, "consent_store"},
+		{"bad org number", strings.Replace(good, "974760673", "974760674", 1), http.StatusUnprocessableEntity, "org_number"},
+		{"unknown municipality", strings.Replace(good, `"3403"`, `"9999"`, 1), http.StatusUnprocessableEntity, "municipality"},
+	}
+	for _, tt := range tests {
+		status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", tt.body)
+		if status != tt.want {
+			t.Errorf("%s: %d; want %d (%v)", tt.name, status, tt.want, out)
+			continue
+		}
+		fields, _ := out["error"].(map[string]any)["fields"].(map[string]any)
+		if _, ok := fields[tt.field]; !ok {
+			t.Errorf("%s: answer does not name %s: %v", tt.name, tt.field, out)
+		}
+	}
+	if n := enquiryCount(t, ts); n != before+2 {
+		t.Errorf("%d enquiries stored; want the 2 good ones", n-before)
+	}
+	status, out = ts.api(t, "", http.MethodGet, "/api/v1/intake/consent?lang=en", "")
+	if status != http.StatusOK || out["version"] != ConsentVersion || !strings.Contains(out["consent_store"].(string), "I agree") {
+		t.Errorf("consent texts = %d %v", status, out)
+	}
+}

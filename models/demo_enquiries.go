@@ -1,0 +1,96 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// demoEnquiry is one realistic enquiry of the demo region.
+type demoEnquiry struct {
+	daysAgo  int
+	channel  string
+	in       EnquiryInput
+	share    bool
+	activity string // a contact logged by the adviser, "" for none
+	minutes  int
+	status   string // the status to end in: "" leaves it as the activity left it
+}
+
+func boolp(b bool) *bool { return &b }
+
+var demoEnquiries = []demoEnquiry{
+	{20, "web", EnquiryInput{Kommunenummer: "3412", EnquirerKind: "prospective_entrepreneur", Needs: []string{"financing", "basic_information"},
+		Description: "Jeg vil starte gårdsutsalg med egen ost og spekemat, og lurer på tilskudd og hva som kreves av Mattilsynet.",
+		Name:        "Ingrid Bakken", Email: "ingrid.bakken@example.org", Language: "nb", Stage: "starting", Founder: "first_time", Under30: boolp(true)}, true, "meeting", 60, ""},
+	{12, "phone", EnquiryInput{Kommunenummer: "3403", EnquirerKind: "established_business", Needs: []string{"premises_land", "recruitment"},
+		Description: "Verksted med 12 ansatte trenger større lokaler i Hamar og hjelp til å rekruttere to fagarbeidere.",
+		Name:        "Per Olsen", Phone: "+47 912 34 567", Language: "nb", OrgNumber: "923609016", BusinessName: "Olsen Mekaniske AS", Stage: "growth", Founder: "serial"}, false, "call", 20, "waiting"},
+	{9, "web", EnquiryInput{Kommunenummer: "3413", EnquirerKind: "prospective_entrepreneur", Needs: []string{"basic_information", "network_competence"},
+		Description: "I am from Poland and want to start a cleaning company. I need help with rules, tax and how to register.",
+		Name:        "Anna Kowalska", Email: "anna.k@example.org", Language: "pl", Stage: "idea", Founder: "first_time", ImmigrantBackground: boolp(true)}, true, "", 0, ""},
+	{5, "walk_in", EnquiryInput{Kommunenummer: "3403", EnquirerKind: "community_entrepreneur", Needs: []string{"financing", "network_competence"},
+		Description: "Ildsjel som vil starte en møteplass for ungdom med kafé i sentrum. Ser etter støtte og samarbeidspartnere.",
+		Name:        "Jonas Berg", Email: "jonas.berg@example.org", Language: "nb", Stage: "idea", Under30: boolp(true)}, false, "meeting", 45, ""},
+	{3, "web", EnquiryInput{Kommunenummer: "3412", EnquirerKind: "established_business", Needs: []string{"innovation_rd", "financing"},
+		Description: "Vi utvikler et sensorsystem for fjøs og vil søke midler til et forskningsprosjekt sammen med høgskolen.",
+		Name:        "Marte Løken", Email: "marte@example.org", Language: "nb", OrgNumber: "984851006", BusinessName: "Fjøssensor AS", Stage: "young"}, true, "", 0, ""},
+	{1, "email", EnquiryInput{Kommunenummer: "3413", EnquirerKind: "established_business", Needs: []string{"market_export"},
+		Description: "Eksport av økologisk mel til Sverige: hvilke krav gjelder, og finnes det hjelp til å komme i gang?",
+		Name:        "Lars Haug", Email: "lars.haug@example.org", Language: "nb", OrgNumber: "974760673", BusinessName: "Stange Mølle", Stage: "established"}, true, "", 0, ""},
+}
+
+// loadDemoEnquiries adds the demo region's enquiries once: it does nothing
+// when the region has enquiries.
+func (s *Store) loadDemoEnquiries(ctx context.Context, region *Region) error {
+	var n int64
+	if err := s.read(ctx).Model(&Enquiry{}).Where("region_id = ?", region.ID).Count(&n).Error; err != nil || n > 0 {
+		return err
+	}
+	adviser, err := s.UserByEmail(ctx, "radgiver@hamarregionen.example")
+	if err != nil {
+		return err
+	}
+	v := &Viewer{User: adviser, Region: region}
+	a := Actor{UserID: adviser.ID, RegionID: region.ID, RequestID: "demo"}
+	for _, d := range demoEnquiries {
+		consent := ConsentInput{Store: true, Share: d.share, StoreText: "Jeg samtykker til at næringsrådgiverne lagrer henvendelsen min og bruker den til å hjelpe meg.",
+			ShareText: "Rådgiveren kan dele henvendelsen og kontaktopplysningene mine med samarbeidspartnere som Innovasjon Norge, hvis det kan hjelpe meg.",
+			Version:   "2026-11", Language: "nb"}
+		var by *Viewer
+		if d.channel != "web" {
+			by = v
+		}
+		e, err := s.CreateEnquiry(ctx, by, a, NewEnquiry{Input: d.in, Consent: consent, Channel: d.channel})
+		if err != nil {
+			return fmt.Errorf("demo enquiry: %w", err)
+		}
+		// Back-date it, so the inbox shows a realistic spread of ages and deadlines.
+		received := s.now().AddDate(0, 0, -d.daysAgo)
+		if err := s.db.WithContext(ctx).Model(&Enquiry{}).Where("id = ?", e.ID).Updates(map[string]any{
+			"received_at": received, "first_response_due": AddWorkingDays(received, region.FirstResponseDays),
+		}).Error; err != nil {
+			return err
+		}
+		if d.activity != "" {
+			if err := s.AssignEnquiry(ctx, v, a, e.ID, adviser.ID, 1); err != nil {
+				return err
+			}
+			day := received.AddDate(0, 0, 1)
+			if _, err := s.AddActivity(ctx, v, a, e.ID, ActivityInput{Kind: d.activity, OccurredOn: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC),
+				Minutes: d.minutes, Text: "Første samtale: gikk gjennom behovet og avtalte neste steg."}); err != nil {
+				return err
+			}
+		}
+		if d.status != "" {
+			cur, err := s.Enquiry(ctx, v, e.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.ChangeStatus(ctx, v, a, e.ID, d.status, cur.Version); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

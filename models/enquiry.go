@@ -1,0 +1,1008 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Codes of the enquiry's fields, as the API contract names them.
+var (
+	EnquirerKinds = []string{"prospective_entrepreneur", "established_business", "community_entrepreneur", "other"}
+	Needs         = []string{"basic_information", "financing", "network_competence", "permits_zoning", "premises_land",
+		"infrastructure_transport", "recruitment", "market_export", "innovation_rd", "restructuring", "other"}
+	Channels         = []string{"web", "phone", "email", "walk_in", "event", "outreach_visit", "referral_in"}
+	EnquiryStatuses  = []string{"new", "assigned", "in_progress", "waiting", "closed"}
+	Stages           = []string{"idea", "starting", "young", "established", "growth"}
+	Founders         = []string{"first_time", "serial"}
+	EmployeeBands    = []string{"none", "1_4", "5_19", "20_plus"}
+	Markets          = []string{"local", "regional", "national", "international"}
+	Ownerships       = []string{"local", "external"}
+	GoodsServices    = []string{"goods", "services", "both"}
+	Outcomes         = []string{"guided", "referred", "established", "no_further_action", "declined"}
+	ActivityKinds    = []string{"meeting", "call", "email", "visit", "note"}
+	contactKinds     = []string{"meeting", "call", "email", "visit"} // a note is not contact with the enquirer
+	IntakeLanguages  = []string{"nb", "nn", "en", "pl", "uk", "ar", "lt"}
+	respondingStatus = []string{"in_progress", "waiting", "closed"} // a change to these is a response
+)
+
+// Enquiry is one entrepreneur's or business's request, from first contact to close.
+type Enquiry struct {
+	ID                  int64
+	Reference           string
+	RegionID            *int64  // nil: nobody serves the municipality yet (the admin queue)
+	Region              *Region `gorm:"foreignKey:RegionID"`
+	Channel             string
+	Kommunenummer       string
+	Municipality        Municipality `gorm:"foreignKey:Kommunenummer;references:Kommunenummer"`
+	EnquirerKind        string
+	Needs               string // comma-separated codes
+	Description         string
+	Name                string
+	Email               string
+	Phone               string
+	Language            string
+	OrgNumber           string
+	BusinessName        string
+	Stage               string
+	Founder             string
+	Under30             *bool `gorm:"column:under30"`
+	ImmigrantBackground *bool
+	Employees           string
+	Market              string
+	Ownership           string
+	GoodsServices       string
+	RawMaterial         *bool
+	Agriculture         *bool
+	IndustrySection     *string
+	Status              string
+	AssignedTo          *int64
+	Assignee            *User `gorm:"foreignKey:AssignedTo"`
+	ReceivedAt          time.Time
+	FirstResponseDue    time.Time
+	FirstResponseAt     *time.Time
+	ClosedAt            *time.Time
+	Outcome             string
+	OutcomeOrgNumber    string
+	JobsExpected        *int
+	JobsCreated         *int
+	ConsentShare        bool
+	CreatedBy           *int64
+	Version             int
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// NeedList is the enquiry's needs as codes.
+func (e *Enquiry) NeedList() []string { return splitCodes(e.Needs) }
+
+// HasNeed reports whether the enquiry names need.
+func (e *Enquiry) HasNeed(need string) bool { return contains(e.NeedList(), need) }
+
+// Overdue reports whether the first response is late at now.
+func (e *Enquiry) Overdue(now time.Time) bool {
+	return e.FirstResponseAt == nil && e.Status != "closed" && now.After(e.FirstResponseDue)
+}
+
+// ResponseWorkingDays is how many working days the first response took, or -1.
+func (e *Enquiry) ResponseWorkingDays() int {
+	if e.FirstResponseAt == nil {
+		return -1
+	}
+	return WorkingDaysBetween(e.ReceivedAt, *e.FirstResponseAt)
+}
+
+func splitCodes(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// Consent is one answer to one purpose, with the exact text shown and when.
+type Consent struct {
+	ID        int64
+	EnquiryID int64
+	Purpose   string // store or share
+	Granted   bool
+	Text      string
+	Version   string
+	Language  string
+	At        time.Time
+}
+
+// Activity is one contact or note on an enquiry.
+type Activity struct {
+	ID         int64
+	EnquiryID  int64
+	Kind       string
+	OccurredOn time.Time
+	Minutes    int
+	Text       string
+	UserID     *int64
+	User       *User `gorm:"foreignKey:UserID"`
+	CreatedAt  time.Time
+}
+
+// StatusChange is one step of an enquiry's status history.
+type StatusChange struct {
+	ID         int64
+	EnquiryID  int64
+	FromStatus string
+	ToStatus   string
+	UserID     *int64
+	User       *User `gorm:"foreignKey:UserID"`
+	At         time.Time
+}
+
+// EnquiryInput is every field a person fills in, from the one door or an adviser.
+type EnquiryInput struct {
+	Kommunenummer       string
+	EnquirerKind        string
+	Needs               []string
+	Description         string
+	Name                string
+	Email               string
+	Phone               string
+	Language            string
+	OrgNumber           string
+	BusinessName        string
+	Stage               string
+	Founder             string
+	Under30             *bool
+	ImmigrantBackground *bool
+	Employees           string
+	Market              string
+	Ownership           string
+	GoodsServices       string
+	RawMaterial         *bool
+	Agriculture         *bool
+	IndustrySection     string
+}
+
+// ConsentInput is the consent given with an enquiry, with the texts as shown.
+type ConsentInput struct {
+	Store, Share         bool
+	StoreText, ShareText string
+	Version              string
+	Language             string
+}
+
+// Field length limits.
+const (
+	maxDescription = 4000
+	maxShortText   = 200
+)
+
+func checkChoice(fields map[string]string, name, v string, choices []string, required bool) {
+	switch {
+	case v == "" && required:
+		fields[name] = "error.required"
+	case v != "" && !contains(choices, v):
+		fields[name] = "error.choice"
+	}
+}
+
+func checkText(fields map[string]string, name, v string, max int, required bool) {
+	switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
+	case n == 0 && required:
+		fields[name] = "error.required"
+	case n > max:
+		fields[name] = "error.too_long"
+	}
+}
+
+// normalise trims text fields and the organisation number.
+func (in *EnquiryInput) normalise() {
+	for _, p := range []*string{&in.Description, &in.Name, &in.Email, &in.Phone, &in.BusinessName, &in.Kommunenummer} {
+		*p = strings.TrimSpace(*p)
+	}
+	in.Email = strings.ToLower(in.Email)
+	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
+	seen := map[string]bool{}
+	needs := in.Needs[:0:0]
+	for _, n := range in.Needs {
+		if !seen[n] {
+			seen[n] = true
+			needs = append(needs, n)
+		}
+	}
+	in.Needs = needs
+}
+
+// validate checks every field; municipality existence is checked in the transaction.
+func (in *EnquiryInput) validate() map[string]string {
+	in.normalise()
+	fields := map[string]string{}
+	if len(in.Kommunenummer) != 4 || strings.IndexFunc(in.Kommunenummer, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 {
+		fields["municipality"] = "error.unknown_municipality"
+	}
+	checkChoice(fields, "enquirer_kind", in.EnquirerKind, EnquirerKinds, true)
+	if len(in.Needs) == 0 {
+		fields["needs"] = "error.needs_required"
+	}
+	for _, n := range in.Needs {
+		checkChoice(fields, "needs", n, Needs, false)
+	}
+	checkText(fields, "description", in.Description, maxDescription, true)
+	checkText(fields, "name", in.Name, maxShortText, true)
+	checkText(fields, "business_name", in.BusinessName, maxShortText, false)
+	if in.Email == "" && in.Phone == "" {
+		fields["email"] = "error.contact_required"
+		fields["phone"] = "error.contact_required"
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+			fields["email"] = "error.email"
+		}
+	}
+	if in.Phone != "" && !validPhone(in.Phone) {
+		fields["phone"] = "error.phone"
+	}
+	if in.OrgNumber != "" {
+		if msg := CheckOrgNumber(in.OrgNumber); msg != "" {
+			fields["org_number"] = msg
+		}
+	}
+	if in.Language == "" {
+		in.Language = "nb"
+	}
+	checkChoice(fields, "language", in.Language, IntakeLanguages, false)
+	checkChoice(fields, "stage", in.Stage, Stages, false)
+	checkChoice(fields, "founder", in.Founder, Founders, false)
+	checkChoice(fields, "employees", in.Employees, EmployeeBands, false)
+	checkChoice(fields, "market", in.Market, Markets, false)
+	checkChoice(fields, "ownership", in.Ownership, Ownerships, false)
+	checkChoice(fields, "goods_services", in.GoodsServices, GoodsServices, false)
+	return fields
+}
+
+// validPhone accepts what people type: digits, spaces, +, -, parentheses; 5–20 digits.
+func validPhone(p string) bool {
+	digits := 0
+	for _, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == ' ' || r == '+' || r == '-' || r == '(' || r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 5 && digits <= 20 && len(p) <= 30
+}
+
+func (s *Store) checkReferences(tx *gorm.DB, in *EnquiryInput, fields map[string]string) error {
+	if _, bad := fields["municipality"]; !bad {
+		ok, err := s.checkMunicipality(tx, in.Kommunenummer)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fields["municipality"] = "error.unknown_municipality"
+		}
+	}
+	if in.IndustrySection != "" {
+		var n int64
+		if err := tx.Model(&IndustrySection{}).Where("code = ?", in.IndustrySection).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			fields["industry_section"] = "error.choice"
+		}
+	}
+	return nil
+}
+
+// apply copies the input onto the enquiry.
+func (in *EnquiryInput) apply(e *Enquiry) {
+	e.Kommunenummer, e.EnquirerKind, e.Needs = in.Kommunenummer, in.EnquirerKind, strings.Join(in.Needs, ",")
+	e.Description, e.Name, e.Email, e.Phone, e.Language = in.Description, in.Name, in.Email, in.Phone, in.Language
+	e.OrgNumber, e.BusinessName, e.Stage, e.Founder = in.OrgNumber, in.BusinessName, in.Stage, in.Founder
+	e.Under30, e.ImmigrantBackground = in.Under30, in.ImmigrantBackground
+	e.Employees, e.Market, e.Ownership, e.GoodsServices = in.Employees, in.Market, in.Ownership, in.GoodsServices
+	e.RawMaterial, e.Agriculture = in.RawMaterial, in.Agriculture
+	e.IndustrySection = nil
+	if in.IndustrySection != "" {
+		e.IndustrySection = &in.IndustrySection
+	}
+}
+
+// InputOf returns the fields of e as an input, for editing.
+func InputOf(e *Enquiry) EnquiryInput {
+	in := EnquiryInput{Kommunenummer: e.Kommunenummer, EnquirerKind: e.EnquirerKind, Needs: e.NeedList(), Description: e.Description,
+		Name: e.Name, Email: e.Email, Phone: e.Phone, Language: e.Language, OrgNumber: e.OrgNumber, BusinessName: e.BusinessName,
+		Stage: e.Stage, Founder: e.Founder, Under30: e.Under30, ImmigrantBackground: e.ImmigrantBackground, Employees: e.Employees,
+		Market: e.Market, Ownership: e.Ownership, GoodsServices: e.GoodsServices, RawMaterial: e.RawMaterial, Agriculture: e.Agriculture}
+	if e.IndustrySection != nil {
+		in.IndustrySection = *e.IndustrySection
+	}
+	return in
+}
+
+// referencePrefix is the three letters a region's references start with.
+func referencePrefix(r *Region) string {
+	if r == nil {
+		return "SAM"
+	}
+	var b strings.Builder
+	for _, c := range strings.ToUpper(r.Slug) {
+		if c >= 'A' && c <= 'Z' {
+			b.WriteRune(c)
+		}
+		if b.Len() == 3 {
+			break
+		}
+	}
+	for b.Len() < 3 {
+		b.WriteByte('X')
+	}
+	return b.String()
+}
+
+// nextReference takes the next number in the prefix's series for the year,
+// inside the caller's transaction so two enquiries never share one.
+func (s *Store) nextReference(tx *gorm.DB, prefix string, year int) (string, error) {
+	name := fmt.Sprintf("ref:%s:%d", prefix, year)
+	var n int64
+	err := tx.Raw(`INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n).Error
+	if err != nil {
+		return "", fmt.Errorf("next reference: %w", err)
+	}
+	return fmt.Sprintf("%s-%d-%05d", prefix, year, n), nil
+}
+
+// NewEnquiry is an enquiry to register: what the person said, their consent,
+// and how it came in.
+type NewEnquiry struct {
+	Input   EnquiryInput
+	Consent ConsentInput
+	Channel string
+}
+
+// CreateEnquiry registers an enquiry: it routes it to the region that serves the
+// municipality (or the admin queue), gives it a reference and a first-response
+// deadline, and stores it with its consents and audit entry in one transaction.
+// v is nil for the public one door.
+func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnquiry) (*Enquiry, error) {
+	fields := n.Input.validate()
+	checkChoice(fields, "channel", n.Channel, Channels, true)
+	if !n.Consent.Store {
+		fields["consent_store"] = "error.consent_required"
+	}
+	var e Enquiry
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := s.checkReferences(tx, &n.Input, fields); err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		now := s.now()
+		region, err := s.regionFor(tx, n.Input.Kommunenummer, now)
+		if err != nil {
+			return err
+		}
+		// An adviser registering an enquiry from their own region's municipality
+		// keeps it in their region even if another region usually takes it.
+		if v != nil && v.Region != nil && (v.Has(RoleAdviser) || v.Has(RoleCoordinator)) {
+			if member, err := s.isMember(tx, v.Region.ID, n.Input.Kommunenummer, now); err != nil {
+				return err
+			} else if member {
+				region = v.Region
+			}
+		}
+		days := DefaultRegionInput().FirstResponseDays
+		if region != nil {
+			days = region.FirstResponseDays
+			e.RegionID = &region.ID
+		}
+		n.Input.apply(&e)
+		e.Channel, e.Status, e.ReceivedAt, e.FirstResponseDue = n.Channel, "new", now, AddWorkingDays(now, days)
+		e.ConsentShare, e.Version, e.CreatedAt, e.UpdatedAt = n.Consent.Share, 1, now, now
+		if v != nil {
+			e.CreatedBy = &v.User.ID
+		}
+		if e.Reference, err = s.nextReference(tx, referencePrefix(region), now.In(Oslo).Year()); err != nil {
+			return err
+		}
+		if err := tx.Omit(clause.Associations).Create(&e).Error; err != nil {
+			return fmt.Errorf("create enquiry: %w", err)
+		}
+		for _, c := range []Consent{
+			{EnquiryID: e.ID, Purpose: "store", Granted: n.Consent.Store, Text: n.Consent.StoreText, Version: n.Consent.Version, Language: n.Consent.Language, At: now},
+			{EnquiryID: e.ID, Purpose: "share", Granted: n.Consent.Share, Text: n.Consent.ShareText, Version: n.Consent.Version, Language: n.Consent.Language, At: now},
+		} {
+			if err := tx.Create(&c).Error; err != nil {
+				return fmt.Errorf("store consent: %w", err)
+			}
+		}
+		if err := s.indexEnquiry(tx, e.ID); err != nil {
+			return err
+		}
+		if region != nil {
+			a.RegionID = region.ID
+		}
+		return s.audit(tx, a, "create", "enquiry", fmt.Sprint(e.ID), "channel="+e.Channel)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// regionFor is RegionForMunicipality inside a transaction; nil means the admin queue.
+func (s *Store) regionFor(tx *gorm.DB, kommunenummer string, day time.Time) (*Region, error) {
+	var ms []RegionMember
+	err := tx.Where("kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)", kommunenummer, day, day).
+		Order("takes_enquiries DESC, region_id").Find(&ms).Error
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	var r Region
+	if err := tx.First(&r, ms[0].RegionID).Error; err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (s *Store) isMember(tx *gorm.DB, regionID int64, kommunenummer string, day time.Time) (bool, error) {
+	var n int64
+	err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)",
+		regionID, kommunenummer, day, day).Count(&n).Error
+	return n > 0, err
+}
+
+// indexEnquiry keeps the full-text index in step with the row, in the same
+// transaction. PostgreSQL searches the columns directly (see searchScope).
+func (s *Store) indexEnquiry(tx *gorm.DB, id int64) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	if err := tx.Exec(`DELETE FROM enquiry_search WHERE docid = ?`, id).Error; err != nil {
+		return fmt.Errorf("unindex enquiry: %w", err)
+	}
+	err := tx.Exec(`INSERT INTO enquiry_search (docid, reference, name, business_name, org_number, email, description)
+		SELECT id, reference, name, business_name, org_number, email, description FROM enquiries WHERE id = ?`, id).Error
+	if err != nil {
+		return fmt.Errorf("index enquiry: %w", err)
+	}
+	return nil
+}
+
+// ftsQuery turns what a person typed into an FTS4 query: every word must match,
+// as a prefix. Everything but letters and digits is dropped, so no input can
+// reach FTS's own query syntax.
+func ftsQuery(q string) string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for i, w := range words {
+		words[i] = w + "*"
+	}
+	if len(words) > 10 {
+		words = words[:10]
+	}
+	return strings.Join(words, " ")
+}
+
+// searchScope limits enquiries to those matching q. This is the one place where
+// search differs between the databases.
+func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if s.dialect == SQLite {
+			fts := ftsQuery(q)
+			if fts == "" {
+				return db
+			}
+			return db.Where("enquiries.id IN (SELECT docid FROM enquiry_search WHERE enquiry_search MATCH ?)", fts)
+		}
+		like := likeTerm(q)
+		return db.Where(`LOWER(enquiries.reference) LIKE ? ESCAPE '\' OR LOWER(enquiries.name) LIKE ? ESCAPE '\' OR LOWER(enquiries.business_name) LIKE ? ESCAPE '\' OR enquiries.org_number LIKE ? ESCAPE '\' OR LOWER(enquiries.description) LIKE ? ESCAPE '\'`,
+			like, like, like, like, like)
+	}
+}
+
+// enquiriesVisibleTo scopes enquiries to the viewer: all for an admin (the admin
+// queue included), the current region's for its coordinators and advisers, and
+// none for anyone else: board, municipality and partner users see no person data.
+func enquiriesVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		switch {
+		case v.IsAdmin():
+			return db
+		case v.Region != nil && (v.Has(RoleCoordinator) || v.Has(RoleAdviser)):
+			return db.Where("enquiries.region_id = ?", v.Region.ID)
+		}
+		return db.Where("1 = 0")
+	}
+}
+
+// Enquiry loads one enquiry the viewer may see.
+func (s *Store) Enquiry(ctx context.Context, v *Viewer, id int64) (*Enquiry, error) {
+	var e Enquiry
+	err := s.read(ctx).Scopes(enquiriesVisibleTo(v)).Preload("Municipality").Preload("Assignee").Preload("Region").First(&e, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("enquiry %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load enquiry %d: %w", id, err)
+	}
+	return &e, nil
+}
+
+// RecordView writes the audit entry for a view of an enquiry's person data.
+func (s *Store) RecordView(ctx context.Context, a Actor, object, id, detail string) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error { return s.audit(tx, a, "view", object, id, detail) })
+}
+
+// EnquiryFilter is the inbox's filters. Every field is optional.
+type EnquiryFilter struct {
+	Tab          string // new, mine, waiting, overdue, open, all
+	Status       string
+	Municipality string
+	Channel      string
+	Need         string
+	Kind         string
+	Stage        string
+	AssignedTo   int64
+	From, To     *time.Time // received, inclusive dates
+	Overdue      bool
+	Queue        bool // the admin queue: enquiries no region serves
+	Q            string
+	Sort         string
+	Page         Page
+}
+
+// EnquirySorts maps the sort names a request may use to SQL. Only these reach
+// ORDER BY: GORM does not escape Order strings.
+var EnquirySorts = map[string]string{
+	"received_desc": "enquiries.received_at DESC, enquiries.id DESC",
+	"received_asc":  "enquiries.received_at ASC, enquiries.id ASC",
+	"due_asc":       "enquiries.first_response_due ASC, enquiries.id ASC",
+	"status":        "enquiries.status ASC, enquiries.received_at DESC",
+	"municipality":  "enquiries.kommunenummer ASC, enquiries.received_at DESC",
+	"reference":     "enquiries.reference ASC",
+}
+
+// filterScope applies the filter's conditions.
+func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		now := s.now()
+		switch f.Tab {
+		case "new":
+			db = db.Where("enquiries.status = ?", "new")
+		case "mine":
+			db = db.Where("enquiries.assigned_to = ? AND enquiries.status <> ?", v.User.ID, "closed")
+		case "waiting":
+			db = db.Where("enquiries.status = ?", "waiting")
+		case "overdue":
+			f.Overdue = true
+		case "open":
+			db = db.Where("enquiries.status <> ?", "closed")
+		}
+		if f.Queue {
+			db = db.Where("enquiries.region_id IS NULL")
+		}
+		for col, val := range map[string]string{"status": f.Status, "kommunenummer": f.Municipality, "channel": f.Channel, "enquirer_kind": f.Kind, "stage": f.Stage} {
+			if val != "" {
+				db = db.Where("enquiries."+col+" = ?", val)
+			}
+		}
+		if f.Need != "" {
+			db = db.Where("(',' || enquiries.needs || ',') LIKE ?", "%,"+f.Need+",%")
+		}
+		if f.AssignedTo != 0 {
+			db = db.Where("enquiries.assigned_to = ?", f.AssignedTo)
+		}
+		if f.From != nil {
+			db = db.Where("enquiries.received_at >= ?", time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, Oslo).UTC())
+		}
+		if f.To != nil {
+			db = db.Where("enquiries.received_at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
+		}
+		if f.Overdue {
+			db = db.Where("enquiries.first_response_at IS NULL AND enquiries.status <> ? AND enquiries.first_response_due < ?", "closed", now)
+		}
+		if strings.TrimSpace(f.Q) != "" {
+			db = db.Scopes(s.searchScope(f.Q))
+		}
+		return db
+	}
+}
+
+// Enquiries lists the enquiries the viewer may see that match the filter.
+func (s *Store) Enquiries(ctx context.Context, v *Viewer, f EnquiryFilter) ([]Enquiry, int64, error) {
+	q := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f))
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count enquiries: %w", err)
+	}
+	order, ok := EnquirySorts[f.Sort]
+	if !ok {
+		order = EnquirySorts["received_desc"]
+	}
+	var out []Enquiry
+	err := q.Preload("Municipality").Preload("Assignee").Order(order).Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list enquiries: %w", err)
+	}
+	return out, total, nil
+}
+
+// ExportLimit caps one export; a larger selection must be narrowed by filters.
+const ExportLimit = 50000
+
+// EnquiriesForExport returns every enquiry matching the filter, up to ExportLimit.
+func (s *Store) EnquiriesForExport(ctx context.Context, v *Viewer, f EnquiryFilter) ([]Enquiry, error) {
+	f.Page = Page{}
+	order, ok := EnquirySorts[f.Sort]
+	if !ok {
+		order = EnquirySorts["received_desc"]
+	}
+	var out []Enquiry
+	err := s.read(ctx).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Preload("Municipality").Preload("Assignee").
+		Order(order).Limit(ExportLimit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("export enquiries: %w", err)
+	}
+	return out, nil
+}
+
+// lockEnquiry loads the enquiry the viewer may change, in tx.
+func (s *Store) lockEnquiry(tx *gorm.DB, v *Viewer, id int64) (*Enquiry, error) {
+	var e Enquiry
+	err := tx.Scopes(enquiriesVisibleTo(v)).First(&e, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("enquiry %d: %w", id, ErrNotFound)
+	}
+	return &e, err
+}
+
+// saveVersioned writes changes to an enquiry if it still has version, and bumps it.
+func (s *Store) saveVersioned(tx *gorm.DB, id int64, version int, changes map[string]any) error {
+	changes["version"] = gorm.Expr("version + 1")
+	changes["updated_at"] = s.now()
+	res := tx.Model(&Enquiry{}).Where("id = ? AND version = ?", id, version).Updates(changes)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("enquiry %d: %w", id, ErrConflict)
+	}
+	return nil
+}
+
+// UpdateEnquiry saves an adviser's edit of an enquiry's fields, if nobody saved
+// since version was read.
+func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in EnquiryInput, version int) error {
+	fields := in.validate()
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		e, err := s.lockEnquiry(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkReferences(tx, &in, fields); err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		before := *e
+		in.apply(e)
+		err = s.saveVersioned(tx, id, version, map[string]any{
+			"kommunenummer": e.Kommunenummer, "enquirer_kind": e.EnquirerKind, "needs": e.Needs, "description": e.Description,
+			"name": e.Name, "email": e.Email, "phone": e.Phone, "language": e.Language, "org_number": e.OrgNumber,
+			"business_name": e.BusinessName, "stage": e.Stage, "founder": e.Founder, "under30": e.Under30,
+			"immigrant_background": e.ImmigrantBackground, "employees": e.Employees, "market": e.Market, "ownership": e.Ownership,
+			"goods_services": e.GoodsServices, "raw_material": e.RawMaterial, "agriculture": e.Agriculture, "industry_section": e.IndustrySection,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.indexEnquiry(tx, id); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changedFields(&before, e), ","))
+	})
+}
+
+// changedFields names the fields that differ, never their values: the audit log
+// holds no personal data.
+func changedFields(a, b *Enquiry) []string {
+	var out []string
+	pairs := []struct {
+		name string
+		x, y any
+	}{
+		{"municipality", a.Kommunenummer, b.Kommunenummer}, {"enquirer_kind", a.EnquirerKind, b.EnquirerKind}, {"needs", a.Needs, b.Needs},
+		{"description", a.Description, b.Description}, {"name", a.Name, b.Name}, {"email", a.Email, b.Email}, {"phone", a.Phone, b.Phone},
+		{"language", a.Language, b.Language}, {"org_number", a.OrgNumber, b.OrgNumber}, {"business_name", a.BusinessName, b.BusinessName},
+		{"stage", a.Stage, b.Stage}, {"founder", a.Founder, b.Founder}, {"employees", a.Employees, b.Employees}, {"market", a.Market, b.Market},
+		{"ownership", a.Ownership, b.Ownership}, {"goods_services", a.GoodsServices, b.GoodsServices},
+		{"under30", fmt.Sprint(deref(a.Under30)), fmt.Sprint(deref(b.Under30))},
+		{"immigrant_background", fmt.Sprint(deref(a.ImmigrantBackground)), fmt.Sprint(deref(b.ImmigrantBackground))},
+		{"industry_section", fmt.Sprint(deref(a.IndustrySection)), fmt.Sprint(deref(b.IndustrySection))},
+	}
+	for _, p := range pairs {
+		if p.x != p.y {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// recordStatus changes the status and writes its history, in tx. A change to a
+// working status by an adviser is the first response if none was recorded.
+func (s *Store) recordStatus(tx *gorm.DB, v *Viewer, e *Enquiry, to string, changes map[string]any) {
+	if e.Status != to {
+		changes["status"] = to
+	}
+	if e.FirstResponseAt == nil && contains(respondingStatus, to) {
+		changes["first_response_at"] = s.now()
+	}
+	if to == "closed" && e.ClosedAt == nil {
+		changes["closed_at"] = s.now()
+	}
+	if to != "closed" {
+		changes["closed_at"] = nil
+	}
+}
+
+func (s *Store) statusHistory(tx *gorm.DB, v *Viewer, e *Enquiry, to string) error {
+	if e.Status == to {
+		return nil
+	}
+	return tx.Create(&StatusChange{EnquiryID: e.ID, FromStatus: e.Status, ToStatus: to, UserID: &v.User.ID, At: s.now()}).Error
+}
+
+// ChangeStatus moves an enquiry to status. Closing goes through CloseEnquiry.
+func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) error {
+	if !contains(EnquiryStatuses, status) || status == "closed" {
+		return invalid("status", "error.choice")
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		e, err := s.lockEnquiry(tx, v, id)
+		if err != nil {
+			return err
+		}
+		changes := map[string]any{}
+		s.recordStatus(tx, v, e, status, changes)
+		if e.Status == "closed" {
+			changes["outcome"] = "" // reopening: the outcome no longer holds
+		}
+		if err := s.saveVersioned(tx, id, version, changes); err != nil {
+			return err
+		}
+		if err := s.statusHistory(tx, v, e, status); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "status", "enquiry", fmt.Sprint(id), e.Status+"->"+status)
+	})
+}
+
+// AssignEnquiry gives the enquiry to an adviser or coordinator of its region
+// (userID 0 unassigns). A new enquiry becomes assigned.
+func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userID int64, version int) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		e, err := s.lockEnquiry(tx, v, id)
+		if err != nil {
+			return err
+		}
+		changes := map[string]any{"assigned_to": nil}
+		if userID != 0 {
+			if e.RegionID == nil {
+				return invalid("assigned_to", "error.assign_queue")
+			}
+			var n int64
+			err := tx.Model(&UserRole{}).Joins("JOIN users ON users.id = user_roles.user_id").
+				Where("user_roles.user_id = ? AND user_roles.region_id = ? AND user_roles.role IN ? AND users.active = ?", userID, *e.RegionID, []string{RoleAdviser, RoleCoordinator}, true).
+				Count(&n).Error
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return invalid("assigned_to", "error.assignee")
+			}
+			changes["assigned_to"] = userID
+			if e.Status == "new" {
+				changes["status"] = "assigned"
+			}
+		}
+		if err := s.saveVersioned(tx, id, version, changes); err != nil {
+			return err
+		}
+		if to, ok := changes["status"].(string); ok {
+			if err := s.statusHistory(tx, v, e, to); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, a, "assign", "enquiry", fmt.Sprint(id), fmt.Sprintf("assigned_to=%d", userID))
+	})
+}
+
+// MoveToRegion routes an enquiry from the admin queue (or another region) to a
+// region; only admins see enquiries outside their region, so only they can.
+func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, regionID int64, version int) error {
+	if !v.IsAdmin() {
+		return ErrNotFound
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if _, err := s.lockEnquiry(tx, v, id); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&Region{}).Where("id = ?", regionID).Count(&n).Error; err != nil || n == 0 {
+			return invalid("region_id", "error.choice")
+		}
+		if err := s.saveVersioned(tx, id, version, map[string]any{"region_id": regionID, "assigned_to": nil}); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), fmt.Sprintf("region=%d", regionID))
+	})
+}
+
+// CloseInput is how an enquiry ended.
+type CloseInput struct {
+	Outcome      string
+	OrgNumber    string // the new company's, when the outcome is established
+	JobsExpected *int
+	JobsCreated  *int
+	Version      int
+}
+
+// CloseEnquiry closes an enquiry with its outcome.
+func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) error {
+	fields := map[string]string{}
+	checkChoice(fields, "outcome", in.Outcome, Outcomes, true)
+	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
+	if in.Outcome == "established" && in.OrgNumber == "" {
+		fields["outcome_org_number"] = "error.orgnr_required"
+	} else if in.OrgNumber != "" {
+		if msg := CheckOrgNumber(in.OrgNumber); msg != "" {
+			fields["outcome_org_number"] = msg
+		}
+	}
+	for name, jobs := range map[string]*int{"jobs_expected": in.JobsExpected, "jobs_created": in.JobsCreated} {
+		if jobs != nil && (*jobs < 0 || *jobs > 100000) {
+			fields[name] = "error.range"
+		}
+	}
+	if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		e, err := s.lockEnquiry(tx, v, id)
+		if err != nil {
+			return err
+		}
+		changes := map[string]any{"outcome": in.Outcome, "outcome_org_number": in.OrgNumber, "jobs_expected": in.JobsExpected, "jobs_created": in.JobsCreated}
+		s.recordStatus(tx, v, e, "closed", changes)
+		if err := s.saveVersioned(tx, id, in.Version, changes); err != nil {
+			return err
+		}
+		if err := s.statusHistory(tx, v, e, "closed"); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "close", "enquiry", fmt.Sprint(id), "outcome="+in.Outcome)
+	})
+}
+
+// ActivityInput is one logged contact or note.
+type ActivityInput struct {
+	Kind       string
+	OccurredOn time.Time
+	Minutes    int
+	Text       string
+}
+
+// AddActivity logs a contact or note. The first contact of an adviser is the
+// enquiry's first response. Activities are appended, never edited, so they need
+// no version; the enquiry's version moves only when its first response is set.
+func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, in ActivityInput) (*Activity, error) {
+	fields := map[string]string{}
+	checkChoice(fields, "kind", in.Kind, ActivityKinds, true)
+	if in.OccurredOn.IsZero() {
+		fields["occurred_on"] = "error.date"
+	} else if in.OccurredOn.After(s.now().Add(24 * time.Hour)) {
+		fields["occurred_on"] = "error.future_date"
+	}
+	if in.Minutes < 0 || in.Minutes > 24*60 {
+		fields["minutes"] = "error.minutes"
+	}
+	checkText(fields, "text", in.Text, maxDescription, false)
+	if len(fields) > 0 {
+		return nil, &ValidationError{Fields: fields}
+	}
+	act := Activity{EnquiryID: id, Kind: in.Kind, OccurredOn: in.OccurredOn, Minutes: in.Minutes, Text: strings.TrimSpace(in.Text), UserID: &v.User.ID, CreatedAt: s.now()}
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		e, err := s.lockEnquiry(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Omit("User").Create(&act).Error; err != nil {
+			return fmt.Errorf("add activity: %w", err)
+		}
+		if e.FirstResponseAt == nil && contains(contactKinds, in.Kind) {
+			changes := map[string]any{"first_response_at": s.now()}
+			if e.Status == "new" || e.Status == "assigned" {
+				changes["status"] = "in_progress"
+				if err := s.statusHistory(tx, v, e, "in_progress"); err != nil {
+					return err
+				}
+			}
+			if err := s.saveVersioned(tx, id, e.Version, changes); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, a, "activity", "enquiry", fmt.Sprint(id), "kind="+in.Kind)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &act, nil
+}
+
+// Activities lists an enquiry's activities, newest first.
+func (s *Store) Activities(ctx context.Context, v *Viewer, id int64) ([]Activity, error) {
+	if _, err := s.Enquiry(ctx, v, id); err != nil {
+		return nil, err
+	}
+	var out []Activity
+	err := s.read(ctx).Preload("User").Where("enquiry_id = ?", id).Order("occurred_on DESC, id DESC").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list activities: %w", err)
+	}
+	return out, nil
+}
+
+// StatusHistory lists an enquiry's status changes, oldest first.
+func (s *Store) StatusHistory(ctx context.Context, v *Viewer, id int64) ([]StatusChange, error) {
+	if _, err := s.Enquiry(ctx, v, id); err != nil {
+		return nil, err
+	}
+	var out []StatusChange
+	if err := s.read(ctx).Preload("User").Where("enquiry_id = ?", id).Order("at, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("status history: %w", err)
+	}
+	return out, nil
+}
+
+// Consents lists the consents recorded with an enquiry.
+func (s *Store) Consents(ctx context.Context, v *Viewer, id int64) ([]Consent, error) {
+	if _, err := s.Enquiry(ctx, v, id); err != nil {
+		return nil, err
+	}
+	var out []Consent
+	if err := s.read(ctx).Where("enquiry_id = ?", id).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("consents: %w", err)
+	}
+	return out, nil
+}
+
+// Assignees lists the active advisers and coordinators of the viewer's region.
+func (s *Store) Assignees(ctx context.Context, v *Viewer) ([]User, error) {
+	if v.Region == nil {
+		return []User{}, nil
+	}
+	var out []User
+	err := s.read(ctx).Where("active = ? AND id IN (SELECT user_id FROM user_roles WHERE region_id = ? AND role IN ?)", true, v.Region.ID,
+		[]string{RoleAdviser, RoleCoordinator}).Order("name").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("assignees: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,196 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SmallCount is the smallest count shown as a number; smaller counts show as
+// "under 3" so that nobody can be recognised from a statistic.
+const SmallCount = 3
+
+// Count is a statistic that may be too small to show.
+type Count struct {
+	N      int  `json:"-"`
+	Hidden bool `json:"hidden"`
+}
+
+// MarshalJSON shows a hidden count as "under_3", never its value.
+func (c Count) MarshalJSON() ([]byte, error) {
+	if c.Hidden {
+		return []byte(`"under_3"`), nil
+	}
+	return []byte(fmt.Sprint(c.N)), nil
+}
+
+func newCount(n int) Count {
+	if n > 0 && n < SmallCount {
+		return Count{Hidden: true}
+	}
+	return Count{N: n}
+}
+
+// Bucket is one labelled count.
+type Bucket struct {
+	Key   string `json:"key"`
+	Count Count  `json:"count"`
+}
+
+// MunicipalityStatistics are anonymous counts of a municipality's enquiries.
+// They never hold names, contact details or free text.
+type MunicipalityStatistics struct {
+	Kommunenummer  string   `json:"kommunenummer"`
+	From           string   `json:"from"`
+	To             string   `json:"to"`
+	Total          Count    `json:"total"`
+	PerMonth       []Bucket `json:"per_month"`
+	PerNeed        []Bucket `json:"per_need"`
+	PerKind        []Bucket `json:"per_enquirer_kind"`
+	PerStage       []Bucket `json:"per_stage"`
+	Answered       Count    `json:"answered"`
+	WithinTarget   Count    `json:"answered_within_target"`
+	WithinTargetPc *int     `json:"share_within_target_percent"` // nil when too few to show
+}
+
+// statRow is the only data statistics read: codes and times, no person data.
+type statRow struct {
+	ReceivedAt       time.Time
+	Needs            string
+	EnquirerKind     string
+	Stage            string
+	FirstResponseAt  *time.Time
+	FirstResponseDue time.Time
+}
+
+// MunicipalityStats counts the enquiries from the viewer's own municipality
+// received in the twelve months up to now.
+func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*MunicipalityStatistics, error) {
+	if v.User.Municipality == nil {
+		return nil, ErrNotFound
+	}
+	number := *v.User.Municipality
+	now := s.now().In(Oslo)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, Oslo).AddDate(0, -11, 0)
+	var rows []statRow
+	err := s.read(ctx).Model(&Enquiry{}).Select("received_at, needs, enquirer_kind, stage, first_response_at, first_response_due").
+		Where("kommunenummer = ? AND received_at >= ?", number, from.UTC()).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("municipality statistics: %w", err)
+	}
+	months := map[string]int{}
+	for m := from; !m.After(now); m = m.AddDate(0, 1, 0) {
+		months[m.Format("2006-01")] = 0
+	}
+	needs, kinds, stages := map[string]int{}, map[string]int{}, map[string]int{}
+	answered, within := 0, 0
+	for _, r := range rows {
+		months[r.ReceivedAt.In(Oslo).Format("2006-01")]++
+		for _, n := range splitCodes(r.Needs) {
+			needs[n]++
+		}
+		kinds[r.EnquirerKind]++
+		stage := r.Stage
+		if stage == "" {
+			stage = "unknown"
+		}
+		stages[stage]++
+		if r.FirstResponseAt != nil {
+			answered++
+			if !r.FirstResponseAt.After(r.FirstResponseDue) {
+				within++
+			}
+		}
+	}
+	st := &MunicipalityStatistics{
+		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"),
+		Total: newCount(len(rows)), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
+		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stages, append(append([]string{}, Stages...), "unknown")),
+		Answered: newCount(answered), WithinTarget: newCount(within),
+	}
+	if answered >= SmallCount {
+		pc := within * 100 / answered
+		st.WithinTargetPc = &pc
+	}
+	return st, nil
+}
+
+func buckets(m map[string]int, keepZero bool) []Bucket {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Bucket, 0, len(keys))
+	for _, k := range keys {
+		if m[k] > 0 || keepZero {
+			out = append(out, Bucket{Key: k, Count: newCount(m[k])})
+		}
+	}
+	return out
+}
+
+// ordered lists counts in the order of codes, skipping codes with no count.
+func ordered(m map[string]int, codes []string) []Bucket {
+	out := []Bucket{}
+	for _, c := range codes {
+		if m[c] > 0 {
+			out = append(out, Bucket{Key: c, Count: newCount(m[c])})
+		}
+	}
+	return out
+}
+
+// AdviserSummary is what an adviser's start page shows.
+type AdviserSummary struct {
+	MyOpen         int64
+	Overdue        int64
+	NewThisWeek    int64
+	MinutesMonth   int64
+	UnassignedNew  int64
+	ResponseTarget int
+}
+
+// AdviserSummary counts the viewer's open enquiries, the region's overdue first
+// responses and new enquiries this week, and the viewer's time this month.
+func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary, error) {
+	if v.Region == nil {
+		return &AdviserSummary{}, nil
+	}
+	now := s.now()
+	local := now.In(Oslo)
+	weekday := (int(local.Weekday()) + 6) % 7 // Monday = 0
+	weekStart := time.Date(local.Year(), local.Month(), local.Day()-weekday, 0, 0, 0, 0, Oslo).UTC()
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, Oslo)
+	sum := &AdviserSummary{ResponseTarget: v.Region.FirstResponseDays}
+	db := s.read(ctx)
+	region := db.Model(&Enquiry{}).Where("region_id = ?", v.Region.ID)
+	if err := region.Session(&gorm.Session{}).Where("assigned_to = ? AND status <> ?", v.User.ID, "closed").Count(&sum.MyOpen).Error; err != nil {
+		return nil, err
+	}
+	if err := region.Session(&gorm.Session{}).Where("first_response_at IS NULL AND status <> ? AND first_response_due < ?", "closed", now).Count(&sum.Overdue).Error; err != nil {
+		return nil, err
+	}
+	if err := region.Session(&gorm.Session{}).Where("received_at >= ?", weekStart).Count(&sum.NewThisWeek).Error; err != nil {
+		return nil, err
+	}
+	if err := region.Session(&gorm.Session{}).Where("status = ? AND assigned_to IS NULL", "new").Count(&sum.UnassignedNew).Error; err != nil {
+		return nil, err
+	}
+	err := db.Model(&Activity{}).Select("COALESCE(SUM(minutes), 0)").
+		Where("user_id = ? AND occurred_on >= ?", v.User.ID, monthStart.Format("2006-01-02")).Scan(&sum.MinutesMonth).Error
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// QueueCount is how many enquiries wait in the admin queue.
+func (s *Store) QueueCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.read(ctx).Model(&Enquiry{}).Where("region_id IS NULL AND status <> ?", "closed").Count(&n).Error
+	return n, err
+}

@@ -1,0 +1,415 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// enquiryFixture is a store with the demo region (Hamar, Løten, Stange) and a
+// second region that shares Stange, plus viewers for the demo roles.
+type enquiryFixture struct {
+	s                         *Store
+	hamar, ringsaker          *Region
+	adviser, board, admin     *Viewer
+	otherAdviser, municipalty *Viewer
+}
+
+func newEnquiryFixture(t *testing.T) *enquiryFixture {
+	t.Helper()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.loadDemoUsers(ctx); err != nil { // the demo's users, not its enquiries
+		t.Fatal(err)
+	}
+	f := &enquiryFixture{s: s}
+	var err error
+	if f.hamar, err = s.RegionBySlug(ctx, DemoRegionSlug); err != nil {
+		t.Fatal(err)
+	}
+	in := DefaultRegionInput()
+	in.Slug, in.Name = "ringsaker", "Ringsaker og omegn"
+	if f.ringsaker, err = s.CreateRegion(ctx, Actor{}, in); err != nil {
+		t.Fatal(err)
+	}
+	joined := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, k := range []string{"3411", "3413"} { // Ringsaker, and Stange shared with Hamarregionen
+		if err := s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: k, JoinedOn: joined, Votes: 1, TakesEnquiries: k == "3411"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	viewer := func(email string, r *Region) *Viewer {
+		u, err := s.UserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Viewer{User: u, Region: r}
+	}
+	f.adviser = viewer("radgiver@hamarregionen.example", f.hamar)
+	f.board = viewer("styret@hamarregionen.example", f.hamar)
+	f.admin = viewer("admin@hamarregionen.example", f.hamar)
+	f.municipalty = viewer("loten@hamarregionen.example", f.hamar)
+	other, err := s.CreateUser(ctx, Actor{}, UserInput{Email: "r@ringsaker.example", Name: "Randi Ringsaker"}, "passord-passord", []RoleGrant{{RegionID: f.ringsaker.ID, Role: RoleAdviser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.otherAdviser = &Viewer{User: other, Region: f.ringsaker}
+	return f
+}
+
+func sampleInput(kommune string) EnquiryInput {
+	return EnquiryInput{Kommunenummer: kommune, EnquirerKind: "prospective_entrepreneur", Needs: []string{"financing", "network_competence"},
+		Description: "Vil starte gårdsutsalg med lokalmat", Name: "Ola Nordmann", Email: "ola@example.org", Language: "nb"}
+}
+
+func consent() ConsentInput {
+	return ConsentInput{Store: true, StoreText: "Lagre", ShareText: "Dele", Version: "2026-1", Language: "nb"}
+}
+
+func TestEnquiryRouting(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	tests := []struct {
+		kommune, wantRegion, wantPrefix string
+	}{
+		{"3412", "hamarregionen", "HAM"}, // Løten: only Hamarregionen
+		{"3411", "ringsaker", "RIN"},     // Ringsaker: only the second region
+		{"3413", "hamarregionen", "HAM"}, // Stange: shared; Hamarregionen is set to take its enquiries
+		{"0301", "", "SAM"},              // Oslo: no region, the admin queue
+	}
+	for _, tt := range tests {
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput(tt.kommune), Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.kommune, err)
+		}
+		got := ""
+		if e.RegionID != nil {
+			r, _ := f.s.Region(ctx, f.admin, *e.RegionID)
+			got = r.Slug
+		}
+		if got != tt.wantRegion || !strings.HasPrefix(e.Reference, tt.wantPrefix+"-") {
+			t.Errorf("enquiry from %s went to %q as %s; want %q, %s-…", tt.kommune, got, e.Reference, tt.wantRegion, tt.wantPrefix)
+		}
+	}
+	// Switching which region takes Stange's enquiries moves new ones there.
+	if err := f.s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: "3413", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3413"), Consent: consent(), Channel: "web"})
+	if err != nil || e.RegionID == nil || *e.RegionID != f.ringsaker.ID {
+		t.Errorf("after the switch, Stange's enquiry went to region %v (%v); want %d", e.RegionID, err, f.ringsaker.ID)
+	}
+	// Queue: only admins see it.
+	queue, total, err := f.s.Enquiries(ctx, f.admin, EnquiryFilter{Queue: true})
+	if err != nil || total != 1 || queue[0].Kommunenummer != "0301" {
+		t.Errorf("admin queue = %d (%v)", total, err)
+	}
+	if _, total, _ := f.s.Enquiries(ctx, f.adviser, EnquiryFilter{Queue: true}); total != 0 {
+		t.Errorf("an adviser sees %d queued enquiries", total)
+	}
+}
+
+func TestEnquiryReferencesAreSequential(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	year := f.s.now().In(Oslo).Year()
+	for i := 1; i <= 3; i++ {
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3403"), Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "HAM-" + itoa(int64(year)) + "-0000" + itoa(int64(i))
+		if e.Reference != want {
+			t.Errorf("reference %d = %s; want %s", i, e.Reference, want)
+		}
+	}
+}
+
+func TestEnquiryValidation(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		edit  func(*NewEnquiry)
+		field string
+	}{
+		{"unknown municipality", func(n *NewEnquiry) { n.Input.Kommunenummer = "9999" }, "municipality"},
+		{"letters as municipality", func(n *NewEnquiry) { n.Input.Kommunenummer = "abcd" }, "municipality"},
+		{"no kind", func(n *NewEnquiry) { n.Input.EnquirerKind = "" }, "enquirer_kind"},
+		{"bad kind", func(n *NewEnquiry) { n.Input.EnquirerKind = "alien" }, "enquirer_kind"},
+		{"no needs", func(n *NewEnquiry) { n.Input.Needs = nil }, "needs"},
+		{"bad need", func(n *NewEnquiry) { n.Input.Needs = []string{"money"} }, "needs"},
+		{"no description", func(n *NewEnquiry) { n.Input.Description = "  " }, "description"},
+		{"too long description", func(n *NewEnquiry) { n.Input.Description = strings.Repeat("å", 4001) }, "description"},
+		{"no name", func(n *NewEnquiry) { n.Input.Name = "" }, "name"},
+		{"no contact", func(n *NewEnquiry) { n.Input.Email, n.Input.Phone = "", "" }, "email"},
+		{"bad e-mail", func(n *NewEnquiry) { n.Input.Email = "ola@" }, "email"},
+		{"bad phone", func(n *NewEnquiry) { n.Input.Phone = "ring meg" }, "phone"},
+		{"bad org number", func(n *NewEnquiry) { n.Input.OrgNumber = "923609017" }, "org_number"},
+		{"bad language", func(n *NewEnquiry) { n.Input.Language = "xx" }, "language"},
+		{"bad stage", func(n *NewEnquiry) { n.Input.Stage = "dreaming" }, "stage"},
+		{"bad section", func(n *NewEnquiry) { n.Input.IndustrySection = "Z" }, "industry_section"},
+		{"no consent", func(n *NewEnquiry) { n.Consent.Store = false }, "consent_store"},
+		{"bad channel", func(n *NewEnquiry) { n.Channel = "pigeon" }, "channel"},
+	}
+	for _, tt := range tests {
+		n := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"}
+		tt.edit(&n)
+		_, err := f.s.CreateEnquiry(ctx, nil, Actor{}, n)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
+			t.Errorf("%s: err = %v; want a validation error on %s", tt.name, err, tt.field)
+		}
+	}
+	if n := count(t, f.s, "enquiries"); n != 0 {
+		t.Errorf("refused enquiries were stored: %d", n)
+	}
+	if n := count(t, f.s, "consents"); n != 0 {
+		t.Errorf("consents of refused enquiries were stored: %d", n)
+	}
+	// Phone alone is enough; org number with spaces is accepted.
+	n := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "phone"}
+	n.Input.Email, n.Input.Phone, n.Input.OrgNumber = "", "+47 900 00 000", "923 609 016"
+	e, err := f.s.CreateEnquiry(ctx, f.adviser, Actor{}, n)
+	if err != nil || e.OrgNumber != "923609016" {
+		t.Errorf("phone-only enquiry: %v, org %q", err, e.OrgNumber)
+	}
+}
+
+func TestEnquiryScope(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*Viewer{"adviser": f.adviser, "admin": f.admin} {
+		if _, err := f.s.Enquiry(ctx, v, e.ID); err != nil {
+			t.Errorf("%s cannot see the enquiry: %v", name, err)
+		}
+	}
+	for name, v := range map[string]*Viewer{"board": f.board, "municipality": f.municipalty, "other region's adviser": f.otherAdviser} {
+		if _, err := f.s.Enquiry(ctx, v, e.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v; want ErrNotFound", name, err)
+		}
+		if _, total, _ := f.s.Enquiries(ctx, v, EnquiryFilter{Q: "gårdsutsalg"}); total != 0 {
+			t.Errorf("%s finds %d enquiries by search", name, total)
+		}
+		if err := f.s.UpdateEnquiry(ctx, v, Actor{}, e.ID, sampleInput("3412"), 1); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s updates: %v; want ErrNotFound", name, err)
+		}
+		if _, err := f.s.AddActivity(ctx, v, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: time.Now()}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s adds an activity: %v; want ErrNotFound", name, err)
+		}
+	}
+}
+
+func TestEnquirySearch(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	in := sampleInput("3403")
+	in.OrgNumber, in.BusinessName, in.Description = "984851006", "Ølbryggeriet Æble AS", "Ønsker hjelp med finansiering av bryggeri"
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := sampleInput("3412")
+	other.Name, other.Description = "Kari Hansen", "Trenger lokaler til frisørsalong"
+	if _, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: other, Consent: consent(), Channel: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	find := func(q string) []string {
+		list, _, err := f.s.Enquiries(ctx, f.adviser, EnquiryFilter{Q: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refs []string
+		for _, x := range list {
+			refs = append(refs, x.Reference)
+		}
+		return refs
+	}
+	for _, q := range []string{"984851006", e.Reference, strings.ToLower(e.Reference), "bryggeri", "BRYGG", "ølbryggeriet", "ØLBRYGGERIET æble", "ola nordmann", "\"bryggeri", "bryggeri*)", "bryggeri ^ - :"} {
+		if got := find(q); len(got) != 1 || got[0] != e.Reference {
+			t.Errorf("search %q = %v; want [%s]", q, got, e.Reference)
+		}
+	}
+	if got := find("frisørsalong"); len(got) != 1 || got[0] == e.Reference {
+		t.Errorf("search frisørsalong = %v", got)
+	}
+	// After an edit the old word is gone and the new one found.
+	in.Description = "Ønsker hjelp med eksport av sider"
+	if err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, in, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("bryggeri"); len(got) != 0 {
+		t.Errorf("the old word still finds %v", got)
+	}
+	if got := find("eksport"); len(got) != 1 {
+		t.Errorf("the new word finds %v", got)
+	}
+}
+
+func TestEnquiryStaleEdit(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := sampleInput("3412")
+	first.Description = "Første lagring"
+	if err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, first, 1); err != nil {
+		t.Fatal(err)
+	}
+	second := sampleInput("3412")
+	second.Description = "Andre lagring med gammel versjon"
+	if err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, second, 1); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale update: %v; want ErrConflict", err)
+	}
+	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "waiting", 1); !errors.Is(err, ErrConflict) {
+		t.Errorf("stale status change: %v; want ErrConflict", err)
+	}
+	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	if got.Description != "Første lagring" || got.Version != 2 || got.Status != "new" {
+		t.Errorf("after stale edits: %q v%d %s", got.Description, got.Version, got.Status)
+	}
+}
+
+func TestFirstResponse(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	friday := time.Date(2026, 11, 27, 9, 0, 0, 0, Oslo)
+	clock := friday
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due := e.FirstResponseDue.In(Oslo); due.Format("2006-01-02") != "2026-12-01" {
+		t.Errorf("due %s; want Tuesday 2026-12-01 (two working days)", due)
+	}
+	// A note is not a response.
+	clock = time.Date(2026, 12, 2, 10, 0, 0, 0, Oslo)
+	if _, err := f.s.AddActivity(ctx, f.adviser, Actor{}, e.ID, ActivityInput{Kind: "note", OccurredOn: clock, Text: "Ringte, ikke svar"}); err != nil {
+		t.Fatal(err)
+	}
+	overdue, total, _ := f.s.Enquiries(ctx, f.adviser, EnquiryFilter{Tab: "overdue"})
+	if total != 1 || !overdue[0].Overdue(f.s.now()) {
+		t.Errorf("overdue after the deadline: %d", total)
+	}
+	// A call is.
+	if _, err := f.s.AddActivity(ctx, f.adviser, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: clock, Minutes: 15}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	if got.FirstResponseAt == nil || got.Status != "in_progress" || got.ResponseWorkingDays() != 3 {
+		t.Errorf("after the call: response %v status %s days %d; want set, in_progress, 3", got.FirstResponseAt, got.Status, got.ResponseWorkingDays())
+	}
+	if _, total, _ := f.s.Enquiries(ctx, f.adviser, EnquiryFilter{Overdue: true}); total != 0 {
+		t.Errorf("still overdue after the response: %d", total)
+	}
+	sum, err := f.s.AdviserSummary(ctx, f.adviser)
+	if err != nil || sum.MinutesMonth != 15 {
+		t.Errorf("minutes this month = %d (%v); want 15", sum.MinutesMonth, err)
+	}
+}
+
+func TestCloseAndReopen(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "established", Version: 1}); err == nil {
+		t.Error("closing as established without an org number succeeded")
+	}
+	jobs := 2
+	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "established", OrgNumber: "974760673", JobsExpected: &jobs, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	if got.Status != "closed" || got.ClosedAt == nil || got.FirstResponseAt == nil || got.Outcome != "established" || *got.JobsExpected != 2 {
+		t.Errorf("closed enquiry = %+v", got)
+	}
+	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", 2); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.s.Enquiry(ctx, f.adviser, e.ID)
+	if got.Status != "in_progress" || got.ClosedAt != nil || got.Outcome != "" {
+		t.Errorf("reopened enquiry = %s %v %q", got.Status, got.ClosedAt, got.Outcome)
+	}
+	history, _ := f.s.StatusHistory(ctx, f.adviser, e.ID)
+	if len(history) != 2 || history[0].ToStatus != "closed" || history[1].ToStatus != "in_progress" {
+		t.Errorf("history = %+v", history)
+	}
+}
+
+func TestAssign(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err := f.s.AssignEnquiry(ctx, f.adviser, Actor{}, e.ID, f.board.User.ID, 1); err == nil {
+		t.Error("assigned to a board member")
+	}
+	if err := f.s.AssignEnquiry(ctx, f.adviser, Actor{}, e.ID, f.otherAdviser.User.ID, 1); err == nil {
+		t.Error("assigned to another region's adviser")
+	}
+	if err := f.s.AssignEnquiry(ctx, f.adviser, Actor{}, e.ID, f.adviser.User.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	mine, total, _ := f.s.Enquiries(ctx, f.adviser, EnquiryFilter{Tab: "mine"})
+	if total != 1 || mine[0].Status != "assigned" || mine[0].FirstResponseAt != nil {
+		t.Errorf("mine = %d; status %s; assignment must not count as a response", total, mine[0].Status)
+	}
+}
+
+func TestMunicipalityStatsHideSmallCounts(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	for i := 0; i < 4; i++ {
+		in := sampleInput("3412")
+		if i == 3 {
+			in.EnquirerKind, in.Needs = "community_entrepreneur", []string{"recruitment"}
+		}
+		if _, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := f.s.MunicipalityStats(ctx, f.municipalty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total.N != 4 || st.Total.Hidden {
+		t.Errorf("total = %+v; want 4", st.Total)
+	}
+	for _, b := range st.PerKind {
+		switch b.Key {
+		case "prospective_entrepreneur":
+			if b.Count.N != 3 || b.Count.Hidden {
+				t.Errorf("prospective = %+v; want 3 shown", b.Count)
+			}
+		case "community_entrepreneur":
+			if !b.Count.Hidden || b.Count.N != 0 {
+				t.Errorf("community = %+v; want hidden with no number", b.Count)
+			}
+		}
+	}
+	if st.WithinTargetPc != nil {
+		t.Error("a share is shown although nothing was answered")
+	}
+	// A user without a municipality has no statistics.
+	if _, err := f.s.MunicipalityStats(ctx, f.board); !errors.Is(err, ErrNotFound) {
+		t.Errorf("board statistics: %v", err)
+	}
+}

@@ -1,0 +1,698 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Referral statuses, outcomes and what closes a referral.
+var (
+	ReferralStatuses = []string{"draft", "sent", "acknowledged", "in_progress", "completed", "declined", "withdrawn", "no_response"}
+	ClosedReferral   = []string{"completed", "declined", "withdrawn", "no_response"}
+	ReferralOutcomes = []string{"supported", "declined", "withdrawn", "no_response"}
+	// OutcomeReasons are the reasons a referral may be closed with, per outcome.
+	OutcomeReasons = map[string][]string{
+		"supported":   {"granted", "advice_given", "network_given"},
+		"declined":    {"not_eligible", "not_ready", "outside_scope", "better_elsewhere", "other"},
+		"withdrawn":   {"enquirer_withdrew", "solved_elsewhere", "sent_by_mistake", "other"},
+		"no_response": {"partner_silent", "enquirer_silent"},
+	}
+	// Instruments are what a supported referral gave.
+	Instruments = []string{"start_up_grant", "grant", "loan", "guarantee", "equity", "advice", "mentor", "network", "other"}
+	// outcomeStatus is the status a referral closes in.
+	outcomeStatus = map[string]string{"supported": "completed", "declined": "declined", "withdrawn": "withdrawn", "no_response": "no_response"}
+)
+
+// Referral is an enquiry sent to a partner, followed until the partner answers.
+type Referral struct {
+	ID                int64
+	EnquiryID         int64
+	Enquiry           *Enquiry `gorm:"foreignKey:EnquiryID"`
+	RegionID          int64
+	PartnerID         int64
+	Partner           *Partner `gorm:"foreignKey:PartnerID"`
+	AdviserID         *int64
+	Adviser           *User `gorm:"foreignKey:AdviserID"`
+	ContactName       string
+	ContactEmail      string
+	Reason            string
+	Message           string
+	SharePersonalData bool
+	Status            string
+	FollowUpDue       time.Time
+	SentAt            *time.Time
+	AcknowledgedAt    *time.Time
+	ClosedAt          *time.Time
+	Outcome           string
+	OutcomeReason     string
+	Instrument        string
+	AmountNOK         int64 `gorm:"column:amount_nok"`
+	ForBoard          bool
+	Version           int
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Closed reports whether the referral has ended.
+func (r *Referral) Closed() bool { return contains(ClosedReferral, r.Status) }
+
+// Overdue reports whether the referral is still open after its follow-up date.
+func (r *Referral) Overdue(now time.Time) bool {
+	return !r.Closed() && r.Status != "draft" && now.After(r.FollowUpDue)
+}
+
+// DaysToAcknowledge is the partner's time from sent to acknowledged, or -1.
+func (r *Referral) DaysToAcknowledge() float64 { return days(r.SentAt, r.AcknowledgedAt) }
+
+// DaysToOutcome is the time from sent to closed, or -1.
+func (r *Referral) DaysToOutcome() float64 { return days(r.SentAt, r.ClosedAt) }
+
+func days(from, to *time.Time) float64 {
+	if from == nil || to == nil {
+		return -1
+	}
+	return to.Sub(*from).Hours() / 24
+}
+
+// ReferralEvent is one step of a referral's history.
+type ReferralEvent struct {
+	ID         int64
+	ReferralID int64
+	FromStatus string
+	ToStatus   string
+	UserID     *int64
+	User       *User `gorm:"foreignKey:UserID"`
+	Via        string // user, link or system
+	Note       string
+	At         time.Time
+}
+
+// ReferralComment is a board member's follow-up comment.
+type ReferralComment struct {
+	ID         int64
+	ReferralID int64
+	UserID     *int64
+	User       *User `gorm:"foreignKey:UserID"`
+	Text       string
+	At         time.Time
+}
+
+type referralLink struct {
+	ID         int64
+	ReferralID int64
+	TokenHash  string
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	CreatedBy  *int64
+	CreatedAt  time.Time
+}
+
+func (referralLink) TableName() string { return "referral_links" }
+
+// referralsVisibleTo scopes referrals to the viewer: every referral for an
+// admin; the region's for its coordinators, advisers and board; for a partner
+// contact, those in the region sent to their own organisation, drafts excepted.
+func referralsVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		switch {
+		case v.IsAdmin():
+			return db
+		case v.Region == nil:
+		case v.Has(RoleCoordinator) || v.Has(RoleAdviser) || v.Has(RoleBoard):
+			return db.Where("referrals.region_id = ?", v.Region.ID)
+		case v.Has(RolePartner) && v.User.PartnerID != nil:
+			return db.Where("referrals.region_id = ? AND referrals.partner_id = ? AND referrals.status <> ?", v.Region.ID, *v.User.PartnerID, "draft")
+		}
+		return db.Where("1 = 0")
+	}
+}
+
+// SeesPersonData reports whether the viewer may see the person behind a
+// referral: the region's advisers and coordinators and admins always; a partner
+// contact only when the person consented and the adviser chose to share; the
+// board never.
+func (v *Viewer) SeesPersonData(r *Referral) bool {
+	switch {
+	case v.IsAdmin(), v.Has(RoleCoordinator), v.Has(RoleAdviser):
+		return true
+	case v.Has(RolePartner):
+		return r.SharePersonalData
+	}
+	return false
+}
+
+// minimise blanks what the viewer may not see of the enquiry behind r: person
+// data and free text. Data minimisation happens here, in the data layer, so no
+// page or API answer can show more than this.
+func minimise(v *Viewer, r *Referral) {
+	if r.Enquiry == nil {
+		return
+	}
+	e := *r.Enquiry
+	if !v.SeesPersonData(r) {
+		e.Name, e.Email, e.Phone, e.OrgNumber, e.BusinessName, e.Description = "", "", "", "", "", ""
+		e.Under30, e.ImmigrantBackground = nil, nil
+		if v.Has(RoleBoard) && !v.Has(RoleCoordinator) && !v.Has(RoleAdviser) && !v.IsAdmin() {
+			r.Message = "" // the adviser's free text may name the person
+			r.ContactName, r.ContactEmail = "", ""
+		}
+	}
+	r.Enquiry = &e
+}
+
+// ReferralInput is what an adviser sets when referring.
+type ReferralInput struct {
+	PartnerID         int64
+	ContactName       string
+	ContactEmail      string
+	Reason            string
+	Message           string
+	SharePersonalData bool
+	FollowUpDue       *time.Time // nil: the region's default
+	Send              bool       // false saves a draft
+}
+
+// CreateReferral refers an enquiry to a partner. Personal data can be shared
+// only when the enquiry records consent to share.
+func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryID int64, in ReferralInput) (*Referral, error) {
+	fields := map[string]string{}
+	checkChoice(fields, "reason", in.Reason, Needs, true)
+	checkText(fields, "message", in.Message, maxDescription, false)
+	checkText(fields, "contact_name", in.ContactName, maxShortText, false)
+	in.ContactEmail = strings.TrimSpace(strings.ToLower(in.ContactEmail))
+	if in.ContactEmail != "" {
+		if m, err := mail.ParseAddress(in.ContactEmail); err != nil || m.Address != in.ContactEmail {
+			fields["contact_email"] = "error.email"
+		}
+	}
+	now := s.now()
+	if in.FollowUpDue != nil && in.FollowUpDue.Before(now.Truncate(24*time.Hour)) {
+		fields["follow_up_due"] = "error.past_date"
+	}
+	var r Referral
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		e, err := s.lockEnquiry(tx, v, enquiryID)
+		if err != nil {
+			return err
+		}
+		if e.RegionID == nil {
+			fields["partner_id"] = "error.assign_queue"
+		}
+		var partner Partner
+		if err := tx.Where("id = ? AND active = ?", in.PartnerID, true).First(&partner).Error; err != nil {
+			fields["partner_id"] = "error.unknown_partner"
+		}
+		if in.SharePersonalData && !e.ConsentShare {
+			fields["share_personal_data"] = "error.no_share_consent"
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		var region Region
+		if err := tx.First(&region, *e.RegionID).Error; err != nil {
+			return err
+		}
+		// The follow-up date is a whole day: the referral is due until its end.
+		day := now.In(Oslo).AddDate(0, 0, region.ReferralFollowUpDays)
+		if in.FollowUpDue != nil {
+			day = *in.FollowUpDue
+		}
+		due := time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, Oslo).UTC()
+		r = Referral{EnquiryID: e.ID, RegionID: region.ID, PartnerID: partner.ID, AdviserID: &v.User.ID, ContactName: strings.TrimSpace(in.ContactName),
+			ContactEmail: in.ContactEmail, Reason: in.Reason, Message: strings.TrimSpace(in.Message), SharePersonalData: in.SharePersonalData,
+			Status: "draft", FollowUpDue: due, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if in.Send {
+			r.Status, r.SentAt = "sent", &now
+		}
+		if err := tx.Omit(clause.Associations).Create(&r).Error; err != nil {
+			return fmt.Errorf("create referral: %w", err)
+		}
+		if err := tx.Create(&ReferralEvent{ReferralID: r.ID, FromStatus: "", ToStatus: r.Status, UserID: &v.User.ID, Via: "user", At: now}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, a, "create", "referral", fmt.Sprint(r.ID), fmt.Sprintf("enquiry=%d partner=%d share=%t", e.ID, partner.ID, in.SharePersonalData))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Referral loads one referral the viewer may see, minimised to what they may read.
+func (s *Store) Referral(ctx context.Context, v *Viewer, id int64) (*Referral, error) {
+	var r Referral
+	err := s.read(ctx).Scopes(referralsVisibleTo(v)).Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").Preload("Adviser").First(&r, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("referral %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load referral %d: %w", id, err)
+	}
+	minimise(v, &r)
+	return &r, nil
+}
+
+// ReferralFilter narrows referral lists.
+type ReferralFilter struct {
+	Tab          string // due: due this week or overdue and mine; for_board
+	Status       string
+	PartnerID    int64
+	AdviserID    int64
+	Municipality string
+	EnquiryID    int64
+	Overdue      bool
+	Open         bool
+	Outcome      string
+	From, To     *time.Time // sent, inclusive dates
+	Page         Page
+}
+
+func (s *Store) referralFilter(v *Viewer, f ReferralFilter) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		now := s.now()
+		if f.Tab == "due" {
+			local := now.In(Oslo)
+			weekday := (int(local.Weekday()) + 6) % 7
+			weekEnd := time.Date(local.Year(), local.Month(), local.Day()-weekday+7, 0, 0, 0, 0, Oslo).UTC()
+			db = db.Where("referrals.adviser_id = ? AND referrals.status NOT IN ? AND referrals.status <> ? AND referrals.follow_up_due < ?",
+				v.User.ID, ClosedReferral, "draft", weekEnd)
+		}
+		if f.Tab == "for_board" {
+			db = db.Where("referrals.for_board = ?", true)
+		}
+		if f.Status != "" {
+			db = db.Where("referrals.status = ?", f.Status)
+		}
+		if f.Outcome != "" {
+			db = db.Where("referrals.outcome = ?", f.Outcome)
+		}
+		if f.PartnerID != 0 {
+			db = db.Where("referrals.partner_id = ?", f.PartnerID)
+		}
+		if f.AdviserID != 0 {
+			db = db.Where("referrals.adviser_id = ?", f.AdviserID)
+		}
+		if f.EnquiryID != 0 {
+			db = db.Where("referrals.enquiry_id = ?", f.EnquiryID)
+		}
+		if f.Municipality != "" {
+			db = db.Where("referrals.enquiry_id IN (SELECT id FROM enquiries WHERE kommunenummer = ?)", f.Municipality)
+		}
+		if f.Overdue {
+			db = db.Where("referrals.status NOT IN ? AND referrals.status <> ? AND referrals.follow_up_due < ?", ClosedReferral, "draft", now)
+		}
+		if f.Open {
+			db = db.Where("referrals.status NOT IN ?", ClosedReferral)
+		}
+		if f.From != nil {
+			db = db.Where("referrals.sent_at >= ?", time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, Oslo).UTC())
+		}
+		if f.To != nil {
+			db = db.Where("referrals.sent_at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
+		}
+		return db
+	}
+}
+
+// Referrals lists the referrals the viewer may see, most urgent first.
+func (s *Store) Referrals(ctx context.Context, v *Viewer, f ReferralFilter) ([]Referral, int64, error) {
+	q := s.read(ctx).Model(&Referral{}).Scopes(referralsVisibleTo(v), s.referralFilter(v, f))
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count referrals: %w", err)
+	}
+	var out []Referral
+	err := q.Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").Preload("Adviser").
+		Order("referrals.follow_up_due ASC, referrals.id").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list referrals: %w", err)
+	}
+	for i := range out {
+		minimise(v, &out[i])
+	}
+	return out, total, nil
+}
+
+// lockReferral loads the referral the viewer may act on, in tx.
+func (s *Store) lockReferral(tx *gorm.DB, v *Viewer, id int64) (*Referral, error) {
+	var r Referral
+	err := tx.Scopes(referralsVisibleTo(v)).First(&r, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("referral %d: %w", id, ErrNotFound)
+	}
+	return &r, err
+}
+
+// changeReferral applies a status change with its history entry, if version is current.
+func (s *Store) changeReferral(tx *gorm.DB, r *Referral, version int, to string, changes map[string]any, userID *int64, via, note string) error {
+	now := s.now()
+	if to != r.Status {
+		changes["status"] = to
+	}
+	if to == "sent" && r.SentAt == nil {
+		changes["sent_at"] = now
+	}
+	if (to == "acknowledged" || to == "in_progress" || outcomeStatus["supported"] == to || to == "declined") && r.AcknowledgedAt == nil && r.Status != "draft" {
+		changes["acknowledged_at"] = now
+	}
+	if contains(ClosedReferral, to) && r.ClosedAt == nil {
+		changes["closed_at"] = now
+	}
+	changes["version"] = gorm.Expr("version + 1")
+	changes["updated_at"] = now
+	res := tx.Model(&Referral{}).Where("id = ? AND version = ?", r.ID, version).Updates(changes)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("referral %d: %w", r.ID, ErrConflict)
+	}
+	return tx.Create(&ReferralEvent{ReferralID: r.ID, FromStatus: r.Status, ToStatus: to, UserID: userID, Via: via, Note: note, At: now}).Error
+}
+
+// allowedTransition tells which status changes each side may make before closing.
+func allowedTransition(v *Viewer, from, to string) bool {
+	partnerSide := v.Has(RolePartner) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin()
+	switch {
+	case contains(ClosedReferral, from):
+		return false
+	case partnerSide:
+		return (to == "acknowledged" && from == "sent") || (to == "in_progress" && (from == "sent" || from == "acknowledged"))
+	default: // the adviser's side
+		return (to == "sent" && from == "draft") || to == "acknowledged" || to == "in_progress"
+	}
+}
+
+// SetReferralStatus moves a referral along: an adviser sends a draft; a partner
+// acknowledges it or reports it in progress. Closing goes through CloseReferral.
+func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) error {
+	if !contains(ReferralStatuses, status) || contains(ClosedReferral, status) {
+		return invalid("status", "error.choice")
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if v.Has(RoleBoard) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin() {
+			return ErrNotFound
+		}
+		if r.Status == status {
+			return nil
+		}
+		if !allowedTransition(v, r.Status, status) {
+			return invalid("status", "error.transition")
+		}
+		if err := s.changeReferral(tx, r, version, status, map[string]any{}, &v.User.ID, "user", ""); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "status", "referral", fmt.Sprint(id), r.Status+"->"+status)
+	})
+}
+
+// ReferralOutcome is how a referral ended.
+type ReferralOutcome struct {
+	Outcome    string
+	Reason     string
+	Instrument string
+	AmountNOK  int64
+	Version    int
+}
+
+func (o *ReferralOutcome) validate() error {
+	fields := map[string]string{}
+	checkChoice(fields, "outcome", o.Outcome, ReferralOutcomes, true)
+	if o.Outcome != "" && fields["outcome"] == "" {
+		checkChoice(fields, "outcome_reason", o.Reason, OutcomeReasons[o.Outcome], true)
+	}
+	if o.Outcome == "supported" {
+		checkChoice(fields, "instrument", o.Instrument, Instruments, true)
+		if o.AmountNOK < 0 || o.AmountNOK > 1_000_000_000 {
+			fields["amount_nok"] = "error.amount"
+		}
+	} else if o.Instrument != "" || o.AmountNOK != 0 {
+		fields["instrument"] = "error.instrument_only_supported"
+	}
+	if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
+	}
+	return nil
+}
+
+// CloseReferral records the outcome: the partner reports supported or declined,
+// the adviser may also withdraw it or record that nobody answered.
+func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64, o ReferralOutcome) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if v.Has(RoleBoard) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin() {
+			return ErrNotFound
+		}
+		if r.Closed() || r.Status == "draft" {
+			return invalid("outcome", "error.referral_not_open")
+		}
+		partnerSide := v.Has(RolePartner) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin()
+		if partnerSide && o.Outcome != "supported" && o.Outcome != "declined" {
+			return invalid("outcome", "error.choice")
+		}
+		return s.closeReferral(tx, r, o, &v.User.ID, "user", a)
+	})
+}
+
+func (s *Store) closeReferral(tx *gorm.DB, r *Referral, o ReferralOutcome, userID *int64, via string, a Actor) error {
+	changes := map[string]any{"outcome": o.Outcome, "outcome_reason": o.Reason, "instrument": o.Instrument, "amount_nok": o.AmountNOK}
+	if err := s.changeReferral(tx, r, o.Version, outcomeStatus[o.Outcome], changes, userID, via, ""); err != nil {
+		return err
+	}
+	return s.audit(tx, a, "close", "referral", fmt.Sprint(r.ID), fmt.Sprintf("outcome=%s via=%s", o.Outcome, via))
+}
+
+// MarkNoResponse closes as no_response every referral the partner never
+// answered, noResponseDays (the region's setting) after its follow-up date. It
+// is safe to run on several servers at once: each update re-checks the status.
+func (s *Store) MarkNoResponse(ctx context.Context) (int, error) {
+	now := s.now()
+	var candidates []Referral
+	err := s.read(ctx).Joins("JOIN regions ON regions.id = referrals.region_id").
+		Where("referrals.status = ? AND referrals.acknowledged_at IS NULL", "sent").
+		Find(&candidates).Error
+	if err != nil {
+		return 0, fmt.Errorf("find unanswered referrals: %w", err)
+	}
+	n := 0
+	for _, r := range candidates {
+		var region Region
+		if err := s.read(ctx).First(&region, r.RegionID).Error; err != nil {
+			return n, err
+		}
+		if !now.After(r.FollowUpDue.AddDate(0, 0, region.NoResponseDays)) {
+			continue
+		}
+		err := s.inTx(ctx, func(tx *gorm.DB) error {
+			changes := map[string]any{"outcome": "no_response", "outcome_reason": "partner_silent", "status": "no_response", "closed_at": now,
+				"version": gorm.Expr("version + 1"), "updated_at": now}
+			res := tx.Model(&Referral{}).Where("id = ? AND status = ? AND acknowledged_at IS NULL", r.ID, "sent").Updates(changes)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error // another server got there first
+			}
+			note := fmt.Sprintf("no answer %d days after the follow-up date", region.NoResponseDays)
+			if err := tx.Create(&ReferralEvent{ReferralID: r.ID, FromStatus: r.Status, ToStatus: "no_response", Via: "system", Note: note, At: now}).Error; err != nil {
+				return err
+			}
+			n++
+			return s.audit(tx, Actor{RequestID: "system", RegionID: r.RegionID}, "no_response", "referral", fmt.Sprint(r.ID), note)
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// ReferralHistory lists a referral's status events, oldest first.
+func (s *Store) ReferralHistory(ctx context.Context, v *Viewer, id int64) ([]ReferralEvent, error) {
+	if _, err := s.Referral(ctx, v, id); err != nil {
+		return nil, err
+	}
+	var out []ReferralEvent
+	if err := s.read(ctx).Preload("User").Where("referral_id = ?", id).Order("at, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("referral history: %w", err)
+	}
+	return out, nil
+}
+
+// ReferralComments lists the board's comments on a referral, for those who may
+// see them: the region's board, coordinators, advisers and admins.
+func (s *Store) ReferralComments(ctx context.Context, v *Viewer, id int64) ([]ReferralComment, error) {
+	if _, err := s.Referral(ctx, v, id); err != nil {
+		return nil, err
+	}
+	if v.Has(RolePartner) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.Has(RoleBoard) && !v.IsAdmin() {
+		return []ReferralComment{}, nil
+	}
+	var out []ReferralComment
+	if err := s.read(ctx).Preload("User").Where("referral_id = ?", id).Order("at, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("referral comments: %w", err)
+	}
+	return out, nil
+}
+
+// CommentOnReferral adds a board member's follow-up comment.
+func (s *Store) CommentOnReferral(ctx context.Context, v *Viewer, a Actor, id int64, text string) error {
+	fields := map[string]string{}
+	checkText(fields, "comment", text, 2000, true)
+	if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if _, err := s.lockReferral(tx, v, id); err != nil {
+			return err
+		}
+		if err := tx.Create(&ReferralComment{ReferralID: id, UserID: &v.User.ID, Text: strings.TrimSpace(text), At: s.now()}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, a, "comment", "referral", fmt.Sprint(id), "")
+	})
+}
+
+// MarkForBoard puts a referral on, or takes it off, the next board meeting's list.
+// It is the board's own note and does not move the referral's version.
+func (s *Store) MarkForBoard(ctx context.Context, v *Viewer, a Actor, id int64, on bool) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if _, err := s.lockReferral(tx, v, id); err != nil {
+			return err
+		}
+		if err := tx.Model(&Referral{}).Where("id = ?", id).Update("for_board", on).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, a, "for_board", "referral", fmt.Sprint(id), fmt.Sprint(on))
+	})
+}
+
+// linkPrefix marks one-time referral links.
+const linkPrefix = "rl_"
+
+// CreateReferralLink makes a one-time link for a partner contact without an
+// account. Only the token's hash is stored; the token is returned once.
+func (s *Store) CreateReferralLink(ctx context.Context, v *Viewer, a Actor, id int64, valid time.Duration) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	token := linkPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if !(v.IsAdmin() || v.Has(RoleAdviser) || v.Has(RoleCoordinator)) {
+			return ErrNotFound
+		}
+		if r.Closed() || r.Status == "draft" {
+			return invalid("link", "error.referral_not_open")
+		}
+		now := s.now()
+		if err := tx.Create(&referralLink{ReferralID: id, TokenHash: hashToken(token), ExpiresAt: now.Add(valid), CreatedBy: &v.User.ID, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, a, "create_link", "referral", fmt.Sprint(id), "")
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// linkViewer is who a one-time link acts as: the referral's partner, seeing
+// only what was shared with it.
+func linkViewer(r *Referral) *Viewer {
+	pid := r.PartnerID
+	region := &Region{ID: r.RegionID}
+	return &Viewer{User: &User{PartnerID: &pid, Roles: []UserRole{{RegionID: &region.ID, Role: RolePartner}}}, Region: region}
+}
+
+// ReferralByLink returns the referral a valid, unused, unexpired one-time link
+// answers, minimised to what was shared with the partner.
+func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, error) {
+	if !strings.HasPrefix(token, linkPrefix) || len(token) > 100 {
+		return nil, ErrNotFound
+	}
+	var l referralLink
+	err := s.read(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), s.now()).First(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r Referral
+	if err := s.read(ctx).Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").First(&r, l.ReferralID).Error; err != nil {
+		return nil, fmt.Errorf("referral by link: %w", err)
+	}
+	minimise(linkViewer(&r), &r)
+	return &r, nil
+}
+
+// AnswerByLink lets the partner acknowledge the referral, or report its outcome,
+// through a one-time link. Reporting the outcome uses the link up.
+func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowledge bool, o *ReferralOutcome) error {
+	if o != nil {
+		if o.Outcome != "supported" && o.Outcome != "declined" {
+			return invalid("outcome", "error.choice")
+		}
+		if err := o.validate(); err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		var l referralLink
+		err := tx.Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), s.now()).First(&l).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || !strings.HasPrefix(token, linkPrefix) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var r Referral
+		if err := tx.First(&r, l.ReferralID).Error; err != nil {
+			return err
+		}
+		if r.Closed() {
+			return invalid("outcome", "error.referral_not_open")
+		}
+		a.RegionID = r.RegionID
+		if acknowledge && r.Status == "sent" {
+			if err := s.changeReferral(tx, &r, r.Version, "acknowledged", map[string]any{}, nil, "link", ""); err != nil {
+				return err
+			}
+			r.Status, r.Version = "acknowledged", r.Version+1
+			now := s.now()
+			r.AcknowledgedAt = &now
+			if err := s.audit(tx, a, "acknowledge_by_link", "referral", fmt.Sprint(r.ID), ""); err != nil {
+				return err
+			}
+		}
+		if o != nil {
+			o.Version = r.Version
+			if err := s.closeReferral(tx, &r, *o, nil, "link", a); err != nil {
+				return err
+			}
+			return tx.Model(&referralLink{}).Where("id = ?", l.ID).Update("used_at", s.now()).Error
+		}
+		return nil
+	})
+}

@@ -1,0 +1,394 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+type referralFixture struct {
+	*enquiryFixture
+	innovation, siva       *Partner
+	partner, otherPartner  *Viewer
+	withConsent, noConsent *Enquiry
+}
+
+func newReferralFixture(t *testing.T) *referralFixture {
+	t.Helper()
+	f := &referralFixture{enquiryFixture: newEnquiryFixture(t)}
+	ctx := context.Background()
+	var err error
+	if f.innovation, err = f.s.PartnerByName(ctx, "Innovasjon Norge"); err != nil {
+		t.Fatal(err)
+	}
+	if f.siva, err = f.s.PartnerByName(ctx, "Siva"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.s.UserByEmail(ctx, "innovasjon@hamarregionen.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.partner = &Viewer{User: u, Region: f.hamar}
+	other, err := f.s.CreateUser(ctx, Actor{}, UserInput{Email: "siva@example.org", Name: "Siri Siva", PartnerID: f.siva.ID}, "siva-passord-123", []RoleGrant{{RegionID: f.hamar.ID, Role: RolePartner}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.otherPartner = &Viewer{User: other, Region: f.hamar}
+	c := consent()
+	c.Share = true
+	if f.withConsent, err = f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: c, Channel: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.noConsent, err = f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3403"), Consent: consent(), Channel: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *referralFixture) refer(t *testing.T, e *Enquiry, partner *Partner, share bool) *Referral {
+	t.Helper()
+	r, err := f.s.CreateReferral(context.Background(), f.adviser, Actor{}, e.ID, ReferralInput{PartnerID: partner.ID, Reason: "financing",
+		Message: "Trenger oppstartstilskudd", SharePersonalData: share, Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestReferralConsentGating(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	_, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.noConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", SharePersonalData: true, Send: true})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["share_personal_data"] == "" {
+		t.Fatalf("sharing without consent: %v; want refused", err)
+	}
+	if n := count(t, f.s, "referrals"); n != 0 {
+		t.Errorf("a refused referral was stored")
+	}
+	// Without sharing, the partner sees the summary but no person data.
+	r := f.refer(t, f.noConsent, f.innovation, false)
+	got, err := f.s.Referral(ctx, f.partner, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.Enquiry
+	if e.Name != "" || e.Email != "" || e.Phone != "" || e.Description != "" || e.OrgNumber != "" {
+		t.Errorf("partner sees person data without consent: %+v", e)
+	}
+	if e.Kommunenummer != "3403" || e.NeedList()[0] != "financing" || got.Message == "" {
+		t.Errorf("partner lacks the summary: %+v", got)
+	}
+	// With consent and sharing, the partner sees the contact details.
+	r2 := f.refer(t, f.withConsent, f.innovation, true)
+	got, _ = f.s.Referral(ctx, f.partner, r2.ID)
+	if got.Enquiry.Name != "Ola Nordmann" || got.Enquiry.Email == "" {
+		t.Errorf("partner does not see shared person data: %+v", got.Enquiry)
+	}
+	// The one-time link shows the same as the partner.
+	token, err := f.s.CreateReferralLink(ctx, f.adviser, Actor{}, r.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLink, err := f.s.ReferralByLink(ctx, token)
+	if err != nil || byLink.Enquiry.Name != "" || byLink.Enquiry.Description != "" {
+		t.Errorf("link shows person data without consent: %+v (%v)", byLink, err)
+	}
+}
+
+func TestReferralPartnerScope(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, true)
+	if _, err := f.s.Referral(ctx, f.otherPartner, r.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another partner's contact: %v; want ErrNotFound", err)
+	}
+	if _, total, _ := f.s.Referrals(ctx, f.otherPartner, ReferralFilter{}); total != 0 {
+		t.Errorf("another partner lists %d referrals", total)
+	}
+	if err := f.s.SetReferralStatus(ctx, f.otherPartner, Actor{}, r.ID, "acknowledged", 1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another partner acknowledges: %v", err)
+	}
+	if err := f.s.CloseReferral(ctx, f.otherPartner, Actor{}, r.ID, ReferralOutcome{Outcome: "declined", Reason: "other", Version: 1}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another partner closes: %v", err)
+	}
+	// Drafts are not the partner's to see.
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Referral(ctx, f.partner, draft.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("partner sees a draft: %v", err)
+	}
+}
+
+func TestReferralBoardSeesNoPersonData(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	f.refer(t, f.withConsent, f.innovation, true)
+	list, total, err := f.s.Referrals(ctx, f.board, ReferralFilter{})
+	if err != nil || total != 1 {
+		t.Fatalf("board lists %d (%v)", total, err)
+	}
+	e := list[0].Enquiry
+	if e.Name != "" || e.Email != "" || e.Phone != "" || e.Description != "" || list[0].Message != "" || list[0].ContactName != "" {
+		t.Errorf("board sees person data or free text: %+v %+v", e, list[0])
+	}
+	if err := f.s.SetReferralStatus(ctx, f.board, Actor{}, list[0].ID, "acknowledged", 1); err == nil {
+		t.Error("the board changed a referral's status")
+	}
+	if err := f.s.CommentOnReferral(ctx, f.board, Actor{}, list[0].ID, "Følg opp på neste møte"); err != nil {
+		t.Errorf("board comment: %v", err)
+	}
+}
+
+func TestReferralOverdueAndNoResponse(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	r := f.refer(t, f.withConsent, f.innovation, false) // due 14 days later, end of 16 March
+	if due := r.FollowUpDue.In(Oslo); due.Format("2006-01-02") != "2026-03-16" {
+		t.Fatalf("due %s; want 2026-03-16", due)
+	}
+	overdue := func() int64 {
+		_, n, err := f.s.Referrals(ctx, f.adviser, ReferralFilter{Overdue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	clock = time.Date(2026, 3, 16, 23, 0, 0, 0, Oslo)
+	if overdue() != 0 {
+		t.Error("overdue on its due date")
+	}
+	clock = time.Date(2026, 3, 17, 0, 30, 0, 0, Oslo)
+	if overdue() != 1 {
+		t.Error("not overdue the day after its due date")
+	}
+	// No response is 30 days (the region's setting) after the due date.
+	clock = time.Date(2026, 4, 15, 23, 0, 0, 0, Oslo)
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 0 {
+		t.Errorf("MarkNoResponse before the limit = %d (%v)", n, err)
+	}
+	clock = time.Date(2026, 4, 16, 1, 0, 0, 0, Oslo)
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 1 {
+		t.Fatalf("MarkNoResponse after the limit = %d (%v)", n, err)
+	}
+	if n, _ := f.s.MarkNoResponse(ctx); n != 0 {
+		t.Error("MarkNoResponse closed the same referral twice")
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, r.ID)
+	if got.Status != "no_response" || got.Outcome != "no_response" || got.Overdue(f.s.now()) {
+		t.Errorf("after MarkNoResponse: %s %s", got.Status, got.Outcome)
+	}
+	history, _ := f.s.ReferralHistory(ctx, f.adviser, r.ID)
+	if last := history[len(history)-1]; last.Via != "system" || last.ToStatus != "no_response" || last.Note == "" {
+		t.Errorf("history lacks the automatic entry: %+v", last)
+	}
+	// An acknowledged referral never becomes no_response.
+	r2 := f.refer(t, f.withConsent, f.siva, false)
+	if err := f.s.SetReferralStatus(ctx, f.otherPartner, Actor{}, r2.ID, "acknowledged", 1); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.AddDate(0, 3, 0)
+	if n, _ := f.s.MarkNoResponse(ctx); n != 0 {
+		t.Error("an acknowledged referral became no_response")
+	}
+}
+
+func TestReferralClosing(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, true)
+	bad := []ReferralOutcome{
+		{Outcome: "", Version: 1},
+		{Outcome: "supported", Version: 1},
+		{Outcome: "supported", Reason: "granted", Version: 1},
+		{Outcome: "supported", Reason: "granted", Instrument: "magic", Version: 1},
+		{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: -5, Version: 1},
+		{Outcome: "declined", Reason: "granted", Version: 1},
+		{Outcome: "declined", Reason: "not_eligible", Instrument: "loan", Version: 1},
+		{Outcome: "withdrawn", Reason: "enquirer_withdrew", Version: 1}, // a partner may not withdraw
+	}
+	for _, o := range bad {
+		if err := f.s.CloseReferral(ctx, f.partner, Actor{}, r.ID, o); err == nil {
+			t.Errorf("closing with %+v succeeded", o)
+		}
+	}
+	if err := f.s.CloseReferral(ctx, f.partner, Actor{}, r.ID, ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "start_up_grant", AmountNOK: 150000, Version: 7}); !errors.Is(err, ErrConflict) {
+		t.Errorf("stale close: %v; want ErrConflict", err)
+	}
+	if err := f.s.CloseReferral(ctx, f.partner, Actor{}, r.ID, ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "start_up_grant", AmountNOK: 150000, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, r.ID)
+	if got.Status != "completed" || got.AmountNOK != 150000 || got.AcknowledgedAt == nil || got.ClosedAt == nil {
+		t.Errorf("closed referral = %+v", got)
+	}
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, r.ID, ReferralOutcome{Outcome: "withdrawn", Reason: "other", Version: 2}); err == nil {
+		t.Error("a closed referral was closed again")
+	}
+}
+
+func TestReferralLink(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, true)
+	other := f.refer(t, f.noConsent, f.siva, false)
+	token, err := f.s.CreateReferralLink(ctx, f.adviser, Actor{}, r.ID, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.s.ReferralByLink(ctx, token); err != nil || got.ID != r.ID {
+		t.Fatalf("link = %v %v", got, err)
+	}
+	altered := token[:len(token)-1] + string("AB"[0]+byte(token[len(token)-1]%2))
+	for _, bad := range []string{altered, token + "x", "rl_", "", "sams_" + token[3:]} {
+		if _, err := f.s.ReferralByLink(ctx, bad); !errors.Is(err, ErrNotFound) {
+			t.Errorf("altered link %q: %v", bad, err)
+		}
+		if err := f.s.AnswerByLink(ctx, Actor{}, bad, true, nil); !errors.Is(err, ErrNotFound) {
+			t.Errorf("answer through altered link %q: %v", bad, err)
+		}
+	}
+	if err := f.s.AnswerByLink(ctx, Actor{}, token, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	o := &ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "start_up_grant", AmountNOK: 150000}
+	if err := f.s.AnswerByLink(ctx, Actor{}, token, false, o); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, r.ID)
+	if got.Status != "completed" || got.AmountNOK != 150000 || got.AcknowledgedAt == nil {
+		t.Errorf("after the link: %+v", got)
+	}
+	// Used up.
+	if _, err := f.s.ReferralByLink(ctx, token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a used link still works: %v", err)
+	}
+	if err := f.s.AnswerByLink(ctx, Actor{}, token, false, o); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a used link answers again: %v", err)
+	}
+	// The other referral is untouched, and an expired link is refused.
+	if got, _ := f.s.Referral(ctx, f.adviser, other.ID); got.Status != "sent" {
+		t.Errorf("the other referral changed: %s", got.Status)
+	}
+	expired, _ := f.s.CreateReferralLink(ctx, f.adviser, Actor{}, other.ID, time.Minute)
+	f.s.SetClock(func() time.Time { return time.Now().UTC().Add(2 * time.Minute) })
+	if _, err := f.s.ReferralByLink(ctx, expired); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an expired link works: %v", err)
+	}
+	// A partner may not make links; nor may anyone for a closed referral.
+	if _, err := f.s.CreateReferralLink(ctx, f.partner, Actor{}, r.ID, time.Hour); err == nil {
+		t.Error("a partner made a link")
+	}
+}
+
+// TestReferralReport checks the board's figures against numbers computed by hand.
+func TestReferralReport(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	day := func(d int, h int) time.Time { return time.Date(2026, 1, d, h, 0, 0, 0, Oslo) }
+	clock := day(5, 9)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	// Two more enquiries so that 3 of 4 are referred. All received 5 January.
+	e3, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3413"), Consent: consent(), Channel: "web"})
+	e4, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3413"), Consent: consent(), Channel: "web"})
+	_ = e4
+	// The fixture's two enquiries were made on the real clock; move them into the period.
+	f.s.db.Exec("UPDATE enquiries SET received_at = ?", clock.UTC())
+
+	close := func(r *Referral, v *Viewer, o ReferralOutcome) {
+		cur, _ := f.s.Referral(ctx, f.adviser, r.ID)
+		o.Version = cur.Version
+		if err := f.s.CloseReferral(ctx, v, Actor{}, r.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ack := func(r *Referral, v *Viewer) {
+		cur, _ := f.s.Referral(ctx, f.adviser, r.ID)
+		if err := f.s.SetReferralStatus(ctx, v, Actor{}, r.ID, "acknowledged", cur.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Innovasjon Norge: a sent 5 Jan 09:00, acknowledged after 1 day, supported 100 000 after 4 days (Løten);
+	// b sent 5 Jan, acknowledged after 3 days, supported 50 000 after 10 days (Stange).
+	a := f.refer(t, f.withConsent, f.innovation, false)
+	b := f.refer(t, e3, f.innovation, false)
+	// Siva: c sent 5 Jan, never answered (open, overdue on 25 Jan); d sent 5 Jan, declined after 2 days.
+	c := f.refer(t, f.noConsent, f.siva, false)
+	d := f.refer(t, e3, f.siva, false)
+	_ = c
+	clock = day(6, 9)
+	ack(a, f.partner)
+	clock = day(7, 9)
+	close(d, f.otherPartner, ReferralOutcome{Outcome: "declined", Reason: "not_eligible"})
+	clock = day(8, 9)
+	ack(b, f.partner)
+	clock = day(9, 9)
+	close(a, f.partner, ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "start_up_grant", AmountNOK: 100000})
+	clock = day(15, 9)
+	close(b, f.partner, ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: 50000})
+	clock = day(25, 9)
+
+	rep, err := f.s.ReferralReport(ctx, f.board, day(1, 0), day(31, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 4 || rep.Supported != 2 || rep.GrantedNOK != 150000 || rep.Open != 1 || rep.Overdue != 1 {
+		t.Errorf("totals = sent %d supported %d nok %d open %d overdue %d; want 4 2 150000 1 1", rep.Sent, rep.Supported, rep.GrantedNOK, rep.Open, rep.Overdue)
+	}
+	// Acknowledged: a after 1 day, b after 3, d after 2 (declining acknowledges) → median 2.
+	if rep.MedianAckDays == nil || *rep.MedianAckDays != 2 {
+		t.Errorf("median days to acknowledgement = %v; want 2", deref(rep.MedianAckDays))
+	}
+	// Outcomes: a 4 days, b 10, d 2 → median 4.
+	if rep.MedianOutcomeDays == nil || *rep.MedianOutcomeDays != 4 {
+		t.Errorf("median days to outcome = %v; want 4", deref(rep.MedianOutcomeDays))
+	}
+	if rep.EnquiriesReceived != 4 || rep.EnquiriesReferred != 3 || rep.ReferredPercent == nil || *rep.ReferredPercent != 75 {
+		t.Errorf("referred share = %d of %d (%v); want 3 of 4, 75 %%", rep.EnquiriesReferred, rep.EnquiriesReceived, deref(rep.ReferredPercent))
+	}
+	want := map[string]PartnerFigures{
+		"Innovasjon Norge": {Sent: 2, Acknowledged: 2, Completed: 2, Supported: 2, GrantedNOK: 150000},
+		"Siva":             {Sent: 2, Acknowledged: 1, Declined: 1, Open: 1, Overdue: 1},
+	}
+	for _, p := range rep.Partners {
+		w := want[p.Name]
+		if p.Sent != w.Sent || p.Acknowledged != w.Acknowledged || p.Completed != w.Completed || p.Supported != w.Supported ||
+			p.Declined != w.Declined || p.Open != w.Open || p.Overdue != w.Overdue || p.GrantedNOK != w.GrantedNOK {
+			t.Errorf("%s = %+v; want %+v", p.Name, p, w)
+		}
+	}
+	if got := rep.Partners[0].MedianOutcomeDays; got == nil || *got != 7 { // Innovasjon Norge: 4 and 10 → 7
+		t.Errorf("Innovasjon Norge median outcome = %v; want 7", deref(got))
+	}
+	mun := map[string]int64{}
+	for _, m := range rep.ByMunicipality {
+		mun[m.Label] = m.NOK
+	}
+	if mun["Løten"] != 100000 || mun["Stange"] != 50000 || len(mun) != 2 {
+		t.Errorf("NOK per municipality = %v", mun)
+	}
+	if len(rep.ByQuarter) != 1 || rep.ByQuarter[0].Key != "2026-Q1" || rep.ByQuarter[0].NOK != 150000 {
+		t.Errorf("NOK per quarter = %+v", rep.ByQuarter)
+	}
+	if len(rep.Advisers) != 1 || rep.Advisers[0].Sent != 4 || rep.Advisers[0].Open != 1 || rep.Advisers[0].Overdue != 1 {
+		t.Errorf("advisers = %+v", rep.Advisers)
+	}
+	// A period without referrals gives zeros, not errors.
+	empty, err := f.s.ReferralReport(ctx, f.board, day(1, 0).AddDate(-1, 0, 0), day(31, 0).AddDate(-1, 0, 0))
+	if err != nil || empty.Sent != 0 || empty.MedianAckDays != nil {
+		t.Errorf("empty period = %+v (%v)", empty, err)
+	}
+}
