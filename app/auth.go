@@ -97,6 +97,8 @@ func (s *Server) login(c echo.Context) error {
 	}
 	s.sessions.Put(ctx, sessUserID, u.ID)
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
+	s.sessions.Put(ctx, sessStarted, s.store.Now().Unix())
+	s.sessions.Put(ctx, sessSeen, s.store.Now().Unix())
 	s.sessions.Remove(ctx, sessCSRF) // a fresh CSRF token for the new session
 	if data.Next != "" {
 		return redirect(c, data.Next)

@@ -162,7 +162,7 @@ func TestCSRF(t *testing.T) {
 func sessionCookie(t *testing.T, res *http.Response) *http.Cookie {
 	t.Helper()
 	for _, ck := range res.Cookies() {
-		if ck.Name == "samspill_session" {
+		if ck.Name == SessionCookie(false) || ck.Name == SessionCookie(true) {
 			return ck
 		}
 	}
@@ -181,6 +181,9 @@ func TestSessionCookieFlags(t *testing.T) {
 		}
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure != secure || ck.Path != "/" {
 			t.Errorf("secure=%t: cookie HttpOnly=%t SameSite=%v Secure=%t Path=%q; want HttpOnly, Lax, Secure=%t, /", secure, ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path, secure)
+		}
+		if wantName := map[bool]string{true: "__Host-samspill", false: "samspill_session"}[secure]; ck.Name != wantName {
+			t.Errorf("cookie name %q; want %q", ck.Name, wantName)
 		}
 		if len(ck.Value) < 32 {
 			t.Errorf("session id %q is too short to hold 128 bits", ck.Value)

@@ -186,6 +186,9 @@ type enquiryPage struct {
 	Regions    []models.Region
 	Activity   activityForm
 	Close      closeForm
+	Referral   referralForm
+	Referrals  []models.Referral
+	ReferForm  []views.Field
 	Overdue    bool
 	Minutes    int
 	Conflict   bool
@@ -255,6 +258,12 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 		return err
 	}
 	d.Fields = newEnquiryFields(p.loc, d.Form, raw, ms, sections)
+	if d.Referrals, _, err = s.store.Referrals(ctx, p.Viewer, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}}); err != nil {
+		return err
+	}
+	if d.ReferForm, err = s.referralFields(c, d.page, e, d.Referral, raw); err != nil {
+		return err
+	}
 	return c.Render(status, "enquiries/show", d)
 }
 

@@ -26,6 +26,8 @@ const (
 	sessLang     = "lang"
 	sessCSRF     = "csrf"
 	sessFlash    = "flash"
+	sessStarted  = "started" // unix seconds of log-in, for the absolute timeout
+	sessSeen     = "seen"    // unix seconds of the last request, for the idle timeout
 )
 
 // Context keys.
@@ -110,7 +112,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 func needsSession(r *http.Request) bool {
 	p := r.URL.Path
 	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && !publicPosts[p] && bearerToken(r) == "" &&
-		!strings.HasPrefix(p, "/api/v1/intake")
+		!strings.HasPrefix(p, "/api/v1/intake") && !strings.HasPrefix(p, "/r/")
 }
 
 // publicPosts take anonymous submissions without a CSRF token. A CSRF token
@@ -154,13 +156,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				case errors.Is(err, models.ErrNotFound):
 				case err != nil:
 					return err
-				case !u.Active || u.SessionEpoch != s.sessions.GetInt(ctx, sessEpoch):
-					// Deactivated, password reset, roles changed or sessions ended by an admin.
+				case !u.Active || u.SessionEpoch != s.sessions.GetInt(ctx, sessEpoch) || s.sessionExpired(c):
+					// Deactivated, password reset, roles changed, sessions ended by an
+					// admin, or idle or old for too long.
 					if err := s.sessions.Destroy(ctx); err != nil {
 						return err
 					}
 				default:
 					user = u
+					s.sessions.Put(ctx, sessSeen, s.store.Now().Unix())
 				}
 			}
 		}
@@ -177,6 +181,17 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxViewer, v)
 		return next(c)
 	}
+}
+
+// sessionExpired applies the idle and absolute timeouts on the store's clock,
+// which tests can move. scs enforces the same limits with the wall clock as a
+// backstop, and its cookie expiry ends idle browser sessions too.
+func (s *Server) sessionExpired(c echo.Context) bool {
+	ctx := c.Request().Context()
+	now := s.store.Now()
+	started := time.Unix(s.sessions.GetInt64(ctx, sessStarted), 0)
+	seen := time.Unix(s.sessions.GetInt64(ctx, sessSeen), 0)
+	return now.Sub(started) > s.cfg.SessionLifetime || now.Sub(seen) > s.cfg.SessionIdle
 }
 
 // refreshBindings reloads Casbin's role bindings when any server changed them.
@@ -248,7 +263,9 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] {
+		// A one-time link's token is itself the capability: whoever can forge the
+		// post already holds the token, so a CSRF token adds nothing there.
+		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] || strings.HasPrefix(c.Request().URL.Path, "/r/") {
 			return next(c) // a bearer token is not sent by browsers on their own
 		}
 		sent := c.Request().Header.Get("X-CSRF-Token")

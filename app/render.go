@@ -118,6 +118,8 @@ func (s *Server) nav(p page) []navItem {
 		{"/dashboard", "nav.dashboard", policies.Dashboard, policies.Read},
 		{"/enquiries", "nav.enquiries", policies.Enquiry, policies.Read},
 		{"/statistics", "nav.statistics", policies.Statistics, policies.Read},
+		{"/referrals", "nav.referrals", policies.Referral, policies.Read},
+		{"/reports/referrals", "nav.report", policies.Report, policies.Read},
 		{"/admin/regions", "nav.regions", policies.Region, policies.Update},
 		{"/admin/users", "nav.users", policies.User, policies.Read},
 		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},

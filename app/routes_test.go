@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
@@ -147,11 +148,22 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		"/api/v1/partners/:id":  "1",
 		"/profile/tokens/:id":   "0",
 		"/enquiries/:id":        "1",
+		"/referrals/:id":        "1",
+		"/api/v1/referrals/:id": "1",
 		"/api/v1/enquiries/:id": "1",
 		"/api/v1/tokens/:id":    "0",
 		":kommunenummer":        "3412",
 		"/static/*":             "/static/css/app.css",
 	}}
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := ts.store.CreateReferralLink(ctx, &models.Viewer{User: adviser, Region: region}, models.Actor{}, 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ids[":token"] = link
 	projectProbeIDs(t, ts, p.ids)
 	if role != "" {
 		p.login(demoEmail(role), models.DemoPassword)
@@ -186,6 +198,7 @@ func (p *probe) concrete(pattern string) string {
 			out = strings.Replace(out, ":id", id, 1)
 		}
 	}
+	out = strings.ReplaceAll(out, ":token", p.ids[":token"])
 	return strings.ReplaceAll(out, ":kommunenummer", p.ids[":kommunenummer"])
 }
 

@@ -36,7 +36,9 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 	s.sessions.Store = store.Sessions()
 	s.sessions.IdleTimeout = cfg.SessionIdle
 	s.sessions.Lifetime = cfg.SessionLifetime
-	s.sessions.Cookie.Name = "samspill_session"
+	// Over HTTPS the cookie takes the __Host- prefix, which browsers accept only
+	// with Secure, Path=/ and no Domain: no subdomain can set or shadow it.
+	s.sessions.Cookie.Name = SessionCookie(cfg.SecureCookies)
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	s.sessions.Cookie.Secure = cfg.SecureCookies
@@ -68,6 +70,16 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 	return e, s
 }
 
+// SessionCookie is the session cookie's name: with the __Host- prefix when
+// cookies are Secure (served over HTTPS), and a plain name for plain-HTTP
+// development, where browsers refuse prefixed cookies.
+func SessionCookie(secure bool) string {
+	if secure {
+		return "__Host-samspill"
+	}
+	return "samspill_session"
+}
+
 // HTTPServer wraps the handler in an http.Server with every timeout set, so a
 // slow client cannot hold a connection open for ever.
 func HTTPServer(addr string, h http.Handler) *http.Server {
@@ -82,13 +94,19 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
-// Janitor removes expired sessions now and then until ctx ends.
+// Janitor removes expired sessions and marks unanswered referrals as
+// no_response now and then until ctx ends. Several servers may run it at once.
 func (s *Server) Janitor(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
 		if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("delete expired sessions", "err", err)
+		}
+		if n, err := s.store.MarkNoResponse(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("mark unanswered referrals", "err", err)
+		} else if n > 0 {
+			s.log.Info("referrals marked no_response", "count", n)
 		}
 		select {
 		case <-ctx.Done():

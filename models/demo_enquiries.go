@@ -53,7 +53,11 @@ func (s *Store) loadDemoEnquiries(ctx context.Context, region *Region) error {
 	}
 	v := &Viewer{User: adviser, Region: region}
 	a := Actor{UserID: adviser.ID, RegionID: region.ID, RequestID: "demo"}
-	for _, d := range demoEnquiries {
+	innovation, err := s.PartnerByName(ctx, "Innovasjon Norge")
+	if err != nil {
+		return err
+	}
+	for i, d := range demoEnquiries {
 		consent := ConsentInput{Store: true, Share: d.share, StoreText: "Jeg samtykker til at næringsrådgiverne lagrer henvendelsen min og bruker den til å hjelpe meg.",
 			ShareText: "Rådgiveren kan dele henvendelsen og kontaktopplysningene mine med samarbeidspartnere som Innovasjon Norge, hvis det kan hjelpe meg.",
 			Version:   "2026-11", Language: "nb"}
@@ -80,6 +84,12 @@ func (s *Store) loadDemoEnquiries(ctx context.Context, region *Region) error {
 			if _, err := s.AddActivity(ctx, v, a, e.ID, ActivityInput{Kind: d.activity, OccurredOn: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC),
 				Minutes: d.minutes, Text: "Første samtale: gikk gjennom behovet og avtalte neste steg."}); err != nil {
 				return err
+			}
+		}
+		if i == 0 { // the first one is referred to Innovasjon Norge, with consent to share
+			if _, err := s.CreateReferral(ctx, v, a, e.ID, ReferralInput{PartnerID: innovation.ID, Reason: "financing", Send: true, SharePersonalData: true,
+				Message: "Gründer med gårdsutsalg som trenger etablerertilskudd. Forretningsplanen er klar."}); err != nil {
+				return fmt.Errorf("demo referral: %w", err)
 			}
 		}
 		if d.status != "" {

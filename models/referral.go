@@ -90,7 +90,7 @@ type ReferralEvent struct {
 	FromStatus string
 	ToStatus   string
 	UserID     *int64
-	User       *User `gorm:"foreignKey:UserID"`
+	User       *User  `gorm:"foreignKey:UserID"`
 	Via        string // user, link or system
 	Note       string
 	At         time.Time

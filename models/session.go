@@ -21,7 +21,8 @@ type sessionRow struct {
 func (sessionRow) TableName() string { return "sessions" }
 
 // SessionStore implements scs.Store (and scs.CtxStore) over our database, so the
-// same code serves SQLite and PostgreSQL.
+// same code serves SQLite and PostgreSQL. Expiry is on the wall clock, as scs
+// sets it; the app's own idle and absolute timeouts use the store's clock.
 type SessionStore struct{ s *Store }
 
 // Sessions returns the store's session store.
@@ -35,7 +36,7 @@ func (ss *SessionStore) Find(token string) ([]byte, bool, error) {
 // FindCtx returns the data of an unexpired session.
 func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var row sessionRow
-	err := ss.s.read(ctx).Where("token = ? AND expiry > ?", token, ss.s.now()).First(&row).Error
+	err := ss.s.read(ctx).Where("token = ? AND expiry > ?", token, time.Now().UTC()).First(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, false, nil
 	}
@@ -78,5 +79,5 @@ func (ss *SessionStore) Exists(ctx context.Context, token string) (bool, error) 
 
 // DeleteExpired removes expired sessions; the server calls it now and then.
 func (ss *SessionStore) DeleteExpired(ctx context.Context) error {
-	return ss.s.db.WithContext(ctx).Where("expiry <= ?", ss.s.now()).Delete(&sessionRow{}).Error
+	return ss.s.db.WithContext(ctx).Where("expiry <= ?", time.Now().UTC()).Delete(&sessionRow{}).Error
 }

@@ -30,6 +30,8 @@ const (
 	Factor       = "factor"
 	Enquiry      = "enquiry"
 	Statistics   = "statistics"
+	Referral     = "referral"
+	Report       = "report"
 
 	Project     = "project"
 	Assessment  = "assessment"
@@ -47,6 +49,7 @@ const (
 	Members = "members"
 	Export  = "export"
 	Route   = "route"
+	Comment = "comment"
 )
 
 // Binding gives a subject (a user) a role in a domain (a region ID, or "*").

@@ -242,6 +242,9 @@ func formatDateTime(v any) string {
 	return ""
 }
 
+// FormatNOK shows an amount as "1 234 567 kr" for handlers.
+func FormatNOK(amount int64) string { return formatNOK(amount) }
+
 // formatNOK shows an amount as "1 234 567 kr" with non-breaking spaces.
 func formatNOK(amount int64) string {
 	s := fmt.Sprint(amount)
@@ -281,8 +284,9 @@ type Field struct {
 	Kind                                  string
 	Options                               []Option
 	Checked                               bool // for a single checkbox
-	Rows                                  int  // for a textarea
-	Max                                   int  // maxlength, 0 for none
+	Disabled                              bool
+	Rows                                  int // for a textarea
+	Max                                   int // maxlength, 0 for none
 	Autocomplete                          string
 }
 

@@ -1,0 +1,373 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+// LinkValidity is how long a one-time referral link works.
+const LinkValidity = 30 * 24 * time.Hour
+
+// referralForm is the refer form as typed.
+type referralForm struct {
+	PartnerID, ContactName, ContactEmail, Reason, Message, FollowUpDue string
+	Share                                                              bool
+}
+
+// referralFields builds the refer form for an enquiry.
+func (s *Server) referralFields(c echo.Context, p page, e *models.Enquiry, f referralForm, errs map[string]string) ([]views.Field, error) {
+	partners, _, err := s.store.Partners(c.Request().Context(), models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
+	if err != nil {
+		return nil, err
+	}
+	m := fieldMaker{loc: p.loc, errs: errs}
+	partner := m.choice("select", "partner_id", "referral.partner", "", nil)
+	partner.Required = true
+	for _, x := range partners {
+		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: strconv.FormatInt(x.ID, 10) == f.PartnerID})
+	}
+	reason := m.choice("select", "reason", "referral.reason", "need.", models.Needs, f.Reason)
+	reason.Required = true
+	share := views.Field{Name: "share_personal_data", Label: p.T("referral.share"), Kind: "checkbox", Checked: f.Share, Error: m.err("share_personal_data")}
+	if e.ConsentShare {
+		share.Hint = p.T("referral.share_hint")
+	} else {
+		share.Hint = p.T("referral.share_no_consent")
+		share.Disabled = true
+		share.Checked = false
+	}
+	message := views.Field{Name: "message", Label: p.T("referral.message"), Hint: p.T("referral.message_hint"), Value: f.Message, Error: m.err("message"), Kind: "textarea", Rows: 4, Max: 4000}
+	due := m.text("follow_up_due", "referral.follow_up_due", f.FollowUpDue).As("date").WithHint(p.T("referral.follow_up_due_hint"))
+	return []views.Field{partner, m.text("contact_name", "referral.contact_name", f.ContactName),
+		m.text("contact_email", "referral.contact_email", f.ContactEmail).As("email"), reason, message, due, share}, nil
+}
+
+// referEnquiry sends an enquiry to a partner, or saves the referral as a draft.
+func (s *Server) referEnquiry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f := referralForm{PartnerID: c.FormValue("partner_id"), ContactName: c.FormValue("contact_name"), ContactEmail: c.FormValue("contact_email"),
+		Reason: c.FormValue("reason"), Message: c.FormValue("message"), FollowUpDue: c.FormValue("follow_up_due"), Share: c.FormValue("share_personal_data") == "on"}
+	errs := map[string]string{}
+	in := models.ReferralInput{ContactName: f.ContactName, ContactEmail: f.ContactEmail, Reason: f.Reason, Message: f.Message,
+		SharePersonalData: f.Share, Send: c.FormValue("send") != "draft"}
+	in.PartnerID, _ = strconv.ParseInt(f.PartnerID, 10, 64)
+	if strings.TrimSpace(f.FollowUpDue) != "" {
+		if d, ok := parseDate(f.FollowUpDue); ok {
+			in.FollowUpDue = &d
+		} else {
+			errs["follow_up_due"] = "error.date"
+		}
+	}
+	if len(errs) == 0 {
+		_, err = s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
+	} else {
+		err = &models.ValidationError{Fields: errs}
+	}
+	return s.afterAction(c, id, err, "flash.referred", func(d *enquiryPage) { d.Referral = f })
+}
+
+type referralsPage struct {
+	page
+	List    []models.Referral
+	Filter  models.ReferralFilter
+	Tabs    []navItem
+	Filters []views.Field
+	Pager   pager
+	Now     time.Time
+}
+
+func parseReferralFilter(c echo.Context) models.ReferralFilter {
+	q := c.QueryParams()
+	f := models.ReferralFilter{Tab: q.Get("tab"), Status: q.Get("status"), Municipality: q.Get("municipality"), Outcome: q.Get("outcome"),
+		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Open: q.Get("open") == "on" || q.Get("open") == "true", Page: pageParam(c)}
+	f.PartnerID, _ = strconv.ParseInt(q.Get("partner"), 10, 64)
+	f.AdviserID, _ = strconv.ParseInt(q.Get("adviser"), 10, 64)
+	if t, ok := parseDate(q.Get("from")); ok {
+		f.From = &t
+	}
+	if t, ok := parseDate(q.Get("to")); ok {
+		f.To = &t
+	}
+	return f
+}
+
+// listReferrals lists the referrals the viewer may see: the adviser's
+// follow-up list, a partner's incoming referrals, the board's drill-downs.
+func (s *Server) listReferrals(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := s.page(c, "referrals.title")
+	f := parseReferralFilter(c)
+	list, total, err := s.store.Referrals(ctx, p.Viewer, f)
+	if err != nil {
+		return err
+	}
+	d := referralsPage{page: p, List: list, Filter: f, Pager: s.pager(c, f.Page, total), Now: s.store.Now()}
+	tabs := []string{"", "open"}
+	if p.Viewer.Has(models.RoleAdviser) || p.Viewer.Has(models.RoleCoordinator) {
+		tabs = append(tabs, "due")
+	}
+	if p.Viewer.Has(models.RoleBoard) || p.Viewer.Has(models.RoleCoordinator) {
+		tabs = append(tabs, "for_board")
+	}
+	for _, tab := range tabs {
+		href := "/referrals"
+		if tab == "open" {
+			href += "?open=on"
+		} else if tab != "" {
+			href += "?tab=" + tab
+		}
+		d.Tabs = append(d.Tabs, navItem{Href: href, Label: p.T("referrals.tab." + or(tab, "all")), Current: f.Tab == tab && (tab != "open" || f.Open) && (tab != "" || !f.Open)})
+	}
+	partners, _, err := s.store.Partners(ctx, models.PartnerFilter{Page: models.Page{Size: models.MaxPageSize}})
+	if err != nil {
+		return err
+	}
+	m := fieldMaker{loc: p.loc}
+	partner := m.choice("select", "partner", "referral.partner", "", nil)
+	for _, x := range partners {
+		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: x.ID == f.PartnerID})
+	}
+	d.Filters = []views.Field{m.choice("select", "status", "referral.status", "rstatus.", models.ReferralStatuses, f.Status), partner,
+		m.text("from", "referrals.from", c.QueryParam("from")).As("date"), m.text("to", "referrals.to", c.QueryParam("to")).As("date"),
+		{Name: "overdue", Label: p.T("referrals.overdue_only"), Kind: "checkbox", Checked: f.Overdue}}
+	if p.Viewer.Has(models.RolePartner) {
+		d.Filters = append(d.Filters[:1], d.Filters[2:]...) // a partner sees only their own organisation
+	}
+	return c.Render(http.StatusOK, "referrals/index", d)
+}
+
+// referralPage shows one referral, with what the viewer may do with it.
+type referralPage struct {
+	page
+	Referral   *models.Referral
+	History    []models.ReferralEvent
+	Comments   []models.ReferralComment
+	PersonData bool // the viewer may see the person behind it
+	CanAdvise  bool // the adviser's side: send, withdraw, make a link
+	CanAnswer  bool // the partner's side: acknowledge, report the outcome
+	CanComment bool // the board's follow-up
+	Link       string
+	Overdue    bool
+	Outcome    outcomeForm
+	Outcomes   []string
+	Reasons    map[string][]string
+	Instrument []string
+}
+
+type outcomeForm struct{ Outcome, Reason, Instrument, Amount string }
+
+func (s *Server) showReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.renderReferral(c, http.StatusOK, id, func(*referralPage) {})
+}
+
+func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(*referralPage)) error {
+	ctx := c.Request().Context()
+	p := s.page(c, "referrals.title")
+	r, err := s.store.Referral(ctx, p.Viewer, id)
+	if err != nil {
+		return err
+	}
+	v := p.Viewer
+	d := referralPage{page: p, Referral: r, PersonData: v.SeesPersonData(r), Overdue: r.Overdue(s.store.Now()),
+		CanAdvise:  v.IsAdmin() || v.Has(models.RoleAdviser) || v.Has(models.RoleCoordinator),
+		CanAnswer:  v.Has(models.RolePartner) && !r.Closed(),
+		CanComment: v.Has(models.RoleBoard) || v.Has(models.RoleCoordinator) || v.IsAdmin(),
+		Reasons:    models.OutcomeReasons, Instrument: models.Instruments}
+	d.Title = p.T("referral.heading", "Partner", r.Partner.Name)
+	d.Outcomes = []string{"supported", "declined"}
+	if d.CanAdvise {
+		d.Outcomes = models.ReferralOutcomes
+	}
+	if d.PersonData {
+		if err := s.store.RecordView(ctx, actor(c), "referral", strconv.FormatInt(id, 10), "page"); err != nil {
+			return err
+		}
+	}
+	if d.History, err = s.store.ReferralHistory(ctx, v, id); err != nil {
+		return err
+	}
+	if d.CanComment {
+		if d.Comments, err = s.store.ReferralComments(ctx, v, id); err != nil {
+			return err
+		}
+	}
+	edit(&d)
+	if d.Errors != nil {
+		d.page = d.page.withErrors(d.Errors)
+	}
+	return c.Render(status, "referrals/show", d)
+}
+
+// afterReferral answers a form on the referral page.
+func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash string, keep func(*referralPage)) error {
+	switch ve := asValidation(err); {
+	case ve != nil:
+		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) { d.Errors = ve.Fields; keep(d) })
+	case isConflict(err):
+		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) { d.Errors = map[string]string{"form": "error.conflict"} })
+	case err != nil:
+		return err
+	}
+	s.flash(c, okFlash)
+	return redirect(c, "/referrals/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) setReferralStatus(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = s.store.SetReferralStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
+	return s.afterReferral(c, id, err, "flash.status_changed", func(*referralPage) {})
+}
+
+// parseOutcome reads the outcome form; the amount may be typed "150 000".
+func parseOutcome(c echo.Context) (outcomeForm, models.ReferralOutcome, map[string]string) {
+	f := outcomeForm{Outcome: c.FormValue("outcome"), Reason: c.FormValue("outcome_reason"), Instrument: c.FormValue("instrument"), Amount: c.FormValue("amount_nok")}
+	errs := map[string]string{}
+	o := models.ReferralOutcome{Outcome: f.Outcome, Reason: f.Reason, Instrument: f.Instrument, Version: formVersion(c)}
+	if amount := strings.Join(strings.Fields(strings.NewReplacer("kr", "", "\u00a0", " ", ".", "").Replace(f.Amount)), ""); amount != "" {
+		n, err := strconv.ParseInt(amount, 10, 64)
+		if err != nil {
+			errs["amount_nok"] = "error.amount"
+		}
+		o.AmountNOK = n
+	}
+	return f, o, errs
+}
+
+func (s *Server) closeReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, o, errs := parseOutcome(c)
+	if len(errs) == 0 {
+		err = s.store.CloseReferral(c.Request().Context(), viewer(c), actor(c), id, o)
+	} else {
+		err = &models.ValidationError{Fields: errs}
+	}
+	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) { d.Outcome = f })
+}
+
+// createReferralLink makes a one-time link and shows it once, for the adviser to
+// send to a partner contact without an account.
+func (s *Server) createReferralLink(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	token, err := s.store.CreateReferralLink(c.Request().Context(), viewer(c), actor(c), id, LinkValidity)
+	if ve := asValidation(err); ve != nil {
+		return s.afterReferral(c, id, err, "", func(*referralPage) {})
+	}
+	if err != nil {
+		return err
+	}
+	link := c.Scheme() + "://" + c.Request().Host + "/r/" + token
+	return s.renderReferral(c, http.StatusOK, id, func(d *referralPage) { d.Link = link })
+}
+
+func (s *Server) commentOnReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = s.store.CommentOnReferral(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("comment"))
+	return s.afterReferral(c, id, err, "flash.comment_added", func(*referralPage) {})
+}
+
+func (s *Server) markReferralForBoard(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = s.store.MarkForBoard(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("for_board") == "true")
+	return s.afterReferral(c, id, err, "flash.saved", func(*referralPage) {})
+}
+
+// linkPage is what a partner without an account sees through a one-time link.
+type linkPage struct {
+	page
+	Referral   *models.Referral
+	Token      string
+	Outcome    outcomeForm
+	Outcomes   []string
+	Reasons    map[string][]string
+	Instrument []string
+	Done       bool
+}
+
+// linkReferral shows the referral behind a one-time link: only what was shared.
+func (s *Server) linkReferral(c echo.Context) error {
+	r, err := s.store.ReferralByLink(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.RecordView(c.Request().Context(), actor(c), "referral", strconv.FormatInt(r.ID, 10), "link"); err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "referrals/link", s.linkPageData(c, r, outcomeForm{}, nil))
+}
+
+func (s *Server) linkPageData(c echo.Context, r *models.Referral, f outcomeForm, errs map[string]string) linkPage {
+	p := s.publicPage(c, "nb", "referral.link_title")
+	if errs != nil {
+		p = p.withErrors(errs)
+	}
+	return linkPage{page: p, Referral: r, Token: c.Param("token"), Outcome: f, Outcomes: []string{"supported", "declined"},
+		Reasons: models.OutcomeReasons, Instrument: models.Instruments}
+}
+
+// answerLink takes the partner's answer through a one-time link: acknowledge,
+// or report the outcome, which uses the link up.
+func (s *Server) answerLink(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := c.Param("token")
+	r, err := s.store.ReferralByLink(ctx, token)
+	if err != nil {
+		return err
+	}
+	var o *models.ReferralOutcome
+	f, parsed, errs := parseOutcome(c)
+	if c.FormValue("action") == "outcome" {
+		o = &parsed
+	}
+	if len(errs) == 0 {
+		err = s.store.AnswerByLink(ctx, actor(c), token, c.FormValue("action") == "acknowledge" || o != nil, o)
+	} else {
+		err = &models.ValidationError{Fields: errs}
+	}
+	if ve := asValidation(err); ve != nil {
+		return c.Render(http.StatusUnprocessableEntity, "referrals/link", s.linkPageData(c, r, f, ve.Fields))
+	}
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		r, err = s.store.ReferralByLink(ctx, token)
+		if err != nil {
+			return err
+		}
+		d := s.linkPageData(c, r, outcomeForm{}, nil)
+		d.Flash = d.T("referral.link_acknowledged")
+		return c.Render(http.StatusOK, "referrals/link", d)
+	}
+	d := s.linkPageData(c, r, f, nil)
+	d.Done = true
+	return c.Render(http.StatusOK, "referrals/link", d)
+}

@@ -1,0 +1,198 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+// referralOut is a referral as the API shows it. The enquiry part holds only
+// what the caller may see (models minimises it): person data is empty unless
+// the caller may see it.
+type referralOut struct {
+	ID                int64           `json:"id"`
+	EnquiryID         int64           `json:"enquiry_id"`
+	Reference         string          `json:"reference"`
+	PartnerID         int64           `json:"partner_id"`
+	AdviserID         *int64          `json:"adviser_id"`
+	Reason            string          `json:"reason"`
+	Message           string          `json:"message,omitempty"`
+	SharePersonalData bool            `json:"share_personal_data"`
+	Status            string          `json:"status"`
+	FollowUpDue       string          `json:"follow_up_due"`
+	Overdue           bool            `json:"overdue"`
+	SentAt            *time.Time      `json:"sent_at"`
+	AcknowledgedAt    *time.Time      `json:"acknowledged_at"`
+	ClosedAt          *time.Time      `json:"closed_at"`
+	Outcome           string          `json:"outcome"`
+	OutcomeReason     string          `json:"outcome_reason"`
+	Instrument        string          `json:"instrument"`
+	AmountNOK         int64           `json:"amount_nok"`
+	Version           int             `json:"version"`
+	Enquiry           referralEnquiry `json:"enquiry"`
+}
+
+// referralEnquiry is the summary of the enquiry behind a referral.
+type referralEnquiry struct {
+	Municipality string   `json:"municipality"`
+	EnquirerKind string   `json:"enquirer_kind"`
+	Needs        []string `json:"needs"`
+	Stage        string   `json:"stage"`
+	Name         string   `json:"name,omitempty"`
+	Email        string   `json:"email,omitempty"`
+	Phone        string   `json:"phone,omitempty"`
+	OrgNumber    string   `json:"org_number,omitempty"`
+	BusinessName string   `json:"business_name,omitempty"`
+	Description  string   `json:"description,omitempty"`
+}
+
+func referralJSONOut(r *models.Referral, now time.Time) referralOut {
+	out := referralOut{ID: r.ID, EnquiryID: r.EnquiryID, PartnerID: r.PartnerID, AdviserID: r.AdviserID, Reason: r.Reason, Message: r.Message,
+		SharePersonalData: r.SharePersonalData, Status: r.Status, FollowUpDue: r.FollowUpDue.In(models.Oslo).Format("2006-01-02"), Overdue: r.Overdue(now),
+		SentAt: r.SentAt, AcknowledgedAt: r.AcknowledgedAt, ClosedAt: r.ClosedAt, Outcome: r.Outcome, OutcomeReason: r.OutcomeReason,
+		Instrument: r.Instrument, AmountNOK: r.AmountNOK, Version: r.Version}
+	if e := r.Enquiry; e != nil {
+		out.Reference = e.Reference
+		out.Enquiry = referralEnquiry{Municipality: e.Kommunenummer, EnquirerKind: e.EnquirerKind, Needs: e.NeedList(), Stage: e.Stage,
+			Name: e.Name, Email: e.Email, Phone: e.Phone, OrgNumber: e.OrgNumber, BusinessName: e.BusinessName, Description: e.Description}
+	}
+	return out
+}
+
+func (s *Server) apiListReferrals(c echo.Context) error {
+	f := parseReferralFilter(c)
+	list, total, err := s.store.Referrals(c.Request().Context(), viewer(c), f)
+	if err != nil {
+		return err
+	}
+	now := s.store.Now()
+	out := make([]referralOut, 0, len(list))
+	for i := range list {
+		out = append(out, referralJSONOut(&list[i], now))
+	}
+	return c.JSON(http.StatusOK, newList(out, total, f.Page))
+}
+
+func (s *Server) apiShowReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.store.Referral(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return err
+	}
+	if viewer(c).SeesPersonData(r) {
+		if err := s.store.RecordView(c.Request().Context(), actor(c), "referral", strconv.FormatInt(id, 10), "api"); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, referralJSONOut(r, s.store.Now()))
+}
+
+// referralJSON is a referral as the API takes it.
+type referralJSON struct {
+	PartnerID         *int64  `json:"partner_id"`
+	ContactName       *string `json:"contact_name"`
+	ContactEmail      *string `json:"contact_email"`
+	Reason            *string `json:"reason"`
+	Message           *string `json:"message"`
+	SharePersonalData *bool   `json:"share_personal_data"`
+	FollowUpDue       *string `json:"follow_up_due"`
+	Status            *string `json:"status"`
+}
+
+func (s *Server) apiCreateReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var j referralJSON
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	in := models.ReferralInput{Send: true}
+	set(&in.PartnerID, j.PartnerID)
+	set(&in.ContactName, j.ContactName)
+	set(&in.ContactEmail, j.ContactEmail)
+	set(&in.Reason, j.Reason)
+	set(&in.Message, j.Message)
+	set(&in.SharePersonalData, j.SharePersonalData)
+	if j.Status != nil {
+		switch *j.Status {
+		case "draft":
+			in.Send = false
+		case "sent":
+		default:
+			return invalidFields(map[string]string{"status": "error.choice"})
+		}
+	}
+	if j.FollowUpDue != nil {
+		d, ok := parseDate(*j.FollowUpDue)
+		if !ok {
+			return invalidFields(map[string]string{"follow_up_due": "error.date"})
+		}
+		in.FollowUpDue = &d
+	}
+	r, err := s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	if r, err = s.store.Referral(c.Request().Context(), viewer(c), r.ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, referralJSONOut(r, s.store.Now()))
+}
+
+// referralPatch moves a referral on: a new status, or an outcome that closes it.
+type referralPatch struct {
+	Status        *string `json:"status"`
+	Outcome       *string `json:"outcome"`
+	OutcomeReason *string `json:"outcome_reason"`
+	Instrument    *string `json:"instrument"`
+	AmountNOK     *int64  `json:"amount_nok"`
+	Version       *int    `json:"version"`
+}
+
+func (s *Server) apiUpdateReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := viewer(c)
+	if _, err := s.store.Referral(ctx, v, id); err != nil {
+		return err
+	}
+	var j referralPatch
+	if err := decodeJSON(c, &j); err != nil {
+		return err
+	}
+	if err := invalidFields(versionRequired(j.Version)); err != nil {
+		return err
+	}
+	switch {
+	case j.Outcome != nil:
+		o := models.ReferralOutcome{Outcome: *j.Outcome, Version: *j.Version}
+		set(&o.Reason, j.OutcomeReason)
+		set(&o.Instrument, j.Instrument)
+		set(&o.AmountNOK, j.AmountNOK)
+		err = s.store.CloseReferral(ctx, v, actor(c), id, o)
+	case j.Status != nil:
+		err = s.store.SetReferralStatus(ctx, v, actor(c), id, *j.Status, *j.Version)
+	default:
+		err = invalidFields(map[string]string{"status": "error.required"})
+	}
+	if err != nil {
+		return err
+	}
+	r, err := s.store.Referral(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, referralJSONOut(r, s.store.Now()))
+}

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// referralIDs finds the referral ids linked from a page.
+var referralLink = regexp.MustCompile(`href="/referrals/(\d+)"`)
+var oneTimeLink = regexp.MustCompile(`class="secret">https?://[^/]+(/r/[^<]+)<`)
+
+func partnerID(t *testing.T, ts *testServer, name string) string {
+	t.Helper()
+	p, err := ts.store.PartnerByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return itoa(p.ID)
+}
+
+// TestReferralLoop walks the closed loop: the adviser refers, the partner
+// acknowledges and reports support by log-in, and the board sees it counted.
+func TestReferralLoop(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, ref := submitShared(t, ts, true)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/enquiries/" + itoa(id))
+	res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
+		"message": {"Trenger etablerertilskudd"}, "share_personal_data": {"on"}, "send": {"send"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
+	}
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	m := referralLink.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the case page does not list the referral")
+	}
+	rid := m[1]
+
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, list := partner.get("/referrals")
+	if !strings.Contains(list, ref) {
+		t.Fatal("the partner does not see the referral in their list")
+	}
+	_, page = partner.get("/referrals/" + rid)
+	if !strings.Contains(page, "Testperson Tester") {
+		t.Error("shared person data is not shown to the partner")
+	}
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	if res, body := partner.post("/referrals/"+rid+"/status", url.Values{"status": {"acknowledged"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acknowledge = %d\n%s", res.StatusCode, body)
+	}
+	_, page = partner.get("/referrals/" + rid)
+	version = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	// Without a reason the outcome is refused.
+	if res, _ := partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"supported"}, "instrument": {"start_up_grant"}, "amount_nok": {"150 000"}, "version": {version}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("outcome without a reason = %d; want 422", res.StatusCode)
+	}
+	res, body = partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"},
+		"amount_nok": {"150 000"}, "version": {version}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("outcome = %d\n%s", res.StatusCode, body)
+	}
+
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	_, report := board.get("/reports/referrals")
+	if !strings.Contains(report, "150\u00a0000\u00a0kr") {
+		t.Errorf("the board's follow-up does not show 150 000 kr:\n%s", report)
+	}
+	for _, leak := range []string{"Testperson", "test@example.org", "Trenger etablerertilskudd", "Hemmelig"} {
+		if strings.Contains(report, leak) {
+			t.Errorf("the board's report contains %q", leak)
+		}
+	}
+	_, csvBody := board.get("/reports/referrals.csv?table=partners")
+	if !strings.Contains(csvBody, "Innovasjon Norge") || !strings.Contains(csvBody, "150000") {
+		t.Errorf("report CSV = %s", csvBody)
+	}
+}
+
+// submitShared submits an enquiry with or without consent to share.
+func submitShared(t *testing.T, ts *testServer, share bool) (int64, string) {
+	t.Helper()
+	body := `{"municipality": "3412", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing"], "description": "Hemmelig plan",
+		"name": "Testperson Tester", "email": "test@example.org", "consent_store": true, "consent_share": ` + map[bool]string{true: "true", false: "false"}[share] + `}`
+	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", body)
+	if status != http.StatusCreated {
+		t.Fatalf("intake = %d %v", status, out)
+	}
+	ref := out["reference"].(string)
+	list, _, _ := ts.store.Enquiries(context.Background(), adminViewer(t, ts), models.EnquiryFilter{Q: ref})
+	return list[0].ID, ref
+}
+
+func TestReferralConsentGatingHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submitShared(t, ts, false)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	if !strings.Contains(page, `name="share_personal_data" value="on" disabled`) || !strings.Contains(page, "personen har ikke samtykket til deling") {
+		t.Error("the share choice is not disabled and explained without consent")
+	}
+	res, _ := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "share_personal_data": {"on"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("sharing without consent by page = %d; want 422", res.StatusCode)
+	}
+	tok := ts.token(t, models.RoleAdviser)
+	status, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals", `{"partner_id": `+partnerID(t, ts, "Innovasjon Norge")+`, "reason": "financing", "share_personal_data": true}`)
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("sharing without consent by API = %d %v; want 422", status, out)
+	}
+	// Referred without sharing: the partner, by page, API and link, sees no person data.
+	status, out = ts.api(t, tok, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals", `{"partner_id": `+partnerID(t, ts, "Innovasjon Norge")+`, "reason": "financing", "message": "Oppsummering"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("refer = %d %v", status, out)
+	}
+	rid := itoa(int64(out["id"].(float64)))
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, page = partner.get("/referrals/" + rid)
+	ptok := ts.token(t, models.RolePartner)
+	_, api := ts.api(t, ptok, http.MethodGet, "/api/v1/referrals/"+rid, "")
+	adviser.get("/referrals/" + rid)
+	_, linkPage := adviser.post("/referrals/"+rid+"/link", nil)
+	lm := oneTimeLink.FindStringSubmatch(linkPage)
+	if lm == nil {
+		t.Fatal("no one-time link shown")
+	}
+	anon := ts.client(t)
+	_, viaLink := anon.get(lm[1])
+	for name, body := range map[string]string{"page": page, "API": mustJSON(t, api), "link": viaLink} {
+		for _, leak := range []string{"Testperson", "test@example.org", "Hemmelig"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("partner %s shows %q without consent", name, leak)
+			}
+		}
+		if !strings.Contains(body, "Oppsummering") {
+			t.Errorf("partner %s lacks the summary", name)
+		}
+	}
+}
+
+func TestReferralScopesHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	// The demo's referral 1 goes to Innovasjon Norge; a Siva contact must not reach it.
+	siva, _ := ts.store.PartnerByName(ctx, "Siva")
+	region, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "siri@siva.example", Name: "Siri Siva", PartnerID: siva.ID}, "siva-passord-123", []models.RoleGrant{{RegionID: region.ID, Role: models.RolePartner}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("siri@siva.example", "siva-passord-123")
+	if res, _ := c.get("/referrals/1"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("another partner's referral page = %d; want 404", res.StatusCode)
+	}
+	if _, list := c.get("/referrals"); strings.Contains(list, "/referrals/1\"") {
+		t.Error("another partner lists the referral")
+	}
+	c.get("/referrals")
+	if res, _ := c.post("/referrals/1/close", url.Values{"outcome": {"declined"}, "outcome_reason": {"other"}, "version": {"1"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("another partner closing = %d; want 404", res.StatusCode)
+	}
+	u, _ := ts.store.UserByEmail(ctx, "siri@siva.example")
+	tok, _, _ := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "t")
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/referrals/1", ""); status != http.StatusNotFound {
+		t.Errorf("another partner's referral by API = %d; want 404", status)
+	}
+	if status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/1", `{"status": "acknowledged", "version": 1}`); status != http.StatusNotFound {
+		t.Errorf("another partner's PATCH = %d; want 404", status)
+	}
+
+	// The board sees lists and figures without person data or free text.
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	btok := ts.token(t, models.RoleBoard)
+	_, page := board.get("/referrals/1")
+	_, list := board.get("/referrals")
+	_, apiList := ts.api(t, btok, http.MethodGet, "/api/v1/referrals", "")
+	_, apiOne := ts.api(t, btok, http.MethodGet, "/api/v1/referrals/1", "")
+	_, apiReport := ts.api(t, btok, http.MethodGet, "/api/v1/reports/referrals", "")
+	for name, body := range map[string]string{"page": page, "list": list, "API list": mustJSON(t, apiList), "API record": mustJSON(t, apiOne), "API report": mustJSON(t, apiReport)} {
+		for _, leak := range []string{"Ingrid Bakken", "ingrid.bakken", "gårdsutsalg", "Forretningsplanen er klar"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("board %s shows %q", name, leak)
+			}
+		}
+	}
+	if !strings.Contains(list, "Innovasjon Norge") {
+		t.Error("the board's list lacks the referral")
+	}
+	// The board may comment and mark for the next meeting, but not change the referral.
+	if res, _ := board.post("/referrals/1/comments", url.Values{"comment": {"Tas opp i styret"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("board comment = %d", res.StatusCode)
+	}
+	board.get("/referrals/1")
+	if res, _ := board.post("/referrals/1/board", url.Values{"for_board": {"true"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("board mark = %d", res.StatusCode)
+	}
+	if _, l := board.get("/referrals?tab=for_board"); !strings.Contains(l, "Innovasjon Norge") {
+		t.Error("the referral is not on the board's list")
+	}
+	board.get("/referrals/1")
+	if res, _ := board.post("/referrals/1/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"other"}, "version": {"1"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("board closing = %d; want 404", res.StatusCode)
+	}
+	// Stale API update answers 409.
+	atok := ts.token(t, models.RoleAdviser)
+	if status, _ := ts.api(t, atok, http.MethodPatch, "/api/v1/referrals/1", `{"status": "in_progress", "version": 99}`); status != http.StatusConflict {
+		t.Errorf("stale PATCH = %d; want 409", status)
+	}
+	if status, _ := ts.api(t, atok, http.MethodPatch, "/api/v1/referrals/1", `{"outcome": "withdrawn", "version": 1}`); status != http.StatusUnprocessableEntity {
+		t.Errorf("close without a reason by API = %d; want 422", status)
+	}
+}
+
+func TestOneTimeLinkHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/referrals/1")
+	_, page := adviser.post("/referrals/1/link", nil)
+	m := oneTimeLink.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no link")
+	}
+	link := m[1]
+	anon := ts.client(t)
+	res, body := anon.get(link)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Innovasjon Norge") || sessionCookie(t, res) != nil {
+		t.Fatalf("link page = %d", res.StatusCode)
+	}
+	altered := link[:len(link)-2] + "zz"
+	for _, bad := range []string{altered, "/r/rl_nonsense", link + "x"} {
+		if res, _ := anon.get(bad); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d; want 404", bad, res.StatusCode)
+		}
+		if res, _ := anon.post(bad, url.Values{"action": {"acknowledge"}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("POST %s = %d; want 404", bad, res.StatusCode)
+		}
+	}
+	if res, _ := anon.post(link, url.Values{"action": {"acknowledge"}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("acknowledge by link = %d", res.StatusCode)
+	}
+	res, body = anon.post(link, url.Values{"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"}, "amount_nok": {"150000"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Lenken kan ikke brukes igjen") {
+		t.Fatalf("outcome by link = %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := anon.get(link); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a used link = %d; want 404", res.StatusCode)
+	}
+	// The link gives no way into anything else.
+	for _, p := range []string{"/referrals/1", "/enquiries/1", "/dashboard", "/api/v1/referrals/1"} {
+		res, _ := anon.get(p)
+		if res.StatusCode == http.StatusOK {
+			t.Errorf("after the link, GET %s = 200", p)
+		}
+	}
+	r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), 1)
+	if r.Status != "completed" || r.AmountNOK != 150000 {
+		t.Errorf("referral after the link = %s %d", r.Status, r.AmountNOK)
+	}
+	audit, _ := ts.store.AuditFor(context.Background(), "referral", "1")
+	found := false
+	for _, a := range audit {
+		found = found || strings.Contains(a.Detail, "via=link")
+	}
+	if !found {
+		t.Error("the link's use is not in the audit log")
+	}
+}

@@ -1,0 +1,162 @@
+package app
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+// reportPeriod reads ?from= and ?to=; the default is the year so far.
+func (s *Server) reportPeriod(c echo.Context) (time.Time, time.Time) {
+	now := s.store.Now().In(models.Oslo)
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if t, ok := parseDate(c.QueryParam("from")); ok {
+		from = t
+	}
+	if t, ok := parseDate(c.QueryParam("to")); ok {
+		to = t
+	}
+	if to.Before(from) {
+		from, to = to, from
+	}
+	return from, to
+}
+
+// Bar is one bar of a chart drawn on the server.
+type Bar struct {
+	Label   string
+	Value   int64
+	Display string
+	Width   int // per mille of the widest bar, for the SVG
+	Y       int
+	Href    string // the drill-down behind the bar
+}
+
+// barChart lays out bars for an inline SVG; the same numbers stand in a table
+// beside it, so the chart needs no other text alternative than its title.
+type barChart struct {
+	ID     string
+	Title  string
+	Bars   []Bar
+	Height int
+}
+
+func newBarChart(id, title string, bars []Bar) barChart {
+	var top int64
+	for _, b := range bars {
+		top = max(top, b.Value)
+	}
+	for i := range bars {
+		if top > 0 {
+			bars[i].Width = int(bars[i].Value * 600 / top)
+		}
+		bars[i].Y = i * 32
+	}
+	return barChart{ID: id, Title: title, Bars: bars, Height: max(len(bars)*32, 32)}
+}
+
+type referralReportPage struct {
+	page
+	Report       *models.ReferralReport
+	From, To     string
+	Period       string // the period as a query string, for drill-downs and exports
+	Funnel       barChart
+	GrantedChart barChart
+	Print        bool
+}
+
+// referralReport is the board's follow-up of referrals ("Oppfølging av henvisninger").
+func (s *Server) referralReport(c echo.Context) error {
+	p := s.page(c, "report.title")
+	from, to := s.reportPeriod(c)
+	rep, err := s.store.ReferralReport(c.Request().Context(), p.Viewer, from, to)
+	if err != nil {
+		return err
+	}
+	period := "from=" + from.Format("2006-01-02") + "&to=" + to.Format("2006-01-02")
+	d := referralReportPage{page: p, Report: rep, From: from.Format("2006-01-02"), To: to.Format("2006-01-02"), Period: period, Print: c.QueryParam("print") != ""}
+	var funnel, granted []Bar
+	for _, x := range rep.Partners {
+		funnel = append(funnel, Bar{Label: x.Name, Value: int64(x.Sent), Display: strconv.Itoa(x.Sent), Href: fmt.Sprintf("/referrals?partner=%d&%s", x.PartnerID, period)})
+	}
+	for _, x := range rep.ByQuarter {
+		granted = append(granted, Bar{Label: x.Label, Value: x.NOK, Display: views.FormatNOK(x.NOK)})
+	}
+	d.Funnel = newBarChart("sent", p.T("report.chart_sent"), funnel)
+	d.GrantedChart = newBarChart("granted", p.T("report.chart_granted"), granted)
+	return c.Render(http.StatusOK, "reports/referrals", d)
+}
+
+// referralReportCSV exports one table of the board's follow-up.
+func (s *Server) referralReportCSV(c echo.Context) error {
+	loc := s.localizer(c)
+	from, to := s.reportPeriod(c)
+	rep, err := s.store.ReferralReport(c.Request().Context(), viewer(c), from, to)
+	if err != nil {
+		return err
+	}
+	days := func(d *float64) string {
+		if d == nil {
+			return ""
+		}
+		return views.FormatDecimal(*d)
+	}
+	var rows [][]string
+	switch c.QueryParam("table") {
+	case "advisers":
+		rows = append(rows, []string{loc.T("report.adviser"), loc.T("report.sent"), loc.T("report.open"), loc.T("report.overdue")})
+		for _, a := range rep.Advisers {
+			rows = append(rows, []string{a.Name, strconv.Itoa(a.Sent), strconv.Itoa(a.Open), strconv.Itoa(a.Overdue)})
+		}
+	case "municipalities", "quarters":
+		buckets, head := rep.ByMunicipality, loc.T("report.municipality")
+		if c.QueryParam("table") == "quarters" {
+			buckets, head = rep.ByQuarter, loc.T("report.quarter")
+		}
+		rows = append(rows, []string{head, loc.T("report.supported"), loc.T("report.granted_nok")})
+		for _, b := range buckets {
+			rows = append(rows, []string{b.Label, strconv.Itoa(b.Supported), strconv.FormatInt(b.NOK, 10)})
+		}
+	default:
+		rows = append(rows, []string{loc.T("report.partner"), loc.T("report.sent"), loc.T("report.acknowledged"), loc.T("report.completed"),
+			loc.T("report.supported"), loc.T("report.declined"), loc.T("report.open"), loc.T("report.overdue"),
+			loc.T("report.median_ack"), loc.T("report.median_outcome"), loc.T("report.granted_nok")})
+		for _, x := range rep.Partners {
+			rows = append(rows, []string{x.Name, strconv.Itoa(x.Sent), strconv.Itoa(x.Acknowledged), strconv.Itoa(x.Completed), strconv.Itoa(x.Supported),
+				strconv.Itoa(x.Declined), strconv.Itoa(x.Open), strconv.Itoa(x.Overdue), days(x.MedianAckDays), days(x.MedianOutcomeDays), strconv.FormatInt(x.GrantedNOK, 10)})
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.Comma = ';'
+	for _, r := range rows {
+		for i := range r {
+			r[i] = neutralise(r[i])
+		}
+		if err := w.Write(r); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvisninger.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) apiReferralReport(c echo.Context) error {
+	from, to := s.reportPeriod(c)
+	rep, err := s.store.ReferralReport(c.Request().Context(), viewer(c), from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
+}

@@ -1,0 +1,199 @@
+package app
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"samspill/models"
+)
+
+// clock is a movable clock for the store.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SessionIdle = 30 * time.Minute; c.SessionLifetime = 2 * time.Hour })
+	clk := &clock{now: time.Now().UTC()}
+	ts.store.SetClock(clk.Now)
+
+	idle := ts.client(t)
+	idle.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	clk.Add(29 * time.Minute)
+	if res, _ := idle.get("/dashboard"); res.StatusCode != http.StatusOK {
+		t.Fatalf("after 29 idle minutes = %d; want 200", res.StatusCode)
+	}
+	clk.Add(31 * time.Minute)
+	if res, _ := idle.get("/dashboard"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("after 31 idle minutes = %d; want a redirect to log in", res.StatusCode)
+	}
+
+	busy := ts.client(t)
+	busy.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	for i := 0; i < 7; i++ { // active every 20 minutes for 2 h 20 min
+		clk.Add(20 * time.Minute)
+		res, _ := busy.get("/dashboard")
+		if want := i < 5; (res.StatusCode == http.StatusOK) != want {
+			t.Errorf("after %d minutes of activity = %d", (i+1)*20, res.StatusCode)
+		}
+	}
+}
+
+// An admin ends one user's sessions; the user's next request is anonymous.
+func TestAdminEndsSessions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	user := ts.client(t)
+	user.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	u, _ := ts.store.UserByEmail(t.Context(), demoEmail(models.RoleBoard))
+	admin.get("/admin/users/" + itoa(u.ID))
+	if res, _ := admin.post("/admin/users/"+itoa(u.ID)+"/sessions", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end sessions = %d", res.StatusCode)
+	}
+	if res, _ := user.get("/dashboard"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the ended session still works: %d", res.StatusCode)
+	}
+	if res, _ := admin.get("/dashboard"); res.StatusCode != http.StatusOK {
+		t.Error("ending another user's sessions ended the admin's own")
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	tok := ts.token(t, models.RoleAdviser)
+	paths := []string{"/login", "/dashboard", "/enquiries", "/enquiries/1", "/enquiry", "/healthz", "/does-not-exist", "/static/css/app.css"}
+	for _, p := range paths {
+		res, _ := c.get(p)
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", p, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP allows unsafe code: %q", p, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: nosniff %q, Referrer-Policy %q", p, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+		if !strings.HasPrefix(p, "/static/") && h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q; want no-store", p, h.Get("Cache-Control"))
+		}
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS over plain HTTP", p)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/enquiries", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("API with person data: Cache-Control %q", res.Header.Get("Cache-Control"))
+	}
+}
+
+// No answer shows internal error text, SQL or a stack trace.
+func TestNoInternalsInErrors(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	bad := []string{"/enquiries/99999999999999999999", "/admin/regions/abc", "/admin/users/-1", "/referrals/1%27%20OR%201=1", "/api/v1/partners/9e9"}
+	for _, p := range bad {
+		res, body := c.get(p)
+		if res.StatusCode >= 500 {
+			t.Errorf("%s = %d", p, res.StatusCode)
+		}
+		for _, leak := range []string{"sql", "SQL", "gorm", "goroutine", "panic", "runtime/", ".go:"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s answer contains %q", p, leak)
+			}
+		}
+	}
+}
+
+// No GET route changes state: every GET of the route table, as an admin, leaves
+// the audit log with view entries only.
+func TestGetChangesNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	p := newProbe(t, ts, models.RoleAdmin)
+	before := auditActions(t, ts)
+	for _, r := range ts.srv.routes {
+		if r.method == http.MethodGet {
+			p.send(r.method, p.concrete(r.path))
+		}
+	}
+	after := auditActions(t, ts)
+	for action, n := range after {
+		if action != "view" && n != before[action] {
+			t.Errorf("GET routes wrote %d %q audit entries", n-before[action], action)
+		}
+	}
+}
+
+func auditActions(t *testing.T, ts *testServer) map[string]int {
+	t.Helper()
+	db, err := ts.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT action, COUNT(*) FROM audit_log GROUP BY action`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var a string
+		var n int
+		if err := rows.Scan(&a, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[a] = n
+	}
+	return out
+}
+
+// Fields a user may not set are refused, never applied.
+func TestMassAssignment(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	for _, body := range []string{
+		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "region_id": 99}`,
+		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "assigned_to": 1}`,
+		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "created_at": "2020-01-01T00:00:00Z"}`,
+		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "status": "closed"}`,
+	} {
+		if status, _ := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", body); status != http.StatusBadRequest {
+			t.Errorf("POST enquiry with a forbidden field = %d; want 400: %s", status, body)
+		}
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	admin.get("/admin/users/new")
+	// A form field a user may not set is ignored: a coordinator cannot make an admin with "role".
+	res, _ := admin.post("/admin/users", url.Values{"email": {"x@hamar.example"}, "name": {"X"}, "region_id": {"1"}, "roles": {"adviser"}, "role": {"admin"}, "admin": {"on"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("coordinator creating with admin flag = %d; want 422", res.StatusCode)
+	}
+}
