@@ -120,17 +120,17 @@ func (s *Server) nav(p page) []navItem {
 		{"/statistics", "nav.statistics", policies.Statistics, policies.Read},
 		{"/referrals", "nav.referrals", policies.Referral, policies.Read},
 		{"/reports/referrals", "nav.report", policies.Report, policies.Read},
-		{"/admin/regions", "nav.regions", policies.Region, policies.Update},
-		{"/admin/users", "nav.users", policies.User, policies.Read},
-		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},
-		{"/admin/partners", "nav.partners", policies.Partner, policies.Update},
-		{"/profile", "nav.profile", policies.Profile, policies.Update},
 		{"/cooperation", "nav.cooperation", policies.Cooperation, policies.Read},
 		{"/projects", "nav.projects", policies.Project, policies.Read},
 		{"/portfolio", "nav.portfolio", policies.Portfolio, policies.Read},
 		{"/assessments", "nav.assessments", policies.Assessment, policies.Read},
 		{"/load", "nav.load", policies.Load, policies.Read},
+		{"/admin/regions", "nav.regions", policies.Region, policies.Update},
+		{"/admin/users", "nav.users", policies.User, policies.Read},
+		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},
+		{"/admin/partners", "nav.partners", policies.Partner, policies.Update},
 		{"/admin/factors", "nav.factors", policies.Factor, policies.Create},
+		{"/profile", "nav.profile", policies.Profile, policies.Update},
 	}
 	var out []navItem
 	for _, it := range items {
