@@ -15,7 +15,8 @@ import (
 
 type assessmentsPage struct {
 	page
-	List      []models.Assessment // the region's own assessments
+	SeesRegion bool                // whether the viewer may read the region's own assessments
+	List       []models.Assessment // the region's own assessments
 	Pager     pager
 	Projects  []models.Assessment // the newest assessments of projects
 	Summary   *models.Summary
@@ -27,7 +28,7 @@ type assessmentsPage struct {
 func (s *Server) listAssessments(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "assessment.list_title")
-	data := assessmentsPage{page: p, Summary: &models.Summary{}, Pager: s.pager(c, pageParam(c), 0)}
+	data := assessmentsPage{page: p, Summary: &models.Summary{}, Pager: s.pager(c, pageParam(c), 0), SeesRegion: models.SeesRegionAssessments(p.Viewer)}
 	if v := p.Viewer; v.Region != nil {
 		pg := pageParam(c)
 		list, total, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: v.Region.ID, Page: pg})
@@ -338,7 +339,8 @@ func (s *Server) compareAssessments(c echo.Context) error {
 
 type trendPage struct {
 	page
-	Project  *models.Project // nil for the region's own trend
+	SeesRegion bool            // whether the region's own trend may be chosen
+	Project    *models.Project // nil for the region's own trend
 	Projects []models.Project
 	Trend    *models.Trend
 	Lines    []string // per trend row, the points of its sparkline
@@ -366,7 +368,7 @@ func sparkline(scores []int) string {
 func (s *Server) assessmentTrend(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
-	data := trendPage{page: s.page(c, "assessment.trend_title"), Trend: &models.Trend{}}
+	data := trendPage{page: s.page(c, "assessment.trend_title"), Trend: &models.Trend{}, SeesRegion: models.SeesRegionAssessments(v)}
 	if v.Region == nil {
 		return c.Render(http.StatusOK, "projects/trend", data)
 	}
@@ -376,7 +378,11 @@ func (s *Server) assessmentTrend(c echo.Context) error {
 	}
 	data.Projects = projects
 	regionID, projectID := v.Region.ID, int64(0)
-	if q := c.QueryParam("project"); q != "" && q != "0" {
+	q := c.QueryParam("project")
+	if !data.SeesRegion && (q == "" || q == "0") && len(projects) > 0 {
+		q = strconv.FormatInt(projects[0].ID, 10) // a municipality user starts with a project it may see
+	}
+	if q != "" && q != "0" {
 		id, err := strconv.ParseInt(q, 10, 64)
 		if err != nil {
 			return models.ErrNotFound

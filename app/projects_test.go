@@ -166,6 +166,13 @@ func TestMunicipalityProjectVisibility(t *testing.T) {
 			t.Errorf("%s: the heat map shows the Hamar–Stange project: %t; want %t", name, !want, want)
 		}
 	}
+	// The region's own assessments are the staff's: a municipality user's
+	// overview shows only project assessments it may see.
+	_, overview := users["Løten"].page.get("/assessments")
+	if strings.Contains(overview, "Oppsummering for regionen") || !strings.Contains(overview, "Her ser du vurderingene av prosjektene") ||
+		strings.Contains(overview, demoHamarStange) || !strings.Contains(overview, demoShared) {
+		t.Error("Løten's assessment overview shows the region's assessments or hides its own projects'")
+	}
 	// Municipality users read; they never write.
 	if status, _ := ts.api(t, users["Stange"].token, http.MethodPatch, "/api/v1/projects/"+itoa(hamarStange), `{"title": "Kapret", "version": 1}`); status != http.StatusNotFound {
 		t.Errorf("Stange PATCH = %d; want 404, as for every refused record", status)

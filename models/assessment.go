@@ -109,6 +109,11 @@ func assessmentsVisibleTo(v *Viewer, today time.Time) func(*gorm.DB) *gorm.DB {
 	}
 }
 
+// SeesRegionAssessments reports whether the viewer may read the assessments of
+// their region's cooperation as a whole; municipality users see only those of
+// the projects they may see.
+func SeesRegionAssessments(v *Viewer) bool { return v.IsAdmin() || staffOf(v) }
+
 // AssessmentFilter says whose assessments to list.
 type AssessmentFilter struct {
 	RegionID    int64
