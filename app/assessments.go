@@ -17,10 +17,10 @@ type assessmentsPage struct {
 	page
 	SeesRegion bool                // whether the viewer may read the region's own assessments
 	List       []models.Assessment // the region's own assessments
-	Pager     pager
-	Projects  []models.Assessment // the newest assessments of projects
-	Summary   *models.Summary
-	CanAssess bool
+	Pager      pager
+	Projects   []models.Assessment // the newest assessments of projects
+	Summary    *models.Summary
+	CanAssess  bool
 }
 
 // listAssessments is the history of the region's assessments with a summary of
@@ -341,9 +341,9 @@ type trendPage struct {
 	page
 	SeesRegion bool            // whether the region's own trend may be chosen
 	Project    *models.Project // nil for the region's own trend
-	Projects []models.Project
-	Trend    *models.Trend
-	Lines    []string // per trend row, the points of its sparkline
+	Projects   []models.Project
+	Trend      *models.Trend
+	Lines      []string // per trend row, the points of its sparkline
 }
 
 // sparkline is the points of a small line chart of the scores (0 = not scored
