@@ -41,6 +41,8 @@ Usage:
   samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
   samspill token create --email E [--name N]                  print a new API token for a user
   samspill backup [--db …] FILE                               write a consistent copy of the database
+  samspill audit verify [--db …]                              check the audit log's hash chain
+  samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
 `
@@ -56,7 +58,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "token") && len(rest) > 0 {
+	if (cmd == "user" || cmd == "token" || cmd == "audit") && len(rest) > 0 {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	fs := flag.NewFlagSet("samspill "+cmd, flag.ContinueOnError)
@@ -117,6 +119,49 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		}
 		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
 		return nil
+	case "audit verify":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		n, err := store.VerifyAudit(ctx)
+		if err != nil {
+			return fmt.Errorf("audit verify: %d entries checked before: %w", n, err)
+		}
+		fmt.Fprintf(out, "audit log intact: %d entries, every link of the hash chain holds\n", n)
+		return nil
+	case "retention":
+		dry := fs.Bool("dry-run", false, "list the closed enquiries that are due, change nothing")
+		apply := fs.Bool("apply", false, "anonymise the closed enquiries that are due")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if *dry == *apply {
+			return errors.New("retention: give exactly one of --dry-run and --apply")
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if *dry {
+			due, err := store.RetentionDue(ctx)
+			if err != nil {
+				return err
+			}
+			for _, d := range due {
+				fmt.Fprintf(out, "%s closed %s\n", d.Reference, d.ClosedAt.Format("2006-01-02"))
+			}
+			fmt.Fprintf(out, "%d closed enquiries are past their region's retention period\n", len(due))
+			return nil
+		}
+		n, err := store.ApplyRetention(ctx)
+		fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
+		return err
 	case "backup":
 		if err := fs.Parse(rest); err != nil {
 			return err

@@ -100,3 +100,36 @@ func TestCLIErrors(t *testing.T) {
 		t.Errorf("--help: %v %q", err, out.String())
 	}
 }
+
+func TestCLIAuditAndRetention(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "cli.db")
+	env := func(string) string { return "" }
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadReferenceData(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	for _, args := range [][]string{{"audit", "verify"}, {"retention", "--dry-run"}, {"retention", "--apply"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, "--db", db), &out, env); err != nil {
+			t.Errorf("samspill %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+		if out.Len() == 0 {
+			t.Errorf("samspill %s printed nothing", strings.Join(args, " "))
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"retention", "--db", db}, &out, env); err == nil {
+		t.Error("retention without --dry-run or --apply succeeded")
+	}
+}

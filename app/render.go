@@ -130,6 +130,8 @@ func (s *Server) nav(p page) []navItem {
 		{"/admin/municipalities", "nav.municipalities", policies.Municipality, policies.Update},
 		{"/admin/partners", "nav.partners", policies.Partner, policies.Update},
 		{"/admin/factors", "nav.factors", policies.Factor, policies.Create},
+		{"/admin/audit", "nav.audit", policies.Audit, policies.Read},
+		{"/admin/privacy", "nav.privacy", policies.Privacy, policies.Manage},
 		{"/profile", "nav.profile", policies.Profile, policies.Update},
 	}
 	var out []navItem

@@ -113,6 +113,11 @@ func (s *Server) routeTable() []route {
 		{get, "/admin/partners/:id", s.showPartner, can(policies.Partner, policies.Read)},
 		{post, "/admin/partners/:id", s.updatePartner, can(policies.Partner, policies.Update)},
 
+		{get, "/admin/audit", s.listAudit, can(policies.Audit, policies.Read)},
+		{get, "/admin/privacy", s.privacy, can(policies.Privacy, policies.Manage)},
+		{get, "/admin/privacy/export", s.exportPerson, can(policies.Privacy, policies.Manage)},
+		{post, "/admin/privacy/erase", s.erasePerson, can(policies.Privacy, policies.Manage)},
+
 		{get, "/admin/users", s.listUsers, can(policies.User, policies.Read)},
 		{get, "/admin/users/new", s.newUserForm, can(policies.User, policies.Create)},
 		{post, "/admin/users", s.createUser, can(policies.User, policies.Create)},

@@ -99,7 +99,19 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 func (s *Server) Janitor(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
+	var lastRetention time.Time
 	for {
+		// Retention runs once a day; it is safe if another server runs it too.
+		if time.Since(lastRetention) > 24*time.Hour {
+			if n, err := s.store.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("retention", "err", err)
+			} else {
+				lastRetention = time.Now()
+				if n > 0 {
+					s.log.Info("retention anonymised closed enquiries", "count", n)
+				}
+			}
+		}
 		if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("delete expired sessions", "err", err)
 		}

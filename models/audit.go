@@ -2,16 +2,23 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
 )
 
 // AuditEntry is one line of the append-only audit log: who did what to which
-// record, when. Detail never holds personal data or secrets.
+// record, when, from where. Detail never holds personal data or secrets. Each
+// entry carries the hash of the one before it, so a changed or removed entry
+// breaks the chain; the database refuses updates and deletes outright.
 type AuditEntry struct {
 	ID        int64     `json:"id"`
+	Seq       int64     `json:"seq"`
 	At        time.Time `json:"at"`
 	UserID    *int64    `json:"user_id"`
 	RegionID  *int64    `json:"region_id"`
@@ -21,23 +28,62 @@ type AuditEntry struct {
 	RequestID string    `json:"request_id"`
 	IP        string    `gorm:"column:ip" json:"ip"`
 	Detail    string    `json:"detail"`
+	PrevHash  string    `json:"prev_hash"`
+	Hash      string    `json:"hash"`
 }
 
 // TableName keeps the log's table name singular, as the migration made it.
 func (AuditEntry) TableName() string { return "audit_log" }
 
+type auditHead struct {
+	ID   int64
+	Seq  int64
+	Hash string
+}
+
+func (auditHead) TableName() string { return "audit_head" }
+
+func optInt(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+// chainHash is the entry's hash over its fields and the previous hash.
+func (e *AuditEntry) chainHash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
+		e.Seq, e.At.UTC().Format(time.RFC3339Nano), optInt(e.UserID), optInt(e.RegionID), e.Action, e.Object, e.ObjectID,
+		e.RequestID, e.IP, e.Detail, e.PrevHash)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // audit appends an entry inside the caller's transaction, so the change and its
-// record of the change are committed together or not at all.
+// record of the change are committed together or not at all. Updating the head
+// row first serialises appends, on PostgreSQL too, so the chain never forks.
 func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail string) error {
-	e := AuditEntry{At: s.now(), Action: action, Object: object, ObjectID: objectID, RequestID: a.RequestID, IP: a.IP, Detail: detail}
+	e := AuditEntry{At: s.now().Truncate(time.Microsecond), Action: action, Object: object, ObjectID: objectID, RequestID: a.RequestID, IP: a.IP, Detail: detail}
 	if a.UserID != 0 {
 		e.UserID = &a.UserID
 	}
 	if a.RegionID != 0 {
 		e.RegionID = &a.RegionID
 	}
+	if err := tx.Exec(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1`).Error; err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	var head auditHead
+	if err := tx.First(&head, 1).Error; err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	e.Seq, e.PrevHash = head.Seq, head.Hash
+	e.Hash = e.chainHash()
 	if err := tx.Create(&e).Error; err != nil {
 		return fmt.Errorf("audit %s %s: %w", action, object, err)
+	}
+	if err := tx.Exec(`UPDATE audit_head SET hash = ? WHERE id = 1`, e.Hash).Error; err != nil {
+		return fmt.Errorf("audit head: %w", err)
 	}
 	return nil
 }
@@ -45,9 +91,102 @@ func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail str
 // AuditFor lists the audit entries about one record, newest first.
 func (s *Store) AuditFor(ctx context.Context, object, objectID string) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.read(ctx).Where("object = ? AND object_id = ?", object, objectID).Order("id DESC").Limit(200).Find(&out).Error
+	err := s.read(ctx).Where("object = ? AND object_id = ?", object, objectID).Order("seq DESC").Limit(200).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("audit for %s %s: %w", object, objectID, err)
 	}
 	return out, nil
+}
+
+// ErrAuditBroken means the audit log's hash chain does not hold.
+var ErrAuditBroken = errors.New("audit log tampered with")
+
+// VerifyAudit walks the whole log in order and checks every link of the chain:
+// each entry's hash, its link to the one before, no gap in the sequence, and the
+// head at the end. It returns the number of entries checked.
+func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
+	var prev string
+	var n, last int64
+	rows, err := s.read(ctx).Model(&AuditEntry{}).Order("seq").Rows()
+	if err != nil {
+		return 0, fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEntry
+		if err := s.rdb.ScanRows(rows, &e); err != nil {
+			return n, err
+		}
+		switch {
+		case e.Seq != last+1:
+			return n, fmt.Errorf("%w: entry %d follows %d (an entry is missing)", ErrAuditBroken, e.Seq, last)
+		case e.PrevHash != prev:
+			return n, fmt.Errorf("%w: entry %d does not link to the one before", ErrAuditBroken, e.Seq)
+		case e.chainHash() != e.Hash:
+			return n, fmt.Errorf("%w: entry %d was changed", ErrAuditBroken, e.Seq)
+		}
+		prev, last = e.Hash, e.Seq
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	var head auditHead
+	if err := s.read(ctx).First(&head, 1).Error; err != nil {
+		return n, err
+	}
+	if head.Seq != last || head.Hash != prev {
+		return n, fmt.Errorf("%w: the log ends at %d but the head says %d (entries were removed at the end)", ErrAuditBroken, last, head.Seq)
+	}
+	return n, nil
+}
+
+// AuditFilter narrows the audit viewer.
+type AuditFilter struct {
+	UserID   int64
+	Object   string
+	ObjectID string
+	Action   string
+	From, To *time.Time
+	Page     Page
+}
+
+// AuditEntries lists audit entries for admins (everything) and coordinators
+// (their current region's), newest first.
+func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]AuditEntry, int64, error) {
+	q := s.read(ctx).Model(&AuditEntry{})
+	switch {
+	case v.IsAdmin():
+	case v.Region != nil && v.Has(RoleCoordinator):
+		q = q.Where("region_id = ?", v.Region.ID)
+	default:
+		return nil, 0, ErrNotFound
+	}
+	if f.UserID != 0 {
+		q = q.Where("user_id = ?", f.UserID)
+	}
+	if f.Object != "" {
+		q = q.Where("object = ?", f.Object)
+	}
+	if f.ObjectID != "" {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.From != nil {
+		q = q.Where("at >= ?", time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, Oslo).UTC())
+	}
+	if f.To != nil {
+		q = q.Where("at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var out []AuditEntry
+	if err := q.Order("seq DESC").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list audit: %w", err)
+	}
+	return out, total, nil
 }

@@ -76,6 +76,7 @@ type Enquiry struct {
 	JobsCreated         *int
 	ConsentShare        bool
 	CreatedBy           *int64
+	AnonymisedAt        *time.Time
 	Version             int
 	CreatedAt           time.Time
 	UpdatedAt           time.Time

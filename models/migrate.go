@@ -296,6 +296,27 @@ var migrations = []string{
 	);
 	CREATE INDEX referral_comments_referral ON referral_comments(referral_id, at)`,
 
+	// 4: the audit log becomes a hash chain and refuses updates and deletes.
+	`ALTER TABLE audit_log ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+	ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+	CREATE INDEX audit_log_seq ON audit_log(seq);
+	CREATE INDEX audit_log_user ON audit_log(user_id, at);
+	CREATE TABLE audit_head (
+		id INTEGER PRIMARY KEY,
+		seq BIGINT NOT NULL,
+		hash TEXT NOT NULL
+	);
+	INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
+	{{SQLITE}} CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'){{SEMI}} END;
+	{{SQLITE}} CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'){{SEMI}} END;
+	{{POSTGRES}} CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'{{SEMI}} END $$;
+	{{POSTGRES}} CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
+
+	// 5: when an enquiry's person data was removed (retention or erasure).
+	`ALTER TABLE enquiries ADD COLUMN anonymised_at {{TIME}};
+	CREATE INDEX enquiries_closed ON enquiries(status, closed_at)`,
+
 	// projects, milestones, indicators, assessments
 	`ALTER TABLE regions ADD COLUMN load_threshold DOUBLE PRECISION NOT NULL DEFAULT 1.0;
 	CREATE TABLE projects (
@@ -394,7 +415,8 @@ var migrations = []string{
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
-// statement that starts with {{SQLITE}} runs on SQLite only (full-text search).
+// statement that starts with {{SQLITE}} or {{POSTGRES}} runs on that database
+// only (full-text search, triggers); {{SEMI}} is a semicolon inside a statement.
 func (s *Store) portable(sql string) string {
 	r := map[string][]string{
 		SQLite:   {"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIME}}", "DATETIME", "{{BLOB}}", "BLOB"},
@@ -425,6 +447,13 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 					}
 					stmt = rest
 				}
+				if rest, ok := strings.CutPrefix(stmt, "{{POSTGRES}}"); ok {
+					if s.dialect != Postgres {
+						continue
+					}
+					stmt = rest
+				}
+				stmt = strings.ReplaceAll(stmt, "{{SEMI}}", ";") // a semicolon inside a trigger body
 				if err := tx.Exec(stmt).Error; err != nil {
 					return err
 				}

@@ -32,6 +32,8 @@ const (
 	Statistics   = "statistics"
 	Referral     = "referral"
 	Report       = "report"
+	Audit        = "audit"
+	Privacy      = "privacy"
 
 	Project     = "project"
 	Assessment  = "assessment"

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/views"
+)
+
+type auditPage struct {
+	page
+	List    []models.AuditEntry
+	Filters []views.Field
+	Pager   pager
+}
+
+// listAudit is the audit log viewer: admins see everything, coordinators their region.
+func (s *Server) listAudit(c echo.Context) error {
+	p := s.page(c, "audit.title")
+	q := c.QueryParams()
+	f := models.AuditFilter{Object: q.Get("object"), ObjectID: q.Get("object_id"), Action: q.Get("action"), Page: pageParam(c)}
+	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
+	if t, ok := parseDate(q.Get("from")); ok {
+		f.From = &t
+	}
+	if t, ok := parseDate(q.Get("to")); ok {
+		f.To = &t
+	}
+	list, total, err := s.store.AuditEntries(c.Request().Context(), p.Viewer, f)
+	if err != nil {
+		return err
+	}
+	m := fieldMaker{loc: p.loc}
+	filters := []views.Field{
+		m.text("user_id", "audit.user_id", q.Get("user_id")).As("number"), m.text("object", "audit.object", f.Object),
+		m.text("object_id", "audit.object_id", f.ObjectID), m.text("action", "audit.action", f.Action),
+		m.text("from", "audit.from", q.Get("from")).As("date"), m.text("to", "audit.to", q.Get("to")).As("date"),
+	}
+	return c.Render(http.StatusOK, "admin/audit", auditPage{page: p, List: list, Filters: filters, Pager: s.pager(c, f.Page, total)})
+}
+
+type privacyPage struct {
+	page
+	Email, Phone, Reason string
+	Erased               int
+	Done                 bool
+}
+
+// privacy is the admin's page for access requests and erasure.
+func (s *Server) privacy(c echo.Context) error {
+	return c.Render(http.StatusOK, "admin/privacy", privacyPage{page: s.page(c, "privacy.title")})
+}
+
+// exportPerson sends everything about one person as a JSON file.
+func (s *Server) exportPerson(c echo.Context) error {
+	q := models.PersonQuery{Email: c.QueryParam("email"), Phone: c.QueryParam("phone")}
+	exp, err := s.store.ExportPerson(c.Request().Context(), viewer(c), actor(c), q)
+	if ve := asValidation(err); ve != nil {
+		return c.Render(http.StatusUnprocessableEntity, "admin/privacy", privacyPage{page: s.page(c, "privacy.title").withErrors(ve.Fields), Email: q.Email, Phone: q.Phone})
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="innsyn-%s.json"`, exp.ExportedAt.Format("20060102-150405")))
+	return c.JSONPretty(http.StatusOK, exp, "  ")
+}
+
+// erasePerson anonymises one person's enquiries, with a required reason.
+func (s *Server) erasePerson(c echo.Context) error {
+	q := models.PersonQuery{Email: c.FormValue("email"), Phone: c.FormValue("phone")}
+	reason := c.FormValue("reason")
+	n, err := s.store.ErasePerson(c.Request().Context(), viewer(c), actor(c), q, reason)
+	d := privacyPage{page: s.page(c, "privacy.title"), Email: q.Email, Phone: q.Phone, Reason: reason}
+	if ve := asValidation(err); ve != nil {
+		d.page = d.page.withErrors(ve.Fields)
+		return c.Render(http.StatusUnprocessableEntity, "admin/privacy", d)
+	}
+	if err != nil {
+		return err
+	}
+	d.Erased, d.Done, d.Email, d.Phone, d.Reason = n, true, "", "", ""
+	return c.Render(http.StatusOK, "admin/privacy", d)
+}

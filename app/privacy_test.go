@@ -1,0 +1,53 @@
+package app
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+func TestPrivacyPages(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	res, body := admin.get("/admin/privacy/export?email=ingrid.bakken@example.org")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export = %d", res.StatusCode)
+	}
+	var exp models.PersonExport
+	if err := json.Unmarshal([]byte(body), &exp); err != nil || len(exp.Enquiries) != 1 || exp.Enquiries[0].Name != "Ingrid Bakken" || len(exp.Referrals) != 1 {
+		t.Fatalf("export = %+v (%v)", exp, err)
+	}
+	if res, _ := admin.get("/admin/privacy/export"); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("export without e-mail or phone = %d; want 422", res.StatusCode)
+	}
+	admin.get("/admin/privacy")
+	if res, _ := admin.post("/admin/privacy/erase", url.Values{"email": {"ingrid.bakken@example.org"}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("erase without a reason = %d; want 422", res.StatusCode)
+	}
+	res, body = admin.post("/admin/privacy/erase", url.Values{"email": {"ingrid.bakken@example.org"}, "reason": {"Krav per e-post"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "fjernet fra 1 henvendelser") {
+		t.Fatalf("erase = %d", res.StatusCode)
+	}
+	_, page := admin.get("/enquiries/1")
+	if strings.Contains(page, "Ingrid Bakken") || strings.Contains(page, "gårdsutsalg") {
+		t.Error("the erased enquiry still shows person data")
+	}
+	// The audit viewer shows the erasure with its reason, and a coordinator sees only the region.
+	if _, audit := admin.get("/admin/audit?action=erase"); !strings.Contains(audit, "Krav per e-post") {
+		t.Error("the audit viewer lacks the erasure")
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if res, _ := coord.get("/admin/privacy"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("coordinator privacy page = %d; want 403", res.StatusCode)
+	}
+	if res, _ := coord.get("/admin/audit"); res.StatusCode != http.StatusOK {
+		t.Errorf("coordinator audit viewer = %d", res.StatusCode)
+	}
+}

@@ -1,0 +1,57 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func TestAuditAppendOnlyAndChained(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.VerifyAudit(ctx)
+	if err != nil || n < 10 {
+		t.Fatalf("VerifyAudit = %d, %v", n, err)
+	}
+	// The database refuses to change or remove entries.
+	if err := s.db.Exec("UPDATE audit_log SET detail = 'changed' WHERE seq = 3").Error; err == nil {
+		t.Error("an audit entry was updated")
+	}
+	if err := s.db.Exec("DELETE FROM audit_log WHERE seq = 3").Error; err == nil {
+		t.Error("an audit entry was deleted")
+	}
+	// Someone who drops the trigger and edits an entry is caught by the chain.
+	if err := s.db.Exec("DROP TRIGGER audit_log_no_update").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec("UPDATE audit_log SET detail = 'changed' WHERE seq = 3").Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyAudit(ctx); !errors.Is(err, ErrAuditBroken) {
+		t.Errorf("VerifyAudit after tampering = %v; want ErrAuditBroken", err)
+	}
+}
+
+func TestAuditDeletionDetected(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec("DROP TRIGGER audit_log_no_delete").Error; err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	s.db.Raw("SELECT MAX(seq) FROM audit_log").Scan(&last)
+	if err := s.db.Exec("DELETE FROM audit_log WHERE seq = ?", last).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyAudit(ctx); !errors.Is(err, ErrAuditBroken) {
+		t.Errorf("VerifyAudit after removing the last entry = %v; want ErrAuditBroken", err)
+	}
+}

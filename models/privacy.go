@@ -1,0 +1,211 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Redacted replaces free text whose person data has been removed.
+const Redacted = "[fjernet]"
+
+// anonymise clears an enquiry's person data and free text in tx, keeping the
+// codes and dates that statistics need. It updates the full-text index too.
+func (s *Store) anonymise(tx *gorm.DB, id int64) error {
+	now := s.now()
+	err := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", id).Updates(map[string]any{
+		"name": Redacted, "email": "", "phone": "", "org_number": "", "business_name": "", "description": Redacted,
+		"outcome_org_number": "", "under30": nil, "immigrant_background": nil, "anonymised_at": now, "updated_at": now,
+		"version": gorm.Expr("version + 1"),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("anonymise enquiry %d: %w", id, err)
+	}
+	if err := tx.Model(&Activity{}).Where("enquiry_id = ? AND text <> ''", id).Update("text", Redacted).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Updates(map[string]any{"message": Redacted, "contact_name": "", "contact_email": ""}).Error; err != nil {
+		return err
+	}
+	if err := tx.Model(&ReferralComment{}).Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id = ?)", id).Update("text", Redacted).Error; err != nil {
+		return err
+	}
+	return s.indexEnquiry(tx, id)
+}
+
+// RetentionCandidate is a closed enquiry past its region's retention period.
+type RetentionCandidate struct {
+	ID        int64
+	Reference string
+	ClosedAt  time.Time
+	RegionID  int64
+}
+
+// RetentionDue lists closed enquiries whose region's retention period has run
+// out since they closed, and that still hold person data.
+func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) {
+	var regions []Region
+	if err := s.read(ctx).Find(&regions).Error; err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []RetentionCandidate
+	for _, r := range regions {
+		var batch []RetentionCandidate
+		err := s.read(ctx).Model(&Enquiry{}).Select("id, reference, closed_at, region_id").
+			Where("region_id = ? AND status = ? AND anonymised_at IS NULL AND closed_at < ?", r.ID, "closed", now.AddDate(0, -r.RetentionMonths, 0)).
+			Order("id").Scan(&batch).Error
+		if err != nil {
+			return nil, fmt.Errorf("retention due: %w", err)
+		}
+		out = append(out, batch...)
+	}
+	return out, nil
+}
+
+// ApplyRetention anonymises every enquiry RetentionDue finds, each in its own
+// transaction with its audit entry. Two servers may run it at once: an enquiry
+// already anonymised is skipped.
+func (s *Store) ApplyRetention(ctx context.Context) (int, error) {
+	due, err := s.RetentionDue(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range due {
+		err := s.inTx(ctx, func(tx *gorm.DB) error {
+			var still int64
+			if err := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", c.ID).Count(&still).Error; err != nil || still == 0 {
+				return err
+			}
+			if err := s.anonymise(tx, c.ID); err != nil {
+				return err
+			}
+			n++
+			return s.audit(tx, Actor{RequestID: "retention", RegionID: c.RegionID}, "anonymise", "enquiry", fmt.Sprint(c.ID), "retention period ended")
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// PersonQuery finds one person's enquiries by e-mail or phone.
+type PersonQuery struct {
+	Email string
+	Phone string
+}
+
+func (q PersonQuery) scope(db *gorm.DB) *gorm.DB {
+	email := strings.ToLower(strings.TrimSpace(q.Email))
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, q.Phone)
+	switch {
+	case email != "" && digits != "":
+		return db.Where("email = ? OR REPLACE(REPLACE(REPLACE(phone, ' ', ''), '+47', ''), '-', '') LIKE ?", email, "%"+lastDigits(digits))
+	case email != "":
+		return db.Where("email = ?", email)
+	case digits != "":
+		return db.Where("REPLACE(REPLACE(REPLACE(phone, ' ', ''), '+47', ''), '-', '') LIKE ?", "%"+lastDigits(digits))
+	}
+	return db.Where("1 = 0")
+}
+
+// lastDigits is the last eight digits, a Norwegian number without its country code.
+func lastDigits(d string) string {
+	if len(d) > 8 {
+		return d[len(d)-8:]
+	}
+	return d
+}
+
+// PersonExport is everything Samspill holds about one person, for an access
+// request under GDPR article 15.
+type PersonExport struct {
+	ExportedAt time.Time         `json:"exported_at"`
+	Query      PersonQuery       `json:"query"`
+	Enquiries  []Enquiry         `json:"enquiries"`
+	Consents   []Consent         `json:"consents"`
+	Activities []Activity        `json:"activities"`
+	Referrals  []Referral        `json:"referrals"`
+	Comments   []ReferralComment `json:"referral_comments"`
+	Audit      []AuditEntry      `json:"audit"`
+}
+
+// ExportPerson gathers one person's data. Only admins may; the export itself is audited.
+func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQuery) (*PersonExport, error) {
+	if !v.IsAdmin() {
+		return nil, ErrNotFound
+	}
+	if strings.TrimSpace(q.Email) == "" && strings.TrimSpace(q.Phone) == "" {
+		return nil, invalid("email", "error.contact_required")
+	}
+	out := &PersonExport{ExportedAt: s.now(), Query: q}
+	db := s.read(ctx)
+	if err := db.Scopes(q.scope).Order("id").Find(&out.Enquiries).Error; err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(out.Enquiries))
+	strIDs := make([]string, 0, len(out.Enquiries))
+	for _, e := range out.Enquiries {
+		ids = append(ids, e.ID)
+		strIDs = append(strIDs, fmt.Sprint(e.ID))
+	}
+	if len(ids) > 0 {
+		for _, step := range []error{
+			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Consents).Error,
+			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Activities).Error,
+			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error,
+			db.Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id IN ?)", ids).Order("id").Find(&out.Comments).Error,
+			db.Where("object = ? AND object_id IN ?", "enquiry", strIDs).Order("seq").Find(&out.Audit).Error,
+		} {
+			if step != nil {
+				return nil, fmt.Errorf("export person: %w", step)
+			}
+		}
+	}
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		return s.audit(tx, a, "view", "person", "", fmt.Sprintf("access request export, enquiries=%d", len(ids)))
+	})
+	return out, err
+}
+
+// ErasePerson anonymises every enquiry of one person on request (GDPR article
+// 17), with the reason recorded in the audit log. Only admins may.
+func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQuery, reason string) (int, error) {
+	if !v.IsAdmin() {
+		return 0, ErrNotFound
+	}
+	fields := map[string]string{}
+	if strings.TrimSpace(q.Email) == "" && strings.TrimSpace(q.Phone) == "" {
+		fields["email"] = "error.contact_required"
+	}
+	checkText(fields, "reason", reason, 500, true)
+	if len(fields) > 0 {
+		return 0, &ValidationError{Fields: fields}
+	}
+	var ids []int64
+	if err := s.read(ctx).Model(&Enquiry{}).Scopes(q.scope).Where("anonymised_at IS NULL").Pluck("id", &ids).Error; err != nil {
+		return 0, err
+	}
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		for _, id := range ids {
+			if err := s.anonymise(tx, id); err != nil {
+				return err
+			}
+			if err := s.audit(tx, a, "erase", "enquiry", fmt.Sprint(id), "reason: "+strings.TrimSpace(reason)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(ids), err
+}

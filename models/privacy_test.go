@@ -1,0 +1,101 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRetention(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	old, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	open, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3403"), Consent: consent(), Channel: "web"})
+	if _, err := f.s.AddActivity(ctx, f.adviser, Actor{}, old.ID, ActivityInput{Kind: "call", OccurredOn: start, Text: "Snakket med Ola om gården"}); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := f.s.Enquiry(ctx, f.adviser, old.ID)
+	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, old.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+		t.Fatal(err)
+	}
+	// 36 months (the default) later: not yet; a day after: due.
+	clock = start.AddDate(0, 36, -1)
+	if due, _ := f.s.RetentionDue(ctx); len(due) != 0 {
+		t.Errorf("due before the period ended: %v", due)
+	}
+	clock = start.AddDate(0, 36, 1)
+	due, err := f.s.RetentionDue(ctx)
+	if err != nil || len(due) != 1 || due[0].ID != old.ID {
+		t.Fatalf("due = %v (%v)", due, err)
+	}
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Fatalf("ApplyRetention = %d (%v)", n, err)
+	}
+	if n, _ := f.s.ApplyRetention(ctx); n != 0 {
+		t.Error("a second run anonymised again")
+	}
+	got, _ := f.s.Enquiry(ctx, f.admin, old.ID)
+	if got.Name != Redacted || got.Email != "" || got.Description != Redacted || got.AnonymisedAt == nil {
+		t.Errorf("after retention: %+v", got)
+	}
+	if got.Kommunenummer != "3412" || got.EnquirerKind == "" || got.Needs == "" || got.Outcome != "guided" {
+		t.Error("retention removed what statistics need")
+	}
+	acts, _ := f.s.Activities(ctx, f.admin, old.ID)
+	if acts[0].Text != Redacted || acts[0].Minutes != 0 && acts[0].Kind != "call" {
+		t.Errorf("activity after retention: %+v", acts[0])
+	}
+	if list, _, _ := f.s.Enquiries(ctx, f.admin, EnquiryFilter{Q: "Nordmann"}); len(list) != 1 || list[0].ID != open.ID {
+		t.Errorf("search still finds the anonymised person: %d hits", len(list))
+	}
+	if _, err := f.s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestAccessRequestAndErasure(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	in := sampleInput("3412")
+	in.Email, in.Phone = "kari@example.org", "+47 912 34 567"
+	e1, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"})
+	in.Email = ""
+	e2, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "phone"})
+	other, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3403"), Consent: consent(), Channel: "web"})
+	if _, err := f.s.ExportPerson(ctx, f.adviser, Actor{}, PersonQuery{Email: "kari@example.org"}); err == nil {
+		t.Error("an adviser exported a person")
+	}
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Email: "KARI@example.org", Phone: "91234567"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Enquiries) != 2 || len(exp.Consents) != 4 || len(exp.Audit) < 2 {
+		t.Errorf("export: %d enquiries, %d consents, %d audit entries", len(exp.Enquiries), len(exp.Consents), len(exp.Audit))
+	}
+	if _, err := f.s.ErasePerson(ctx, f.admin, Actor{}, PersonQuery{Phone: "912 34 567"}, ""); err == nil {
+		t.Error("erasure without a reason succeeded")
+	}
+	n, err := f.s.ErasePerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, PersonQuery{Phone: "912 34 567"}, "Request by e-mail 2026-11-27")
+	if err != nil || n != 2 {
+		t.Fatalf("erase = %d (%v)", n, err)
+	}
+	for _, id := range []int64{e1.ID, e2.ID} {
+		got, _ := f.s.Enquiry(ctx, f.admin, id)
+		if got.Phone != "" || got.Name != Redacted {
+			t.Errorf("enquiry %d not erased: %+v", id, got)
+		}
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, other.ID); got.Name != "Ola Nordmann" {
+		t.Error("erasure touched another person's enquiry")
+	}
+	audit, _ := f.s.AuditFor(ctx, "enquiry", itoa(e1.ID))
+	if !strings.Contains(audit[0].Detail, "Request by e-mail") {
+		t.Errorf("erasure reason not in the audit log: %+v", audit[0])
+	}
+}
