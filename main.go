@@ -285,7 +285,7 @@ func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
 	fmt.Fprintf(out, "\nSamspill kjører på http://%s\n", displayAddr(ln.Addr()))
 	if cfg.Demo {
 		fmt.Fprintf(out, "\nDemo-brukere (passord for alle: %s):\n", models.DemoPassword)
-		for _, d := range models.DemoLogins {
+		for _, d := range append(append([]models.DemoLogin(nil), models.DemoLogins...), models.DemoProjectLogins...) {
 			fmt.Fprintf(out, "  %-13s %s\n", d.Role, d.Email)
 		}
 	}

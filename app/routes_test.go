@@ -165,6 +165,7 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		t.Fatal(err)
 	}
 	p.ids[":token"] = link
+	projectProbeIDs(t, ts, p.ids)
 	if role != "" {
 		p.login(demoEmail(role), models.DemoPassword)
 		u, err := ts.store.UserByEmail(ctx, demoEmail(role))

@@ -37,6 +37,9 @@ func (s *Store) LoadDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.loadProjectDemo(ctx, region); err != nil { // projects, milestones and factor assessments
+		return err
+	}
 	return s.loadDemoEnquiries(ctx, region)
 }
 

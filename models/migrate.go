@@ -316,6 +316,102 @@ var migrations = []string{
 	// 5: when an enquiry's person data was removed (retention or erasure).
 	`ALTER TABLE enquiries ADD COLUMN anonymised_at {{TIME}};
 	CREATE INDEX enquiries_closed ON enquiries(status, closed_at)`,
+
+	// projects, milestones, indicators, assessments
+	`ALTER TABLE regions ADD COLUMN load_threshold DOUBLE PRECISION NOT NULL DEFAULT 1.0;
+	CREATE TABLE projects (
+		id {{ID}},
+		region_id BIGINT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,
+		title TEXT NOT NULL,
+		summary TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL,
+		starts_on DATE,
+		ends_on DATE,
+		budget_nok BIGINT NOT NULL DEFAULT 0,
+		municipal_role TEXT NOT NULL DEFAULT '',
+		focus TEXT NOT NULL DEFAULT '',
+		approach TEXT NOT NULL DEFAULT '',
+		visibility TEXT NOT NULL DEFAULT 'participants',
+		created_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX projects_region ON projects(region_id, status);
+	CREATE TABLE project_municipalities (
+		id {{ID}},
+		project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		kommunenummer TEXT NOT NULL REFERENCES municipalities(kommunenummer),
+		role TEXT NOT NULL,
+		contribution_nok BIGINT NOT NULL DEFAULT 0,
+		contribution_fte DOUBLE PRECISION NOT NULL DEFAULT 0,
+		UNIQUE (project_id, kommunenummer)
+	);
+	CREATE INDEX project_municipalities_municipality ON project_municipalities(kommunenummer);
+	CREATE TABLE project_participants (
+		id {{ID}},
+		project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		kind TEXT NOT NULL,
+		partner_id BIGINT REFERENCES partners(id),
+		name TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX project_participants_project ON project_participants(project_id);
+	CREATE TABLE project_funding (
+		id {{ID}},
+		project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		source TEXT NOT NULL,
+		amount_nok BIGINT NOT NULL DEFAULT 0,
+		confirmed BOOLEAN NOT NULL DEFAULT FALSE
+	);
+	CREATE INDEX project_funding_project ON project_funding(project_id);
+	CREATE TABLE project_indicators (
+		id {{ID}},
+		project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		kind TEXT NOT NULL,
+		target DOUBLE PRECISION NOT NULL DEFAULT 0,
+		actual DOUBLE PRECISION,
+		UNIQUE (project_id, kind)
+	);
+	CREATE TABLE project_links (
+		id {{ID}},
+		project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		title TEXT NOT NULL,
+		url TEXT NOT NULL
+	);
+	CREATE INDEX project_links_project ON project_links(project_id);
+	CREATE TABLE milestones (
+		id {{ID}},
+		project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		title TEXT NOT NULL,
+		responsible TEXT NOT NULL DEFAULT '',
+		due_on DATE NOT NULL,
+		status TEXT NOT NULL,
+		done_on DATE,
+		version INTEGER NOT NULL DEFAULT 1,
+		created_at {{TIME}} NOT NULL,
+		updated_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX milestones_project ON milestones(project_id, due_on);
+	CREATE TABLE assessments (
+		id {{ID}},
+		region_id BIGINT NOT NULL REFERENCES regions(id) ON DELETE CASCADE,
+		project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
+		assessed_on DATE NOT NULL,
+		assessor_id BIGINT REFERENCES users(id) ON DELETE SET NULL,
+		note TEXT NOT NULL DEFAULT '',
+		created_at {{TIME}} NOT NULL
+	);
+	CREATE INDEX assessments_subject ON assessments(region_id, project_id, assessed_on);
+	CREATE TABLE assessment_scores (
+		id {{ID}},
+		assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+		factor_code TEXT NOT NULL REFERENCES factors(code),
+		score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+		comment TEXT NOT NULL DEFAULT '',
+		evidence TEXT NOT NULL DEFAULT '',
+		UNIQUE (assessment_id, factor_code)
+	);
+	CREATE INDEX assessment_scores_factor ON assessment_scores(factor_code)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

@@ -111,8 +111,8 @@ func TestDemoLoadsOnce(t *testing.T) {
 	if got := count(t, s, "region_members"); got != 3 {
 		t.Errorf("region members = %d; want 3", got)
 	}
-	if got := count(t, s, "users"); got != int64(len(DemoLogins)) {
-		t.Errorf("users = %d; want %d", got, len(DemoLogins))
+	if got := count(t, s, "users"); got != int64(len(DemoLogins)+len(DemoProjectLogins)) {
+		t.Errorf("users = %d; want %d", got, len(DemoLogins)+len(DemoProjectLogins))
 	}
 	for _, d := range DemoLogins {
 		u, err := s.Authenticate(ctx, d.Email, DemoPassword)
@@ -212,7 +212,7 @@ func TestBackup(t *testing.T) {
 	if err := b.rdb.Raw("PRAGMA integrity_check").Scan(&ok).Error; err != nil || ok != "ok" {
 		t.Errorf("integrity_check = %q, %v", ok, err)
 	}
-	if got := count(t, b, "users"); got != int64(len(DemoLogins)) {
-		t.Errorf("backup has %d users; want %d", got, len(DemoLogins))
+	if got, want := count(t, b, "users"), count(t, s, "users"); got != want {
+		t.Errorf("backup has %d users; want %d", got, want)
 	}
 }

@@ -34,6 +34,12 @@ const (
 	Report       = "report"
 	Audit        = "audit"
 	Privacy      = "privacy"
+
+	Project     = "project"
+	Assessment  = "assessment"
+	Portfolio   = "portfolio"
+	Load        = "load"
+	Cooperation = "cooperation"
 )
 
 // Actions.

@@ -1,0 +1,555 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+	"samspill/policies"
+	"samspill/views"
+)
+
+type projectsPage struct {
+	page
+	List           []models.Project
+	Q              string
+	Status         string
+	Municipality   string
+	Statuses       []string
+	Municipalities []models.Municipality // the region's members, for the filter
+	Pager          pager
+	CanCreate      bool
+}
+
+// memberMunicipalities lists the current region's member municipalities.
+func (s *Server) memberMunicipalities(c echo.Context) ([]models.Municipality, error) {
+	v := viewer(c)
+	if v.Region == nil {
+		return nil, nil
+	}
+	r, err := s.store.Region(c.Request().Context(), v, v.Region.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.Municipality, 0, len(r.Members))
+	for _, m := range r.Members {
+		out = append(out, m.Municipality)
+	}
+	return out, nil
+}
+
+func (s *Server) listProjects(c echo.Context) error {
+	p := s.page(c, "project.list_title")
+	f := models.ProjectFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Municipality: c.QueryParam("municipality"), Page: pageParam(c)}
+	list, total, err := s.store.Projects(c.Request().Context(), p.Viewer, f)
+	if err != nil {
+		return err
+	}
+	ms, err := s.memberMunicipalities(c)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "projects/index", projectsPage{page: p, List: list, Q: f.Q, Status: f.Status, Municipality: f.Municipality,
+		Statuses: models.ProjectStatuses, Municipalities: ms, Pager: s.pager(c, f.Page, total), CanCreate: s.mayEditProjects(p.Viewer)})
+}
+
+// mayEditProjects reports whether the viewer's role may create and edit projects here.
+func (s *Server) mayEditProjects(v *models.Viewer) bool {
+	return s.allowed(v, policies.Project, policies.Update)
+}
+
+// projectForm is the project form as typed, with the list rows in the order
+// they were shown, blank rows included.
+type projectForm struct {
+	Title, Summary, Status, StartsOn, EndsOn, BudgetNOK string
+	MunicipalRole, Focus, Approach, Visibility, Version string
+	Municipalities                                      []munRow
+	Partners                                            []string
+	Participants                                        []participantRow
+	Funding                                             []fundingRow
+	Indicators                                          []indicatorRow
+	Links                                               []linkRow
+}
+
+type munRow struct{ Kommunenummer, Role, ContributionNOK, ContributionFTE string }
+type participantRow struct{ Kind, Name string }
+type fundingRow struct{ Source, AmountNOK, Confirmed string }
+type indicatorRow struct{ Kind, Target, Actual string }
+type linkRow struct{ Title, URL string }
+
+// blankRows is how many empty rows each list offers for new entries.
+const blankRows = 2
+
+// withBlankRows adds empty rows for new entries to every list of the form.
+func (f projectForm) withBlankRows() projectForm {
+	n := blankRows
+	if len(f.Municipalities) == 0 {
+		n = 3 // a new project usually has two or three municipalities
+	}
+	for i := 0; i < n; i++ {
+		f.Municipalities = append(f.Municipalities, munRow{Role: "participant"})
+	}
+	for i := 0; i < blankRows; i++ {
+		f.Participants = append(f.Participants, participantRow{})
+		f.Funding = append(f.Funding, fundingRow{Confirmed: "no"})
+		f.Links = append(f.Links, linkRow{})
+	}
+	return f
+}
+
+// projectFormFrom fills the form from a project's current values.
+func projectFormFrom(in models.ProjectInput) projectForm {
+	f := projectForm{Title: in.Title, Summary: in.Summary, Status: in.Status, StartsOn: isoDate(in.StartsOn), EndsOn: isoDate(in.EndsOn),
+		MunicipalRole: in.MunicipalRole, Focus: in.Focus, Approach: in.Approach, Visibility: in.Visibility, Version: strconv.Itoa(in.Version)}
+	if in.BudgetNOK != 0 {
+		f.BudgetNOK = strconv.FormatInt(in.BudgetNOK, 10)
+	}
+	for _, m := range in.Municipalities {
+		f.Municipalities = append(f.Municipalities, munRow{Kommunenummer: m.Kommunenummer, Role: m.Role,
+			ContributionNOK: strconv.FormatInt(m.ContributionNOK, 10), ContributionFTE: views.FormatDecimal(m.ContributionFTE)})
+	}
+	for _, id := range in.Partners {
+		f.Partners = append(f.Partners, strconv.FormatInt(id, 10))
+	}
+	for _, p := range in.Participants {
+		f.Participants = append(f.Participants, participantRow{Kind: p.Kind, Name: p.Name})
+	}
+	for _, x := range in.Funding {
+		f.Funding = append(f.Funding, fundingRow{Source: x.Source, AmountNOK: strconv.FormatInt(x.AmountNOK, 10), Confirmed: confirmedChoice(x.Confirmed)})
+	}
+	for _, kind := range models.IndicatorKinds {
+		row := indicatorRow{Kind: kind}
+		for _, ind := range in.Indicators {
+			if ind.Kind == kind {
+				row.Target = views.FormatDecimal(ind.Target)
+				if ind.Actual != nil {
+					row.Actual = views.FormatDecimal(*ind.Actual)
+				}
+			}
+		}
+		f.Indicators = append(f.Indicators, row)
+	}
+	for _, l := range in.Links {
+		f.Links = append(f.Links, linkRow{Title: l.Title, URL: l.URL})
+	}
+	return f
+}
+
+func isoDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// confirmedChoice is a funding source's status as the form's select has it.
+func confirmedChoice(confirmed bool) string {
+	if confirmed {
+		return "yes"
+	}
+	return "no"
+}
+
+// formNOK parses an amount in whole kroner; spaces between thousands and a
+// trailing "kr" are allowed, as Norwegians write amounts.
+func formNOK(errs map[string]string, name, v string) int64 {
+	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
+	v = strings.TrimSuffix(strings.TrimSuffix(v, "kr"), ",-")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		errs[name] = "error.number"
+	}
+	return n
+}
+
+// rowIndex maps the rows sent to the model (by position) back to the rows shown.
+type rowIndex map[string][]int
+
+// parseProjectForm reads the form. Blank rows are skipped; idx remembers where
+// each row the model sees was on the page, so that its errors land beside it.
+func parseProjectForm(c echo.Context) (projectForm, models.ProjectInput, map[string]string, rowIndex) {
+	params, _ := c.FormParams()
+	at := func(name string, i int) string {
+		if vs := params[name]; i < len(vs) {
+			return vs[i]
+		}
+		return ""
+	}
+	f := projectForm{Title: c.FormValue("title"), Summary: c.FormValue("summary"), Status: c.FormValue("status"),
+		StartsOn: c.FormValue("starts_on"), EndsOn: c.FormValue("ends_on"), BudgetNOK: c.FormValue("budget_nok"),
+		MunicipalRole: c.FormValue("municipal_role"), Focus: c.FormValue("focus"), Approach: c.FormValue("approach"),
+		Visibility: c.FormValue("visibility"), Version: c.FormValue("version"), Partners: params["partners"]}
+	errs := map[string]string{}
+	idx := rowIndex{}
+	in := models.ProjectInput{Title: f.Title, Summary: f.Summary, Status: f.Status, MunicipalRole: f.MunicipalRole, Focus: f.Focus,
+		Approach: f.Approach, Visibility: f.Visibility, StartsOn: formDate(errs, "starts_on", f.StartsOn), EndsOn: formDate(errs, "ends_on", f.EndsOn),
+		BudgetNOK: formNOK(errs, "budget_nok", f.BudgetNOK)}
+	if f.Version != "" {
+		in.Version = formInt(errs, "version", f.Version)
+	}
+
+	for i := range params["mun_kommunenummer"] {
+		r := munRow{Kommunenummer: at("mun_kommunenummer", i), Role: at("mun_role", i), ContributionNOK: at("mun_nok", i), ContributionFTE: at("mun_fte", i)}
+		f.Municipalities = append(f.Municipalities, r)
+		if strings.TrimSpace(r.Kommunenummer) == "" && strings.TrimSpace(r.ContributionNOK) == "" && strings.TrimSpace(r.ContributionFTE) == "" {
+			continue
+		}
+		key := fmt.Sprintf("municipalities[%d]", i)
+		in.Municipalities = append(in.Municipalities, models.ProjectMunicipalityInput{Kommunenummer: r.Kommunenummer, Role: r.Role,
+			ContributionNOK: formNOK(errs, key+".contribution_nok", r.ContributionNOK), ContributionFTE: formFloat(errs, key+".contribution_fte", r.ContributionFTE)})
+		idx["municipalities"] = append(idx["municipalities"], i)
+	}
+	for i, v := range f.Partners {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs["partners"] = "error.unknown_partner"
+			continue
+		}
+		in.Partners = append(in.Partners, id)
+		idx["partners"] = append(idx["partners"], i)
+	}
+	for i := range params["participant_name"] {
+		r := participantRow{Kind: at("participant_kind", i), Name: at("participant_name", i)}
+		f.Participants = append(f.Participants, r)
+		if strings.TrimSpace(r.Name) == "" {
+			continue
+		}
+		in.Participants = append(in.Participants, models.ParticipantInput{Kind: r.Kind, Name: r.Name})
+		idx["participants"] = append(idx["participants"], i)
+	}
+	for i := range params["funding_source"] {
+		r := fundingRow{Source: at("funding_source", i), AmountNOK: at("funding_nok", i), Confirmed: at("funding_confirmed", i)}
+		f.Funding = append(f.Funding, r)
+		if strings.TrimSpace(r.Source) == "" && strings.TrimSpace(r.AmountNOK) == "" {
+			continue
+		}
+		key := fmt.Sprintf("funding[%d]", i)
+		in.Funding = append(in.Funding, models.FundingInput{Source: r.Source, AmountNOK: formNOK(errs, key+".amount_nok", r.AmountNOK), Confirmed: r.Confirmed == "yes"})
+		idx["funding"] = append(idx["funding"], i)
+	}
+	for i, kind := range models.IndicatorKinds {
+		r := indicatorRow{Kind: kind, Target: c.FormValue("indicator_target_" + kind), Actual: c.FormValue("indicator_actual_" + kind)}
+		f.Indicators = append(f.Indicators, r)
+		if strings.TrimSpace(r.Target) == "" && strings.TrimSpace(r.Actual) == "" {
+			continue
+		}
+		key := fmt.Sprintf("indicators[%d]", i)
+		ind := models.IndicatorInput{Kind: kind, Target: formFloat(errs, key+".target", r.Target)}
+		if strings.TrimSpace(r.Actual) != "" {
+			actual := formFloat(errs, key+".actual", r.Actual)
+			ind.Actual = &actual
+		}
+		in.Indicators = append(in.Indicators, ind)
+		idx["indicators"] = append(idx["indicators"], i)
+	}
+	for i := range params["link_url"] {
+		r := linkRow{Title: at("link_title", i), URL: at("link_url", i)}
+		f.Links = append(f.Links, r)
+		if strings.TrimSpace(r.Title) == "" && strings.TrimSpace(r.URL) == "" {
+			continue
+		}
+		in.Links = append(in.Links, models.LinkInput{Title: r.Title, URL: r.URL})
+		idx["links"] = append(idx["links"], i)
+	}
+	return f, in, errs, idx
+}
+
+var rowKey = regexp.MustCompile(`^([a-z_]+)\[(\d+)\](.*)$`)
+
+// placeErrors moves the model's errors of list rows to the rows on the page.
+func (idx rowIndex) placeErrors(fields map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range fields {
+		if m := rowKey.FindStringSubmatch(k); m != nil {
+			if n, err := strconv.Atoi(m[2]); err == nil && n < len(idx[m[1]]) {
+				k = fmt.Sprintf("%s[%d]%s", m[1], idx[m[1]][n], m[3])
+			}
+			if m[1] == "partners" {
+				k = "partners" // the partner checkboxes share one error
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+type projectFormPage struct {
+	page
+	Project          *models.Project // nil for a new project
+	Form             projectForm
+	Statuses         []string
+	Roles            []string
+	MunicipalRoles   []string
+	Focuses          []string
+	Approaches       []string
+	Visibilities     []string
+	ParticipantKinds []string
+	Municipalities   []models.Municipality
+	Partners         []models.Partner
+}
+
+func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project, f projectForm, errs map[string]string) error {
+	ctx := c.Request().Context()
+	ms, err := s.municipalityChoices(c)
+	if err != nil {
+		return err
+	}
+	partners, _, err := s.store.Partners(ctx, models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
+	if err != nil {
+		return err
+	}
+	pg := s.page(c, "project.new")
+	if p != nil {
+		pg.Title = p.Title
+	}
+	if errs != nil {
+		pg = pg.withErrors(errs)
+	}
+	return c.Render(status, "projects/form", projectFormPage{page: pg, Project: p, Form: f, Statuses: models.ProjectStatuses,
+		Roles: models.ProjectRoles, MunicipalRoles: models.MunicipalRoles, Focuses: models.ProjectFocuses, Approaches: models.ProjectApproaches,
+		Visibilities: models.ProjectVisibilities, ParticipantKinds: models.ParticipantKinds, Municipalities: ms, Partners: partners})
+}
+
+func (s *Server) newProjectForm(c echo.Context) error {
+	f := projectFormFrom(models.ProjectInput{Status: "planning", Visibility: "participants"}).withBlankRows()
+	return s.renderProjectForm(c, http.StatusOK, nil, f, nil)
+}
+
+func (s *Server) createProject(c echo.Context) error {
+	f, in, errs, idx := parseProjectForm(c)
+	if len(errs) == 0 {
+		p, err := s.store.CreateProject(c.Request().Context(), viewer(c), actor(c), in)
+		if ve := asValidation(err); ve != nil {
+			errs = idx.placeErrors(ve.Fields)
+		} else if err != nil {
+			return err
+		} else {
+			s.flash(c, "flash.created")
+			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
+		}
+	}
+	return s.renderProjectForm(c, http.StatusUnprocessableEntity, nil, f, errs)
+}
+
+// editableProject loads a project the viewer may see and change; one they may
+// only see is as good as absent.
+func (s *Server) editableProject(c echo.Context) (*models.Project, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	p, err := s.store.Project(ctx, viewer(c), id)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.store.CanEditProject(ctx, viewer(c), id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("project %d: %w", id, models.ErrNotFound)
+	}
+	return p, nil
+}
+
+func (s *Server) editProjectForm(c echo.Context) error {
+	p, err := s.editableProject(c)
+	if err != nil {
+		return err
+	}
+	return s.renderProjectForm(c, http.StatusOK, p, projectFormFrom(p.Input()).withBlankRows(), nil)
+}
+
+func (s *Server) updateProject(c echo.Context) error {
+	p, err := s.editableProject(c)
+	if err != nil {
+		return err
+	}
+	f, in, errs, idx := parseProjectForm(c)
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		err = s.store.UpdateProject(c.Request().Context(), viewer(c), actor(c), p.ID, in)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = idx.placeErrors(ve.Fields)
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
+			return err
+		default:
+			s.flash(c, "flash.saved")
+			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
+		}
+	}
+	return s.renderProjectForm(c, status, p, f, errs)
+}
+
+type projectPage struct {
+	page
+	Project        *models.Project
+	CanEdit        bool
+	CanAssess      bool
+	Assessments    []models.Assessment
+	Summary        *models.Summary
+	Trend          *models.Trend
+	Lines          []string // the trend's sparklines
+	NewMilestone   milestoneFormView
+	MilestoneForms map[int64]milestoneFormView
+}
+
+// milestoneForm is a milestone form as typed.
+type milestoneForm struct{ Title, Responsible, DueOn, Status, DoneOn, Version string }
+
+// milestoneFormView is one milestone form on the project page. Each carries
+// its own copy of the page, so that only the form that failed shows errors.
+type milestoneFormView struct {
+	page
+	Key      string // "new", or the milestone's id: makes the element ids unique
+	Action   string
+	Form     milestoneForm
+	Statuses []string
+	Open     bool // the form failed, so its disclosure starts open
+}
+
+func milestoneFormOf(m models.Milestone) milestoneForm {
+	return milestoneForm{Title: m.Title, Responsible: m.Responsible, DueOn: m.DueOn.Format("2006-01-02"), Status: m.Status,
+		DoneOn: isoDate(m.DoneOn), Version: strconv.Itoa(m.Version)}
+}
+
+func (s *Server) showProject(c echo.Context) error {
+	return s.renderProject(c, http.StatusOK, milestoneForm{}, 0, nil)
+}
+
+// renderProject shows a project with its milestones, assessments and trend,
+// keeping what was typed in a milestone form that failed.
+func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, editing int64, errs map[string]string) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := viewer(c)
+	p, err := s.store.Project(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	canEdit, err := s.store.CanEditProject(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	as, _, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: p.RegionID, ProjectID: p.ID, Page: models.Page{Size: 20}})
+	if err != nil {
+		return err
+	}
+	sum, err := s.store.Summary(ctx, v, p.RegionID, p.ID)
+	if err != nil {
+		return err
+	}
+	trend, err := s.store.Trend(ctx, v, p.RegionID, p.ID)
+	if err != nil {
+		return err
+	}
+	pg := s.page(c, "project.title")
+	pg.Title = p.Title
+	clean := pg
+	if errs != nil {
+		pg = pg.withErrors(errs)
+	}
+	base := strconv.FormatInt(p.ID, 10)
+	data := projectPage{page: pg, Project: p, CanEdit: canEdit && s.mayEditProjects(v),
+		CanAssess:   s.allowed(v, policies.Assessment, policies.Create) && models.MayAssess(v, p.RegionID),
+		Assessments: as, Summary: sum, Trend: trend, MilestoneForms: map[int64]milestoneFormView{}}
+	for _, r := range trend.Rows {
+		data.Lines = append(data.Lines, sparkline(r.Scores))
+	}
+	form := func(key, action string, f milestoneForm, failed bool) milestoneFormView {
+		if failed {
+			return milestoneFormView{page: pg, Key: key, Action: action, Form: f, Statuses: models.MilestoneStatuses, Open: true}
+		}
+		return milestoneFormView{page: clean, Key: key, Action: action, Form: f, Statuses: models.MilestoneStatuses}
+	}
+	newForm := milestoneForm{Status: "planned"}
+	if editing == 0 && errs != nil {
+		newForm = mf
+	}
+	data.NewMilestone = form("new", "/projects/"+base+"/milestones", newForm, editing == 0 && errs != nil)
+	for _, m := range p.Milestones {
+		id := strconv.FormatInt(m.ID, 10)
+		if m.ID == editing {
+			data.MilestoneForms[m.ID] = form(id, "/projects/"+base+"/milestones/"+id, mf, true)
+		} else {
+			data.MilestoneForms[m.ID] = form(id, "/projects/"+base+"/milestones/"+id, milestoneFormOf(m), false)
+		}
+	}
+	return c.Render(status, "projects/show", data)
+}
+
+func parseMilestoneForm(c echo.Context) (milestoneForm, models.MilestoneInput, map[string]string) {
+	f := milestoneForm{Title: c.FormValue("milestone_title"), Responsible: c.FormValue("responsible"), DueOn: c.FormValue("due_on"),
+		Status: c.FormValue("milestone_status"), DoneOn: c.FormValue("done_on"), Version: c.FormValue("version")}
+	errs := map[string]string{}
+	in := models.MilestoneInput{Title: f.Title, Responsible: f.Responsible, DueOn: formDate(errs, "due_on", f.DueOn), Status: f.Status,
+		DoneOn: formDate(errs, "done_on", f.DoneOn)}
+	if f.Version != "" {
+		in.Version = formInt(errs, "version", f.Version)
+	}
+	return f, in, errs
+}
+
+func (s *Server) addMilestone(c echo.Context) error {
+	p, err := s.editableProject(c)
+	if err != nil {
+		return err
+	}
+	f, in, errs := parseMilestoneForm(c)
+	if len(errs) == 0 {
+		_, err := s.store.AddMilestone(c.Request().Context(), viewer(c), actor(c), p.ID, in)
+		if ve := asValidation(err); ve != nil {
+			errs = ve.Fields
+		} else if err != nil {
+			return err
+		} else {
+			s.flash(c, "flash.created")
+			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
+		}
+	}
+	return s.renderProject(c, http.StatusUnprocessableEntity, f, 0, errs)
+}
+
+func (s *Server) updateMilestone(c echo.Context) error {
+	p, err := s.editableProject(c)
+	if err != nil {
+		return err
+	}
+	mid, err := pathID(c, "mid")
+	if err != nil {
+		return err
+	}
+	f, in, errs := parseMilestoneForm(c)
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		err = s.store.UpdateMilestone(c.Request().Context(), viewer(c), actor(c), p.ID, mid, in)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = ve.Fields
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
+			return err
+		default:
+			s.flash(c, "flash.saved")
+			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
+		}
+	}
+	return s.renderProject(c, status, f, mid, errs)
+}

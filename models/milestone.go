@@ -1,0 +1,148 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Milestone is a measure or milestone of a project, with who answers for it and
+// when it is due.
+type Milestone struct {
+	ID          int64
+	ProjectID   int64
+	Title       string
+	Responsible string
+	DueOn       time.Time
+	Status      string // one of MilestoneStatuses
+	DoneOn      *time.Time
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Overdue     bool `gorm:"-"` // open and past its due date; set when loaded
+}
+
+// MilestoneStatuses are the states of a milestone.
+var MilestoneStatuses = []string{"planned", "in_progress", "done", "cancelled"}
+
+// Open reports whether the milestone is neither done nor cancelled.
+func (m Milestone) Open() bool { return m.Status != "done" && m.Status != "cancelled" }
+
+// OnTime reports whether the milestone was done by its due date.
+func (m Milestone) OnTime() bool {
+	return m.Status == "done" && m.DoneOn != nil && !m.DoneOn.After(m.DueOn)
+}
+
+// overdueOn reports whether the milestone is open and was due before today.
+func (m Milestone) overdueOn(today time.Time) bool { return m.Open() && m.DueOn.Before(today) }
+
+// markOverdue sets the Overdue flag of every milestone of the projects.
+func (s *Store) markOverdue(ps []Project) {
+	today := s.Today()
+	for i := range ps {
+		for j := range ps[i].Milestones {
+			ps[i].Milestones[j].Overdue = ps[i].Milestones[j].overdueOn(today)
+		}
+	}
+}
+
+// MilestoneInput is what a coordinator sets on a milestone.
+type MilestoneInput struct {
+	Title       string
+	Responsible string
+	DueOn       *time.Time
+	Status      string
+	DoneOn      *time.Time
+	Version     int // for updates
+}
+
+func (in *MilestoneInput) validate(today time.Time) map[string]string {
+	fields := map[string]string{}
+	in.Title, in.Responsible = strings.TrimSpace(in.Title), strings.TrimSpace(in.Responsible)
+	textField(fields, "milestone_title", in.Title, 200, true)
+	textField(fields, "responsible", in.Responsible, 200, false)
+	if in.DueOn == nil {
+		fields["due_on"] = "error.required"
+	}
+	choice(fields, "milestone_status", in.Status, MilestoneStatuses, true)
+	switch {
+	case in.Status != "done":
+		in.DoneOn = nil // only a done milestone has a done date
+	case in.DoneOn == nil:
+		in.DoneOn = &today
+	case in.DoneOn.After(today):
+		fields["done_on"] = "error.future_date"
+	}
+	return fields
+}
+
+// editableProject checks that the viewer may change project id.
+func editableProject(tx *gorm.DB, v *Viewer, id int64) error {
+	var n int64
+	if err := tx.Model(&Project{}).Scopes(projectsEditableBy(v)).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("project %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// AddMilestone adds a milestone to a project the viewer may change.
+func (s *Store) AddMilestone(ctx context.Context, v *Viewer, a Actor, projectID int64, in MilestoneInput) (*Milestone, error) {
+	var m Milestone
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := editableProject(tx, v, projectID); err != nil {
+			return err
+		}
+		if fields := in.validate(s.Today()); len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		now := s.now()
+		m = Milestone{ProjectID: projectID, Title: in.Title, Responsible: in.Responsible, DueOn: *in.DueOn, Status: in.Status,
+			DoneOn: in.DoneOn, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&m).Error; err != nil {
+			return fmt.Errorf("add milestone: %w", err)
+		}
+		return s.audit(tx, a, "create", "milestone", fmt.Sprint(m.ID), fmt.Sprintf("project=%d status=%s", projectID, m.Status))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// UpdateMilestone saves a milestone of a project the viewer may change. A stale
+// version is ErrConflict.
+func (s *Store) UpdateMilestone(ctx context.Context, v *Viewer, a Actor, projectID, id int64, in MilestoneInput) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := editableProject(tx, v, projectID); err != nil {
+			return err
+		}
+		var existing Milestone
+		if err := tx.Where("project_id = ?", projectID).First(&existing, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("milestone %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if in.Status == "done" && in.DoneOn == nil && existing.DoneOn != nil {
+			in.DoneOn = existing.DoneOn // saving a done milestone again keeps the day it was done
+		}
+		if fields := in.validate(s.Today()); len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		res := tx.Model(&Milestone{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+			"title": in.Title, "responsible": in.Responsible, "due_on": *in.DueOn, "status": in.Status, "done_on": in.DoneOn,
+			"version": gorm.Expr("version + 1"), "updated_at": s.now(),
+		})
+		if err := versionCheck(tx, res, &Milestone{}, "id = ?", id); err != nil {
+			return err
+		}
+		return s.audit(tx, a, "update", "milestone", fmt.Sprint(id), fmt.Sprintf("project=%d status=%s", projectID, in.Status))
+	})
+}
