@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -214,5 +215,34 @@ func TestBackup(t *testing.T) {
 	}
 	if got, want := count(t, b, "users"), count(t, s, "users"); got != want {
 		t.Errorf("backup has %d users; want %d", got, want)
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	t.Parallel()
+	if len(commonPasswords()) < 10000 {
+		t.Fatalf("only %d common passwords loaded", len(commonPasswords()))
+	}
+	tests := map[string]string{
+		"kort":                    "error.password_short",
+		"elleve tegn":             "error.password_short",
+		"tolv tegn ok":            "",
+		"qwertyuiopas":            "",
+		"jomfruhummer på tirsdag": "",
+		strings.Repeat("x", 257):  "error.too_long",
+		"abcdefghijk1":            "",
+	}
+	for pw, want := range tests {
+		if got := checkPassword(pw); got != want {
+			t.Errorf("checkPassword(%q) = %q; want %q", pw, got, want)
+		}
+	}
+	// Every listed password of 12 characters or more is refused, in any case.
+	for p := range commonPasswords() {
+		if len([]rune(p)) >= MinPasswordLength {
+			if got := checkPassword(strings.ToUpper(p)); got != "error.password_common" {
+				t.Errorf("checkPassword(%q) = %q; want error.password_common", strings.ToUpper(p), got)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -131,13 +133,32 @@ const MinPasswordLength = 12
 // maxPasswordLength bounds the work of hashing one attempt.
 const maxPasswordLength = 256
 
-// checkPassword returns the message ID of what is wrong with a new password.
+//go:embed refdata/common-passwords.txt
+var commonPasswordList string
+
+// commonPasswords is the set of the 10 000 most common passwords (see
+// refdata/COMMON-PASSWORDS.md), built once on first use.
+var commonPasswords = sync.OnceValue(func() map[string]bool {
+	m := make(map[string]bool, 10000)
+	for _, p := range strings.Split(commonPasswordList, "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			m[strings.ToLower(p)] = true
+		}
+	}
+	return m
+})
+
+// checkPassword returns the message ID of what is wrong with a new password:
+// too short, too long, or among the most common passwords. There are no
+// composition rules (NIST SP 800-63B).
 func checkPassword(pw string) string {
 	switch n := utf8.RuneCountInString(pw); {
 	case n < MinPasswordLength:
 		return "error.password_short"
 	case n > maxPasswordLength:
 		return "error.too_long"
+	case commonPasswords()[strings.ToLower(pw)]:
+		return "error.password_common"
 	}
 	return ""
 }
