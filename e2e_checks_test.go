@@ -71,8 +71,9 @@ const describeJS = `const describe = el => {
 };`
 
 // structureJS checks what the markup must have beyond axe: the language, one
-// main landmark, one h1 first and no skipped heading levels, every field marked
-// invalid tied to its message and every message tied to its field.
+// main landmark, the footer's link to the accessibility statement, one h1 first
+// and no skipped heading levels, every field marked invalid tied to its message
+// and every message tied to its field.
 const structureJS = `(lang) => {` + describeJS + `
 	const problems = [];
 	const html = document.documentElement;
@@ -80,6 +81,7 @@ const structureJS = `(lang) => {` + describeJS + `
 	else if (lang && html.lang !== lang) problems.push('<html lang="' + html.lang + '">; want "' + lang + '"');
 	const mains = document.querySelectorAll('main');
 	if (mains.length !== 1) problems.push(mains.length + ' <main> elements; want 1');
+	if (!document.querySelector('footer a[href="/accessibility"]')) problems.push('the footer does not link to the accessibility statement');
 	const hs = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')];
 	const h1s = hs.filter(h => h.tagName === 'H1').length;
 	if (h1s !== 1) problems.push(h1s + ' <h1> elements; want 1');
@@ -148,7 +150,8 @@ const reflowJS = `() => {` + describeJS + `
 // checkPage runs every check a page must pass, on the page as it is now, and
 // reports all problems at once with a screenshot and the page's HTML. lang is
 // the language the page must declare ("" for any of ours). The checks are
-// axe-core's WCAG A and AA rules; the language, landmarks and heading order;
+// axe-core's WCAG A and AA rules; the language, landmarks, the link to the
+// accessibility statement and heading order;
 // form errors tied to their fields; no raw message IDs; a visible focus on every
 // element the keyboard reaches; and no horizontal scrolling at 320 px width.
 func (v *visitor) checkPage(lang string) {

@@ -66,18 +66,28 @@ func (e *e2e) pagePaths(t *testing.T) []string {
 			paths = append(paths, r.Path)
 			continue
 		}
-		fill, ok := demoPaths[r.Path]
-		if !ok {
+		if _, ok := demoPaths[r.Path]; !ok {
 			t.Errorf("the sweep does not know which demo record to show for GET %s: add it to demoPaths in e2e_sweep_test.go", r.Path)
 			continue
 		}
-		p, err := fill(context.Background(), e.store)
-		if err != nil {
-			t.Fatalf("demo path for %s: %v", r.Path, err)
-		}
-		paths = append(paths, p)
+		paths = append(paths, demoPath(t, e, r.Path))
 	}
 	return append(paths, "/finnes-ikke")
+}
+
+// demoPath is the path of a route of the route table with its parameters
+// filled from the demo data, as demoPaths says.
+func demoPath(t *testing.T, e *e2e, route string) string {
+	t.Helper()
+	fill, ok := demoPaths[route]
+	if !ok {
+		t.Fatalf("no demo path for %s in demoPaths", route)
+	}
+	p, err := fill(context.Background(), e.store)
+	if err != nil {
+		t.Fatalf("demo path for %s: %v", route, err)
+	}
+	return p
 }
 
 // TestAccessibilitySweep opens every page of the route table in Bokmål and in

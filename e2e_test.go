@@ -63,17 +63,18 @@ func browserTools(t *testing.T) (chromium, axeSource string) {
 		}
 		t.Skipf("%s: skipping the browser tests (see «Browser tests» in README.md)", msg)
 	}
-	chromium = os.Getenv("SAMSPILL_CHROMIUM")
-	if chromium == "" {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-			if p, err := exec.LookPath(name); err == nil {
-				chromium = p
-				break
-			}
+	names := []string{"chromium", "chromium-browser", "google-chrome"}
+	if env := os.Getenv("SAMSPILL_CHROMIUM"); env != "" {
+		names = []string{env}
+	}
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			chromium = p
+			break
 		}
 	}
 	if chromium == "" {
-		missing("Chromium not found (apt-get install chromium, or set SAMSPILL_CHROMIUM)")
+		missing("Chromium not found as %s (apt-get install chromium, or set SAMSPILL_CHROMIUM)", strings.Join(names, ", "))
 	}
 	want, got, err := axeVersions()
 	if err != nil {
@@ -333,14 +334,17 @@ func (v *visitor) navigates(what string, a chromedp.Action[chromedp.Void]) int {
 }
 
 // findJS marks the first visible element of a kind whose text is exactly text
-// with a data-e2e attribute, so that a real mouse click can find it.
+// with a data-e2e attribute, so that a real mouse click can find it. It looks
+// in <main> first, where the forms are, and then in the header and footer.
 const findJS = `(kind, text, ref) => {
 	const norm = s => (s || '').replace(/\s+/g, ' ').trim();
 	const kinds = {
 		button: 'button, input[type=submit], input[type=button]',
 		link: 'a[href]',
 	};
-	for (const el of document.querySelectorAll(kinds[kind])) {
+	const all = [...document.querySelectorAll(kinds[kind])];
+	const main = document.querySelector('main');
+	for (const el of [...all.filter(el => main && main.contains(el)), ...all]) {
 		const r = el.getBoundingClientRect();
 		if (r.width === 0 && r.height === 0) continue;
 		if (norm(el.textContent || el.value) === text || norm(el.innerText) === text || norm(el.getAttribute('aria-label')) === text) {
@@ -376,10 +380,13 @@ func (v *visitor) follow(text string) int {
 
 // labelJS finds the form control a <label> with exactly this text names, and
 // returns its id. The text leaves out what the label hides from screen readers
-// (the required star), so it is what a screen reader user hears.
+// (the required star), so it is what a screen reader user hears. It looks in
+// <main> first: the header has fields of its own (the region switch).
 const labelJS = `(text) => {
 	const norm = s => (s || '').replace(/\s+/g, ' ').trim();
-	for (const l of document.querySelectorAll('label')) {
+	const all = [...document.querySelectorAll('label')];
+	const main = document.querySelector('main');
+	for (const l of [...all.filter(l => main && main.contains(l)), ...all]) {
 		const parts = [...l.childNodes].filter(n => !(n.nodeType === 1 && n.getAttribute('aria-hidden') === 'true'));
 		if (norm(parts.map(n => n.textContent).join('')) === text && l.control && l.control.id) return l.control.id;
 	}
@@ -428,6 +435,42 @@ func (v *visitor) tick(label string) {
 func (v *visitor) value(label string) string {
 	v.t.Helper()
 	return run1(v, "read "+label, chromedp.Value(v.field(label)))
+}
+
+// fieldErrorJS reads the error message tied to a field by aria-describedby,
+// and whether it stands next to the field (in the field's own box).
+const fieldErrorJS = `(id) => {
+	const f = document.getElementById(id);
+	const box = f.closest('.ds-field, fieldset') || f.parentElement;
+	for (const ref of (f.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)) {
+		const m = document.getElementById(ref);
+		if (m && m.matches('.ds-validation-message, [data-field=validation]')) {
+			return {message: m.textContent.replace(/\s+/g, ' ').trim(), invalid: f.getAttribute('aria-invalid') === 'true', near: box.contains(m)};
+		}
+	}
+	return {message: '', invalid: f.getAttribute('aria-invalid') === 'true', near: false};
+}`
+
+// fieldError is the error message shown for the field labelled label. It fails
+// the test when the message is not marked up as a screen reader needs it: the
+// field marked invalid, and the message tied to it and next to it.
+func (v *visitor) fieldError(label string) string {
+	v.t.Helper()
+	type fieldError struct {
+		Message string `json:"message"`
+		Invalid bool   `json:"invalid"`
+		Near    bool   `json:"near"`
+	}
+	e := call[fieldError](v, fieldErrorJS, string(v.field(label)))
+	switch {
+	case e.Message == "":
+		v.fatalf("the field %q has no error message tied to it by aria-describedby", label)
+	case !e.Invalid:
+		v.fatalf("the field %q has the error %q but is not marked aria-invalid", label, e.Message)
+	case !e.Near:
+		v.fatalf("the error %q of the field %q is not next to the field", e.Message, label)
+	}
+	return e.Message
 }
 
 // focusedJS describes the focused element the way the tests name things: a form
