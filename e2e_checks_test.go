@@ -2,12 +2,16 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/BurntSushi/toml"
 	"github.com/chromedp/chromedp"
@@ -203,15 +207,22 @@ const skipLinkJS = `() => {` + describeJS + `
 // visible "skip to content" link and that Enter on it moves the focus to <main>.
 func (v *visitor) checkSkipLink() {
 	v.t.Helper()
+	if msg := v.skipLinkProblem(); msg != "" {
+		v.errorf("%s: %s", v.path(), msg)
+	}
+}
+
+func (v *visitor) skipLinkProblem() string {
+	v.t.Helper()
 	v.keys(kb.Tab)
 	if msg := call[string](v, skipLinkJS); msg != "" {
-		v.errorf("%s: %s", v.path(), msg)
-		return
+		return msg
 	}
 	v.keys(kb.Enter)
 	if got := eval[string](v, `document.activeElement.tagName`); got != "MAIN" {
-		v.errorf("%s: Enter on the skip link left the focus on <%s>, not <main>", v.path(), strings.ToLower(got))
+		return "Enter on the skip link left the focus on <" + strings.ToLower(got) + ">, not on <main>"
 	}
+	return ""
 }
 
 // messagePrefixes are the first parts of the message IDs in views/locales, read
@@ -239,17 +250,104 @@ var messagePrefixes = sync.OnceValue(func() map[string]bool {
 	return prefixes
 })
 
-// messageIDLike matches dotted words that are not part of an e-mail address,
-// a host name or a path.
-var messageIDLike = regexp.MustCompile(`(?:^|[^\w@./-])([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)(?:$|[^\w@/-])`)
+// dotted matches words with dots, like message IDs, e-mail addresses and host names.
+var dotted = regexp.MustCompile(`[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+`)
 
-// rawMessageIDs finds message IDs shown as they are, in place of their text.
+// rawMessageIDs finds message IDs shown as they are, in place of their text:
+// dotted words that begin with a prefix of our message IDs and are not part of
+// an e-mail address, a host name or a path.
 func rawMessageIDs(text string) []string {
 	var out []string
-	for _, m := range messageIDLike.FindAllStringSubmatch(text, -1) {
-		if messagePrefixes()[strings.SplitN(m[1], ".", 2)[0]] {
-			out = append(out, m[1])
+	for _, loc := range dotted.FindAllStringIndex(text, -1) {
+		word := text[loc[0]:loc[1]]
+		before, after := byte(' '), byte(' ')
+		if loc[0] > 0 {
+			before = text[loc[0]-1]
+		}
+		if loc[1] < len(text) {
+			after = text[loc[1]]
+		}
+		if strings.ContainsRune("@/", rune(before)) || strings.ContainsRune("@/", rune(after)) {
+			continue
+		}
+		if messagePrefixes()[strings.SplitN(word, ".", 2)[0]] {
+			out = append(out, word)
 		}
 	}
 	return out
+}
+
+// badPage breaks each rule checkPage and checkSkipLink enforce, once.
+const badPage = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Dårlig side</title>
+<style>a:focus { outline: none; } .wide { width: 600px; }</style></head>
+<body>
+<a href="/elsewhere">Første lenke</a>
+<main id="main" tabindex="-1">
+<h2>Overskrift før h1</h2>
+<h1>Tittel</h1>
+<h4>Hopper over h3</h4>
+<img src="data:,">
+<p>nav.users</p>
+<div class="wide">Bred</div>
+<input id="f" aria-invalid="true">
+<p class="ds-validation-message" id="lost">Feil uten felt</p>
+</main>
+<footer>Ingen lenke</footer>
+</body></html>`
+
+// TestPageChecksFindProblems shows that the page checks catch what they are
+// for, so that a sweep that passes means something: a page breaking each rule
+// once must be reported for each.
+func TestPageChecksFindProblems(t *testing.T) {
+	t.Parallel()
+	chromium, axe := browserTools(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, badPage)
+	}))
+	t.Cleanup(srv.Close)
+	e := &e2e{t: t, baseURL: srv.URL, browser: startBrowser(t, chromium), axe: axe}
+	v := e.visitor(t, "bad")
+	v.open("/")
+	problems := []string{v.skipLinkProblem()}
+	v.open("/")
+	problems = append(problems, v.pageProblems("nb")...)
+	all := strings.Join(problems, "\n")
+	for _, want := range []string{
+		"the first link <a href=\"/elsewhere\"> \"Første lenke\" does not lead to <main>",
+		"axe image-alt",
+		"axe label",
+		"axe html-has-lang",
+		"<html> has no lang attribute",
+		"the footer does not link to the accessibility statement",
+		"the first heading is <h2>",
+		"heading <h4> \"Hopper over h3\" follows an <h1>: a heading level is skipped",
+		"field <input id=\"f\"> is marked invalid, but aria-describedby ties no message to it",
+		"error message <p id=\"lost\" class=\"ds-validation-message\"> \"Feil uten felt\" is tied to no field",
+		"the page shows the raw message ID nav.users",
+		"no visible focus on <a href=\"/elsewhere\">",
+		"at 320 px: the page is",
+		"<div class=\"wide\"> \"Bred\"",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the checks missed %q; they reported:\n%s", want, all)
+		}
+	}
+}
+
+func TestRawMessageIDs(t *testing.T) {
+	t.Parallel()
+	tests := map[string][]string{
+		"Velkommen, Ada": nil,
+		"Skriv til nav.kontakt@nav.no eller post@nav.no.": nil,
+		"Se https://www.innovasjonnorge.no/nav.users":     nil,
+		"Tilbake til nav.users.":                          {"nav.users"},
+		"error.required\nlayout.skip":                     {"error.required", "layout.skip"},
+	}
+	for text, want := range tests {
+		if got := rawMessageIDs(text); !slices.Equal(got, want) {
+			t.Errorf("rawMessageIDs(%q) = %q; want %q", text, got, want)
+		}
+	}
 }

@@ -12,6 +12,20 @@ package main
 //
 // They need Chromium (Debian's package "chromium") and axe-core (npm ci in
 // app/testdata/axe). Without them they skip, except under CI=true, where they fail.
+//
+// A scenario is one test that works as people do:
+//
+//	e := newE2E(t)                       // its own server with the demo data, and a browser
+//	adviser := e.visitor(t, "adviser")   // a person with their own cookies; .window() for a second tab
+//	adviser.loginDemo(models.RoleAdviser)
+//	adviser.follow("Henvendelser")       // links and buttons by their text, fields by their label:
+//	adviser.fill("Søk", "Kari")          // fill, choose, tick, press, follow; or by keyboard alone:
+//	adviser.tabTo("Navn", 20)            // tabTo, keys, enter, focused
+//	adviser.sees("HAM-2026-00042")       // sees, text, value, fieldError, path
+//	adviser.checkPage("nb")              // every check of e2e_checks_test.go, on the page as it is
+//
+// A failing step stops the test with a screenshot and the page's HTML under
+// test-artifacts/; demoPath(t, e, "/route/:id") gives a route's path with demo ids.
 
 import (
 	"bufio"
