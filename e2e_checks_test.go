@@ -307,7 +307,7 @@ func TestPageChecksFindProblems(t *testing.T) {
 		_, _ = io.WriteString(w, badPage)
 	}))
 	t.Cleanup(srv.Close)
-	e := &e2e{t: t, baseURL: srv.URL, browser: startBrowser(t, chromium), axe: axe}
+	e := &e2e{baseURL: srv.URL, browser: startBrowser(t, chromium), axe: axe}
 	v := e.visitor(t, "bad")
 	v.open("/")
 	problems := []string{v.skipLinkProblem()}

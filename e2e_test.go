@@ -130,7 +130,6 @@ func axeVersions() (pinned, installed string, err error) {
 // e2e is one browser test's world: a server of its own with the demo data, and
 // a headless Chromium in which each visitor has a browser context of their own.
 type e2e struct {
-	t       *testing.T
 	baseURL string
 	store   *models.Store // the server's database, for the demo ids that fill page paths
 	browser context.Context
@@ -148,7 +147,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return &e2e{t: t, baseURL: baseURL, store: store, browser: startBrowser(t, chromium), axe: axe}
+	return &e2e{baseURL: baseURL, store: store, browser: startBrowser(t, chromium), axe: axe}
 }
 
 // serverURL finds the address in the line "Samspill kjører på http://…".
