@@ -51,6 +51,7 @@ func (s *Server) routeTable() []route {
 		{get, "/", s.home, open},
 		{get, "/login", s.loginForm, open},
 		{post, "/login", s.login, open},
+		{get, "/accessibility", s.accessibility, open},
 		{post, "/logout", s.logout, loggedIn},
 		{post, "/language", s.setLanguage, open},
 		{post, "/region", s.switchRegion, loggedIn},
@@ -203,4 +204,18 @@ func (s *Server) register(e *echo.Echo) {
 	for _, r := range s.routes {
 		e.Add(r.method, r.path, r.handler, s.guard(r.path, r.access))
 	}
+}
+
+// Route is the method and path of one route of the route table.
+type Route struct{ Method, Path string }
+
+// Routes lists every route of the route table, for tests outside this package:
+// the browser tests visit every page it has, so that no page goes unchecked.
+func Routes() []Route {
+	table := (&Server{}).routeTable()
+	out := make([]Route, len(table))
+	for i, r := range table {
+		out[i] = Route{Method: r.method, Path: r.path}
+	}
+	return out
 }

@@ -80,7 +80,7 @@ func TestCataloguesMatch(t *testing.T) {
 
 // messageID matches the message IDs the code and templates use: a known prefix,
 // a dot and a lower-case name, in double quotes.
-var messageID = regexp.MustCompile(`"((?:layout|nav|role|login|label|dashboard|flash|error|regions|municipalities|partners|users|profile|organisation|partner_kind|service|token|members|common|intake|enquiry|enquiries|enquirer_kind|need|stage|founder|answer|language|channel|employees|market|ownership|goods_services|outcome|activity|status|statistics|queue|sort|export|audit|referral|referrals|rstatus|routcome|reason|instrument|report|privacy|project|assessment|factor|portfolio|cooperation|load|milestone|indicator)\.[a-z0-9_.]+)"`)
+var messageID = regexp.MustCompile(`"((?:a11y|layout|nav|role|login|label|dashboard|flash|error|regions|municipalities|partners|users|profile|organisation|partner_kind|service|token|members|common|intake|enquiry|enquiries|enquirer_kind|need|stage|founder|answer|language|channel|employees|market|ownership|goods_services|outcome|activity|status|statistics|queue|sort|export|audit|referral|referrals|rstatus|routcome|reason|instrument|report|privacy|project|assessment|factor|portfolio|cooperation|load|milestone|indicator)\.[a-z0-9_.]+)"`)
 
 // TestEveryMessageIDExists finds every message ID in the Go code and templates
 // and checks that both catalogues have it, so a user never sees a raw ID.
