@@ -246,4 +246,3 @@ func patchEnquiry(c *http.Client, base, token, desc string) (int64, bool) {
 	}
 	return after.Version, true
 }
-
