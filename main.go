@@ -41,6 +41,7 @@ Usage:
   samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
   samspill token create --email E [--name N]                  print a new API token for a user
   samspill backup [--db …] FILE                               write a consistent copy of the database
+  samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
 
@@ -118,6 +119,24 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
+		return nil
+	case "restore":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		file := fs.Arg(0)
+		if fs.NArg() > 1 {
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return err
+			}
+		}
+		if file == "" || fs.NArg() > 0 {
+			return errors.New("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
+		}
+		if err := models.Restore(ctx, file, cfg.DB); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
 		return nil
 	case "audit verify":
 		if err := fs.Parse(rest); err != nil {
