@@ -225,10 +225,9 @@ func (v *visitor) skipLinkProblem() string {
 	return ""
 }
 
-// messagePrefixes are the first parts of the message IDs in views/locales, read
-// once. A word like "nav.users" on a page is a message the catalogues lack.
-var messagePrefixes = sync.OnceValue(func() map[string]bool {
-	prefixes := map[string]bool{}
+// catalogues are the messages of views/locales by language, read once.
+var catalogues = sync.OnceValue(func() map[string]map[string]string {
+	out := map[string]map[string]string{}
 	locales := os.DirFS("views/locales")
 	files, err := fs.Glob(locales, "*.toml")
 	if err != nil || len(files) == 0 {
@@ -243,6 +242,35 @@ var messagePrefixes = sync.OnceValue(func() map[string]bool {
 		if err := toml.Unmarshal(b, &m); err != nil {
 			panic(fmt.Sprintf("%s: %v", name, err))
 		}
+		parts := strings.Split(name, ".") // area.lang.toml
+		lang := parts[len(parts)-2]
+		if out[lang] == nil {
+			out[lang] = map[string]string{}
+		}
+		for id, text := range m {
+			out[lang][id] = text
+		}
+	}
+	return out
+})
+
+// msg is the text of a message in a language, as the pages show it, so that a
+// test can name what it clicks in any of the one door's languages. It panics
+// when no catalogue has the message.
+func msg(lang, id string) string {
+	for _, l := range []string{lang, "en", "nb"} {
+		if text, ok := catalogues()[l][id]; ok {
+			return text
+		}
+	}
+	panic("no message " + id)
+}
+
+// messagePrefixes are the first parts of the message IDs in views/locales. A
+// word like "nav.users" on a page is a message the catalogues lack.
+var messagePrefixes = sync.OnceValue(func() map[string]bool {
+	prefixes := map[string]bool{}
+	for _, m := range catalogues() {
 		for id := range m {
 			prefixes[strings.SplitN(id, ".", 2)[0]] = true
 		}
