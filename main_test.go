@@ -11,13 +11,14 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"samspill/models"
+	"samspill/models/dbtest"
 )
 
 func init() { models.BcryptCost = bcrypt.MinCost }
 
 func TestCLI(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "cli.db")
+	db := dbtest.DSN(t, "cli.db")
 	env := func(string) string { return "" }
 	runOK := func(args ...string) []string {
 		t.Helper()
@@ -64,6 +65,9 @@ func TestCLI(t *testing.T) {
 		t.Errorf("the printed token does not authenticate: %v", err)
 	}
 
+	if dbtest.Postgres() {
+		return // backup is VACUUM INTO, SQLite's; PostgreSQL has pg_dump
+	}
 	backup := filepath.Join(t.TempDir(), "copy.db")
 	runOK("backup", backup)
 	copyStore, err := models.Open(backup)
@@ -78,7 +82,7 @@ func TestCLI(t *testing.T) {
 
 func TestCLIErrors(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "cli.db")
+	db := dbtest.DSN(t, "cli.db")
 	env := func(string) string { return "" }
 	tests := [][]string{
 		{"nonsense"},
@@ -103,7 +107,7 @@ func TestCLIErrors(t *testing.T) {
 
 func TestCLIAuditAndRetention(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "cli.db")
+	db := dbtest.DSN(t, "cli.db")
 	env := func(string) string { return "" }
 	store, err := models.Open(db)
 	if err != nil {
