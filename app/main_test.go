@@ -42,8 +42,16 @@ func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
 // newTestServerTB is newTestServer for tests, benchmarks and fuzz targets alike.
 func newTestServerTB(t testing.TB, mutate ...func(*Config)) *testServer {
 	t.Helper()
+	return newTestServerOn(t, dbtest.DSN(t, "test.db"), mutate...)
+}
+
+// newTestServerOn starts a server over the database dsn, migrating it and
+// loading the demo if that has not been done: a second call with the same dsn
+// is a second server instance beside the first, as on PostgreSQL in production.
+func newTestServerOn(t testing.TB, dsn string, mutate ...func(*Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(dbtest.DSN(t, "test.db"))
+	store, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -463,7 +463,8 @@ func (s *Store) isMember(tx *gorm.DB, regionID int64, kommunenummer string, day 
 }
 
 // indexEnquiry keeps the full-text index in step with the row, in the same
-// transaction. PostgreSQL searches the columns directly (see searchScope).
+// transaction. On PostgreSQL the index is a generated column of the row itself
+// (migration 7), so there is nothing to do.
 func (s *Store) indexEnquiry(tx *gorm.DB, id int64) error {
 	if s.dialect != SQLite {
 		return nil
@@ -479,22 +480,55 @@ func (s *Store) indexEnquiry(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// ftsQuery turns what a person typed into an FTS4 query: every word must match,
-// as a prefix. Everything but letters and digits is dropped, so no input can
-// reach FTS's own query syntax.
-func ftsQuery(q string) string {
+// maxSearchWords caps how many words of a search are used.
+const maxSearchWords = 10
+
+// searchWords splits what a person typed into lower-case words of letters and
+// digits. Everything else is dropped, so no input can reach the full-text
+// engines' own query syntax.
+func searchWords(q string) []string {
 	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) > maxSearchWords {
+		words = words[:maxSearchWords]
+	}
+	return words
+}
+
+// ftsQuery turns what a person typed into an FTS4 query: every word must match,
+// as a prefix.
+func ftsQuery(q string) string {
+	words := searchWords(q)
 	for i, w := range words {
 		words[i] = w + "*"
-	}
-	if len(words) > 10 {
-		words = words[:10]
 	}
 	return strings.Join(words, " ")
 }
 
+// tsQuery is the PostgreSQL counterpart of ftsQuery: an SQL expression of type
+// tsquery in which every word must match as a prefix, either as written (names,
+// references) or as its Norwegian stem (a stop word drops out of that half).
+// The words, letters and digits only, are bound as parameters.
+func tsQuery(q string) (string, []any) {
+	words := searchWords(q)
+	parts := make([]string, 0, len(words))
+	args := make([]any, 0, 2*len(words))
+	for _, w := range words {
+		parts = append(parts, "(to_tsquery('simple', ?) || to_tsquery('norwegian', ?))")
+		args = append(args, w+":*", w+":*")
+	}
+	return strings.Join(parts, " && "), args
+}
+
+// prefixTerm is a LIKE pattern matching values that start with term, with the
+// LIKE wildcards in term taken literally.
+func prefixTerm(term string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term) + "%"
+}
+
 // searchScope limits enquiries to those matching q. This is the one place where
-// search differs between the databases.
+// search differs between the databases: SQLite's FTS4 table enquiry_search, and
+// on PostgreSQL the generated tsvector column with a GIN index, beside exact and
+// prefix matches of the reference, organisation number and e-mail as typed.
 func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
 		if s.dialect == SQLite {
@@ -504,9 +538,18 @@ func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
 			}
 			return db.Where("enquiries.id IN (SELECT docid FROM enquiry_search WHERE enquiry_search MATCH ?)", fts)
 		}
-		like := likeTerm(q)
-		return db.Where(`LOWER(enquiries.reference) LIKE ? ESCAPE '\' OR LOWER(enquiries.name) LIKE ? ESCAPE '\' OR LOWER(enquiries.business_name) LIKE ? ESCAPE '\' OR enquiries.org_number LIKE ? ESCAPE '\' OR LOWER(enquiries.description) LIKE ? ESCAPE '\'`,
-			like, like, like, like, like)
+		term := strings.TrimSpace(q)
+		conds := []string{`enquiries.reference LIKE ? ESCAPE '\'`, `enquiries.email LIKE ? ESCAPE '\'`}
+		args := []any{prefixTerm(strings.ToUpper(term)), prefixTerm(strings.ToLower(term))}
+		if digits := strings.ReplaceAll(term, " ", ""); digits != "" && strings.Trim(digits, "0123456789") == "" {
+			conds = append(conds, "enquiries.org_number LIKE ?")
+			args = append(args, digits+"%")
+		}
+		if tsq, targs := tsQuery(q); tsq != "" {
+			conds = append(conds, "enquiries.search @@ ("+tsq+")")
+			args = append(args, targs...)
+		}
+		return db.Where("("+strings.Join(conds, " OR ")+")", args...)
 	}
 }
 
