@@ -88,6 +88,23 @@ func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail str
 	return nil
 }
 
+// auditChain extends the hash chain in memory, for bulk writes: each entry
+// links to the one before it exactly as audit() would link it. Whoever uses it
+// writes the entries and the new head in one transaction that holds the head.
+type auditChain struct {
+	seq  int64
+	hash string
+}
+
+// link gives e the next sequence number, the previous hash and its own hash.
+func (c *auditChain) link(e *AuditEntry) {
+	e.At = e.At.UTC().Truncate(time.Microsecond) // what the databases keep, and so what the hash covers
+	c.seq++
+	e.Seq, e.PrevHash = c.seq, c.hash
+	e.Hash = e.chainHash()
+	c.hash = e.Hash
+}
+
 // AuditFor lists the audit entries about one record, newest first.
 func (s *Store) AuditFor(ctx context.Context, object, objectID string) ([]AuditEntry, error) {
 	var out []AuditEntry
