@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // bulkWriter writes generated rows fast: multi-row INSERT statements inside
@@ -14,20 +15,30 @@ import (
 // GORM's reflection per row costs more than the insert itself at millions of
 // rows. Rows carry their ids, so children can name their parents at once.
 //
+// The statements run on a goroutine of their own, so the database works on one
+// batch while the generator makes the next: on two cores that overlaps the
+// two halves of the work.
+//
 // Foreign keys hold at every statement: when one table's buffer is full, every
 // table is flushed in the order the tables were declared, parents first.
 type bulkWriter struct {
 	ctx     context.Context
 	s       *Store
 	db      *sql.DB
-	tx      *sql.Tx
 	tables  []*bulkTable
 	byName  map[string]*bulkTable
 	chain   *auditChain
-	head    auditChain // the head as last committed
 	txRows  int
 	written int64
 	stmts   map[string]string
+
+	ops  chan bulkOp
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error // the worker's first error; every later op is skipped
+	tx   *sql.Tx
+	prep map[string]*sql.Stmt // statements prepared in the open transaction
+	head auditChain           // the audit head as last committed
 }
 
 // bulkTable buffers the rows of one table.
@@ -39,23 +50,38 @@ type bulkTable struct {
 	max  int // rows per statement
 }
 
-// bulkCommitRows is how many rows go into one transaction.
-const bulkCommitRows = 200_000
+// bulkOp is one step for the worker: an insert of n rows, or a commit that
+// moves the audit head to head.
+type bulkOp struct {
+	query  string
+	table  string
+	vals   []any
+	commit bool
+	head   auditChain
+	done   chan error
+}
+
+// bulkCommitRows is how many rows go into one transaction: enough that
+// preparing the statements again after each commit costs little.
+const bulkCommitRows = 1_000_000
 
 func (s *Store) newBulkWriter(ctx context.Context) (*bulkWriter, error) {
 	db, err := s.db.DB()
 	if err != nil {
 		return nil, err
 	}
-	return &bulkWriter{ctx: ctx, s: s, db: db, byName: map[string]*bulkTable{}, stmts: map[string]string{}}, nil
+	w := &bulkWriter{ctx: ctx, s: s, db: db, byName: map[string]*bulkTable{}, stmts: map[string]string{}, ops: make(chan bulkOp, 8)}
+	w.wg.Add(1)
+	go w.work()
+	return w, nil
 }
 
 // table declares a table and its columns. Declare parents before children.
 func (w *bulkWriter) table(name string, cols ...string) {
 	// SQLite binds at most 32766 parameters per statement, PostgreSQL 65535.
 	max := 30000 / len(cols)
-	if max > 1000 {
-		max = 1000
+	if max > 500 {
+		max = 500
 	}
 	t := &bulkTable{name: name, cols: cols, max: max}
 	w.tables = append(w.tables, t)
@@ -90,6 +116,112 @@ func nullInt(p *int64) any {
 	return *p
 }
 
+// flush hands every buffered row to the worker, parents first, and commits
+// when the transaction is big enough.
+func (w *bulkWriter) flush() error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	for _, t := range w.tables {
+		for t.n > 0 {
+			n := min(t.n, t.max)
+			k := n * len(t.cols)
+			vals := make([]any, k)
+			copy(vals, t.vals[:k])
+			w.ops <- bulkOp{query: w.insertSQL(t, n), table: t.name, vals: vals}
+			t.vals = append(t.vals[:0], t.vals[k:]...)
+			t.n -= n
+			w.txRows += n
+			w.written += int64(n)
+		}
+	}
+	if w.txRows >= bulkCommitRows {
+		return w.commit()
+	}
+	return nil
+}
+
+// commit writes what is buffered, moves the audit head and commits, and waits
+// for the worker to have done so.
+func (w *bulkWriter) commit() error {
+	w.txRows = 0
+	if err := w.flush(); err != nil {
+		return err
+	}
+	op := bulkOp{commit: true, done: make(chan error, 1)}
+	if w.chain != nil {
+		op.head = *w.chain
+	}
+	w.ops <- op
+	return <-op.done
+}
+
+// close stops the worker; an open transaction is rolled back.
+func (w *bulkWriter) close() {
+	close(w.ops)
+	w.wg.Wait()
+	if w.tx != nil {
+		w.closeStmts()
+		_ = w.tx.Rollback()
+		w.tx = nil
+	}
+}
+
+func (w *bulkWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// work runs the statements in order on the writer's one connection.
+func (w *bulkWriter) work() {
+	defer w.wg.Done()
+	for op := range w.ops {
+		err := w.failed()
+		if err == nil {
+			err = w.run(op)
+			if err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+			}
+		}
+		if op.done != nil {
+			op.done <- err
+		}
+	}
+}
+
+func (w *bulkWriter) run(op bulkOp) error {
+	if w.tx == nil {
+		if err := w.begin(); err != nil {
+			return err
+		}
+	}
+	if !op.commit {
+		st, err := w.prepared(op.table, op.query)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(w.ctx, op.vals...); err != nil {
+			return fmt.Errorf("bulk insert into %s: %w", op.table, err)
+		}
+		return nil
+	}
+	if w.chain != nil {
+		if _, err := w.tx.ExecContext(w.ctx, w.s.rebind(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), op.head.seq, op.head.hash); err != nil {
+			return fmt.Errorf("move audit head: %w", err)
+		}
+	}
+	w.closeStmts()
+	err := w.tx.Commit()
+	w.tx = nil
+	if err == nil {
+		w.head = op.head
+	}
+	return err
+}
+
 // begin starts a transaction and takes the audit head: on PostgreSQL the row
 // lock makes any server's audit() wait for this transaction, so the chain
 // cannot fork; on SQLite the writer's immediate transaction does the same.
@@ -116,67 +248,27 @@ func (w *bulkWriter) begin() error {
 	return nil
 }
 
-// flush writes every buffered row, parents first, and commits when the
-// transaction is big enough.
-func (w *bulkWriter) flush() error {
-	if err := w.writeAll(); err != nil {
-		return err
+// prepared is the statement q, prepared once per transaction: parsing a
+// statement of hundreds of rows costs about as much as running it.
+func (w *bulkWriter) prepared(table, q string) (*sql.Stmt, error) {
+	if st, ok := w.prep[q]; ok {
+		return st, nil
 	}
-	if w.txRows >= bulkCommitRows {
-		return w.commit()
+	st, err := w.tx.PrepareContext(w.ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare insert into %s: %w", table, err)
 	}
-	return nil
+	if w.prep == nil {
+		w.prep = map[string]*sql.Stmt{}
+	}
+	w.prep[q] = st
+	return st, nil
 }
 
-// writeAll sends every buffered row to the open transaction.
-func (w *bulkWriter) writeAll() error {
-	if w.tx == nil {
-		if err := w.begin(); err != nil {
-			return err
-		}
-	}
-	for _, t := range w.tables {
-		for t.n > 0 {
-			n := t.n
-			if n > t.max {
-				n = t.max
-			}
-			k := n * len(t.cols)
-			if _, err := w.tx.ExecContext(w.ctx, w.insertSQL(t, n), t.vals[:k]...); err != nil {
-				return fmt.Errorf("bulk insert into %s: %w", t.name, err)
-			}
-			t.vals = append(t.vals[:0], t.vals[k:]...)
-			t.n -= n
-			w.txRows += n
-			w.written += int64(n)
-		}
-	}
-	return nil
-}
-
-// commit writes what is buffered, moves the audit head and commits.
-func (w *bulkWriter) commit() error {
-	if err := w.writeAll(); err != nil {
-		return err
-	}
-	if w.chain != nil {
-		if _, err := w.tx.ExecContext(w.ctx, w.s.rebind(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`), w.chain.seq, w.chain.hash); err != nil {
-			return fmt.Errorf("move audit head: %w", err)
-		}
-	}
-	err := w.tx.Commit()
-	w.tx, w.txRows = nil, 0
-	if err == nil && w.chain != nil {
-		w.head = *w.chain
-	}
-	return err
-}
-
-// rollback abandons the open transaction, if any.
-func (w *bulkWriter) rollback() {
-	if w.tx != nil {
-		_ = w.tx.Rollback()
-		w.tx = nil
+func (w *bulkWriter) closeStmts() {
+	for q, st := range w.prep {
+		st.Close()
+		delete(w.prep, q)
 	}
 }
 

@@ -596,10 +596,6 @@ func (s *Store) Enquiry(ctx context.Context, v *Viewer, id int64) (*Enquiry, err
 	return &e, nil
 }
 
-// RecordView writes the audit entry for a view of an enquiry's person data.
-func (s *Store) RecordView(ctx context.Context, a Actor, object, id, detail string) error {
-	return s.inTx(ctx, func(tx *gorm.DB) error { return s.audit(tx, a, "view", object, id, detail) })
-}
 
 // EnquiryFilter is the inbox's filters. Every field is optional.
 type EnquiryFilter struct {
@@ -698,20 +694,59 @@ func (s *Store) Enquiries(ctx context.Context, v *Viewer, f EnquiryFilter) ([]En
 // ExportLimit caps one export; a larger selection must be narrowed by filters.
 const ExportLimit = 50000
 
-// EnquiriesForExport returns every enquiry matching the filter, up to ExportLimit.
-func (s *Store) EnquiriesForExport(ctx context.Context, v *Viewer, f EnquiryFilter) ([]Enquiry, error) {
-	f.Page = Page{}
+// exportRow is an enquiry with the names an export shows, read in one query.
+type exportRow struct {
+	Enquiry
+	MunicipalityName string
+	AssigneeName     *string
+}
+
+// ExportCount is how many enquiries an export of the filter holds: those the
+// viewer may see that match, up to ExportLimit.
+func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (int, error) {
+	var n int64
+	if err := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count export: %w", err)
+	}
+	return int(min(n, ExportLimit)), nil
+}
+
+// ExportEnquiries calls fn with every enquiry matching the filter, in the
+// filter's order, up to ExportLimit. It reads them one at a time from one
+// query, so an export of any size holds one row in memory; Municipality.Name
+// and the assignee's name are filled in.
+func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter, fn func(*Enquiry) error) (int, error) {
 	order, ok := EnquirySorts[f.Sort]
 	if !ok {
 		order = EnquirySorts["received_desc"]
 	}
-	var out []Enquiry
-	err := s.read(ctx).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Preload("Municipality").Preload("Assignee").
-		Order(order).Limit(ExportLimit).Find(&out).Error
+	db := s.read(ctx)
+	rows, err := db.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
+		Select("enquiries.*, municipalities.name AS municipality_name, users.name AS assignee_name").
+		Joins("JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer").
+		Joins("LEFT JOIN users ON users.id = enquiries.assigned_to").
+		Order(order).Limit(ExportLimit).Rows()
 	if err != nil {
-		return nil, fmt.Errorf("export enquiries: %w", err)
+		return 0, fmt.Errorf("export enquiries: %w", err)
 	}
-	return out, nil
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var r exportRow
+		if err := db.ScanRows(rows, &r); err != nil {
+			return n, fmt.Errorf("export enquiries: %w", err)
+		}
+		e := r.Enquiry
+		e.Municipality = Municipality{Kommunenummer: e.Kommunenummer, Name: r.MunicipalityName}
+		if r.AssigneeName != nil {
+			e.Assignee = &User{ID: *e.AssignedTo, Name: *r.AssigneeName}
+		}
+		if err := fn(&e); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
 }
 
 // lockEnquiry loads the enquiry the viewer may change, in tx.

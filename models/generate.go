@@ -202,13 +202,15 @@ func (s *Store) Generate(ctx context.Context, opts GenOptions) (*GenSummary, err
 			return nil, err
 		}
 		defer s.db.Exec("PRAGMA synchronous = FULL")
-		s.db.WithContext(ctx).Exec("PRAGMA cache_size = -262144") // 256 MB while indexes grow
+		s.db.WithContext(ctx).Exec("PRAGMA cache_size = -1048576") // 1 GB while indexes grow
+		s.db.WithContext(ctx).Exec("PRAGMA foreign_keys = OFF")
+		defer s.db.Exec("PRAGMA foreign_keys = ON")
 		defer s.db.Exec("PRAGMA cache_size = -2000")
 	}
 	if g.w, err = s.newBulkWriter(ctx); err != nil {
 		return nil, err
 	}
-	defer g.w.rollback()
+	defer g.w.close()
 	if err := g.run(); err != nil {
 		return nil, err
 	}
@@ -423,10 +425,12 @@ func (g *generator) orgNumber() string {
 	}
 }
 
+var asciiLetters = strings.NewReplacer("æ", "ae", "ø", "o", "å", "aa", "Æ", "ae", "Ø", "o", "Å", "aa", "é", "e", "á", "a", "š", "s",
+	"č", "c", "ŋ", "n", "đ", "d", "ž", "z", "ï", "i", "ė", "e", "ū", "u", "ę", "e", "ł", "l", "ń", "n", "ś", "s", "ż", "z", "ą", "a")
+
 // ascii turns a Norwegian name into the letters of a slug or an e-mail address.
 func ascii(s string) string {
-	r := strings.NewReplacer("æ", "ae", "ø", "o", "å", "aa", "Æ", "ae", "Ø", "o", "Å", "aa", "é", "e", "á", "a", "š", "s", "č", "c", "ŋ", "n", "đ", "d", "ž", "z", "ï", "i")
-	s = strings.ToLower(r.Replace(s))
+	s = strings.ToLower(asciiLetters.Replace(s))
 	var b strings.Builder
 	dash := false
 	for _, c := range s {
