@@ -596,7 +596,6 @@ func (s *Store) Enquiry(ctx context.Context, v *Viewer, id int64) (*Enquiry, err
 	return &e, nil
 }
 
-
 // EnquiryFilter is the inbox's filters. Every field is optional.
 type EnquiryFilter struct {
 	Tab          string // new, mine, waiting, overdue, open, all
