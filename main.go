@@ -44,6 +44,7 @@ Usage:
   samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
+  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with realistic generated data
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
 `
@@ -181,6 +182,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		n, err := store.ApplyRetention(ctx)
 		fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
 		return err
+	case "gen":
+		return gen(ctx, &cfg, fs, rest, out)
 	case "backup":
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -338,4 +341,47 @@ func displayAddr(a net.Addr) string {
 		return a.String()
 	}
 	return tcp.String()
+}
+
+// gen fills an empty database with generated data, drawing a progress bar on
+// standard error.
+func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+	scale := fs.String("scale", models.GenRegional, "regional (one region, 10 000 enquiries) or national (357 municipalities, 500 000 enquiries)")
+	seed := fs.Uint64("seed", 1, "the same seed and --until give the same data")
+	until := fs.String("until", "", "last day of the generated seven years, YYYY-MM-DD (default yesterday)")
+	enquiries := fs.Int("enquiries", 0, "number of enquiries instead of the scale's (the rest follows in proportion)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts := models.GenOptions{Scale: *scale, Seed: *seed, Enquiries: *enquiries}
+	if *until != "" {
+		d, err := time.ParseInLocation("2006-01-02", *until, models.Oslo)
+		if err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+		opts.Until = d
+	}
+	store, err := open(ctx, *cfg, out)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	bar := newProgressBar(os.Stderr)
+	opts.Progress = bar.update
+	start := time.Now()
+	sum, err := store.Generate(ctx, opts)
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	fmt.Fprintf(out, "generated %s data (seed %d) in %s: %d rows\n", *scale, *seed, time.Since(start).Round(time.Second), sum.Rows)
+	fmt.Fprintf(out, "  %d regions, %d users, %d new partners\n", sum.Regions, sum.Users, sum.Partners)
+	fmt.Fprintf(out, "  %d enquiries, %d activities, %d referrals\n", sum.Enquiries, sum.Activities, sum.Referrals)
+	fmt.Fprintf(out, "  %d projects, %d milestones, %d assessments\n", sum.Projects, sum.Milestones, sum.Assessments)
+	fmt.Fprintf(out, "  %d audit log entries (the hash chain holds: samspill audit verify)\n", sum.AuditEntries)
+	fmt.Fprintf(out, "\nLog-ins in the region %s (password for all: %s):\n", sum.Region, models.GenPassword)
+	for _, l := range sum.Logins {
+		fmt.Fprintf(out, "  %-13s %s\n", l.Role, l.Email)
+	}
+	return nil
 }

@@ -22,10 +22,12 @@ import (
 // which on SQLite is a separate read-only pool so readers never queue behind the
 // single writer connection. On PostgreSQL both are the same pool.
 type Store struct {
-	db      *gorm.DB
-	rdb     *gorm.DB
-	dialect string
-	now     func() time.Time
+	db       *gorm.DB
+	rdb      *gorm.DB
+	dialect  string
+	now      func() time.Time
+	sessions *SessionStore
+	views    viewLog
 }
 
 // Dialects the store can speak.
@@ -61,7 +63,7 @@ func openPostgres(dsn string) (*Store, error) {
 	}
 	sqlDB.SetMaxOpenConns(20)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{db: db, rdb: db, dialect: Postgres, now: utcNow}, nil
+	return makeStore(db, db, Postgres), nil
 }
 
 // openSQLite follows the set-up that avoids "database is locked" and keeps
@@ -109,7 +111,13 @@ func openSQLite(path string) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
-	return &Store{db: writer, rdb: reader, dialect: SQLite, now: utcNow}, nil
+	return makeStore(writer, reader, SQLite), nil
+}
+
+func makeStore(db, rdb *gorm.DB, dialect string) *Store {
+	s := &Store{db: db, rdb: rdb, dialect: dialect, now: utcNow}
+	s.sessions = &SessionStore{s: s}
+	return s
 }
 
 func utcNow() time.Time { return time.Now().UTC() }
@@ -120,8 +128,9 @@ func (s *Store) Dialect() string { return s.dialect }
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// Close closes both pools.
+// Close writes the views still queued and closes both pools.
 func (s *Store) Close() error {
+	s.views.stop()
 	var errs []error
 	for _, g := range []*gorm.DB{s.rdb, s.db} {
 		sqlDB, err := g.DB()
