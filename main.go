@@ -44,6 +44,7 @@ Usage:
   samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
+  samspill gen --scale regional|national --seed N [--db …]    fill a database with deterministic, realistic data
   samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with realistic generated data
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
