@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
@@ -140,7 +141,7 @@ func TestIntakeHoneypot(t *testing.T) {
 
 func TestIntakeRateLimit(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, func(c *Config) { c.IntakeBurst = 5 })
+	ts := newTestServer(t, func(c *Config) { c.IntakeBurst, c.IntakeEvery = 5, time.Minute })
 	c := ts.client(t)
 	var last *http.Response
 	var body string
