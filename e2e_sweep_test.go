@@ -255,7 +255,7 @@ func TestAccessibilitySweep(t *testing.T) {
 					checked++
 					v.checkSkipLink()
 					v.checkPage(lang)
-					v.screenshot(lang + " " + p)
+					v.screenshot(p)
 				}
 				t.Logf("%s, %s: checked %d pages", name, lang, checked)
 			})
