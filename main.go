@@ -41,8 +41,11 @@ Usage:
   samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
   samspill token create --email E [--name N]                  print a new API token for a user
   samspill backup [--db …] FILE                               write a consistent copy of the database
+  samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
+  samspill gen --scale regional|national --seed N [--db …]    fill a database with deterministic, realistic data
+  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with realistic generated data
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
 `
@@ -119,6 +122,24 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		}
 		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
 		return nil
+	case "restore":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		file := fs.Arg(0)
+		if fs.NArg() > 1 {
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return err
+			}
+		}
+		if file == "" || fs.NArg() > 0 {
+			return errors.New("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
+		}
+		if err := models.Restore(ctx, file, cfg.DB); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
+		return nil
 	case "audit verify":
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -162,6 +183,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		n, err := store.ApplyRetention(ctx)
 		fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
 		return err
+	case "gen":
+		return gen(ctx, &cfg, fs, rest, out)
 	case "backup":
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -319,4 +342,113 @@ func displayAddr(a net.Addr) string {
 		return a.String()
 	}
 	return tcp.String()
+}
+
+// gen fills an empty database with generated data, drawing a progress bar on
+// standard error.
+func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+	scale := fs.String("scale", models.GenRegional, "regional (one region, 10 000 enquiries) or national (357 municipalities, 500 000 enquiries)")
+	seed := fs.Uint64("seed", 1, "the same seed and --until give the same data")
+	until := fs.String("until", "", "last day of the generated seven years, YYYY-MM-DD (default yesterday)")
+	enquiries := fs.Int("enquiries", 0, "number of enquiries instead of the scale's (the rest follows in proportion)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts := models.GenOptions{Scale: *scale, Seed: *seed, Enquiries: *enquiries}
+	if *until != "" {
+		d, err := time.ParseInLocation("2006-01-02", *until, models.Oslo)
+		if err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+		opts.Until = d
+	}
+	store, err := open(ctx, *cfg, out)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	bar := newProgressBar(os.Stderr)
+	opts.Progress = bar.update
+	start := time.Now()
+	sum, err := store.Generate(ctx, opts)
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	fmt.Fprintf(out, "generated %s data (seed %d) in %s: %d rows\n", *scale, *seed, time.Since(start).Round(time.Second), sum.Rows)
+	fmt.Fprintf(out, "  %d regions, %d users, %d new partners\n", sum.Regions, sum.Users, sum.Partners)
+	fmt.Fprintf(out, "  %d enquiries, %d activities, %d referrals\n", sum.Enquiries, sum.Activities, sum.Referrals)
+	fmt.Fprintf(out, "  %d projects, %d milestones, %d assessments\n", sum.Projects, sum.Milestones, sum.Assessments)
+	fmt.Fprintf(out, "  %d audit log entries (the hash chain holds: samspill audit verify)\n", sum.AuditEntries)
+	fmt.Fprintf(out, "\nLog-ins in the region %s (password for all: %s):\n", sum.Region, models.GenPassword)
+	for _, l := range sum.Logins {
+		fmt.Fprintf(out, "  %-13s %s\n", l.Role, l.Email)
+	}
+	return nil
+}
+
+// progressBar draws the generator's progress on a terminal: one line redrawn
+// in place, at most ten times a second. When the output is not a terminal (a
+// log file, CI) it writes a line at each tenth of a phase instead.
+type progressBar struct {
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	last     time.Time
+	phase    string
+	tenth    int64
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	return b
+}
+
+func (b *progressBar) update(p models.GenProgress) {
+	now := time.Now()
+	frac := 1.0
+	if p.Total > 0 {
+		frac = float64(p.Done) / float64(p.Total)
+	}
+	line := fmt.Sprintf("%-13s [%-30s] %3.0f%%  %d/%d  rows %s  %s", p.Phase, strings.Repeat("#", int(frac*30)), frac*100,
+		p.Done, p.Total, humanCount(p.Rows), now.Sub(b.start).Round(time.Second))
+	if !b.terminal {
+		if p.Phase != b.phase {
+			b.phase, b.tenth = p.Phase, -1
+		}
+		if t := int64(frac * 10); t > b.tenth {
+			b.tenth = t
+			fmt.Fprintln(b.w, line)
+		}
+		return
+	}
+	if p.Phase == b.phase && now.Sub(b.last) < 100*time.Millisecond && p.Done < p.Total {
+		return
+	}
+	if p.Phase != b.phase && b.phase != "" {
+		fmt.Fprintln(b.w)
+	}
+	b.phase, b.last = p.Phase, now
+	fmt.Fprintf(b.w, "\r%s\033[K", line)
+}
+
+func (b *progressBar) done() {
+	if b.terminal && b.phase != "" {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
 }

@@ -53,6 +53,10 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The inbox shows names: a view of person data, recorded like any other.
+	if err := s.store.RecordView(ctx, actor(c), "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
+		return err
+	}
 	assignees, err := s.store.Assignees(ctx, p.Viewer)
 	if err != nil {
 		return err

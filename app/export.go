@@ -1,11 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,45 +18,45 @@ import (
 var exportColumns = []string{"reference", "received_at", "status", "channel", "municipality", "enquirer_kind", "needs",
 	"name", "email", "phone", "org_number", "business_name", "stage", "assigned_to", "first_response_at", "overdue", "outcome", "description"}
 
-// exportRows turns enquiries into translated text cells.
-func exportRows(loc *views.Localizer, list []models.Enquiry, now time.Time) [][]string {
-	rows := [][]string{}
+// exportHeader is the translated header row.
+func exportHeader(loc *views.Localizer) []string {
 	header := make([]string, len(exportColumns))
 	for i, col := range exportColumns {
 		header[i] = loc.T("export." + col)
 	}
-	rows = append(rows, header)
-	for _, e := range list {
-		needs := make([]string, 0, 3)
-		for _, n := range e.NeedList() {
-			needs = append(needs, loc.T("need."+n))
-		}
-		assignee, responded := "", ""
-		if e.Assignee != nil {
-			assignee = e.Assignee.Name
-		}
-		if e.FirstResponseAt != nil {
-			responded = e.FirstResponseAt.In(models.Oslo).Format("2006-01-02 15:04")
-		}
-		overdue := loc.T("answer.no")
-		if e.Overdue(now) {
-			overdue = loc.T("answer.yes")
-		}
-		outcome := ""
-		if e.Outcome != "" {
-			outcome = loc.T("outcome." + e.Outcome)
-		}
-		stage := ""
-		if e.Stage != "" {
-			stage = loc.T("stage." + e.Stage)
-		}
-		rows = append(rows, []string{
-			e.Reference, e.ReceivedAt.In(models.Oslo).Format("2006-01-02 15:04"), loc.T("status." + e.Status), loc.T("channel." + e.Channel),
-			e.Municipality.Name, loc.T("enquirer_kind." + e.EnquirerKind), strings.Join(needs, "; "),
-			e.Name, e.Email, e.Phone, e.OrgNumber, e.BusinessName, stage, assignee, responded, overdue, outcome, e.Description,
-		})
+	return header
+}
+
+// exportRow turns an enquiry into translated text cells.
+func exportRow(loc *views.Localizer, e *models.Enquiry, now time.Time) []string {
+	needs := make([]string, 0, 3)
+	for _, n := range e.NeedList() {
+		needs = append(needs, loc.T("need."+n))
 	}
-	return rows
+	assignee, responded := "", ""
+	if e.Assignee != nil {
+		assignee = e.Assignee.Name
+	}
+	if e.FirstResponseAt != nil {
+		responded = e.FirstResponseAt.In(models.Oslo).Format("2006-01-02 15:04")
+	}
+	overdue := loc.T("answer.no")
+	if e.Overdue(now) {
+		overdue = loc.T("answer.yes")
+	}
+	outcome := ""
+	if e.Outcome != "" {
+		outcome = loc.T("outcome." + e.Outcome)
+	}
+	stage := ""
+	if e.Stage != "" {
+		stage = loc.T("stage." + e.Stage)
+	}
+	return []string{
+		e.Reference, e.ReceivedAt.In(models.Oslo).Format("2006-01-02 15:04"), loc.T("status." + e.Status), loc.T("channel." + e.Channel),
+		e.Municipality.Name, loc.T("enquirer_kind." + e.EnquirerKind), strings.Join(needs, "; "),
+		e.Name, e.Email, e.Phone, e.OrgNumber, e.BusinessName, stage, assignee, responded, overdue, outcome, e.Description,
+	}
 }
 
 // neutralise keeps a spreadsheet from running a cell as a formula: text that
@@ -71,80 +69,110 @@ func neutralise(s string) string {
 	return s
 }
 
-func (s *Server) exportData(c echo.Context) ([][]string, error) {
-	v := viewer(c)
-	list, err := s.store.EnquiriesForExport(c.Request().Context(), v, parseFilter(c))
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", "export", fmt.Sprintf("rows=%d", len(list))); err != nil {
-		return nil, err
-	}
-	return exportRows(s.localizer(c), list, s.store.Now()), nil
-}
-
-// exportCSV sends the filtered inbox as CSV (UTF-8 with a byte-order mark and
-// semicolons, which Norwegian Excel opens as columns).
-func (s *Server) exportCSV(c echo.Context) error {
-	rows, err := s.exportData(c)
+// exportRows sends the header and then each enquiry of the filtered inbox to
+// write, as they are read: an export of any size is never in memory as a
+// whole. The view is audited, with the number of rows, before any is sent.
+func (s *Server) exportRows(c echo.Context, write func([]string) error) error {
+	ctx := c.Request().Context()
+	v, f, loc, now := viewer(c), parseFilter(c), s.localizer(c), s.store.Now()
+	n, err := s.store.ExportCount(ctx, v, f)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.Comma = ';'
-	for _, r := range rows {
+	if err := s.store.RecordView(ctx, actor(c), "enquiry", "export", fmt.Sprintf("rows=%d", n)); err != nil {
+		return err
+	}
+	if err := write(exportHeader(loc)); err != nil {
+		return err
+	}
+	_, err = s.store.ExportEnquiries(ctx, v, f, func(e *models.Enquiry) error { return write(exportRow(loc, e, now)) })
+	return err
+}
+
+// exportFailed logs an export that broke off after its first bytes were sent:
+// the status is gone, and the client sees a cut-off file.
+func (s *Server) exportFailed(c echo.Context, err error) error {
+	if !c.Response().Committed {
+		return err
+	}
+	s.log.Error("export broke off", "route", c.Path(), "err", err)
+	return nil
+}
+
+// exportCSV sends the filtered inbox as CSV (UTF-8 with a byte-order mark and
+// semicolons, which Norwegian Excel opens as columns), streamed as it is read.
+func (s *Server) exportCSV(c echo.Context) error {
+	var w *csv.Writer
+	rows := 0
+	err := s.exportRows(c, func(r []string) error {
+		if w == nil {
+			res := c.Response()
+			res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.csv"`)
+			res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+			res.WriteHeader(http.StatusOK)
+			if _, err := res.Write([]byte("\ufeff")); err != nil {
+				return err
+			}
+			w = csv.NewWriter(res)
+			w.Comma = ';'
+		}
 		for i := range r {
 			r[i] = neutralise(r[i])
 		}
 		if err := w.Write(r); err != nil {
 			return err
 		}
+		if rows++; rows%500 == 0 {
+			w.Flush()
+		}
+		return w.Error()
+	})
+	if err == nil && w != nil {
+		w.Flush()
+		err = w.Error()
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
+	if err != nil {
+		return s.exportFailed(c, err)
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.csv"`)
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	return nil
 }
 
 // exportXLSX sends the filtered inbox as an Excel workbook. Every cell is
-// written as text, so nothing in it is ever taken as a formula.
+// written as text, so nothing in it is ever taken as a formula. Excelize's
+// stream writer keeps the sheet on disk past a few megabytes, and the
+// workbook is zipped straight into the response.
 func (s *Server) exportXLSX(c echo.Context) error {
-	rows, err := s.exportData(c)
-	if err != nil {
-		return err
-	}
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet := f.GetSheetName(0)
-	sw, err := f.NewStreamWriter(sheet)
+	sw, err := f.NewStreamWriter(f.GetSheetName(0))
 	if err != nil {
 		return err
 	}
-	for i, r := range rows {
+	i := 0
+	err = s.exportRows(c, func(r []string) error {
+		i++
 		cells := make([]any, len(r))
 		for j, v := range r {
 			cells[j] = excelize.Cell{Value: v}
 		}
-		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		cell, err := excelize.CoordinatesToCellName(1, i)
 		if err != nil {
 			return err
 		}
-		if err := sw.SetRow(cell, cells); err != nil {
-			return err
-		}
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return err
 	}
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return err
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.xlsx"`)
+	res.Header().Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	res.WriteHeader(http.StatusOK)
+	if _, err := f.WriteTo(res); err != nil {
+		return s.exportFailed(c, err)
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.xlsx"`)
-	c.Response().Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"samspill/models"
+	"samspill/models/dbtest"
 	"samspill/policies"
 	"samspill/views"
 )
@@ -26,7 +26,8 @@ func init() {
 	models.BcryptCost = bcrypt.MinCost // tests log in hundreds of times
 }
 
-// testServer is a real server over a fresh SQLite file with the demo data.
+// testServer is a real server over a fresh database (SQLite, or PostgreSQL when
+// SAMSPILL_TEST_POSTGRES is set) with the demo data.
 type testServer struct {
 	*httptest.Server
 	srv   *Server
@@ -41,8 +42,16 @@ func newTestServer(t *testing.T, mutate ...func(*Config)) *testServer {
 // newTestServerTB is newTestServer for tests, benchmarks and fuzz targets alike.
 func newTestServerTB(t testing.TB, mutate ...func(*Config)) *testServer {
 	t.Helper()
+	return newTestServerOn(t, dbtest.DSN(t, "test.db"), mutate...)
+}
+
+// newTestServerOn starts a server over the database dsn, migrating it and
+// loading the demo if that has not been done: a second call with the same dsn
+// is a second server instance beside the first, as on PostgreSQL in production.
+func newTestServerOn(t testing.TB, dsn string, mutate ...func(*Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
+	store, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,7 +164,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 					}
 				default:
 					user = u
-					s.sessions.Put(ctx, sessSeen, s.store.Now().Unix())
+					s.markSeen(c)
 				}
 			}
 		}
@@ -180,6 +180,22 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxViewer, v)
 		return next(c)
+	}
+}
+
+// seenEvery is how often the session's last-seen time is moved on. Moving it
+// on every request would rewrite the session on every request; the idle
+// timeout does not need a precision finer than this.
+const seenEvery = 30 * time.Second
+
+// markSeen records that the session was used now, unless it was recorded less
+// than seenEvery ago: an unchanged session is not written back (see
+// models.SessionStore.CommitCtx).
+func (s *Server) markSeen(c echo.Context) {
+	ctx := c.Request().Context()
+	now := s.store.Now().Unix()
+	if now-s.sessions.GetInt64(ctx, sessSeen) >= int64(seenEvery/time.Second) {
+		s.sessions.Put(ctx, sessSeen, now)
 	}
 }
 

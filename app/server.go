@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -95,30 +96,16 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 }
 
 // Janitor removes expired sessions and marks unanswered referrals as
-// no_response now and then until ctx ends. Several servers may run it at once.
+// no_response now and then until ctx ends. Several servers may run it at once:
+// on PostgreSQL the retention job and the no_response marking take an advisory
+// lock, so one instance runs each while the others skip it.
 func (s *Server) Janitor(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	var lastRetention time.Time
 	for {
-		// Retention runs once a day; it is safe if another server runs it too.
-		if time.Since(lastRetention) > 24*time.Hour {
-			if n, err := s.store.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("retention", "err", err)
-			} else {
-				lastRetention = time.Now()
-				if n > 0 {
-					s.log.Info("retention anonymised closed enquiries", "count", n)
-				}
-			}
-		}
-		if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("delete expired sessions", "err", err)
-		}
-		if n, err := s.store.MarkNoResponse(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("mark unanswered referrals", "err", err)
-		} else if n > 0 {
-			s.log.Info("referrals marked no_response", "count", n)
+		if s.janitorOnce(ctx, time.Since(lastRetention) > 24*time.Hour) {
+			lastRetention = time.Now()
 		}
 		select {
 		case <-ctx.Done():
@@ -126,4 +113,33 @@ func (s *Server) Janitor(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// janitorOnce does one round of the janitor's work; retention only when asked
+// (once a day). It reports whether retention was done, here or by another
+// instance that held the job at the time.
+func (s *Server) janitorOnce(ctx context.Context, retention bool) (retained bool) {
+	if retention {
+		n, err := s.store.ApplyRetention(ctx)
+		switch {
+		case errors.Is(err, models.ErrJobRunning):
+			retained = true // another instance is at it
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("retention", "err", err)
+		case err == nil:
+			retained = true
+			if n > 0 {
+				s.log.Info("retention anonymised closed enquiries", "count", n)
+			}
+		}
+	}
+	if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("delete expired sessions", "err", err)
+	}
+	if n, err := s.store.MarkNoResponse(ctx); err != nil && !errors.Is(err, models.ErrJobRunning) && ctx.Err() == nil {
+		s.log.Warn("mark unanswered referrals", "err", err)
+	} else if n > 0 {
+		s.log.Info("referrals marked no_response", "count", n)
+	}
+	return retained
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -86,6 +87,121 @@ func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail str
 		return fmt.Errorf("audit head: %w", err)
 	}
 	return nil
+}
+
+// auditChain extends the hash chain in memory, for bulk writes: each entry
+// links to the one before it exactly as audit() would link it. Whoever uses it
+// writes the entries and the new head in one transaction that holds the head.
+type auditChain struct {
+	seq  int64
+	hash string
+}
+
+// link gives e the next sequence number, the previous hash and its own hash.
+func (c *auditChain) link(e *AuditEntry) {
+	e.At = e.At.UTC().Truncate(time.Microsecond) // what the databases keep, and so what the hash covers
+	c.seq++
+	e.Seq, e.PrevHash = c.seq, c.hash
+	e.Hash = e.chainHash()
+	c.hash = e.Hash
+}
+
+// RecordView writes the audit entry for a view of person data, and returns
+// when it is committed. Views come with every inbox and enquiry page, so they
+// are committed in groups: while one transaction of views is being written,
+// the views that arrive wait and go together in the next (group commit). Each
+// caller still returns only once its own entry is durable.
+func (s *Store) RecordView(ctx context.Context, a Actor, object, id, detail string) error {
+	req := &viewRequest{a: a, object: object, id: id, detail: detail, done: make(chan error, 1)}
+	if err := s.views.submit(s, req); err != nil {
+		return err
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the entry is written all the same
+	}
+}
+
+type viewRequest struct {
+	a                  Actor
+	object, id, detail string
+	done               chan error
+}
+
+// viewLog is the group committer of RecordView: one goroutine, started on
+// first use and stopped by Close, writes what is queued in one transaction.
+type viewLog struct {
+	mu     sync.Mutex
+	queue  chan *viewRequest
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// maxViewBatch bounds one transaction of views.
+const maxViewBatch = 256
+
+var errStoreClosed = errors.New("store closed")
+
+func (l *viewLog) submit(s *Store, req *viewRequest) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errStoreClosed
+	}
+	if l.queue == nil {
+		l.queue = make(chan *viewRequest, maxViewBatch)
+		l.wg.Add(1)
+		go l.run(s)
+	}
+	l.queue <- req
+	return nil
+}
+
+func (l *viewLog) run(s *Store) {
+	defer l.wg.Done()
+	for req := range l.queue {
+		batch := []*viewRequest{req}
+	more:
+		for len(batch) < maxViewBatch {
+			select {
+			case r, ok := <-l.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		err := s.inTx(context.Background(), func(tx *gorm.DB) error {
+			for _, r := range batch {
+				if err := s.audit(tx, r.a, "view", r.object, r.id, r.detail); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, r := range batch {
+			r.done <- err
+		}
+	}
+}
+
+// stop writes what is queued and ends the goroutine.
+func (l *viewLog) stop() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	if l.queue != nil {
+		close(l.queue)
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
 }
 
 // AuditFor lists the audit entries about one record, newest first.

@@ -25,7 +25,7 @@ func TestAuditAppendOnlyAndChained(t *testing.T) {
 		t.Error("an audit entry was deleted")
 	}
 	// Someone who drops the trigger and edits an entry is caught by the chain.
-	if err := s.db.Exec("DROP TRIGGER audit_log_no_update").Error; err != nil {
+	if err := s.db.Exec(dropAuditTrigger(s, "audit_log_no_update")).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := s.db.Exec("UPDATE audit_log SET detail = 'changed' WHERE seq = 3").Error; err != nil {
@@ -43,7 +43,7 @@ func TestAuditDeletionDetected(t *testing.T) {
 	if err := s.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Exec("DROP TRIGGER audit_log_no_delete").Error; err != nil {
+	if err := s.db.Exec(dropAuditTrigger(s, "audit_log_no_delete")).Error; err != nil {
 		t.Fatal(err)
 	}
 	var last int64
@@ -54,4 +54,13 @@ func TestAuditDeletionDetected(t *testing.T) {
 	if _, err := s.VerifyAudit(ctx); !errors.Is(err, ErrAuditBroken) {
 		t.Errorf("VerifyAudit after removing the last entry = %v; want ErrAuditBroken", err)
 	}
+}
+
+// dropAuditTrigger is the statement that drops a trigger guarding the audit log:
+// SQLite has one per verb, PostgreSQL one for both.
+func dropAuditTrigger(s *Store, sqliteName string) string {
+	if s.Dialect() == Postgres {
+		return "DROP TRIGGER audit_log_no_change ON audit_log"
+	}
+	return "DROP TRIGGER " + sqliteName
 }

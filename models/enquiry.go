@@ -463,7 +463,8 @@ func (s *Store) isMember(tx *gorm.DB, regionID int64, kommunenummer string, day 
 }
 
 // indexEnquiry keeps the full-text index in step with the row, in the same
-// transaction. PostgreSQL searches the columns directly (see searchScope).
+// transaction. On PostgreSQL the index is a generated column of the row itself
+// (migration 7), so there is nothing to do.
 func (s *Store) indexEnquiry(tx *gorm.DB, id int64) error {
 	if s.dialect != SQLite {
 		return nil
@@ -479,22 +480,70 @@ func (s *Store) indexEnquiry(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// ftsQuery turns what a person typed into an FTS4 query: every word must match,
-// as a prefix. Everything but letters and digits is dropped, so no input can
-// reach FTS's own query syntax.
-func ftsQuery(q string) string {
+// indexEnquiries fills the full-text index for the enquiries with ids from
+// first to last in one statement, for bulk loads (the generator). Like
+// indexEnquiry it does nothing on PostgreSQL, whose index is a generated column.
+func (s *Store) indexEnquiries(tx *gorm.DB, first, last int64) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	err := tx.Exec(`INSERT INTO enquiry_search (docid, reference, name, business_name, org_number, email, description)
+		SELECT id, reference, name, business_name, org_number, email, description FROM enquiries WHERE id BETWEEN ? AND ?`, first, last).Error
+	if err != nil {
+		return fmt.Errorf("index enquiries %d–%d: %w", first, last, err)
+	}
+	return nil
+}
+
+// maxSearchWords caps how many words of a search are used.
+const maxSearchWords = 10
+
+// searchWords splits what a person typed into lower-case words of letters and
+// digits. Everything else is dropped, so no input can reach the full-text
+// engines' own query syntax.
+func searchWords(q string) []string {
 	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) > maxSearchWords {
+		words = words[:maxSearchWords]
+	}
+	return words
+}
+
+// ftsQuery turns what a person typed into an FTS4 query: every word must match,
+// as a prefix.
+func ftsQuery(q string) string {
+	words := searchWords(q)
 	for i, w := range words {
 		words[i] = w + "*"
-	}
-	if len(words) > 10 {
-		words = words[:10]
 	}
 	return strings.Join(words, " ")
 }
 
+// tsQuery is the PostgreSQL counterpart of ftsQuery: an SQL expression of type
+// tsquery in which every word must match as a prefix, either as written (names,
+// references) or as its Norwegian stem (a stop word drops out of that half).
+// The words, letters and digits only, are bound as parameters.
+func tsQuery(q string) (string, []any) {
+	words := searchWords(q)
+	parts := make([]string, 0, len(words))
+	args := make([]any, 0, 2*len(words))
+	for _, w := range words {
+		parts = append(parts, "(to_tsquery('simple', ?) || to_tsquery('norwegian', ?))")
+		args = append(args, w+":*", w+":*")
+	}
+	return strings.Join(parts, " && "), args
+}
+
+// prefixTerm is a LIKE pattern matching values that start with term, with the
+// LIKE wildcards in term taken literally.
+func prefixTerm(term string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term) + "%"
+}
+
 // searchScope limits enquiries to those matching q. This is the one place where
-// search differs between the databases.
+// search differs between the databases: SQLite's FTS4 table enquiry_search, and
+// on PostgreSQL the generated tsvector column with a GIN index, beside exact and
+// prefix matches of the reference, organisation number and e-mail as typed.
 func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
 		if s.dialect == SQLite {
@@ -504,9 +553,18 @@ func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
 			}
 			return db.Where("enquiries.id IN (SELECT docid FROM enquiry_search WHERE enquiry_search MATCH ?)", fts)
 		}
-		like := likeTerm(q)
-		return db.Where(`LOWER(enquiries.reference) LIKE ? ESCAPE '\' OR LOWER(enquiries.name) LIKE ? ESCAPE '\' OR LOWER(enquiries.business_name) LIKE ? ESCAPE '\' OR enquiries.org_number LIKE ? ESCAPE '\' OR LOWER(enquiries.description) LIKE ? ESCAPE '\'`,
-			like, like, like, like, like)
+		term := strings.TrimSpace(q)
+		conds := []string{`enquiries.reference LIKE ? ESCAPE '\'`, `enquiries.email LIKE ? ESCAPE '\'`}
+		args := []any{prefixTerm(strings.ToUpper(term)), prefixTerm(strings.ToLower(term))}
+		if digits := strings.ReplaceAll(term, " ", ""); digits != "" && strings.Trim(digits, "0123456789") == "" {
+			conds = append(conds, "enquiries.org_number LIKE ?")
+			args = append(args, digits+"%")
+		}
+		if tsq, targs := tsQuery(q); tsq != "" {
+			conds = append(conds, "enquiries.search @@ ("+tsq+")")
+			args = append(args, targs...)
+		}
+		return db.Where("("+strings.Join(conds, " OR ")+")", args...)
 	}
 }
 
@@ -536,11 +594,6 @@ func (s *Store) Enquiry(ctx context.Context, v *Viewer, id int64) (*Enquiry, err
 		return nil, fmt.Errorf("load enquiry %d: %w", id, err)
 	}
 	return &e, nil
-}
-
-// RecordView writes the audit entry for a view of an enquiry's person data.
-func (s *Store) RecordView(ctx context.Context, a Actor, object, id, detail string) error {
-	return s.inTx(ctx, func(tx *gorm.DB) error { return s.audit(tx, a, "view", object, id, detail) })
 }
 
 // EnquiryFilter is the inbox's filters. Every field is optional.
@@ -640,20 +693,59 @@ func (s *Store) Enquiries(ctx context.Context, v *Viewer, f EnquiryFilter) ([]En
 // ExportLimit caps one export; a larger selection must be narrowed by filters.
 const ExportLimit = 50000
 
-// EnquiriesForExport returns every enquiry matching the filter, up to ExportLimit.
-func (s *Store) EnquiriesForExport(ctx context.Context, v *Viewer, f EnquiryFilter) ([]Enquiry, error) {
-	f.Page = Page{}
+// exportRow is an enquiry with the names an export shows, read in one query.
+type exportRow struct {
+	Enquiry
+	MunicipalityName string
+	AssigneeName     *string
+}
+
+// ExportCount is how many enquiries an export of the filter holds: those the
+// viewer may see that match, up to ExportLimit.
+func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (int, error) {
+	var n int64
+	if err := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count export: %w", err)
+	}
+	return int(min(n, ExportLimit)), nil
+}
+
+// ExportEnquiries calls fn with every enquiry matching the filter, in the
+// filter's order, up to ExportLimit. It reads them one at a time from one
+// query, so an export of any size holds one row in memory; Municipality.Name
+// and the assignee's name are filled in.
+func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter, fn func(*Enquiry) error) (int, error) {
 	order, ok := EnquirySorts[f.Sort]
 	if !ok {
 		order = EnquirySorts["received_desc"]
 	}
-	var out []Enquiry
-	err := s.read(ctx).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Preload("Municipality").Preload("Assignee").
-		Order(order).Limit(ExportLimit).Find(&out).Error
+	db := s.read(ctx)
+	rows, err := db.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
+		Select("enquiries.*, municipalities.name AS municipality_name, users.name AS assignee_name").
+		Joins("JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer").
+		Joins("LEFT JOIN users ON users.id = enquiries.assigned_to").
+		Order(order).Limit(ExportLimit).Rows()
 	if err != nil {
-		return nil, fmt.Errorf("export enquiries: %w", err)
+		return 0, fmt.Errorf("export enquiries: %w", err)
 	}
-	return out, nil
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var r exportRow
+		if err := db.ScanRows(rows, &r); err != nil {
+			return n, fmt.Errorf("export enquiries: %w", err)
+		}
+		e := r.Enquiry
+		e.Municipality = Municipality{Kommunenummer: e.Kommunenummer, Name: r.MunicipalityName}
+		if r.AssigneeName != nil {
+			e.Assignee = &User{ID: *e.AssignedTo, Name: *r.AssigneeName}
+		}
+		if err := fn(&e); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
 }
 
 // lockEnquiry loads the enquiry the viewer may change, in tx.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"samspill/models/dbtest"
 )
 
 // FuzzCheckOrgNumber: any input is judged without panic, and only nine digits
@@ -82,7 +84,7 @@ func FuzzReferralLink(f *testing.F) {
 // newStoreFor opens a demo store for a fuzz target.
 func newStoreFor(f *testing.F) *Store {
 	f.Helper()
-	s, err := Open(f.TempDir() + "/fuzz.db")
+	s, err := Open(dbtest.DSN(f, "fuzz.db"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -412,6 +412,21 @@ var migrations = []string{
 		UNIQUE (assessment_id, factor_code)
 	);
 	CREATE INDEX assessment_scores_factor ON assessment_scores(factor_code)`,
+
+	// 7: full-text search on PostgreSQL, the counterpart of SQLite's enquiry_search.
+	// A generated column keeps the vector in step with the row: the names in
+	// 'simple' (not stemmed), names and description in 'norwegian' (stemmed, stop
+	// words dropped), and reference, organisation number and e-mail split into
+	// their parts as SQLite's tokenizer splits them. Prefix indexes serve the
+	// exact and prefix matches on reference, organisation number and e-mail.
+	`{{POSTGRES}} ALTER TABLE enquiries ADD COLUMN search tsvector GENERATED ALWAYS AS (
+		to_tsvector('simple', translate(reference || ' ' || org_number || ' ' || email, '-@._+', '     ')) ||
+		to_tsvector('simple', name || ' ' || business_name) ||
+		to_tsvector('norwegian', name || ' ' || business_name || ' ' || description)) STORED;
+	{{POSTGRES}} CREATE INDEX enquiries_search ON enquiries USING gin (search);
+	{{POSTGRES}} CREATE INDEX enquiries_reference_prefix ON enquiries (reference text_pattern_ops);
+	{{POSTGRES}} CREATE INDEX enquiries_email_prefix ON enquiries (email text_pattern_ops);
+	{{POSTGRES}} CREATE INDEX enquiries_org_number_prefix ON enquiries (org_number text_pattern_ops)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
@@ -428,6 +443,9 @@ func (s *Store) portable(sql string) string {
 // Migrate brings the schema up to date and reports how many steps it applied.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	db := s.db.WithContext(ctx)
+	if err := s.checkLocale(ctx); err != nil {
+		return 0, err
+	}
 	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at ` + s.portable("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -466,6 +484,25 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		applied++
 	}
 	return applied, nil
+}
+
+// checkLocale refuses a PostgreSQL database whose character type is not
+// Unicode-aware: there lower() and the text-search parser would leave Æ, Ø and Å
+// as they are, and a search for "løten" would not find "LØTEN".
+func (s *Store) checkLocale(ctx context.Context) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	var encoding, ctype string
+	err := s.db.WithContext(ctx).Raw(`SELECT pg_encoding_to_char(encoding), datctype FROM pg_database WHERE datname = current_database()`).Row().Scan(&encoding, &ctype)
+	if err != nil {
+		return fmt.Errorf("read the database's locale: %w", err)
+	}
+	if encoding != "UTF8" || ctype == "C" || ctype == "POSIX" {
+		return fmt.Errorf("the PostgreSQL database has encoding %s and LC_CTYPE %s; Samspill needs UTF8 with a UTF-8 locale, e.g. "+
+			"CREATE DATABASE samspill ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0", encoding, ctype)
+	}
+	return nil
 }
 
 // SchemaVersion is the number of the last applied migration.

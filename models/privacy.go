@@ -14,26 +14,38 @@ const Redacted = "[fjernet]"
 
 // anonymise clears an enquiry's person data and free text in tx, keeping the
 // codes and dates that statistics need. It updates the full-text index too.
-func (s *Store) anonymise(tx *gorm.DB, id int64) error {
+// It reports whether the enquiry still held person data.
+func (s *Store) anonymise(tx *gorm.DB, id int64) (bool, error) {
+	changed, err := s.anonymiseRows(tx, id)
+	if err != nil {
+		return false, err
+	}
+	return changed, s.indexEnquiry(tx, id)
+}
+
+func (s *Store) anonymiseRows(tx *gorm.DB, id int64) (bool, error) {
 	now := s.now()
-	err := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", id).Updates(map[string]any{
+	res := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", id).Updates(map[string]any{
 		"name": Redacted, "email": "", "phone": "", "org_number": "", "business_name": "", "description": Redacted,
 		"outcome_org_number": "", "under30": nil, "immigrant_background": nil, "anonymised_at": now, "updated_at": now,
 		"version": gorm.Expr("version + 1"),
-	}).Error
-	if err != nil {
-		return fmt.Errorf("anonymise enquiry %d: %w", id, err)
+	})
+	if res.Error != nil {
+		return false, fmt.Errorf("anonymise enquiry %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return false, nil // already anonymised, by another transaction perhaps
 	}
 	if err := tx.Model(&Activity{}).Where("enquiry_id = ? AND text <> ''", id).Update("text", Redacted).Error; err != nil {
-		return err
+		return false, err
 	}
 	if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Updates(map[string]any{"message": Redacted, "contact_name": "", "contact_email": ""}).Error; err != nil {
-		return err
+		return false, err
 	}
 	if err := tx.Model(&ReferralComment{}).Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id = ?)", id).Update("text", Redacted).Error; err != nil {
-		return err
+		return false, err
 	}
-	return s.indexEnquiry(tx, id)
+	return true, nil
 }
 
 // RetentionCandidate is a closed enquiry past its region's retention period.
@@ -67,9 +79,18 @@ func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) 
 }
 
 // ApplyRetention anonymises every enquiry RetentionDue finds, each in its own
-// transaction with its audit entry. Two servers may run it at once: an enquiry
-// already anonymised is skipped.
-func (s *Store) ApplyRetention(ctx context.Context) (int, error) {
+// transaction with its audit entry. Only one server instance runs it at a time
+// (ErrJobRunning for the others); even so, an enquiry already anonymised is
+// skipped.
+func (s *Store) ApplyRetention(ctx context.Context) (n int, err error) {
+	err = s.exclusive(ctx, JobRetention, func() error {
+		n, err = s.applyRetention(ctx)
+		return err
+	})
+	return n, err
+}
+
+func (s *Store) applyRetention(ctx context.Context) (int, error) {
 	due, err := s.RetentionDue(ctx)
 	if err != nil {
 		return 0, err
@@ -81,7 +102,7 @@ func (s *Store) ApplyRetention(ctx context.Context) (int, error) {
 			if err := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", c.ID).Count(&still).Error; err != nil || still == 0 {
 				return err
 			}
-			if err := s.anonymise(tx, c.ID); err != nil {
+			if changed, err := s.anonymise(tx, c.ID); err != nil || !changed {
 				return err
 			}
 			n++
@@ -198,7 +219,7 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		for _, id := range ids {
-			if err := s.anonymise(tx, id); err != nil {
+			if _, err := s.anonymise(tx, id); err != nil {
 				return err
 			}
 			if err := s.audit(tx, a, "erase", "enquiry", fmt.Sprint(id), "reason: "+strings.TrimSpace(reason)); err != nil {

@@ -482,9 +482,18 @@ func (s *Store) closeReferral(tx *gorm.DB, r *Referral, o ReferralOutcome, userI
 }
 
 // MarkNoResponse closes as no_response every referral the partner never
-// answered, noResponseDays (the region's setting) after its follow-up date. It
-// is safe to run on several servers at once: each update re-checks the status.
-func (s *Store) MarkNoResponse(ctx context.Context) (int, error) {
+// answered, noResponseDays (the region's setting) after its follow-up date.
+// Only one server instance runs it at a time (ErrJobRunning for the others);
+// even so, each update re-checks the status.
+func (s *Store) MarkNoResponse(ctx context.Context) (n int, err error) {
+	err = s.exclusive(ctx, JobNoResponse, func() error {
+		n, err = s.markNoResponse(ctx)
+		return err
+	})
+	return n, err
+}
+
+func (s *Store) markNoResponse(ctx context.Context) (int, error) {
 	now := s.now()
 	var candidates []Referral
 	err := s.read(ctx).Joins("JOIN regions ON regions.id = referrals.region_id").

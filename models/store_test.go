@@ -11,14 +11,17 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"samspill/models/dbtest"
 )
 
 func init() { BcryptCost = bcrypt.MinCost }
 
-// newStore opens a migrated SQLite store in a temp dir with the reference data.
+// newStore opens a migrated store with the reference data: a SQLite file in a
+// temp dir, or a fresh PostgreSQL database when SAMSPILL_TEST_POSTGRES is set.
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "test.db"))
+	s, err := Open(dbtest.DSN(t, "test.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +33,14 @@ func newStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// skipOnPostgres skips a test of something only SQLite has.
+func skipOnPostgres(t *testing.T, why string) {
+	t.Helper()
+	if dbtest.Postgres() {
+		t.Skip(why)
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -172,6 +183,7 @@ func TestConcurrentWrites(t *testing.T) {
 
 func TestSQLitePragmas(t *testing.T) {
 	t.Parallel()
+	skipOnPostgres(t, "pragmas are SQLite's")
 	s := newStore(t)
 	checks := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"}
 	for pragma, want := range checks {
@@ -195,6 +207,7 @@ func TestSQLitePragmas(t *testing.T) {
 
 func TestBackup(t *testing.T) {
 	t.Parallel()
+	skipOnPostgres(t, "VACUUM INTO is SQLite's backup; PostgreSQL has pg_dump")
 	s := newStore(t)
 	ctx := context.Background()
 	if err := s.LoadDemo(ctx); err != nil {
