@@ -2,8 +2,9 @@ package main
 
 // The browser tests: the real server (run "serve --demo" in-process, on a free
 // port, over a fresh database) driven through headless Chromium with chromedp,
-// and every page checked with axe-core. Each test gets its own server and
-// browser; they share nothing else. The pieces:
+// and every page checked with axe-core. Each test gets its own server; the
+// tests share one browser, in which every visitor has a browser context of
+// their own. The pieces:
 //
 //   e2e_test.go        the harness: server, browser, and a visitor who clicks and types
 //   e2e_checks_test.go what every page must pass: axe-core and the checks axe cannot make
@@ -128,7 +129,8 @@ func axeVersions() (pinned, installed string, err error) {
 }
 
 // e2e is one browser test's world: a server of its own with the demo data, and
-// a headless Chromium in which each visitor has a browser context of their own.
+// the shared headless Chromium, in which each visitor has a browser context of
+// their own.
 type e2e struct {
 	baseURL string
 	store   *models.Store // the server's database, for the demo ids that fill page paths
@@ -136,8 +138,8 @@ type e2e struct {
 	axe     string // the source of axe.min.js
 }
 
-// newE2E starts the server and the browser for one test, or skips the test
-// when the tools are missing (see browserTools).
+// newE2E starts the server for one test and the shared browser if it has not
+// started, or skips the test when the tools are missing (see browserTools).
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	chromium, axe := browserTools(t)
@@ -147,7 +149,7 @@ func newE2E(t *testing.T) *e2e {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return &e2e{baseURL: baseURL, store: store, browser: startBrowser(t, chromium), axe: axe}
+	return &e2e{baseURL: baseURL, store: store, browser: sharedBrowser(t, chromium), axe: axe}
 }
 
 // serverURL finds the address in the line "Samspill kjører på http://…".
@@ -197,13 +199,70 @@ func startServer(t *testing.T) (baseURL, db string) {
 	return baseURL, db
 }
 
-// startBrowser starts headless Chromium with an empty profile and the flags that
-// work on our machines (no sandbox as root; no network beyond the test server).
+// browser is the one headless Chromium that the browser tests share, started
+// by the first test that needs it and stopped by TestMain. Each visitor has a
+// browser context of its own in it (cookies, storage, cache), so tests share
+// nothing through it; they save starting a browser each.
+var browser struct {
+	once sync.Once
+	ctx  context.Context
+	err  error
+	stop func()
+}
+
+// sharedBrowser returns the shared browser, starting it on first use.
+func sharedBrowser(t *testing.T, chromium string) context.Context {
+	t.Helper()
+	browser.once.Do(func() {
+		dir, err := os.MkdirTemp("", "samspill-e2e-chromium-")
+		if err != nil {
+			browser.err = err
+			return
+		}
+		ctx, cancel := newBrowser(chromium, dir)
+		browser.ctx = ctx
+		browser.stop = func() {
+			cancel()
+			_ = os.RemoveAll(dir)
+		}
+		// The first Do starts the browser and ties its life to ctx, so it gets no time limit of its own.
+		browser.err = chromedp.Do(ctx)
+	})
+	if browser.err != nil {
+		t.Fatalf("start %s: %v", chromium, browser.err)
+	}
+	return browser.ctx
+}
+
+// TestMain stops the shared browser when the tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.stop != nil {
+		browser.stop()
+	}
+	os.Exit(code)
+}
+
+// startBrowser starts a headless Chromium of the test's own, which stops when
+// the test ends.
 func startBrowser(t *testing.T, chromium string) context.Context {
 	t.Helper()
+	ctx, cancel := newBrowser(chromium, t.TempDir())
+	t.Cleanup(cancel)
+	// The first Do starts the browser and ties its life to ctx, so it gets no time limit of its own.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromium, err)
+	}
+	return ctx
+}
+
+// newBrowser prepares headless Chromium with an empty profile in dir and the
+// flags that work on our machines (no sandbox as root; no network beyond the
+// test server). It starts on the first action on the context.
+func newBrowser(chromium, dir string) (context.Context, context.CancelFunc) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -216,15 +275,10 @@ func startBrowser(t *testing.T, chromium string) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
+	return ctx, func() {
 		cancel()
 		cancelAlloc()
-	})
-	// The first Do starts the browser and ties its life to ctx, so it gets no time limit of its own.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromium, err)
 	}
-	return ctx
 }
 
 // visitor is one person at the browser: a tab in a browser context of its own,
