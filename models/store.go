@@ -26,7 +26,7 @@ type Store struct {
 	dialect  string
 	now      func() time.Time
 	sessions *SessionStore
-	views    viewLog
+	writes   groupCommit
 }
 
 // Dialects the store can speak.
@@ -127,9 +127,9 @@ func (s *Store) Dialect() string { return s.dialect }
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// Close writes the views still queued and closes both pools.
+// Close finishes the writes still queued and closes both pools.
 func (s *Store) Close() error {
-	s.views.stop()
+	s.writes.stop()
 	var errs []error
 	for _, g := range []*gorm.DB{s.rdb, s.db} {
 		sqlDB, err := g.DB()
@@ -154,9 +154,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// inTx runs fn in one write transaction.
+// inTx runs fn in one write transaction, and returns once it is committed.
+// On PostgreSQL that is a transaction of its own. On SQLite, where one
+// connection writes, the writes that wait while a transaction commits are run
+// together in the next one, each in a savepoint of its own (group commit, see
+// groupCommit): what fn sees and does is as if it ran alone, and one sync of
+// the disk serves many writes.
 func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	if s.dialect != SQLite {
+		return s.db.WithContext(ctx).Transaction(fn)
+	}
+	return s.writes.run(s, ctx, fn)
 }
 
 // read is the read pool bound to ctx.
