@@ -51,12 +51,19 @@ func optInt(p *int64) string {
 }
 
 // chainHash is the entry's hash over its fields and the previous hash.
+// The fields are joined with the unit separator 0x1f, the time in RFC 3339
+// with nanoseconds, and absent ids as empty strings.
 func (e *AuditEntry) chainHash() string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
-		e.Seq, e.At.UTC().Format(time.RFC3339Nano), optInt(e.UserID), optInt(e.RegionID), e.Action, e.Object, e.ObjectID,
-		e.RequestID, e.IP, e.Detail, e.PrevHash)
-	return hex.EncodeToString(h.Sum(nil))
+	b := make([]byte, 0, 256)
+	b = strconv.AppendInt(b, e.Seq, 10)
+	b = append(b, 0x1f)
+	b = e.At.UTC().AppendFormat(b, time.RFC3339Nano)
+	for _, f := range []string{optInt(e.UserID), optInt(e.RegionID), e.Action, e.Object, e.ObjectID, e.RequestID, e.IP, e.Detail, e.PrevHash} {
+		b = append(b, 0x1f)
+		b = append(b, f...)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // audit appends an entry inside the caller's transaction, so the change and its

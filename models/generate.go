@@ -3,9 +3,12 @@ package models
 import (
 	"container/heap"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,6 +210,9 @@ func (s *Store) Generate(ctx context.Context, opts GenOptions) (*GenSummary, err
 		defer s.db.Exec("PRAGMA foreign_keys = ON")
 		defer s.db.Exec("PRAGMA cache_size = -2000")
 	}
+	// The generator makes millions of short-lived values; collecting garbage
+	// less often saves a tenth of its time, for a bigger heap while it runs.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	if g.w, err = s.newBulkWriter(ctx); err != nil {
 		return nil, err
 	}
@@ -375,15 +381,29 @@ func (g *generator) poisson(lambda float64) int {
 func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 
 func (g *generator) requestID() string {
-	return fmt.Sprintf("%016x%016x", g.rng.Uint64(), g.rng.Uint64())
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], g.rng.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], g.rng.Uint64())
+	return hex.EncodeToString(b[:])
+}
+
+func (g *generator) ip(a, b, c, d int) string {
+	buf := make([]byte, 0, 15)
+	for i, x := range []int{a, b, c, d} {
+		if i > 0 {
+			buf = append(buf, '.')
+		}
+		buf = strconv.AppendInt(buf, int64(x), 10)
+	}
+	return string(buf)
 }
 
 func (g *generator) staffIP() string {
-	return fmt.Sprintf("10.%d.%d.%d", g.rng.IntN(4), g.rng.IntN(256), 1+g.rng.IntN(254))
+	return g.ip(10, g.rng.IntN(4), g.rng.IntN(256), 1+g.rng.IntN(254))
 }
 
 func (g *generator) publicIP() string {
-	return fmt.Sprintf("%d.%d.%d.%d", 80+g.rng.IntN(100), g.rng.IntN(256), g.rng.IntN(256), 1+g.rng.IntN(254))
+	return g.ip(80+g.rng.IntN(100), g.rng.IntN(256), g.rng.IntN(256), 1+g.rng.IntN(254))
 }
 
 // between is a moment uniformly between a and b.
