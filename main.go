@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"samspill/app"
+	"samspill/bench"
 	"samspill/models"
 	"samspill/policies"
 	"samspill/views"
@@ -44,6 +45,7 @@ Usage:
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
   samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with realistic generated data
+  samspill bench [--db bench.db] [--pg postgres://…]          load benchmark against measured floors (generates data first)
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
 `
@@ -76,6 +78,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fs.StringVar(&cfg.AdminEmail, "admin-email", cfg.AdminEmail, "e-mail of the first admin of an empty installation (SAMSPILL_ADMIN_EMAIL)")
 		fs.IntVar(&cfg.IntakeBurst, "intake-burst", cfg.IntakeBurst, "one-door submissions one address may send at once (SAMSPILL_INTAKE_BURST)")
 		fs.DurationVar(&cfg.IntakeEvery, "intake-every", cfg.IntakeEvery, "after the burst, one submission per this interval (SAMSPILL_INTAKE_EVERY)")
+		fs.BoolVar(&cfg.BenchFloor, "bench-floor", cfg.BenchFloor, "answer GET /bench/floor, an empty page behind all middleware, for samspill bench (SAMSPILL_BENCH_FLOOR)")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -165,6 +168,8 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return err
 	case "gen":
 		return gen(ctx, &cfg, fs, rest, out)
+	case "bench":
+		return benchmark(ctx, fs, rest, out)
 	case "backup":
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -364,5 +369,47 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	for _, l := range sum.Logins {
 		fmt.Fprintf(out, "  %-13s %s\n", l.Role, l.Email)
 	}
+	return nil
+}
+
+// benchmark runs `samspill bench`: the load benchmark of the README, on SQLite
+// and, with --pg, on PostgreSQL beside it.
+func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writer) error {
+	o := bench.Options{Out: out, Log: os.Stderr}
+	db := fs.Lookup("db")
+	_ = db.Value.Set("bench.db") // the benchmark's own database, not the server's
+	db.DefValue = "bench.db"
+	pg := fs.String("pg", "", "also run on this PostgreSQL database (a postgres:// URL), generated the same way, and compare")
+	fs.StringVar(&o.Scale, "scale", models.GenNational, "scale of the data generated when the database is empty")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the generated data and of the request mix")
+	fs.StringVar(&o.Until, "until", "", "last day of the generated history (default yesterday)")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "length of each measured run")
+	fs.IntVar(&o.Runs, "runs", 3, "repetitions of each run; medians are reported")
+	fs.Float64Var(&o.Rate, "rate", 50, "requests per second of the fixed-rate runs")
+	fs.IntVar(&o.Clients, "clients", 32, "clients of the saturation runs")
+	fs.IntVar(&o.Regions, "regions", 4, "regions whose users make the requests, the largest first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.Executable = exe
+	o.DB = db.Value.String()
+	fmt.Fprintln(out, "## Load benchmark")
+	first, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *pg == "" {
+		return nil
+	}
+	o.DB = *pg
+	second, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	bench.Compare(out, first, second)
 	return nil
 }

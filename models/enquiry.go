@@ -32,6 +32,9 @@ var (
 	contactKinds     = []string{"meeting", "call", "email", "visit"} // a note is not contact with the enquirer
 	IntakeLanguages  = []string{"nb", "nn", "en", "pl", "uk", "ar", "lt"}
 	respondingStatus = []string{"in_progress", "waiting", "closed"} // a change to these is a response
+	// openStatuses are the statuses of an enquiry that is not closed. Queries
+	// name them rather than say "not closed": an index can seek to each.
+	openStatuses = []string{"new", "assigned", "in_progress", "waiting"}
 )
 
 // Enquiry is one entrepreneur's or business's request, from first contact to close.
@@ -633,13 +636,13 @@ func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB 
 		case "new":
 			db = db.Where("enquiries.status = ?", "new")
 		case "mine":
-			db = db.Where("enquiries.assigned_to = ? AND enquiries.status <> ?", v.User.ID, "closed")
+			db = db.Where("enquiries.assigned_to = ? AND enquiries.status IN ?", v.User.ID, openStatuses)
 		case "waiting":
 			db = db.Where("enquiries.status = ?", "waiting")
 		case "overdue":
 			f.Overdue = true
 		case "open":
-			db = db.Where("enquiries.status <> ?", "closed")
+			db = db.Where("enquiries.status IN ?", openStatuses)
 		}
 		if f.Queue {
 			db = db.Where("enquiries.region_id IS NULL")
@@ -662,7 +665,7 @@ func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB 
 			db = db.Where("enquiries.received_at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
 		}
 		if f.Overdue {
-			db = db.Where("enquiries.first_response_at IS NULL AND enquiries.status <> ? AND enquiries.first_response_due < ?", "closed", now)
+			db = db.Where("enquiries.status IN ? AND enquiries.first_response_due < ? AND enquiries.first_response_at IS NULL", openStatuses, now)
 		}
 		if strings.TrimSpace(f.Q) != "" {
 			db = db.Scopes(s.searchScope(f.Q))

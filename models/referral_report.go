@@ -230,8 +230,8 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 		return nil, err
 	}
 	var referredInPeriod int64
-	err = s.read(ctx).Model(&Enquiry{}).Where("region_id = ? AND received_at >= ? AND received_at < ? AND id IN (SELECT enquiry_id FROM referrals WHERE status <> ?)",
-		v.Region.ID, start, end, "draft").Count(&referredInPeriod).Error
+	err = s.read(ctx).Model(&Enquiry{}).Where("region_id = ? AND received_at >= ? AND received_at < ? AND EXISTS (SELECT 1 FROM referrals WHERE referrals.enquiry_id = enquiries.id AND referrals.status IN ?)",
+		v.Region.ID, start, end, sentReferral).Count(&referredInPeriod).Error
 	if err != nil {
 		return nil, err
 	}
