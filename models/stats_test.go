@@ -72,7 +72,6 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 	return st, nil
 }
 
-
 // The statistics counted in SQL equal the rows counted one by one, on
 // generated data, for every municipality of the region.
 func TestMunicipalityStatsInSQL(t *testing.T) {
