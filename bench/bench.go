@@ -60,6 +60,10 @@ type Result struct {
 	FixedRate  float64 // achieved requests/s, all endpoints
 	SatRate    float64
 	SatErrors  int
+	CPUFixed   float64 // server CPU time (user+system) per request, ms
+	CPUSat     float64
+	CPUIntake  float64
+	Load       []string // the machine's load averages during the runs
 }
 
 // Run measures one database and writes its report.
@@ -110,11 +114,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var fixed, sat [][]Stats
 	var intake, export []Stats
 	var rssFixed, rssSat []int64
-	var fixedRate, satRate []float64
+	var fixedRate, satRate, cpuFixed, cpuSat, cpuIntake []float64
 	for run := 1; run <= o.Runs; run++ {
+		res.Load = append(res.Load, loadAverage())
 		logf(o, "run %d/%d: %.0f requests/s for %s", run, o.Runs, o.Rate, o.Duration)
 		srv.resetPeak()
+		cpu := srv.cpu()
 		samples := fixedRateRun(ctx, m, o.Rate, o.Duration, uint64(run))
+		cpuFixed = append(cpuFixed, perRequest(srv.cpu()-cpu, len(samples)))
 		fixed = append(fixed, summarise(samples, o.Duration))
 		fixedRate = append(fixedRate, float64(len(samples))/o.Duration.Seconds())
 		rssFixed = append(rssFixed, srv.peakRSS())
@@ -123,7 +130,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		srv.resetPeak()
 		full := make(chan []sample, 1)
 		go func() { full <- fullExport(ctx, m) }()
+		cpu = srv.cpu()
 		samples = saturate(ctx, m, o.Clients, o.Duration, uint64(run))
+		cpuSat = append(cpuSat, perRequest(srv.cpu()-cpu, len(samples)))
 		export = append(export, summarise(<-full, o.Duration)...)
 		sat = append(sat, summarise(samples, o.Duration))
 		satRate = append(satRate, float64(len(samples))/o.Duration.Seconds())
@@ -135,9 +144,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 
 		logf(o, "run %d/%d: intake alone, %d clients for %s", run, o.Runs, o.Clients, o.Duration/2)
+		cpu = srv.cpu()
 		samples = saturateIntake(ctx, m, o.Clients, o.Duration/2)
+		cpuIntake = append(cpuIntake, perRequest(srv.cpu()-cpu, len(samples)))
 		intake = append(intake, summarise(samples, o.Duration/2)...)
 	}
+	res.Load = append(res.Load, loadAverage())
+	res.CPUFixed, res.CPUSat, res.CPUIntake = medianFloat(cpuFixed), medianFloat(cpuSat), medianFloat(cpuIntake)
 	res.Fixed, res.Saturation = medianStats(fixed), medianStats(sat)
 	if s := medianStats(wrap(intake)); len(s) > 0 {
 		res.Intake = s[0]
@@ -279,6 +292,45 @@ func (s *server) peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// cpu is the server's CPU time so far (user and system), from /proc.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(s.cmd.Process.Pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces; the fields after it do not.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times: 100 on Linux.
+const clockTicks = 100
+
+func perRequest(d time.Duration, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(d) / float64(time.Millisecond) / float64(n)
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // user is a logged-in session of one demo role in one region.

@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"io"
+	"runtime"
+	"strings"
 	"time"
 )
 
@@ -48,10 +50,12 @@ func floorOf(r *Result, endpoint string) time.Duration { return r.FSQL[endpoint]
 func report(w io.Writer, r *Result, o Options) {
 	fmt.Fprintf(w, "\n### %s (%s), %s\n\n", r.Dialect, r.DB, r.Date.Format("2006-01-02"))
 	fmt.Fprintf(w, "Machine: %s. Medians of %d runs of %s each. Latencies in ms, from when a request was due to its last byte.\n\n", r.Machine, o.Runs, o.Duration)
+	fmt.Fprintf(w, "Load average of the machine (1, 5, 15 min) at the start of each run and at the end: %s. Others' work on the machine slows the server; "+
+		"the server's own CPU time per request does not depend on it.\n\n", strings.Join(r.Load, "; "))
 	fmt.Fprintf(w, "Floors: F_http (empty page behind all middleware) p50 %s ms, p99 %s ms; F_fsync %.0f write+sync/s; F_sql per endpoint below.\n\n",
 		ms(r.FHTTP.P50), ms(r.FHTTP.P99), r.FFsync)
 
-	fmt.Fprintf(w, "**Fixed rate, %.0f requests/s** (achieved %.1f/s; server peak RSS %d MB)\n\n", o.Rate, r.FixedRate, r.RSSFixed/1024)
+	fmt.Fprintf(w, "**Fixed rate, %.0f requests/s** (achieved %.1f/s; server CPU %.2f ms per request; peak RSS %d MB)\n\n", o.Rate, r.FixedRate, r.CPUFixed, r.RSSFixed/1024)
 	fmt.Fprintln(w, "| endpoint | requests | errors | p50 | p95 | p99 | max | req/s | F_sql | floor | p50/floor | target | met |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
 	for _, s := range r.Fixed {
@@ -65,8 +69,9 @@ func report(w io.Writer, r *Result, o Options) {
 			target+"; p50 ≤ 2·F_sql+F_http", mark(met && okFloor && s.Errors == 0))
 	}
 
-	fmt.Fprintf(w, "\n**Saturation, %d clients without pause** (%.0f requests/s in all, %d errors; server peak RSS %d MB, with one full CSV export running)\n\n",
-		o.Clients, r.SatRate, r.SatErrors, r.RSSSat/1024)
+	fmt.Fprintf(w, "\n**Saturation, %d clients without pause** (%.0f requests/s in all, %d errors; server CPU %.2f ms per request, so %.0f requests/s would fill %d idle cores; "+
+		"peak RSS %d MB, with one full CSV export running; intake alone: %.2f ms CPU per submission)\n\n",
+		o.Clients, r.SatRate, r.SatErrors, r.CPUSat, float64(runtime.NumCPU())*1000/max(r.CPUSat, 0.001), runtime.NumCPU(), r.RSSSat/1024, r.CPUIntake)
 	fmt.Fprintln(w, "| endpoint | requests | errors | p50 | p95 | p99 | max | req/s |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range append(append([]Stats(nil), r.Saturation...), r.FullExport, r.Intake) {

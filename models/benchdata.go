@@ -25,12 +25,21 @@ type BenchRegion struct {
 // seed picks the same.
 func (s *Store) BenchRegions(ctx context.Context, n int, seed uint64) ([]BenchRegion, error) {
 	db := s.read(ctx)
-	var all []BenchRegion
+	var rows []struct {
+		ID         int64
+		Slug       string
+		HostNumber string
+		Enquiries  int64
+	}
 	err := db.Raw(`SELECT regions.id, regions.slug, regions.host_municipality AS host_number, COUNT(enquiries.id) AS enquiries
 		FROM regions LEFT JOIN enquiries ON enquiries.region_id = regions.id
-		GROUP BY regions.id, regions.slug, regions.host_municipality ORDER BY COUNT(enquiries.id) DESC, regions.id`).Scan(&all).Error
+		GROUP BY regions.id, regions.slug, regions.host_municipality ORDER BY COUNT(enquiries.id) DESC, regions.id`).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("bench regions: %w", err)
+	}
+	all := make([]BenchRegion, len(rows))
+	for i, r := range rows {
+		all[i] = BenchRegion{ID: r.ID, Slug: r.Slug, HostNumber: r.HostNumber, Enquiries: r.Enquiries}
 	}
 	if len(all) == 0 {
 		return nil, fmt.Errorf("bench regions: the database has no regions: run samspill gen first")

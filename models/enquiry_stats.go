@@ -70,7 +70,8 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 	now := s.now().In(Oslo)
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, Oslo).AddDate(0, -11, 0)
 
-	// One sum per month, need, kind and stage, and the response figures.
+	// The months are summed in one pass; needs, kinds and stages are counted
+	// per distinct combination (a few hundred) and split here.
 	var cols []string
 	var args []any
 	var monthKeys []string
@@ -79,41 +80,50 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		cols = append(cols, "SUM(CASE WHEN received_at >= ? AND received_at < ? THEN 1 ELSE 0 END)")
 		args = append(args, m.UTC(), m.AddDate(0, 1, 0).UTC())
 	}
-	for _, n := range Needs { // codes, not input: safe to write into the statement
-		cols = append(cols, "SUM(CASE WHEN (',' || needs || ',') LIKE '%,"+n+",%' THEN 1 ELSE 0 END)")
-	}
-	for _, k := range EnquirerKinds {
-		cols = append(cols, "SUM(CASE WHEN enquirer_kind = '"+k+"' THEN 1 ELSE 0 END)")
-	}
-	stages := append(append([]string{}, Stages...), "")
-	for _, st := range stages {
-		cols = append(cols, "SUM(CASE WHEN stage = '"+st+"' THEN 1 ELSE 0 END)")
-	}
-	cols = append(cols, "COUNT(*)", "SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END)",
-		"SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= first_response_due THEN 1 ELSE 0 END)")
 	args = append(args, number, from.UTC())
 	counts := make([]sql.NullInt64, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range counts {
 		ptrs[i] = &counts[i]
 	}
-	err := s.read(ctx).Raw("SELECT "+strings.Join(cols, ", ")+" FROM enquiries WHERE kommunenummer = ? AND received_at >= ?", args...).Row().Scan(ptrs...)
+	db := s.read(ctx)
+	where := " FROM enquiries WHERE kommunenummer = ? AND received_at >= ?"
+	if err := db.Raw("SELECT "+strings.Join(cols, ", ")+where, args...).Row().Scan(ptrs...); err != nil {
+		return nil, fmt.Errorf("municipality statistics: %w", err)
+	}
+	months := map[string]int{}
+	for i, k := range monthKeys {
+		months[k] = int(counts[i].Int64)
+	}
+	rows, err := db.Raw(`SELECT needs, enquirer_kind, stage, COUNT(*),
+		SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= first_response_due THEN 1 ELSE 0 END)`+where+
+		` GROUP BY needs, enquirer_kind, stage`, number, from.UTC()).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("municipality statistics: %w", err)
 	}
-	next := 0
-	take := func(keys []string) map[string]int {
-		m := map[string]int{}
-		for _, k := range keys {
-			m[k] = int(counts[next].Int64)
-			next++
+	defer rows.Close()
+	needs, kinds, stageCounts := map[string]int{}, map[string]int{}, map[string]int{}
+	total, answered, within := 0, 0, 0
+	for rows.Next() {
+		var need, kind, stage string
+		var n, a, w int
+		if err := rows.Scan(&need, &kind, &stage, &n, &a, &w); err != nil {
+			return nil, fmt.Errorf("municipality statistics: %w", err)
 		}
-		return m
+		for _, code := range splitCodes(need) {
+			needs[code] += n
+		}
+		if stage == "" {
+			stage = "unknown"
+		}
+		kinds[kind] += n
+		stageCounts[stage] += n
+		total, answered, within = total+n, answered+a, within+w
 	}
-	months, needs, kinds, stageCounts := take(monthKeys), take(Needs), take(EnquirerKinds), take(stages)
-	stageCounts["unknown"] = stageCounts[""]
-	delete(stageCounts, "")
-	total, answered, within := int(counts[next].Int64), int(counts[next+1].Int64), int(counts[next+2].Int64)
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("municipality statistics: %w", err)
+	}
 	st := &MunicipalityStatistics{
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"),
 		Total: newCount(total), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),

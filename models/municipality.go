@@ -1,11 +1,13 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -88,9 +90,40 @@ func (s *Store) AllMunicipalities(ctx context.Context) ([]Municipality, error) {
 	if err := s.read(ctx).Order("kommunenummer").Find(&all).Error; err != nil {
 		return nil, fmt.Errorf("list municipalities: %w", err)
 	}
-	c := collate.New(language.Norwegian)
-	sort.SliceStable(all, func(i, j int) bool { return c.CompareString(all[i].Name, all[j].Name) < 0 })
+	keys := make([][]byte, len(all))
+	for i := range all {
+		keys[i] = norwegianKey(all[i].Name)
+	}
+	sort.Stable(byKey{all, keys})
 	return all, nil
+}
+
+// byKey sorts municipalities by their collation keys.
+type byKey struct {
+	ms   []Municipality
+	keys [][]byte
+}
+
+func (b byKey) Len() int           { return len(b.ms) }
+func (b byKey) Less(i, j int) bool { return bytes.Compare(b.keys[i], b.keys[j]) < 0 }
+func (b byKey) Swap(i, j int) {
+	b.ms[i], b.ms[j] = b.ms[j], b.ms[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+
+// collationKeys memoises the Norwegian sort key of each name: a key is a pure
+// function of the name, and comparing keys is far cheaper than comparing names
+// by the collation rules each time.
+var collationKeys sync.Map // name → []byte
+
+func norwegianKey(name string) []byte {
+	if k, ok := collationKeys.Load(name); ok {
+		return k.([]byte)
+	}
+	var buf collate.Buffer
+	k := append([]byte(nil), collate.New(language.Norwegian).KeyFromString(&buf, name)...)
+	collationKeys.Store(name, k)
+	return k
 }
 
 // Municipality loads one municipality by its number.
@@ -164,9 +197,13 @@ func (s *Store) ServedMunicipalities(ctx context.Context) ([]Municipality, error
 	if err != nil {
 		return nil, fmt.Errorf("served municipalities: %w", err)
 	}
+	isServed := make(map[string]bool, len(served))
+	for _, k := range served {
+		isServed[k] = true
+	}
 	out := []Municipality{}
 	for _, m := range all {
-		if contains(served, m.Kommunenummer) {
+		if isServed[m.Kommunenummer] {
 			out = append(out, m)
 		}
 	}

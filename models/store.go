@@ -167,8 +167,17 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.writes.run(s, ctx, fn)
 }
 
-// read is the read pool bound to ctx.
-func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
+// read is the read pool bound to ctx. On SQLite the context's cancellation is
+// dropped: the driver steps every row of a cancellable query on a goroutine of
+// its own (so that it can interrupt it), which costs more than the step itself
+// when a page reads thousands of index entries; our reads take milliseconds,
+// and an export stops when writing to a gone client fails.
+func (s *Store) read(ctx context.Context) *gorm.DB {
+	if s.dialect == SQLite {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.rdb.WithContext(ctx)
+}
 
 // Backup writes a consistent copy of the database to path while the server may be
 // running. On SQLite this is VACUUM INTO, which reads one snapshot; PostgreSQL has
