@@ -2,9 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -537,6 +539,9 @@ func tsQuery(q string) (string, []any) {
 	return strings.Join(parts, " && "), args
 }
 
+// referencePattern is a whole enquiry reference, as HAM-2026-00042.
+var referencePattern = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4}-[0-9]{5}$`)
+
 // prefixTerm is a LIKE pattern matching values that start with term, with the
 // LIKE wildcards in term taken literally.
 func prefixTerm(term string) string {
@@ -549,6 +554,9 @@ func prefixTerm(term string) string {
 // prefix matches of the reference, organisation number and e-mail as typed.
 func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
+		if ref := strings.ToUpper(strings.TrimSpace(q)); referencePattern.MatchString(ref) {
+			return db.Where("enquiries.reference = ?", ref) // a whole reference: the unique index, not the words
+		}
 		if s.dialect == SQLite {
 			fts := ftsQuery(q)
 			if fts == "" {
@@ -696,13 +704,6 @@ func (s *Store) Enquiries(ctx context.Context, v *Viewer, f EnquiryFilter) ([]En
 // ExportLimit caps one export; a larger selection must be narrowed by filters.
 const ExportLimit = 50000
 
-// exportRow is an enquiry with the names an export shows, read in one query.
-type exportRow struct {
-	Enquiry
-	MunicipalityName string
-	AssigneeName     *string
-}
-
 // ExportCount is how many enquiries an export of the filter holds: those the
 // viewer may see that match, up to ExportLimit.
 func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (int, error) {
@@ -715,16 +716,20 @@ func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (in
 
 // ExportEnquiries calls fn with every enquiry matching the filter, in the
 // filter's order, up to ExportLimit. It reads them one at a time from one
-// query, so an export of any size holds one row in memory; Municipality.Name
-// and the assignee's name are filled in.
+// query, so an export of any size holds one row in memory. Only the fields an
+// export shows are filled: reference, received, status, channel, municipality
+// (with its name), kind, needs, name, e-mail, phone, organisation number,
+// business name, stage, the assignee's name, first response and its due time,
+// outcome and description.
 func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter, fn func(*Enquiry) error) (int, error) {
 	order, ok := EnquirySorts[f.Sort]
 	if !ok {
 		order = EnquirySorts["received_desc"]
 	}
-	db := s.read(ctx)
-	rows, err := db.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
-		Select("enquiries.*, municipalities.name AS municipality_name, users.name AS assignee_name").
+	rows, err := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
+		Select(`enquiries.reference, enquiries.received_at, enquiries.status, enquiries.channel, enquiries.kommunenummer, municipalities.name,
+			enquiries.enquirer_kind, enquiries.needs, enquiries.name, enquiries.email, enquiries.phone, enquiries.org_number, enquiries.business_name,
+			enquiries.stage, enquiries.assigned_to, users.name, enquiries.first_response_at, enquiries.first_response_due, enquiries.outcome, enquiries.description`).
 		Joins("JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer").
 		Joins("LEFT JOIN users ON users.id = enquiries.assigned_to").
 		Order(order).Limit(ExportLimit).Rows()
@@ -734,14 +739,23 @@ func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter,
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var r exportRow
-		if err := db.ScanRows(rows, &r); err != nil {
+		var e Enquiry
+		var assignedTo sql.NullInt64
+		var assignee sql.NullString
+		var responded sql.NullTime
+		err := rows.Scan(&e.Reference, &e.ReceivedAt, &e.Status, &e.Channel, &e.Kommunenummer, &e.Municipality.Name,
+			&e.EnquirerKind, &e.Needs, &e.Name, &e.Email, &e.Phone, &e.OrgNumber, &e.BusinessName,
+			&e.Stage, &assignedTo, &assignee, &responded, &e.FirstResponseDue, &e.Outcome, &e.Description)
+		if err != nil {
 			return n, fmt.Errorf("export enquiries: %w", err)
 		}
-		e := r.Enquiry
-		e.Municipality = Municipality{Kommunenummer: e.Kommunenummer, Name: r.MunicipalityName}
-		if r.AssigneeName != nil {
-			e.Assignee = &User{ID: *e.AssignedTo, Name: *r.AssigneeName}
+		e.Municipality.Kommunenummer = e.Kommunenummer
+		if assignedTo.Valid {
+			e.AssignedTo = &assignedTo.Int64
+			e.Assignee = &User{ID: assignedTo.Int64, Name: assignee.String}
+		}
+		if responded.Valid {
+			e.FirstResponseAt = &responded.Time
 		}
 		if err := fn(&e); err != nil {
 			return n, err

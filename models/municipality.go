@@ -84,10 +84,27 @@ func (s *Store) Municipalities(ctx context.Context, f MunicipalityFilter) ([]Mun
 }
 
 // AllMunicipalities lists every municipality in Norwegian alphabetical order
-// (Æ, Ø, Å last), for choosing one in a form.
+// (Æ, Ø, Å last), for choosing one in a form: with number, names and county
+// only, read without reflection (forms that list them are drawn often).
 func (s *Store) AllMunicipalities(ctx context.Context) ([]Municipality, error) {
-	var all []Municipality
-	if err := s.read(ctx).Order("kommunenummer").Find(&all).Error; err != nil {
+	return s.municipalityChoices(ctx, "SELECT kommunenummer, name, official_name, county_number FROM municipalities ORDER BY kommunenummer")
+}
+
+func (s *Store) municipalityChoices(ctx context.Context, query string, args ...any) ([]Municipality, error) {
+	rows, err := s.read(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("list municipalities: %w", err)
+	}
+	defer rows.Close()
+	all := []Municipality{}
+	for rows.Next() {
+		var m Municipality
+		if err := rows.Scan(&m.Kommunenummer, &m.Name, &m.OfficialName, &m.CountyNumber); err != nil {
+			return nil, fmt.Errorf("list municipalities: %w", err)
+		}
+		all = append(all, m)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list municipalities: %w", err)
 	}
 	keys := make([][]byte, len(all))
@@ -186,26 +203,7 @@ func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, 
 // installation serves today, in Norwegian alphabetical order: the choices of the
 // one-door form.
 func (s *Store) ServedMunicipalities(ctx context.Context) ([]Municipality, error) {
-	all, err := s.AllMunicipalities(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var served []string
 	now := s.now()
-	err = s.read(ctx).Model(&RegionMember{}).Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", now, now).
-		Distinct().Pluck("kommunenummer", &served).Error
-	if err != nil {
-		return nil, fmt.Errorf("served municipalities: %w", err)
-	}
-	isServed := make(map[string]bool, len(served))
-	for _, k := range served {
-		isServed[k] = true
-	}
-	out := []Municipality{}
-	for _, m := range all {
-		if isServed[m.Kommunenummer] {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return s.municipalityChoices(ctx, `SELECT kommunenummer, name, official_name, county_number FROM municipalities WHERE kommunenummer IN
+		(SELECT kommunenummer FROM region_members WHERE joined_on <= ? AND (left_on IS NULL OR left_on > ?)) ORDER BY kommunenummer`, now, now)
 }
