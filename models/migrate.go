@@ -443,7 +443,8 @@ var migrations = []string{
 	CREATE INDEX enquiries_municipality_stats ON enquiries(kommunenummer, received_at, enquirer_kind, stage, needs, first_response_at, first_response_due);
 	CREATE INDEX enquiries_region_due ON enquiries(region_id, status, first_response_due, first_response_at);
 	CREATE INDEX referrals_partner_region ON referrals(partner_id, region_id, follow_up_due, status);
-	CREATE INDEX referrals_region_sent ON referrals(region_id, sent_at)`,
+	CREATE INDEX referrals_region_sent ON referrals(region_id, sent_at);
+	CREATE INDEX assessments_project ON assessments(project_id, assessed_on)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
