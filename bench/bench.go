@@ -63,6 +63,8 @@ type Result struct {
 	CPUFixed   float64 // server CPU time (user+system) per request, ms
 	CPUSat     float64
 	CPUIntake  float64
+	CPUFloor   float64 // per request of the empty page at saturation
+	FloorRate  float64 // empty pages per second at saturation
 	Load       []string // the machine's load averages during the runs
 }
 
@@ -107,6 +109,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.FHTTP = floorHTTP(ctx, m, 400)
+	cpu := srv.cpu()
+	floorSamples := saturateFloor(ctx, m, o.Clients, 3*time.Second)
+	res.CPUFloor = perRequest(srv.cpu()-cpu, len(floorSamples))
+	res.FloorRate = float64(len(floorSamples)) / 3
 	if res.FSQL, err = floorSQL(ctx, store, regions, 60); err != nil {
 		return nil, err
 	}
@@ -119,7 +125,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Load = append(res.Load, loadAverage())
 		logf(o, "run %d/%d: %.0f requests/s for %s", run, o.Runs, o.Rate, o.Duration)
 		srv.resetPeak()
-		cpu := srv.cpu()
+		cpu = srv.cpu()
 		samples := fixedRateRun(ctx, m, o.Rate, o.Duration, uint64(run))
 		cpuFixed = append(cpuFixed, perRequest(srv.cpu()-cpu, len(samples)))
 		fixed = append(fixed, summarise(samples, o.Duration))

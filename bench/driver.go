@@ -86,6 +86,14 @@ func saturate(ctx context.Context, m *mix, clients int, d time.Duration, run uin
 	return closedLoop(ctx, clients, d, func(rng *rand.Rand) request { return m.next(rng) }, m, run)
 }
 
+// saturateFloor sends only the empty page, as advisers, as fast as clients can.
+func saturateFloor(ctx context.Context, m *mix, clients int, d time.Duration) []sample {
+	return closedLoop(ctx, clients, d, func(rng *rand.Rand) request {
+		u := m.byRole[models.RoleAdviser][rng.IntN(len(m.byRole[models.RoleAdviser]))]
+		return request{endpoint: "F_http", method: http.MethodGet, url: m.base + "/bench/floor", cookie: u.cookie, status: http.StatusNoContent}
+	}, m, 2000)
+}
+
 // saturateIntake sends only one-door submissions, as fast as clients can.
 func saturateIntake(ctx context.Context, m *mix, clients int, d time.Duration) []sample {
 	var intake endpoint

@@ -195,57 +195,62 @@ func floorHTTP(ctx context.Context, m *mix, n int) Stats {
 // makes (the same SQL), run directly on the database n times, one at a time;
 // the median time of one round. The calls mirror the handlers in app/.
 func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRegion, n int) (map[string]time.Duration, error) {
-	r := regions[0]
-	region, err := store.RegionBySlug(ctx, r.Slug)
-	if err != nil {
-		return nil, err
+	type who struct {
+		r                                                  models.BenchRegion
+		region                                             *models.Region
+		adviser, coordinator, board, municipality, partner *models.Viewer
+		a                                                  models.Actor
 	}
-	viewer := func(email string) (*models.Viewer, error) {
-		u, err := store.UserByEmail(ctx, email)
+	var all []who
+	for _, r := range regions {
+		region, err := store.RegionBySlug(ctx, r.Slug)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", email, err)
-		}
-		return &models.Viewer{User: u, Region: region}, nil
-	}
-	domain := r.Slug + ".example"
-	adviser, err := viewer("radgiver-1@" + domain)
-	if err != nil {
-		return nil, err
-	}
-	coordinator, err := viewer("koordinator-1@" + domain)
-	if err != nil {
-		return nil, err
-	}
-	board, err := viewer("styret-1@" + domain)
-	if err != nil {
-		return nil, err
-	}
-	municipality, err := viewer(fmt.Sprintf("kommune-%s-1@%s", r.HostNumber, domain))
-	if err != nil {
-		return nil, err
-	}
-	partner := adviser
-	if len(r.PartnerIDs) > 0 {
-		if partner, err = viewer(fmt.Sprintf("partner-%d-1@%s", r.PartnerIDs[0], domain)); err != nil {
 			return nil, err
 		}
+		viewer := func(email string) (*models.Viewer, error) {
+			u, err := store.UserByEmail(ctx, email)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", email, err)
+			}
+			return &models.Viewer{User: u, Region: region}, nil
+		}
+		domain := r.Slug + ".example"
+		w := who{r: r, region: region}
+		var err2 error
+		for _, x := range []struct {
+			dst   **models.Viewer
+			email string
+		}{{&w.adviser, "radgiver-1@" + domain}, {&w.coordinator, "koordinator-1@" + domain}, {&w.board, "styret-1@" + domain},
+			{&w.municipality, fmt.Sprintf("kommune-%s-1@%s", r.HostNumber, domain)}} {
+			if *x.dst, err2 = viewer(x.email); err2 != nil {
+				return nil, err2
+			}
+		}
+		w.partner = w.adviser
+		if len(r.PartnerIDs) > 0 {
+			if w.partner, err2 = viewer(fmt.Sprintf("partner-%d-1@%s", r.PartnerIDs[0], domain)); err2 != nil {
+				return nil, err2
+			}
+		}
+		w.a = models.Actor{UserID: w.adviser.User.ID, RegionID: region.ID, RequestID: "bench-floor"}
+		all = append(all, w)
 	}
-	a := models.Actor{UserID: adviser.User.ID, RegionID: region.ID, RequestID: "bench-floor"}
+	var cur who
 	rng := rand.New(rand.NewPCG(1, 2))
 	now := store.Now().In(models.Oslo)
 	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	inbox := func(f models.EnquiryFilter) error {
-		list, _, err := store.Enquiries(ctx, adviser, f)
+		list, _, err := store.Enquiries(ctx, cur.adviser, f)
 		if err != nil {
 			return err
 		}
-		if err := store.RecordView(ctx, a, "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
+		if err := store.RecordView(ctx, cur.a, "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
 			return err
 		}
-		if _, err := store.Assignees(ctx, adviser); err != nil {
+		if _, err := store.Assignees(ctx, cur.adviser); err != nil {
 			return err
 		}
-		if _, err := store.Region(ctx, adviser, region.ID); err != nil {
+		if _, err := store.Region(ctx, cur.adviser, cur.region.ID); err != nil {
 			return err
 		}
 		return nil
@@ -254,24 +259,24 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		"inbox": func() error {
 			return inbox(models.EnquiryFilter{Tab: pick(rng, tabs), Page: models.Page{Number: 1}})
 		},
-		"search": func() error { return inbox(models.EnquiryFilter{Q: pick(rng, r.SearchTerms)}) },
+		"search": func() error { return inbox(models.EnquiryFilter{Q: pick(rng, cur.r.SearchTerms)}) },
 		"enquiry": func() error {
-			id := pick(rng, r.EnquiryIDs)
-			if _, err := store.Enquiry(ctx, adviser, id); err != nil {
+			id := pick(rng, cur.r.EnquiryIDs)
+			if _, err := store.Enquiry(ctx, cur.adviser, id); err != nil {
 				return err
 			}
 			sid := strconv.FormatInt(id, 10)
 			steps := []func() error{
-				func() error { return store.RecordView(ctx, a, "enquiry", sid, "page") },
-				func() error { _, err := store.Activities(ctx, adviser, id); return err },
-				func() error { _, err := store.StatusHistory(ctx, adviser, id); return err },
-				func() error { _, err := store.Consents(ctx, adviser, id); return err },
+				func() error { return store.RecordView(ctx, cur.a, "enquiry", sid, "page") },
+				func() error { _, err := store.Activities(ctx, cur.adviser, id); return err },
+				func() error { _, err := store.StatusHistory(ctx, cur.adviser, id); return err },
+				func() error { _, err := store.Consents(ctx, cur.adviser, id); return err },
 				func() error { _, err := store.AuditFor(ctx, "enquiry", sid); return err },
-				func() error { _, err := store.Assignees(ctx, adviser); return err },
+				func() error { _, err := store.Assignees(ctx, cur.adviser); return err },
 				func() error { _, err := store.ServedMunicipalities(ctx); return err },
 				func() error { _, err := store.IndustrySections(ctx); return err },
 				func() error {
-					_, _, err := store.Referrals(ctx, adviser, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}})
+					_, _, err := store.Referrals(ctx, cur.adviser, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}})
 					return err
 				},
 				func() error {
@@ -287,13 +292,13 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			return nil
 		},
 		"dashboard": func() error {
-			if _, err := store.AdviserSummary(ctx, adviser); err != nil {
+			if _, err := store.AdviserSummary(ctx, cur.adviser); err != nil {
 				return err
 			}
 			return nil
 		},
 		"referrals (partner)": func() error {
-			if _, _, err := store.Referrals(ctx, partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
+			if _, _, err := store.Referrals(ctx, cur.partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
 				return err
 			}
 			if _, _, err := store.Partners(ctx, models.PartnerFilter{Page: models.Page{Size: models.MaxPageSize}}); err != nil {
@@ -302,25 +307,25 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			return nil
 		},
 		"referral follow-up (board)": func() error {
-			if _, err := store.ReferralReport(ctx, board, from, to); err != nil {
+			if _, err := store.ReferralReport(ctx, cur.board, from, to); err != nil {
 				return err
 			}
 			return nil
 		},
 		"portfolio": func() error {
-			if _, err := store.Portfolio(ctx, coordinator, region.ID); err != nil {
+			if _, err := store.Portfolio(ctx, cur.coordinator, cur.region.ID); err != nil {
 				return err
 			}
 			return nil
 		},
 		"heat map": func() error {
-			if _, err := store.HeatMap(ctx, coordinator, region.ID); err != nil {
+			if _, err := store.HeatMap(ctx, cur.coordinator, cur.region.ID); err != nil {
 				return err
 			}
 			return nil
 		},
 		"municipality statistics": func() error {
-			st, err := store.MunicipalityStats(ctx, municipality)
+			st, err := store.MunicipalityStats(ctx, cur.municipality)
 			if err != nil {
 				return err
 			}
@@ -331,14 +336,14 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		},
 		"export CSV (filtered)": func() error {
 			f := models.EnquiryFilter{Tab: pick(rng, []string{"new", "open", "waiting", "overdue"})}
-			n, err := store.ExportCount(ctx, coordinator, f)
+			n, err := store.ExportCount(ctx, cur.coordinator, f)
 			if err != nil {
 				return err
 			}
-			if err := store.RecordView(ctx, a, "enquiry", "export", fmt.Sprintf("rows=%d", n)); err != nil {
+			if err := store.RecordView(ctx, cur.a, "enquiry", "export", fmt.Sprintf("rows=%d", n)); err != nil {
 				return err
 			}
-			_, err = store.ExportEnquiries(ctx, coordinator, f, func(*models.Enquiry) error { return nil })
+			_, err = store.ExportEnquiries(ctx, cur.coordinator, f, func(*models.Enquiry) error { return nil })
 			return err
 		},
 		"intake": func() error {
@@ -346,7 +351,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 				Municipality, EnquirerKind, Description, Name, Email, Language string
 				Needs                                                          []string
 			}
-			b := intakeBody(rng, r.Municipalities)
+			b := intakeBody(rng, cur.r.Municipalities)
 			var j map[string]any
 			_ = json.Unmarshal(b, &j)
 			in.Municipality, in.EnquirerKind, in.Description = j["municipality"].(string), j["enquirer_kind"].(string), j["description"].(string)
@@ -367,6 +372,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		fn := work[e.name]
 		var ds []time.Duration
 		for i := 0; i < n; i++ {
+			cur = all[i%len(all)]
 			start := time.Now()
 			if err := fn(); err != nil {
 				return nil, fmt.Errorf("F_sql of %s: %w", e.name, err)

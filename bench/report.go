@@ -52,8 +52,9 @@ func report(w io.Writer, r *Result, o Options) {
 	fmt.Fprintf(w, "Machine: %s. Medians of %d runs of %s each. Latencies in ms, from when a request was due to its last byte.\n\n", r.Machine, o.Runs, o.Duration)
 	fmt.Fprintf(w, "Load average of the machine (1, 5, 15 min) at the start of each run and at the end: %s. Others' work on the machine slows the server; "+
 		"the server's own CPU time per request does not depend on it.\n\n", strings.Join(r.Load, "; "))
-	fmt.Fprintf(w, "Floors: F_http (empty page behind all middleware) p50 %s ms, p99 %s ms; F_fsync %.0f write+sync/s; F_sql per endpoint below.\n\n",
-		ms(r.FHTTP.P50), ms(r.FHTTP.P99), r.FFsync)
+	fmt.Fprintf(w, "Floors: F_http (empty page behind all middleware) p50 %s ms, p99 %s ms, and at saturation %.0f/s at %.2f ms server CPU each; "+
+		"F_fsync %.0f write+sync/s; F_sql per endpoint below (the handler's model calls run directly, one at a time, in the same regions as the mix).\n\n",
+		ms(r.FHTTP.P50), ms(r.FHTTP.P99), r.FloorRate, r.CPUFloor, r.FFsync)
 
 	fmt.Fprintf(w, "**Fixed rate, %.0f requests/s** (achieved %.1f/s; server CPU %.2f ms per request; peak RSS %d MB)\n\n", o.Rate, r.FixedRate, r.CPUFixed, r.RSSFixed/1024)
 	fmt.Fprintln(w, "| endpoint | requests | errors | p50 | p95 | p99 | max | req/s | F_sql | floor | p50/floor | target | met |")
