@@ -63,8 +63,8 @@ type Result struct {
 	CPUFixed   float64 // server CPU time (user+system) per request, ms
 	CPUSat     float64
 	CPUIntake  float64
-	CPUFloor   float64 // per request of the empty page at saturation
-	FloorRate  float64 // empty pages per second at saturation
+	CPUFloor   float64  // per request of the empty page at saturation
+	FloorRate  float64  // empty pages per second at saturation
 	Load       []string // the machine's load averages during the runs
 }
 

@@ -239,6 +239,13 @@ func (w *bulkWriter) begin() error {
 		return err
 	}
 	w.tx = tx
+	if w.s.dialect == Postgres {
+		// Like synchronous=OFF on SQLite: the generator's own commits do not
+		// wait for the disk; a crash mid-way leaves a database to throw away.
+		if _, err := tx.ExecContext(w.ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			return err
+		}
+	}
 	if w.chain == nil {
 		return nil
 	}
