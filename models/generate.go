@@ -420,6 +420,24 @@ func (g *generator) workHour(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 8+g.rng.IntN(8), g.rng.IntN(60), g.rng.IntN(60), 0, Oslo)
 }
 
+// nextWorkMoment is t if it falls in working hours (08–16 on a working day,
+// Oslo time), else a moment early in the next working hours: when advisers
+// get to what came in the evening or at the weekend.
+func (g *generator) nextWorkMoment(t time.Time) time.Time {
+	l := t.In(Oslo)
+	if IsWorkingDay(l) && l.Hour() >= 8 && l.Hour() < 16 {
+		return t
+	}
+	d := time.Date(l.Year(), l.Month(), l.Day(), 12, 0, 0, 0, Oslo)
+	if l.Hour() >= 16 || !IsWorkingDay(l) {
+		d = d.AddDate(0, 0, 1)
+	}
+	for !IsWorkingDay(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 8, g.rng.IntN(90), g.rng.IntN(60), 0, Oslo)
+}
+
 // genDay is the calendar day of t in Norway, as the database keeps dates.
 func genDay(t time.Time) time.Time { return dateOf(t) }
 
@@ -787,7 +805,7 @@ func (g *generator) users() error {
 	for _, r := range g.regions {
 		domain := r.slug + ".example"
 		perYear := float64(g.size.enquiries) * r.weight / totalWeight / float64(g.size.years)
-		advisers := max(2, int(math.Round(perYear/180)))
+		advisers := max(2, int(math.Round(perYear/130))) // an adviser takes some 130 new enquiries a year beside other work
 		for i := 1; i <= 2; i++ {
 			id, err := add(r, fmt.Sprintf("koordinator-%d@%s", i, domain), name(), RoleCoordinator, "", 0)
 			if err != nil {
@@ -802,7 +820,7 @@ func (g *generator) users() error {
 			}
 			r.advisers = append(r.advisers, id)
 		}
-		for i := 1; i <= 6; i++ {
+		for i := 1; i <= 7; i++ {
 			id, err := add(r, fmt.Sprintf("styret-%d@%s", i, domain), name(), RoleBoard, "", 0)
 			if err != nil {
 				return err
@@ -824,7 +842,11 @@ func (g *generator) users() error {
 			if p.role == "fund" || p.role == "nav" {
 				continue // answered by the region's own staff, or by e-mail
 			}
-			for i := 1; i <= 2; i++ {
+			contacts := 2
+			if p.role == "innovation" {
+				contacts = 3
+			}
+			for i := 1; i <= contacts; i++ {
 				id, err := add(r, fmt.Sprintf("partner-%d-%d@%s", p.id, i, domain), name(), RolePartner, "", p.id)
 				if err != nil {
 					return err
