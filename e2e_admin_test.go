@@ -176,3 +176,60 @@ func TestStaleEditInTwoWindows(t *testing.T) {
 		second.errorf("the stale save changed the name to %q", got)
 	}
 }
+
+// TestFormsSentEmpty sends the forms of the application empty, as each role
+// that has them, and checks the pages that come back: the errors must pass
+// every check a page must (each field marked invalid tied to its message, the
+// error summary where there is one), in the language of the form.
+func TestFormsSentEmpty(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	forms := []struct {
+		role, lang, path, button string
+	}{
+		{"", "nb", "/enquiry?lang=nb", "Send henvendelsen"},
+		{"", "ar", "/enquiry?lang=ar", msg("ar", "intake.submit")},
+		{"", "nb", demoPath(t, e, "/r/:token"), "Lagre utfall"},
+		{models.RoleAdviser, "nb", "/enquiries/new", "Registrer"},
+		{models.RoleAdviser, "nb", demoPath(t, e, "/enquiries/:id"), "Send henvisning"},
+		{models.RoleAdviser, "nb", demoPath(t, e, "/enquiries/:id"), "Avslutt"},
+		{models.RoleAdviser, "nb", demoPath(t, e, "/enquiries/:id"), "Legg til aktivitet"},
+		{models.RolePartner, "nb", demoPath(t, e, "/referrals/:id"), "Lagre utfall"},
+		{models.RoleCoordinator, "nb", "/projects/new", "Opprett prosjekt"},
+		{models.RoleCoordinator, "nb", demoPath(t, e, "/projects/:id/assessments/new"), "Lagre vurderingen"},
+		{models.RoleCoordinator, "nb", demoPath(t, e, "/projects/:id"), "Legg til milepæl"},
+		{models.RoleAdmin, "nb", "/admin/partners/new", "Opprett partneren"},
+		{models.RoleAdmin, "nb", "/admin/users/new", "Opprett brukeren"},
+		{models.RoleAdmin, "nb", "/admin/privacy", "Last ned (JSON)"},
+		{models.RoleAdmin, "nb", "/admin/privacy", "Slett personopplysningene"},
+		{models.RoleAdmin, "nb", "/profile", "Bytt passord"},
+	}
+	visitors := map[string]*visitor{}
+	for _, f := range forms {
+		v := visitors[f.role]
+		if v == nil {
+			name := f.role
+			if name == "" {
+				name = "anonymous"
+			}
+			v = e.visitor(t, name)
+			if f.role != "" {
+				v.loginDemo(f.role)
+			}
+			visitors[f.role] = v
+		}
+		v.open(f.path)
+		// The activity form comes filled in, and the browser checks its date; give it minutes it cannot take.
+		if f.button == "Legg til aktivitet" {
+			v.fill("Minutter", "-5")
+		}
+		if status := v.press(f.button); status != http.StatusUnprocessableEntity {
+			v.errorf("%s sent empty to %s answered %d; want 422", f.button, f.path, status)
+			continue
+		}
+		if n := eval[int](v, `document.querySelectorAll('[aria-invalid="true"], .ds-validation-message, [role=alert]').length`); n == 0 {
+			v.errorf("%s sent empty to %s shows no error", f.button, f.path)
+		}
+		v.checkPage(f.lang)
+	}
+}

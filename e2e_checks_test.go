@@ -77,8 +77,11 @@ const describeJS = `const describe = el => {
 // structureJS checks what the markup must have beyond axe: the language, one
 // main landmark, the footer's link to the accessibility statement, one h1 first
 // and no skipped heading levels, every field marked invalid tied to its message
-// and every message tied to its field.
-const structureJS = `(lang) => {` + describeJS + `
+// and every message tied to its field, no id that a label or ARIA attribute
+// refers to used twice, and the name of another language (the
+// language menu and switch) marked with that language, so that a screen reader
+// pronounces it right. names maps language codes to each language's own name.
+const structureJS = `(lang, names) => {` + describeJS + `
 	const problems = [];
 	const html = document.documentElement;
 	if (!html.lang) problems.push('<html> has no lang attribute');
@@ -103,6 +106,23 @@ const structureJS = `(lang) => {` + describeJS + `
 	}
 	for (const m of document.querySelectorAll('.ds-validation-message')) {
 		if (!m.id || !document.querySelector('[aria-describedby~="' + m.id + '"]')) problems.push('error message ' + describe(m) + ' is tied to no field by aria-describedby');
+	}
+	const refs = new Set([...document.querySelectorAll('label[for]')].map(l => l.htmlFor));
+	for (const el of document.querySelectorAll('[aria-describedby], [aria-labelledby]')) {
+		for (const id of ((el.getAttribute('aria-describedby') || '') + ' ' + (el.getAttribute('aria-labelledby') || '')).split(/\s+/)) if (id) refs.add(id);
+	}
+	for (const id of refs) {
+		const n = document.querySelectorAll('[id="' + CSS.escape(id) + '"]').length;
+		if (n > 1) problems.push(n + ' elements have the id "' + id + '" that a label or ARIA attribute refers to: it names or describes only the first');
+	}
+	const pageLang = html.lang.split('-')[0];
+	for (const el of document.body.querySelectorAll('a, button')) {
+		const text = el.textContent.replace(/\s+/g, ' ').trim();
+		for (const [code, name] of Object.entries(names)) {
+			if (code === pageLang || text !== name) continue;
+			const marked = el.closest('[lang]');
+			if (!marked || marked.lang.split('-')[0] !== code) problems.push(describe(el) + ' is in another language but not marked lang="' + code + '"');
+		}
 	}
 	return problems;
 }`
@@ -172,7 +192,7 @@ func (v *visitor) pageProblems(lang string) []string {
 	for _, a := range v.axe() {
 		problems = append(problems, a.String())
 	}
-	problems = append(problems, call[[]string](v, structureJS, lang)...)
+	problems = append(problems, call[[]string](v, structureJS, lang, languageNames())...)
 	if lang == "" && !slices.Contains(views.Languages, eval[string](v, `document.documentElement.lang`)) {
 		problems = append(problems, "the page's language is none of "+strings.Join(views.Languages, ", "))
 	}
@@ -190,6 +210,16 @@ func (v *visitor) pageProblems(lang string) []string {
 		problems = append(problems, fmt.Sprintf("at %d px: %s", narrowWidth, msg))
 	}
 	return problems
+}
+
+// languageNames maps each language of the application to its own name, as the
+// language menu and switch show it.
+func languageNames() map[string]string {
+	names := map[string]string{}
+	for _, code := range views.PublicLanguages {
+		names[code] = views.LanguageName(code)
+	}
+	return names
 }
 
 // skipLinkJS describes the focused element if it is a visible link to the main content.
@@ -225,10 +255,9 @@ func (v *visitor) skipLinkProblem() string {
 	return ""
 }
 
-// messagePrefixes are the first parts of the message IDs in views/locales, read
-// once. A word like "nav.users" on a page is a message the catalogues lack.
-var messagePrefixes = sync.OnceValue(func() map[string]bool {
-	prefixes := map[string]bool{}
+// catalogues are the messages of views/locales by language, read once.
+var catalogues = sync.OnceValue(func() map[string]map[string]string {
+	out := map[string]map[string]string{}
 	locales := os.DirFS("views/locales")
 	files, err := fs.Glob(locales, "*.toml")
 	if err != nil || len(files) == 0 {
@@ -243,6 +272,35 @@ var messagePrefixes = sync.OnceValue(func() map[string]bool {
 		if err := toml.Unmarshal(b, &m); err != nil {
 			panic(fmt.Sprintf("%s: %v", name, err))
 		}
+		parts := strings.Split(name, ".") // area.lang.toml
+		lang := parts[len(parts)-2]
+		if out[lang] == nil {
+			out[lang] = map[string]string{}
+		}
+		for id, text := range m {
+			out[lang][id] = text
+		}
+	}
+	return out
+})
+
+// msg is the text of a message in a language, as the pages show it, so that a
+// test can name what it clicks in any of the one door's languages. It panics
+// when no catalogue has the message.
+func msg(lang, id string) string {
+	for _, l := range []string{lang, "en", "nb"} {
+		if text, ok := catalogues()[l][id]; ok {
+			return text
+		}
+	}
+	panic("no message " + id)
+}
+
+// messagePrefixes are the first parts of the message IDs in views/locales. A
+// word like "nav.users" on a page is a message the catalogues lack.
+var messagePrefixes = sync.OnceValue(func() map[string]bool {
+	prefixes := map[string]bool{}
+	for _, m := range catalogues() {
 		for id := range m {
 			prefixes[strings.SplitN(id, ".", 2)[0]] = true
 		}
@@ -292,6 +350,8 @@ const badPage = `<!doctype html>
 <div class="wide">Bred</div>
 <input id="f" aria-invalid="true">
 <p class="ds-validation-message" id="lost">Feil uten felt</p>
+<p><a href="/en">English</a></p>
+<label for="twice">Første</label><input id="twice"><label for="twice">Andre</label><input id="twice">
 </main>
 <footer>Ingen lenke</footer>
 </body></html>`
@@ -327,6 +387,8 @@ func TestPageChecksFindProblems(t *testing.T) {
 		"error message <p id=\"lost\" class=\"ds-validation-message\"> \"Feil uten felt\" is tied to no field",
 		"the page shows the raw message ID nav.users",
 		"no visible focus on <a href=\"/elsewhere\">",
+		"<a href=\"/en\"> \"English\" is in another language but not marked lang=\"en\"",
+		"2 elements have the id \"twice\"",
 		"at 320 px: the page is",
 		"<div class=\"wide\"> \"Bred\"",
 	} {

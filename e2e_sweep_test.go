@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -44,13 +49,109 @@ var demoPaths = map[string]func(ctx context.Context, s *models.Store) (string, e
 		}
 		return "/admin/users/" + strconv.FormatInt(u.ID, 10), nil
 	},
+	"/enquiries/:id": func(ctx context.Context, s *models.Store) (string, error) {
+		r, err := demoReferral(ctx, s) // the demo enquiry with the most on its case page: activity and a referral
+		if err != nil {
+			return "", err
+		}
+		return "/enquiries/" + strconv.FormatInt(r.EnquiryID, 10), nil
+	},
+	"/referrals/:id": func(ctx context.Context, s *models.Store) (string, error) {
+		r, err := demoReferral(ctx, s)
+		if err != nil {
+			return "", err
+		}
+		return "/referrals/" + strconv.FormatInt(r.ID, 10), nil
+	},
+	"/r/:token": func(ctx context.Context, s *models.Store) (string, error) {
+		r, err := demoReferral(ctx, s)
+		if err != nil {
+			return "", err
+		}
+		v, err := demoViewer(ctx, s, demoEmail(models.RoleAdviser))
+		if err != nil {
+			return "", err
+		}
+		token, err := s.CreateReferralLink(ctx, v, models.Actor{UserID: v.User.ID, RegionID: v.Region.ID, RequestID: "e2e"}, r.ID, 24*time.Hour)
+		return "/r/" + token, err
+	},
+	"/projects/:id": func(ctx context.Context, s *models.Store) (string, error) {
+		return demoProjectPath(ctx, s, "")
+	},
+	"/projects/:id/edit": func(ctx context.Context, s *models.Store) (string, error) {
+		return demoProjectPath(ctx, s, "/edit")
+	},
+	"/projects/:id/assessments/new": func(ctx context.Context, s *models.Store) (string, error) {
+		return demoProjectPath(ctx, s, "/assessments/new")
+	},
+	"/assessments/:id": func(ctx context.Context, s *models.Store) (string, error) {
+		v, err := demoViewer(ctx, s, demoEmail(models.RoleCoordinator))
+		if err != nil {
+			return "", err
+		}
+		as, _, err := s.Assessments(ctx, v, models.AssessmentFilter{RegionID: v.Region.ID, AllProjects: true})
+		if err != nil {
+			return "", err
+		}
+		if len(as) == 0 {
+			return "", errors.New("the demo data has no project assessments")
+		}
+		return "/assessments/" + strconv.FormatInt(as[0].ID, 10), nil
+	},
+}
+
+// demoViewer is the demo user with this e-mail address in the demo region.
+func demoViewer(ctx context.Context, s *models.Store, email string) (*models.Viewer, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		return nil, err
+	}
+	return &models.Viewer{User: u, Region: r}, nil
+}
+
+// demoReferral is the demo data's referral to Innovasjon Norge, sent and open.
+func demoReferral(ctx context.Context, s *models.Store) (*models.Referral, error) {
+	v, err := demoViewer(ctx, s, demoEmail(models.RoleAdviser))
+	if err != nil {
+		return nil, err
+	}
+	rs, _, err := s.Referrals(ctx, v, models.ReferralFilter{Open: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, errors.New("the demo data has no open referral")
+	}
+	return &rs[0], nil
+}
+
+// demoProjectPath is a path under the demo project that every municipality of
+// the demo region takes part in, so that every role with access sees it.
+func demoProjectPath(ctx context.Context, s *models.Store, under string) (string, error) {
+	v, err := demoViewer(ctx, s, demoEmail(models.RoleCoordinator))
+	if err != nil {
+		return "", err
+	}
+	ps, _, err := s.Projects(ctx, v, models.ProjectFilter{Q: "Felles førstelinje"})
+	if err != nil {
+		return "", err
+	}
+	if len(ps) == 0 {
+		return "", errors.New("the demo data has no project «Felles førstelinje for næringslivet»")
+	}
+	return "/projects/" + strconv.FormatInt(ps[0].ID, 10) + under, nil
 }
 
 // isPage tells the routes that answer a page for people: GET, and neither the
-// JSON API, static files nor the health check.
+// JSON API, static files, downloads (CSV, Excel) nor the health check.
 func isPage(r app.Route) bool {
 	return r.Method == http.MethodGet && !strings.HasPrefix(r.Path, "/api/") &&
-		!strings.HasPrefix(r.Path, "/static/") && r.Path != "/healthz"
+		!strings.HasPrefix(r.Path, "/static/") && r.Path != "/healthz" &&
+		!strings.HasSuffix(r.Path, ".csv") && !strings.HasSuffix(r.Path, ".xlsx")
 }
 
 // pagePaths lists a path for every page of the route table, with demo ids for
@@ -72,7 +173,15 @@ func (e *e2e) pagePaths(t *testing.T) []string {
 		}
 		paths = append(paths, demoPath(t, e, r.Path))
 	}
-	return append(paths, "/finnes-ikke")
+	paths = append(paths, "/finnes-ikke")
+	// SAMSPILL_E2E_PAGES=/portfolio,/enquiries/ narrows the sweep to the pages
+	// whose paths begin so, while working on them.
+	if only := os.Getenv("SAMSPILL_E2E_PAGES"); only != "" {
+		paths = slices.DeleteFunc(paths, func(p string) bool {
+			return !slices.ContainsFunc(strings.Split(only, ","), func(prefix string) bool { return strings.HasPrefix(p, prefix) })
+		})
+	}
+	return paths
 }
 
 // demoPath is the path of a route of the route table with its parameters
@@ -94,7 +203,13 @@ func demoPath(t *testing.T, e *e2e, route string) string {
 // English, anonymously and as the demo user of every role, and checks each page
 // it lands on: axe-core's WCAG 2.0/2.1 A and AA rules with zero violations, and
 // the checks axe cannot make (checkPage, checkSkipLink). A page a role may not
-// see is checked as what that role gets: the log-in page or the error page.
+// see is checked as what that role gets: the log-in page or the error page. The
+// one door is checked in each of its languages.
+//
+// Many pages look the same to several roles: the error pages, the one door, the
+// lists that offer no role anything more. A page is checked when its <main> or
+// its frame (skip link, header, footer) is one the sweep has not checked yet;
+// when both have been checked, on other pages, it is not checked again.
 //
 // With SAMSPILL_E2E_SCREENSHOTS=1 it also saves a screenshot of every page it
 // checks under test-artifacts/pages/, to look through by eye.
@@ -102,6 +217,7 @@ func TestAccessibilitySweep(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t)
 	paths := e.pagePaths(t)
+	seen := &seenParts{seen: map[[32]byte]bool{}}
 	for _, role := range append([]string{""}, models.Roles...) {
 		name := role
 		if name == "" {
@@ -118,33 +234,85 @@ func TestAccessibilitySweep(t *testing.T) {
 					v.open("/login")
 					v.switchLanguage(lang)
 				}
-				checked := map[string]bool{}
+				checked := 0
 				for _, p := range paths {
+					switch {
+					case p == "/enquiry": // the one door takes its language from the address, not the session
+						p += "?lang=" + lang
+					case strings.HasPrefix(p, "/r/") && lang != "nb":
+						continue // a one-time link's page answers without a session, in Bokmål
+					}
 					status := v.open(p)
 					if status >= 500 || status == 0 {
 						v.errorf("GET %s as %s answered %d", p, name, status)
 						continue
 					}
-					// Pages that send this viewer elsewhere, or refuse them, are checked once.
-					page := p
-					switch landed := strings.SplitN(v.path(), "?", 2)[0]; {
-					case status == http.StatusForbidden || status == http.StatusNotFound:
-						page = "status " + strconv.Itoa(status)
-					case landed != strings.SplitN(p, "?", 2)[0]:
-						page = landed
-					}
-					if checked[page] {
+					if !seen.firstOf(call[[]string](v, pagePartsJS)) {
 						continue
 					}
-					checked[page] = true
+					checked++
 					v.checkSkipLink()
 					v.checkPage(lang)
-					v.screenshot(lang + " " + page)
+					v.screenshot(lang + " " + p)
 				}
-				t.Logf("%s, %s: checked %d pages", name, lang, len(checked))
+				t.Logf("%s, %s: checked %d pages", name, lang, checked)
 			}
 		})
 	}
+	// The one door in the languages only it has; Bokmål and English are above.
+	t.Run("one door", func(t *testing.T) {
+		t.Parallel()
+		v := e.visitor(t, "one-door")
+		for _, lang := range views.PublicLanguages {
+			if slices.Contains(views.Languages, lang) {
+				continue
+			}
+			v.open("/enquiry?lang=" + lang)
+			v.checkSkipLink()
+			v.checkPage(lang)
+			v.screenshot(lang + " /enquiry")
+		}
+	})
+}
+
+// pagePartsJS returns the two parts of a page the sweep tells apart: its frame
+// (what stands outside <main>) and its <main>, without what changes from
+// request to request or page to page and shows nowhere (hidden fields: the
+// CSRF token, the address to return to; the address to return to after
+// logging in), and which navigation item is current.
+const pagePartsJS = `() => {
+	const strip = el => {
+		const c = el.cloneNode(true);
+		c.querySelectorAll('input[type=hidden]').forEach(i => i.remove());
+		c.querySelectorAll('a[href*="next="]').forEach(a => a.setAttribute('href', a.getAttribute('href').replace(/next=[^&]*/, 'next=')));
+		c.querySelectorAll('[aria-current]').forEach(i => i.removeAttribute('aria-current'));
+		return c.outerHTML;
+	};
+	const main = document.querySelector('main');
+	const frame = [...document.body.children].filter(el => el !== main);
+	return [document.documentElement.lang + frame.map(strip).join(''), main ? strip(main) : ''];
+}`
+
+// seenParts remembers the parts of the pages the sweep has checked, across its
+// subtests.
+type seenParts struct {
+	mu   sync.Mutex
+	seen map[[32]byte]bool
+}
+
+// firstOf reports whether any of the parts is new, and marks them all seen.
+func (s *seenParts) firstOf(parts []string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fresh := false
+	for i, p := range parts {
+		h := sha256.Sum256([]byte(strconv.Itoa(i) + ":" + p))
+		if !s.seen[h] {
+			s.seen[h] = true
+			fresh = true
+		}
+	}
+	return fresh
 }
 
 // switchLanguage presses the language switch in the header.

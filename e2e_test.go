@@ -237,6 +237,7 @@ type visitor struct {
 	name  string // for the names of artifacts
 	refs  int    // counts elements found by their text
 	saved int    // counts artifacts saved
+	scope string // the group that fields are looked for in (see within); "" for the whole page
 }
 
 // visitor opens a new, logged-out browser context. name tells the artifacts of
@@ -394,14 +395,27 @@ func (v *visitor) follow(text string) int {
 // labelJS finds the form control a <label> with exactly this text names, and
 // returns its id. The text leaves out what the label hides from screen readers
 // (the required star), so it is what a screen reader user hears. It looks in
-// <main> first: the header has fields of its own (the region switch).
-const labelJS = `(text) => {
+// <main> first: the header has fields of its own (the region switch). With a
+// scope, it looks only in the group of that name (see within).
+const labelJS = `(text, scope) => {
 	const norm = s => (s || '').replace(/\s+/g, ' ').trim();
-	const all = [...document.querySelectorAll('label')];
+	const heard = el => norm([...el.childNodes].filter(n => !(n.nodeType === 1 && n.getAttribute('aria-hidden') === 'true')).map(n => n.textContent).join(''));
+	const nameOf = el => {
+		const by = el.getAttribute('aria-labelledby');
+		if (by) return norm(by.split(/\s+/).map(id => (document.getElementById(id) || {}).textContent || '').join(' '));
+		if (el.getAttribute('aria-label')) return norm(el.getAttribute('aria-label'));
+		const legend = el.tagName === 'FIELDSET' && el.querySelector(':scope > legend');
+		return legend ? heard(legend) : '';
+	};
+	let root = document;
+	if (scope) {
+		root = [...document.querySelectorAll('fieldset, section, form, [role=group], [role=radiogroup], [role=region]')].find(el => nameOf(el) === scope);
+		if (!root) return '';
+	}
+	const all = [...root.querySelectorAll('label')];
 	const main = document.querySelector('main');
 	for (const l of [...all.filter(l => main && main.contains(l)), ...all]) {
-		const parts = [...l.childNodes].filter(n => !(n.nodeType === 1 && n.getAttribute('aria-hidden') === 'true'));
-		if (norm(parts.map(n => n.textContent).join('')) === text && l.control && l.control.id) return l.control.id;
+		if (heard(l) === text && l.control && l.control.id) return l.control.id;
 	}
 	return '';
 }`
@@ -409,18 +423,37 @@ const labelJS = `(text) => {
 // field finds a form control by the text of its label.
 func (v *visitor) field(label string) chromedp.ID {
 	v.t.Helper()
-	id := call[string](v, labelJS, label)
+	id := call[string](v, labelJS, label, v.scope)
 	if id == "" {
-		v.fatalf("no field labelled %q on %s", label, v.path())
+		where := ""
+		if v.scope != "" {
+			where = " in the group " + strconv.Quote(v.scope)
+		}
+		v.fatalf("no field labelled %q%s on %s", label, where, v.path())
 	}
 	return chromedp.ID(id)
+}
+
+// within runs steps that find fields by their labels only inside one group of
+// the form: a fieldset by its legend, or a section, form or group by its
+// accessible name. It tells apart fields that have the same label in several
+// groups, as screen reader users tell them apart by the group.
+func (v *visitor) within(group string, steps func()) {
+	v.t.Helper()
+	outer := v.scope
+	v.scope = group
+	defer func() { v.scope = outer }()
+	steps()
 }
 
 // fill types text into the field labelled label, after emptying it.
 func (v *visitor) fill(label, text string) {
 	v.t.Helper()
 	f := v.field(label)
-	v.do("fill "+label, chromedp.Clear(f), chromedp.SendKeys(f, text))
+	if run1(v, "read "+label, chromedp.Value(f)) != "" {
+		v.do("empty "+label, chromedp.Clear(f))
+	}
+	v.do("fill "+label, chromedp.SendKeys(f, text))
 }
 
 // choose picks an option of the select labelled label by typing its first
@@ -441,6 +474,32 @@ func (v *visitor) tick(label string) {
 	f := v.field(label)
 	if !call[bool](v, `(id) => document.getElementById(id).checked`, string(f)) {
 		v.do("tick "+label, chromedp.Click(f))
+	}
+}
+
+// dateOrderJS gives the order in which the browser's date fields take the day,
+// the month and the year: the order of its locale's short dates.
+const dateOrderJS = `new Intl.DateTimeFormat(undefined, {day: '2-digit', month: '2-digit', year: 'numeric'}).formatToParts(new Date(2001, 1, 3)).filter(p => p.type !== 'literal').map(p => p.type)`
+
+// fillDate types a date into the date field labelled label, digit by digit in
+// the order of the browser's locale, as a person does.
+func (v *visitor) fillDate(label string, d time.Time) {
+	v.t.Helper()
+	f := v.field(label)
+	var digits strings.Builder
+	for _, part := range eval[[]string](v, dateOrderJS) {
+		switch part {
+		case "day":
+			fmt.Fprintf(&digits, "%02d", d.Day())
+		case "month":
+			fmt.Fprintf(&digits, "%02d", int(d.Month()))
+		case "year":
+			fmt.Fprintf(&digits, "%04d", d.Year())
+		}
+	}
+	v.do("fill "+label, chromedp.Focus(f), chromedp.KeyEvent(digits.String()))
+	if got, want := run1(v, "read "+label, chromedp.Value(f)), d.Format("2006-01-02"); got != want {
+		v.fatalf("typing %s into the date field %q gave %q", want, label, got)
 	}
 }
 

@@ -43,9 +43,10 @@ Usage:
   samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
   samspill token create --email E [--name N]                  print a new API token for a user
   samspill backup [--db …] FILE                               write a consistent copy of the database
+  samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
-  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with realistic generated data
+  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with deterministic, realistic data
   samspill bench [--db bench.db] [--pg postgres://…]          load benchmark against measured floors (generates data first)
   samspill copy [--db …] --to postgres://…                    copy every row into a new, empty database (SQLite to PostgreSQL)
 
@@ -124,6 +125,24 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
+		return nil
+	case "restore":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		file := fs.Arg(0)
+		if fs.NArg() > 1 {
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return err
+			}
+		}
+		if file == "" || fs.NArg() > 0 {
+			return errors.New("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
+		}
+		if err := models.Restore(ctx, file, cfg.DB); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
 		return nil
 	case "audit verify":
 		if err := fs.Parse(rest); err != nil {
@@ -465,4 +484,70 @@ func copyDB(ctx context.Context, cfg app.Config, to string, out io.Writer) error
 	}
 	fmt.Fprintf(out, "copied %s to %s in %s; the audit log's %d entries verify\n", cfg.DB, to, time.Since(start).Round(time.Second), n)
 	return nil
+}
+
+// progressBar draws the generator's progress on a terminal: one line redrawn
+// in place, at most ten times a second. When the output is not a terminal (a
+// log file, CI) it writes a line at each tenth of a phase instead.
+type progressBar struct {
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	last     time.Time
+	phase    string
+	tenth    int64
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	return b
+}
+
+func (b *progressBar) update(p models.GenProgress) {
+	now := time.Now()
+	frac := 1.0
+	if p.Total > 0 {
+		frac = float64(p.Done) / float64(p.Total)
+	}
+	line := fmt.Sprintf("%-13s [%-30s] %3.0f%%  %d/%d  rows %s  %s", p.Phase, strings.Repeat("#", int(frac*30)), frac*100,
+		p.Done, p.Total, humanCount(p.Rows), now.Sub(b.start).Round(time.Second))
+	if !b.terminal {
+		if p.Phase != b.phase {
+			b.phase, b.tenth = p.Phase, -1
+		}
+		if t := int64(frac * 10); t > b.tenth {
+			b.tenth = t
+			fmt.Fprintln(b.w, line)
+		}
+		return
+	}
+	if p.Phase == b.phase && now.Sub(b.last) < 100*time.Millisecond && p.Done < p.Total {
+		return
+	}
+	if p.Phase != b.phase && b.phase != "" {
+		fmt.Fprintln(b.w)
+	}
+	b.phase, b.last = p.Phase, now
+	fmt.Fprintf(b.w, "\r%s\033[K", line)
+}
+
+func (b *progressBar) done() {
+	if b.terminal && b.phase != "" {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,6 +72,28 @@ func TestCLI(t *testing.T) {
 	}
 	backup := filepath.Join(t.TempDir(), "copy.db")
 	runOK("backup", backup)
+	// Restore into a new place, and the restored database has the user.
+	restored := filepath.Join(t.TempDir(), "restored.db")
+	var rout bytes.Buffer
+	if err := run(context.Background(), []string{"restore", backup, "--db", restored}, &rout, env); err != nil {
+		t.Fatalf("restore: %v\n%s", err, rout.String())
+	}
+	rs, err := models.Open(restored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.UserByEmail(ctx, "ny@loten.kommune.no"); err != nil {
+		t.Errorf("the restored database lacks the new user: %v", err)
+	}
+	rs.Close()
+	// A file that is not a whole backup is refused and the target kept.
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	if err := os.WriteFile(junk, []byte("not a database"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"restore", junk, "--db", restored}, io.Discard, env); err == nil {
+		t.Error("restoring from a broken file succeeded")
+	}
 	copyStore, err := models.Open(backup)
 	if err != nil {
 		t.Fatal(err)

@@ -200,6 +200,7 @@ func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]strin
 	out.Email.Autocomplete, out.Phone.Autocomplete, out.Name.Autocomplete = "email", "tel", "name"
 	out.Immigrant.Hint = m.t("intake.immigrant_hint")
 	out.Channel.Required = true
+	out.EnquirerKind.Required, out.Needs.Required = true, true
 	return out
 }
 

@@ -131,7 +131,7 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		Answered: newCount(answered), WithinTarget: newCount(within),
 	}
 	if answered >= SmallCount {
-		pc := within * 100 / answered
+		pc := percent(share(float64(within), float64(answered)))
 		st.WithinTargetPc = &pc
 	}
 	return st, nil

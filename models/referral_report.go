@@ -274,7 +274,7 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 	}
 	rep.EnquiriesReceived, rep.EnquiriesReferred = int(received), int(referredInPeriod)
 	if received > 0 {
-		pc := int(referredInPeriod * 100 / received)
+		pc := percent(share(float64(referredInPeriod), float64(received))) // rounded: 1 of 6 is 17 %
 		rep.ReferredPercent = &pc
 	}
 	return rep, nil

@@ -66,7 +66,7 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 		Answered: newCount(answered), WithinTarget: newCount(within),
 	}
 	if answered >= SmallCount {
-		pc := within * 100 / answered
+		pc := percent(share(float64(within), float64(answered)))
 		st.WithinTargetPc = &pc
 	}
 	return st, nil

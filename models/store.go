@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -204,3 +205,64 @@ func isUniqueViolation(err error) bool {
 
 // Now is the store's clock, in UTC.
 func (s *Store) Now() time.Time { return s.now() }
+
+// Restore replaces the SQLite database at target with the backup at source,
+// after checking that the backup is whole: integrity_check passes, its schema
+// is known, and its audit chain holds. The server must be stopped. The old
+// database is kept beside it as target+".before-restore".
+func Restore(ctx context.Context, source, target string) error {
+	if strings.HasPrefix(target, "postgres") {
+		return errors.New("restore: use pg_restore for PostgreSQL")
+	}
+	b, err := Open(source)
+	if err != nil {
+		return err
+	}
+	var check string
+	if err := b.rdb.WithContext(ctx).Raw("PRAGMA integrity_check").Scan(&check).Error; err != nil || check != "ok" {
+		b.Close()
+		return fmt.Errorf("backup %s fails integrity_check: %q %v", source, check, err)
+	}
+	if v, err := b.SchemaVersion(ctx); err != nil || v == 0 || v > len(migrations) {
+		b.Close()
+		return fmt.Errorf("backup %s has schema version %d, this program knows %d (%v)", source, v, len(migrations), err)
+	}
+	if _, err := b.VerifyAudit(ctx); err != nil {
+		b.Close()
+		return fmt.Errorf("backup %s: %w", source, err)
+	}
+	if err := b.Close(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(target); err == nil {
+		if err := os.Rename(target, target+".before-restore"); err != nil {
+			return err
+		}
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(target + suffix); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	data, err := os.ReadFile(source)
+	if err != nil {
+		return err
+	}
+	tmp := target + ".restoring"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil { // the restored file is on disk before it takes the name
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, target)
+}

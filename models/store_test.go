@@ -259,3 +259,16 @@ func TestCheckPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestPercent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		part, whole int64
+		want        int
+	}{{1, 6, 17}, {3, 4, 75}, {0, 5, 0}, {5, 5, 100}, {1, 3, 33}, {2, 3, 67}, {1, 0, 0}}
+	for _, tt := range tests {
+		if got := percent(share(float64(tt.part), float64(tt.whole))); got != tt.want {
+			t.Errorf("percent(%d, %d) = %d; want %d", tt.part, tt.whole, got, tt.want)
+		}
+	}
+}

@@ -166,7 +166,7 @@ func TestPublicLanguagesComplete(t *testing.T) {
 	if err := toml.Unmarshal(b, &intake); err != nil {
 		t.Fatal(err)
 	}
-	ids := []string{"layout.skip", "layout.footer", "error.required", "error.too_long", "error.choice", "error.email",
+	ids := []string{"layout.skip", "layout.footer", "a11y.link", "error.required", "error.too_long", "error.choice", "error.email",
 		"error.unknown_municipality", "error.invalid", "error.title", "error.status_code", "error.back_home",
 		"error.too_large_body", "error.internal", "error.not_found", "error.malformed", "error.rate_limited"}
 	for id := range intake {
