@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -285,16 +284,6 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 // requests finish and closes the database cleanly.
 func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	// The server's live heap is small and every request makes garbage: a
-	// higher collection target spends less CPU collecting, and the memory
-	// limit keeps the heap well inside the 300 MB the server may use. GOGC
-	// and GOMEMLIMIT, when set, decide instead.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(200 << 20)
-	}
 	store, err := open(ctx, cfg, out)
 	if err != nil {
 		return err
