@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"samspill/app"
+	"samspill/bench"
 	"samspill/models"
 	"samspill/policies"
 	"samspill/views"
@@ -44,8 +45,9 @@ Usage:
   samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
   samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
-  samspill gen --scale regional|national --seed N [--db …]    fill a database with deterministic, realistic data
-  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with realistic generated data
+  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with deterministic, realistic data
+  samspill bench [--db bench.db] [--pg postgres://…]          load benchmark against measured floors (generates data first)
+  samspill copy [--db …] --to postgres://…                    copy every row into a new, empty database (SQLite to PostgreSQL)
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
 `
@@ -78,6 +80,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fs.StringVar(&cfg.AdminEmail, "admin-email", cfg.AdminEmail, "e-mail of the first admin of an empty installation (SAMSPILL_ADMIN_EMAIL)")
 		fs.IntVar(&cfg.IntakeBurst, "intake-burst", cfg.IntakeBurst, "one-door submissions one address may send at once (SAMSPILL_INTAKE_BURST)")
 		fs.DurationVar(&cfg.IntakeEvery, "intake-every", cfg.IntakeEvery, "after the burst, one submission per this interval (SAMSPILL_INTAKE_EVERY)")
+		fs.BoolVar(&cfg.BenchFloor, "bench-floor", cfg.BenchFloor, "answer GET /bench/floor, an empty page behind all middleware, for samspill bench (SAMSPILL_BENCH_FLOOR)")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -185,6 +188,14 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return err
 	case "gen":
 		return gen(ctx, &cfg, fs, rest, out)
+	case "bench":
+		return benchmark(ctx, fs, rest, out)
+	case "copy":
+		to := fs.String("to", "", "the database to copy into: a postgres:// URL (or a SQLite file); it is migrated and must hold no data")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		return copyDB(ctx, cfg, *to, out)
 	case "backup":
 		if err := fs.Parse(rest); err != nil {
 			return err
@@ -384,6 +395,83 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	for _, l := range sum.Logins {
 		fmt.Fprintf(out, "  %-13s %s\n", l.Role, l.Email)
 	}
+	return nil
+}
+
+// benchmark runs `samspill bench`: the load benchmark of the README, on SQLite
+// and, with --pg, on PostgreSQL beside it.
+func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writer) error {
+	o := bench.Options{Out: out, Log: os.Stderr}
+	db := fs.Lookup("db")
+	_ = db.Value.Set("bench.db") // the benchmark's own database, not the server's
+	db.DefValue = "bench.db"
+	pg := fs.String("pg", "", "also run on this PostgreSQL database (a postgres:// URL), generated the same way, and compare")
+	fs.StringVar(&o.Scale, "scale", models.GenNational, "scale of the data generated when the database is empty")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the generated data and of the request mix")
+	fs.StringVar(&o.Until, "until", "", "last day of the generated history (default yesterday)")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "length of each measured run")
+	fs.IntVar(&o.Runs, "runs", 3, "repetitions of each run; medians are reported")
+	fs.Float64Var(&o.Rate, "rate", 50, "requests per second of the fixed-rate runs")
+	fs.IntVar(&o.Clients, "clients", 32, "clients of the saturation runs")
+	fs.IntVar(&o.Regions, "regions", 4, "regions whose users make the requests, the largest first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.Executable = exe
+	o.DB = db.Value.String()
+	fmt.Fprintln(out, "## Load benchmark")
+	first, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *pg == "" {
+		return nil
+	}
+	o.DB = *pg
+	second, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	bench.Compare(out, first, second)
+	return nil
+}
+
+// copyDB copies the database named by cfg.DB into to.
+func copyDB(ctx context.Context, cfg app.Config, to string, out io.Writer) error {
+	if to == "" {
+		return errors.New("copy: name the database to copy into with --to")
+	}
+	src, err := open(ctx, cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := models.Open(to)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	if _, err := dst.Migrate(ctx); err != nil { // no reference data: every row comes from the source
+		return err
+	}
+	start := time.Now()
+	err = src.CopyTo(ctx, dst, func(table string, rows int64) {
+		if table != "" {
+			fmt.Fprintf(os.Stderr, "copy: %d rows, now %s\n", rows, table)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	n, err := dst.VerifyAudit(ctx)
+	if err != nil {
+		return fmt.Errorf("copy: the copy's audit log: %w", err)
+	}
+	fmt.Fprintf(out, "copied %s to %s in %s; the audit log's %d entries verify\n", cfg.DB, to, time.Since(start).Round(time.Second), n)
 	return nil
 }
 

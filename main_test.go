@@ -161,3 +161,27 @@ func TestCLIAuditAndRetention(t *testing.T) {
 		t.Error("retention without --dry-run or --apply succeeded")
 	}
 }
+
+func TestCLIGenAndCopy(t *testing.T) {
+	t.Parallel()
+	db, to := dbtest.DSN(t, "gen.db"), dbtest.DSN(t, "copy.db")
+	env := func(string) string { return "" }
+	for _, args := range [][]string{
+		{"gen", "--scale", "regional", "--seed", "2", "--enquiries", "200", "--until", "2026-11-26", "--db", db},
+		{"audit", "verify", "--db", db},
+		{"copy", "--db", db, "--to", to},
+		{"audit", "verify", "--db", to},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, &out, env); err != nil {
+			t.Fatalf("samspill %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+		if args[0] == "gen" && !strings.Contains(out.String(), "radgiver-1@mjosregionen.example") {
+			t.Errorf("gen printed no log-ins:\n%s", out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"gen", "--scale", "regional", "--db", db}, &out, env); err == nil {
+		t.Error("gen into a database with data succeeded")
+	}
+}

@@ -21,6 +21,7 @@ type Config struct {
 	AdminEmail      string        // SAMSPILL_ADMIN_EMAIL, the first admin of an empty installation
 	IntakeBurst     int           // SAMSPILL_INTAKE_BURST, one-door submissions an address may send at once
 	IntakeEvery     time.Duration // SAMSPILL_INTAKE_EVERY, and then one per this interval
+	BenchFloor      bool          // SAMSPILL_BENCH_FLOOR, answer GET /bench/floor: an empty page behind all middleware, for `samspill bench`
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -66,6 +67,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		set("SAMSPILL_ADMIN_EMAIL", str(&cfg.AdminEmail)),
 		set("SAMSPILL_INTAKE_BURST", func(v string) (err error) { cfg.IntakeBurst, err = strconv.Atoi(v); return err }),
 		set("SAMSPILL_INTAKE_EVERY", duration(&cfg.IntakeEvery)),
+		set("SAMSPILL_BENCH_FLOOR", boolean(&cfg.BenchFloor)),
 	)
 	return cfg, err
 }

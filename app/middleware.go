@@ -32,8 +32,9 @@ const (
 
 // Context keys.
 const (
-	ctxViewer = "viewer"
-	ctxBearer = "bearer"
+	ctxViewer  = "viewer"
+	ctxBearer  = "bearer"
+	ctxRegions = "regions" // the viewer's regions, read once per request
 )
 
 // maxBody caps request bodies; the intake and admin forms are far smaller.
@@ -232,6 +233,7 @@ func (s *Server) viewerFor(c echo.Context, u *models.User) (*models.Viewer, erro
 	if err != nil {
 		return nil, err
 	}
+	c.Set(ctxRegions, regions)
 	want := int64(0)
 	if c.Get(ctxBearer) == nil {
 		want = s.sessions.GetInt64(ctx, sessRegionID)

@@ -94,7 +94,11 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		p.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
 	}
 	if p.Viewer != nil {
-		p.Regions, _ = s.store.RegionsVisibleTo(c.Request().Context(), p.Viewer)
+		if rs, ok := c.Get(ctxRegions).([]models.Region); ok {
+			p.Regions = rs // as the middleware read them for this request
+		} else {
+			p.Regions, _ = s.store.RegionsVisibleTo(c.Request().Context(), p.Viewer)
+		}
 		p.Nav = s.nav(p)
 	}
 	return p

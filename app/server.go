@@ -67,6 +67,9 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 	}
 	s.middleware(e)
 	s.routes = s.routeTable()
+	if cfg.BenchFloor {
+		s.routes = append(s.routes, route{http.MethodGet, "/bench/floor", s.benchFloor, loggedIn})
+	}
 	s.register(e)
 	return e, s
 }

@@ -129,8 +129,13 @@ func (s *Store) HeatMap(ctx context.Context, v *Viewer, regionID int64) (*HeatMa
 	for _, p := range projects {
 		ids = append(ids, p.ID)
 	}
+	// Only each project's latest assessment is read. Every assessment of a
+	// project the viewer sees is visible to them, so the latest of all is the
+	// latest they may see.
 	var as []Assessment
-	err = s.withScores(s.read(ctx).Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.project_id IN ?", ids)).
+	err = s.withScores(s.read(ctx).Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.project_id IN ?", ids).
+		Where(`NOT EXISTS (SELECT 1 FROM assessments later WHERE later.project_id = assessments.project_id
+			AND (later.assessed_on > assessments.assessed_on OR (later.assessed_on = assessments.assessed_on AND later.id > assessments.id)))`)).
 		Order("assessments.assessed_on DESC, assessments.id DESC").Find(&as).Error
 	if err != nil {
 		return nil, fmt.Errorf("heat map assessments: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // bulkWriter writes generated rows fast: multi-row INSERT statements inside
@@ -93,6 +94,13 @@ func (w *bulkWriter) add(table string, values ...any) error {
 	t := w.byName[table]
 	if len(values) != len(t.cols) {
 		return fmt.Errorf("bulk %s: %d values for %d columns", table, len(values), len(t.cols))
+	}
+	for i, v := range values {
+		if tm, ok := v.(time.Time); ok {
+			// SQLite keeps times as text and compares them as text: every
+			// time must be written in UTC, as the rest of the code writes them.
+			values[i] = tm.UTC()
+		}
 	}
 	t.vals = append(t.vals, values...)
 	t.n++
@@ -231,6 +239,13 @@ func (w *bulkWriter) begin() error {
 		return err
 	}
 	w.tx = tx
+	if w.s.dialect == Postgres {
+		// Like synchronous=OFF on SQLite: the generator's own commits do not
+		// wait for the disk; a crash mid-way leaves a database to throw away.
+		if _, err := tx.ExecContext(w.ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			return err
+		}
+	}
 	if w.chain == nil {
 		return nil
 	}

@@ -2,9 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -32,6 +34,9 @@ var (
 	contactKinds     = []string{"meeting", "call", "email", "visit"} // a note is not contact with the enquirer
 	IntakeLanguages  = []string{"nb", "nn", "en", "pl", "uk", "ar", "lt"}
 	respondingStatus = []string{"in_progress", "waiting", "closed"} // a change to these is a response
+	// openStatuses are the statuses of an enquiry that is not closed. Queries
+	// name them rather than say "not closed": an index can seek to each.
+	openStatuses = []string{"new", "assigned", "in_progress", "waiting"}
 )
 
 // Enquiry is one entrepreneur's or business's request, from first contact to close.
@@ -534,6 +539,9 @@ func tsQuery(q string) (string, []any) {
 	return strings.Join(parts, " && "), args
 }
 
+// referencePattern is a whole enquiry reference, as HAM-2026-00042.
+var referencePattern = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4}-[0-9]{5}$`)
+
 // prefixTerm is a LIKE pattern matching values that start with term, with the
 // LIKE wildcards in term taken literally.
 func prefixTerm(term string) string {
@@ -546,6 +554,9 @@ func prefixTerm(term string) string {
 // prefix matches of the reference, organisation number and e-mail as typed.
 func (s *Store) searchScope(q string) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
+		if ref := strings.ToUpper(strings.TrimSpace(q)); referencePattern.MatchString(ref) {
+			return db.Where("enquiries.reference = ?", ref) // a whole reference: the unique index, not the words
+		}
 		if s.dialect == SQLite {
 			fts := ftsQuery(q)
 			if fts == "" {
@@ -633,13 +644,13 @@ func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB 
 		case "new":
 			db = db.Where("enquiries.status = ?", "new")
 		case "mine":
-			db = db.Where("enquiries.assigned_to = ? AND enquiries.status <> ?", v.User.ID, "closed")
+			db = db.Where("enquiries.assigned_to = ? AND enquiries.status IN ?", v.User.ID, openStatuses)
 		case "waiting":
 			db = db.Where("enquiries.status = ?", "waiting")
 		case "overdue":
 			f.Overdue = true
 		case "open":
-			db = db.Where("enquiries.status <> ?", "closed")
+			db = db.Where("enquiries.status IN ?", openStatuses)
 		}
 		if f.Queue {
 			db = db.Where("enquiries.region_id IS NULL")
@@ -662,7 +673,7 @@ func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB 
 			db = db.Where("enquiries.received_at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
 		}
 		if f.Overdue {
-			db = db.Where("enquiries.first_response_at IS NULL AND enquiries.status <> ? AND enquiries.first_response_due < ?", "closed", now)
+			db = db.Where("enquiries.status IN ? AND enquiries.first_response_due < ? AND enquiries.first_response_at IS NULL", openStatuses, now)
 		}
 		if strings.TrimSpace(f.Q) != "" {
 			db = db.Scopes(s.searchScope(f.Q))
@@ -693,13 +704,6 @@ func (s *Store) Enquiries(ctx context.Context, v *Viewer, f EnquiryFilter) ([]En
 // ExportLimit caps one export; a larger selection must be narrowed by filters.
 const ExportLimit = 50000
 
-// exportRow is an enquiry with the names an export shows, read in one query.
-type exportRow struct {
-	Enquiry
-	MunicipalityName string
-	AssigneeName     *string
-}
-
 // ExportCount is how many enquiries an export of the filter holds: those the
 // viewer may see that match, up to ExportLimit.
 func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (int, error) {
@@ -712,16 +716,20 @@ func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (in
 
 // ExportEnquiries calls fn with every enquiry matching the filter, in the
 // filter's order, up to ExportLimit. It reads them one at a time from one
-// query, so an export of any size holds one row in memory; Municipality.Name
-// and the assignee's name are filled in.
+// query, so an export of any size holds one row in memory. Only the fields an
+// export shows are filled: reference, received, status, channel, municipality
+// (with its name), kind, needs, name, e-mail, phone, organisation number,
+// business name, stage, the assignee's name, first response and its due time,
+// outcome and description.
 func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter, fn func(*Enquiry) error) (int, error) {
 	order, ok := EnquirySorts[f.Sort]
 	if !ok {
 		order = EnquirySorts["received_desc"]
 	}
-	db := s.read(ctx)
-	rows, err := db.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
-		Select("enquiries.*, municipalities.name AS municipality_name, users.name AS assignee_name").
+	rows, err := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
+		Select(`enquiries.reference, enquiries.received_at, enquiries.status, enquiries.channel, enquiries.kommunenummer, municipalities.name,
+			enquiries.enquirer_kind, enquiries.needs, enquiries.name, enquiries.email, enquiries.phone, enquiries.org_number, enquiries.business_name,
+			enquiries.stage, enquiries.assigned_to, users.name, enquiries.first_response_at, enquiries.first_response_due, enquiries.outcome, enquiries.description`).
 		Joins("JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer").
 		Joins("LEFT JOIN users ON users.id = enquiries.assigned_to").
 		Order(order).Limit(ExportLimit).Rows()
@@ -731,14 +739,23 @@ func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter,
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var r exportRow
-		if err := db.ScanRows(rows, &r); err != nil {
+		var e Enquiry
+		var assignedTo sql.NullInt64
+		var assignee sql.NullString
+		var responded sql.NullTime
+		err := rows.Scan(&e.Reference, &e.ReceivedAt, &e.Status, &e.Channel, &e.Kommunenummer, &e.Municipality.Name,
+			&e.EnquirerKind, &e.Needs, &e.Name, &e.Email, &e.Phone, &e.OrgNumber, &e.BusinessName,
+			&e.Stage, &assignedTo, &assignee, &responded, &e.FirstResponseDue, &e.Outcome, &e.Description)
+		if err != nil {
 			return n, fmt.Errorf("export enquiries: %w", err)
 		}
-		e := r.Enquiry
-		e.Municipality = Municipality{Kommunenummer: e.Kommunenummer, Name: r.MunicipalityName}
-		if r.AssigneeName != nil {
-			e.Assignee = &User{ID: *e.AssignedTo, Name: *r.AssigneeName}
+		e.Municipality.Kommunenummer = e.Kommunenummer
+		if assignedTo.Valid {
+			e.AssignedTo = &assignedTo.Int64
+			e.Assignee = &User{ID: assignedTo.Int64, Name: assignee.String}
+		}
+		if responded.Valid {
+			e.FirstResponseAt = &responded.Time
 		}
 		if err := fn(&e); err != nil {
 			return n, err

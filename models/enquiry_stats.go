@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -56,18 +58,10 @@ type MunicipalityStatistics struct {
 	WithinTargetPc *int     `json:"share_within_target_percent"` // nil when too few to show
 }
 
-// statRow is the only data statistics read: codes and times, no person data.
-type statRow struct {
-	ReceivedAt       time.Time
-	Needs            string
-	EnquirerKind     string
-	Stage            string
-	FirstResponseAt  *time.Time
-	FirstResponseDue time.Time
-}
-
 // MunicipalityStats counts the enquiries from the viewer's own municipality
-// received in the twelve months up to now.
+// received in the twelve months up to now. The database does the counting, in
+// one pass over an index that holds every column counted (migration 8), so no
+// row leaves it: only codes and times are read, never person data.
 func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*MunicipalityStatistics, error) {
 	if v.User.Municipality == nil {
 		return nil, ErrNotFound
@@ -75,40 +69,65 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 	number := *v.User.Municipality
 	now := s.now().In(Oslo)
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, Oslo).AddDate(0, -11, 0)
-	var rows []statRow
-	err := s.read(ctx).Model(&Enquiry{}).Select("received_at, needs, enquirer_kind, stage, first_response_at, first_response_due").
-		Where("kommunenummer = ? AND received_at >= ?", number, from.UTC()).Find(&rows).Error
-	if err != nil {
+
+	// The months are summed in one pass; needs, kinds and stages are counted
+	// per distinct combination (a few hundred) and split here.
+	var cols []string
+	var args []any
+	var monthKeys []string
+	for m := from; !m.After(now); m = m.AddDate(0, 1, 0) {
+		monthKeys = append(monthKeys, m.Format("2006-01"))
+		cols = append(cols, "SUM(CASE WHEN received_at >= ? AND received_at < ? THEN 1 ELSE 0 END)")
+		args = append(args, m.UTC(), m.AddDate(0, 1, 0).UTC())
+	}
+	args = append(args, number, from.UTC())
+	counts := make([]sql.NullInt64, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range counts {
+		ptrs[i] = &counts[i]
+	}
+	db := s.read(ctx)
+	where := " FROM enquiries WHERE kommunenummer = ? AND received_at >= ?"
+	if err := db.Raw("SELECT "+strings.Join(cols, ", ")+where, args...).Row().Scan(ptrs...); err != nil {
 		return nil, fmt.Errorf("municipality statistics: %w", err)
 	}
 	months := map[string]int{}
-	for m := from; !m.After(now); m = m.AddDate(0, 1, 0) {
-		months[m.Format("2006-01")] = 0
+	for i, k := range monthKeys {
+		months[k] = int(counts[i].Int64)
 	}
-	needs, kinds, stages := map[string]int{}, map[string]int{}, map[string]int{}
-	answered, within := 0, 0
-	for _, r := range rows {
-		months[r.ReceivedAt.In(Oslo).Format("2006-01")]++
-		for _, n := range splitCodes(r.Needs) {
-			needs[n]++
+	rows, err := db.Raw(`SELECT needs, enquirer_kind, stage, COUNT(*),
+		SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= first_response_due THEN 1 ELSE 0 END)`+where+
+		` GROUP BY needs, enquirer_kind, stage`, number, from.UTC()).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("municipality statistics: %w", err)
+	}
+	defer rows.Close()
+	needs, kinds, stageCounts := map[string]int{}, map[string]int{}, map[string]int{}
+	total, answered, within := 0, 0, 0
+	for rows.Next() {
+		var need, kind, stage string
+		var n, a, w int
+		if err := rows.Scan(&need, &kind, &stage, &n, &a, &w); err != nil {
+			return nil, fmt.Errorf("municipality statistics: %w", err)
 		}
-		kinds[r.EnquirerKind]++
-		stage := r.Stage
+		for _, code := range splitCodes(need) {
+			needs[code] += n
+		}
 		if stage == "" {
 			stage = "unknown"
 		}
-		stages[stage]++
-		if r.FirstResponseAt != nil {
-			answered++
-			if !r.FirstResponseAt.After(r.FirstResponseDue) {
-				within++
-			}
-		}
+		kinds[kind] += n
+		stageCounts[stage] += n
+		total, answered, within = total+n, answered+a, within+w
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("municipality statistics: %w", err)
 	}
 	st := &MunicipalityStatistics{
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"),
-		Total: newCount(len(rows)), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
-		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stages, append(append([]string{}, Stages...), "unknown")),
+		Total: newCount(total), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
+		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
 		Answered: newCount(answered), WithinTarget: newCount(within),
 	}
 	if answered >= SmallCount {
@@ -168,10 +187,10 @@ func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary,
 	sum := &AdviserSummary{ResponseTarget: v.Region.FirstResponseDays}
 	db := s.read(ctx)
 	region := db.Model(&Enquiry{}).Where("region_id = ?", v.Region.ID)
-	if err := region.Session(&gorm.Session{}).Where("assigned_to = ? AND status <> ?", v.User.ID, "closed").Count(&sum.MyOpen).Error; err != nil {
+	if err := region.Session(&gorm.Session{}).Where("assigned_to = ? AND status IN ?", v.User.ID, openStatuses).Count(&sum.MyOpen).Error; err != nil {
 		return nil, err
 	}
-	if err := region.Session(&gorm.Session{}).Where("first_response_at IS NULL AND status <> ? AND first_response_due < ?", "closed", now).Count(&sum.Overdue).Error; err != nil {
+	if err := region.Session(&gorm.Session{}).Where("status IN ? AND first_response_due < ? AND first_response_at IS NULL", openStatuses, now).Count(&sum.Overdue).Error; err != nil {
 		return nil, err
 	}
 	if err := region.Session(&gorm.Session{}).Where("received_at >= ?", weekStart).Count(&sum.NewThisWeek).Error; err != nil {
@@ -191,6 +210,6 @@ func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary,
 // QueueCount is how many enquiries wait in the admin queue.
 func (s *Store) QueueCount(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.read(ctx).Model(&Enquiry{}).Where("region_id IS NULL AND status <> ?", "closed").Count(&n).Error
+	err := s.read(ctx).Model(&Enquiry{}).Where("region_id IS NULL AND status IN ?", openStatuses).Count(&n).Error
 	return n, err
 }

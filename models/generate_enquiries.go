@@ -195,8 +195,8 @@ func (g *generator) enquiry(t time.Time) error {
 	var assignAt, frAt, closeAt time.Time
 	switch channel {
 	case "web", "email", "referral_in":
-		assignAt = t.Add(time.Duration(g.lognormal(3*r.quality, 1.0) * float64(time.Hour)))
-		frAt = assignAt.Add(time.Duration(g.lognormal(14*r.quality, 1.1) * float64(time.Hour)))
+		assignAt = g.nextWorkMoment(t.Add(time.Duration(g.lognormal(2*r.quality, 1.0) * float64(time.Hour))))
+		frAt = g.nextWorkMoment(assignAt.Add(time.Duration(g.lognormal(8*r.quality, 1.3) * float64(time.Hour))))
 		if channel != "web" {
 			assignAt = t.Add(2 * time.Minute)
 		}
@@ -204,8 +204,9 @@ func (g *generator) enquiry(t time.Time) error {
 		assignAt = t.Add(2 * time.Minute)
 		frAt = t.Add(time.Duration(5+g.rng.IntN(40)) * time.Minute)
 	}
-	if g.chance(0.02) {
-		frAt = time.Time{} // never answered
+	lost := g.chance(0.02) // never answered, and closed a few months on with nothing done
+	if lost {
+		frAt = time.Time{}
 	}
 	steps = append(steps, genStatus{at: assignAt, to: "assigned", user: assigner, action: "assign", detail: fmt.Sprintf("assigned_to=%d", adviser)})
 	if !frAt.IsZero() {
@@ -262,8 +263,14 @@ func (g *generator) enquiry(t time.Time) error {
 			referrals = 2
 		}
 	}
+	if lost {
+		closeAt = g.workHour(t.AddDate(0, 2+g.rng.IntN(3), 0))
+	}
 	if !closeAt.IsZero() {
 		outcome = g.weighted([]string{"guided", "no_further_action", "established", "declined"}, []float64{50, 20, 15, 5})
+		if lost {
+			outcome = "no_further_action"
+		}
 		if referrals > 0 && g.chance(0.7) {
 			outcome = "referred"
 		}

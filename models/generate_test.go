@@ -62,7 +62,7 @@ func fingerprint(t *testing.T, s *Store) string {
 					continue
 				}
 				if tm, ok := v.(time.Time); ok {
-					v = tm.UTC().Format(time.RFC3339Nano)
+					v = tm.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano) // PostgreSQL keeps microseconds
 				}
 				fmt.Fprintf(h, "%v\x1f", v)
 				fmt.Fprintf(th, "%v\x1f", v)

@@ -427,6 +427,24 @@ var migrations = []string{
 	{{POSTGRES}} CREATE INDEX enquiries_reference_prefix ON enquiries (reference text_pattern_ops);
 	{{POSTGRES}} CREATE INDEX enquiries_email_prefix ON enquiries (email text_pattern_ops);
 	{{POSTGRES}} CREATE INDEX enquiries_org_number_prefix ON enquiries (org_number text_pattern_ops)`,
+
+	// 8: indexes for national scale. The inbox walks a region's enquiries
+	// newest first in an index that also holds the columns its filters test, so
+	// it counts and filters without reading rows, and reads only the fifty it
+	// shows. The municipality statistics are counted from an index that holds
+	// every column they read; so are overdue first responses; a partner's
+	// referrals in a region are found, counted and ordered by one index; the
+	// board's follow-up finds a region's referrals by the day they were sent.
+	`DROP INDEX enquiries_region_received;
+	CREATE INDEX enquiries_region_browse ON enquiries(region_id, received_at, status, assigned_to, kommunenummer, channel, enquirer_kind, stage, needs);
+	DROP INDEX enquiries_municipality;
+	DROP INDEX enquiries_assigned;
+	CREATE INDEX enquiries_assigned ON enquiries(assigned_to, status, region_id);
+	CREATE INDEX enquiries_municipality_stats ON enquiries(kommunenummer, received_at, enquirer_kind, stage, needs, first_response_at, first_response_due);
+	CREATE INDEX enquiries_region_due ON enquiries(region_id, status, first_response_due, first_response_at);
+	CREATE INDEX referrals_partner_region ON referrals(partner_id, region_id, follow_up_due, status);
+	CREATE INDEX referrals_region_sent ON referrals(region_id, sent_at);
+	CREATE INDEX assessments_project ON assessments(project_id, assessed_on)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

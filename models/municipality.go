@@ -1,11 +1,13 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -82,15 +84,63 @@ func (s *Store) Municipalities(ctx context.Context, f MunicipalityFilter) ([]Mun
 }
 
 // AllMunicipalities lists every municipality in Norwegian alphabetical order
-// (Æ, Ø, Å last), for choosing one in a form.
+// (Æ, Ø, Å last), for choosing one in a form: with number, names and county
+// only, read without reflection (forms that list them are drawn often).
 func (s *Store) AllMunicipalities(ctx context.Context) ([]Municipality, error) {
-	var all []Municipality
-	if err := s.read(ctx).Order("kommunenummer").Find(&all).Error; err != nil {
+	return s.municipalityChoices(ctx, "SELECT kommunenummer, name, official_name, county_number FROM municipalities ORDER BY kommunenummer")
+}
+
+func (s *Store) municipalityChoices(ctx context.Context, query string, args ...any) ([]Municipality, error) {
+	rows, err := s.read(ctx).Raw(query, args...).Rows()
+	if err != nil {
 		return nil, fmt.Errorf("list municipalities: %w", err)
 	}
-	c := collate.New(language.Norwegian)
-	sort.SliceStable(all, func(i, j int) bool { return c.CompareString(all[i].Name, all[j].Name) < 0 })
+	defer rows.Close()
+	all := []Municipality{}
+	for rows.Next() {
+		var m Municipality
+		if err := rows.Scan(&m.Kommunenummer, &m.Name, &m.OfficialName, &m.CountyNumber); err != nil {
+			return nil, fmt.Errorf("list municipalities: %w", err)
+		}
+		all = append(all, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list municipalities: %w", err)
+	}
+	keys := make([][]byte, len(all))
+	for i := range all {
+		keys[i] = norwegianKey(all[i].Name)
+	}
+	sort.Stable(byKey{all, keys})
 	return all, nil
+}
+
+// byKey sorts municipalities by their collation keys.
+type byKey struct {
+	ms   []Municipality
+	keys [][]byte
+}
+
+func (b byKey) Len() int           { return len(b.ms) }
+func (b byKey) Less(i, j int) bool { return bytes.Compare(b.keys[i], b.keys[j]) < 0 }
+func (b byKey) Swap(i, j int) {
+	b.ms[i], b.ms[j] = b.ms[j], b.ms[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+
+// collationKeys memoises the Norwegian sort key of each name: a key is a pure
+// function of the name, and comparing keys is far cheaper than comparing names
+// by the collation rules each time.
+var collationKeys sync.Map // name → []byte
+
+func norwegianKey(name string) []byte {
+	if k, ok := collationKeys.Load(name); ok {
+		return k.([]byte)
+	}
+	var buf collate.Buffer
+	k := append([]byte(nil), collate.New(language.Norwegian).KeyFromString(&buf, name)...)
+	collationKeys.Store(name, k)
+	return k
 }
 
 // Municipality loads one municipality by its number.
@@ -153,22 +203,7 @@ func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, 
 // installation serves today, in Norwegian alphabetical order: the choices of the
 // one-door form.
 func (s *Store) ServedMunicipalities(ctx context.Context) ([]Municipality, error) {
-	all, err := s.AllMunicipalities(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var served []string
 	now := s.now()
-	err = s.read(ctx).Model(&RegionMember{}).Where("joined_on <= ? AND (left_on IS NULL OR left_on > ?)", now, now).
-		Distinct().Pluck("kommunenummer", &served).Error
-	if err != nil {
-		return nil, fmt.Errorf("served municipalities: %w", err)
-	}
-	out := []Municipality{}
-	for _, m := range all {
-		if contains(served, m.Kommunenummer) {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+	return s.municipalityChoices(ctx, `SELECT kommunenummer, name, official_name, county_number FROM municipalities WHERE kommunenummer IN
+		(SELECT kommunenummer FROM region_members WHERE joined_on <= ? AND (left_on IS NULL OR left_on > ?)) ORDER BY kommunenummer`, now, now)
 }

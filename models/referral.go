@@ -18,6 +18,11 @@ import (
 var (
 	ReferralStatuses = []string{"draft", "sent", "acknowledged", "in_progress", "completed", "declined", "withdrawn", "no_response"}
 	ClosedReferral   = []string{"completed", "declined", "withdrawn", "no_response"}
+	// Statuses named in queries rather than "not draft" or "not closed", so an
+	// index can seek to each.
+	sentReferral     = []string{"sent", "acknowledged", "in_progress", "completed", "declined", "withdrawn", "no_response"} // not a draft
+	pendingReferral  = []string{"sent", "acknowledged", "in_progress"}                                                      // sent, not closed
+	unclosedReferral = []string{"draft", "sent", "acknowledged", "in_progress"}                                             // not closed
 	ReferralOutcomes = []string{"supported", "declined", "withdrawn", "no_response"}
 	// OutcomeReasons are the reasons a referral may be closed with, per outcome.
 	OutcomeReasons = map[string][]string{
@@ -130,7 +135,7 @@ func referralsVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
 		case v.Has(RoleCoordinator) || v.Has(RoleAdviser) || v.Has(RoleBoard):
 			return db.Where("referrals.region_id = ?", v.Region.ID)
 		case v.Has(RolePartner) && v.User.PartnerID != nil:
-			return db.Where("referrals.region_id = ? AND referrals.partner_id = ? AND referrals.status <> ?", v.Region.ID, *v.User.PartnerID, "draft")
+			return db.Where("referrals.partner_id = ? AND referrals.region_id = ? AND referrals.status IN ?", *v.User.PartnerID, v.Region.ID, sentReferral)
 		}
 		return db.Where("1 = 0")
 	}
@@ -283,8 +288,7 @@ func (s *Store) referralFilter(v *Viewer, f ReferralFilter) func(*gorm.DB) *gorm
 			local := now.In(Oslo)
 			weekday := (int(local.Weekday()) + 6) % 7
 			weekEnd := time.Date(local.Year(), local.Month(), local.Day()-weekday+7, 0, 0, 0, 0, Oslo).UTC()
-			db = db.Where("referrals.adviser_id = ? AND referrals.status NOT IN ? AND referrals.status <> ? AND referrals.follow_up_due < ?",
-				v.User.ID, ClosedReferral, "draft", weekEnd)
+			db = db.Where("referrals.adviser_id = ? AND referrals.status IN ? AND referrals.follow_up_due < ?", v.User.ID, pendingReferral, weekEnd)
 		}
 		if f.Tab == "for_board" {
 			db = db.Where("referrals.for_board = ?", true)
@@ -308,10 +312,10 @@ func (s *Store) referralFilter(v *Viewer, f ReferralFilter) func(*gorm.DB) *gorm
 			db = db.Where("referrals.enquiry_id IN (SELECT id FROM enquiries WHERE kommunenummer = ?)", f.Municipality)
 		}
 		if f.Overdue {
-			db = db.Where("referrals.status NOT IN ? AND referrals.status <> ? AND referrals.follow_up_due < ?", ClosedReferral, "draft", now)
+			db = db.Where("referrals.status IN ? AND referrals.follow_up_due < ?", pendingReferral, now)
 		}
 		if f.Open {
-			db = db.Where("referrals.status NOT IN ?", ClosedReferral)
+			db = db.Where("referrals.status IN ?", unclosedReferral)
 		}
 		if f.From != nil {
 			db = db.Where("referrals.sent_at >= ?", time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, Oslo).UTC())

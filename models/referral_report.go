@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"time"
@@ -95,6 +96,52 @@ type reportRow struct {
 	FollowUpDue    time.Time
 }
 
+// reportRows reads the region's referrals sent in [start, end), scanned
+// without reflection: a large region sends thousands a year.
+func (s *Store) reportRows(ctx context.Context, regionID int64, start, end time.Time) ([]reportRow, error) {
+	rs, err := s.read(ctx).Raw(`SELECT referrals.id, referrals.enquiry_id, referrals.partner_id, partners.name, referrals.adviser_id, users.name,
+			enquiries.kommunenummer, municipalities.name, referrals.status, referrals.outcome, referrals.amount_nok,
+			referrals.sent_at, referrals.acknowledged_at, referrals.closed_at, referrals.follow_up_due
+		FROM referrals
+		JOIN partners ON partners.id = referrals.partner_id
+		JOIN enquiries ON enquiries.id = referrals.enquiry_id
+		JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer
+		LEFT JOIN users ON users.id = referrals.adviser_id
+		WHERE referrals.region_id = ? AND referrals.sent_at >= ? AND referrals.sent_at < ?
+		ORDER BY referrals.id`, regionID, start, end).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []reportRow
+	for rs.Next() {
+		var r reportRow
+		var adviser sql.NullInt64
+		var adviserName sql.NullString
+		var sent, ack, closed sql.NullTime
+		if err := rs.Scan(&r.ID, &r.EnquiryID, &r.PartnerID, &r.PartnerName, &adviser, &adviserName, &r.Kommunenummer, &r.MunicipalityNm,
+			&r.Status, &r.Outcome, &r.AmountNOK, &sent, &ack, &closed, &r.FollowUpDue); err != nil {
+			return nil, err
+		}
+		if adviser.Valid {
+			r.AdviserID = &adviser.Int64
+		}
+		if adviserName.Valid {
+			r.AdviserName = &adviserName.String
+		}
+		r.SentAt, r.AcknowledgedAt, r.ClosedAt = nullTime(sent), nullTime(ack), nullTime(closed)
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
 // ReferralReport computes the board's figures for the viewer's region over the
 // referrals sent from from to to (inclusive dates).
 func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Time) (*ReferralReport, error) {
@@ -103,17 +150,7 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 	}
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, Oslo).UTC()
 	end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, Oslo).UTC()
-	var rows []reportRow
-	err := s.read(ctx).Table("referrals").
-		Select(`referrals.id, referrals.enquiry_id, referrals.partner_id, partners.name AS partner_name, referrals.adviser_id, users.name AS adviser_name,
-			enquiries.kommunenummer, municipalities.name AS municipality_nm, referrals.status, referrals.outcome, referrals.amount_nok,
-			referrals.sent_at, referrals.acknowledged_at, referrals.closed_at, referrals.follow_up_due`).
-		Joins("JOIN partners ON partners.id = referrals.partner_id").
-		Joins("JOIN enquiries ON enquiries.id = referrals.enquiry_id").
-		Joins("JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer").
-		Joins("LEFT JOIN users ON users.id = referrals.adviser_id").
-		Where("referrals.region_id = ? AND referrals.sent_at >= ? AND referrals.sent_at < ?", v.Region.ID, start, end).
-		Order("referrals.id").Scan(&rows).Error
+	rows, err := s.reportRows(ctx, v.Region.ID, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("referral report: %w", err)
 	}
@@ -230,8 +267,8 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 		return nil, err
 	}
 	var referredInPeriod int64
-	err = s.read(ctx).Model(&Enquiry{}).Where("region_id = ? AND received_at >= ? AND received_at < ? AND id IN (SELECT enquiry_id FROM referrals WHERE status <> ?)",
-		v.Region.ID, start, end, "draft").Count(&referredInPeriod).Error
+	err = s.read(ctx).Model(&Enquiry{}).Where("region_id = ? AND received_at >= ? AND received_at < ? AND EXISTS (SELECT 1 FROM referrals WHERE referrals.enquiry_id = enquiries.id AND referrals.status IN ?)",
+		v.Region.ID, start, end, sentReferral).Count(&referredInPeriod).Error
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ type Store struct {
 	dialect  string
 	now      func() time.Time
 	sessions *SessionStore
-	views    viewLog
+	writes   groupCommit
 }
 
 // Dialects the store can speak.
@@ -128,9 +128,9 @@ func (s *Store) Dialect() string { return s.dialect }
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// Close writes the views still queued and closes both pools.
+// Close finishes the writes still queued and closes both pools.
 func (s *Store) Close() error {
-	s.views.stop()
+	s.writes.stop()
 	var errs []error
 	for _, g := range []*gorm.DB{s.rdb, s.db} {
 		sqlDB, err := g.DB()
@@ -155,13 +155,30 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// inTx runs fn in one write transaction.
+// inTx runs fn in one write transaction, and returns once it is committed.
+// On PostgreSQL that is a transaction of its own. On SQLite, where one
+// connection writes, the writes that wait while a transaction commits are run
+// together in the next one, each in a savepoint of its own (group commit, see
+// groupCommit): what fn sees and does is as if it ran alone, and one sync of
+// the disk serves many writes.
 func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	if s.dialect != SQLite {
+		return s.db.WithContext(ctx).Transaction(fn)
+	}
+	return s.writes.run(s, ctx, fn)
 }
 
-// read is the read pool bound to ctx.
-func (s *Store) read(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
+// read is the read pool bound to ctx. On SQLite the context's cancellation is
+// dropped: the driver steps every row of a cancellable query on a goroutine of
+// its own (so that it can interrupt it), which costs more than the step itself
+// when a page reads thousands of index entries; our reads take milliseconds,
+// and an export stops when writing to a gone client fails.
+func (s *Store) read(ctx context.Context) *gorm.DB {
+	if s.dialect == SQLite {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.rdb.WithContext(ctx)
+}
 
 // Backup writes a consistent copy of the database to path while the server may be
 // running. On SQLite this is VACUUM INTO, which reads one snapshot; PostgreSQL has

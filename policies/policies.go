@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
@@ -70,6 +71,11 @@ type Enforcer struct {
 type loaded struct {
 	e       *casbin.SyncedEnforcer
 	version int64
+	// answers memoises Enforce: the bindings and the policy of a loaded set
+	// never change (a change loads a new set), so neither can an answer.
+	// Casbin evaluates its matcher expression on every call, and a page asks
+	// a score of questions to draw its menu.
+	answers sync.Map // sub \x00 dom \x00 obj \x00 act → bool
 }
 
 // Permission is one line of the policy: role, domain, object, action.
@@ -150,5 +156,14 @@ func (en *Enforcer) LoadBindings(bs []Binding, version int64) error {
 
 // Enforce answers whether sub may do act on obj in domain dom.
 func (en *Enforcer) Enforce(sub, dom, obj, act string) (bool, error) {
-	return en.current.Load().e.Enforce(sub, dom, obj, act)
+	l := en.current.Load()
+	key := sub + "\x00" + dom + "\x00" + obj + "\x00" + act
+	if ok, found := l.answers.Load(key); found {
+		return ok.(bool), nil
+	}
+	ok, err := l.e.Enforce(sub, dom, obj, act)
+	if err == nil {
+		l.answers.Store(key, ok)
+	}
+	return ok, err
 }
