@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"samspill/app"
-	"samspill/bench"
+	"samspill/app/bench"
 	"samspill/models"
 	"samspill/policies"
 	"samspill/views"
