@@ -184,7 +184,7 @@ type enquiryPage struct {
 	Fields     enquiryFields
 	Activities []models.Activity
 	History    []models.StatusChange
-	Audit      []models.AuditEntry
+	Audit      []historyLine
 	Consents   []models.Consent
 	Assignees  []models.User
 	Regions    []models.Region
@@ -196,6 +196,69 @@ type enquiryPage struct {
 	Overdue    bool
 	Minutes    int
 	Conflict   bool
+}
+
+// historyLine is one line of the case's history in words: who, what, and the
+// detail of what (the new status, the fields changed, the adviser assigned).
+type historyLine struct {
+	At                 time.Time
+	Who, What, Details string
+}
+
+// historyLines puts audit entries in the reader's words. An entry without a
+// user is the one door's (creation) or Samspill's own (retention, routing jobs).
+func historyLines(p page, entries []models.HistoryEntry) []historyLine {
+	out := make([]historyLine, len(entries))
+	for i, e := range entries {
+		l := historyLine{At: e.At, Who: e.UserName, What: p.T("audit." + e.Action)}
+		if l.Who == "" {
+			l.Who = p.T("enquiry.system")
+			if e.Action == "create" {
+				l.Who = p.T("enquiry.public")
+			}
+		}
+		l.Details = historyDetails(p, e)
+		out[i] = l
+	}
+	return out
+}
+
+func historyDetails(p page, e models.HistoryEntry) string {
+	code := func(prefix, key string) string {
+		if v, ok := strings.CutPrefix(e.Detail, prefix); ok && v != "" {
+			return p.T(key + v)
+		}
+		return ""
+	}
+	switch e.Action {
+	case "create":
+		return code("channel=", "channel.")
+	case "activity":
+		return code("kind=", "activity.")
+	case "close":
+		return code("outcome=", "outcome.")
+	case "status":
+		if from, to, ok := strings.Cut(e.Detail, "->"); ok {
+			return p.T("status."+from) + " → " + p.T("status."+to)
+		}
+	case "assign":
+		if e.Subject == "" {
+			return p.T("enquiry.unassigned")
+		}
+		return e.Subject
+	case "route":
+		return e.Subject
+	case "update":
+		fields, _ := strings.CutPrefix(e.Detail, "fields=")
+		var names []string
+		for _, f := range strings.Split(fields, ",") {
+			if f != "" {
+				names = append(names, p.T("history.field."+f))
+			}
+		}
+		return strings.Join(names, ", ")
+	}
+	return ""
 }
 
 type activityForm struct{ Kind, OccurredOn, Minutes, Text string }
@@ -237,9 +300,11 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	if d.Consents, err = s.store.Consents(ctx, p.Viewer, id); err != nil {
 		return err
 	}
-	if d.Audit, err = s.store.AuditFor(ctx, "enquiry", strconv.FormatInt(id, 10)); err != nil {
+	entries, err := s.store.History(ctx, "enquiry", strconv.FormatInt(id, 10))
+	if err != nil {
 		return err
 	}
+	d.Audit = historyLines(p, entries)
 	if d.Assignees, err = s.store.Assignees(ctx, p.Viewer); err != nil {
 		return err
 	}

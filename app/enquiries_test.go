@@ -313,3 +313,44 @@ func TestMunicipalityStatisticsPage(t *testing.T) {
 		t.Errorf("statistics API shows small counts: %s", raw)
 	}
 }
+
+// TestEnquiryHistoryInWords: the case's history names people and puts each
+// change in words (channel, status, activity, the adviser assigned), never user
+// ids or the audit log's codes.
+func TestEnquiryHistoryInWords(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Vil starte gårdsbutikk", "")
+	adviser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(adviser.Email, models.DemoPassword)
+	path := "/enquiries/" + itoa(id)
+	_, page := c.get(path)
+	m := versionField.FindStringSubmatch(page)
+	if res, body := c.post(path+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {m[3]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign = %d\n%s", res.StatusCode, body)
+	}
+	if res, body := c.post(path+"/activities", url.Values{"kind": {"call"}, "occurred_on": {ts.store.Now().Format("2006-01-02")}, "minutes": {"10"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("activity = %d\n%s", res.StatusCode, body)
+	}
+	_, page = c.get(path)
+	history := page[strings.Index(page, `id="s-history"`):]
+	for _, want := range []string{
+		"<td>Skjema på nettsiden</td><td>Opprettet: Nettskjema</td>",
+		"<td>" + adviser.Name + "</td><td>Tildelte saken: " + adviser.Name + "</td>",
+		"<td>" + adviser.Name + "</td><td>La til aktivitet: Telefon</td>",
+		"<td>" + adviser.Name + "</td><td>Så på saken</td>",
+	} {
+		if !strings.Contains(history, want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	for _, code := range []string{"#" + itoa(adviser.ID), "kind=", "channel=", "assigned_to=", "->"} {
+		if strings.Contains(history, code) {
+			t.Errorf("history shows the code %q", code)
+		}
+	}
+}

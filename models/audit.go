@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -127,6 +128,90 @@ func (s *Store) AuditFor(ctx context.Context, object, objectID string) ([]AuditE
 		return nil, fmt.Errorf("audit for %s %s: %w", object, objectID, err)
 	}
 	return out, nil
+}
+
+// HistoryEntry is one line of a record's history as its readers see it: the
+// user's name instead of an id, and the name of the user or region that an
+// assignment or a routing points to (Subject). Detail keeps the entry's codes
+// for the page to put in words.
+type HistoryEntry struct {
+	AuditEntry
+	UserName string
+	Subject  string
+}
+
+// History lists the audit entries about one record, newest first, with names.
+func (s *Store) History(ctx context.Context, object, objectID string) ([]HistoryEntry, error) {
+	var out []HistoryEntry
+	err := s.read(ctx).Table("audit_log").Select("audit_log.*, users.name AS user_name").
+		Joins("LEFT JOIN users ON users.id = audit_log.user_id").
+		Where("audit_log.object = ? AND audit_log.object_id = ?", object, objectID).
+		Order("audit_log.seq DESC").Limit(200).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("history of %s %s: %w", object, objectID, err)
+	}
+	// Assignments name a user and routings a region by id: one query each for all of them.
+	users, regions := map[int64]string{}, map[int64]string{}
+	for _, e := range out {
+		if id, ok := detailID(e.Detail, "assigned_to="); ok && id > 0 {
+			users[id] = ""
+		}
+		if id, ok := detailID(e.Detail, "region="); ok {
+			regions[id] = ""
+		}
+	}
+	if err := s.namesOf(ctx, "users", users); err != nil {
+		return nil, err
+	}
+	if err := s.namesOf(ctx, "regions", regions); err != nil {
+		return nil, err
+	}
+	for i, e := range out {
+		switch {
+		case e.Action == "assign":
+			if id, ok := detailID(e.Detail, "assigned_to="); ok {
+				out[i].Subject = users[id]
+			}
+		case e.Action == "route":
+			if id, ok := detailID(e.Detail, "region="); ok {
+				out[i].Subject = regions[id]
+			}
+		}
+	}
+	return out, nil
+}
+
+// detailID reads the number after prefix in an audit detail such as "assigned_to=12".
+func detailID(detail, prefix string) (int64, bool) {
+	rest, ok := strings.CutPrefix(detail, prefix)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil
+}
+
+// namesOf fills names with the name column of the rows of table (users or
+// regions, never user input) whose ids are its keys.
+func (s *Store) namesOf(ctx context.Context, table string, names map[int64]string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(names))
+	for id := range names {
+		ids = append(ids, id)
+	}
+	var rows []struct {
+		ID   int64
+		Name string
+	}
+	if err := s.read(ctx).Table(table).Select("id, name").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("names of %s: %w", table, err)
+	}
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return nil
 }
 
 // ErrAuditBroken means the audit log's hash chain does not hold.
