@@ -45,9 +45,35 @@ func (s *Server) listAudit(c echo.Context) error {
 
 type privacyPage struct {
 	page
+	Sent                 string // "export" or "erase": the form the values and errors belong to
 	Email, Phone, Reason string
 	Erased               int
 	Done                 bool
+}
+
+// In gives the error of field when form is the one that was sent: the page has
+// two forms with the same fields, and only the one sent should be marked.
+func (d privacyPage) In(form, field string) string {
+	if form != d.Sent {
+		return ""
+	}
+	return d.Err(field)
+}
+
+// Value gives what was typed in field when form is the one that was sent.
+func (d privacyPage) Value(form, field string) string {
+	if form != d.Sent {
+		return ""
+	}
+	switch field {
+	case "email":
+		return d.Email
+	case "phone":
+		return d.Phone
+	case "reason":
+		return d.Reason
+	}
+	return ""
 }
 
 // privacy is the admin's page for access requests and erasure.
@@ -60,7 +86,7 @@ func (s *Server) exportPerson(c echo.Context) error {
 	q := models.PersonQuery{Email: c.QueryParam("email"), Phone: c.QueryParam("phone")}
 	exp, err := s.store.ExportPerson(c.Request().Context(), viewer(c), actor(c), q)
 	if ve := asValidation(err); ve != nil {
-		return c.Render(http.StatusUnprocessableEntity, "admin/privacy", privacyPage{page: s.page(c, "privacy.title").withErrors(ve.Fields), Email: q.Email, Phone: q.Phone})
+		return c.Render(http.StatusUnprocessableEntity, "admin/privacy", privacyPage{page: s.page(c, "privacy.title").withErrors(ve.Fields), Sent: "export", Email: q.Email, Phone: q.Phone})
 	}
 	if err != nil {
 		return err
@@ -74,7 +100,7 @@ func (s *Server) erasePerson(c echo.Context) error {
 	q := models.PersonQuery{Email: c.FormValue("email"), Phone: c.FormValue("phone")}
 	reason := c.FormValue("reason")
 	n, err := s.store.ErasePerson(c.Request().Context(), viewer(c), actor(c), q, reason)
-	d := privacyPage{page: s.page(c, "privacy.title"), Email: q.Email, Phone: q.Phone, Reason: reason}
+	d := privacyPage{page: s.page(c, "privacy.title"), Sent: "erase", Email: q.Email, Phone: q.Phone, Reason: reason}
 	if ve := asValidation(err); ve != nil {
 		d.page = d.page.withErrors(ve.Fields)
 		return c.Render(http.StatusUnprocessableEntity, "admin/privacy", d)
