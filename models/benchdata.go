@@ -3,9 +3,105 @@ package models
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/url"
+	"os"
 	"strings"
 )
+
+// Scratch makes a working copy of the database dsn for one benchmark and
+// returns its DSN and a function that removes it. The benchmark's requests
+// write (one-door submissions, sessions, audit entries): on the copy, every
+// invocation starts from the same generated data instead of from what the last
+// one left. SQLite is copied file by file after its write-ahead log is emptied
+// into it; PostgreSQL makes the copy with CREATE DATABASE … TEMPLATE.
+func Scratch(ctx context.Context, dsn string) (string, func() error, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return scratchPostgres(ctx, dsn)
+	}
+	s, err := Open(dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	err = s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+	s.Close()
+	if err != nil {
+		return "", nil, fmt.Errorf("scratch copy: %w", err)
+	}
+	path, params, _ := strings.Cut(dsn, "?")
+	copyPath := strings.TrimSuffix(path, ".db") + ".run.db"
+	if err := copyFile(path, copyPath); err != nil {
+		return "", nil, fmt.Errorf("scratch copy: %w", err)
+	}
+	drop := func() error {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(copyPath + suffix); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+		return nil
+	}
+	if params != "" {
+		return copyPath + "?" + params, drop, nil
+	}
+	return copyPath, drop, nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// scratchPostgres copies the database named in dsn to one named with "_run"
+// after it, through the server's maintenance database (the template may have
+// no other session while it is copied).
+func scratchPostgres(ctx context.Context, dsn string) (string, func() error, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" || strings.ContainsAny(name, `"`) {
+		return "", nil, fmt.Errorf("scratch copy: no usable database name in %s", u.Redacted())
+	}
+	copyName := name + "_run"
+	maint := *u
+	maint.Path = "/postgres"
+	admin, err := openPostgres(maint.String())
+	if err != nil {
+		return "", nil, err
+	}
+	exec := func(sql string) error { return admin.db.Exec(sql).Error }
+	quote := func(n string) string { return `"` + n + `"` }
+	if err := exec("DROP DATABASE IF EXISTS " + quote(copyName)); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("scratch copy: %w", err)
+	}
+	if err := exec("CREATE DATABASE " + quote(copyName) + " TEMPLATE " + quote(name)); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("scratch copy: %w", err)
+	}
+	drop := func() error {
+		defer admin.Close()
+		return exec("DROP DATABASE IF EXISTS " + quote(copyName) + " WITH (FORCE)")
+	}
+	run := *u
+	run.Path = "/" + copyName
+	return run.String(), drop, nil
+}
 
 // BenchRegion is what `samspill bench` needs to know of one region of a
 // generated database to make realistic requests in it.

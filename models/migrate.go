@@ -445,6 +445,17 @@ var migrations = []string{
 	CREATE INDEX referrals_partner_region ON referrals(partner_id, region_id, follow_up_due, status);
 	CREATE INDEX referrals_region_sent ON referrals(region_id, sent_at);
 	CREATE INDEX assessments_project ON assessments(project_id, assessed_on)`,
+
+	// 9: the inbox's "overdue" and "mine" tabs, and the retention job, without
+	// walking a region's whole history. Overdue enquiries have no first
+	// response: the unanswered are found by that and read newest first. An
+	// adviser's own are found by assignee and region, newest first. Retention
+	// reads only the closed enquiries that still hold person data (a partial
+	// index; the query must name status 'closed' literally to use it).
+	`DROP INDEX enquiries_assigned;
+	CREATE INDEX enquiries_assignee_browse ON enquiries(assigned_to, region_id, received_at, status);
+	CREATE INDEX enquiries_unanswered ON enquiries(region_id, first_response_at, received_at, status, first_response_due);
+	CREATE INDEX enquiries_retention ON enquiries(region_id, closed_at) WHERE status = 'closed' AND anonymised_at IS NULL`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

@@ -57,7 +57,8 @@ type RetentionCandidate struct {
 }
 
 // RetentionDue lists closed enquiries whose region's retention period has run
-// out since they closed, and that still hold person data.
+// out since they closed, and that still hold person data. Each region's are read
+// from the partial index enquiries_retention, which holds only those.
 func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) {
 	var regions []Region
 	if err := s.read(ctx).Find(&regions).Error; err != nil {
@@ -67,15 +68,19 @@ func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) 
 	var out []RetentionCandidate
 	for _, r := range regions {
 		var batch []RetentionCandidate
-		err := s.read(ctx).Model(&Enquiry{}).Select("id, reference, closed_at, region_id").
-			Where("region_id = ? AND status = ? AND anonymised_at IS NULL AND closed_at < ?", r.ID, "closed", now.AddDate(0, -r.RetentionMonths, 0)).
-			Order("id").Scan(&batch).Error
-		if err != nil {
+		if err := s.retentionDueIn(s.read(ctx), &r, now).Scan(&batch).Error; err != nil {
 			return nil, fmt.Errorf("retention due: %w", err)
 		}
 		out = append(out, batch...)
 	}
 	return out, nil
+}
+
+// retentionDueIn is the query for one region's enquiries due for retention.
+func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
+	return db.Model(&Enquiry{}).Select("id, reference, closed_at, region_id").
+		Where("region_id = ? AND status = 'closed' AND anonymised_at IS NULL AND closed_at < ?", r.ID, now.AddDate(0, -r.RetentionMonths, 0)).
+		Order("id")
 }
 
 // ApplyRetention anonymises every enquiry RetentionDue finds, each in its own

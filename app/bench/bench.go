@@ -77,6 +77,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := ensureData(ctx, o); err != nil {
 		return nil, err
 	}
+	logf(o, "copying %s for this run", o.DB)
+	scratch, drop, err := models.Scratch(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := drop(); err != nil {
+			logf(o, "the copy %s was not removed: %v", scratch, err)
+		}
+	}()
+	o.DB = scratch
 	store, err := models.Open(o.DB)
 	if err != nil {
 		return nil, err
