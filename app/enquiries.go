@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/policies"
 	"samspill/views"
 )
 
@@ -185,6 +186,7 @@ type enquiryPage struct {
 	Activities []models.Activity
 	History    []models.StatusChange
 	Audit      []historyLine
+	AuditLink  bool // the viewer may read the audit log, where views of the case are
 	Consents   []models.Consent
 	Assignees  []models.User
 	Regions    []models.Region
@@ -305,6 +307,7 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 		return err
 	}
 	d.Audit = historyLines(p, entries)
+	d.AuditLink = s.allowed(p.Viewer, policies.Audit, policies.Read)
 	if d.Assignees, err = s.store.Assignees(ctx, p.Viewer); err != nil {
 		return err
 	}
@@ -318,7 +321,14 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	if raw != nil {
 		d.page = d.page.withErrors(raw)
 	}
-	ms, err := s.store.ServedMunicipalities(ctx)
+	// The case's municipality is chosen among its region's (an admin, who
+	// works across regions, chooses among all that are served).
+	var ms []models.Municipality
+	if e.RegionID != nil {
+		ms, err = s.store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer)
+	} else {
+		ms, err = s.store.ServedMunicipalities(ctx)
+	}
 	if err != nil {
 		return err
 	}

@@ -342,15 +342,56 @@ func TestEnquiryHistoryInWords(t *testing.T) {
 		"<td>Skjema på nettsiden</td><td>Opprettet: Nettskjema</td>",
 		"<td>" + adviser.Name + "</td><td>Tildelte saken: " + adviser.Name + "</td>",
 		"<td>" + adviser.Name + "</td><td>La til aktivitet: Telefon</td>",
-		"<td>" + adviser.Name + "</td><td>Så på saken</td>",
 	} {
 		if !strings.Contains(history, want) {
 			t.Errorf("history lacks %q", want)
 		}
 	}
+	// Views are not changes: they are in the audit log, which an adviser does not read.
+	if strings.Contains(history, "Så på saken") || strings.Contains(history, "revisjonsloggen") {
+		t.Error("the adviser's case history lists views or links to the audit log")
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := coord.get(path); !strings.Contains(page, `href="/admin/audit?object=enquiry&amp;object_id=`+itoa(id)+`"`) {
+		t.Error("the coordinator's case page does not link to the views in the audit log")
+	}
 	for _, code := range []string{"#" + itoa(adviser.ID), "kind=", "channel=", "assigned_to=", "->"} {
 		if strings.Contains(history, code) {
 			t.Errorf("history shows the code %q", code)
 		}
+	}
+}
+
+// TestCaseMunicipalityChoices: a case's municipality is chosen among its
+// region's members (and its own), not among every municipality the
+// installation serves.
+func TestCaseMunicipalityChoices(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	canaryRegion(t, ts) // serves Oslo
+	id, _ := submit(t, ts, "3412", "Vil starte sykkelverksted", "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := c.get("/enquiries/" + itoa(id))
+	for number, want := range map[string]bool{"3403": true, "3412": true, "3413": true, "0301": false} {
+		if got := strings.Contains(page, `<option value="`+number+`"`); got != want {
+			t.Errorf("option %s on the case page: %t; want %t", number, got, want)
+		}
+	}
+	region, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := ts.store.RegionMunicipalities(context.Background(), region.ID, "0301")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.Name)
+	}
+	if strings.Join(names, ",") != "Hamar,Løten,Oslo,Stange" {
+		t.Errorf("choices with the case's own municipality outside the region = %v", names)
 	}
 }

@@ -140,12 +140,14 @@ type HistoryEntry struct {
 	Subject  string
 }
 
-// History lists the audit entries about one record, newest first, with names.
+// History lists what was done to one record, newest first, with names. Views
+// are left out: a case is looked at far more often than it changes, and who
+// looked at it is for the audit log's viewer.
 func (s *Store) History(ctx context.Context, object, objectID string) ([]HistoryEntry, error) {
 	var out []HistoryEntry
 	err := s.read(ctx).Table("audit_log").Select("audit_log.*, users.name AS user_name").
 		Joins("LEFT JOIN users ON users.id = audit_log.user_id").
-		Where("audit_log.object = ? AND audit_log.object_id = ?", object, objectID).
+		Where("audit_log.object = ? AND audit_log.object_id = ? AND audit_log.action <> 'view'", object, objectID).
 		Order("audit_log.seq DESC").Limit(200).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("history of %s %s: %w", object, objectID, err)
