@@ -262,7 +262,8 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		"search": func() error { return inbox(models.EnquiryFilter{Q: pick(rng, cur.r.SearchTerms)}) },
 		"enquiry": func() error {
 			id := pick(rng, cur.r.EnquiryIDs)
-			if _, err := store.Enquiry(ctx, cur.adviser, id); err != nil {
+			e, err := store.Enquiry(ctx, cur.adviser, id)
+			if err != nil {
 				return err
 			}
 			sid := strconv.FormatInt(id, 10)
@@ -271,9 +272,9 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 				func() error { _, err := store.Activities(ctx, cur.adviser, id); return err },
 				func() error { _, err := store.StatusHistory(ctx, cur.adviser, id); return err },
 				func() error { _, err := store.Consents(ctx, cur.adviser, id); return err },
-				func() error { _, err := store.AuditFor(ctx, "enquiry", sid); return err },
+				func() error { _, err := store.History(ctx, "enquiry", sid); return err },
 				func() error { _, err := store.Assignees(ctx, cur.adviser); return err },
-				func() error { _, err := store.ServedMunicipalities(ctx); return err },
+				func() error { _, err := store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer); return err },
 				func() error { _, err := store.IndustrySections(ctx); return err },
 				func() error {
 					_, _, err := store.Referrals(ctx, cur.adviser, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}})
