@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -578,5 +579,26 @@ func TestProjectPagesInEnglish(t *testing.T) {
 		if strings.Count(body, "<h1") != 1 {
 			t.Errorf("GET %s has %d h1 elements; want 1", path, strings.Count(body, "<h1"))
 		}
+	}
+}
+
+// TestHeatMapCells: every project row has one cell per factor, a scored cell
+// shows its score coloured by its level, and an unscored one says so to
+// screen readers.
+func TestHeatMapCells(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	res, page := c.get("/assessments/heatmap")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("heat map = %d", res.StatusCode)
+	}
+	rows := strings.Count(page, `<th scope="row">`)
+	factors := strings.Count(page, `<span class="factor-head">`)
+	scored := len(regexp.MustCompile(`<td class="heat heat-[1-5]">[1-5]</td>`).FindAllString(page, -1))
+	unscored := strings.Count(page, `<td class="heat heat-0"><span aria-hidden="true">–</span><span class="ds-sr-only">Ikke vurdert</span></td>`)
+	if rows == 0 || factors == 0 || scored == 0 || unscored == 0 || scored+unscored != rows*factors {
+		t.Errorf("heat map: %d rows × %d factors, %d cells scored and %d not", rows, factors, scored, unscored)
 	}
 }
