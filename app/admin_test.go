@@ -87,6 +87,10 @@ func TestAdminFormErrorsKeepInput(t *testing.T) {
 			t.Errorf("error page lacks %q", want)
 		}
 	}
+	// A number that did not parse does not hide the other fields' errors for a second round.
+	if !strings.Contains(body, "Bruk bare små bokstaver a–z, tall og bindestrek.") {
+		t.Error("the invalid slug is not reported beside the unparsed number")
+	}
 	regions, err := ts.store.RegionsVisibleTo(context.Background(), &models.Viewer{User: &models.User{Roles: []models.UserRole{{Role: models.RoleAdmin}}}})
 	if err != nil || len(regions) != 1 {
 		t.Errorf("a refused form created a region: %d regions (%v)", len(regions), err)

@@ -69,6 +69,11 @@ func DefaultRegionInput() RegionInput {
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
+// Problems reports what is wrong with in, by the checks CreateRegion and
+// UpdateRegion make before they read the database, without saving anything: a
+// form whose numbers did not parse still hears about its other fields.
+func (in RegionInput) Problems() map[string]string { return in.validate() }
+
 func (in *RegionInput) validate() map[string]string {
 	fields := map[string]string{}
 	in.Name = strings.TrimSpace(in.Name)
