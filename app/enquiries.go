@@ -441,6 +441,7 @@ func (s *Server) addActivity(c echo.Context) error {
 	if len(errs) == 0 {
 		_, err = s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
 	} else {
+		addProblems(errs, s.store.ActivityProblems(in))
 		err = &models.ValidationError{Fields: errs}
 	}
 	return s.afterAction(c, id, err, "flash.activity_added", func(d *enquiryPage) { d.Activity = f })
@@ -463,6 +464,7 @@ func (s *Server) closeEnquiry(c echo.Context) error {
 	if len(errs) == 0 {
 		err = s.store.CloseEnquiry(c.Request().Context(), viewer(c), actor(c), id, in)
 	} else {
+		addProblems(errs, models.CloseProblems(in))
 		err = &models.ValidationError{Fields: errs}
 	}
 	return s.afterAction(c, id, err, "flash.enquiry_closed", func(d *enquiryPage) { d.Close = f })

@@ -258,6 +258,10 @@ func TestEnquiryWorkflowPage(t *testing.T) {
 		t.Error("after the call the case is not in progress with 15 minutes and a response in 0 working days")
 	}
 	m := versionField.FindStringSubmatch(page)
+	res, body = c.post(path+"/close", url.Values{"outcome": {""}, "jobs_expected": {"mange"}, "version": {m[3]}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv et tall.") || !strings.Contains(body, `id="f-outcome-error"`) {
+		t.Errorf("bad close = %d; want 422 naming the jobs and the outcome at once", res.StatusCode)
+	}
 	res, body = c.post(path+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923 609 016"}, "jobs_expected": {"3"}, "version": {m[3]}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close = %d\n%s", res.StatusCode, body)
@@ -268,8 +272,8 @@ func TestEnquiryWorkflowPage(t *testing.T) {
 	}
 	// Bad activity input is refused with messages and changes nothing.
 	res, body = c.post(path+"/activities", url.Values{"kind": {"telepathy"}, "occurred_on": {"i går"}, "minutes": {"-5"}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv en dato") {
-		t.Errorf("bad activity = %d", res.StatusCode)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv en dato") || !strings.Contains(body, "Velg et av alternativene.") {
+		t.Errorf("bad activity = %d; want 422 naming the date and the kind at once", res.StatusCode)
 	}
 	// The dashboard counts the adviser's time.
 	_, dash := c.get("/dashboard")

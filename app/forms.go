@@ -35,6 +35,17 @@ func (f passwordForm) validate() map[string]string {
 }
 
 // formInt parses an integer form field, recording an error under name.
+// addProblems adds to errs the model's complaints about fields errs does not
+// already name: a form that failed to parse a field still shows every error
+// in one round, and the parse error stands where both have one.
+func addProblems(errs, problems map[string]string) {
+	for field, msg := range problems {
+		if _, ok := errs[field]; !ok {
+			errs[field] = msg
+		}
+	}
+}
+
 func formInt(errs map[string]string, name, v string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {

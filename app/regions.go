@@ -59,11 +59,7 @@ func parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string
 	if len(errs) > 0 {
 		// The store is not asked when a number did not parse: say at once what
 		// else is wrong, rather than in a second round.
-		for field, msg := range in.Problems() {
-			if _, ok := errs[field]; !ok {
-				errs[field] = msg
-			}
-		}
+		addProblems(errs, in.Problems())
 	}
 	return f, in, errs
 }

@@ -974,15 +974,16 @@ type CloseInput struct {
 	Version      int
 }
 
-// CloseEnquiry closes an enquiry with its outcome.
-func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) error {
+// CloseProblems reports what is wrong with a closing, by the checks
+// CloseEnquiry makes before it touches the database.
+func CloseProblems(in CloseInput) map[string]string {
 	fields := map[string]string{}
 	checkChoice(fields, "outcome", in.Outcome, Outcomes, true)
-	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
-	if in.Outcome == "established" && in.OrgNumber == "" {
+	org := NormaliseOrgNumber(in.OrgNumber)
+	if in.Outcome == "established" && org == "" {
 		fields["outcome_org_number"] = "error.orgnr_required"
-	} else if in.OrgNumber != "" {
-		if msg := CheckOrgNumber(in.OrgNumber); msg != "" {
+	} else if org != "" {
+		if msg := CheckOrgNumber(org); msg != "" {
 			fields["outcome_org_number"] = msg
 		}
 	}
@@ -991,9 +992,15 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 			fields[name] = "error.range"
 		}
 	}
-	if len(fields) > 0 {
+	return fields
+}
+
+// CloseEnquiry closes an enquiry with its outcome.
+func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) error {
+	if fields := CloseProblems(in); len(fields) > 0 {
 		return &ValidationError{Fields: fields}
 	}
+	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
@@ -1019,10 +1026,10 @@ type ActivityInput struct {
 	Text       string
 }
 
-// AddActivity logs a contact or note. The first contact of an adviser is the
-// enquiry's first response. Activities are appended, never edited, so they need
-// no version; the enquiry's version moves only when its first response is set.
-func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, in ActivityInput) (*Activity, error) {
+// ActivityProblems reports what is wrong with an activity, by the checks
+// AddActivity makes before it touches the database. A form that failed to parse
+// a field asks it too, so that every error shows in one round.
+func (s *Store) ActivityProblems(in ActivityInput) map[string]string {
 	fields := map[string]string{}
 	checkChoice(fields, "kind", in.Kind, ActivityKinds, true)
 	if in.OccurredOn.IsZero() {
@@ -1034,7 +1041,14 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 		fields["minutes"] = "error.minutes"
 	}
 	checkText(fields, "text", in.Text, maxDescription, false)
-	if len(fields) > 0 {
+	return fields
+}
+
+// AddActivity logs a contact or note. The first contact of an adviser is the
+// enquiry's first response. Activities are appended, never edited, so they need
+// no version; the enquiry's version moves only when its first response is set.
+func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, in ActivityInput) (*Activity, error) {
+	if fields := s.ActivityProblems(in); len(fields) > 0 {
 		return nil, &ValidationError{Fields: fields}
 	}
 	act := Activity{EnquiryID: id, Kind: in.Kind, OccurredOn: in.OccurredOn, Minutes: in.Minutes, Text: strings.TrimSpace(in.Text), UserID: &v.User.ID, CreatedAt: s.now()}
