@@ -145,11 +145,7 @@ type HistoryEntry struct {
 // looked at it is for the audit log's viewer.
 func (s *Store) History(ctx context.Context, object, objectID string) ([]HistoryEntry, error) {
 	var out []HistoryEntry
-	err := s.read(ctx).Table("audit_log").Select("audit_log.*, users.name AS user_name").
-		Joins("LEFT JOIN users ON users.id = audit_log.user_id").
-		Where("audit_log.object = ? AND audit_log.object_id = ? AND audit_log.action <> 'view'", object, objectID).
-		Order("audit_log.seq DESC").Limit(200).Scan(&out).Error
-	if err != nil {
+	if err := historyQuery(s.read(ctx), object, objectID).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("history of %s %s: %w", object, objectID, err)
 	}
 	// Assignments name a user and routings a region by id: one query each for all of them.
@@ -181,6 +177,15 @@ func (s *Store) History(ctx context.Context, object, objectID string) ([]History
 		}
 	}
 	return out, nil
+}
+
+// historyQuery selects a record's latest 200 changes. It names action <> 'view'
+// literally, as the partial index audit_log_changes does, so that SQLite uses it.
+func historyQuery(db *gorm.DB, object, objectID string) *gorm.DB {
+	return db.Table("audit_log").Select("audit_log.*, users.name AS user_name").
+		Joins("LEFT JOIN users ON users.id = audit_log.user_id").
+		Where("audit_log.object = ? AND audit_log.object_id = ? AND audit_log.action <> 'view'", object, objectID).
+		Order("audit_log.seq DESC").Limit(200)
 }
 
 // detailID reads the number after prefix in an audit detail such as "assigned_to=12".

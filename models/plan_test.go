@@ -59,6 +59,10 @@ func TestQueryPlans(t *testing.T) {
 			var due []RetentionCandidate
 			return s.retentionDueIn(tx, region, time.Now()).Scan(&due)
 		}, "enquiries_retention"},
+		{"case history", func(tx *gorm.DB) *gorm.DB {
+			var out []HistoryEntry
+			return historyQuery(tx, "enquiry", "1").Scan(&out)
+		}, "audit_log_changes"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if plan := queryPlan(t, s, c.build); !strings.Contains(plan, c.index) {

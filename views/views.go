@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -50,7 +51,11 @@ func Direction(code string) string {
 type Set struct {
 	pages  map[string]*template.Template
 	bundle *i18n.Bundle
+	texts  sync.Map // memoKey → string: messages without data, as each fallback chain renders them
 }
+
+// memoKey names one message in one fallback chain of languages.
+type memoKey struct{ chain, id string }
 
 // New parses every page with the layouts and partials and loads the message
 // catalogues. A broken template or catalogue fails here, at start-up.
@@ -119,8 +124,15 @@ func Static() fs.FS {
 
 // Localizer translates message IDs into one language.
 type Localizer struct {
-	Lang string
-	l    *i18n.Localizer
+	Lang  string
+	set   *Set
+	chain []string        // the languages tried, in order
+	key   string          // chain, joined: the memo's name for it
+	l     *i18n.Localizer // made at the first message not yet memoised
+}
+
+func (s *Set) localizer(lang string, chain ...string) *Localizer {
+	return &Localizer{Lang: lang, set: s, chain: chain, key: strings.Join(chain, ",")}
 }
 
 // Localizer returns a translator for lang, falling back to Bokmål.
@@ -128,7 +140,7 @@ func (s *Set) Localizer(lang string) *Localizer {
 	if !contains(Languages, lang) {
 		lang = "nb"
 	}
-	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, lang, "nb")}
+	return s.localizer(lang, lang, "nb")
 }
 
 // PublicLocalizer returns a translator for one of the one door's languages.
@@ -141,26 +153,45 @@ func (s *Set) PublicLocalizer(lang string) *Localizer {
 	if lang == "nn" {
 		fallback = []string{lang, "nb"}
 	}
-	return &Localizer{Lang: lang, l: i18n.NewLocalizer(s.bundle, fallback...)}
+	return s.localizer(lang, fallback...)
 }
 
 // T translates id; data fills {{.Name}} placeholders. A missing message shows its
 // ID, which the catalogue test catches long before a user does.
+//
+// A message without data reads the same every time (the catalogues are embedded
+// and never change while the program runs), so it is looked up once per
+// fallback chain and then read from the set's memo: a page asks for hundreds.
 func (l *Localizer) T(id string, data ...map[string]any) string {
-	cfg := &i18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
-		cfg.TemplateData = data[0]
+		msg, err := l.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data[0]})
+		if err != nil {
+			return id
+		}
+		return msg
 	}
-	msg, err := l.l.Localize(cfg)
+	key := memoKey{l.key, id}
+	if msg, ok := l.set.texts.Load(key); ok {
+		return msg.(string)
+	}
+	msg, err := l.localize(&i18n.LocalizeConfig{MessageID: id})
 	if err != nil {
-		return id
+		return id // not memoised: the catalogue test should fail instead
 	}
+	l.set.texts.Store(key, msg)
 	return msg
+}
+
+func (l *Localizer) localize(cfg *i18n.LocalizeConfig) (string, error) {
+	if l.l == nil {
+		l.l = i18n.NewLocalizer(l.set.bundle, l.chain...)
+	}
+	return l.l.Localize(cfg)
 }
 
 // Has reports whether the catalogue has id in any language.
 func (l *Localizer) Has(id string) bool {
-	_, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id})
+	_, err := l.localize(&i18n.LocalizeConfig{MessageID: id})
 	return err == nil
 }
 
