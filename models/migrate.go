@@ -460,7 +460,12 @@ var migrations = []string{
 	// 10: a record's history leaves out its views (see History): a partial
 	// index of the entries that changed something, so that a case looked at
 	// thousands of times draws its history without walking past every look.
-	`CREATE INDEX audit_log_changes ON audit_log(object, object_id, seq) WHERE action <> 'view'`,
+	// The inbox filtered by municipality counts and lists that municipality's
+	// enquiries only (it walked the whole region's: 5 ms for one of ten
+	// municipalities at national size); being narrow, the index also counts a
+	// region's whole inbox faster than the wide browsing index.
+	`CREATE INDEX audit_log_changes ON audit_log(object, object_id, seq) WHERE action <> 'view';
+	CREATE INDEX enquiries_region_municipality ON enquiries(region_id, kommunenummer, received_at, status)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

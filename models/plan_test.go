@@ -32,18 +32,20 @@ func TestQueryPlans(t *testing.T) {
 	s := newStore(t)
 	region := &Region{ID: 1, RetentionMonths: 36}
 	v := &Viewer{User: &User{ID: 7, Roles: []UserRole{{RegionID: &region.ID, Role: RoleAdviser}}}, Region: region}
-	inbox := func(tab string) func(tx *gorm.DB) *gorm.DB {
+	inboxOf := func(f EnquiryFilter) func(tx *gorm.DB) *gorm.DB {
 		return func(tx *gorm.DB) *gorm.DB {
-			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, EnquiryFilter{Tab: tab})).
+			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).
 				Order(EnquirySorts["received_desc"]).Limit(50).Find(&[]Enquiry{})
 		}
 	}
-	count := func(tab string) func(tx *gorm.DB) *gorm.DB {
+	countOf := func(f EnquiryFilter) func(tx *gorm.DB) *gorm.DB {
 		return func(tx *gorm.DB) *gorm.DB {
 			var n int64
-			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, EnquiryFilter{Tab: tab})).Count(&n)
+			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Count(&n)
 		}
 	}
+	inbox := func(tab string) func(tx *gorm.DB) *gorm.DB { return inboxOf(EnquiryFilter{Tab: tab}) }
+	count := func(tab string) func(tx *gorm.DB) *gorm.DB { return countOf(EnquiryFilter{Tab: tab}) }
 	for _, c := range []struct {
 		name  string
 		build func(tx *gorm.DB) *gorm.DB
@@ -54,6 +56,9 @@ func TestQueryPlans(t *testing.T) {
 		{"inbox overdue", inbox("overdue"), "enquiries_unanswered"},
 		{"inbox overdue count", count("overdue"), "enquiries_unanswered"},
 		{"inbox mine", inbox("mine"), "enquiries_assignee_browse"},
+		{"inbox of a municipality", inboxOf(EnquiryFilter{Municipality: "3412"}), "enquiries_region_municipality"},
+		{"inbox of a municipality count", countOf(EnquiryFilter{Municipality: "3412"}), "COVERING INDEX enquiries_region_municipality"},
+		{"inbox of a municipality, open", inboxOf(EnquiryFilter{Tab: "open", Municipality: "3412"}), "enquiries_region_municipality"},
 		{"inbox mine count", count("mine"), "COVERING INDEX enquiries_assignee_browse"},
 		{"retention", func(tx *gorm.DB) *gorm.DB {
 			var due []RetentionCandidate
