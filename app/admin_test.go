@@ -87,6 +87,12 @@ func TestAdminFormErrorsKeepInput(t *testing.T) {
 			t.Errorf("error page lacks %q", want)
 		}
 	}
+	// An error summary at the top links each error to its field, as on the one door.
+	for _, want := range []string{`class="ds-error-summary"`, `href="#f-slug"`, `href="#f-first_response_days"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error summary lacks %q", want)
+		}
+	}
 	// A number that did not parse does not hide the other fields' errors for a second round.
 	if !strings.Contains(body, "Bruk bare små bokstaver a–z, tall og bindestrek.") {
 		t.Error("the invalid slug is not reported beside the unparsed number")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -58,6 +59,25 @@ func (p page) T(id string, kv ...any) string {
 
 // Err is the translated error of one form field, or "".
 func (p page) Err(field string) string { return p.Errors[field] }
+
+// Problems lists a hand-drawn form's errors for its error summary, in the
+// order given: pairs of an error's key and its field's label (a message ID).
+// A key may name the element to jump to after a #, as "kind#kind-error" for a
+// group of radios; otherwise it is the field "f-"+key. Keys with no error are
+// left out, so an empty list means nothing named here went wrong.
+func (p page) Problems(pairs ...string) []views.Field {
+	var out []views.Field
+	for i := 0; i+1 < len(pairs); i += 2 {
+		key, anchor, _ := strings.Cut(pairs[i], "#")
+		if anchor == "" {
+			anchor = key
+		}
+		if msg := p.Errors[key]; msg != "" {
+			out = append(out, views.Field{Name: anchor, Label: p.T(pairs[i+1]), Error: msg})
+		}
+	}
+	return out
+}
 
 // HasErrors reports whether the form had any error.
 func (p page) HasErrors() bool { return len(p.Errors) > 0 }
