@@ -107,7 +107,8 @@ func TestFormErrorsKeepWhatWasTyped(t *testing.T) {
 	v.fill("Navn", "Region med feil")
 	v.fill("Kortnavn", "Ugyldig Slug")
 	v.fill("Første svar innen (arbeidsdager)", "to")
-	// The form is checked in two rounds: first that the numbers are numbers, then the rest.
+	// Every error shows at once, in a summary at the top and beside its field; the
+	// visitor mends them one at a time, and what was typed stays each time.
 	for _, round := range []struct{ label, error, fix string }{
 		{"Første svar innen (arbeidsdager)", "Skriv et tall.", "2"},
 		{"Kortnavn", "Bruk bare små bokstaver a–z, tall og bindestrek.", "region-uten-feil"},

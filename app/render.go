@@ -65,18 +65,24 @@ func (p page) Err(field string) string { return p.Errors[field] }
 // A key may name the element to jump to after a #, as "kind#kind-error" for a
 // group of radios; otherwise it is the field "f-"+key. Keys with no error are
 // left out, so an empty list means nothing named here went wrong.
-func (p page) Problems(pairs ...string) []views.Field {
-	var out []views.Field
+func (p page) Problems(pairs ...string) problems {
+	out := problems{Title: p.T("error.invalid")}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		key, anchor, _ := strings.Cut(pairs[i], "#")
 		if anchor == "" {
 			anchor = key
 		}
 		if msg := p.Errors[key]; msg != "" {
-			out = append(out, views.Field{Name: anchor, Label: p.T(pairs[i+1]), Error: msg})
+			out.Fields = append(out.Fields, views.Field{Name: anchor, Label: p.T(pairs[i+1]), Error: msg})
 		}
 	}
 	return out
+}
+
+// problems is an error summary with its title: what the "problems" partial draws.
+type problems struct {
+	Title  string
+	Fields []views.Field
 }
 
 // HasErrors reports whether the form had any error.
