@@ -167,7 +167,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		intake = append(intake, summarise(samples, o.Duration/2)...)
 	}
 	res.Load = append(res.Load, loadAverage())
-	res.CPUFixed, res.CPUSat, res.CPUIntake = medianFloat(cpuFixed), medianFloat(cpuSat), medianFloat(cpuIntake)
+	res.CPUFixed, res.CPUSat, res.CPUIntake = median(cpuFixed), median(cpuSat), median(cpuIntake)
 	res.Fixed, res.Saturation = medianStats(fixed), medianStats(sat)
 	if s := medianStats(wrap(intake)); len(s) > 0 {
 		res.Intake = s[0]
@@ -175,8 +175,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if s := medianStats(wrap(export)); len(s) > 0 {
 		res.FullExport = s[0]
 	}
-	res.RSSFixed, res.RSSSat = medianInt(rssFixed), medianInt(rssSat)
-	res.FixedRate, res.SatRate = medianFloat(fixedRate), medianFloat(satRate)
+	res.RSSFixed, res.RSSSat = median(rssFixed), median(rssSat)
+	res.FixedRate, res.SatRate = median(fixedRate), median(satRate)
 	if b, err := os.ReadFile(srv.logPath); err == nil && strings.Contains(string(b), "database is locked") {
 		logf(o, "the server log mentions \"database is locked\": see %s", srv.logPath)
 		res.SatErrors++

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -210,48 +211,32 @@ func medianStats(runs [][]Stats) []Stats {
 			for _, s := range ss {
 				ds = append(ds, f(s))
 			}
-			return medianDuration(ds)
+			return median(ds)
 		}
 		var reqs, errs []int64
 		var rates []float64
 		for _, s := range ss {
 			reqs, errs, rates = append(reqs, int64(s.Requests)), append(errs, int64(s.Errors)), append(rates, s.PerSecond)
 		}
-		out = append(out, Stats{Endpoint: name, Requests: int(medianInt(reqs)), Errors: int(medianInt(errs)),
+		out = append(out, Stats{Endpoint: name, Requests: int(median(reqs)), Errors: int(median(errs)),
 			P50: pick(func(s Stats) time.Duration { return s.P50 }), P95: pick(func(s Stats) time.Duration { return s.P95 }),
 			P99: pick(func(s Stats) time.Duration { return s.P99 }), Max: pick(func(s Stats) time.Duration { return s.Max }),
-			PerSecond: medianFloat(rates)})
+			PerSecond: median(rates)})
 	}
 	return out
 }
 
-func medianDuration(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
+// median is the middle value, or the mean of the two middle values of an even
+// count (repeated runs are usually odd, but a run may be cut short).
+func median[T ~int64 | ~float64](xs []T) T {
+	if len(xs) == 0 {
 		return 0
 	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	s := slices.Clone(xs)
+	slices.Sort(s)
 	if len(s)%2 == 0 {
 		return (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	return s[len(s)/2]
-}
-
-func medianInt(xs []int64) int64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]int64(nil), xs...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
-func medianFloat(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
 	return s[len(s)/2]
 }
 

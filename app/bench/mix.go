@@ -380,7 +380,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			}
 			ds = append(ds, time.Since(start))
 		}
-		out[e.name] = medianDuration(ds)
+		out[e.name] = median(ds)
 	}
 	return out, nil
 }

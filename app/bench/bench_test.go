@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"testing"
+	"time"
+)
+
+const ms1 = time.Millisecond
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   []float64
+		want float64
+	}{
+		{"empty", nil, 0},
+		{"one", []float64{7}, 7},
+		{"odd, unsorted", []float64{9, 1, 5}, 5},
+		{"even: mean of the middle two", []float64{4, 1, 3, 2}, 2.5},
+		{"an outlier does not move it", []float64{1, 2, 1000}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := append([]float64(nil), c.in...)
+			if got := median(c.in); got != c.want {
+				t.Errorf("median(%v) = %v; want %v", c.in, got, c.want)
+			}
+			for i := range in {
+				if in[i] != c.in[i] {
+					t.Fatalf("median reordered its input: %v", c.in)
+				}
+			}
+		})
+	}
+	if got := median([]time.Duration{3 * ms1, 1 * ms1}); got != 2*ms1 {
+		t.Errorf("median of durations = %v; want 2ms", got)
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	sorted := make([]time.Duration, 100)
+	for i := range sorted {
+		sorted[i] = time.Duration(i+1) * ms1 // 1 ms … 100 ms
+	}
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.50, 50 * ms1}, {0.95, 95 * ms1}, {0.99, 99 * ms1}, {1, 100 * ms1}, {0, 1 * ms1}} {
+		if got := quantile(sorted, c.q); got != c.want {
+			t.Errorf("quantile(1..100 ms, %v) = %v; want %v", c.q, got, c.want)
+		}
+	}
+	if got := quantile([]time.Duration{4 * ms1}, 0.99); got != 4*ms1 {
+		t.Errorf("quantile of one sample = %v", got)
+	}
+	if got := quantile(nil, 0.5); got != 0 {
+		t.Errorf("quantile of none = %v", got)
+	}
+}
+
+// TestSummarise: samples are grouped by endpoint in the mix's order, errors
+// counted, and the rate is per second of the run.
+func TestSummarise(t *testing.T) {
+	var samples []sample
+	for i := 1; i <= 10; i++ {
+		samples = append(samples, sample{endpoint: "intake", latency: time.Duration(i) * ms1, failed: i == 10})
+	}
+	samples = append(samples, sample{endpoint: "inbox", latency: 3 * ms1})
+	got := summarise(samples, 2*time.Second)
+	if len(got) != 2 || got[0].Endpoint != "inbox" || got[1].Endpoint != "intake" {
+		t.Fatalf("order = %+v; want inbox before intake, as in the mix", got)
+	}
+	in := got[1]
+	if in.Requests != 10 || in.Errors != 1 || in.P50 != 5*ms1 || in.Max != 10*ms1 || in.PerSecond != 5 {
+		t.Errorf("intake = %+v; want 10 requests, 1 error, p50 5ms, max 10ms, 5/s", in)
+	}
+}
+
+// TestMedianStats: each figure is the median over the runs on its own, so
+// one slow run does not decide the table.
+func TestMedianStats(t *testing.T) {
+	runs := [][]Stats{
+		{{Endpoint: "inbox", Requests: 100, P50: 5 * ms1, P99: 40 * ms1, PerSecond: 10}},
+		{{Endpoint: "inbox", Requests: 90, P50: 50 * ms1, P99: 400 * ms1, PerSecond: 9}},
+		{{Endpoint: "inbox", Requests: 110, P50: 6 * ms1, P99: 30 * ms1, PerSecond: 11}},
+	}
+	got := medianStats(runs)
+	if len(got) != 1 {
+		t.Fatalf("got %d endpoints", len(got))
+	}
+	if s := got[0]; s.Requests != 100 || s.P50 != 6*ms1 || s.P99 != 40*ms1 || s.PerSecond != 10 {
+		t.Errorf("medians = %+v; want 100 requests, p50 6ms, p99 40ms, 10/s", s)
+	}
+}
+
+func TestTargetOf(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		s    Stats
+		met  bool
+	}{
+		{"inbox within", Stats{Endpoint: "inbox", P50: 9 * ms1, P99: 49 * ms1}, true},
+		{"inbox p50 over", Stats{Endpoint: "inbox", P50: 11 * ms1, P99: 20 * ms1}, false},
+		{"inbox p99 over", Stats{Endpoint: "inbox", P50: 5 * ms1, P99: 51 * ms1}, false},
+		{"case page p99 only", Stats{Endpoint: "enquiry", P50: 29 * ms1, P99: 30 * ms1}, true},
+		{"case page over", Stats{Endpoint: "enquiry", P50: 5 * ms1, P99: 31 * ms1}, false},
+		{"board's follow-up", Stats{Endpoint: "referral follow-up (board)", P99: 199 * ms1}, true},
+		{"intake has none", Stats{Endpoint: "intake", P99: time.Second}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, met := targetOf(c.s); met != c.met {
+				t.Errorf("targetOf(%+v) met = %t; want %t", c.s, met, c.met)
+			}
+		})
+	}
+}
