@@ -62,7 +62,15 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	municipalities, err := s.regionMunicipalities(c, p.Viewer)
+	// The municipality filter offers the region's members and keeps the one
+	// chosen (a former member's enquiries can still be found); an admin without
+	// a region chooses among all that are served.
+	var municipalities []models.Municipality
+	if p.Viewer.Region != nil {
+		municipalities, err = s.store.RegionMunicipalities(ctx, p.Viewer.Region.ID, f.Municipality)
+	} else {
+		municipalities, err = s.store.ServedMunicipalities(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -107,24 +115,6 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// regionMunicipalities are the current region's member municipalities, or every
-// served one for an admin without a region.
-func (s *Server) regionMunicipalities(c echo.Context, v *models.Viewer) ([]models.Municipality, error) {
-	ctx := c.Request().Context()
-	if v.Region == nil {
-		return s.store.ServedMunicipalities(ctx)
-	}
-	r, err := s.store.Region(ctx, v, v.Region.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]models.Municipality, 0, len(r.Members))
-	for _, m := range r.Members {
-		out = append(out, m.Municipality)
-	}
-	return out, nil
 }
 
 type enquiryFormPage struct {

@@ -383,6 +383,13 @@ func TestCaseMunicipalityChoices(t *testing.T) {
 			t.Errorf("option %s on the case page: %t; want %t", number, got, want)
 		}
 	}
+	// The inbox's municipality filter offers the same, and keeps a chosen one that is not a member.
+	_, inbox := c.get("/enquiries?municipality=0301")
+	for number, want := range map[string]bool{"3403": true, "3412": true, "3413": true, "0301": true, "3401": false} {
+		if got := strings.Contains(inbox, `<option value="`+number+`"`); got != want {
+			t.Errorf("option %s in the inbox filter: %t; want %t", number, got, want)
+		}
+	}
 	region, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
 	if err != nil {
 		t.Fatal(err)

@@ -201,9 +201,9 @@ func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, 
 
 // RegionMunicipalities lists the current member municipalities of a region,
 // and the municipality also (an enquiry's own, which may lie outside it), in
-// Norwegian alphabetical order: the choices of a case's municipality field. A
-// national installation serves all 357, which no one should scroll through
-// to correct a case.
+// Norwegian alphabetical order: the choices of a case's municipality field and
+// of the inbox's municipality filter. A national installation serves all 357,
+// which no one should scroll through to correct a case.
 func (s *Store) RegionMunicipalities(ctx context.Context, regionID int64, also string) ([]Municipality, error) {
 	now := s.now()
 	return s.municipalityChoices(ctx, `SELECT kommunenummer, name, official_name, county_number FROM municipalities WHERE kommunenummer IN

@@ -250,7 +250,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		if _, err := store.Assignees(ctx, cur.adviser); err != nil {
 			return err
 		}
-		if _, err := store.Region(ctx, cur.adviser, cur.region.ID); err != nil {
+		if _, err := store.RegionMunicipalities(ctx, cur.region.ID, f.Municipality); err != nil {
 			return err
 		}
 		return nil
