@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -259,5 +260,38 @@ func TestDeactivationEndsSessions(t *testing.T) {
 	again.get("/login")
 	if res, _ := again.post("/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a deactivated user logged in: %d", res.StatusCode)
+	}
+}
+
+// Reading pages writes nothing: the session is written back only when its
+// data changes (or its expiry must move on), else every page view would be a
+// write and a disk sync through the one writer.
+func TestReadingPagesLeavesSessionUnwritten(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.get("/login")
+	res, _ := c.post("/login", url.Values{"email": {demoEmail("coordinator")}, "password": {models.DemoPassword}})
+	ck := sessionCookie(t, res)
+	if ck == nil {
+		t.Fatal("no session cookie at log-in")
+	}
+	c.get("/dashboard") // makes the CSRF token: a change, written once
+	ctx := context.Background()
+	stored, _, err := ts.store.Sessions().FindCtx(ctx, ck.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, path := range []string{"/dashboard", "/enquiries", "/dashboard", "/referrals", "/projects", "/enquiries", "/dashboard", "/profile"} {
+		if res, _ := c.get(path); res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.StatusCode)
+		}
+		now, _, err := ts.store.Sessions().FindCtx(ctx, ck.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(now, stored) {
+			t.Fatalf("request %d (GET %s) wrote the session back though nothing in it changed", i+1, path)
+		}
 	}
 }

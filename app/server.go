@@ -35,6 +35,7 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 
 	s.sessions = scs.New()
 	s.sessions.Store = store.Sessions()
+	s.sessions.Codec = sessionCodec{}
 	s.sessions.IdleTimeout = cfg.SessionIdle
 	s.sessions.Lifetime = cfg.SessionLifetime
 	// Over HTTPS the cookie takes the __Host- prefix, which browsers accept only

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// BenchmarkPages measures the server's own cost of each page on the demo data,
+// in process (no network): what middleware, the handler's queries and drawing
+// the page take. It is where CPU profiles of the pages come from:
+//
+//	go test ./app -run '^$' -bench Pages -cpuprofile cpu.out
+//
+// The load benchmark (`samspill bench`) measures the same pages over HTTP on
+// national data; this one isolates the server's work, to compare changes.
+func BenchmarkPages(b *testing.B) {
+	ts := newTestServerTB(b, func(c *Config) { c.BenchFloor = true })
+	h := ts.Config.Handler
+	cookie := benchLogin(b, h, demoEmail(models.RoleCoordinator))
+	ctx := context.Background()
+	admin, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdmin))
+	if err != nil {
+		b.Fatal(err)
+	}
+	list, _, err := ts.store.Enquiries(ctx, &models.Viewer{User: admin}, models.EnquiryFilter{})
+	if err != nil || len(list) == 0 {
+		b.Fatalf("no demo enquiry: %v", err)
+	}
+	id := list[0].ID
+	pages := []struct {
+		name, path string
+		status     int
+	}{
+		{"floor", "/bench/floor", http.StatusNoContent},
+		{"dashboard", "/dashboard", http.StatusOK},
+		{"inbox", "/enquiries", http.StatusOK},
+		{"inbox-filtered", "/enquiries?status=open&q=&municipality=3403", http.StatusOK},
+		{"enquiry", "/enquiries/" + itoa(id), http.StatusOK},
+		{"referrals", "/referrals", http.StatusOK},
+		{"portfolio", "/projects", http.StatusOK},
+	}
+	for _, p := range pages {
+		b.Run(p.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, p.path, nil)
+			req.Header.Set("Cookie", cookie)
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != p.status {
+					b.Fatalf("GET %s: %d; want %d", p.path, rec.Code, p.status)
+				}
+			}
+		})
+	}
+}
+
+// benchLogin logs in through the form and returns the session cookie.
+func benchLogin(b *testing.B, h http.Handler, email string) string {
+	b.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+	cookie := strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
+	m := csrfField.FindStringSubmatch(rec.Body.String())
+	if m == nil || cookie == "" {
+		b.Fatal("no CSRF token or cookie on the login page")
+	}
+	form := url.Values{"email": {email}, "password": {models.DemoPassword}, "_csrf": {m[1]}}
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", cookie)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		b.Fatalf("login: %d", rec.Code)
+	}
+	return strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
+}
