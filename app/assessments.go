@@ -70,6 +70,24 @@ type assessmentFormPage struct {
 	Scores       []int
 }
 
+// ErrorSummary lists the form's errors for its error summary, in the order the
+// fields are drawn. A factor's fields are named by the factor's title, which is
+// data rather than a message ID, so the list is made here rather than with the
+// template's page.Problems.
+func (d assessmentFormPage) ErrorSummary() problems {
+	ps := d.Problems("assessed_at", "assessment.field.assessed_at", "note", "assessment.field.note")
+	for _, f := range d.Factors {
+		title := f.Title(d.Lang)
+		if msg := d.Err("score_" + f.Code); msg != "" {
+			// The scores are a group of radios: the link leads to the group's error.
+			ps.Fields = append(ps.Fields, views.Field{Name: "score_" + f.Code + "-error", Label: d.T("assessment.score_label", "Factor", title), Error: msg})
+		}
+		ps.Fields = append(ps.Fields, inGroup(d.page, title, "comment_"+f.Code, "comment_"+f.Code, "assessment.field.comment")...)
+		ps.Fields = append(ps.Fields, inGroup(d.page, title, "evidence_"+f.Code, "evidence_"+f.Code, "assessment.field.evidence")...)
+	}
+	return ps
+}
+
 // loadEvidence is the cooperation load offered as evidence when the factor
 // "more cooperations than capacity" is assessed: the flagged municipalities of
 // the region, or of the project, and a sentence saying so.

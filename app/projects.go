@@ -319,6 +319,61 @@ func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project
 		Visibilities: models.ProjectVisibilities, ParticipantKinds: models.ParticipantKinds, Municipalities: ms, Partners: partners})
 }
 
+// ErrorSummary lists the form's errors for its error summary, in the order the
+// fields are drawn. The list rows' keys, ids and labels carry the row's number,
+// which the template's page.Problems cannot make, so they are made here.
+func (d projectFormPage) ErrorSummary() problems {
+	ps := d.Problems("title", "project.field.title", "summary", "project.field.summary", "status", "project.field.status",
+		"starts_on", "project.field.starts_on", "ends_on", "project.field.ends_on", "budget_nok", "project.field.budget_nok",
+		"municipal_role#municipal_role-error", "project.field.municipal_role", "focus#focus-error", "project.field.focus",
+		"approach#approach-error", "project.field.approach", "visibility#visibility-error", "project.field.visibility",
+		"municipalities#municipalities-error", "project.field.municipalities")
+	add := func(group, key, id, labelID string) {
+		ps.Fields = append(ps.Fields, inGroup(d.page, group, key, id, labelID)...)
+	}
+	for i := range d.Form.Municipalities {
+		row, key, id := d.T("project.municipality_row", "N", i+1), fmt.Sprintf("municipalities[%d].", i), fmt.Sprintf("mun-%d-", i)
+		add(row, key+"kommunenummer", id+"kommunenummer", "project.field.municipality")
+		add(row, key+"role", id+"role", "project.field.role")
+		add(row, key+"contribution_nok", id+"nok", "project.field.contribution_nok")
+		add(row, key+"contribution_fte", id+"fte", "project.field.contribution_fte")
+	}
+	ps.Fields = append(ps.Fields, d.Problems("partners#partners-error", "project.field.partners").Fields...)
+	for i := range d.Form.Participants {
+		row, key, id := d.T("project.participant_row", "N", i+1), fmt.Sprintf("participants[%d].", i), fmt.Sprintf("participant-%d-", i)
+		add(row, key+"kind", id+"kind", "project.field.participant_kind")
+		add(row, key+"name", id+"name", "project.field.participant_name")
+	}
+	for i := range d.Form.Funding {
+		row, key, id := d.T("project.funding_row", "N", i+1), fmt.Sprintf("funding[%d].", i), fmt.Sprintf("funding-%d-", i)
+		add(row, key+"source", id+"source", "project.field.funding_source")
+		add(row, key+"amount_nok", id+"nok", "project.field.amount_nok")
+	}
+	for i, r := range d.Form.Indicators {
+		kind, key, id := d.T("indicator.kind."+r.Kind), fmt.Sprintf("indicators[%d].", i), "indicator-"+r.Kind+"-"
+		add(kind, key+"target", id+"target", "indicator.target")
+		add(kind, key+"actual", id+"actual", "indicator.actual")
+	}
+	for i := range d.Form.Links {
+		row, key, id := d.T("project.link_row", "N", i+1), fmt.Sprintf("links[%d].", i), fmt.Sprintf("link-%d-", i)
+		add(row, key+"title", id+"title", "project.field.link_title")
+		add(row, key+"url", id+"url", "project.field.link_url")
+	}
+	return ps
+}
+
+// inGroup is the error summary's entry for one field of a numbered row or a
+// group of fields, if the field has an error: key is the error's key, id the
+// field's element id without "f-", and the label names the group, as
+// "Rolle i prosjektet (Kommune 2)".
+func inGroup(p page, group, key, id, labelID string) []views.Field {
+	msg := p.Err(key)
+	if msg == "" {
+		return nil
+	}
+	return []views.Field{{Name: id, Label: p.T("common.field_in", "Field", p.T(labelID), "Group", group), Error: msg}}
+}
+
 func (s *Server) newProjectForm(c echo.Context) error {
 	f := projectFormFrom(models.ProjectInput{Status: "planning", Visibility: "participants"}).withBlankRows()
 	return s.renderProjectForm(c, http.StatusOK, nil, f, nil)
