@@ -77,6 +77,10 @@ func (s *Server) updateMunicipality(c echo.Context) error {
 		case err != nil:
 			return err
 		}
+	} else {
+		// A field that did not parse must not hide the others' errors until a
+		// second round: the model's checks are asked too.
+		addProblems(errs, u.Problems())
 	}
 	if len(errs) > 0 {
 		data.page = s.page(c, "municipalities.title").withErrors(errs)

@@ -181,13 +181,22 @@ type MunicipalityUpdate struct {
 	Version      int
 }
 
+// Problems reports what is wrong with u, every field at once, by the checks
+// UpdateMunicipality makes before it touches the database: a form whose FTE did
+// not parse still hears about its organisation.
+func (u MunicipalityUpdate) Problems() map[string]string {
+	fields := map[string]string{}
+	checkChoice(fields, "organisation", u.Organisation, Organisations, false)
+	if u.BusinessFTE < 0 || u.BusinessFTE > 1000 {
+		fields["business_fte"] = "error.fte"
+	}
+	return fields
+}
+
 // UpdateMunicipality saves how a municipality organises business development.
 func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, u MunicipalityUpdate) error {
-	if u.Organisation != "" && !contains(Organisations, u.Organisation) {
-		return invalid("organisation", "error.choice")
-	}
-	if u.BusinessFTE < 0 || u.BusinessFTE > 1000 {
-		return invalid("business_fte", "error.fte")
+	if fields := u.Problems(); len(fields) > 0 {
+		return &ValidationError{Fields: fields}
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&Municipality{}).Where("kommunenummer = ? AND version = ?", number, u.Version).
