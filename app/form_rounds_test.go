@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -77,4 +78,93 @@ func TestMunicipalityFormOneRound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUserRolesFormKeepsInput posts roles that the model refuses: the page
+// comes back with the error and the boxes as the admin ticked them, not as
+// they are stored, and the stored roles stay as they were.
+func TestUserRolesFormKeepsInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	region := regionAdmin(t, ts).Region.ID
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/users/" + itoa(adviser.ID)
+	stored := func(t *testing.T) string {
+		u, err := ts.store.UserByEmail(ctx, adviser.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var roles []string
+		for _, r := range u.Roles {
+			region := "all"
+			if r.RegionID != nil {
+				region = itoa(*r.RegionID)
+			}
+			roles = append(roles, r.Role+"@"+region)
+		}
+		return fmt.Sprint(roles, u.SessionEpoch, u.Version)
+	}
+
+	tests := []struct {
+		name  string
+		roles []string
+		want  string // the error, in Norwegian
+	}{
+		{"municipality role without a municipality", []string{models.RoleBoard, models.RoleMunicipality}, "Velg kommunen brukeren representerer (kreves for rollen Kommune)."},
+		{"partner role without a partner", []string{models.RolePartner}, "Velg partneren brukeren representerer (kreves for rollen Partner)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ts.client(t)
+			c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+			if res, _ := c.get(path); res.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s = %d", path, res.StatusCode)
+			}
+			before, audit := stored(t), auditCount(t, ts)
+
+			res, body := c.post(path+"/roles", url.Values{"region_id": {itoa(region)}, "roles": tt.roles})
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("POST %s/roles = %d; want 422\n%s", path, res.StatusCode, body)
+			}
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("the page lacks the error %q", tt.want)
+			}
+			for _, role := range models.RegionRoles {
+				ticked := false
+				for _, r := range tt.roles {
+					ticked = ticked || r == role
+				}
+				checked, found := checkbox(body, fmt.Sprintf("roles-%d-%s", region, role))
+				if !found {
+					t.Fatalf("no checkbox for the role %s in region %d\n%s", role, region, body)
+				}
+				if checked != ticked {
+					t.Errorf("the role %s is checked=%v; want %v, as submitted", role, checked, ticked)
+				}
+			}
+			if after := stored(t); after != before {
+				t.Errorf("a refused form changed the user's roles:\nbefore %s\nafter  %s", before, after)
+			}
+			if after := auditCount(t, ts); after != audit {
+				t.Errorf("a refused form wrote %d audit entries", after-audit)
+			}
+		})
+	}
+}
+
+var inputTag = regexp.MustCompile(`<input [^>]*>`)
+
+// checkbox reports whether the page has an input with the id, and whether it
+// is checked.
+func checkbox(body, id string) (checked, found bool) {
+	for _, tag := range inputTag.FindAllString(body, -1) {
+		if strings.Contains(tag, `id="`+id+`"`) {
+			return strings.Contains(tag, " checked"), true
+		}
+	}
+	return false, false
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -34,15 +35,31 @@ type userForm struct {
 	Admin                                                   bool
 }
 
+// roleForm is one region's roles form as ticked.
+type roleForm struct {
+	RegionID int64
+	Roles    []string
+}
+
 type userPage struct {
 	page
 	User           *models.User
 	Form           userForm
+	RoleForm       *roleForm // a refused roles form, shown as it was ticked
 	Municipalities []models.Municipality
 	Partners       []models.Partner
 	RoleChoices    []string
 	Password       string            // a generated password, shown once
 	Tokens         []models.APIToken // the user's API tokens, for admins
+}
+
+// RoleChecked reports whether the role's box in the region's roles form is
+// ticked: as submitted when that form was refused, else as stored.
+func (p userPage) RoleChecked(regionID int64, role string) bool {
+	if f := p.RoleForm; f != nil && f.RegionID == regionID {
+		return slices.Contains(f.Roles, role)
+	}
+	return p.User.HasRole(regionID, role)
 }
 
 func (s *Server) userPage(c echo.Context, titleID string, u *models.User, f userForm, errs map[string]string) (userPage, error) {
@@ -134,9 +151,20 @@ func (s *Server) showUser(c echo.Context) error {
 
 // renderUser shows a user with the edit, role and account forms.
 func (s *Server) renderUser(c echo.Context, status int, id int64, form *userForm, errs map[string]string, password string) error {
-	u, err := s.store.User(c.Request().Context(), viewer(c), id)
+	data, err := s.userShowPage(c, id, form, errs)
 	if err != nil {
 		return err
+	}
+	data.Password = password
+	return c.Render(status, "users/show", data)
+}
+
+// userShowPage is the data of a user's page; form, when not nil, is the
+// details form as typed.
+func (s *Server) userShowPage(c echo.Context, id int64, form *userForm, errs map[string]string) (userPage, error) {
+	u, err := s.store.User(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return userPage{}, err
 	}
 	f := userForm{Email: u.Email, Name: u.Name, Version: strconv.Itoa(u.Version)}
 	if u.Municipality != nil {
@@ -150,16 +178,15 @@ func (s *Server) renderUser(c echo.Context, status int, id int64, form *userForm
 	}
 	data, err := s.userPage(c, "users.title", u, f, errs)
 	if err != nil {
-		return err
+		return userPage{}, err
 	}
 	data.Title = u.Name
-	data.Password = password
 	if data.Viewer.IsAdmin() {
 		if data.Tokens, err = s.store.Tokens(c.Request().Context(), data.Viewer, u.ID); err != nil {
-			return err
+			return userPage{}, err
 		}
 	}
-	return c.Render(status, "users/show", data)
+	return data, nil
 }
 
 func (s *Server) updateUser(c echo.Context) error {
@@ -197,9 +224,16 @@ func (s *Server) setUserRoles(c echo.Context) error {
 		return errMalformed("error.malformed")
 	}
 	params, _ := c.FormParams()
-	err = s.store.SetRegionRoles(c.Request().Context(), viewer(c), actor(c), id, regionID, params["roles"])
+	roles := params["roles"]
+	err = s.store.SetRegionRoles(c.Request().Context(), viewer(c), actor(c), id, regionID, roles)
 	if ve := asValidation(err); ve != nil {
-		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
+		// The boxes come back as the admin ticked them, not as stored.
+		data, err := s.userShowPage(c, id, nil, ve.Fields)
+		if err != nil {
+			return err
+		}
+		data.RoleForm = &roleForm{RegionID: regionID, Roles: roles}
+		return c.Render(http.StatusUnprocessableEntity, "users/show", data)
 	}
 	if err != nil {
 		return err
