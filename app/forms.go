@@ -34,7 +34,6 @@ func (f passwordForm) validate() map[string]string {
 	return errs
 }
 
-// formInt parses an integer form field, recording an error under name.
 // addProblems adds to errs the model's complaints about fields errs does not
 // already name: a form that failed to parse a field still shows every error
 // in one round, and the parse error stands where both have one.
@@ -46,6 +45,7 @@ func addProblems(errs, problems map[string]string) {
 	}
 }
 
+// formInt parses an integer form field, recording an error under name.
 func formInt(errs map[string]string, name, v string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
