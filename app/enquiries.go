@@ -50,7 +50,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "enquiries.title")
 	f := parseFilter(c)
-	list, total, err := s.store.Enquiries(ctx, p.Viewer, f)
+	list, total, err := s.store.Inbox(ctx, p.Viewer, f)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -411,5 +412,57 @@ func TestMunicipalityStatsHideSmallCounts(t *testing.T) {
 	// A user without a municipality has no statistics.
 	if _, err := f.s.MunicipalityStats(ctx, f.board); !errors.Is(err, ErrNotFound) {
 		t.Errorf("board statistics: %v", err)
+	}
+}
+
+// The inbox reads only the columns its table shows: the same enquiries, total
+// and shown fields as Enquiries, and nothing of the rest (the description, the
+// contact details) read at all.
+func TestInboxReadsWhatItShows(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	for i, k := range []string{"3403", "3412", "3413", "3403"} {
+		in := sampleInput(k)
+		in.BusinessName = "Firma " + k
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if err := f.s.AssignEnquiry(ctx, f.adviser, Actor{}, e.ID, f.adviser.User.ID, e.Version); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, filter := range []EnquiryFilter{{}, {Tab: "new"}, {Tab: "mine"}, {Municipality: "3403"}, {Q: "gårdsutsalg"}, {Sort: "municipality"}} {
+		want, wantTotal, err := f.s.Enquiries(ctx, f.adviser, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, total, err := f.s.Inbox(ctx, f.adviser, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != wantTotal || len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%+v: inbox %d of %d; want %d of %d (and some)", filter, len(got), total, len(want), wantTotal)
+		}
+		for i, g := range got {
+			w := want[i]
+			shown := func(e Enquiry) []any {
+				var assignee string
+				if e.Assignee != nil {
+					assignee = e.Assignee.Name
+				}
+				return []any{e.ID, e.Reference, *e.RegionID, e.Municipality.Name, e.Needs, e.Name, e.BusinessName, e.Status,
+					assignee, e.ReceivedAt.Unix(), e.FirstResponseDue.Unix(), e.FirstResponseAt == nil, e.Overdue(time.Now())}
+			}
+			if gs, ws := shown(g), shown(w); fmt.Sprint(gs) != fmt.Sprint(ws) {
+				t.Errorf("%+v row %d: inbox shows %v; want %v", filter, i, gs, ws)
+			}
+			if g.Description != "" || g.Email != "" {
+				t.Errorf("%+v row %d: the inbox read the description or e-mail", filter, i)
+			}
+		}
 	}
 }

@@ -240,7 +240,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 	now := store.Now().In(models.Oslo)
 	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	inbox := func(f models.EnquiryFilter) error {
-		list, _, err := store.Enquiries(ctx, cur.adviser, f)
+		list, _, err := store.Inbox(ctx, cur.adviser, f)
 		if err != nil {
 			return err
 		}
