@@ -466,3 +466,60 @@ func TestInboxReadsWhatItShows(t *testing.T) {
 		}
 	}
 }
+
+// Search on SQLite reads the viewer's regions' parts of the index (migration
+// 11): an adviser finds their region's enquiries, an admin every region's and
+// the queue's, and an enquiry routed to another region is found there only.
+func TestSearchFollowsRegion(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	create := func(kommune, name string) *Enquiry {
+		in := sampleInput(kommune)
+		in.Name = name
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	hamar := create("3403", "Solveig Fjellheim")
+	create("3411", "Sverre Fjellheim") // Ringsaker
+	queued := create("0301", "Siri Fjellheim")
+	found := func(v *Viewer, q string) []string {
+		t.Helper()
+		list, total, err := f.s.Enquiries(ctx, v, EnquiryFilter{Q: q, Sort: "reference"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range list {
+			names = append(names, strings.Fields(e.Name)[0])
+		}
+		if int(total) != len(names) {
+			t.Errorf("total %d for %d listed", total, len(names))
+		}
+		return names
+	}
+	check := func(step string, v *Viewer, want ...string) {
+		t.Helper()
+		if got := found(v, "fjellheim"); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: found %v; want %v", step, got, want)
+		}
+	}
+	check("Hamarregionen's adviser", f.adviser, "Solveig")
+	check("Ringsaker's adviser", f.otherAdviser, "Sverre")
+	check("admin", f.admin, "Solveig", "Sverre", "Siri") // references HAM-, RIN-, SAM-
+	if err := f.s.MoveToRegion(ctx, f.admin, Actor{}, queued.ID, f.ringsaker.ID, queued.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.MoveToRegion(ctx, f.admin, Actor{}, hamar.ID, f.ringsaker.ID, hamar.Version); err != nil {
+		t.Fatal(err)
+	}
+	check("Hamarregionen's adviser after routing", f.adviser)
+	check("Ringsaker's adviser after routing", f.otherAdviser, "Solveig", "Sverre", "Siri")
+	check("admin after routing", f.admin, "Solveig", "Sverre", "Siri")
+	if got := found(f.otherAdviser, "solveig fjellheim"); len(got) != 1 {
+		t.Errorf("two words in the new region found %v", got)
+	}
+}

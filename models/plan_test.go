@@ -60,6 +60,9 @@ func TestQueryPlans(t *testing.T) {
 		{"inbox of a municipality count", countOf(EnquiryFilter{Municipality: "3412"}), "COVERING INDEX enquiries_region_municipality"},
 		{"inbox of a municipality, open", inboxOf(EnquiryFilter{Tab: "open", Municipality: "3412"}), "enquiries_region_municipality"},
 		{"inbox mine count", count("mine"), "COVERING INDEX enquiries_assignee_browse"},
+		// A search reads the enquiries the region's part of the index found, by id.
+		{"search", inboxOf(EnquiryFilter{Q: "hansen"}), "INTEGER PRIMARY KEY (rowid=?)"},
+		{"search count", countOf(EnquiryFilter{Q: "hansen"}), "INTEGER PRIMARY KEY (rowid=?)"},
 		{"retention", func(tx *gorm.DB) *gorm.DB {
 			var due []RetentionCandidate
 			return s.retentionDueIn(tx, region, time.Now()).Scan(&due)
