@@ -208,6 +208,26 @@ func TestEnquiryScope(t *testing.T) {
 		if _, err := f.s.AddActivity(ctx, v, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: time.Now()}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s adds an activity: %v; want ErrNotFound", name, err)
 		}
+		if _, err := f.s.Activities(ctx, v, e.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s reads the activities: %v; want ErrNotFound", name, err)
+		}
+		if _, err := f.s.StatusHistory(ctx, v, e.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s reads the status history: %v; want ErrNotFound", name, err)
+		}
+		if _, err := f.s.Consents(ctx, v, e.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s reads the consents: %v; want ErrNotFound", name, err)
+		}
+	}
+	for name, v := range map[string]*Viewer{"adviser": f.adviser, "admin": f.admin} {
+		if consents, err := f.s.Consents(ctx, v, e.ID); err != nil || len(consents) == 0 {
+			t.Errorf("%s reads %d consents: %v", name, len(consents), err)
+		}
+		if _, err := f.s.Activities(ctx, v, e.ID); err != nil {
+			t.Errorf("%s reads the activities: %v", name, err)
+		}
+	}
+	if _, err := f.s.Consents(ctx, f.adviser, e.ID+1000); !errors.Is(err, ErrNotFound) {
+		t.Errorf("consents of no enquiry: %v; want ErrNotFound", err)
 	}
 }
 
