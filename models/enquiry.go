@@ -574,12 +574,12 @@ func (s *Store) searchScope(v *Viewer, q string) func(*gorm.DB) *gorm.DB {
 				return db
 			}
 			db = db.Table("enquiries NOT INDEXED")
-			if v.IsAdmin() {
+			all, region := enquiryScope(v)
+			if all {
 				return db.Where("enquiries.id IN (SELECT docid FROM enquiry_search WHERE enquiry_search MATCH ? AND region IN (SELECT id FROM regions UNION ALL SELECT ?))", fts, queuePartition)
 			}
-			var region int64 = -1 // no region, no enquiries (enquiriesVisibleTo says so too)
-			if v.Region != nil {
-				region = v.Region.ID
+			if region == 0 {
+				return db.Where("1 = 0")
 			}
 			return db.Where("enquiries.id IN (SELECT docid FROM enquiry_search WHERE enquiry_search MATCH ? AND region = ?)", fts, region)
 		}
@@ -598,16 +598,28 @@ func (s *Store) searchScope(v *Viewer, q string) func(*gorm.DB) *gorm.DB {
 	}
 }
 
-// enquiriesVisibleTo scopes enquiries to the viewer: all for an admin (the admin
-// queue included), the current region's for its coordinators and advisers, and
-// none for anyone else: board, municipality and partner users see no person data.
+// enquiryScope says which enquiries the viewer sees: all for an admin (the
+// admin queue included), the current region's for its coordinators and
+// advisers, and none for anyone else: board, municipality and partner users see
+// no person data. region is 0 unless one region's.
+func enquiryScope(v *Viewer) (all bool, region int64) {
+	switch {
+	case v.IsAdmin():
+		return true, 0
+	case v.Region != nil && (v.Has(RoleCoordinator) || v.Has(RoleAdviser)):
+		return false, v.Region.ID
+	}
+	return false, 0
+}
+
+// enquiriesVisibleTo scopes enquiries to the viewer (see enquiryScope).
 func enquiriesVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
-		switch {
-		case v.IsAdmin():
+		switch all, region := enquiryScope(v); {
+		case all:
 			return db
-		case v.Region != nil && (v.Has(RoleCoordinator) || v.Has(RoleAdviser)):
-			return db.Where("enquiries.region_id = ?", v.Region.ID)
+		case region != 0:
+			return db.Where("enquiries.region_id = ?", region)
 		}
 		return db.Where("1 = 0")
 	}
@@ -724,8 +736,11 @@ func (s *Store) Inbox(ctx context.Context, v *Viewer, f EnquiryFilter) ([]Enquir
 // (all when "").
 func (s *Store) enquiries(ctx context.Context, v *Viewer, f EnquiryFilter, columns string) ([]Enquiry, int64, error) {
 	q := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f))
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
+	total, err := s.enquiryTotal(ctx, v, f)
+	if errors.Is(err, errNoTotal) {
+		err = q.Count(&total).Error
+	}
+	if err != nil {
 		return nil, 0, fmt.Errorf("count enquiries: %w", err)
 	}
 	order, ok := EnquirySorts[f.Sort]
@@ -736,11 +751,53 @@ func (s *Store) enquiries(ctx context.Context, v *Viewer, f EnquiryFilter, colum
 		q = q.Select(columns)
 	}
 	var out []Enquiry
-	err := q.Preload("Municipality").Preload("Assignee").Order(order).Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
+	err = q.Preload("Municipality").Preload("Assignee").Order(order).Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list enquiries: %w", err)
 	}
 	return out, total, nil
+}
+
+// errNoTotal says that the kept totals cannot answer a filter: it must be counted.
+var errNoTotal = errors.New("no kept total for this filter")
+
+// enquiryTotal is how many enquiries the viewer sees that match f, read from
+// the totals the triggers of migration 12 keep per region and status, when f
+// asks for nothing but a status (the inbox's tabs "all", "new", "waiting" and
+// "open", or one status): what most pages of the inbox ask. Any other filter
+// answers errNoTotal.
+func (s *Store) enquiryTotal(ctx context.Context, v *Viewer, f EnquiryFilter) (int64, error) {
+	var statuses []string
+	switch f.Tab {
+	case "":
+		if f.Status != "" {
+			statuses = []string{f.Status}
+		}
+	case "new", "waiting":
+		statuses = []string{f.Tab}
+	case "open":
+		statuses = openStatuses
+	default:
+		return 0, errNoTotal
+	}
+	if f.Tab != "" && f.Status != "" || f.Municipality != "" || f.Channel != "" || f.Need != "" || f.Kind != "" || f.Stage != "" ||
+		f.AssignedTo != 0 || f.From != nil || f.To != nil || f.Overdue || f.Queue || strings.TrimSpace(f.Q) != "" {
+		return 0, errNoTotal
+	}
+	q := s.read(ctx).Table("enquiry_totals").Select("COALESCE(SUM(n), 0)")
+	switch all, region := enquiryScope(v); {
+	case all:
+	case region != 0:
+		q = q.Where("region_id = ?", region)
+	default:
+		return 0, nil // sees none
+	}
+	if statuses != nil {
+		q = q.Where("status IN ?", statuses)
+	}
+	var n int64
+	err := q.Scan(&n).Error
+	return n, err
 }
 
 // ExportLimit caps one export; a larger selection must be narrowed by filters.

@@ -543,3 +543,89 @@ func TestSearchFollowsRegion(t *testing.T) {
 		t.Errorf("two words in the new region found %v", got)
 	}
 }
+
+// The inbox's totals kept by triggers (migration 12) equal a count of the
+// enquiries after every kind of change: new enquiries in regions and in the
+// admin queue, assignment, status changes, closing, reopening and routing.
+func TestKeptTotalsMatchCounts(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	viewers := map[string]*Viewer{"adviser": f.adviser, "other region's adviser": f.otherAdviser, "admin": f.admin, "board": f.board}
+	filters := []EnquiryFilter{{}, {Tab: "new"}, {Tab: "waiting"}, {Tab: "open"}, {Status: "closed"}, {Status: "in_progress"}}
+	check := func(step string) {
+		t.Helper()
+		for name, v := range viewers {
+			for _, filter := range filters {
+				kept, err := f.s.enquiryTotal(ctx, v, filter)
+				if err != nil {
+					t.Fatalf("%s, %s, %+v: %v", step, name, filter, err)
+				}
+				var counted int64
+				if err := f.s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), f.s.filterScope(v, filter)).Count(&counted).Error; err != nil {
+					t.Fatal(err)
+				}
+				if kept != counted {
+					t.Errorf("%s, %s, %+v: kept total %d; counted %d", step, name, filter, kept, counted)
+				}
+			}
+		}
+	}
+	check("empty")
+	var made []*Enquiry
+	for _, k := range []string{"3403", "3412", "3411", "0301", "3413", "3403"} { // Hamar, Løten, Ringsaker, Oslo (queue), Stange
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput(k), Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, e)
+	}
+	check("created")
+	version := func(e *Enquiry) int {
+		cur, err := f.s.Enquiry(ctx, f.admin, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cur.Version
+	}
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"assigned", func() error {
+			return f.s.AssignEnquiry(ctx, f.adviser, Actor{}, made[0].ID, f.adviser.User.ID, version(made[0]))
+		}},
+		{"waiting", func() error { return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "waiting", version(made[1])) }},
+		{"in progress", func() error {
+			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[5].ID, "in_progress", version(made[5]))
+		}},
+		{"closed", func() error {
+			return f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: version(made[1])})
+		}},
+		{"reopened", func() error {
+			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", version(made[1]))
+		}},
+		{"routed from the queue", func() error {
+			return f.s.MoveToRegion(ctx, f.admin, Actor{}, made[3].ID, f.ringsaker.ID, version(made[3]))
+		}},
+		{"routed between regions", func() error {
+			return f.s.MoveToRegion(ctx, f.admin, Actor{}, made[5].ID, f.ringsaker.ID, version(made[5]))
+		}},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		check(st.name)
+	}
+	// The inbox itself shows the kept total.
+	if _, total, err := f.s.Enquiries(ctx, f.otherAdviser, EnquiryFilter{Tab: "open"}); err != nil || total != 3 {
+		t.Errorf("Ringsaker's open inbox: %d (%v); want 3", total, err)
+	}
+	// Filters the totals cannot answer are counted.
+	for _, filter := range []EnquiryFilter{{Tab: "mine"}, {Tab: "overdue"}, {Municipality: "3403"}, {Q: "gårdsutsalg"}, {Queue: true}, {Tab: "new", Status: "closed"}} {
+		if _, err := f.s.enquiryTotal(ctx, f.adviser, filter); !errors.Is(err, errNoTotal) {
+			t.Errorf("%+v: %v; want errNoTotal", filter, err)
+		}
+	}
+}

@@ -477,6 +477,56 @@ var migrations = []string{
 	{{SQLITE}} CREATE VIRTUAL TABLE enquiry_search USING fts4(reference, name, business_name, org_number, email, description, tokenize=unicode61, languageid="region");
 	{{SQLITE}} INSERT INTO enquiry_search (docid, reference, name, business_name, org_number, email, description, region)
 		SELECT id, reference, name, business_name, org_number, email, description, COALESCE(region_id, 0) FROM enquiries`,
+
+	// 12: the inbox's totals kept per region and status (0 for the admin
+	// queue) by triggers, in the same transaction as every change of an
+	// enquiry, so they are never stale: counting the largest region's 47 000
+	// enquiries for every page of its inbox took 3 ms. On PostgreSQL the
+	// trigger touches the two rows of a move in one order (the lesser key
+	// first), so that two moves the opposite way cannot deadlock.
+	`CREATE TABLE enquiry_totals (
+		region_id BIGINT NOT NULL,
+		status TEXT NOT NULL,
+		n BIGINT NOT NULL,
+		PRIMARY KEY (region_id, status)
+	);
+	INSERT INTO enquiry_totals (region_id, status, n)
+		SELECT COALESCE(region_id, 0), status, COUNT(*) FROM enquiries GROUP BY COALESCE(region_id, 0), status;
+	{{SQLITE}} CREATE TRIGGER enquiry_totals_insert AFTER INSERT ON enquiries BEGIN
+		INSERT INTO enquiry_totals (region_id, status, n) VALUES (COALESCE(NEW.region_id, 0), NEW.status, 1)
+			ON CONFLICT (region_id, status) DO UPDATE SET n = n + 1{{SEMI}}
+	END;
+	{{SQLITE}} CREATE TRIGGER enquiry_totals_delete AFTER DELETE ON enquiries BEGIN
+		UPDATE enquiry_totals SET n = n - 1 WHERE region_id = COALESCE(OLD.region_id, 0) AND status = OLD.status{{SEMI}}
+	END;
+	{{SQLITE}} CREATE TRIGGER enquiry_totals_update AFTER UPDATE OF region_id, status ON enquiries
+		WHEN COALESCE(OLD.region_id, 0) <> COALESCE(NEW.region_id, 0) OR OLD.status <> NEW.status BEGIN
+		UPDATE enquiry_totals SET n = n - 1 WHERE region_id = COALESCE(OLD.region_id, 0) AND status = OLD.status{{SEMI}}
+		INSERT INTO enquiry_totals (region_id, status, n) VALUES (COALESCE(NEW.region_id, 0), NEW.status, 1)
+			ON CONFLICT (region_id, status) DO UPDATE SET n = n + 1{{SEMI}}
+	END;
+	{{POSTGRES}} CREATE FUNCTION enquiry_totals_add(r BIGINT, st TEXT, d BIGINT) RETURNS void LANGUAGE sql AS $$
+		INSERT INTO enquiry_totals (region_id, status, n) VALUES (r, st, d)
+			ON CONFLICT (region_id, status) DO UPDATE SET n = enquiry_totals.n + d $$;
+	{{POSTGRES}} CREATE FUNCTION enquiry_totals_track() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+		IF TG_OP = 'INSERT' THEN
+			PERFORM enquiry_totals_add(COALESCE(NEW.region_id, 0), NEW.status, 1){{SEMI}}
+		ELSIF TG_OP = 'DELETE' THEN
+			PERFORM enquiry_totals_add(COALESCE(OLD.region_id, 0), OLD.status, -1){{SEMI}}
+		ELSIF (COALESCE(OLD.region_id, 0), OLD.status) < (COALESCE(NEW.region_id, 0), NEW.status) THEN
+			PERFORM enquiry_totals_add(COALESCE(OLD.region_id, 0), OLD.status, -1){{SEMI}}
+			PERFORM enquiry_totals_add(COALESCE(NEW.region_id, 0), NEW.status, 1){{SEMI}}
+		ELSE
+			PERFORM enquiry_totals_add(COALESCE(NEW.region_id, 0), NEW.status, 1){{SEMI}}
+			PERFORM enquiry_totals_add(COALESCE(OLD.region_id, 0), OLD.status, -1){{SEMI}}
+		END IF{{SEMI}}
+		RETURN NULL{{SEMI}}
+	END $$;
+	{{POSTGRES}} CREATE TRIGGER enquiry_totals_insert_delete AFTER INSERT OR DELETE ON enquiries
+		FOR EACH ROW EXECUTE FUNCTION enquiry_totals_track();
+	{{POSTGRES}} CREATE TRIGGER enquiry_totals_update AFTER UPDATE OF region_id, status ON enquiries
+		FOR EACH ROW WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.status <> NEW.status)
+		EXECUTE FUNCTION enquiry_totals_track()`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
