@@ -595,7 +595,9 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 		{"assigned", func() error {
 			return f.s.AssignEnquiry(ctx, f.adviser, Actor{}, made[0].ID, f.adviser.User.ID, version(made[0]))
 		}},
-		{"waiting", func() error { return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "waiting", version(made[1])) }},
+		{"waiting", func() error {
+			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "waiting", version(made[1]))
+		}},
 		{"in progress", func() error {
 			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[5].ID, "in_progress", version(made[5]))
 		}},
