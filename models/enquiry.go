@@ -473,8 +473,8 @@ const queuePartition = 0
 
 // indexEnquiry keeps the full-text index in step with the row, in the same
 // transaction: its words, and its region, which decides the part of the index
-// it is in (a routed enquiry moves). On PostgreSQL the index is a generated column of the row itself
-// (migration 7), so there is nothing to do.
+// it is in (a routed enquiry moves). On PostgreSQL the index is a generated
+// column of the row itself (migration 7), so there is nothing to do.
 func (s *Store) indexEnquiry(tx *gorm.DB, id int64) error {
 	if s.dialect != SQLite {
 		return nil

@@ -482,8 +482,11 @@ var migrations = []string{
 	// queue) by triggers, in the same transaction as every change of an
 	// enquiry, so they are never stale: counting the largest region's 47 000
 	// enquiries for every page of its inbox took 3 ms. On PostgreSQL the
-	// trigger touches the two rows of a move in one order (the lesser key
-	// first), so that two moves the opposite way cannot deadlock.
+	// triggers are deferred to the commit, so that a region's row is locked
+	// only while the transaction commits (taken at the insert, it held every
+	// other one-door submission to the region back for the whole transaction:
+	// 400–520 submissions/s against 630), and a move touches its two rows in
+	// one order (the lesser key first), so that opposite moves cannot deadlock.
 	`CREATE TABLE enquiry_totals (
 		region_id BIGINT NOT NULL,
 		status TEXT NOT NULL,
@@ -522,10 +525,10 @@ var migrations = []string{
 		END IF{{SEMI}}
 		RETURN NULL{{SEMI}}
 	END $$;
-	{{POSTGRES}} CREATE TRIGGER enquiry_totals_insert_delete AFTER INSERT OR DELETE ON enquiries
-		FOR EACH ROW EXECUTE FUNCTION enquiry_totals_track();
-	{{POSTGRES}} CREATE TRIGGER enquiry_totals_update AFTER UPDATE OF region_id, status ON enquiries
-		FOR EACH ROW WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.status <> NEW.status)
+	{{POSTGRES}} CREATE CONSTRAINT TRIGGER enquiry_totals_insert_delete AFTER INSERT OR DELETE ON enquiries
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION enquiry_totals_track();
+	{{POSTGRES}} CREATE CONSTRAINT TRIGGER enquiry_totals_update AFTER UPDATE OF region_id, status ON enquiries
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.status <> NEW.status)
 		EXECUTE FUNCTION enquiry_totals_track()`,
 }
 
