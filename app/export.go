@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -69,6 +70,35 @@ func neutralise(s string) string {
 	return s
 }
 
+// csvWriter writes Samspill's CSV files as spreadsheets in Norway open them: a
+// UTF-8 byte order mark first (else Excel reads the file as Windows-1252),
+// semicolons between cells (a Norwegian Excel's list separator, as the decimal
+// separator is the comma), and every cell neutralised.
+type csvWriter struct{ w *csv.Writer }
+
+func newCSVWriter(out io.Writer) (*csvWriter, error) {
+	if _, err := io.WriteString(out, "\ufeff"); err != nil {
+		return nil, err
+	}
+	w := csv.NewWriter(out)
+	w.Comma = ';'
+	return &csvWriter{w: w}, nil
+}
+
+// Write writes one row, neutralising its cells in place.
+func (cw *csvWriter) Write(row []string) error {
+	for i := range row {
+		row[i] = neutralise(row[i])
+	}
+	return cw.w.Write(row)
+}
+
+// Flush sends what is buffered and reports any error of the writes so far.
+func (cw *csvWriter) Flush() error {
+	cw.w.Flush()
+	return cw.w.Error()
+}
+
 // exportRows sends the header and then each enquiry of the filtered inbox to
 // write, as they are read: an export of any size is never in memory as a
 // whole. The view is audited, with the number of rows, before any is sent.
@@ -102,7 +132,7 @@ func (s *Server) exportFailed(c echo.Context, err error) error {
 // exportCSV sends the filtered inbox as CSV (UTF-8 with a byte-order mark and
 // semicolons, which Norwegian Excel opens as columns), streamed as it is read.
 func (s *Server) exportCSV(c echo.Context) error {
-	var w *csv.Writer
+	var w *csvWriter
 	rows := 0
 	err := s.exportRows(c, func(r []string) error {
 		if w == nil {
@@ -110,26 +140,21 @@ func (s *Server) exportCSV(c echo.Context) error {
 			res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.csv"`)
 			res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 			res.WriteHeader(http.StatusOK)
-			if _, err := res.Write([]byte("\ufeff")); err != nil {
+			var err error
+			if w, err = newCSVWriter(res); err != nil {
 				return err
 			}
-			w = csv.NewWriter(res)
-			w.Comma = ';'
-		}
-		for i := range r {
-			r[i] = neutralise(r[i])
 		}
 		if err := w.Write(r); err != nil {
 			return err
 		}
 		if rows++; rows%500 == 0 {
-			w.Flush()
+			return w.Flush()
 		}
-		return w.Error()
+		return nil
 	})
 	if err == nil && w != nil {
-		w.Flush()
-		err = w.Error()
+		err = w.Flush()
 	}
 	if err != nil {
 		return s.exportFailed(c, err)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -136,18 +135,18 @@ func (s *Server) referralReportCSV(c echo.Context) error {
 		}
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.Comma = ';'
+	w, err := newCSVWriter(&buf)
+	if err != nil {
+		return err
+	}
 	for _, r := range rows {
-		for i := range r {
-			r[i] = neutralise(r[i])
-		}
 		if err := w.Write(r); err != nil {
 			return err
 		}
 	}
-	w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvisninger.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

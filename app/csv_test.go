@@ -1,0 +1,76 @@
+package app
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Both CSV downloads (the inbox export and the board's report) are written by
+// csvWriter: a byte order mark, semicolons, and no cell a spreadsheet would run.
+func TestCSVWriter(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w, err := newCSVWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]string{
+		{"Referanse", "Navn", "Beløp"},
+		{"=SUM(A1:A9)", "+47 900 00 000", "-5"},
+		{"@bruker", "\tinnrykk", "Ålesund; Ørsta"},
+	}
+	for _, r := range rows {
+		if err := w.Write(append([]string(nil), r...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.HasPrefix(out, "\ufeff") {
+		t.Fatalf("no byte order mark: %q", out)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff")))
+	r.Comma = ';'
+	got, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"Referanse", "Navn", "Beløp"},
+		{"'=SUM(A1:A9)", "'+47 900 00 000", "'-5"},
+		{"'@bruker", "'\tinnrykk", "Ålesund; Ørsta"},
+	}
+	for i := range want {
+		for j := range want[i] {
+			if got[i][j] != want[i][j] {
+				t.Errorf("row %d cell %d = %q; want %q", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
+
+	// A failed write shows at the latest at Flush.
+	w, err = newCSVWriter(&failAfter{n: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Write([]string{"a long enough cell to reach the writer"})
+	if err := w.Flush(); err == nil {
+		t.Error("Flush reported no error from a failing writer")
+	}
+}
+
+// failAfter accepts n bytes and then fails.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		return 0, errors.New("disk full")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
