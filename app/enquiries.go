@@ -63,14 +63,12 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		return err
 	}
 	// The municipality filter offers the region's members and keeps the one
-	// chosen (a former member's enquiries can still be found); an admin without
-	// a region chooses among all that are served.
-	var municipalities []models.Municipality
+	// chosen (a former member's enquiries can still be found).
+	var region *int64
 	if p.Viewer.Region != nil {
-		municipalities, err = s.store.RegionMunicipalities(ctx, p.Viewer.Region.ID, f.Municipality)
-	} else {
-		municipalities, err = s.store.ServedMunicipalities(ctx)
+		region = &p.Viewer.Region.ID
 	}
+	municipalities, err := s.store.MunicipalityChoices(ctx, region, f.Municipality)
 	if err != nil {
 		return err
 	}
@@ -311,14 +309,9 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	if raw != nil {
 		d.page = d.page.withErrors(raw)
 	}
-	// The case's municipality is chosen among its region's (an admin, who
-	// works across regions, chooses among all that are served).
-	var ms []models.Municipality
-	if e.RegionID != nil {
-		ms, err = s.store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer)
-	} else {
-		ms, err = s.store.ServedMunicipalities(ctx)
-	}
+	// The case's municipality is chosen among its region's, and its own stays
+	// offered (a queued case's is served by no region).
+	ms, err := s.store.MunicipalityChoices(ctx, e.RegionID, e.Kommunenummer)
 	if err != nil {
 		return err
 	}

@@ -406,3 +406,31 @@ func TestCaseMunicipalityChoices(t *testing.T) {
 		t.Errorf("choices with the case's own municipality outside the region = %v", names)
 	}
 }
+
+// A case's municipality field offers the case's own municipality, also when
+// no region serves it (the admin queue): else the admin who opens a queued
+// case could not save it without choosing another municipality.
+func TestCaseOffersItsOwnMunicipality(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tests := []struct {
+		name, municipality, role string
+	}{
+		{"queued, not served by any region", "0301", models.RoleAdmin},
+		{"in a region", "3412", models.RoleAdviser},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, _ := submit(t, ts, tt.municipality, "Trenger hjelp", "")
+			c := ts.client(t)
+			c.login(demoEmail(tt.role), models.DemoPassword)
+			res, page := c.get("/enquiries/" + itoa(id))
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET case = %d", res.StatusCode)
+			}
+			if !strings.Contains(page, `<option value="`+tt.municipality+`" selected>`) {
+				t.Errorf("the municipality field does not offer and select %s", tt.municipality)
+			}
+		})
+	}
+}

@@ -208,6 +208,20 @@ func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, 
 	})
 }
 
+// MunicipalityChoices are the municipalities a form about enquiries offers:
+// the region's members (RegionMunicipalities), or with no region (an admin
+// without one, a case in the admin queue) every municipality served today; in
+// both, also the municipality also (a case's own, which no region may serve).
+func (s *Store) MunicipalityChoices(ctx context.Context, regionID *int64, also string) ([]Municipality, error) {
+	if regionID != nil {
+		return s.RegionMunicipalities(ctx, *regionID, also)
+	}
+	now := s.now()
+	return s.municipalityChoices(ctx, `SELECT kommunenummer, name, official_name, county_number FROM municipalities WHERE kommunenummer IN
+		(SELECT kommunenummer FROM region_members WHERE joined_on <= ? AND (left_on IS NULL OR left_on > ?)) OR kommunenummer = ?
+		ORDER BY kommunenummer`, now, now, also)
+}
+
 // RegionMunicipalities lists the current member municipalities of a region,
 // and the municipality also (an enquiry's own, which may lie outside it), in
 // Norwegian alphabetical order: the choices of a case's municipality field and
