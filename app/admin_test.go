@@ -221,16 +221,24 @@ func TestRegionSwitch(t *testing.T) {
 	if err := ts.store.SetRegionRoles(ctx, admin, models.Actor{}, adviser.ID, second.ID, []string{models.RoleBoard}); err != nil {
 		t.Fatal(err)
 	}
+	list, _, err := ts.store.Enquiries(ctx, admin, models.EnquiryFilter{})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("no demo enquiry: %v", err)
+	}
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	_, body := c.get("/dashboard")
-	if !strings.Contains(body, `id="region-switch"`) || !strings.Contains(body, "Kongsvingerregionen") {
-		t.Fatalf("no region switch for a user with two regions:\n%s", body)
+	// The switch is in the frame of every page, the case page too (its own
+	// list of regions to route to once hid it there).
+	for _, path := range []string{"/dashboard", "/enquiries", "/enquiries/" + itoa(list[0].ID), "/referrals", "/projects"} {
+		_, body := c.get(path)
+		if !strings.Contains(body, `id="region-switch"`) || !strings.Contains(body, "Kongsvingerregionen") {
+			t.Fatalf("%s: no region switch for a user with two regions:\n%s", path, body)
+		}
 	}
 	if res, _ := c.post("/region", url.Values{"region": {itoa(second.ID)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("switch region: %d", res.StatusCode)
 	}
-	_, body = c.get("/dashboard")
+	_, body := c.get("/dashboard")
 	if !strings.Contains(body, "Du arbeider i Kongsvingerregionen.") || !strings.Contains(body, "Styret") {
 		t.Errorf("after switching, the start page is not for the board of the second region:\n%s", body)
 	}

@@ -41,7 +41,6 @@ type inboxPage struct {
 	Filters   []views.Field
 	Search    views.Field
 	Sort      views.Field
-	Assignees []models.User
 	Now       time.Time
 }
 
@@ -72,7 +71,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := inboxPage{page: p, List: list, Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total), Assignees: assignees, Now: s.store.Now()}
+	data := inboxPage{page: p, List: list, Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total), Now: s.store.Now()}
 	for _, tab := range []string{"", "new", "mine", "waiting", "overdue"} {
 		href := "/enquiries"
 		if tab != "" {
@@ -176,8 +175,8 @@ type enquiryPage struct {
 	Audit      []historyLine
 	AuditLink  bool // the viewer may read the audit log, where views of the case are
 	Consents   []models.Consent
-	Assignees  []models.User
-	Regions    []models.Region
+	Assignees  []views.Option // whom the case can be assigned to, its adviser chosen
+	Routes     []views.Option // the regions an admin can route the case to, its own chosen
 	Activity   activityForm
 	Close      closeForm
 	Referral   referralForm
@@ -296,12 +295,22 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	}
 	d.Audit = historyLines(p, entries)
 	d.AuditLink = s.allowed(p.Viewer, policies.Audit, policies.Read)
-	if d.Assignees, err = s.store.Assignees(ctx, p.Viewer); err != nil {
+	assignees, err := s.store.Assignees(ctx, p.Viewer)
+	if err != nil {
 		return err
 	}
+	for _, u := range assignees {
+		d.Assignees = append(d.Assignees, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name,
+			Selected: e.AssignedTo != nil && *e.AssignedTo == u.ID})
+	}
 	if p.Viewer.IsAdmin() {
-		if d.Regions, err = s.store.RegionsVisibleTo(ctx, p.Viewer); err != nil {
+		regions, err := s.store.RegionsVisibleTo(ctx, p.Viewer)
+		if err != nil {
 			return err
+		}
+		for _, r := range regions {
+			d.Routes = append(d.Routes, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name,
+				Selected: e.RegionID != nil && *e.RegionID == r.ID})
 		}
 	}
 	edit(&d)
