@@ -341,6 +341,9 @@ func TestEnquiryHistoryInWords(t *testing.T) {
 		t.Fatalf("activity = %d\n%s", res.StatusCode, body)
 	}
 	_, page = c.get(path)
+	if want := `<option value="` + itoa(adviser.ID) + `" selected>`; !strings.Contains(page, want) {
+		t.Errorf("the assignee select does not show the adviser chosen (%s)", want)
+	}
 	history := page[strings.Index(page, `id="s-history"`):]
 	for _, want := range []string{
 		"<td>Skjema på nettsiden</td><td>Opprettet: Nettskjema</td>",
