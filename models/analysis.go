@@ -111,16 +111,25 @@ func level(f Factor, score int) int {
 }
 
 // HeatMap builds the heat map of the region's projects that the viewer may see.
+// A region has a few hundred projects with a dozen scores each, so it reads no
+// more than the map shows: each project's id and title, the id and date of its
+// latest assessment, and that assessment's scores, scanned without reflection.
 func (s *Store) HeatMap(ctx context.Context, v *Viewer, regionID int64) (*HeatMap, error) {
 	var projects []Project
-	err := s.read(ctx).Scopes(projectsVisibleTo(v, s.Today())).Where("projects.region_id = ?", regionID).
-		Order("projects.title, projects.id").Find(&projects).Error
+	err := s.read(ctx).Select("projects.id, projects.title").Scopes(projectsVisibleTo(v, s.Today())).
+		Where("projects.region_id = ?", regionID).Order("projects.title, projects.id").Find(&projects).Error
 	if err != nil {
 		return nil, fmt.Errorf("heat map projects: %w", err)
 	}
-	active, err := s.ActiveFactors(ctx)
+	factors, err := s.Factors(ctx)
 	if err != nil {
 		return nil, err
+	}
+	active := make([]Factor, 0, len(factors))
+	for _, f := range factors {
+		if f.RetiredAt == nil {
+			active = append(active, f)
+		}
 	}
 	if len(projects) == 0 {
 		return &HeatMap{Factors: active}, nil
@@ -133,15 +142,61 @@ func (s *Store) HeatMap(ctx context.Context, v *Viewer, regionID int64) (*HeatMa
 	// project the viewer sees is visible to them, so the latest of all is the
 	// latest they may see.
 	var as []Assessment
-	err = s.withScores(s.read(ctx).Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.project_id IN ?", ids).
+	err = s.read(ctx).Select("assessments.id, assessments.project_id, assessments.assessed_on").
+		Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.project_id IN ?", ids).
 		Where(`NOT EXISTS (SELECT 1 FROM assessments later WHERE later.project_id = assessments.project_id
-			AND (later.assessed_on > assessments.assessed_on OR (later.assessed_on = assessments.assessed_on AND later.id > assessments.id)))`)).
-		Order("assessments.assessed_on DESC, assessments.id DESC").Find(&as).Error
+			AND (later.assessed_on > assessments.assessed_on OR (later.assessed_on = assessments.assessed_on AND later.id > assessments.id)))`).
+		Find(&as).Error
 	if err != nil {
 		return nil, fmt.Errorf("heat map assessments: %w", err)
 	}
+	if err := s.readScores(ctx, as, factors); err != nil {
+		return nil, err
+	}
 	h := BuildHeatMap(projects, as, active)
 	return &h, nil
+}
+
+// readScores fills in the scores of the assessments as, each with its factor
+// from factors (the whole catalogue). Scores of a factor not in factors are
+// left out.
+func (s *Store) readScores(ctx context.Context, as []Assessment, factors []Factor) error {
+	if len(as) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Assessment, len(as))
+	ids := make([]int64, 0, len(as))
+	for i := range as {
+		byID[as[i].ID] = &as[i]
+		ids = append(ids, as[i].ID)
+	}
+	byCode := make(map[string]Factor, len(factors))
+	for _, f := range factors {
+		byCode[f.Code] = f
+	}
+	rows, err := s.read(ctx).Table("assessment_scores").Select("assessment_id, factor_code, score").
+		Where("assessment_id IN ?", ids).Rows()
+	if err != nil {
+		return fmt.Errorf("read scores: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sc AssessmentScore
+		if err := rows.Scan(&sc.AssessmentID, &sc.FactorCode, &sc.Score); err != nil {
+			return fmt.Errorf("read scores: %w", err)
+		}
+		f, ok := byCode[sc.FactorCode]
+		if !ok {
+			continue
+		}
+		sc.Factor = f
+		a := byID[sc.AssessmentID]
+		a.Scores = append(a.Scores, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read scores: %w", err)
+	}
+	return nil
 }
 
 // BuildHeatMap makes the heat map from projects, any of their assessments and
