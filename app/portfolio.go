@@ -19,7 +19,7 @@ type portfolioPage struct {
 // followed up and how the weight is shared between the municipalities.
 func (s *Server) portfolio(c echo.Context) error {
 	p := s.page(c, "portfolio.title")
-	pf := models.BuildPortfolio(nil, nil, s.store.Today())
+	pf := models.EmptyPortfolio()
 	data := portfolioPage{page: p, Portfolio: &pf}
 	if p.Viewer.Region != nil {
 		got, err := s.store.Portfolio(c.Request().Context(), p.Viewer, p.Viewer.Region.ID)

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"time"
+
+	"gorm.io/gorm"
 )
 
 // Portfolio is the overview of a region's projects: by status, municipal role
@@ -85,37 +86,90 @@ func share(part, whole float64) float64 {
 }
 
 // Portfolio builds the portfolio of the region's projects the viewer may see.
+// The database counts: the projects by their codes, the milestones by how they
+// were followed up, and each municipality's part; a region's few hundred
+// projects and their thousands of milestones and roles are not read one by one.
 func (s *Store) Portfolio(ctx context.Context, v *Viewer, regionID int64) (*Portfolio, error) {
-	var projects []Project
-	err := s.read(ctx).Scopes(projectsVisibleTo(v, s.Today())).Where("projects.region_id = ?", regionID).
-		Preload("Municipalities").Preload("Municipalities.Municipality").Preload("Milestones").Find(&projects).Error
+	today := s.Today()
+	visible := func() *gorm.DB {
+		return s.read(ctx).Table("projects").Select("projects.id").Scopes(projectsVisibleTo(v, today)).Where("projects.region_id = ?", regionID)
+	}
+	var groups []projectGroup
+	err := s.read(ctx).Table("projects").Select("status, municipal_role, focus, approach, COUNT(*) AS n").
+		Where("projects.id IN (?)", visible()).Group("status, municipal_role, focus, approach").Scan(&groups).Error
 	if err != nil {
 		return nil, fmt.Errorf("portfolio: %w", err)
 	}
-	today := s.Today()
+	var ms milestoneCounts
+	err = s.read(ctx).Table("milestones").Select(`COUNT(*) AS total,
+			COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS done,
+			COALESCE(SUM(CASE WHEN status = 'done' AND done_on IS NOT NULL AND done_on <= due_on THEN 1 ELSE 0 END), 0) AS on_time,
+			COALESCE(SUM(CASE WHEN status <> 'done' AND due_on < ? THEN 1 ELSE 0 END), 0) AS overdue`, today).
+		Where("status <> 'cancelled' AND project_id IN (?)", visible()).Scan(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("portfolio milestones: %w", err)
+	}
+	var parts []municipalityPart
+	err = s.read(ctx).Table("project_municipalities").Select(`kommunenummer, COUNT(*) AS projects,
+			COALESCE(SUM(CASE WHEN role = 'lead' THEN 1 ELSE 0 END), 0) AS leads,
+			COALESCE(SUM(contribution_nok), 0) AS nok, COALESCE(SUM(contribution_fte), 0) AS fte`).
+		Where("project_id IN (?)", visible()).Group("kommunenummer").Scan(&parts).Error
+	if err != nil {
+		return nil, fmt.Errorf("portfolio municipalities: %w", err)
+	}
 	var members []RegionMember
 	err = s.read(ctx).Preload("Municipality").Where("region_id = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)", regionID, today, today).
 		Find(&members).Error
 	if err != nil {
 		return nil, fmt.Errorf("portfolio members: %w", err)
 	}
-	ms := make([]Municipality, 0, len(members))
-	for _, m := range members {
-		ms = append(ms, m.Municipality)
+	numbers := make([]string, 0, len(parts))
+	for _, pt := range parts {
+		numbers = append(numbers, pt.Kommunenummer)
 	}
-	p := BuildPortfolio(projects, ms, today)
+	var named []Municipality
+	if len(numbers) > 0 {
+		if err := s.read(ctx).Where("kommunenummer IN ?", numbers).Find(&named).Error; err != nil {
+			return nil, fmt.Errorf("portfolio municipalities: %w", err)
+		}
+	}
+	p := buildPortfolio(groups, ms, parts, named, members)
 	return &p, nil
 }
 
-// BuildPortfolio computes the portfolio of projects (with municipalities and
-// milestones loaded) for a region with the given current members, on today.
-func BuildPortfolio(projects []Project, members []Municipality, today time.Time) Portfolio {
-	p := Portfolio{Projects: len(projects), Approaches: append(append([]string(nil), ProjectApproaches...), "")}
+// EmptyPortfolio is the portfolio of no projects: its tables with every row
+// at zero, for a viewer without a region.
+func EmptyPortfolio() Portfolio { return buildPortfolio(nil, milestoneCounts{}, nil, nil, nil) }
+
+// projectGroup is how many of the projects share one set of codes.
+type projectGroup struct {
+	Status, MunicipalRole, Focus, Approach string
+	N                                      int
+}
+
+// milestoneCounts are the milestones that are not cancelled: all, done, done
+// by their due date, and open past it.
+type milestoneCounts struct{ Total, Done, OnTime, Overdue int }
+
+// municipalityPart is one municipality's part in the projects.
+type municipalityPart struct {
+	Kommunenummer   string
+	Projects, Leads int
+	NOK             int64
+	FTE             float64
+}
+
+// buildPortfolio puts the counts together: the tables by code, the share of
+// milestones on time, and each municipality's share of the whole. The current
+// members are listed even when they take part in no project.
+func buildPortfolio(groups []projectGroup, ms milestoneCounts, parts []municipalityPart, named []Municipality, members []RegionMember) Portfolio {
+	p := Portfolio{Approaches: append(append([]string(nil), ProjectApproaches...), "")}
 	status := map[string]int{}
 	role := map[string]int{}
-	for _, pr := range projects {
-		status[pr.Status]++
-		role[pr.MunicipalRole]++
+	for _, g := range groups {
+		p.Projects += g.N
+		status[g.Status] += g.N
+		role[g.MunicipalRole] += g.N
 	}
 	for _, code := range ProjectStatuses {
 		p.ByStatus = append(p.ByStatus, CodeCount{code, status[code]})
@@ -125,69 +179,44 @@ func BuildPortfolio(projects []Project, members []Municipality, today time.Time)
 	}
 	for _, focus := range append(append([]string(nil), ProjectFocuses...), "") {
 		row := FocusRow{Focus: focus, Cells: make([]int, len(p.Approaches))}
-		for _, pr := range projects {
-			if pr.Focus != focus {
+		for _, g := range groups {
+			if g.Focus != focus {
 				continue
 			}
 			for k, ap := range p.Approaches {
-				if pr.Approach == ap {
-					row.Cells[k]++
+				if g.Approach == ap {
+					row.Cells[k] += g.N
 				}
 			}
-			row.Total++
+			row.Total += g.N
 		}
 		p.ByFocus = append(p.ByFocus, row)
 	}
 
-	for _, pr := range projects {
-		for _, m := range pr.Milestones {
-			switch {
-			case m.Status == "cancelled":
-				continue
-			case m.Status == "done":
-				p.Milestones.Done++
-				if m.OnTime() {
-					p.Milestones.OnTime++
-				} else {
-					p.Milestones.Late++
-				}
-			case m.overdueOn(today):
-				p.Milestones.Overdue++
-			default:
-				p.Milestones.Upcoming++
-			}
-			p.Milestones.Total++
-		}
-	}
-	p.Milestones.Decided = p.Milestones.Done + p.Milestones.Overdue
+	p.Milestones = MilestoneFollowUp{Total: ms.Total, Done: ms.Done, OnTime: ms.OnTime, Late: ms.Done - ms.OnTime,
+		Overdue: ms.Overdue, Upcoming: ms.Total - ms.Done - ms.Overdue, Decided: ms.Done + ms.Overdue}
 	p.Milestones.Share = share(float64(p.Milestones.OnTime), float64(p.Milestones.Decided))
 
 	shares := map[string]*MunicipalityShare{}
-	get := func(m Municipality) *MunicipalityShare {
-		sh, ok := shares[m.Kommunenummer]
-		if !ok {
-			sh = &MunicipalityShare{Municipality: m}
-			shares[m.Kommunenummer] = sh
-		}
-		return sh
-	}
 	for _, m := range members {
-		get(m).Member = true
+		shares[m.Municipality.Kommunenummer] = &MunicipalityShare{Municipality: m.Municipality, Member: true}
 	}
-	for _, pr := range projects {
-		for _, pm := range pr.Municipalities {
-			sh := get(pm.Municipality)
-			sh.Projects++
-			if pm.Role == "lead" {
-				sh.Leads++
-				p.Leads++
-			}
-			sh.ContributionNOK += pm.ContributionNOK
-			sh.ContributionFTE = round3(sh.ContributionFTE + pm.ContributionFTE)
-			p.NOK += pm.ContributionNOK
-			p.FTE = round3(p.FTE + pm.ContributionFTE)
+	byNumber := map[string]Municipality{}
+	for _, m := range named {
+		byNumber[m.Kommunenummer] = m
+	}
+	for _, pt := range parts {
+		sh, ok := shares[pt.Kommunenummer]
+		if !ok {
+			sh = &MunicipalityShare{Municipality: byNumber[pt.Kommunenummer]}
+			shares[pt.Kommunenummer] = sh
 		}
+		sh.Projects, sh.Leads, sh.ContributionNOK, sh.ContributionFTE = pt.Projects, pt.Leads, pt.NOK, round3(pt.FTE)
+		p.Leads += pt.Leads
+		p.NOK += pt.NOK
+		p.FTE += pt.FTE
 	}
+	p.FTE = round3(p.FTE)
 	for _, sh := range shares {
 		sh.ProjectShare = share(float64(sh.Projects), float64(p.Projects))
 		sh.LeadShare = share(float64(sh.Leads), float64(p.Leads))

@@ -750,6 +750,30 @@ func TestPortfolio(t *testing.T) {
 		t.Errorf("shares\n got %+v\nwant %+v", shares, wantShares)
 	}
 
+	// Løten sees only "To", open to every member: its milestones and its one
+	// lead, not the participants' project "En".
+	pf, err = f.s.Portfolio(ctx, f.loten, f.region.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMS = MilestoneFollowUp{Total: 3, Done: 1, OnTime: 1, Overdue: 1, Upcoming: 1, Decided: 2, Share: 0.5}
+	if pf.Projects != 1 || pf.Milestones != wantMS {
+		t.Errorf("Løten's portfolio: %d projects, milestones %+v; want 1 and %+v", pf.Projects, pf.Milestones, wantMS)
+	}
+	shares = nil
+	for _, s := range pf.Shares {
+		shares = append(shares, share{s.Municipality.Kommunenummer, s.Member, s.Projects, s.Leads, s.ContributionNOK, s.ContributionFTE,
+			[4]int{s.ProjectPercent(), s.LeadPercent(), s.NOKPercent(), s.FTEPercent()}})
+	}
+	wantShares = []share{
+		{"3403", true, 1, 1, 100_000, 0, [4]int{100, 100, 100, 0}},
+		{"3412", true, 0, 0, 0, 0, [4]int{0, 0, 0, 0}},
+		{"3413", true, 0, 0, 0, 0, [4]int{0, 0, 0, 0}},
+	}
+	if !reflect.DeepEqual(shares, wantShares) {
+		t.Errorf("Løten's shares\n got %+v\nwant %+v", shares, wantShares)
+	}
+
 	// Overdue flags on the project page follow the same rule.
 	p, err := f.s.Project(ctx, f.coord, p2.ID)
 	if err != nil {
