@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -424,6 +425,24 @@ type heatmapPage struct {
 	page
 	HeatMap *models.HeatMap
 	Levels  []int
+}
+
+// Cells draws one row's cells: a scored cell shows its score coloured by its
+// level; an unscored one a dash, and says so to screen readers. A region has
+// hundreds of rows of a dozen cells, and html/template takes about a
+// microsecond for each action it evaluates, so the cells are written here, in
+// one call per row.
+func (p heatmapPage) Cells(row models.HeatRow) template.HTML {
+	notScored := template.HTMLEscapeString(p.T("assessment.not_scored"))
+	var b strings.Builder
+	for _, c := range row.Cells {
+		if c.Score == 0 {
+			b.WriteString(`<td class="heat heat-0"><span aria-hidden="true">–</span><span class="ds-sr-only">` + notScored + `</span></td>`)
+			continue
+		}
+		fmt.Fprintf(&b, `<td class="heat heat-%d">%d</td>`, c.Level, c.Score)
+	}
+	return template.HTML(b.String())
 }
 
 func (s *Server) assessmentHeatMap(c echo.Context) error {
