@@ -303,7 +303,18 @@ func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project
 	if err != nil {
 		return err
 	}
-	partners, _, err := s.store.Partners(ctx, models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
+	// The active partners, and those the project names or the form ticked: a
+	// partner deactivated since stays offered, ticked, so saving keeps it.
+	var keep []int64
+	if p != nil {
+		keep = p.PartnerIDs()
+	}
+	for _, v := range f.Partners {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			keep = append(keep, id)
+		}
+	}
+	partners, err := s.store.PartnerChoices(ctx, true, keep)
 	if err != nil {
 		return err
 	}

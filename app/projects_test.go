@@ -602,3 +602,64 @@ func TestHeatMapCells(t *testing.T) {
 		t.Errorf("heat map: %d rows × %d factors, %d cells scored and %d not", rows, factors, scored, unscored)
 	}
 }
+
+// TestPartnerChoices: forms offer every partner, however many there are, and
+// a project's partner deactivated since stays ticked on the project's form,
+// so that saving the form unchanged does not drop it.
+func TestPartnerChoices(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	// More partners than a page holds; "Øvre Partner" sorts last.
+	var last *models.Partner
+	for i := 0; i <= models.MaxPageSize; i++ {
+		name := fmt.Sprintf("Partner %03d", i)
+		if i == models.MaxPageSize {
+			name = "Øvre Partner"
+		}
+		p, err := ts.store.CreatePartner(ctx, models.Actor{}, models.PartnerInput{Name: name, Kind: models.PartnerKinds[0], Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = p
+	}
+	admin := regionAdmin(t, ts)
+	project, err := ts.store.CreateProject(ctx, admin, models.Actor{}, models.ProjectInput{Title: "Med partner", Status: "active", Visibility: "participants",
+		Municipalities: []models.ProjectMunicipalityInput{{Kommunenummer: "3403", Role: "lead"}}, Partners: []int64{last.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := models.PartnerInput{Name: last.Name, Kind: last.Kind, Active: false, Version: last.Version}
+	if err := ts.store.UpdatePartner(ctx, models.Actor{}, last.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := ts.store.Enquiries(ctx, admin, models.EnquiryFilter{})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("no demo enquiry: %v", err)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	option := `<option value="` + itoa(last.ID) + `">Øvre Partner</option>`
+	tests := []struct {
+		name, path, want string
+		offered          bool
+	}{
+		{"referral list filter, every partner", "/referrals", option, true},
+		{"new user form, every partner", "/admin/users/new", option, true},
+		{"referral form, only active partners", "/enquiries/" + itoa(list[0].ID), option, false},
+		{"project form keeps its own, ticked", "/projects/" + itoa(project.ID) + "/edit",
+			`id="f-partners-` + itoa(last.ID) + `" name="partners" value="` + itoa(last.ID) + `" checked>`, true},
+		{"new project form, only active partners", "/projects/new", `id="f-partners-` + itoa(last.ID) + `"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := coord.get(tt.path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s = %d", tt.path, res.StatusCode)
+			}
+			if got := strings.Contains(body, tt.want); got != tt.offered {
+				t.Errorf("GET %s: offers %q: %v; want %v", tt.path, tt.want, got, tt.offered)
+			}
+		})
+	}
+}

@@ -23,7 +23,7 @@ type referralForm struct {
 
 // referralFields builds the refer form for an enquiry.
 func (s *Server) referralFields(c echo.Context, p page, e *models.Enquiry, f referralForm, errs map[string]string) ([]views.Field, error) {
-	partners, _, err := s.store.Partners(c.Request().Context(), models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
+	partners, err := s.store.PartnerChoices(c.Request().Context(), true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 		}
 		d.Tabs = append(d.Tabs, navItem{Href: href, Label: p.T("referrals.tab." + or(tab, "all")), Current: f.Tab == tab && (tab != "open" || f.Open) && (tab != "" || !f.Open)})
 	}
-	partners, _, err := s.store.Partners(ctx, models.PartnerFilter{Page: models.Page{Size: models.MaxPageSize}})
+	partners, err := s.store.PartnerChoices(ctx, false, nil)
 	if err != nil {
 		return err
 	}

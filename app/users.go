@@ -71,7 +71,7 @@ func (s *Server) userPage(c echo.Context, titleID string, u *models.User, f user
 	if err != nil {
 		return userPage{}, err
 	}
-	partners, _, err := s.store.Partners(c.Request().Context(), models.PartnerFilter{Page: models.Page{Size: models.MaxPageSize}})
+	partners, err := s.store.PartnerChoices(c.Request().Context(), false, nil)
 	if err != nil {
 		return userPage{}, err
 	}

@@ -112,6 +112,26 @@ func (s *Store) Partners(ctx context.Context, f PartnerFilter) ([]Partner, int64
 	return ps, total, nil
 }
 
+// PartnerChoices lists the partners a form offers, by name, with only ID,
+// Name and Active filled. Without activeOnly it lists every partner; with it,
+// the active ones and those in keep, which a record already names (a partner
+// deactivated since stays offered, so saving the form unchanged keeps it).
+// Unlike Partners it has no page: a select must offer them all.
+func (s *Store) PartnerChoices(ctx context.Context, activeOnly bool, keep []int64) ([]Partner, error) {
+	q := s.read(ctx).Select("id, name, active")
+	switch {
+	case activeOnly && len(keep) > 0:
+		q = q.Where("active = ? OR id IN ?", true, keep)
+	case activeOnly:
+		q = q.Where("active = ?", true)
+	}
+	var out []Partner
+	if err := q.Order("name, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("partner choices: %w", err)
+	}
+	return out, nil
+}
+
 // Partner loads one partner.
 func (s *Store) Partner(ctx context.Context, id int64) (*Partner, error) {
 	var p Partner
