@@ -33,15 +33,15 @@ func parseFilter(c echo.Context) models.EnquiryFilter {
 
 type inboxPage struct {
 	page
-	List      []models.Enquiry
-	Filter    models.EnquiryFilter
-	Query     string // the current filters as a query string, for export links
-	Pager     pager
-	Tabs      []navItem
-	Filters   []views.Field
-	Search    views.Field
-	Sort      views.Field
-	Now       time.Time
+	List    []models.Enquiry
+	Filter  models.EnquiryFilter
+	Query   string // the current filters as a query string, for export links
+	Pager   pager
+	Tabs    []navItem
+	Filters []views.Field
+	Search  views.Field
+	Sort    views.Field
+	Now     time.Time
 }
 
 // listEnquiries is the inbox: tabs, filters, search, sorting and pagination.
