@@ -762,10 +762,10 @@ func (s *Store) enquiries(ctx context.Context, v *Viewer, f EnquiryFilter, colum
 var errNoTotal = errors.New("no kept total for this filter")
 
 // enquiryTotal is how many enquiries the viewer sees that match f, read from
-// the totals the triggers of migration 12 keep per region and status, when f
-// asks for nothing but a status (the inbox's tabs "all", "new", "waiting" and
-// "open", or one status): what most pages of the inbox ask. Any other filter
-// answers errNoTotal.
+// the totals the triggers of migrations 12 and 13 keep per region and status
+// (and need), when f asks for nothing but a status (the inbox's tabs "all",
+// "new", "waiting" and "open", or one status) and perhaps a need: what most
+// pages of the inbox ask. Any other filter answers errNoTotal.
 func (s *Store) enquiryTotal(ctx context.Context, v *Viewer, f EnquiryFilter) (int64, error) {
 	var statuses []string
 	switch f.Tab {
@@ -780,11 +780,14 @@ func (s *Store) enquiryTotal(ctx context.Context, v *Viewer, f EnquiryFilter) (i
 	default:
 		return 0, errNoTotal
 	}
-	if f.Tab != "" && f.Status != "" || f.Municipality != "" || f.Channel != "" || f.Need != "" || f.Kind != "" || f.Stage != "" ||
+	if f.Tab != "" && f.Status != "" || f.Municipality != "" || f.Channel != "" || f.Kind != "" || f.Stage != "" ||
 		f.AssignedTo != 0 || f.From != nil || f.To != nil || f.Overdue || f.Queue || strings.TrimSpace(f.Q) != "" {
 		return 0, errNoTotal
 	}
 	q := s.read(ctx).Table("enquiry_totals").Select("COALESCE(SUM(n), 0)")
+	if f.Need != "" {
+		q = s.read(ctx).Table("enquiry_need_totals").Select("COALESCE(SUM(n), 0)").Where("need = ?", f.Need)
+	}
 	switch all, region := enquiryScope(v); {
 	case all:
 	case region != 0:

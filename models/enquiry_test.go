@@ -544,15 +544,17 @@ func TestSearchFollowsRegion(t *testing.T) {
 	}
 }
 
-// The inbox's totals kept by triggers (migration 12) equal a count of the
-// enquiries after every kind of change: new enquiries in regions and in the
-// admin queue, assignment, status changes, closing, reopening and routing.
+// The inbox's totals kept by triggers (migrations 12 and 13) equal a count of
+// the enquiries after every kind of change: new enquiries in regions and in the
+// admin queue, assignment, status changes, closing, reopening, routing and
+// changed needs.
 func TestKeptTotalsMatchCounts(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
 	viewers := map[string]*Viewer{"adviser": f.adviser, "other region's adviser": f.otherAdviser, "admin": f.admin, "board": f.board}
-	filters := []EnquiryFilter{{}, {Tab: "new"}, {Tab: "waiting"}, {Tab: "open"}, {Status: "closed"}, {Status: "in_progress"}}
+	filters := []EnquiryFilter{{}, {Tab: "new"}, {Tab: "waiting"}, {Tab: "open"}, {Status: "closed"}, {Status: "in_progress"},
+		{Need: "financing"}, {Need: "recruitment"}, {Need: "other"}, {Tab: "open", Need: "financing"}, {Status: "closed", Need: "network_competence"}}
 	check := func(step string) {
 		t.Helper()
 		for name, v := range viewers {
@@ -613,6 +615,19 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 		{"routed between regions", func() error {
 			return f.s.MoveToRegion(ctx, f.admin, Actor{}, made[5].ID, f.ringsaker.ID, version(made[5]))
 		}},
+		{"needs changed", func() error {
+			in := sampleInput("3403")
+			in.Needs = []string{"recruitment", "financing"}
+			return f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, made[0].ID, in, version(made[0]))
+		}},
+		{"needs and status changed", func() error {
+			if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "waiting", version(made[0])); err != nil {
+				return err
+			}
+			in := sampleInput("3403")
+			in.Needs = []string{"other"}
+			return f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, made[0].ID, in, version(made[0]))
+		}},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {
@@ -625,7 +640,8 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 		t.Errorf("Ringsaker's open inbox: %d (%v); want 3", total, err)
 	}
 	// Filters the totals cannot answer are counted.
-	for _, filter := range []EnquiryFilter{{Tab: "mine"}, {Tab: "overdue"}, {Municipality: "3403"}, {Q: "gårdsutsalg"}, {Queue: true}, {Tab: "new", Status: "closed"}} {
+	for _, filter := range []EnquiryFilter{{Tab: "mine"}, {Tab: "overdue"}, {Municipality: "3403"}, {Q: "gårdsutsalg"}, {Queue: true}, {Tab: "new", Status: "closed"},
+		{Municipality: "3403", Need: "financing"}} {
 		if _, err := f.s.enquiryTotal(ctx, f.adviser, filter); !errors.Is(err, errNoTotal) {
 			t.Errorf("%+v: %v; want errNoTotal", filter, err)
 		}

@@ -530,6 +530,71 @@ var migrations = []string{
 	{{POSTGRES}} CREATE CONSTRAINT TRIGGER enquiry_totals_update AFTER UPDATE OF region_id, status ON enquiries
 		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.status <> NEW.status)
 		EXECUTE FUNCTION enquiry_totals_track()`,
+
+	// 13: the inbox's totals per need as well, kept like those of migration 12.
+	// A need is one of the comma-separated codes of enquiries.needs, so
+	// filtering by one matched a pattern against every enquiry of the region:
+	// 5–10 ms for the largest region at national size, a quarter of the
+	// inbox's filtered pages. SQLite splits the codes by reading them as a JSON
+	// array, PostgreSQL with string_to_array; a code named twice counts once.
+	// On PostgreSQL one statement applies a change's rows in key order (old and
+	// new summed first), as in migration 12, so that changes cannot deadlock.
+	`CREATE TABLE enquiry_need_totals (
+		region_id BIGINT NOT NULL,
+		status TEXT NOT NULL,
+		need TEXT NOT NULL,
+		n BIGINT NOT NULL,
+		PRIMARY KEY (region_id, status, need)
+	);
+	{{SQLITE}} INSERT INTO enquiry_need_totals (region_id, status, need, n)
+		SELECT COALESCE(e.region_id, 0), e.status, j.value, COUNT(DISTINCT e.id)
+		FROM enquiries e, json_each('["' || replace(e.needs, ',', '","') || '"]') j
+		WHERE j.value <> '' GROUP BY COALESCE(e.region_id, 0), e.status, j.value;
+	{{SQLITE}} CREATE TRIGGER enquiry_need_totals_insert AFTER INSERT ON enquiries BEGIN
+		INSERT INTO enquiry_need_totals (region_id, status, need, n)
+			SELECT DISTINCT COALESCE(NEW.region_id, 0), NEW.status, value, 1 FROM json_each('["' || replace(NEW.needs, ',', '","') || '"]')
+			WHERE value <> '' ON CONFLICT (region_id, status, need) DO UPDATE SET n = n + 1{{SEMI}}
+	END;
+	{{SQLITE}} CREATE TRIGGER enquiry_need_totals_delete AFTER DELETE ON enquiries BEGIN
+		UPDATE enquiry_need_totals SET n = n - 1 WHERE region_id = COALESCE(OLD.region_id, 0) AND status = OLD.status
+			AND need IN (SELECT value FROM json_each('["' || replace(OLD.needs, ',', '","') || '"]')){{SEMI}}
+	END;
+	{{SQLITE}} CREATE TRIGGER enquiry_need_totals_update AFTER UPDATE OF region_id, status, needs ON enquiries
+		WHEN COALESCE(OLD.region_id, 0) <> COALESCE(NEW.region_id, 0) OR OLD.status <> NEW.status OR OLD.needs <> NEW.needs BEGIN
+		UPDATE enquiry_need_totals SET n = n - 1 WHERE region_id = COALESCE(OLD.region_id, 0) AND status = OLD.status
+			AND need IN (SELECT value FROM json_each('["' || replace(OLD.needs, ',', '","') || '"]')){{SEMI}}
+		INSERT INTO enquiry_need_totals (region_id, status, need, n)
+			SELECT DISTINCT COALESCE(NEW.region_id, 0), NEW.status, value, 1 FROM json_each('["' || replace(NEW.needs, ',', '","') || '"]')
+			WHERE value <> '' ON CONFLICT (region_id, status, need) DO UPDATE SET n = n + 1{{SEMI}}
+	END;
+	{{POSTGRES}} INSERT INTO enquiry_need_totals (region_id, status, need, n)
+		SELECT COALESCE(region_id, 0), status, need, COUNT(DISTINCT id) FROM enquiries, unnest(string_to_array(needs, ',')) AS need
+		WHERE need <> '' GROUP BY COALESCE(region_id, 0), status, need;
+	{{POSTGRES}} CREATE FUNCTION enquiry_need_totals_change(old_r BIGINT, old_st TEXT, old_needs TEXT, new_r BIGINT, new_st TEXT, new_needs TEXT)
+		RETURNS void LANGUAGE sql AS $$
+		INSERT INTO enquiry_need_totals (region_id, status, need, n)
+			SELECT r, st, need, SUM(d) FROM (
+				SELECT old_r AS r, old_st AS st, need, -1 AS d FROM unnest(string_to_array(old_needs, ',')) AS need
+				UNION
+				SELECT new_r, new_st, need, 1 FROM unnest(string_to_array(new_needs, ',')) AS need
+			) AS change WHERE need <> '' GROUP BY r, st, need HAVING SUM(d) <> 0 ORDER BY r, st, need
+			ON CONFLICT (region_id, status, need) DO UPDATE SET n = enquiry_need_totals.n + EXCLUDED.n $$;
+	{{POSTGRES}} CREATE FUNCTION enquiry_need_totals_track() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+		IF TG_OP = 'INSERT' THEN
+			PERFORM enquiry_need_totals_change(NULL, NULL, NULL, COALESCE(NEW.region_id, 0), NEW.status, NEW.needs){{SEMI}}
+		ELSIF TG_OP = 'DELETE' THEN
+			PERFORM enquiry_need_totals_change(COALESCE(OLD.region_id, 0), OLD.status, OLD.needs, NULL, NULL, NULL){{SEMI}}
+		ELSE
+			PERFORM enquiry_need_totals_change(COALESCE(OLD.region_id, 0), OLD.status, OLD.needs, COALESCE(NEW.region_id, 0), NEW.status, NEW.needs){{SEMI}}
+		END IF{{SEMI}}
+		RETURN NULL{{SEMI}}
+	END $$;
+	{{POSTGRES}} CREATE CONSTRAINT TRIGGER enquiry_need_totals_insert_delete AFTER INSERT OR DELETE ON enquiries
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION enquiry_need_totals_track();
+	{{POSTGRES}} CREATE CONSTRAINT TRIGGER enquiry_need_totals_update AFTER UPDATE OF region_id, status, needs ON enquiries
+		DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+		WHEN (OLD.region_id IS DISTINCT FROM NEW.region_id OR OLD.status <> NEW.status OR OLD.needs <> NEW.needs)
+		EXECUTE FUNCTION enquiry_need_totals_track()`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
