@@ -280,10 +280,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 					_, _, err := store.Referrals(ctx, cur.adviser, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}})
 					return err
 				},
-				func() error {
-					_, _, err := store.Partners(ctx, models.PartnerFilter{ActiveOnly: true, Page: models.Page{Size: models.MaxPageSize}})
-					return err
-				},
+				func() error { _, err := store.PartnerChoices(ctx, true, nil); return err },
 			}
 			for _, step := range steps {
 				if err := step(); err != nil {
@@ -302,7 +299,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			if _, _, err := store.Referrals(ctx, cur.partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
 				return err
 			}
-			if _, _, err := store.Partners(ctx, models.PartnerFilter{Page: models.Page{Size: models.MaxPageSize}}); err != nil {
+			if _, err := store.PartnerChoices(ctx, false, nil); err != nil {
 				return err
 			}
 			return nil
