@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 				return fmt.Errorf("--trusted-proxies: %w", err)
 			}
 		}
+		tuneGC(getenv)
 		return serve(ctx, cfg, out)
 	case "migrate":
 		if err := fs.Parse(rest); err != nil {
@@ -282,6 +284,28 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 
 // serve runs the web server until SIGINT or SIGTERM, then lets in-flight
 // requests finish and closes the database cleanly.
+// The server's garbage collector, unless the operator sets GOGC or
+// GOMEMLIMIT. By default Go collects when the heap has doubled since the last
+// collection; the server's live heap is a few tens of megabytes, so under load
+// it collected every few milliseconds, a tenth of its CPU. Letting the heap
+// triple (GOGC=200) up to a soft limit of 200 MiB makes mixed requests about a
+// tenth cheaper, and the limit keeps the process well under the 300 MB a
+// national installation may take: near it, the collector works harder instead
+// of the heap growing (README, "Measured on 2026-11-27").
+const (
+	serverGCPercent   = 200
+	serverMemoryLimit = 200 << 20
+)
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serverMemoryLimit)
+	}
+}
+
 func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	store, err := open(ctx, cfg, out)

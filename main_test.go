@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -183,5 +184,41 @@ func TestCLIGenAndCopy(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"gen", "--scale", "regional", "--db", db}, &out, env); err == nil {
 		t.Error("gen into a database with data succeeded")
+	}
+}
+
+// The server sets its collector to GOGC=200 and a soft limit of 200 MiB, unless
+// the operator chose either through the environment.
+func TestTuneGC(t *testing.T) {
+	percent := debug.SetGCPercent(100)
+	limit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	})
+	tests := []struct {
+		name         string
+		env          map[string]string
+		wantPercent  int
+		wantLimitMiB int64
+	}{
+		{"neither set", nil, serverGCPercent, serverMemoryLimit >> 20},
+		{"GOGC set", map[string]string{"GOGC": "50"}, 100, serverMemoryLimit >> 20},
+		{"GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, serverGCPercent, 1 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// What the runtime read from the environment at start, as far as
+			// this test is concerned.
+			debug.SetGCPercent(100)
+			debug.SetMemoryLimit(1 << 30)
+			tuneGC(func(k string) string { return tt.env[k] })
+			if got := debug.SetGCPercent(100); got != tt.wantPercent {
+				t.Errorf("GC percent %d; want %d", got, tt.wantPercent)
+			}
+			if got := debug.SetMemoryLimit(-1) >> 20; got != tt.wantLimitMiB {
+				t.Errorf("memory limit %d MiB; want %d", got, tt.wantLimitMiB)
+			}
+		})
 	}
 }
