@@ -391,7 +391,7 @@ func (s *Server) assessmentTrend(c echo.Context) error {
 	if v.Region == nil {
 		return c.Render(http.StatusOK, "projects/trend", data)
 	}
-	projects, _, err := s.store.Projects(ctx, v, models.ProjectFilter{Page: models.Page{Size: models.MaxPageSize}})
+	projects, err := s.store.ProjectChoices(ctx, v)
 	if err != nil {
 		return err
 	}

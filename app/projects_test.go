@@ -663,3 +663,32 @@ func TestPartnerChoices(t *testing.T) {
 		})
 	}
 }
+
+// The trend page offers every project of the region to follow, however many
+// (it offered the 200 changed last).
+func TestTrendOffersEveryProject(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	admin := regionAdmin(t, ts)
+	var ids []int64
+	for i := 0; i <= models.MaxPageSize; i++ {
+		p, err := ts.store.CreateProject(ctx, admin, models.Actor{}, models.ProjectInput{Title: fmt.Sprintf("Trendprosjekt %03d", i), Status: "active",
+			Visibility: "participants", Municipalities: []models.ProjectMunicipalityInput{{Kommunenummer: "3403", Role: "lead"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	res, body := coord.get("/assessments/trend")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("trend = %d", res.StatusCode)
+	}
+	for i, id := range ids {
+		if want := fmt.Sprintf(`<option value="%d">Trendprosjekt %03d</option>`, id, i); !strings.Contains(body, want) {
+			t.Errorf("the trend page does not offer %q", want)
+		}
+	}
+}

@@ -468,6 +468,23 @@ func (s *Store) Projects(ctx context.Context, v *Viewer, f ProjectFilter) ([]Pro
 	return ps, total, nil
 }
 
+// ProjectChoices lists every project of the viewer's current region that the
+// viewer may see, by title, with only ID and Title filled: what a form offers
+// to choose from. Unlike Projects it has no page, and reads no municipalities
+// or milestones.
+func (s *Store) ProjectChoices(ctx context.Context, v *Viewer) ([]Project, error) {
+	if v.Region == nil {
+		return []Project{}, nil
+	}
+	var ps []Project
+	err := s.read(ctx).Select("projects.id, projects.title").Scopes(projectsVisibleTo(v, s.Today())).
+		Where("projects.region_id = ?", v.Region.ID).Order("projects.title, projects.id").Find(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("project choices: %w", err)
+	}
+	return ps, nil
+}
+
 func orderBy(order string) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB { return db.Order(order) }
 }
