@@ -330,15 +330,11 @@ func (s *Server) compareAssessments(c echo.Context) error {
 	v := viewer(c)
 	data := comparePage{page: s.page(c, "assessment.compare_title")}
 	if v.Region != nil {
-		own, _, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: v.Region.ID, Page: models.Page{Size: models.MaxPageSize}})
+		choices, err := s.store.AssessmentChoices(ctx, v, v.Region.ID)
 		if err != nil {
 			return err
 		}
-		projects, _, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: v.Region.ID, AllProjects: true, Page: models.Page{Size: models.MaxPageSize}})
-		if err != nil {
-			return err
-		}
-		data.Choices = append(own, projects...)
+		data.Choices = choices
 	}
 	data.AID, _ = strconv.ParseInt(c.QueryParam("a"), 10, 64)
 	data.BID, _ = strconv.ParseInt(c.QueryParam("b"), 10, 64)

@@ -692,3 +692,33 @@ func TestTrendOffersEveryProject(t *testing.T) {
 		}
 	}
 }
+
+// The comparison offers every assessment of the region, the oldest too (it
+// offered the newest 200 of the region's own and of its projects').
+func TestCompareOffersEveryAssessment(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	admin := regionAdmin(t, ts)
+	id := demoProjectID(t, ts, demoHamarStange)
+	var oldest *models.Assessment
+	for i := 0; i <= models.MaxPageSize; i++ {
+		on := ts.store.Today().AddDate(0, 0, -30-i)
+		a, err := ts.store.CreateAssessment(ctx, admin, models.Actor{}, admin.Region.ID, id,
+			models.AssessmentInput{AssessedOn: &on, Scores: []models.ScoreInput{{Factor: "cohesion", Score: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oldest = a
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	res, body := coord.get("/assessments/compare")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("compare = %d", res.StatusCode)
+	}
+	want := `<option value="` + itoa(oldest.ID) + `">` + oldest.AssessedOn.Format("02.01.2006") + ` – `
+	if n := strings.Count(body, want); n != 2 {
+		t.Errorf("the comparison offers the oldest assessment (%s) in %d of its two lists", want, n)
+	}
+}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -120,6 +121,41 @@ type AssessmentFilter struct {
 	ProjectID   int64 // 0: the region's own assessments
 	AllProjects bool  // the assessments of every project of the region instead
 	Page        Page
+}
+
+// AssessmentChoices lists every assessment of the region that the viewer may
+// read, to choose from: the region's own first, then its projects', newest
+// first in each. Only ID, RegionID, ProjectID, AssessedOn and the project's
+// ID and Title are filled. Unlike Assessments it has no page and reads no
+// scores.
+func (s *Store) AssessmentChoices(ctx context.Context, v *Viewer, regionID int64) ([]Assessment, error) {
+	rows, err := s.read(ctx).Table("assessments").
+		Select("assessments.id, assessments.project_id, assessments.assessed_on, projects.title").
+		Joins("LEFT JOIN projects ON projects.id = assessments.project_id").
+		Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.region_id = ?", regionID).
+		Order("assessments.project_id IS NOT NULL, assessments.assessed_on DESC, assessments.id DESC").Rows()
+	if err != nil {
+		return nil, fmt.Errorf("assessment choices: %w", err)
+	}
+	defer rows.Close()
+	out := []Assessment{}
+	for rows.Next() {
+		a := Assessment{RegionID: regionID}
+		var project sql.NullInt64
+		var title sql.NullString
+		if err := rows.Scan(&a.ID, &project, &a.AssessedOn, &title); err != nil {
+			return nil, fmt.Errorf("assessment choices: %w", err)
+		}
+		if project.Valid {
+			id := project.Int64
+			a.ProjectID, a.Project = &id, &Project{ID: id, Title: title.String}
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("assessment choices: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Store) withScores(q *gorm.DB) *gorm.DB {
