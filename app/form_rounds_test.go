@@ -113,9 +113,10 @@ func TestUserRolesFormKeepsInput(t *testing.T) {
 		name  string
 		roles []string
 		want  string // the error, in Norwegian
+		field string // the details form's field to fix, which the roles form links to
 	}{
-		{"municipality role without a municipality", []string{models.RoleBoard, models.RoleMunicipality}, "Velg kommunen brukeren representerer (kreves for rollen Kommune)."},
-		{"partner role without a partner", []string{models.RolePartner}, "Velg partneren brukeren representerer (kreves for rollen Partner)."},
+		{"municipality role without a municipality", []string{models.RoleBoard, models.RoleMunicipality}, "Velg kommunen brukeren representerer (kreves for rollen Kommune).", "f-municipality"},
+		{"partner role without a partner", []string{models.RolePartner}, "Velg partneren brukeren representerer (kreves for rollen Partner).", "f-partner_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +133,16 @@ func TestUserRolesFormKeepsInput(t *testing.T) {
 			}
 			if !strings.Contains(body, tt.want) {
 				t.Errorf("the page lacks the error %q", tt.want)
+			}
+			// The refused form itself says why, and links to the field to fix.
+			form := body[strings.Index(body, fmt.Sprintf(`id="roles-%d-%s"`, region, models.RegionRoles[0])):]
+			form = form[:strings.Index(form, "</form>")]
+			beside := fmt.Sprintf(`id="roles-%d-error"><a class="ds-link" href="#%s">%s</a></p>`, region, tt.field, tt.want)
+			if !strings.Contains(form, beside) {
+				t.Errorf("the refused roles form lacks %q", beside)
+			}
+			if !strings.Contains(body, fmt.Sprintf(`<fieldset class="ds-fieldset" aria-describedby="roles-%d-error">`, region)) {
+				t.Error("the refused roles form's boxes are not described by its error")
 			}
 			for _, role := range models.RegionRoles {
 				ticked := false
