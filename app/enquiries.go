@@ -329,7 +329,7 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 		return err
 	}
 	d.Fields = newEnquiryFields(p.loc, d.Form, raw, ms, sections)
-	if d.Referrals, _, err = s.store.Referrals(ctx, p.Viewer, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}}); err != nil {
+	if d.Referrals, err = s.store.EnquiryReferrals(ctx, p.Viewer, id); err != nil {
 		return err
 	}
 	if d.ReferForm, err = s.referralFields(c, d.page, e, d.Referral, raw); err != nil {

@@ -327,6 +327,24 @@ func (s *Store) referralFilter(v *Viewer, f ReferralFilter) func(*gorm.DB) *gorm
 	}
 }
 
+// EnquiryReferrals lists the referrals of an enquiry the viewer may see, most
+// urgent first, each with its partner: what the case page shows. Unlike
+// Referrals it does not count them or load the enquiry again; the viewers of
+// a case (its region's advisers and coordinators, admins) see its person data,
+// so nothing is minimised.
+func (s *Store) EnquiryReferrals(ctx context.Context, v *Viewer, id int64) ([]Referral, error) {
+	if err := s.checkEnquiry(ctx, v, id); err != nil {
+		return nil, err
+	}
+	var out []Referral
+	err := s.read(ctx).Scopes(referralsVisibleTo(v)).Where("referrals.enquiry_id = ?", id).Preload("Partner").
+		Order("referrals.follow_up_due ASC, referrals.id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list the enquiry's referrals: %w", err)
+	}
+	return out, nil
+}
+
 // Referrals lists the referrals the viewer may see, most urgent first.
 func (s *Store) Referrals(ctx context.Context, v *Viewer, f ReferralFilter) ([]Referral, int64, error) {
 	q := s.read(ctx).Model(&Referral{}).Scopes(referralsVisibleTo(v), s.referralFilter(v, f))

@@ -392,3 +392,33 @@ func TestReferralReport(t *testing.T) {
 		t.Errorf("empty period = %+v (%v)", empty, err)
 	}
 }
+
+// An enquiry's referrals, as its case page lists them: its own only, most
+// urgent first, with their partners, and only to who may see the enquiry.
+func TestEnquiryReferrals(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	siva := f.refer(t, f.withConsent, f.siva, false)
+	innovation := f.refer(t, f.withConsent, f.innovation, true)
+	f.refer(t, f.noConsent, f.innovation, false) // another enquiry's
+	got, err := f.s.EnquiryReferrals(ctx, f.adviser, f.withConsent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range got {
+		if r.EnquiryID != f.withConsent.ID || r.Partner == nil {
+			t.Fatalf("referral %d: enquiry %d, partner %v", r.ID, r.EnquiryID, r.Partner)
+		}
+		names = append(names, r.Partner.Name)
+	}
+	if len(got) != 2 || got[0].ID != siva.ID || got[1].ID != innovation.ID {
+		t.Errorf("the enquiry's referrals %v; want Siva's, then Innovasjon Norge's (the same follow-up date, in the order sent)", names)
+	}
+	for name, v := range map[string]*Viewer{"another region's adviser": f.otherAdviser, "the board": f.board, "a partner": f.partner} {
+		if _, err := f.s.EnquiryReferrals(ctx, v, f.withConsent.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v; want ErrNotFound", name, err)
+		}
+	}
+}

@@ -276,10 +276,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 				func() error { _, err := store.Assignees(ctx, cur.adviser); return err },
 				func() error { _, err := store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer); return err },
 				func() error { _, err := store.IndustrySections(ctx); return err },
-				func() error {
-					_, _, err := store.Referrals(ctx, cur.adviser, models.ReferralFilter{EnquiryID: id, Page: models.Page{Size: models.MaxPageSize}})
-					return err
-				},
+				func() error { _, err := store.EnquiryReferrals(ctx, cur.adviser, id); return err },
 				func() error { _, err := store.PartnerChoices(ctx, true, nil); return err },
 			}
 			for _, step := range steps {
