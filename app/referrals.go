@@ -107,7 +107,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "referrals.title")
 	f := parseReferralFilter(c)
-	list, total, err := s.store.Referrals(ctx, p.Viewer, f)
+	list, total, err := s.store.ReferralList(ctx, p.Viewer, f)
 	if err != nil {
 		return err
 	}

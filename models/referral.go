@@ -345,15 +345,34 @@ func (s *Store) EnquiryReferrals(ctx context.Context, v *Viewer, id int64) ([]Re
 	return out, nil
 }
 
-// Referrals lists the referrals the viewer may see, most urgent first.
+// Referrals lists the referrals the viewer may see, most urgent first, each
+// with its enquiry (minimised for who may not see the person), the enquiry's
+// municipality, its partner and its adviser.
 func (s *Store) Referrals(ctx context.Context, v *Viewer, f ReferralFilter) ([]Referral, int64, error) {
+	return s.referrals(ctx, v, f, true)
+}
+
+// ReferralList is Referrals for the list of referrals: of each enquiry only
+// the ID, reference and municipality (with its name) are read, and the
+// adviser is not. The enquiry's description and contact details were most of
+// what a partner's list read.
+func (s *Store) ReferralList(ctx context.Context, v *Viewer, f ReferralFilter) ([]Referral, int64, error) {
+	return s.referrals(ctx, v, f, false)
+}
+
+func (s *Store) referrals(ctx context.Context, v *Viewer, f ReferralFilter, whole bool) ([]Referral, int64, error) {
 	q := s.read(ctx).Model(&Referral{}).Scopes(referralsVisibleTo(v), s.referralFilter(v, f))
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count referrals: %w", err)
 	}
+	if whole {
+		q = q.Preload("Enquiry").Preload("Adviser")
+	} else {
+		q = q.Preload("Enquiry", func(db *gorm.DB) *gorm.DB { return db.Select("id, reference, kommunenummer") })
+	}
 	var out []Referral
-	err := q.Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").Preload("Adviser").
+	err := q.Preload("Enquiry.Municipality").Preload("Partner").
 		Order("referrals.follow_up_due ASC, referrals.id").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list referrals: %w", err)

@@ -422,3 +422,30 @@ func TestEnquiryReferrals(t *testing.T) {
 		}
 	}
 }
+
+// The list of referrals reads of each enquiry only what the list shows: its
+// reference and municipality, not its description or contact details.
+func TestReferralListReadsLittle(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	f.refer(t, f.withConsent, f.innovation, true)
+	for name, v := range map[string]*Viewer{"adviser": f.adviser, "partner": f.partner} {
+		list, total, err := f.s.ReferralList(ctx, v, ReferralFilter{})
+		if err != nil || total != 1 || len(list) != 1 {
+			t.Fatalf("%s: %d of %d referrals, %v", name, len(list), total, err)
+		}
+		r := list[0]
+		if e := r.Enquiry; e == nil || e.Reference != f.withConsent.Reference || e.Municipality.Name != "Løten" || r.Partner == nil || r.Partner.Name != "Innovasjon Norge" {
+			t.Fatalf("%s: the list lacks the reference, municipality or partner: %+v", name, r)
+		}
+		if e := r.Enquiry; e.Name != "" || e.Email != "" || e.Description != "" || r.Adviser != nil {
+			t.Errorf("%s: the list read the person (%q, %q), the description (%q) or the adviser (%v)", name, e.Name, e.Email, e.Description, r.Adviser)
+		}
+	}
+	// Referrals, for the API, reads the whole enquiry for who may see it.
+	full, _, err := f.s.Referrals(ctx, f.adviser, ReferralFilter{})
+	if err != nil || len(full) != 1 || full[0].Enquiry.Name != "Ola Nordmann" || full[0].Adviser == nil {
+		t.Errorf("Referrals for the adviser: %+v, %v; want the whole enquiry and the adviser", full, err)
+	}
+}

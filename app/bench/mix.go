@@ -293,7 +293,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			return nil
 		},
 		"referrals (partner)": func() error {
-			if _, _, err := store.Referrals(ctx, cur.partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
+			if _, _, err := store.ReferralList(ctx, cur.partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
 				return err
 			}
 			if _, err := store.PartnerChoices(ctx, false, nil); err != nil {
