@@ -77,6 +77,11 @@ type assessmentFormPage struct {
 // template's page.Problems.
 func (d assessmentFormPage) ErrorSummary() problems {
 	ps := d.Problems("assessed_at", "assessment.field.assessed_at", "note", "assessment.field.note")
+	if msg := d.Err("scores"); msg != "" && len(d.Factors) > 0 {
+		// No factor was scored: the link leads to the first factor's first score.
+		first := fmt.Sprintf("score_%s-%d", d.Factors[0].Code, models.MinScore)
+		ps.Fields = append(ps.Fields, views.Field{Name: first, Label: d.T("assessment.factors_scored"), Error: msg})
+	}
 	for _, f := range d.Factors {
 		title := f.Title(d.Lang)
 		if msg := d.Err("score_" + f.Code); msg != "" {

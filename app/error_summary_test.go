@@ -149,7 +149,7 @@ func TestErrorSummary(t *testing.T) {
 	}, {
 		name: "region assessment without scores", role: models.RoleCoordinator, page: "/assessments/new", path: "/assessments",
 		form:   url.Values{"assessed_at": {day(0)}},
-		status: http.StatusUnprocessableEntity, shows: []string{"Vurder minst én faktor."},
+		status: http.StatusUnprocessableEntity, links: []string{"#f-score_cohesion-1"}, shows: []string{"Faktorer vurdert: Vurder minst én faktor."},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
