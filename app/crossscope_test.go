@@ -84,7 +84,7 @@ func TestCrossScopeProbes(t *testing.T) {
 	lists := []string{
 		"/enquiries", "/enquiries?q=" + canary, "/enquiries?q=" + ids["reference"], "/enquiries?q=923609016", "/api/v1/enquiries?q=" + canary,
 		"/enquiries/export.csv", "/enquiries/export.csv?q=" + canary, "/referrals", "/api/v1/referrals", "/projects", "/api/v1/projects",
-		"/assessments", "/assessments/trend", "/assessments/heatmap", "/portfolio", "/admin/users?q=" + canary, "/admin/regions", "/api/v1/regions",
+		"/assessments", "/assessments/trend", "/assessments/compare", "/assessments/heatmap", "/portfolio", "/admin/users?q=" + canary, "/admin/regions", "/api/v1/regions",
 		"/reports/referrals", "/reports/referrals.csv", "/reports/referrals.csv?table=advisers", "/api/v1/reports/referrals",
 		"/referrals?partner=1", "/statistics", "/api/v1/reports/municipality", "/cooperation", "/load", "/admin/audit",
 	}

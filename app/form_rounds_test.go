@@ -117,6 +117,7 @@ func TestUserRolesFormKeepsInput(t *testing.T) {
 	}{
 		{"municipality role without a municipality", []string{models.RoleBoard, models.RoleMunicipality}, "Velg kommunen brukeren representerer (kreves for rollen Kommune).", "f-municipality"},
 		{"partner role without a partner", []string{models.RolePartner}, "Velg partneren brukeren representerer (kreves for rollen Partner).", "f-partner_id"},
+		{"a role that does not exist", []string{models.RoleBoard, "superuser"}, "Velg et av alternativene.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,14 +136,16 @@ func TestUserRolesFormKeepsInput(t *testing.T) {
 				t.Errorf("the page lacks the error %q", tt.want)
 			}
 			// The refused form itself says why, and links to the field to fix.
-			form := body[strings.Index(body, fmt.Sprintf(`id="roles-%d-%s"`, region, models.RegionRoles[0])):]
-			form = form[:strings.Index(form, "</form>")]
-			beside := fmt.Sprintf(`id="roles-%d-error"><a class="ds-link" href="#%s">%s</a></p>`, region, tt.field, tt.want)
-			if !strings.Contains(form, beside) {
-				t.Errorf("the refused roles form lacks %q", beside)
-			}
-			if !strings.Contains(body, fmt.Sprintf(`<fieldset class="ds-fieldset" aria-describedby="roles-%d-error">`, region)) {
-				t.Error("the refused roles form's boxes are not described by its error")
+			if tt.field != "" {
+				form := body[strings.Index(body, fmt.Sprintf(`id="roles-%d-%s"`, region, models.RegionRoles[0])):]
+				form = form[:strings.Index(form, "</form>")]
+				beside := fmt.Sprintf(`id="roles-%d-error"><a class="ds-link" href="#%s">%s</a></p>`, region, tt.field, tt.want)
+				if !strings.Contains(form, beside) {
+					t.Errorf("the refused roles form lacks %q", beside)
+				}
+				if !strings.Contains(body, fmt.Sprintf(`<fieldset class="ds-fieldset" aria-describedby="roles-%d-error">`, region)) {
+					t.Error("the refused roles form's boxes are not described by its error")
+				}
 			}
 			for _, role := range models.RegionRoles {
 				ticked := false
