@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 const xss = `<script>alert("x")</script><img src=x onerror=alert(1)>=HYPERLINK("http://evil.example")`
@@ -435,5 +437,64 @@ func TestCaseOffersItsOwnMunicipality(t *testing.T) {
 				t.Errorf("the municipality field does not offer and select %s", tt.municipality)
 			}
 		})
+	}
+}
+
+// The inbox writes each row's labels and dates in Go: the reader must see the
+// same words the template used to choose.
+func TestInboxRows(t *testing.T) {
+	t.Parallel()
+	set, err := views.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := page{loc: set.Localizer("nb")}
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	due, past := now.Add(48*time.Hour), now.Add(-48*time.Hour)
+	answered := now.Add(-24 * time.Hour)
+	adviser := &models.User{Name: "Rita Rådgiver"}
+	cases := []struct {
+		name string
+		e    models.Enquiry
+		want inboxRow
+	}{
+		{"new, unassigned, not yet due", models.Enquiry{Status: "new", Needs: "financing,premises_land", FirstResponseDue: due},
+			inboxRow{Status: "Ny", StatusColor: "info", Needs: "Finansiering og tilskudd, Lokaler og tomt", Response: "Frist 12.03.2026"}},
+		{"in progress and late", models.Enquiry{Status: "in_progress", Assignee: adviser, FirstResponseDue: past},
+			inboxRow{Status: "Under arbeid", StatusColor: "accent", Assignee: "Rita Rådgiver", Response: "Frist 08.03.2026", Overdue: true}},
+		{"answered after its due date", models.Enquiry{Status: "waiting", Assignee: adviser, FirstResponseDue: past, FirstResponseAt: &answered},
+			inboxRow{Status: "Venter", StatusColor: "accent", Assignee: "Rita Rådgiver", Response: "09.03.2026"}},
+		{"closed without a response", models.Enquiry{Status: "closed", FirstResponseDue: past},
+			inboxRow{Status: "Avsluttet", StatusColor: "neutral", Response: "–"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.e.ID, tc.e.Reference, tc.e.Name, tc.e.ReceivedAt = 7, "FL-2026-00007", "Kari", now
+			tc.e.Municipality = models.Municipality{Name: "Verdal"}
+			want := tc.want
+			want.ID, want.Reference, want.Name, want.Municipality, want.Received = 7, "FL-2026-00007", "Kari", "Verdal", "10.03.2026"
+			if got := inboxRows(p, []models.Enquiry{tc.e}, now); len(got) != 1 || got[0] != want {
+				t.Errorf("row = %+v\nwant  %+v", got, want)
+			}
+		})
+	}
+}
+
+// The inbox's table shows an unassigned, late enquiry as such.
+func TestInboxShowsLateUnassigned(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, ref := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	later := ts.store.Now().AddDate(0, 1, 0)
+	ts.store.SetClock(func() time.Time { return later }) // before logging in: sessions follow the clock
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, body := c.get("/enquiries?q=" + url.QueryEscape(ref))
+	row := regexp.MustCompile(`(?s)<tr>\s*<td><a class="ds-link" href="/enquiries/\d+">` + ref + `</a></td>.*?</tr>`).FindString(body)
+	for _, want := range []string{"Testperson Tester", "Finansiering og tilskudd", `data-color="info">Ny</span>`,
+		`<span class="muted">Ikke tildelt</span>`, "Frist ", `data-color="danger">Forsinket</span>`} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the row of %s lacks %q:\n%s", ref, want, row)
+		}
 	}
 }

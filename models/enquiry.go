@@ -747,16 +747,22 @@ func (s *Store) enquiries(ctx context.Context, v *Viewer, f EnquiryFilter, colum
 	if !ok {
 		order = EnquirySorts["received_desc"]
 	}
+	municipality, assignee := noScope, noScope
 	if columns != "" {
+		// A lean list names each municipality and adviser; it reads no more of them.
 		q = q.Select(columns)
+		municipality = func(db *gorm.DB) *gorm.DB { return db.Select("kommunenummer, name") }
+		assignee = func(db *gorm.DB) *gorm.DB { return db.Select("id, name") }
 	}
 	var out []Enquiry
-	err = q.Preload("Municipality").Preload("Assignee").Order(order).Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
+	err = q.Preload("Municipality", municipality).Preload("Assignee", assignee).Order(order).Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list enquiries: %w", err)
 	}
 	return out, total, nil
 }
+
+func noScope(db *gorm.DB) *gorm.DB { return db }
 
 // errNoTotal says that the kept totals cannot answer a filter: it must be counted.
 var errNoTotal = errors.New("no kept total for this filter")

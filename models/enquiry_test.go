@@ -483,6 +483,9 @@ func TestInboxReadsWhatItShows(t *testing.T) {
 			if g.Description != "" || g.Email != "" {
 				t.Errorf("%+v row %d: the inbox read the description or e-mail", filter, i)
 			}
+			if g.Municipality.CountyNumber != "" || g.Assignee != nil && g.Assignee.Email != "" {
+				t.Errorf("%+v row %d: the inbox read more of the municipality or the adviser than their names", filter, i)
+			}
 		}
 	}
 }

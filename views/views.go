@@ -241,6 +241,9 @@ var Oslo = func() *time.Location {
 	return loc
 }()
 
+// FormatDate shows a date the Norwegian way, dd.mm.yyyy, for handlers.
+func FormatDate(t time.Time) string { return formatDate(t) }
+
 // formatDate shows a date the Norwegian way, dd.mm.yyyy.
 func formatDate(v any) string {
 	switch t := v.(type) {
