@@ -53,7 +53,9 @@ type Result struct {
 	Intake     Stats // intake alone at saturation
 	FullExport Stats // one full export during each saturation run
 	FHTTP      Stats
-	FSQL       map[string]time.Duration // median per endpoint
+	FSQL       map[string]time.Duration // median per endpoint, measured alone
+	FHTTPRun   time.Duration            // F_http's p50 beside the fixed-rate mix, medians over runs
+	FSQLRun    map[string]time.Duration // F_sql beside the fixed-rate mix, medians over runs
 	FFsync     float64                  // write+sync per second
 	RSSFixed   int64                    // peak RSS of the server in kB, medians over runs
 	RSSSat     int64
@@ -124,7 +126,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	floorSamples := saturateFloor(ctx, m, o.Clients, 3*time.Second)
 	res.CPUFloor = perRequest(srv.cpu()-cpu, len(floorSamples))
 	res.FloorRate = float64(len(floorSamples)) / 3
-	if res.FSQL, err = floorSQL(ctx, store, regions, 60); err != nil {
+	fw, err := newFloorWork(ctx, store, regions)
+	if err != nil {
+		return nil, err
+	}
+	if res.FSQL, err = floorSQL(fw, 60); err != nil {
 		return nil, err
 	}
 
@@ -132,13 +138,25 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var intake, export []Stats
 	var rssFixed, rssSat []int64
 	var fixedRate, satRate, cpuFixed, cpuSat, cpuIntake []float64
+	var floorRuns []probes
 	for run := 1; run <= o.Runs; run++ {
 		res.Load = append(res.Load, loadAverage())
 		logf(o, "run %d/%d: %.0f requests/s for %s", run, o.Runs, o.Rate, o.Duration)
 		srv.resetPeak()
+		probed := make(chan probes, 1)
+		probeErr := make(chan error, 1)
+		go func() {
+			p, err := probeFloors(ctx, m, fw, o.Duration, uint64(run))
+			probed <- p
+			probeErr <- err
+		}()
 		cpu = srv.cpu()
 		samples := fixedRateRun(ctx, m, o.Rate, o.Duration, uint64(run))
 		cpuFixed = append(cpuFixed, perRequest(srv.cpu()-cpu, len(samples)))
+		floorRuns = append(floorRuns, <-probed)
+		if err := <-probeErr; err != nil {
+			return nil, err
+		}
 		fixed = append(fixed, summarise(samples, o.Duration))
 		fixedRate = append(fixedRate, float64(len(samples))/o.Duration.Seconds())
 		rssFixed = append(rssFixed, srv.peakRSS())
@@ -168,6 +186,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Load = append(res.Load, loadAverage())
 	res.CPUFixed, res.CPUSat, res.CPUIntake = median(cpuFixed), median(cpuSat), median(cpuIntake)
+	res.FHTTPRun, res.FSQLRun = floorMedians(floorRuns)
 	res.Fixed, res.Saturation = medianStats(fixed), medianStats(sat)
 	if s := medianStats(wrap(intake)); len(s) > 0 {
 		res.Intake = s[0]
@@ -183,6 +202,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	report(o.Out, res, o)
 	return res, nil
+}
+
+// floorMedians combines the floors probed in each run: each endpoint's
+// median in each run, then the median over the runs.
+func floorMedians(runs []probes) (time.Duration, map[string]time.Duration) {
+	var httpRuns []time.Duration
+	sqlRuns := map[string][]time.Duration{}
+	for _, p := range runs {
+		if len(p.http) > 0 {
+			httpRuns = append(httpRuns, median(p.http))
+		}
+		for e, ds := range p.sql {
+			sqlRuns[e] = append(sqlRuns[e], median(ds))
+		}
+	}
+	sql := map[string]time.Duration{}
+	for e, ds := range sqlRuns {
+		sql[e] = median(ds)
+	}
+	return median(httpRuns), sql
 }
 
 func wrap(list []Stats) [][]Stats {

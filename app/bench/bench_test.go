@@ -113,3 +113,47 @@ func TestTargetOf(t *testing.T) {
 		})
 	}
 }
+
+// TestFloorMedians: each run's probes give a median per endpoint, and the
+// runs' medians their median, so one slow run does not decide a floor.
+func TestFloorMedians(t *testing.T) {
+	runs := []probes{
+		{http: []time.Duration{1 * ms1, 9 * ms1, 2 * ms1}, sql: map[string][]time.Duration{"inbox": {2 * ms1, 4 * ms1, 3 * ms1}}},
+		{http: []time.Duration{3 * ms1}, sql: map[string][]time.Duration{"inbox": {50 * ms1}, "intake": {1 * ms1}}},
+		{http: []time.Duration{4 * ms1, 2 * ms1}, sql: map[string][]time.Duration{"inbox": {5 * ms1, 1 * ms1}}},
+		{}, // a run whose probes measured nothing counts for nothing
+	}
+	http, sql := floorMedians(runs)
+	if http != 3*ms1 {
+		t.Errorf("F_http = %v; want 3ms, the median of the runs' 2, 3 and 3 ms", http)
+	}
+	if sql["inbox"] != 3*ms1 || sql["intake"] != 1*ms1 || len(sql) != 2 {
+		t.Errorf("F_sql = %v; want inbox 3ms (of 3, 50 and 3 ms) and intake 1ms", sql)
+	}
+}
+
+// TestLimitOf: a page may take twice its SQL plus the empty page, both as
+// measured beside the mix; an endpoint no probe measured falls back to the
+// floors measured alone.
+func TestLimitOf(t *testing.T) {
+	r := &Result{
+		FHTTP: Stats{P50: 1 * ms1}, FSQL: map[string]time.Duration{"inbox": 2 * ms1, "portfolio": 3 * ms1},
+		FHTTPRun: 2 * ms1, FSQLRun: map[string]time.Duration{"inbox": 4 * ms1},
+	}
+	for _, c := range []struct {
+		endpoint string
+		want     time.Duration
+	}{
+		{"inbox", 10 * ms1},    // 2·4 + 2, beside the mix
+		{"portfolio", 8 * ms1}, // 2·3 alone + 2 beside
+		{"unknown", 2 * ms1},   // no SQL at all: the empty page
+	} {
+		if got := limitOf(r, c.endpoint); got != c.want {
+			t.Errorf("limitOf(%s) = %v; want %v", c.endpoint, got, c.want)
+		}
+	}
+	r.FHTTPRun = 0
+	if got := limitOf(r, "inbox"); got != 9*ms1 {
+		t.Errorf("without a probed F_http, limitOf(inbox) = %v; want 2·4 + 1 alone", got)
+	}
+}

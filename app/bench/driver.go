@@ -82,6 +82,48 @@ func fixedRateRun(ctx context.Context, m *mix, rate float64, d time.Duration, ru
 	return out
 }
 
+// floorProbeRate is how many floor measurements a second run beside the mix
+// at the fixed rate: few enough to add little load (about 2 % of the mix's
+// CPU), enough for a median per endpoint over the runs.
+const floorProbeRate = 10
+
+// probes are the floors measured during one fixed-rate run.
+type probes struct {
+	http []time.Duration            // the empty page
+	sql  map[string][]time.Duration // each endpoint's calls, run directly
+}
+
+// probeFloors measures the floors in the same seconds as the pages, for d:
+// at random moments (floorProbeRate a second on average), one at a time, the
+// empty page (one probe in five) or the next endpoint's SQL run directly. A
+// page measured under the mix waits for the cores and the caches the mix
+// uses; its floor, measured beside it, does too, so the two compare.
+func probeFloors(ctx context.Context, m *mix, fw *floorWork, d time.Duration, run uint64) (probes, error) {
+	rng := rand.New(rand.NewPCG(m.seed+7, run))
+	p := probes{sql: map[string][]time.Duration{}}
+	end := time.Now().Add(d)
+	for i := 0; ; i++ {
+		time.Sleep(time.Duration(rng.ExpFloat64() * float64(time.Second) / floorProbeRate))
+		if !time.Now().Before(end) || ctx.Err() != nil {
+			return p, ctx.Err()
+		}
+		if i%5 == 0 {
+			u := m.byRole[models.RoleAdviser][rng.IntN(len(m.byRole[models.RoleAdviser]))]
+			s := m.do(ctx, request{endpoint: "F_http", method: http.MethodGet, url: m.base + "/bench/floor", cookie: u.cookie, status: http.StatusNoContent}, time.Now())
+			if !s.failed {
+				p.http = append(p.http, s.latency)
+			}
+			continue
+		}
+		e := endpoints[(i-i/5-1)%len(endpoints)].name
+		dur, err := fw.time(e, rng.IntN(len(fw.all)))
+		if err != nil {
+			return p, err
+		}
+		p.sql[e] = append(p.sql[e], dur)
+	}
+}
+
 // saturate runs clients that each send the mix without pause for d.
 func saturate(ctx context.Context, m *mix, clients int, d time.Duration, run uint64) []sample {
 	return closedLoop(ctx, clients, d, func(rng *rand.Rand) request { return m.next(rng) }, m, run)

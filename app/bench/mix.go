@@ -191,16 +191,59 @@ func floorHTTP(ctx context.Context, m *mix, n int) Stats {
 	return s[0]
 }
 
-// floorSQL measures F_sql: for each endpoint, the model calls its handler
-// makes (the same SQL), run directly on the database n times, one at a time;
-// the median time of one round. The calls mirror the handlers in app/.
-func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRegion, n int) (map[string]time.Duration, error) {
-	type who struct {
-		r                                                  models.BenchRegion
-		region                                             *models.Region
-		adviser, coordinator, board, municipality, partner *models.Viewer
-		a                                                  models.Actor
+// floorWork is, for each endpoint, the model calls its handler makes (the same
+// SQL), to run directly on the database as the users of the mix's regions. The
+// calls mirror the handlers in app/. One goroutine at a time may use it.
+type floorWork struct {
+	all  []floorUsers
+	cur  floorUsers // whose calls the work makes now
+	work map[string]func() error
+}
+
+// floorUsers are the users of one of the mix's regions, as the handlers see them.
+type floorUsers struct {
+	r                                                  models.BenchRegion
+	region                                             *models.Region
+	adviser, coordinator, board, municipality, partner *models.Viewer
+	a                                                  models.Actor
+}
+
+// time runs endpoint's calls once as the users of the i-th region (round the
+// regions) and says how long they took.
+func (fw *floorWork) time(endpoint string, i int) (time.Duration, error) {
+	fn, ok := fw.work[endpoint]
+	if !ok {
+		return 0, fmt.Errorf("F_sql: no calls for %q", endpoint)
 	}
+	fw.cur = fw.all[i%len(fw.all)]
+	start := time.Now()
+	if err := fn(); err != nil {
+		return 0, fmt.Errorf("F_sql of %s: %w", endpoint, err)
+	}
+	return time.Since(start), nil
+}
+
+// floorSQL measures F_sql alone: each endpoint's calls n times, one at a
+// time, with nothing else running; the median time of one round.
+func floorSQL(fw *floorWork, n int) (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	for _, e := range endpoints {
+		var ds []time.Duration
+		for i := 0; i < n; i++ {
+			d, err := fw.time(e.name, i)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, d)
+		}
+		out[e.name] = median(ds)
+	}
+	return out, nil
+}
+
+// newFloorWork prepares the floor's calls for the users of regions.
+func newFloorWork(ctx context.Context, store *models.Store, regions []models.BenchRegion) (*floorWork, error) {
+	type who = floorUsers
 	var all []who
 	for _, r := range regions {
 		region, err := store.RegionBySlug(ctx, r.Slug)
@@ -235,22 +278,22 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		w.a = models.Actor{UserID: w.adviser.User.ID, RegionID: region.ID, RequestID: "bench-floor"}
 		all = append(all, w)
 	}
-	var cur who
+	fw := &floorWork{all: all}
 	rng := rand.New(rand.NewPCG(1, 2))
 	now := store.Now().In(models.Oslo)
 	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	inbox := func(f models.EnquiryFilter) error {
-		list, _, err := store.Inbox(ctx, cur.adviser, f)
+		list, _, err := store.Inbox(ctx, fw.cur.adviser, f)
 		if err != nil {
 			return err
 		}
-		if err := store.RecordView(ctx, cur.a, "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
+		if err := store.RecordView(ctx, fw.cur.a, "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
 			return err
 		}
-		if _, err := store.Assignees(ctx, cur.adviser); err != nil {
+		if _, err := store.Assignees(ctx, fw.cur.adviser); err != nil {
 			return err
 		}
-		if _, err := store.RegionMunicipalities(ctx, cur.region.ID, f.Municipality); err != nil {
+		if _, err := store.RegionMunicipalities(ctx, fw.cur.region.ID, f.Municipality); err != nil {
 			return err
 		}
 		return nil
@@ -259,24 +302,24 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		"inbox": func() error {
 			return inbox(models.EnquiryFilter{Tab: pick(rng, tabs), Page: models.Page{Number: 1}})
 		},
-		"search": func() error { return inbox(models.EnquiryFilter{Q: pick(rng, cur.r.SearchTerms)}) },
+		"search": func() error { return inbox(models.EnquiryFilter{Q: pick(rng, fw.cur.r.SearchTerms)}) },
 		"enquiry": func() error {
-			id := pick(rng, cur.r.EnquiryIDs)
-			e, err := store.Enquiry(ctx, cur.adviser, id)
+			id := pick(rng, fw.cur.r.EnquiryIDs)
+			e, err := store.Enquiry(ctx, fw.cur.adviser, id)
 			if err != nil {
 				return err
 			}
 			sid := strconv.FormatInt(id, 10)
 			steps := []func() error{
-				func() error { return store.RecordView(ctx, cur.a, "enquiry", sid, "page") },
-				func() error { _, err := store.Activities(ctx, cur.adviser, id); return err },
-				func() error { _, err := store.StatusHistory(ctx, cur.adviser, id); return err },
-				func() error { _, err := store.Consents(ctx, cur.adviser, id); return err },
+				func() error { return store.RecordView(ctx, fw.cur.a, "enquiry", sid, "page") },
+				func() error { _, err := store.Activities(ctx, fw.cur.adviser, id); return err },
+				func() error { _, err := store.StatusHistory(ctx, fw.cur.adviser, id); return err },
+				func() error { _, err := store.Consents(ctx, fw.cur.adviser, id); return err },
 				func() error { _, err := store.History(ctx, "enquiry", sid); return err },
-				func() error { _, err := store.Assignees(ctx, cur.adviser); return err },
+				func() error { _, err := store.Assignees(ctx, fw.cur.adviser); return err },
 				func() error { _, err := store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer); return err },
 				func() error { _, err := store.IndustrySections(ctx); return err },
-				func() error { _, err := store.EnquiryReferrals(ctx, cur.adviser, id); return err },
+				func() error { _, err := store.EnquiryReferrals(ctx, fw.cur.adviser, id); return err },
 				func() error { _, err := store.PartnerChoices(ctx, true, nil); return err },
 			}
 			for _, step := range steps {
@@ -287,13 +330,13 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			return nil
 		},
 		"dashboard": func() error {
-			if _, err := store.AdviserSummary(ctx, cur.adviser); err != nil {
+			if _, err := store.AdviserSummary(ctx, fw.cur.adviser); err != nil {
 				return err
 			}
 			return nil
 		},
 		"referrals (partner)": func() error {
-			if _, _, err := store.ReferralList(ctx, cur.partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
+			if _, _, err := store.ReferralList(ctx, fw.cur.partner, models.ReferralFilter{Open: rng.IntN(2) == 0}); err != nil {
 				return err
 			}
 			if _, err := store.PartnerChoices(ctx, false, nil); err != nil {
@@ -302,25 +345,25 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			return nil
 		},
 		"referral follow-up (board)": func() error {
-			if _, err := store.ReferralReport(ctx, cur.board, from, to); err != nil {
+			if _, err := store.ReferralReport(ctx, fw.cur.board, from, to); err != nil {
 				return err
 			}
 			return nil
 		},
 		"portfolio": func() error {
-			if _, err := store.Portfolio(ctx, cur.coordinator, cur.region.ID); err != nil {
+			if _, err := store.Portfolio(ctx, fw.cur.coordinator, fw.cur.region.ID); err != nil {
 				return err
 			}
 			return nil
 		},
 		"heat map": func() error {
-			if _, err := store.HeatMap(ctx, cur.coordinator, cur.region.ID); err != nil {
+			if _, err := store.HeatMap(ctx, fw.cur.coordinator, fw.cur.region.ID); err != nil {
 				return err
 			}
 			return nil
 		},
 		"municipality statistics": func() error {
-			st, err := store.MunicipalityStats(ctx, cur.municipality)
+			st, err := store.MunicipalityStats(ctx, fw.cur.municipality)
 			if err != nil {
 				return err
 			}
@@ -331,14 +374,14 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 		},
 		"export CSV (filtered)": func() error {
 			f := models.EnquiryFilter{Tab: pick(rng, []string{"new", "open", "waiting", "overdue"})}
-			n, err := store.ExportCount(ctx, cur.coordinator, f)
+			n, err := store.ExportCount(ctx, fw.cur.coordinator, f)
 			if err != nil {
 				return err
 			}
-			if err := store.RecordView(ctx, cur.a, "enquiry", "export", fmt.Sprintf("rows=%d", n)); err != nil {
+			if err := store.RecordView(ctx, fw.cur.a, "enquiry", "export", fmt.Sprintf("rows=%d", n)); err != nil {
 				return err
 			}
-			_, err = store.ExportEnquiries(ctx, cur.coordinator, f, func(*models.Enquiry) error { return nil })
+			_, err = store.ExportEnquiries(ctx, fw.cur.coordinator, f, func(*models.Enquiry) error { return nil })
 			return err
 		},
 		"intake": func() error {
@@ -346,7 +389,7 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 				Municipality, EnquirerKind, Description, Name, Email, Language string
 				Needs                                                          []string
 			}
-			b := intakeBody(rng, cur.r.Municipalities)
+			b := intakeBody(rng, fw.cur.r.Municipalities)
 			var j map[string]any
 			_ = json.Unmarshal(b, &j)
 			in.Municipality, in.EnquirerKind, in.Description = j["municipality"].(string), j["enquirer_kind"].(string), j["description"].(string)
@@ -362,19 +405,6 @@ func floorSQL(ctx context.Context, store *models.Store, regions []models.BenchRe
 			return err
 		},
 	}
-	out := map[string]time.Duration{}
-	for _, e := range endpoints {
-		fn := work[e.name]
-		var ds []time.Duration
-		for i := 0; i < n; i++ {
-			cur = all[i%len(all)]
-			start := time.Now()
-			if err := fn(); err != nil {
-				return nil, fmt.Errorf("F_sql of %s: %w", e.name, err)
-			}
-			ds = append(ds, time.Since(start))
-		}
-		out[e.name] = median(ds)
-	}
-	return out, nil
+	fw.work = work
+	return fw, nil
 }
