@@ -157,3 +157,31 @@ func TestLimitOf(t *testing.T) {
 		t.Errorf("without a probed F_http, limitOf(inbox) = %v; want 2·4 + 1 alone", got)
 	}
 }
+
+// TestSQLBound: with every request costing only its SQL, n cores serve n
+// seconds of SQL a second, shared out by the mix's weights.
+func TestSQLBound(t *testing.T) {
+	r := &Result{FSQL: map[string]time.Duration{}}
+	for _, e := range endpoints {
+		r.FSQL[e.name] = 2 * ms1
+	}
+	if got := sqlBound(r, 2); got < 999.9 || got > 1000.1 {
+		t.Errorf("every endpoint 2 ms of SQL on 2 cores: bound %v/s; want 1000", got)
+	}
+	r.FSQL["inbox"] = 2*ms1 + 1000*ms1 // one heavy endpoint drags the mix in proportion to its share
+	heavy := sqlBound(r, 2)
+	var total, inbox float64
+	for _, e := range endpoints {
+		total += float64(e.weight)
+		if e.name == "inbox" {
+			inbox = float64(e.weight)
+		}
+	}
+	want := 2 * 1000 * total / (2*total + 1000*inbox)
+	if heavy < want-0.01 || heavy > want+0.01 {
+		t.Errorf("bound with a heavy inbox = %v; want %v", heavy, want)
+	}
+	if got := sqlBound(&Result{}, 2); got != 0 {
+		t.Errorf("no floors measured: bound %v; want 0", got)
+	}
+}
