@@ -306,6 +306,7 @@ func (s *Server) createProjectAssessment(c echo.Context) error {
 type assessmentPage struct {
 	page
 	Assessment *models.Assessment
+	Previous   *models.Assessment // the one of the same subject before it, to compare with; nil if none
 }
 
 func (s *Server) showAssessment(c echo.Context) error {
@@ -313,20 +314,51 @@ func (s *Server) showAssessment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.store.Assessment(c.Request().Context(), viewer(c), id)
+	ctx := c.Request().Context()
+	a, err := s.store.Assessment(ctx, viewer(c), id)
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "projects/assessment", assessmentPage{page: s.page(c, "assessment.title"), Assessment: a})
+	prev, err := s.store.PreviousAssessment(ctx, viewer(c), a)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "projects/assessment", assessmentPage{page: s.page(c, "assessment.title"), Assessment: a, Previous: prev})
 }
 
 type comparePage struct {
 	page
-	Choices []models.Assessment // the assessments of the region and its projects that may be compared
-	A, B    *models.Assessment
-	Rows    []models.ComparisonRow
-	AID     int64
-	BID     int64
+	ChoicesA []optionGroup // the assessments that may be compared, by subject, A chosen
+	ChoicesB []optionGroup // the same, B chosen
+	A, B     *models.Assessment
+	Rows     []models.ComparisonRow
+}
+
+// optionGroup is one labelled group of a select's options.
+type optionGroup struct {
+	Label   string
+	Options []views.Option
+}
+
+// assessmentGroups groups the assessments to choose from by subject (the
+// cooperation as a whole, then each project), in the order given, the one
+// chosen selected: a large region has hundreds.
+func assessmentGroups(p page, choices []models.Assessment, chosen int64) []optionGroup {
+	var groups []optionGroup
+	var last *int64
+	for i, a := range choices {
+		subject := p.T("assessment.subject_region")
+		if a.Project != nil {
+			subject = a.Project.Title
+		}
+		if i == 0 || (last == nil) != (a.ProjectID == nil) || last != nil && *last != *a.ProjectID {
+			groups = append(groups, optionGroup{Label: subject})
+		}
+		last = a.ProjectID
+		g := &groups[len(groups)-1]
+		g.Options = append(g.Options, views.Option{Value: strconv.FormatInt(a.ID, 10), Label: views.FormatDate(a.AssessedOn) + " – " + subject, Selected: a.ID == chosen})
+	}
+	return groups
 }
 
 // compareAssessments puts two assessments side by side, chosen by ?a= and ?b=.
@@ -334,21 +366,21 @@ func (s *Server) compareAssessments(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
 	data := comparePage{page: s.page(c, "assessment.compare_title")}
+	aID, _ := strconv.ParseInt(c.QueryParam("a"), 10, 64)
+	bID, _ := strconv.ParseInt(c.QueryParam("b"), 10, 64)
 	if v.Region != nil {
 		choices, err := s.store.AssessmentChoices(ctx, v, v.Region.ID)
 		if err != nil {
 			return err
 		}
-		data.Choices = choices
+		data.ChoicesA, data.ChoicesB = assessmentGroups(data.page, choices, aID), assessmentGroups(data.page, choices, bID)
 	}
-	data.AID, _ = strconv.ParseInt(c.QueryParam("a"), 10, 64)
-	data.BID, _ = strconv.ParseInt(c.QueryParam("b"), 10, 64)
-	if data.AID != 0 && data.BID != 0 {
-		a, err := s.store.Assessment(ctx, v, data.AID)
+	if aID != 0 && bID != 0 {
+		a, err := s.store.Assessment(ctx, v, aID)
 		if err != nil {
 			return err
 		}
-		b, err := s.store.Assessment(ctx, v, data.BID)
+		b, err := s.store.Assessment(ctx, v, bID)
 		if err != nil {
 			return err
 		}

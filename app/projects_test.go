@@ -722,3 +722,58 @@ func TestCompareOffersEveryAssessment(t *testing.T) {
 		t.Errorf("the comparison offers the oldest assessment (%s) in %d of its two lists", want, n)
 	}
 }
+
+// An assessment's page links to its comparison with the previous assessment
+// of the same subject, and the comparison's lists group the assessments by
+// subject: the cooperation's own, then each project's.
+func TestCompareWithPrevious(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	admin := regionAdmin(t, ts)
+	id := demoProjectID(t, ts, demoHamarStange)
+	assess := func(projectID int64, daysAgo int) *models.Assessment {
+		on := ts.store.Today().AddDate(0, 0, -daysAgo)
+		a, err := ts.store.CreateAssessment(ctx, admin, models.Actor{}, admin.Region.ID, projectID,
+			models.AssessmentInput{AssessedOn: &on, Scores: []models.ScoreInput{{Factor: "cohesion", Score: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	// Older than the demo's assessments, so that these are the project's first two.
+	first, second := assess(id, 4000), assess(id, 3990)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+
+	_, page := coord.get("/assessments/" + itoa(second.ID))
+	link := `<a class="ds-link" href="/assessments/compare?a=` + itoa(first.ID) + `&amp;b=` + itoa(second.ID) + `">Sammenlign med forrige vurdering (` +
+		first.AssessedOn.Format("02.01.2006") + `)</a>`
+	if !strings.Contains(page, link) {
+		t.Errorf("the second assessment's page lacks %s", link)
+	}
+	if _, page := coord.get("/assessments/" + itoa(first.ID)); strings.Contains(page, "Sammenlign med forrige") {
+		t.Error("the project's first assessment offers a comparison with one before it")
+	}
+
+	res, body := coord.get("/assessments/compare?a=" + itoa(first.ID) + "&b=" + itoa(second.ID))
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `<table class="ds-table compare"`) {
+		t.Fatalf("compare = %d, without the comparison's table", res.StatusCode)
+	}
+	groups := regexp.MustCompile(`<optgroup label="([^"]*)">`).FindAllStringSubmatch(body, -1)
+	if len(groups) < 4 || len(groups)%2 != 0 || groups[0][1] != "Samarbeidet i regionen" {
+		t.Fatalf("groups = %v; want the cooperation's own first, the same groups in both lists", groups)
+	}
+	seen := map[string]bool{}
+	for _, g := range groups[:len(groups)/2] {
+		if seen[g[1]] {
+			t.Errorf("the group %q comes twice in one list", g[1])
+		}
+		seen[g[1]] = true
+	}
+	for _, want := range []string{`<option value="` + itoa(first.ID) + `" selected>`, `<option value="` + itoa(second.ID) + `" selected>`} {
+		if strings.Count(body, want) != 1 {
+			t.Errorf("%s is chosen %d times; want once", want, strings.Count(body, want))
+		}
+	}
+}

@@ -123,9 +123,31 @@ type AssessmentFilter struct {
 	Page        Page
 }
 
+// PreviousAssessment is the assessment of a's subject (the same project, or
+// the cooperation as a whole) made before a that the viewer may read, with
+// only its ID and date; nil when a is the first.
+func (s *Store) PreviousAssessment(ctx context.Context, v *Viewer, a *Assessment) (*Assessment, error) {
+	q := s.read(ctx).Model(&Assessment{}).Select("assessments.id, assessments.assessed_on").
+		Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.region_id = ?", a.RegionID).
+		Where("assessments.assessed_on < ? OR (assessments.assessed_on = ? AND assessments.id < ?)", a.AssessedOn, a.AssessedOn, a.ID)
+	if a.ProjectID != nil {
+		q = q.Where("assessments.project_id = ?", *a.ProjectID)
+	} else {
+		q = q.Where("assessments.project_id IS NULL")
+	}
+	var prev []Assessment
+	if err := q.Order("assessments.assessed_on DESC, assessments.id DESC").Limit(1).Find(&prev).Error; err != nil {
+		return nil, fmt.Errorf("assessment before %d: %w", a.ID, err)
+	}
+	if len(prev) == 0 {
+		return nil, nil
+	}
+	return &prev[0], nil
+}
+
 // AssessmentChoices lists every assessment of the region that the viewer may
-// read, to choose from: the region's own first, then its projects', newest
-// first in each. Only ID, RegionID, ProjectID, AssessedOn and the project's
+// read, to choose from: the region's own first, then each project's (by
+// title), newest first in each. Only ID, RegionID, ProjectID, AssessedOn and the project's
 // ID and Title are filled. Unlike Assessments it has no page and reads no
 // scores.
 func (s *Store) AssessmentChoices(ctx context.Context, v *Viewer, regionID int64) ([]Assessment, error) {
@@ -133,7 +155,7 @@ func (s *Store) AssessmentChoices(ctx context.Context, v *Viewer, regionID int64
 		Select("assessments.id, assessments.project_id, assessments.assessed_on, projects.title").
 		Joins("LEFT JOIN projects ON projects.id = assessments.project_id").
 		Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.region_id = ?", regionID).
-		Order("assessments.project_id IS NOT NULL, assessments.assessed_on DESC, assessments.id DESC").Rows()
+		Order("assessments.project_id IS NOT NULL, projects.title, assessments.project_id, assessments.assessed_on DESC, assessments.id DESC").Rows()
 	if err != nil {
 		return nil, fmt.Errorf("assessment choices: %w", err)
 	}

@@ -872,3 +872,49 @@ func TestProjectDemoLoadsOnce(t *testing.T) {
 		t.Errorf("the demo assessments are %v apart; want a quarter", gap)
 	}
 }
+
+// TestPreviousAssessment: the assessment before another is of the same
+// subject (the same project, or the cooperation as a whole), the latest before
+// it (on the same day, the one recorded before), and one the viewer may read.
+func TestPreviousAssessment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.project(t, "Felles næringsareal", "active", "participants", lead("3403"))
+	other := f.project(t, "Annet prosjekt", "active", "participants", lead("3412"))
+	c := map[string]int{"cohesion": 3}
+	region1 := f.assess(t, 0, date(2026, 1, 10), c)
+	project1 := f.assess(t, p.ID, date(2026, 2, 1), c)
+	f.assess(t, other.ID, date(2026, 3, 1), c) // another project's, between
+	region2 := f.assess(t, 0, date(2026, 4, 1), c)
+	project2 := f.assess(t, p.ID, date(2026, 5, 1), c)
+	project3 := f.assess(t, p.ID, date(2026, 5, 1), c) // the same day, recorded after
+	tests := []struct {
+		name string
+		v    *Viewer
+		of   *Assessment
+		want *Assessment // nil: none
+	}{
+		{"the region's first has none", f.coord, region1, nil},
+		{"the region's second: its first, not a project's between", f.coord, region2, region1},
+		{"a project's first has none, though the region's came before", f.coord, project1, nil},
+		{"a project's second: its first, not another project's between", f.coord, project2, project1},
+		{"the same day: the one recorded before", f.coord, project3, project2},
+		{"a municipality user taking part reads the project's", f.hamar, project2, project1},
+		{"a municipality user never reads the region's own", f.hamar, region2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.s.PreviousAssessment(ctx, tt.v, tt.of)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.want == nil && got != nil:
+				t.Errorf("previous of %d = %d; want none", tt.of.ID, got.ID)
+			case tt.want != nil && (got == nil || got.ID != tt.want.ID || !got.AssessedOn.Equal(tt.want.AssessedOn)):
+				t.Errorf("previous of %d = %+v; want %d of %s", tt.of.ID, got, tt.want.ID, tt.want.AssessedOn.Format(time.DateOnly))
+			}
+		})
+	}
+}
