@@ -206,19 +206,20 @@ func contains(list []string, v string) bool {
 
 // funcs are the template helpers. They hold no per-request state.
 var funcs = template.FuncMap{
-	"date":     formatDate,
-	"datetime": formatDateTime,
-	"isodate":  func(t time.Time) string { return t.Format("2006-01-02") },
-	"nok":      formatNOK,
-	"num":      formatInt,
-	"decimal":  formatDecimal,
-	"join":     strings.Join,
-	"add":      func(a, b int) int { return a + b },
-	"field":    newField,
-	"options":  optionTags,
-	"list":     func(items ...string) []string { return items },
-	"has":      contains,
-	"base":     path.Base,
+	"date":         formatDate,
+	"datetime":     formatDateTime,
+	"isodate":      func(t time.Time) string { return t.Format("2006-01-02") },
+	"nok":          formatNOK,
+	"num":          formatInt,
+	"decimal":      formatDecimal,
+	"join":         strings.Join,
+	"add":          func(a, b int) int { return a + b },
+	"field":        newField,
+	"options":      optionTags,
+	"choiceInputs": choiceTags,
+	"list":         func(items ...string) []string { return items },
+	"has":          contains,
+	"base":         path.Base,
 	// countOf and statTable bundle a value with the page, whose T translates.
 	"countOf": func(count, page any) map[string]any { return map[string]any{"Count": count, "Page": page} },
 	"statTable": func(caption, prefix string, buckets, page any) map[string]any {
@@ -347,6 +348,35 @@ func optionTags(options []Option) template.HTML {
 		b.WriteString(`>`)
 		b.WriteString(template.HTMLEscapeString(o.Label))
 		b.WriteString(`</option>`)
+	}
+	return template.HTML(b.String())
+}
+
+// choiceTags draws the radio buttons or checkboxes of a "radios" or
+// "checkboxes" field, each with its label, for the same reason as optionTags:
+// a form's groups have dozens of choices of a dozen actions each. An input
+// with the group's error is marked invalid and described by it.
+func choiceTags(f Field) template.HTML {
+	typ := "checkbox"
+	if f.Kind == "radios" {
+		typ = "radio"
+	}
+	name := template.HTMLEscapeString(f.Name)
+	var b strings.Builder
+	for i, o := range f.Options {
+		id := "f-" + name + "-" + strconv.Itoa(i)
+		b.WriteString(`<div class="ds-field">` + "\n    " + `<input class="ds-input" type="` + typ + `" id="` + id + `" name="` + name + `" value="`)
+		b.WriteString(template.HTMLEscapeString(o.Value))
+		b.WriteString(`"`)
+		if o.Selected {
+			b.WriteString(` checked`)
+		}
+		if f.Error != "" {
+			b.WriteString(` aria-invalid="true" aria-describedby="f-` + name + `-error"`)
+		}
+		b.WriteString(">\n    " + `<label class="ds-label" data-weight="regular" for="` + id + `">`)
+		b.WriteString(template.HTMLEscapeString(o.Label))
+		b.WriteString("</label>\n  </div>")
 	}
 	return template.HTML(b.String())
 }
