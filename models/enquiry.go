@@ -447,17 +447,7 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 
 // regionFor is RegionForMunicipality inside a transaction; nil means the admin queue.
 func (s *Store) regionFor(tx *gorm.DB, kommunenummer string, day time.Time) (*Region, error) {
-	var ms []RegionMember
-	err := tx.Where("kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)", kommunenummer, day, day).
-		Order("takes_enquiries DESC, region_id").Find(&ms).Error
-	if err != nil || len(ms) == 0 {
-		return nil, err
-	}
-	var r Region
-	if err := tx.First(&r, ms[0].RegionID).Error; err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return routedRegion(tx, kommunenummer, day)
 }
 
 func (s *Store) isMember(tx *gorm.DB, regionID int64, kommunenummer string, day time.Time) (bool, error) {

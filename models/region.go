@@ -311,20 +311,28 @@ func (s *Store) RemoveMember(ctx context.Context, a Actor, regionID int64, kommu
 // day: the member region marked to take them, else the only member region.
 // ErrNotFound means no region serves it (its enquiries go to the admin queue).
 func (s *Store) RegionForMunicipality(ctx context.Context, kommunenummer string, day time.Time) (*Region, error) {
-	var ms []RegionMember
-	err := s.read(ctx).Where("kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)", kommunenummer, day, day).
-		Order("takes_enquiries DESC, region_id").Find(&ms).Error
+	r, err := routedRegion(s.read(ctx), kommunenummer, day)
 	if err != nil {
 		return nil, fmt.Errorf("region for %s: %w", kommunenummer, err)
 	}
-	if len(ms) == 0 {
+	if r == nil {
 		return nil, fmt.Errorf("region for %s: %w", kommunenummer, ErrNotFound)
 	}
-	var r Region
-	if err := s.read(ctx).First(&r, ms[0].RegionID).Error; err != nil {
-		return nil, fmt.Errorf("region for %s: %w", kommunenummer, err)
+	return r, nil
+}
+
+// routedRegion is the region an enquiry from the municipality goes to on day,
+// read in one query: of the regions it is a member of then, the one it takes
+// enquiries with, or else the first; nil when it is a member of none.
+func routedRegion(db *gorm.DB, kommunenummer string, day time.Time) (*Region, error) {
+	var rs []Region
+	err := db.Model(&Region{}).Select("regions.*").Joins("JOIN region_members ON region_members.region_id = regions.id").
+		Where("region_members.kommunenummer = ? AND region_members.joined_on <= ? AND (region_members.left_on IS NULL OR region_members.left_on > ?)", kommunenummer, day, day).
+		Order("region_members.takes_enquiries DESC, region_members.region_id").Limit(1).Find(&rs).Error
+	if err != nil || len(rs) == 0 {
+		return nil, err
 	}
-	return &r, nil
+	return &rs[0], nil
 }
 
 // RegionByID loads a region without scoping, for what the public may see of it
