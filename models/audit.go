@@ -78,12 +78,14 @@ func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail str
 	if a.RegionID != 0 {
 		e.RegionID = &a.RegionID
 	}
-	if err := tx.Exec(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1`).Error; err != nil {
+	// Taking the next number locks the head until the transaction ends, so
+	// that no other entry can link to the same one.
+	var head auditHead
+	if err := tx.Raw(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING id, seq, hash`).Scan(&head).Error; err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	var head auditHead
-	if err := tx.First(&head, 1).Error; err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	if head.ID != 1 {
+		return errors.New("audit head: the row is missing")
 	}
 	e.Seq, e.PrevHash = head.Seq, head.Hash
 	e.Hash = e.chainHash()
