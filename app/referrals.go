@@ -159,6 +159,7 @@ type referralPage struct {
 	Link       string
 	Overdue    bool
 	Outcome    outcomeForm
+	Comment    string // a comment refused, as typed
 	Outcomes   []string
 	Reasons    map[string][]string
 	Instrument []string
@@ -218,7 +219,8 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 	case ve != nil:
 		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) { d.Errors = ve.Fields; keep(d) })
 	case isConflict(err):
-		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) { d.Errors = map[string]string{"form": "error.conflict"} })
+		// Someone changed the referral first: say so, and keep what was typed.
+		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) { d.Errors = map[string]string{"form": "error.conflict"}; keep(d) })
 	case err != nil:
 		return err
 	}
@@ -287,8 +289,9 @@ func (s *Server) commentOnReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.CommentOnReferral(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("comment"))
-	return s.afterReferral(c, id, err, "flash.comment_added", func(*referralPage) {})
+	comment := c.FormValue("comment")
+	err = s.store.CommentOnReferral(c.Request().Context(), viewer(c), actor(c), id, comment)
+	return s.afterReferral(c, id, err, "flash.comment_added", func(d *referralPage) { d.Comment = comment })
 }
 
 func (s *Server) markReferralForBoard(c echo.Context) error {
@@ -306,6 +309,7 @@ type linkPage struct {
 	Referral   *models.Referral
 	Token      string
 	Outcome    outcomeForm
+	Comment    string // a comment refused, as typed
 	Outcomes   []string
 	Reasons    map[string][]string
 	Instrument []string

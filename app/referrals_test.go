@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -281,5 +283,66 @@ func TestOneTimeLinkHTTP(t *testing.T) {
 	}
 	if !found {
 		t.Error("the link's use is not in the audit log")
+	}
+}
+
+// A refused referral form keeps what was typed: an outcome reported on a
+// referral changed since its page was opened (409, nothing saved), and a
+// comment too long (422, nothing saved).
+func TestReferralFormsKeepWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submitShared(t, ts, true)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/enquiries/" + itoa(id))
+	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
+		"message": {"Trenger etablerertilskudd"}, "share_personal_data": {"on"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
+	}
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	rid := referralLink.FindStringSubmatch(page)[1]
+	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+
+	// Two windows of the partner: one acknowledges, the other then reports.
+	first, second := ts.client(t), ts.client(t)
+	first.login(demoEmail(models.RolePartner), models.DemoPassword)
+	second.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, page = first.get("/referrals/" + rid)
+	_, stale := second.get("/referrals/" + rid)
+	if res, _ := first.post("/referrals/"+rid+"/status", url.Values{"status": {"acknowledged"}, "version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acknowledge = %d", res.StatusCode)
+	}
+	res, body := second.post("/referrals/"+rid+"/close", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"},
+		"amount_nok": {"150 000"}, "version": {version.FindStringSubmatch(stale)[1]}})
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("stale outcome = %d; want 409", res.StatusCode)
+	}
+	for _, want := range []string{"Noen andre har endret dette", `value="supported" checked>`, `<option value="granted" selected>`,
+		`<option value="start_up_grant" selected>`, `value="150 000"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the refused outcome's page lacks %q", want)
+		}
+	}
+	rnum, _ := strconv.ParseInt(rid, 10, 64)
+	admin := adminViewer(t, ts)
+	if r, err := ts.store.Referral(ctx, admin, rnum); err != nil || r.Closed() || r.Status != "acknowledged" {
+		t.Fatalf("after the refused outcome: %+v, %v; want it acknowledged and open", r, err)
+	}
+
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	board.get("/referrals/" + rid)
+	long := strings.Repeat("Styret ber om en status & plan. ", 70) // over 2 000 characters
+	res, body = board.post("/referrals/"+rid+"/comments", url.Values{"comment": {long}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("long comment = %d; want 422", res.StatusCode)
+	}
+	if !strings.Contains(body, ">"+html.EscapeString(long)+"</textarea>") {
+		t.Error("the refused comment is not in its field as typed")
+	}
+	if comments, err := ts.store.ReferralComments(ctx, admin, rnum); err != nil || len(comments) != 0 {
+		t.Errorf("comments after the refused one: %d, %v; want none", len(comments), err)
 	}
 }
