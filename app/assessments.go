@@ -345,20 +345,24 @@ type optionGroup struct {
 // chosen selected: a large region has hundreds.
 func assessmentGroups(p page, choices []models.Assessment, chosen int64) []optionGroup {
 	var groups []optionGroup
-	var last *int64
 	for i, a := range choices {
 		subject := p.T("assessment.subject_region")
 		if a.Project != nil {
 			subject = a.Project.Title
 		}
-		if i == 0 || (last == nil) != (a.ProjectID == nil) || last != nil && *last != *a.ProjectID {
+		if i == 0 || !sameProject(choices[i-1].ProjectID, a.ProjectID) {
 			groups = append(groups, optionGroup{Label: subject})
 		}
-		last = a.ProjectID
 		g := &groups[len(groups)-1]
 		g.Options = append(g.Options, views.Option{Value: strconv.FormatInt(a.ID, 10), Label: views.FormatDate(a.AssessedOn) + " – " + subject, Selected: a.ID == chosen})
 	}
 	return groups
+}
+
+// sameProject reports whether two assessments are of the same project, or
+// both of the cooperation as a whole (no project).
+func sameProject(a, b *int64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // compareAssessments puts two assessments side by side, chosen by ?a= and ?b=.

@@ -243,8 +243,7 @@ func floorSQL(fw *floorWork, n int) (map[string]time.Duration, error) {
 
 // newFloorWork prepares the floor's calls for the users of regions.
 func newFloorWork(ctx context.Context, store *models.Store, regions []models.BenchRegion) (*floorWork, error) {
-	type who = floorUsers
-	var all []who
+	var all []floorUsers
 	for _, r := range regions {
 		region, err := store.RegionBySlug(ctx, r.Slug)
 		if err != nil {
@@ -258,7 +257,7 @@ func newFloorWork(ctx context.Context, store *models.Store, regions []models.Ben
 			return &models.Viewer{User: u, Region: region}, nil
 		}
 		domain := r.Slug + ".example"
-		w := who{r: r, region: region}
+		w := floorUsers{r: r, region: region}
 		var err2 error
 		for _, x := range []struct {
 			dst   **models.Viewer
