@@ -133,12 +133,19 @@ func (b byKey) Swap(i, j int) {
 // by the collation rules each time.
 var collationKeys sync.Map // name → []byte
 
+// norwegianOrder is the Norwegian alphabet's collation: Æ, Ø and Å after Z,
+// and "aa" as Å, as in a Norwegian dictionary (and PostgreSQL's ICU "nb").
+// golang.org/x/text keeps those rules under Nynorsk only: its tags for
+// Norwegian and Bokmål fall back to the root order, which files Å under A and
+// Ø under O.
+var norwegianOrder = language.MustParse("nn")
+
 func norwegianKey(name string) []byte {
 	if k, ok := collationKeys.Load(name); ok {
 		return k.([]byte)
 	}
 	var buf collate.Buffer
-	k := append([]byte(nil), collate.New(language.Norwegian).KeyFromString(&buf, name)...)
+	k := append([]byte(nil), collate.New(norwegianOrder).KeyFromString(&buf, name)...)
 	collationKeys.Store(name, k)
 	return k
 }
