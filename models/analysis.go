@@ -117,7 +117,7 @@ func level(f Factor, score int) int {
 func (s *Store) HeatMap(ctx context.Context, v *Viewer, regionID int64) (*HeatMap, error) {
 	var projects []Project
 	err := s.read(ctx).Select("projects.id, projects.title").Scopes(projectsVisibleTo(v, s.Today())).
-		Where("projects.region_id = ?", regionID).Order("projects.title, projects.id").Find(&projects).Error
+		Where("projects.region_id = ?", regionID).Order(s.byName("projects.title") + ", projects.id").Find(&projects).Error
 	if err != nil {
 		return nil, fmt.Errorf("heat map projects: %w", err)
 	}

@@ -155,7 +155,7 @@ func (s *Store) AssessmentChoices(ctx context.Context, v *Viewer, regionID int64
 		Select("assessments.id, assessments.project_id, assessments.assessed_on, projects.title").
 		Joins("LEFT JOIN projects ON projects.id = assessments.project_id").
 		Scopes(assessmentsVisibleTo(v, s.Today())).Where("assessments.region_id = ?", regionID).
-		Order("assessments.project_id IS NOT NULL, projects.title, assessments.project_id, assessments.assessed_on DESC, assessments.id DESC").Rows()
+		Order("assessments.project_id IS NOT NULL, " + s.byName("projects.title") + ", assessments.project_id, assessments.assessed_on DESC, assessments.id DESC").Rows()
 	if err != nil {
 		return nil, fmt.Errorf("assessment choices: %w", err)
 	}

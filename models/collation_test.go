@@ -58,3 +58,44 @@ func TestMunicipalitiesInNorwegianOrder(t *testing.T) {
 		t.Errorf("only %d municipalities start with Æ, Ø or Å; the reference data has more", seen)
 	}
 }
+
+// Lists sorted by name come in Norwegian order from the database too, on
+// SQLite (the collation every connection registers) and on PostgreSQL (ICU's):
+// a partner's list, a page of it, and the choices a form offers.
+func TestNamesInNorwegianOrder(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	want := []string{"Agder Vekst", "bergen Invest", "Zeta Utvikling", "Ærlig Kapital", "Ørsta Vekst", "Ålesund Næringsråd"}
+	for _, i := range []int{4, 0, 5, 2, 3, 1} {
+		if _, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: want[i], Kind: PartnerKinds[0], Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ours := func(names []string) []string {
+		var out []string
+		for _, n := range names {
+			if slices.Contains(want, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	page, _, err := s.Partners(ctx, PartnerFilter{Page: Page{Size: MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	choices, err := s.PartnerChoices(ctx, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, list := range map[string][]Partner{"Partners": page, "PartnerChoices": choices} {
+		var names []string
+		for _, p := range list {
+			names = append(names, p.Name)
+		}
+		if got := ours(names); !slices.Equal(got, want) {
+			t.Errorf("%s: %q; want %q", name, got, want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (s *Store) Cooperation(ctx context.Context, v *Viewer) (*Cooperation, error
 		Where("projects.id IN (SELECT project_id FROM project_municipalities WHERE kommunenummer = ?)", number).
 		Preload("Region").Preload("Municipalities", orderBy("role, kommunenummer")).Preload("Municipalities.Municipality").
 		Preload("Milestones", orderBy("due_on, id")).
-		Order("projects.title, projects.id").Find(&projects).Error
+		Order(s.byName("projects.title") + ", projects.id").Find(&projects).Error
 	if err != nil {
 		return nil, fmt.Errorf("cooperation projects: %w", err)
 	}

@@ -140,6 +140,9 @@ var collationKeys sync.Map // name → []byte
 // Ø under O.
 var norwegianOrder = language.MustParse("nn")
 
+// compareNorwegian compares two names in Norwegian alphabetical order.
+func compareNorwegian(a, b string) int { return bytes.Compare(norwegianKey(a), norwegianKey(b)) }
+
 func norwegianKey(name string) []byte {
 	if k, ok := collationKeys.Load(name); ok {
 		return k.([]byte)

@@ -106,7 +106,7 @@ func (s *Store) Partners(ctx context.Context, f PartnerFilter) ([]Partner, int64
 		return nil, 0, fmt.Errorf("count partners: %w", err)
 	}
 	var ps []Partner
-	if err := q.Order("name").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&ps).Error; err != nil {
+	if err := q.Order(s.byName("name") + ", id").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&ps).Error; err != nil {
 		return nil, 0, fmt.Errorf("list partners: %w", err)
 	}
 	return ps, total, nil
@@ -126,7 +126,7 @@ func (s *Store) PartnerChoices(ctx context.Context, activeOnly bool, keep []int6
 		q = q.Where("active = ?", true)
 	}
 	var out []Partner
-	if err := q.Order("name, id").Find(&out).Error; err != nil {
+	if err := q.Order(s.byName("name") + ", id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("partner choices: %w", err)
 	}
 	return out, nil

@@ -478,7 +478,7 @@ func (s *Store) ProjectChoices(ctx context.Context, v *Viewer) ([]Project, error
 	}
 	var ps []Project
 	err := s.read(ctx).Select("projects.id, projects.title").Scopes(projectsVisibleTo(v, s.Today())).
-		Where("projects.region_id = ?", v.Region.ID).Order("projects.title, projects.id").Find(&ps).Error
+		Where("projects.region_id = ?", v.Region.ID).Order(s.byName("projects.title") + ", projects.id").Find(&ps).Error
 	if err != nil {
 		return nil, fmt.Errorf("project choices: %w", err)
 	}

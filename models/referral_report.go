@@ -247,15 +247,17 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 		p.MedianAckDays, p.MedianOutcomeDays = median(partnerAck[id]), median(partnerOut[id])
 		rep.Partners = append(rep.Partners, *p)
 	}
-	sort.Slice(rep.Partners, func(i, j int) bool { return rep.Partners[i].Name < rep.Partners[j].Name })
+	sort.SliceStable(rep.Partners, func(i, j int) bool { return compareNorwegian(rep.Partners[i].Name, rep.Partners[j].Name) < 0 })
 	for _, a := range advisers {
 		rep.Advisers = append(rep.Advisers, *a)
 	}
-	sort.Slice(rep.Advisers, func(i, j int) bool { return rep.Advisers[i].Name < rep.Advisers[j].Name })
+	sort.SliceStable(rep.Advisers, func(i, j int) bool { return compareNorwegian(rep.Advisers[i].Name, rep.Advisers[j].Name) < 0 })
 	for _, b := range byMun {
 		rep.ByMunicipality = append(rep.ByMunicipality, *b)
 	}
-	sort.Slice(rep.ByMunicipality, func(i, j int) bool { return rep.ByMunicipality[i].Label < rep.ByMunicipality[j].Label })
+	sort.SliceStable(rep.ByMunicipality, func(i, j int) bool {
+		return compareNorwegian(rep.ByMunicipality[i].Label, rep.ByMunicipality[j].Label) < 0
+	})
 	for _, b := range byQuarter {
 		rep.ByQuarter = append(rep.ByQuarter, *b)
 	}

@@ -111,7 +111,7 @@ func (s *Store) checkMunicipality(tx *gorm.DB, number string) (bool, error) {
 // RegionsVisibleTo lists the regions the viewer may see: all for an admin, else
 // the regions where the viewer holds a role.
 func (s *Store) RegionsVisibleTo(ctx context.Context, v *Viewer) ([]Region, error) {
-	q := s.read(ctx).Order("name")
+	q := s.read(ctx).Order(s.byName("name"))
 	if !v.IsAdmin() {
 		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -25,6 +26,7 @@ type Store struct {
 	db       *gorm.DB
 	rdb      *gorm.DB
 	dialect  string
+	collate  string // the COLLATE clause that sorts names in Norwegian, or "" when the database has none
 	now      func() time.Time
 	sessions *SessionStore
 	writes   groupCommit
@@ -63,8 +65,34 @@ func openPostgres(dsn string) (*Store, error) {
 	}
 	sqlDB.SetMaxOpenConns(20)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return makeStore(db, db, Postgres), nil
+	s := makeStore(db, db, Postgres)
+	// ICU's Norwegian collation, where the server is built with ICU (Debian's
+	// and most others are); without it names sort in the database's own order.
+	var icu []string
+	if err := db.Raw("SELECT collname FROM pg_collation WHERE collname = ?", postgresNorwegian).Scan(&icu).Error; err == nil && len(icu) > 0 {
+		s.collate = ` COLLATE "` + postgresNorwegian + `"`
+	}
+	return s, nil
 }
+
+// postgresNorwegian is ICU's collation for Norwegian Bokmål in PostgreSQL.
+const postgresNorwegian = "nb-NO-x-icu"
+
+// sqliteDriver is mattn's SQLite driver with the collation "nb" on every
+// connection: Norwegian alphabetical order (norwegianKey) for lists sorted by
+// name. Only queries use it, never the schema, so that any SQLite tool can
+// still open the file.
+const sqliteDriver = "sqlite3_samspill"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		return c.RegisterCollation("nb", compareNorwegian)
+	}})
+}
+
+// byName is an ORDER BY term for a column of names or titles: in Norwegian
+// alphabetical order (Æ, Ø and Å after Z), whatever the case.
+func (s *Store) byName(column string) string { return column + s.collate }
 
 // openSQLite follows the set-up that avoids "database is locked" and keeps
 // acknowledged writes: one writer connection that takes the write lock at BEGIN
@@ -82,7 +110,7 @@ func openSQLite(path string) (*Store, error) {
 	params.Set("_foreign_keys", "on")
 	params.Set("_synchronous", "FULL")
 	params.Set("_txlock", "immediate")
-	writer, err := gorm.Open(sqlite.Open("file:"+path+"?"+params.Encode()), gormConfig())
+	writer, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + path + "?" + params.Encode()}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -101,7 +129,7 @@ func openSQLite(path string) (*Store, error) {
 	params.Del("_txlock")
 	params.Del("_journal_mode")
 	params.Set("mode", "ro")
-	reader, err := gorm.Open(sqlite.Open("file:"+path+"?"+params.Encode()), gormConfig())
+	reader, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + path + "?" + params.Encode()}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
 	}
@@ -111,7 +139,9 @@ func openSQLite(path string) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
-	return makeStore(writer, reader, SQLite), nil
+	s := makeStore(writer, reader, SQLite)
+	s.collate = " COLLATE nb"
+	return s, nil
 }
 
 func makeStore(db, rdb *gorm.DB, dialect string) *Store {

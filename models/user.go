@@ -291,7 +291,7 @@ func (s *Store) Users(ctx context.Context, v *Viewer, f UserFilter) ([]User, int
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	var us []User
-	if err := q.Preload("Roles").Order("name, id").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&us).Error; err != nil {
+	if err := q.Preload("Roles").Order(s.byName("name") + ", id").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&us).Error; err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
 	return us, total, nil
