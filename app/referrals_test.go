@@ -325,6 +325,23 @@ func TestReferralFormsKeepWhatWasTyped(t *testing.T) {
 			t.Errorf("the refused outcome's page lacks %q", want)
 		}
 	}
+	// No outcome chosen: each choice is marked invalid and points to the message.
+	_, page = second.get("/referrals/" + rid)
+	res, body = second.post("/referrals/"+rid+"/close", url.Values{"outcome_reason": {"granted"}, "amount_nok": {"150 000"},
+		"version": {version.FindStringSubmatch(page)[1]}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("outcome without a choice = %d; want 422", res.StatusCode)
+	}
+	radios := regexp.MustCompile(`<input class="ds-input" type="radio" id="f-outcome-\d+"[^>]*>`).FindAllString(body, -1)
+	for _, r := range radios {
+		if !strings.Contains(r, `aria-invalid="true" aria-describedby="f-outcome-error"`) {
+			t.Errorf("a choice of the refused outcome is not marked invalid: %s", r)
+		}
+	}
+	if len(radios) == 0 || !strings.Contains(body, `id="f-outcome-error"`) || !strings.Contains(body, `value="150 000"`) {
+		t.Errorf("the refused outcome shows %d choices, its message: %v", len(radios), strings.Contains(body, `id="f-outcome-error"`))
+	}
+
 	rnum, _ := strconv.ParseInt(rid, 10, 64)
 	admin := adminViewer(t, ts)
 	if r, err := ts.store.Referral(ctx, admin, rnum); err != nil || r.Closed() || r.Status != "acknowledged" {
