@@ -191,6 +191,14 @@ func TestErrorSummary(t *testing.T) {
 					if !strings.Contains(body, `id="`+strings.TrimPrefix(href, "#")+`"`) {
 						t.Errorf("the summary's link %s leads to no element of the page", href)
 					}
+					// A group's message: each of its choices is marked invalid and described by it.
+					if group, ok := strings.CutSuffix(strings.TrimPrefix(href, "#f-"), "-error"); ok {
+						for _, input := range choiceInput.FindAllStringSubmatch(body, -1) {
+							if input[1] == group && !strings.Contains(input[0], `aria-invalid="true" aria-describedby="`+strings.TrimPrefix(href, "#")+`"`) {
+								t.Errorf("a choice of the group %s is not marked invalid: %s", group, input[0])
+							}
+						}
+					}
 				}
 				if n := strings.Count(body, "Noen felt må rettes."); n != 1 {
 					t.Errorf("the page says %d times that some fields must be corrected; want once, as the summary's title", n)
@@ -215,6 +223,9 @@ func TestErrorSummary(t *testing.T) {
 }
 
 var summaryLink = regexp.MustCompile(`<a class="ds-link" href="(#[^"]+)">`)
+
+// choiceInput is a radio button or checkbox, with its name.
+var choiceInput = regexp.MustCompile(`<input class="ds-input" type="(?:radio|checkbox)"[^>]* name="([^"]+)"[^>]*>`)
 
 // errorSummary is the error summary's markup in a page, or "".
 func errorSummary(body string) string {
