@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -258,7 +258,7 @@ func (v *visitor) skipLinkProblem() string {
 // catalogues are the messages of views/locales by language, read once.
 var catalogues = sync.OnceValue(func() map[string]map[string]string {
 	out := map[string]map[string]string{}
-	locales := os.DirFS("views/locales")
+	locales := os.DirFS("../../views/locales")
 	files, err := fs.Glob(locales, "*.toml")
 	if err != nil || len(files) == 0 {
 		panic(fmt.Sprintf("no message catalogues in views/locales: %v", err))

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The browser tests: the real server (run "serve --demo" in-process, on a free
 // port, over a fresh database) driven through headless Chromium with chromedp,
@@ -12,7 +12,7 @@ package main
 //   e2e_*_test.go      scenarios, one test each, through clicks and typing only
 //
 // They need Chromium (Debian's package "chromium") and axe-core (npm ci in
-// app/testdata/axe). Without them they skip, except under CI=true, where they fail.
+// app/cli/testdata/axe). Without them they skip, except under CI=true, where they fail.
 //
 // A scenario is one test that works as people do:
 //
@@ -53,7 +53,7 @@ import (
 
 const (
 	// axeDir holds package.json and package-lock.json pinning axe-core; npm ci there installs it.
-	axeDir = "app/testdata/axe"
+	axeDir = "testdata/axe"
 	// artifactsDir receives a screenshot and the HTML of each page a browser test fails on.
 	artifactsDir = "test-artifacts"
 	// stepTimeout bounds one browser step, so a hung page fails the test instead of the whole run.

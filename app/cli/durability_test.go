@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -33,7 +33,7 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "samspill")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", bin, "samspill") // the command, main.go at the module root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,0 +1,570 @@
+// Package cli is the samspill command: its subcommands (serve, migrate, user,
+// token, backup, restore, audit, retention, gen, bench, copy), their flags and
+// environment, and the wiring of configuration, database, migrations,
+// policies, views and the server for serve. main.go only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"samspill/app"
+	"samspill/app/bench"
+	"samspill/models"
+	"samspill/policies"
+	"samspill/views"
+)
+
+// Main runs the command line args (without the program's name) and returns
+// the process's exit code: 0, or 1 after printing the error.
+func Main(args []string) int {
+	if err := run(context.Background(), args, os.Stdout, os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "samspill:", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+const usage = `Samspill – saksbehandling for regionalt næringssamarbeid.
+
+Usage:
+  samspill serve [--addr :8080] [--db samspill.db] [--demo]   run the web server
+  samspill migrate [--db …]                                   bring the database schema up to date
+  samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
+  samspill token create --email E [--name N]                  print a new API token for a user
+  samspill backup [--db …] FILE                               write a consistent copy of the database
+  samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
+  samspill audit verify [--db …]                              check the audit log's hash chain
+  samspill retention --dry-run|--apply [--db …]               anonymise closed enquiries past their retention period
+  samspill gen --scale regional|national [--seed N] [--db …]  fill an empty database with deterministic, realistic data
+  samspill bench [--db bench.db] [--pg postgres://…]          load benchmark against measured floors (generates data first)
+  samspill copy [--db …] --to postgres://…                    copy every row into a new, empty database (SQLite to PostgreSQL)
+
+Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
+`
+
+// run dispatches to a subcommand. getenv is os.Getenv outside tests.
+func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
+	cfg, err := app.LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "user" || cmd == "token" || cmd == "audit") && len(rest) > 0 {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	fs := flag.NewFlagSet("samspill "+cmd, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file or postgres:// URL (SAMSPILL_DB)")
+	switch cmd {
+	case "serve":
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (SAMSPILL_ADDR)")
+		fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo region and one demo user per role (SAMSPILL_DEMO)")
+		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure and send HSTS; set when served over HTTPS (SAMSPILL_SECURE_COOKIES)")
+		proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (SAMSPILL_TRUSTED_PROXIES)")
+		fs.DurationVar(&cfg.SessionIdle, "session-idle", cfg.SessionIdle, "log out after this long without activity (SAMSPILL_SESSION_IDLE)")
+		fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "log out after this long in any case (SAMSPILL_SESSION_LIFETIME)")
+		fs.StringVar(&cfg.AdminEmail, "admin-email", cfg.AdminEmail, "e-mail of the first admin of an empty installation (SAMSPILL_ADMIN_EMAIL)")
+		fs.IntVar(&cfg.IntakeBurst, "intake-burst", cfg.IntakeBurst, "one-door submissions one address may send at once (SAMSPILL_INTAKE_BURST)")
+		fs.DurationVar(&cfg.IntakeEvery, "intake-every", cfg.IntakeEvery, "after the burst, one submission per this interval (SAMSPILL_INTAKE_EVERY)")
+		fs.BoolVar(&cfg.BenchFloor, "bench-floor", cfg.BenchFloor, "answer GET /bench/floor, an empty page behind all middleware, for samspill bench (SAMSPILL_BENCH_FLOOR)")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if *proxies != "" {
+			if cfg.TrustedProxies, err = app.ParseCIDRs(*proxies); err != nil {
+				return fmt.Errorf("--trusted-proxies: %w", err)
+			}
+		}
+		tuneGC(getenv)
+		return serve(ctx, cfg, out)
+	case "migrate":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		store, err := open(ctx, cfg, out)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		v, err := store.SchemaVersion(ctx)
+		fmt.Fprintf(out, "schema version %d\n", v)
+		return err
+	case "user add":
+		return userAdd(ctx, &cfg, fs, rest, out)
+	case "token create":
+		email := fs.String("email", "", "the user's e-mail address")
+		name := fs.String("name", "cli", "what the token is for")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		u, err := store.UserByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no user with e-mail %q", *email)
+		}
+		token, _, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
+		return nil
+	case "restore":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		file := fs.Arg(0)
+		if fs.NArg() > 1 {
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return err
+			}
+		}
+		if file == "" || fs.NArg() > 0 {
+			return errors.New("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
+		}
+		if err := models.Restore(ctx, file, cfg.DB); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
+		return nil
+	case "audit verify":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		n, err := store.VerifyAudit(ctx)
+		if err != nil {
+			return fmt.Errorf("audit verify: %d entries checked before: %w", n, err)
+		}
+		fmt.Fprintf(out, "audit log intact: %d entries, every link of the hash chain holds\n", n)
+		return nil
+	case "retention":
+		dry := fs.Bool("dry-run", false, "list the closed enquiries that are due, change nothing")
+		apply := fs.Bool("apply", false, "anonymise the closed enquiries that are due")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if *dry == *apply {
+			return errors.New("retention: give exactly one of --dry-run and --apply")
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if *dry {
+			due, err := store.RetentionDue(ctx)
+			if err != nil {
+				return err
+			}
+			for _, d := range due {
+				fmt.Fprintf(out, "%s closed %s\n", d.Reference, d.ClosedAt.Format("2006-01-02"))
+			}
+			fmt.Fprintf(out, "%d closed enquiries are past their region's retention period\n", len(due))
+			return nil
+		}
+		n, err := store.ApplyRetention(ctx)
+		fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
+		return err
+	case "gen":
+		return gen(ctx, &cfg, fs, rest, out)
+	case "bench":
+		return benchmark(ctx, fs, rest, out)
+	case "copy":
+		to := fs.String("to", "", "the database to copy into: a postgres:// URL (or a SQLite file); it is migrated and must hold no data")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		return copyDB(ctx, cfg, *to, out)
+	case "backup":
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		file := fs.Arg(0)
+		if fs.NArg() > 1 { // flags after the file name: samspill backup FILE --db X
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return err
+			}
+		}
+		if file == "" || fs.NArg() > 0 {
+			return errors.New("backup: name the one file to write, e.g. samspill backup backup.db")
+		}
+		store, err := open(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if err := store.Backup(ctx, file); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		fmt.Fprintf(out, "backup written to %s\n", file)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
+}
+
+// open opens the database, migrates it and loads the reference data.
+func open(ctx context.Context, cfg app.Config, out io.Writer) (*models.Store, error) {
+	store, err := models.Open(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	n, err := store.Migrate(ctx)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if n > 0 {
+		fmt.Fprintf(out, "applied %d migration(s)\n", n)
+	}
+	if err := store.LoadReferenceData(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+	email := fs.String("email", "", "e-mail address (required)")
+	name := fs.String("name", "", "full name (required)")
+	role := fs.String("role", "", "role: "+strings.Join(models.Roles, ", "))
+	region := fs.String("region", "", "slug of the region the role holds in (not for admin)")
+	municipality := fs.String("municipality", "", "kommunenummer, for the municipality role")
+	partner := fs.Int64("partner", 0, "partner id, for the partner role")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := open(ctx, *cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	grant := models.RoleGrant{Role: *role}
+	if *role != models.RoleAdmin {
+		r, err := store.RegionBySlug(ctx, *region)
+		if err != nil {
+			return fmt.Errorf("no region with slug %q: %w", *region, err)
+		}
+		grant.RegionID = r.ID
+	}
+	password := models.GeneratePassword()
+	in := models.UserInput{Email: *email, Name: *name, Municipality: *municipality, PartnerID: *partner}
+	if _, err := store.CreateUser(ctx, models.Actor{RequestID: "cli"}, in, password, []models.RoleGrant{grant}); err != nil {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("user add: invalid %v", ve.Fields)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "created %s with role %s; password (shown once):\n%s\n", *email, *role, password)
+	return nil
+}
+
+// serve runs the web server until SIGINT or SIGTERM, then lets in-flight
+// requests finish and closes the database cleanly.
+// The server's garbage collector, unless the operator sets GOGC or
+// GOMEMLIMIT. By default Go collects when the heap has doubled since the last
+// collection; the server's live heap is a few tens of megabytes, so under load
+// it collected every few milliseconds, a tenth of its CPU. Letting the heap
+// triple (GOGC=200) up to a soft limit of 200 MiB makes mixed requests about a
+// tenth cheaper, and the limit keeps the process well under the 300 MB a
+// national installation may take: near it, the collector works harder instead
+// of the heap growing (README, "Measured on 2026-11-27").
+const (
+	serverGCPercent   = 200
+	serverMemoryLimit = 200 << 20
+)
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serverMemoryLimit)
+	}
+}
+
+func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	store, err := open(ctx, cfg, out)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.Demo {
+		if err := store.LoadDemo(ctx); err != nil {
+			return err
+		}
+	} else if pw, err := store.EnsureAdmin(ctx, cfg.AdminEmail); err != nil {
+		return err
+	} else if pw != "" {
+		fmt.Fprintf(out, "\nFirst start: log in as %s with this one-time password, and change it under «Min profil»:\n  %s\n", cfg.AdminEmail, pw)
+	}
+	enforcer, err := policies.New()
+	if err != nil {
+		return err
+	}
+	set, err := views.New()
+	if err != nil {
+		return err
+	}
+	e, srv := app.New(cfg, store, enforcer, set, log)
+	if err := srv.LoadBindings(ctx); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := app.HTTPServer(cfg.Addr, e)
+	fmt.Fprintf(out, "\nSamspill kjører på http://%s\n", displayAddr(ln.Addr()))
+	if cfg.Demo {
+		fmt.Fprintf(out, "\nDemo-brukere (passord for alle: %s):\n", models.DemoPassword)
+		for _, d := range append(append([]models.DemoLogin(nil), models.DemoLogins...), models.DemoProjectLogins...) {
+			fmt.Fprintf(out, "  %-13s %s\n", d.Role, d.Email)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go srv.Janitor(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+		return a.String()
+	}
+	return tcp.String()
+}
+
+// gen fills an empty database with generated data, drawing a progress bar on
+// standard error.
+func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+	scale := fs.String("scale", models.GenRegional, "regional (one region, 10 000 enquiries) or national (357 municipalities, 500 000 enquiries)")
+	seed := fs.Uint64("seed", 1, "the same seed and --until give the same data")
+	until := fs.String("until", "", "last day of the generated seven years, YYYY-MM-DD (default yesterday)")
+	enquiries := fs.Int("enquiries", 0, "number of enquiries instead of the scale's (the rest follows in proportion)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts := models.GenOptions{Scale: *scale, Seed: *seed, Enquiries: *enquiries}
+	if *until != "" {
+		d, err := time.ParseInLocation("2006-01-02", *until, models.Oslo)
+		if err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+		opts.Until = d
+	}
+	store, err := open(ctx, *cfg, out)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	bar := newProgressBar(os.Stderr)
+	opts.Progress = bar.update
+	start := time.Now()
+	sum, err := store.Generate(ctx, opts)
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	fmt.Fprintf(out, "generated %s data (seed %d) in %s: %d rows\n", *scale, *seed, time.Since(start).Round(time.Second), sum.Rows)
+	fmt.Fprintf(out, "  %d regions, %d users, %d new partners\n", sum.Regions, sum.Users, sum.Partners)
+	fmt.Fprintf(out, "  %d enquiries, %d activities, %d referrals\n", sum.Enquiries, sum.Activities, sum.Referrals)
+	fmt.Fprintf(out, "  %d projects, %d milestones, %d assessments\n", sum.Projects, sum.Milestones, sum.Assessments)
+	fmt.Fprintf(out, "  %d audit log entries (the hash chain holds: samspill audit verify)\n", sum.AuditEntries)
+	fmt.Fprintf(out, "\nLog-ins in the region %s (password for all: %s):\n", sum.Region, models.GenPassword)
+	for _, l := range sum.Logins {
+		fmt.Fprintf(out, "  %-13s %s\n", l.Role, l.Email)
+	}
+	return nil
+}
+
+// benchmark runs `samspill bench`: the load benchmark of the README, on SQLite
+// and, with --pg, on PostgreSQL beside it.
+func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writer) error {
+	o := bench.Options{Out: out, Log: os.Stderr}
+	db := fs.Lookup("db")
+	_ = db.Value.Set("bench.db") // the benchmark's own database, not the server's
+	db.DefValue = "bench.db"
+	pg := fs.String("pg", "", "also run on this PostgreSQL database (a postgres:// URL), generated the same way, and compare")
+	fs.StringVar(&o.Scale, "scale", models.GenNational, "scale of the data generated when the database is empty")
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the generated data and of the request mix")
+	fs.StringVar(&o.Until, "until", "", "last day of the generated history (default yesterday)")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "length of each measured run")
+	fs.IntVar(&o.Runs, "runs", 3, "repetitions of each run; medians are reported")
+	fs.Float64Var(&o.Rate, "rate", 50, "requests per second of the fixed-rate runs")
+	fs.IntVar(&o.Clients, "clients", 32, "clients of the saturation runs")
+	fs.IntVar(&o.Regions, "regions", 4, "regions whose users make the requests, the largest first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.Executable = exe
+	o.DB = db.Value.String()
+	fmt.Fprintln(out, "## Load benchmark")
+	first, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *pg == "" {
+		return nil
+	}
+	o.DB = *pg
+	second, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	bench.Compare(out, first, second)
+	return nil
+}
+
+// copyDB copies the database named by cfg.DB into to.
+func copyDB(ctx context.Context, cfg app.Config, to string, out io.Writer) error {
+	if to == "" {
+		return errors.New("copy: name the database to copy into with --to")
+	}
+	src, err := open(ctx, cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := models.Open(to)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	if _, err := dst.Migrate(ctx); err != nil { // no reference data: every row comes from the source
+		return err
+	}
+	start := time.Now()
+	err = src.CopyTo(ctx, dst, func(table string, rows int64) {
+		if table != "" {
+			fmt.Fprintf(os.Stderr, "copy: %d rows, now %s\n", rows, table)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	n, err := dst.VerifyAudit(ctx)
+	if err != nil {
+		return fmt.Errorf("copy: the copy's audit log: %w", err)
+	}
+	fmt.Fprintf(out, "copied %s to %s in %s; the audit log's %d entries verify\n", cfg.DB, to, time.Since(start).Round(time.Second), n)
+	return nil
+}
+
+// progressBar draws the generator's progress on a terminal: one line redrawn
+// in place, at most ten times a second. When the output is not a terminal (a
+// log file, CI) it writes a line at each tenth of a phase instead.
+type progressBar struct {
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	last     time.Time
+	phase    string
+	tenth    int64
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	return b
+}
+
+func (b *progressBar) update(p models.GenProgress) {
+	now := time.Now()
+	frac := 1.0
+	if p.Total > 0 {
+		frac = float64(p.Done) / float64(p.Total)
+	}
+	line := fmt.Sprintf("%-13s [%-30s] %3.0f%%  %d/%d  rows %s  %s", p.Phase, strings.Repeat("#", int(frac*30)), frac*100,
+		p.Done, p.Total, humanCount(p.Rows), now.Sub(b.start).Round(time.Second))
+	if !b.terminal {
+		if p.Phase != b.phase {
+			b.phase, b.tenth = p.Phase, -1
+		}
+		if t := int64(frac * 10); t > b.tenth {
+			b.tenth = t
+			fmt.Fprintln(b.w, line)
+		}
+		return
+	}
+	if p.Phase == b.phase && now.Sub(b.last) < 100*time.Millisecond && p.Done < p.Total {
+		return
+	}
+	if p.Phase != b.phase && b.phase != "" {
+		fmt.Fprintln(b.w)
+	}
+	b.phase, b.last = p.Phase, now
+	fmt.Fprintf(b.w, "\r%s\033[K", line)
+}
+
+func (b *progressBar) done() {
+	if b.terminal && b.phase != "" {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
