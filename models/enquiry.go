@@ -652,10 +652,24 @@ var EnquirySorts = map[string]string{
 	"received_desc": "enquiries.received_at DESC, enquiries.id DESC",
 	"received_asc":  "enquiries.received_at ASC, enquiries.id ASC",
 	"due_asc":       "enquiries.first_response_due ASC, enquiries.id ASC",
-	"status":        "enquiries.status ASC, enquiries.received_at DESC",
+	"status":        statusOrder + ", enquiries.received_at DESC, enquiries.id DESC",
 	"municipality":  "enquiries.kommunenummer ASC, enquiries.received_at DESC",
 	"reference":     "enquiries.reference ASC",
 }
+
+// statusOrder sorts enquiries by where they are in their handling (new,
+// assigned, in progress, waiting, closed), not by the spelling of the status
+// codes. It cannot use an index: in the largest region its first page takes
+// some 20 ms, against 2 by received date.
+var statusOrder = func() string {
+	var b strings.Builder
+	b.WriteString("CASE enquiries.status")
+	for i, st := range EnquiryStatuses {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", st, i)
+	}
+	b.WriteString(" END")
+	return b.String()
+}()
 
 // filterScope applies the filter's conditions.
 func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB {
