@@ -653,7 +653,7 @@ var EnquirySorts = map[string]string{
 	"received_asc":  "enquiries.received_at ASC, enquiries.id ASC",
 	"due_asc":       "enquiries.first_response_due ASC, enquiries.id ASC",
 	"status":        statusOrder + ", enquiries.received_at DESC, enquiries.id DESC",
-	"municipality":  "enquiries.kommunenummer ASC, enquiries.received_at DESC",
+	"municipality":  "(SELECT name_order FROM municipalities WHERE municipalities.kommunenummer = enquiries.kommunenummer), enquiries.received_at DESC, enquiries.id DESC",
 	"reference":     "enquiries.reference ASC",
 }
 

@@ -703,3 +703,33 @@ func TestInboxSorts(t *testing.T) {
 		})
 	}
 }
+
+// Sorted by municipality, the inbox goes by the municipalities' names in
+// Norwegian order (migration 14's rank), not by their numbers: Hamar (3403),
+// Kongsvinger (3401), Åmot (3422), where the numbers put Kongsvinger first.
+func TestInboxSortsByMunicipalityName(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	ours := map[int64]string{}
+	for _, k := range []string{"3422", "3401", "3403"} {
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput(k), Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours[e.ID] = k
+	}
+	list, _, err := f.s.Inbox(ctx, f.admin, EnquiryFilter{Sort: "municipality", Page: Page{Size: MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range list {
+		if k, ok := ours[e.ID]; ok {
+			got = append(got, k)
+		}
+	}
+	if want := []string{"3403", "3401", "3422"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sorted by municipality %v; want %v (Hamar, Kongsvinger, Åmot)", got, want)
+	}
+}

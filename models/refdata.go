@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -84,6 +85,9 @@ func (s *Store) LoadReferenceData(ctx context.Context) error {
 		if err := tx.Clauses(keep).CreateInBatches(&ms, 100).Error; err != nil {
 			return fmt.Errorf("load municipalities: %w", err)
 		}
+		if err := rankMunicipalities(tx); err != nil {
+			return err
+		}
 
 		if rows, err = readCSV("naering_sections.csv"); err != nil {
 			return err
@@ -126,4 +130,27 @@ func (s *Store) LoadReferenceData(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// rankMunicipalities sets each municipality's name_order (migration 14) to
+// its place in Norwegian alphabetical order, writing only the ones that moved:
+// on an installation that has them right, it reads and writes nothing more.
+func rankMunicipalities(tx *gorm.DB) error {
+	var rows []struct {
+		Kommunenummer, Name string
+		NameOrder           int
+	}
+	if err := tx.Table("municipalities").Select("kommunenummer, name, name_order").Scan(&rows).Error; err != nil {
+		return fmt.Errorf("rank municipalities: %w", err)
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return compareNorwegian(rows[i].Name, rows[j].Name) < 0 })
+	for i, r := range rows {
+		if r.NameOrder == i+1 {
+			continue
+		}
+		if err := tx.Table("municipalities").Where("kommunenummer = ?", r.Kommunenummer).Update("name_order", i+1).Error; err != nil {
+			return fmt.Errorf("rank municipalities: %w", err)
+		}
+	}
+	return nil
 }
