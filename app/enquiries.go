@@ -71,13 +71,7 @@ func inboxRows(p page, list []models.Enquiry, now time.Time) []inboxRow {
 			needs.WriteString(p.T("need." + n))
 		}
 		r := inboxRow{ID: e.ID, Reference: e.Reference, Received: views.FormatDate(e.ReceivedAt), Name: e.Name, BusinessName: e.BusinessName,
-			Municipality: e.Municipality.Name, Needs: needs.String(), Status: p.T("status." + e.Status), StatusColor: "accent"}
-		switch e.Status {
-		case "new":
-			r.StatusColor = "info"
-		case "closed":
-			r.StatusColor = "neutral"
-		}
+			Municipality: e.Municipality.Name, Needs: needs.String(), Status: p.T("status." + e.Status), StatusColor: views.StatusColor(e.Status)}
 		if e.Assignee != nil {
 			r.Assignee = e.Assignee.Name
 		}

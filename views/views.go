@@ -217,6 +217,7 @@ var funcs = template.FuncMap{
 	"field":        newField,
 	"options":      optionTags,
 	"choiceInputs": choiceTags,
+	"statusColor":  StatusColor,
 	"list":         func(items ...string) []string { return items },
 	"has":          contains,
 	"base":         path.Base,
@@ -241,6 +242,18 @@ var Oslo = func() *time.Location {
 	}
 	return loc
 }()
+
+// StatusColor is the colour of an enquiry's status tag: new ones stand out,
+// closed ones recede, the rest are in hand.
+func StatusColor(status string) string {
+	switch status {
+	case "new":
+		return "info"
+	case "closed":
+		return "neutral"
+	}
+	return "accent"
+}
 
 // FormatDate shows a date the Norwegian way, dd.mm.yyyy, for handlers.
 func FormatDate(t time.Time) string { return formatDate(t) }
