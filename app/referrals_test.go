@@ -363,3 +363,18 @@ func TestReferralFormsKeepWhatWasTyped(t *testing.T) {
 		t.Errorf("comments after the refused one: %d, %v; want none", len(comments), err)
 	}
 }
+
+// The board's report states its period the Norwegian way, as every other date
+// in the product; the date fields keep the form the browser needs.
+func TestReferralReportPeriodDates(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	_, page := board.get("/reports/referrals?from=2026-02-03&to=2026-10-31")
+	for _, want := range []string{"fra 03.02.2026 til 31.10.2026", `value="2026-02-03"`, `value="2026-10-31"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report does not contain %q", want)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func newBarChart(id, title string, bars []Bar) barChart {
 type referralReportPage struct {
 	page
 	Report       *models.ReferralReport
-	From, To     string
+	From, To     time.Time // calendar days, at midnight UTC
 	Period       string // the period as a query string, for drill-downs and exports
 	Funnel       barChart
 	GrantedChart barChart
@@ -82,7 +82,7 @@ func (s *Server) referralReport(c echo.Context) error {
 		return err
 	}
 	period := "from=" + from.Format("2006-01-02") + "&to=" + to.Format("2006-01-02")
-	d := referralReportPage{page: p, Report: rep, From: from.Format("2006-01-02"), To: to.Format("2006-01-02"), Period: period, Print: c.QueryParam("print") != ""}
+	d := referralReportPage{page: p, Report: rep, From: from, To: to, Period: period, Print: c.QueryParam("print") != ""}
 	var funnel, granted []Bar
 	for _, x := range rep.Partners {
 		funnel = append(funnel, Bar{Label: x.Name, Value: int64(x.Sent), Display: strconv.Itoa(x.Sent), Href: fmt.Sprintf("/referrals?partner=%d&%s", x.PartnerID, period)})
