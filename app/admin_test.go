@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
@@ -331,5 +332,24 @@ func TestAdminRevokesUsersToken(t *testing.T) {
 	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
 	if res, _ := coord.post("/profile/tokens/"+itoa(tokens[0].ID)+"/revoke", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("coordinator revoking another's token = %d; want 404", res.StatusCode)
+	}
+}
+
+// A new member's date of joining defaults to today in Norway, on the store's
+// clock: half past midnight in Oslo is still the day before in UTC.
+func TestRegionMemberJoinedDefaultsToNorwegianToday(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	at := time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC) // 00:30 on 2 March in Oslo
+	ts.store.SetClock(func() time.Time { return at })
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	region, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := admin.get("/admin/regions/" + itoa(region.ID))
+	if !strings.Contains(page, `value="2026-03-02"`) {
+		t.Errorf("the member form does not default its date to 2026-03-02")
 	}
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -113,7 +112,7 @@ func (s *Server) createRegion(c echo.Context) error {
 }
 
 func (s *Server) showRegion(c echo.Context) error {
-	return s.renderRegion(c, http.StatusOK, nil, nil, memberForm{Votes: "1", JoinedOn: time.Now().Format("2006-01-02")})
+	return s.renderRegion(c, http.StatusOK, nil, nil, memberForm{Votes: "1", JoinedOn: s.store.Today().Format("2006-01-02")})
 }
 
 // renderRegion shows a region with its settings form and members, keeping what
