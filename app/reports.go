@@ -67,7 +67,7 @@ type referralReportPage struct {
 	page
 	Report       *models.ReferralReport
 	From, To     time.Time // calendar days, at midnight UTC
-	Period       string // the period as a query string, for drill-downs and exports
+	Period       string    // the period as a query string, for drill-downs and exports
 	Funnel       barChart
 	GrantedChart barChart
 	Print        bool
