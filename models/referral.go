@@ -421,15 +421,20 @@ func (s *Store) changeReferral(tx *gorm.DB, r *Referral, version int, to string,
 }
 
 // allowedTransition tells which status changes each side may make before closing.
+// Both sides record the partner's answer (an adviser may have had it by phone),
+// and only on a referral that was sent: a draft acknowledged or in progress
+// would never have been sent, and the board counts what was sent.
 func allowedTransition(v *Viewer, from, to string) bool {
 	partnerSide := v.Has(RolePartner) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin()
 	switch {
 	case contains(ClosedReferral, from):
 		return false
-	case partnerSide:
-		return (to == "acknowledged" && from == "sent") || (to == "in_progress" && (from == "sent" || from == "acknowledged"))
-	default: // the adviser's side
-		return (to == "sent" && from == "draft") || to == "acknowledged" || to == "in_progress"
+	case to == "acknowledged":
+		return from == "sent"
+	case to == "in_progress":
+		return from == "sent" || from == "acknowledged"
+	default: // only the adviser's side sends a draft
+		return to == "sent" && from == "draft" && !partnerSide
 	}
 }
 

@@ -449,3 +449,43 @@ func TestReferralListReadsLittle(t *testing.T) {
 		t.Errorf("Referrals for the adviser: %+v, %v; want the whole enquiry and the adviser", full, err)
 	}
 }
+
+// Each side may move a referral only along the way it goes: an adviser sends a
+// draft and may record the partner's answer (given by phone, say) on a sent
+// referral; a draft the partner never received cannot be acknowledged or in
+// progress, or it would escape the board's count of what was sent.
+func TestAllowedTransition(t *testing.T) {
+	t.Parallel()
+	region := int64(1)
+	as := func(role string) *Viewer {
+		return &Viewer{User: &User{Roles: []UserRole{{RegionID: &region, Role: role}}}, Region: &Region{ID: region}}
+	}
+	adviser, partner := as(RoleAdviser), as(RolePartner)
+	cases := []struct {
+		v        *Viewer
+		from, to string
+		want     bool
+	}{
+		{adviser, "draft", "sent", true},
+		{adviser, "draft", "acknowledged", false},
+		{adviser, "draft", "in_progress", false},
+		{adviser, "sent", "acknowledged", true},
+		{adviser, "sent", "in_progress", true},
+		{adviser, "acknowledged", "in_progress", true},
+		{adviser, "in_progress", "acknowledged", false},
+		{adviser, "acknowledged", "sent", false},
+		{adviser, "completed", "in_progress", false},
+		{partner, "draft", "acknowledged", false},
+		{partner, "draft", "sent", false},
+		{partner, "sent", "acknowledged", true},
+		{partner, "sent", "in_progress", true},
+		{partner, "acknowledged", "in_progress", true},
+		{partner, "in_progress", "acknowledged", false},
+		{partner, "no_response", "in_progress", false},
+	}
+	for _, c := range cases {
+		if got := allowedTransition(c.v, c.from, c.to); got != c.want {
+			t.Errorf("%s: %s → %s allowed = %v; want %v", c.v.User.Roles[0].Role, c.from, c.to, got, c.want)
+		}
+	}
+}
