@@ -428,7 +428,7 @@ func (s *Server) afterAction(c echo.Context, id int64, err error, okFlash string
 	switch ve := asValidation(err); {
 	case ve != nil:
 		return s.renderEnquiry(c, http.StatusUnprocessableEntity, id, func(d *enquiryPage) {
-			d.Errors = ve.Fields
+			d.Errors = atTop(ve.Fields, "status", "region_id")
 			keep(d)
 		})
 	case isConflict(err):

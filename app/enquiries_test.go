@@ -498,3 +498,22 @@ func TestInboxShowsLateUnassigned(t *testing.T) {
 		}
 	}
 }
+
+// A status the page does not offer (a forged or outdated form) is refused with
+// a message at the top of the case page, where it is seen.
+func TestEnquiryStatusRefusalIsShown(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, page := c.get("/enquiries/" + itoa(id))
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	res, body := c.post("/enquiries/"+itoa(id)+"/status", url.Values{"status": {"archived"}, "version": {version}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown status = %d; want 422", res.StatusCode)
+	}
+	if !strings.Contains(body, `role="alert"><p class="ds-paragraph">Velg et av alternativene.`) {
+		t.Error("the refused status change says nothing at the top of the page")
+	}
+}

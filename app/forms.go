@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,20 @@ func asValidation(err error) *models.ValidationError {
 		return ve
 	}
 	return nil
+}
+
+// atTop returns errs with the message of the first of keys that has one also
+// under "form", which every page shows at its top: for the errors of fields a
+// page does not draw (a button's hidden value, a form hidden since), which
+// would otherwise show nowhere.
+func atTop(errs map[string]string, keys ...string) map[string]string {
+	out := maps.Clone(errs)
+	for _, k := range keys {
+		if msg := out[k]; msg != "" && out["form"] == "" {
+			out["form"] = msg
+		}
+	}
+	return out
 }
 
 type passwordForm struct{ Current, New, Repeat string }

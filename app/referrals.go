@@ -217,7 +217,15 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash string, keep func(*referralPage)) error {
 	switch ve := asValidation(err); {
 	case ve != nil:
-		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) { d.Errors = ve.Fields; keep(d) })
+		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) {
+			drawn := d.Referral.Status != "draft" && !d.Referral.Closed() // the outcome's fields
+			if drawn {
+				d.Errors = atTop(ve.Fields, "status", "link")
+			} else {
+				d.Errors = atTop(ve.Fields, "status", "link", "outcome")
+			}
+			keep(d)
+		})
 	case isConflict(err):
 		// Someone changed the referral first: say so, and keep what was typed.
 		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) { d.Errors = map[string]string{"form": "error.conflict"}; keep(d) })

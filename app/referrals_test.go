@@ -378,3 +378,49 @@ func TestReferralReportPeriodDates(t *testing.T) {
 		}
 	}
 }
+
+// A refused change made from a page that is out of date says why at the top
+// of the page: the status buttons and the link have no field of their own to
+// show a message by, and the outcome's fields are gone once it is closed.
+func TestReferralRefusalsAreShown(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submitShared(t, ts, true)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/enquiries/" + itoa(id))
+	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
+		"message": {"Trenger etablerertilskudd"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
+	}
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	rid := referralLink.FindStringSubmatch(page)[1]
+	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, stale := partner.get("/referrals/" + rid)
+	_, page = adviser.get("/referrals/" + rid)
+	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"},
+		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw = %d\n%s", res.StatusCode, body)
+	}
+	old := version.FindStringSubmatch(stale)[1]
+	cases := []struct {
+		path string
+		form url.Values
+		want string
+	}{
+		{"/status", url.Values{"status": {"in_progress"}, "version": {old}}, "Denne statusendringen er ikke mulig nå."},
+		{"/close", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"}, "version": {old}}, "Henvisningen er ikke åpen."},
+	}
+	for _, c := range cases {
+		res, body := partner.post("/referrals/"+rid+c.path, c.form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("POST %s on a withdrawn referral = %d; want 422", c.path, res.StatusCode)
+		}
+		if !regexp.MustCompile(`role="alert"><p class="ds-paragraph">` + regexp.QuoteMeta(c.want)).MatchString(body) {
+			t.Errorf("POST %s: the page does not say %q at its top", c.path, c.want)
+		}
+	}
+}
