@@ -404,8 +404,9 @@ func (s *Server) updateEnquiry(c echo.Context) error {
 	err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, f.input(), version)
 	switch ve := asValidation(err); {
 	case ve != nil:
+		// The form keeps the version it was read at (f.Version), so that a
+		// stale edit, once its typing error is mended, is still refused.
 		return s.renderEnquiry(c, http.StatusUnprocessableEntity, id, func(d *enquiryPage) {
-			f.Version = d.Form.Version
 			d.Form, d.Errors = f, ve.Fields
 		})
 	case isConflict(err):

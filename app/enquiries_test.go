@@ -517,3 +517,39 @@ func TestEnquiryStatusRefusalIsShown(t *testing.T) {
 		t.Error("the refused status change says nothing at the top of the page")
 	}
 }
+
+// A stale edit refused for a typing error keeps the version its window read:
+// once the error is mended, the save is refused as stale, and the other
+// window's save stands (before, the form came back with the newest version,
+// and the mended save overwrote the other one without a word).
+func TestEnquiryStaleEditAfterTypingError(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Opprinnelig tekst", "")
+	a := ts.client(t)
+	a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	b := ts.client(t)
+	b.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, pageA := a.get("/enquiries/" + itoa(id))
+	_, pageB := b.get("/enquiries/" + itoa(id))
+	formA := enquiryEditForm("Lagret i vindu A")
+	formA.Set("version", versionField.FindStringSubmatch(pageA)[3])
+	if res, body := a.post("/enquiries/"+itoa(id), formA); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first save = %d\n%s", res.StatusCode, body)
+	}
+	formB := enquiryEditForm("Lagret i vindu B")
+	formB.Set("version", versionField.FindStringSubmatch(pageB)[3])
+	formB.Set("email", "ikke-en-adresse")
+	res, body := b.post("/enquiries/"+itoa(id), formB)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("stale save with a typing error = %d; want 422", res.StatusCode)
+	}
+	formB.Set("version", versionField.FindStringSubmatch(body)[3])
+	formB.Set("email", "test@example.org")
+	if res, _ := b.post("/enquiries/"+itoa(id), formB); res.StatusCode != http.StatusConflict {
+		t.Errorf("the mended stale save = %d; want 409", res.StatusCode)
+	}
+	if e, _ := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id); e.Description != "Lagret i vindu A" {
+		t.Errorf("description = %q; the first save was overwritten", e.Description)
+	}
+}
