@@ -1017,7 +1017,9 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 }
 
 // AssignEnquiry gives the enquiry to an adviser or coordinator of its region
-// (userID 0 unassigns). A new enquiry becomes assigned.
+// (userID 0 unassigns). A new enquiry becomes assigned, and an assigned one
+// that nobody holds any longer is new again, so that it shows among the new
+// ones and is counted as unassigned.
 func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userID int64, version int) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
@@ -1025,6 +1027,9 @@ func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userI
 			return err
 		}
 		changes := map[string]any{"assigned_to": nil}
+		if userID == 0 && e.Status == "assigned" {
+			changes["status"] = "new"
+		}
 		if userID != 0 {
 			if e.RegionID == nil {
 				return invalid("assigned_to", "error.assign_queue")
@@ -1063,15 +1068,26 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 		return ErrNotFound
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.lockEnquiry(tx, v, id); err != nil {
+		e, err := s.lockEnquiry(tx, v, id)
+		if err != nil {
 			return err
 		}
 		var n int64
 		if err := tx.Model(&Region{}).Where("id = ?", regionID).Count(&n).Error; err != nil || n == 0 {
 			return invalid("region_id", "error.choice")
 		}
-		if err := s.saveVersioned(tx, id, version, map[string]any{"region_id": regionID, "assigned_to": nil}); err != nil {
+		// Nobody in the new region holds it yet: an assigned enquiry is new there.
+		changes := map[string]any{"region_id": regionID, "assigned_to": nil}
+		if e.Status == "assigned" {
+			changes["status"] = "new"
+		}
+		if err := s.saveVersioned(tx, id, version, changes); err != nil {
 			return err
+		}
+		if changes["status"] == "new" {
+			if err := s.statusHistory(tx, v, e, "new"); err != nil {
+				return err
+			}
 		}
 		if err := s.indexEnquiry(tx, id); err != nil { // into the new region's part of the search index
 			return err
