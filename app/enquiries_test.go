@@ -553,3 +553,50 @@ func TestEnquiryStaleEditAfterTypingError(t *testing.T) {
 		t.Errorf("description = %q; the first save was overwritten", e.Description)
 	}
 }
+
+// An adviser who registers an enquiry from a municipality another region
+// serves (a walk-in from the neighbouring region) is told where it went and
+// taken to the inbox, not to a case page they may not open.
+func TestEnquiryRegisteredForAnotherRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "oslo", "Oslo Næringsutvikling"
+	oslo, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.SaveMember(ctx, models.Actor{}, oslo.ID, models.MemberInput{Kommunenummer: "0301", JoinedOn: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		Votes: 1, TakesEnquiries: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	cases := []struct {
+		municipality, to, says string
+	}{
+		{"3412", "/enquiries/", "Henvendelsen er registrert."},
+		{"0301", "/enquiries", "er registrert og sendt til Oslo Næringsutvikling"},
+	}
+	for _, k := range cases {
+		c.get("/enquiries/new")
+		form := enquiryEditForm("Kom innom om lokaler")
+		form.Set("municipality", k.municipality)
+		form.Set("channel", "walk_in")
+		form.Set("consent_store", "on")
+		res, body := c.post("/enquiries", form)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: register = %d\n%s", k.municipality, res.StatusCode, body)
+		}
+		to := res.Header.Get("Location")
+		if !strings.HasPrefix(to, k.to) || (k.to == "/enquiries" && to != k.to) {
+			t.Errorf("%s: sent to %s; want %s…", k.municipality, to, k.to)
+			continue
+		}
+		res, page := c.get(to)
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, k.says) {
+			t.Errorf("%s: %s = %d; want 200 saying %q", k.municipality, to, res.StatusCode, k.says)
+		}
+	}
+}

@@ -174,8 +174,8 @@ func (s *Server) nav(p page) []navItem {
 }
 
 // flash stores a one-time message shown on the next page.
-func (s *Server) flash(c echo.Context, messageID string) {
-	s.sessions.Put(c.Request().Context(), sessFlash, s.localizer(c).T(messageID))
+func (s *Server) flash(c echo.Context, messageID string, data ...map[string]any) {
+	s.sessions.Put(c.Request().Context(), sessFlash, s.localizer(c).T(messageID, data...))
 }
 
 // redirect answers a successful form post: 303 to a page that can be reloaded.

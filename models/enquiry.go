@@ -423,6 +423,7 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 		if err := tx.Omit(clause.Associations).Create(&e).Error; err != nil {
 			return fmt.Errorf("create enquiry: %w", err)
 		}
+		e.Region = region
 		for _, c := range []Consent{
 			{EnquiryID: e.ID, Purpose: "store", Granted: n.Consent.Store, Text: n.Consent.StoreText, Version: n.Consent.Version, Language: n.Consent.Language, At: now},
 			{EnquiryID: e.ID, Purpose: "share", Granted: n.Consent.Share, Text: n.Consent.ShareText, Version: n.Consent.Version, Language: n.Consent.Language, At: now},
