@@ -951,6 +951,8 @@ func changedFields(a, b *Enquiry) []string {
 		{"ownership", a.Ownership, b.Ownership}, {"goods_services", a.GoodsServices, b.GoodsServices},
 		{"under30", fmt.Sprint(deref(a.Under30)), fmt.Sprint(deref(b.Under30))},
 		{"immigrant_background", fmt.Sprint(deref(a.ImmigrantBackground)), fmt.Sprint(deref(b.ImmigrantBackground))},
+		{"raw_material", fmt.Sprint(deref(a.RawMaterial)), fmt.Sprint(deref(b.RawMaterial))},
+		{"agriculture", fmt.Sprint(deref(a.Agriculture)), fmt.Sprint(deref(b.Agriculture))},
 		{"industry_section", fmt.Sprint(deref(a.IndustrySection)), fmt.Sprint(deref(b.IndustrySection))},
 	}
 	for _, p := range pairs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -765,5 +766,34 @@ func TestInboxSortsByMunicipalityName(t *testing.T) {
 	}
 	if want := []string{"3403", "3401", "3422"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("sorted by municipality %v; want %v (Hamar, Kongsvinger, Åmot)", got, want)
+	}
+}
+
+// Every field of an enquiry that can be edited is named when it changes: the
+// audit entry and the case's history say which fields an edit changed.
+func TestChangedFieldsNamesEveryField(t *testing.T) {
+	t.Parallel()
+	var before Enquiry
+	(&EnquiryInput{}).apply(&before)
+	yes := true
+	typ := reflect.TypeFor[EnquiryInput]()
+	for i := range typ.NumField() {
+		var in EnquiryInput
+		f := reflect.ValueOf(&in).Elem().Field(i)
+		switch f.Interface().(type) {
+		case string:
+			f.SetString("x")
+		case []string:
+			f.Set(reflect.ValueOf([]string{"x"}))
+		case *bool:
+			f.Set(reflect.ValueOf(&yes))
+		default:
+			t.Fatalf("%s: a field of a kind this test does not know", typ.Field(i).Name)
+		}
+		var after Enquiry
+		in.apply(&after)
+		if got := changedFields(&before, &after); len(got) != 1 {
+			t.Errorf("%s changed: named %v; want one name", typ.Field(i).Name, got)
+		}
 	}
 }
