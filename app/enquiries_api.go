@@ -208,6 +208,10 @@ func (s *Server) apiListActivities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Notes of calls and meetings are about the person: reading them is audited.
+	if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", strconv.FormatInt(id, 10), "api activities"); err != nil {
+		return err
+	}
 	out := make([]activityOut, 0, len(list))
 	for _, a := range list {
 		out = append(out, activityJSONOut(a))

@@ -600,3 +600,26 @@ func TestEnquiryRegisteredForAnotherRegion(t *testing.T) {
 		}
 	}
 }
+
+// Each read of a case's personal data through the API is audited: the case
+// and its activities, whose notes are about the person.
+func TestEnquiryAPIReadsAreAudited(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	tok := ts.token(t, models.RoleAdviser)
+	for _, path := range []string{"/api/v1/enquiries/" + itoa(id), "/api/v1/enquiries/" + itoa(id) + "/activities"} {
+		before, err := ts.store.AuditFor(ctx, "enquiry", itoa(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, _ := ts.api(t, tok, http.MethodGet, path, ""); status != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, status)
+		}
+		after, _ := ts.store.AuditFor(ctx, "enquiry", itoa(id))
+		if len(after) != len(before)+1 || after[0].Action != "view" {
+			t.Errorf("GET %s: %d audit entries before, %d after; want one view more", path, len(before), len(after))
+		}
+	}
+}
