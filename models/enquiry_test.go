@@ -797,3 +797,28 @@ func TestChangedFieldsNamesEveryField(t *testing.T) {
 		}
 	}
 }
+
+// An activity may be dated up to today in Norway, not tomorrow.
+func TestActivityDateNotInFuture(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	cases := []struct {
+		now     time.Time
+		on      string
+		refused bool
+	}{
+		{time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), "2026-03-11", false},
+		{time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), "2026-03-12", true},
+		{time.Date(2026, 3, 11, 23, 30, 0, 0, time.UTC), "2026-03-12", false}, // 00:30 on 12 March in Oslo
+		{time.Date(2026, 3, 11, 23, 30, 0, 0, time.UTC), "2026-03-13", true},
+		{time.Date(2026, 3, 11, 9, 0, 0, 0, time.UTC), "2026-02-01", false},
+	}
+	for _, c := range cases {
+		f.s.SetClock(func() time.Time { return c.now })
+		got := f.s.ActivityProblems(ActivityInput{Kind: "call", OccurredOn: day(c.on)})["occurred_on"] == "error.future_date"
+		if got != c.refused {
+			t.Errorf("at %s, an activity on %s refused = %v; want %v", c.now, c.on, got, c.refused)
+		}
+	}
+}
