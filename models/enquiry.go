@@ -503,6 +503,11 @@ const maxSearchWords = 10
 // digits. Everything else is dropped, so no input can reach the full-text
 // engines' own query syntax.
 func searchWords(q string) []string {
+	// Digits and spaces alone are a number typed in groups, as organisation
+	// numbers are written ("923 609 016"); the index holds it as one word.
+	if strings.Trim(q, "0123456789 ") == "" {
+		q = strings.ReplaceAll(q, " ", "")
+	}
 	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	if len(words) > maxSearchWords {
 		words = words[:maxSearchWords]
