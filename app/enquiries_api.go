@@ -167,9 +167,14 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 		return err
 	}
 	fields := versionRequired(j.Version)
-	if j.Channel != nil || j.ConsentStore != nil || j.ConsentShare != nil {
-		// How an enquiry came in and what the person consented to are facts, not edits.
-		fields = map[string]string{"channel": "error.read_only"}
+	// How an enquiry came in and what the person consented to are facts, not edits.
+	for name, sent := range map[string]bool{"channel": j.Channel != nil, "consent_store": j.ConsentStore != nil, "consent_share": j.ConsentShare != nil} {
+		if sent {
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			fields[name] = "error.read_only"
+		}
 	}
 	if err := invalidFields(fields); err != nil {
 		return err

@@ -623,3 +623,37 @@ func TestEnquiryAPIReadsAreAudited(t *testing.T) {
 		}
 	}
 }
+
+// A PATCH that sends what cannot be changed is refused naming each such field
+// it sent, beside any other fault, and changes nothing.
+func TestEnquiryPatchNamesReadOnlyFields(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	tok := ts.token(t, models.RoleAdviser)
+	cases := []struct {
+		body string
+		want []string
+	}{
+		{`{"consent_share": true, "version": 1}`, []string{"consent_share"}},
+		{`{"consent_store": false, "channel": "web", "version": 1}`, []string{"consent_store", "channel"}},
+		{`{"channel": "web"}`, []string{"channel", "version"}},
+	}
+	for _, c := range cases {
+		status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), c.body)
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || len(fields) != len(c.want) {
+			t.Errorf("PATCH %s = %d, fields %v; want 422 naming %v", c.body, status, fields, c.want)
+			continue
+		}
+		for _, name := range c.want {
+			if fields[name] == nil {
+				t.Errorf("PATCH %s: fields %v; want %s named", c.body, fields, name)
+			}
+		}
+	}
+	if e, _ := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id); e.Version != 1 {
+		t.Errorf("version after the refused PATCHes = %d; want 1", e.Version)
+	}
+}
