@@ -205,6 +205,16 @@ func (s *Server) createEnquiry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if v := p.Viewer; !v.IsAdmin() && (e.Region == nil || v.Region == nil || e.Region.ID != v.Region.ID) {
+		// It went to the region that serves its municipality (or to the admin
+		// queue), where this viewer cannot open it: say where, from the inbox.
+		if e.Region == nil {
+			s.flash(c, "flash.enquiry_created_queue", map[string]any{"Reference": e.Reference})
+		} else {
+			s.flash(c, "flash.enquiry_created_elsewhere", map[string]any{"Reference": e.Reference, "Region": e.Region.Name})
+		}
+		return redirect(c, "/enquiries")
+	}
 	s.flash(c, "flash.enquiry_created")
 	return redirect(c, "/enquiries/"+strconv.FormatInt(e.ID, 10))
 }
