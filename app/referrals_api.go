@@ -70,9 +70,21 @@ func (s *Server) apiListReferrals(c echo.Context) error {
 		return err
 	}
 	now := s.store.Now()
+	v := viewer(c)
 	out := make([]referralOut, 0, len(list))
+	shown := 0 // rows whose person data the answer holds
 	for i := range list {
 		out = append(out, referralJSONOut(&list[i], now))
+		if v.SeesPersonData(&list[i]) {
+			shown++
+		}
+	}
+	// Reads of person data are audited, as for one referral: a list that shows
+	// none (the board's, a partner's without consent) is not.
+	if shown > 0 {
+		if err := s.store.RecordView(c.Request().Context(), actor(c), "referral", "list", "api rows="+strconv.Itoa(shown)); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, newList(out, total, f.Page))
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -423,4 +424,82 @@ func TestReferralRefusalsAreShown(t *testing.T) {
 			t.Errorf("POST %s: the page does not say %q at its top", c.path, c.want)
 		}
 	}
+}
+
+// The referral list by API writes a view to the audit log whenever it shows
+// person data, as the single referral and the enquiry list do: to an adviser,
+// and to a partner for a referral shared with consent. The board, and a partner
+// for whom nothing is shared, read no person data, and no view is logged.
+func TestReferralListAPIAudited(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	siva, err := ts.store.PartnerByName(ctx, "Siva")
+	if err != nil {
+		t.Fatal(err)
+	}
+	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "siri@siva.example", Name: "Siri Siva", PartnerID: siva.ID},
+		"siva-passord-123", []models.RoleGrant{{RegionID: region.ID, Role: models.RolePartner}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sivaToken, _, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := submitShared(t, ts, false)
+	if status, out := ts.api(t, ts.token(t, models.RoleAdviser), http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals",
+		`{"partner_id": `+itoa(siva.ID)+`, "reason": "financing"}`); status != http.StatusCreated {
+		t.Fatalf("refer to Siva = %d %v", status, out)
+	}
+
+	tests := []struct {
+		name, token string
+		logged      bool
+	}{
+		{"adviser", ts.token(t, models.RoleAdviser), true},
+		{"partner, shared with consent", ts.token(t, models.RolePartner), true}, // the demo's referral to Innovasjon Norge is shared
+		{"partner, nothing shared", sivaToken, false},
+		{"board", ts.token(t, models.RoleBoard), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := listViews(t, ts)
+			status, out := ts.api(t, tt.token, http.MethodGet, "/api/v1/referrals", "")
+			if status != http.StatusOK {
+				t.Fatalf("GET /api/v1/referrals = %d %v", status, out)
+			}
+			if items, _ := out["items"].([]any); len(items) == 0 {
+				t.Fatalf("the list is empty: %v", out)
+			}
+			added := listViews(t, ts)[len(before):]
+			if !tt.logged {
+				if len(added) != 0 {
+					t.Errorf("a list without person data wrote %d view entries (%q); want none", len(added), added[0].Detail)
+				}
+				return
+			}
+			if len(added) != 1 {
+				t.Fatalf("the list wrote %d view entries; want 1", len(added))
+			}
+			if d := added[0].Detail; !strings.HasPrefix(d, "api rows=") || d == "api rows=0" {
+				t.Errorf("the view's detail = %q; want api rows=N with N > 0", d)
+			}
+		})
+	}
+}
+
+// listViews are the audit log's views of the referral list, oldest first.
+func listViews(t *testing.T, ts *testServer) []models.AuditEntry {
+	t.Helper()
+	entries, err := ts.store.AuditFor(context.Background(), "referral", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(entries)
+	return entries
 }
