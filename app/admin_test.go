@@ -353,3 +353,59 @@ func TestRegionMemberJoinedDefaultsToNorwegianToday(t *testing.T) {
 		t.Errorf("the member form does not default its date to 2026-03-02")
 	}
 }
+
+// A new partner is active or not as the admin chose: the form's "Aktiv" box,
+// ticked to begin with, and the API's "active", true when left out.
+func TestNewPartnerActiveAsChosen(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	if _, page := admin.get("/admin/partners/new"); !strings.Contains(page, `name="active" aria-describedby="f-active-hint" checked>`) {
+		t.Error("the new partner form's Aktiv box is not ticked to begin with")
+	}
+	token := ts.token(t, models.RoleAdmin)
+	tests := []struct {
+		name   string
+		create func(name string) // creates a partner called name
+		want   bool
+	}{
+		{"form, ticked", func(name string) { postPartner(t, admin, name, "on") }, true},
+		{"form, not ticked", func(name string) { postPartner(t, admin, name, "") }, false},
+		{"API, true", func(name string) { apiPartner(t, ts, token, `{"name": "`+name+`", "kind": "local", "active": true}`) }, true},
+		{"API, false", func(name string) { apiPartner(t, ts, token, `{"name": "`+name+`", "kind": "local", "active": false}`) }, false},
+		{"API, left out", func(name string) { apiPartner(t, ts, token, `{"name": "`+name+`", "kind": "local"}`) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "Partner " + tt.name
+			tt.create(name)
+			p, err := ts.store.PartnerByName(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Active != tt.want {
+				t.Errorf("active = %t; want %t", p.Active, tt.want)
+			}
+		})
+	}
+}
+
+func postPartner(t *testing.T, c *client, name, active string) {
+	t.Helper()
+	c.get("/admin/partners/new")
+	form := url.Values{"name": {name}, "kind": {"local"}}
+	if active != "" {
+		form.Set("active", active)
+	}
+	if res, body := c.post("/admin/partners", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create partner by form = %d\n%s", res.StatusCode, body)
+	}
+}
+
+func apiPartner(t *testing.T, ts *testServer, token, body string) {
+	t.Helper()
+	if status, out := ts.api(t, token, http.MethodPost, "/api/v1/partners", body); status != http.StatusCreated {
+		t.Fatalf("create partner by API = %d %v", status, out)
+	}
+}

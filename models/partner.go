@@ -158,13 +158,14 @@ func (s *Store) PartnerByName(ctx context.Context, name string) (*Partner, error
 	return &p, nil
 }
 
-// CreatePartner adds a partner to the catalogue.
+// CreatePartner adds a partner to the catalogue, active or not as in.Active
+// says: an admin may enter a partner before referrals to it may be sent.
 func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*Partner, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
 	p := Partner{Name: in.Name, Kind: in.Kind, Services: strings.Join(in.Services, ","), Description: in.Description,
-		Website: in.Website, Active: true, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
+		Website: in.Website, Active: in.Active, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&p).Error; err != nil {
 			if isUniqueViolation(err) {
