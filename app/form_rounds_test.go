@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -181,4 +182,92 @@ func checkbox(body, id string) (checked, found bool) {
 		}
 	}
 	return false, false
+}
+
+// TestDecimalFieldsRefuseNonFinite types what strconv.ParseFloat takes for
+// infinity or not-a-number into each decimal field: the form comes back with
+// 422 and the field's usual number error, keeps what was typed, and stores
+// nothing.
+func TestDecimalFieldsRefuseNonFinite(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	admin := regionAdmin(t, ts)
+	regionPath := "/admin/regions/" + itoa(admin.Region.ID)
+	hamar, err := ts.store.Municipality(ctx, "3403")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load, err := ts.store.LoadSettings(ctx, admin, admin.Region.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := func(extra url.Values) url.Values {
+		f := url.Values{"title": {"Nytt samarbeid"}, "status": {"active"}, "visibility": {"participants"},
+			"mun_kommunenummer": {"3403"}, "mun_role": {"lead"}, "mun_nok": {""}, "mun_fte": {""}}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+
+	forms := []struct {
+		name, role, page, path string
+		form                   func(v string) url.Values
+		field                  string // the summary's link to the field
+	}{
+		{"project contribution FTE", models.RoleCoordinator, "/projects/new", "/projects",
+			func(v string) url.Values { return project(url.Values{"mun_fte": {v}}) }, "#f-mun-0-fte"},
+		{"indicator target", models.RoleCoordinator, "/projects/new", "/projects",
+			func(v string) url.Values { return project(url.Values{"indicator_target_jobs": {v}}) }, "#f-indicator-jobs-target"},
+		{"indicator actual", models.RoleCoordinator, "/projects/new", "/projects",
+			func(v string) url.Values {
+				return project(url.Values{"indicator_target_jobs": {"10"}, "indicator_actual_jobs": {v}})
+			}, "#f-indicator-jobs-actual"},
+		{"municipality business FTE", models.RoleAdmin, "/admin/municipalities/3403", "/admin/municipalities/3403",
+			func(v string) url.Values {
+				return url.Values{"organisation": {""}, "business_fte": {v}, "version": {itoa(int64(hamar.Version))}}
+			}, "#f-business_fte"},
+		{"member committed FTE", models.RoleAdmin, regionPath, regionPath + "/members",
+			func(v string) url.Values {
+				return url.Values{"kommunenummer": {"3411"}, "joined_on": {"2024-01-01"}, "votes": {"1"}, "committed_fte": {v}}
+			}, "#f-committed_fte"},
+		{"load threshold", models.RoleCoordinator, "/load", "/load/threshold",
+			func(v string) url.Values { return url.Values{"threshold": {v}, "version": {itoa(int64(load.Version))}} }, "#f-threshold"},
+	}
+	for _, form := range forms {
+		for _, typed := range []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-Infinity"} {
+			t.Run(form.name+" "+typed, func(t *testing.T) {
+				c := ts.client(t)
+				c.login(demoEmail(form.role), models.DemoPassword)
+				if res, _ := c.get(form.page); res.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s = %d", form.page, res.StatusCode)
+				}
+				audit := auditCount(t, ts)
+				res, body := c.post(form.path, form.form(typed))
+				if res.StatusCode != http.StatusUnprocessableEntity {
+					t.Fatalf("POST %s with %q = %d; want 422", form.path, typed, res.StatusCode)
+				}
+				if !strings.Contains(errorSummary(body), `href="`+form.field+`">`) || !strings.Contains(body, "Skriv et tall.") {
+					t.Errorf("the page does not say at %s that a number is wanted", form.field)
+				}
+				if !strings.Contains(html.UnescapeString(body), `value="`+typed+`"`) {
+					t.Errorf("the field lost what was typed (%q)", typed)
+				}
+				if after := auditCount(t, ts); after != audit {
+					t.Errorf("a refused form wrote %d audit entries", after-audit)
+				}
+			})
+		}
+	}
+	// Nothing refused was stored.
+	if m, err := ts.store.Municipality(ctx, "3403"); err != nil || m.Version != hamar.Version {
+		t.Errorf("the municipality changed: %+v %v", m, err)
+	}
+	if after, err := ts.store.LoadSettings(ctx, admin, admin.Region.ID); err != nil || after.Version != load.Version {
+		t.Errorf("the load settings changed: %+v %v", after, err)
+	}
+	if ps, _, err := ts.store.Projects(ctx, admin, models.ProjectFilter{Q: "Nytt samarbeid"}); err != nil || len(ps) != 0 {
+		t.Errorf("%d projects stored (%v); want none", len(ps), err)
+	}
 }

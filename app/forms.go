@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -70,14 +71,18 @@ func formInt(errs map[string]string, name, v string) int {
 }
 
 // formFloat parses a decimal form field; a Norwegian decimal comma is accepted.
+// ParseFloat also takes "NaN" and "Inf", which are no amount anybody means and
+// slip past range checks (every comparison with NaN is false): they are refused
+// as any other text that is not a number.
 func formFloat(errs map[string]string, name, v string) float64 {
 	v = strings.ReplaceAll(strings.TrimSpace(v), ",", ".")
 	if v == "" {
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		errs[name] = "error.number"
+		return 0
 	}
 	return f
 }
