@@ -657,3 +657,23 @@ func TestEnquiryPatchNamesReadOnlyFields(t *testing.T) {
 		t.Errorf("version after the refused PATCHes = %d; want 1", e.Version)
 	}
 }
+
+// The statistics page states its period as dd.mm.yyyy, in Norway's calendar;
+// the API keeps its dates as YYYY-MM-DD.
+func TestMunicipalityStatisticsPeriodDates(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.store.SetClock(func() time.Time { return time.Date(2026, 11, 26, 23, 30, 0, 0, time.UTC) }) // 00:30 on 27 November in Oslo
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleMunicipality), models.DemoPassword)
+	if _, page := c.get("/statistics"); !strings.Contains(page, "fra 01.12.2025 til 27.11.2026") {
+		t.Error("the statistics page does not state its period as fra 01.12.2025 til 27.11.2026")
+	}
+	status, out := ts.api(t, ts.token(t, models.RoleMunicipality), http.MethodGet, "/api/v1/reports/municipality", "")
+	if status != http.StatusOK {
+		t.Fatalf("statistics API = %d", status)
+	}
+	if out["from"] != "2025-12-01" || out["to"] != "2026-11-27" {
+		t.Errorf("statistics API period = %v to %v; want 2025-12-01 to 2026-11-27", out["from"], out["to"])
+	}
+}

@@ -46,7 +46,7 @@ type Bucket struct {
 // They never hold names, contact details or free text.
 type MunicipalityStatistics struct {
 	Kommunenummer  string   `json:"kommunenummer"`
-	From           string   `json:"from"`
+	From           string   `json:"from"` // YYYY-MM-DD, as the API writes dates
 	To             string   `json:"to"`
 	Total          Count    `json:"total"`
 	PerMonth       []Bucket `json:"per_month"`
@@ -56,6 +56,9 @@ type MunicipalityStatistics struct {
 	Answered       Count    `json:"answered"`
 	WithinTarget   Count    `json:"answered_within_target"`
 	WithinTargetPc *int     `json:"share_within_target_percent"` // nil when too few to show
+	// FromDay and ToDay are From and To as times in Norway, for pages, which
+	// write dates as dd.mm.yyyy.
+	FromDay, ToDay time.Time `json:"-"`
 }
 
 // MunicipalityStats counts the enquiries from the viewer's own municipality
@@ -125,7 +128,7 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		return nil, fmt.Errorf("municipality statistics: %w", err)
 	}
 	st := &MunicipalityStatistics{
-		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"),
+		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"), FromDay: from, ToDay: now,
 		Total: newCount(total), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
 		Answered: newCount(answered), WithinTarget: newCount(within),
