@@ -131,13 +131,21 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"), FromDay: from, ToDay: now,
 		Total: newCount(total), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
-		Answered: newCount(answered), WithinTarget: newCount(within),
-	}
-	if answered >= SmallCount {
-		pc := percent(share(float64(within), float64(answered)))
-		st.WithinTargetPc = &pc
+		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(answered, within),
 	}
 	return st, nil
+}
+
+// shareWithinTarget is the per cent of the answered enquiries answered within
+// target, or nil when it would give away a count under SmallCount: with the
+// number answered, the share tells how many were answered in time and how
+// many late (answered 3 and 33 % is one in time), so neither may be 1 or 2.
+func shareWithinTarget(answered, within int) *int {
+	if answered < SmallCount || newCount(within).Hidden || newCount(answered-within).Hidden {
+		return nil
+	}
+	pc := percent(share(float64(within), float64(answered)))
+	return &pc
 }
 
 func buckets(m map[string]int, keepZero bool) []Bucket {

@@ -458,6 +458,67 @@ func TestMunicipalityStatsHideSmallCounts(t *testing.T) {
 	}
 }
 
+// The share answered within target is hidden whenever it, with the number
+// answered, would give away a count under 3: of those answered within target,
+// or of those answered late (answered 3 and 33 % is one within target).
+func TestMunicipalityStatsHideSmallShares(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		answered, within int
+		want             *int // nil: hidden
+	}{
+		{0, 0, nil},
+		{2, 2, nil},
+		{3, 0, ptr(0)},
+		{3, 1, nil},
+		{3, 2, nil},
+		{3, 3, ptr(100)},
+		{4, 2, nil},
+		{5, 3, nil},
+		{6, 3, ptr(50)},
+		{7, 5, nil},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d answered, %d within target", tt.answered, tt.within), func(t *testing.T) {
+			t.Parallel()
+			f := newEnquiryFixture(t)
+			ctx := context.Background()
+			for i := 0; i < tt.answered+1; i++ { // and one not answered
+				e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var at time.Time
+				switch {
+				case i < tt.within:
+					at = e.FirstResponseDue.Add(-time.Hour)
+				case i < tt.answered:
+					at = e.FirstResponseDue.Add(time.Hour)
+				default:
+					continue
+				}
+				if err := f.s.db.Model(&Enquiry{}).Where("id = ?", e.ID).Update("first_response_at", at).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			st, err := f.s.MunicipalityStats(ctx, f.municipalty)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch got := st.WithinTargetPc; {
+			case got == nil && tt.want != nil:
+				t.Errorf("share within target hidden; want %d %%", *tt.want)
+			case got != nil && tt.want == nil:
+				t.Errorf("share within target = %d %%; want hidden", *got)
+			case got != nil && *got != *tt.want:
+				t.Errorf("share within target = %d %%; want %d %%", *got, *tt.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // The inbox reads only the columns its table shows: the same enquiries, total
 // and shown fields as Enquiries, and nothing of the rest (the description, the
 // contact details) read at all.

@@ -63,11 +63,7 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"), FromDay: from, ToDay: now,
 		Total: newCount(len(rows)), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stages, append(append([]string{}, Stages...), "unknown")),
-		Answered: newCount(answered), WithinTarget: newCount(within),
-	}
-	if answered >= SmallCount {
-		pc := percent(share(float64(within), float64(answered)))
-		st.WithinTargetPc = &pc
+		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(answered, within),
 	}
 	return st, nil
 }
