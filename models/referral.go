@@ -200,7 +200,9 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		}
 	}
 	now := s.now()
-	if in.FollowUpDue != nil && in.FollowUpDue.Before(now.Truncate(24*time.Hour)) {
+	// Dates are days in Norway: in the hour or two after midnight there, UTC
+	// is still on yesterday, which would be due, and overdue, at once.
+	if in.FollowUpDue != nil && in.FollowUpDue.Before(dateOf(now)) {
 		fields["follow_up_due"] = "error.past_date"
 	}
 	var r Referral

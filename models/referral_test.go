@@ -203,6 +203,46 @@ func TestReferralOverdueAndNoResponse(t *testing.T) {
 	}
 }
 
+// A follow-up date is refused when it is before today in Norway, not before
+// today in UTC: just after midnight in Oslo, yesterday's date would make the
+// referral overdue at once.
+func TestReferralFollowUpNotInThePast(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		now      time.Time
+		due      string
+		accepted bool
+	}{
+		{"yesterday in Oslo, today in UTC", time.Date(2026, 6, 9, 22, 30, 0, 0, time.UTC), "2026-06-09", false},
+		{"today in Oslo, tomorrow in UTC", time.Date(2026, 6, 9, 22, 30, 0, 0, time.UTC), "2026-06-10", true},
+		{"the day before", time.Date(2026, 6, 9, 22, 30, 0, 0, time.UTC), "2026-06-08", false},
+		{"today in Oslo before midnight", time.Date(2026, 6, 9, 21, 30, 0, 0, time.UTC), "2026-06-09", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.s.SetClock(func() time.Time { return tt.now })
+			due, err := time.Parse("2006-01-02", tt.due) // as forms and the API give dates: midnight UTC
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing",
+				FollowUpDue: &due, Send: true})
+			var ve *ValidationError
+			switch {
+			case !tt.accepted && (!errors.As(err, &ve) || ve.Fields["follow_up_due"] != "error.past_date"):
+				t.Errorf("follow-up %s at %s: err = %v; want follow_up_due error.past_date", tt.due, tt.now, err)
+			case tt.accepted && err != nil:
+				t.Errorf("follow-up %s at %s: %v; want it accepted", tt.due, tt.now, err)
+			case tt.accepted && r.Overdue(tt.now):
+				t.Errorf("follow-up %s at %s: overdue at once", tt.due, tt.now)
+			}
+		})
+	}
+}
+
 func TestReferralClosing(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
