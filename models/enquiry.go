@@ -1173,7 +1173,7 @@ func (s *Store) ActivityProblems(in ActivityInput) map[string]string {
 	checkChoice(fields, "kind", in.Kind, ActivityKinds, true)
 	if in.OccurredOn.IsZero() {
 		fields["occurred_on"] = "error.date"
-	} else if in.OccurredOn.After(s.Today()) { // a calendar day; today in Norway is the last allowed
+	} else if dateOf(in.OccurredOn).After(s.Today()) { // today in Norway is the last day allowed
 		fields["occurred_on"] = "error.future_date"
 	}
 	if in.Minutes < 0 || in.Minutes > 24*60 {
