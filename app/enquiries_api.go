@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -105,6 +107,31 @@ type enquiryJSON struct {
 	ConsentStore        *bool     `json:"consent_store"`
 	ConsentShare        *bool     `json:"consent_share"`
 	Version             *int      `json:"version"`
+
+	nulls map[string]bool // the fields sent as null, which a pointer cannot tell from absent
+}
+
+// UnmarshalJSON decodes as usual, unknown fields refused, and records which
+// fields were sent as null: null clears an optional answer (under_30,
+// immigrant_background), which the person may take back.
+func (j *enquiryJSON) UnmarshalJSON(b []byte) error {
+	type plain enquiryJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode((*plain)(j)); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	j.nulls = map[string]bool{}
+	for k, v := range raw {
+		if string(v) == "null" {
+			j.nulls[k] = true
+		}
+	}
+	return nil
 }
 
 func (j enquiryJSON) apply(in *models.EnquiryInput) {
@@ -120,10 +147,10 @@ func (j enquiryJSON) apply(in *models.EnquiryInput) {
 	set(&in.BusinessName, j.BusinessName)
 	set(&in.Stage, j.Stage)
 	set(&in.Founder, j.Founder)
-	if j.Under30 != nil {
+	if j.Under30 != nil || j.nulls["under_30"] {
 		in.Under30 = j.Under30
 	}
-	if j.ImmigrantBackground != nil {
+	if j.ImmigrantBackground != nil || j.nulls["immigrant_background"] {
 		in.ImmigrantBackground = j.ImmigrantBackground
 	}
 }

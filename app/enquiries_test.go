@@ -677,3 +677,42 @@ func TestMunicipalityStatisticsPeriodDates(t *testing.T) {
 		t.Errorf("statistics API period = %v to %v; want 2025-12-01 to 2026-11-27", out["from"], out["to"])
 	}
 }
+
+// An optional answer given (under 30, immigrant background) can be taken
+// back: by null through the API, and by "Ikke oppgitt" on the case page.
+func TestEnquiryTraitsCanBeCleared(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	tok := ts.token(t, models.RoleAdviser)
+	if status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"under_30": true, "immigrant_background": false, "version": 1}`); status != http.StatusOK {
+		t.Fatalf("PATCH answers = %d %v", status, out)
+	}
+	if status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"under_30": null, "version": 2}`); status != http.StatusOK {
+		t.Fatalf("PATCH null = %d %v", status, out)
+	}
+	e, _ := ts.store.Enquiry(ctx, adminViewer(t, ts), id)
+	if e.Under30 != nil || e.ImmigrantBackground == nil || *e.ImmigrantBackground {
+		t.Errorf("after null: under 30 %v, immigrant background %v; want nil and false", e.Under30, e.ImmigrantBackground)
+	}
+	if status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"under_30": "ja", "version": 3}`); status != http.StatusBadRequest {
+		t.Errorf("PATCH a string for a yes or no = %d; want 400", status)
+	}
+
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := c.get("/enquiries/" + itoa(id))
+	if !regexp.MustCompile(`name="immigrant_background" value=""[^>]*>\s*<label[^>]*>Ikke oppgitt`).MatchString(page) {
+		t.Fatal("the case page offers no way to take the answer back")
+	}
+	form := enquiryEditForm("Trenger hjelp med søknad")
+	form.Set("version", versionField.FindStringSubmatch(page)[3])
+	form.Set("immigrant_background", "")
+	if res, body := c.post("/enquiries/"+itoa(id), form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save = %d\n%s", res.StatusCode, body)
+	}
+	if e, _ := ts.store.Enquiry(ctx, adminViewer(t, ts), id); e.ImmigrantBackground != nil {
+		t.Errorf("after saving not stated: immigrant background %v; want nil", *e.ImmigrantBackground)
+	}
+}

@@ -119,8 +119,12 @@ func (m fieldMaker) choice(kind, name, labelID, prefix string, codes []string, s
 	return f
 }
 
+// yesNo is an optional yes-or-no question. Its third choice, not stated, is
+// how an answer given is taken back: a chosen radio button cannot be unchosen.
 func (m fieldMaker) yesNo(name, labelID, value string) views.Field {
-	return m.choice("radios", name, labelID, "answer.", []string{"yes", "no"}, value)
+	f := m.choice("radios", name, labelID, "answer.", []string{"yes", "no"}, value)
+	f.Options = append(f.Options, views.Option{Value: "", Label: m.t("answer.unstated"), Selected: value == ""})
+	return f
 }
 
 // enquiryFields are every field of the enquiry form, ready to draw.
