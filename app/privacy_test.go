@@ -35,7 +35,7 @@ func TestPrivacyPages(t *testing.T) {
 		t.Errorf("erase without a reason = %d; want 422 with only the reason marked and the e-mail kept in the erase form", res.StatusCode)
 	}
 	res, body = admin.post("/admin/privacy/erase", url.Values{"email": {"ingrid.bakken@example.org"}, "reason": {"Krav per e-post"}})
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, "fjernet fra 1 henvendelser") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "fjernet fra 1 henvendelse.") {
 		t.Fatalf("erase = %d", res.StatusCode)
 	}
 	_, page := admin.get("/enquiries/1")

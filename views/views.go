@@ -162,9 +162,19 @@ func (s *Set) PublicLocalizer(lang string) *Localizer {
 // A message without data reads the same every time (the catalogues are embedded
 // and never change while the program runs), so it is looked up once per
 // fallback chain and then read from the set's memo: a page asks for hundreds.
+//
+// A message that counts something ("1 arbeidsdag", "2 arbeidsdager") has a
+// form for one and one for other numbers, chosen by its data's Count.
 func (l *Localizer) T(id string, data ...map[string]any) string {
 	if len(data) > 0 {
-		msg, err := l.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data[0]})
+		cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data[0], PluralCount: data[0]["Count"]}
+		msg, err := l.localize(cfg)
+		if err != nil && cfg.PluralCount != nil {
+			// A message given in one form only (as a language without plural
+			// forms written yet) has only the form for other numbers.
+			cfg.PluralCount = nil
+			msg, err = l.localize(cfg)
+		}
 		if err != nil {
 			return id
 		}

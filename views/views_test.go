@@ -23,6 +23,36 @@ func TestTemplatesParse(t *testing.T) {
 	}
 }
 
+// messageText is a catalogue entry's text: the text itself, or of a message
+// with plural forms the form for other numbers, after checking that it has
+// forms for one and for other, the one's placeholders among the other's.
+func messageText(t *testing.T, file, key string, raw any) string {
+	t.Helper()
+	switch v := raw.(type) {
+	case string:
+		return v
+	case map[string]any:
+		one, _ := v["one"].(string)
+		other, _ := v["other"].(string)
+		if one == "" || other == "" || len(v) != 2 {
+			t.Errorf("%s: %q has plural forms %v; want one and other", file, key, v)
+		}
+		for _, p := range placeholders.FindAllString(one, -1) { // "one" may say "ene" instead of {{.Count}}
+			if !strings.Contains(other, p) {
+				t.Errorf("%s: %q has %s for one but not for other", file, key, p)
+			}
+		}
+		if !strings.Contains(other, "{{.Count}}") {
+			t.Errorf("%s: %q has plural forms but no {{.Count}}", file, key)
+		}
+		return other
+	}
+	t.Errorf("%s: %q is neither a text nor plural forms", file, key)
+	return ""
+}
+
+var placeholders = regexp.MustCompile(`\{\{\.[A-Za-z]+\}\}`)
+
 // catalogue reads every locales/*.LANG.toml into one key set per language.
 func catalogue(t *testing.T) map[string]map[string]string {
 	t.Helper()
@@ -38,14 +68,15 @@ func catalogue(t *testing.T) map[string]map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]string
+		var m map[string]any
 		if err := toml.Unmarshal(b, &m); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if out[lang] == nil {
 			out[lang] = map[string]string{}
 		}
-		for k, v := range m {
+		for k, raw := range m {
+			v := messageText(t, name, k, raw)
 			if _, dup := out[lang][k]; dup {
 				t.Errorf("%s: %q is defined in two files", name, k)
 			}
@@ -162,7 +193,7 @@ func TestPublicLanguagesComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var intake map[string]string
+	var intake map[string]any
 	if err := toml.Unmarshal(b, &intake); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +203,7 @@ func TestPublicLanguagesComplete(t *testing.T) {
 	for id := range intake {
 		ids = append(ids, id)
 	}
-	placeholder := regexp.MustCompile(`\{\{\.[A-Za-z]+\}\}`)
+	placeholder := placeholders
 	for _, lang := range PublicLanguages {
 		for _, id := range ids {
 			msg, ok := cat[lang][id]
@@ -183,6 +214,38 @@ func TestPublicLanguagesComplete(t *testing.T) {
 			if want, got := placeholder.FindAllString(cat["nb"][id], -1), placeholder.FindAllString(msg, -1); len(want) != len(got) {
 				t.Errorf("%s: %s has placeholders %v; Bokmål has %v", lang, id, got, want)
 			}
+		}
+	}
+}
+
+// A message that counts says one thing in the singular: "1 arbeidsdag", not
+// "1 arbeidsdager". A message in one form only reads the same for every count.
+func TestPluralForms(t *testing.T) {
+	t.Parallel()
+	set, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		loc   *Localizer
+		id    string
+		count any
+		want  string
+	}{
+		{set.Localizer("nb"), "enquiry.working_days", 1, "1 arbeidsdag"},
+		{set.Localizer("nb"), "enquiry.working_days", 0, "0 arbeidsdager"},
+		{set.Localizer("nb"), "enquiry.working_days", 3, "3 arbeidsdager"},
+		{set.Localizer("en"), "enquiry.working_days", 1, "1 working day"},
+		{set.Localizer("nb"), "enquiry.minutes", int64(1), "1 minutt"},
+		{set.Localizer("nb"), "privacy.erased", 1, "Personopplysningene er fjernet fra 1 henvendelse."},
+		{set.Localizer("en"), "privacy.erased", 2, "The personal data is removed from 2 enquiries."},
+		{set.Localizer("nb"), "common.total", 1, "Antall treff: 1"},
+		{set.PublicLocalizer("nn"), "intake.receipt_queue", 1, "innan 1 arbeidsdag."},
+		{set.PublicLocalizer("pl"), "intake.receipt_queue", 1, "w ciągu 1 dni roboczych."},
+	}
+	for _, c := range cases {
+		if got := c.loc.T(c.id, map[string]any{"Count": c.count, "Region": "Hamar"}); !strings.HasSuffix(got, c.want) {
+			t.Errorf("%s with %v = %q; want it to end %q", c.id, c.count, got, c.want)
 		}
 	}
 }

@@ -154,7 +154,7 @@ func TestScenarioEnquiryJourney(t *testing.T) {
 		adviser.fill("Tekst", "Ringte Kari og gikk gjennom planene for gårdsbakeriet.")
 		adviser.press("Legg til aktivitet")
 		adviser.sees("Aktiviteten er lagt til.")
-		if got := adviser.fact("Førstesvar"); strings.HasPrefix(got, "Frist ") || !strings.Contains(got, "arbeidsdager") {
+		if got := adviser.fact("Førstesvar"); strings.HasPrefix(got, "Frist ") || !strings.Contains(got, "arbeidsdag") {
 			adviser.fatalf("after the phone call the first response reads %q; want when it was given", got)
 		}
 		if got := adviser.fact("Tid brukt"); got != "15 minutter" {
