@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -407,5 +409,85 @@ func apiPartner(t *testing.T, ts *testServer, token, body string) {
 	t.Helper()
 	if status, out := ts.api(t, token, http.MethodPost, "/api/v1/partners", body); status != http.StatusCreated {
 		t.Fatalf("create partner by API = %d %v", status, out)
+	}
+}
+
+// A coordinator resets passwords, changes e-mail, deactivates and logs out only
+// users whose every role is in the coordinator's region. An admin who also has
+// a role there, or a user who also has a role in another region, is out of
+// scope (404): a new password for them would let the coordinator log in as an
+// admin or as someone working in another region.
+func TestCoordinatorAccountActionsStayInRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "annen", "Annen region"
+	other, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "målbruker-passord-123"
+	targets := []struct {
+		kind   string
+		grants []models.RoleGrant
+		want   bool // whether the coordinator may act on the account
+	}{
+		{"adviser of the region", []models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleAdviser}}, true},
+		{"admin with a region role", []models.RoleGrant{{Role: models.RoleAdmin}, {RegionID: hamar.ID, Role: models.RoleAdviser}}, false},
+		{"coordinator of another region too", []models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleAdviser}, {RegionID: other.ID, Role: models.RoleCoordinator}}, false},
+	}
+	actions := []struct {
+		name, path string
+		form       func(u *models.User) url.Values
+		okStatus   int
+		changed    func(before, after *models.User) bool
+	}{
+		{"reset password", "/password", func(*models.User) url.Values { return nil }, http.StatusOK,
+			func(before, after *models.User) bool { return after.PasswordHash != before.PasswordHash }},
+		{"update e-mail", "", func(u *models.User) url.Values {
+			return url.Values{"email": {"kapret-" + u.Email}, "name": {u.Name}, "version": {strconv.Itoa(u.Version)}}
+		}, http.StatusSeeOther, func(before, after *models.User) bool { return after.Email != before.Email }},
+		{"deactivate", "/active", func(*models.User) url.Values { return url.Values{"active": {"false"}} }, http.StatusSeeOther,
+			func(before, after *models.User) bool { return !after.Active }},
+		{"end sessions", "/sessions", func(*models.User) url.Values { return nil }, http.StatusSeeOther,
+			func(before, after *models.User) bool { return after.SessionEpoch != before.SessionEpoch }},
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	for i, target := range targets {
+		for j, action := range actions {
+			t.Run(target.kind+"/"+action.name, func(t *testing.T) {
+				email := fmt.Sprintf("maal-%d-%d@example.org", i, j)
+				u, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: email, Name: "Mål " + target.kind}, password, target.grants)
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := "/admin/users/" + itoa(u.ID)
+				_, page := coord.get(path)
+				if offered := strings.Contains(page, `action="`+path+`/password"`); offered != target.want {
+					t.Errorf("the user page offers account actions: %v; want %v", offered, target.want)
+				}
+				res, body := coord.post(path+action.path, action.form(u))
+				want := http.StatusNotFound
+				if target.want {
+					want = action.okStatus
+				}
+				if res.StatusCode != want {
+					t.Fatalf("POST %s%s = %d; want %d\n%s", path, action.path, res.StatusCode, want, body)
+				}
+				after, err := ts.store.UserByID(ctx, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := action.changed(u, after); got != target.want {
+					t.Errorf("account changed: %v; want %v", got, target.want)
+				}
+			})
+		}
 	}
 }

@@ -274,6 +274,42 @@ func usersVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
 	}
 }
 
+// usersManagedBy scopes users to those whose whole account the viewer may
+// change: e-mail, name, password, access and sessions. An admin manages
+// everyone. A coordinator manages only the users of the current region whose
+// every role is in that region and who are not admins: such an account is
+// also someone else's to manage, and a new password for it would let the
+// coordinator log in as a coordinator of another region or as an admin. Region
+// roles are set under usersVisibleTo, as each region's coordinator sets its own.
+func usersManagedBy(v *Viewer) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		db = usersVisibleTo(v)(db)
+		if v.IsAdmin() || v.Region == nil {
+			return db
+		}
+		return db.Where(`NOT EXISTS (SELECT 1 FROM user_roles other
+			WHERE other.user_id = users.id AND (other.region_id IS NULL OR other.region_id <> ?))`, v.Region.ID)
+	}
+}
+
+// ManagesAccount reports whether the viewer may change u's whole account, as
+// usersManagedBy decides in the database; the user's page uses it to offer only
+// what will be allowed. u must be loaded with its roles.
+func (v *Viewer) ManagesAccount(u *User) bool {
+	if v.IsAdmin() {
+		return true
+	}
+	if v.Region == nil || len(u.Roles) == 0 {
+		return false
+	}
+	for _, r := range u.Roles {
+		if r.RegionID == nil || *r.RegionID != v.Region.ID {
+			return false
+		}
+	}
+	return true
+}
+
 // UserFilter narrows the user list.
 type UserFilter struct {
 	Q    string
@@ -438,11 +474,12 @@ func (s *Store) bumpRoles(tx *gorm.DB) error {
 	return tx.Exec(`UPDATE counters SET value = value + 1 WHERE name = 'roles_version'`).Error
 }
 
-// UpdateUser saves name, e-mail and links of a user the viewer may manage.
+// UpdateUser saves name, e-mail and links of a user whose account the viewer
+// manages (usersManagedBy).
 func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in UserInput) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		var u User
-		if err := tx.Scopes(usersVisibleTo(v)).Preload("Roles").First(&u, id).Error; err != nil {
+		if err := tx.Scopes(usersManagedBy(v)).Preload("Roles").First(&u, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
@@ -531,14 +568,15 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 	})
 }
 
-// SetActive activates or deactivates a user the viewer may manage. Deactivating
-// ends the user's sessions and keeps every record they made.
+// SetActive activates or deactivates a user whose account the viewer manages
+// (usersManagedBy). Deactivating ends the user's sessions and keeps every
+// record they made.
 func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, active bool) error {
 	if id == v.User.ID && !active {
 		return invalid("active", "error.deactivate_self")
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Scopes(usersVisibleTo(v)).Where("id = ?", id).Updates(map[string]any{
+		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Updates(map[string]any{
 			"active": active, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(), "version": gorm.Expr("version + 1"),
 		})
 		if res.Error != nil {
@@ -554,8 +592,9 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 	})
 }
 
-// ResetPassword gives a user the viewer may manage a new generated password,
-// ends their sessions and returns the password to hand over once.
+// ResetPassword gives a user whose account the viewer manages (usersManagedBy)
+// a new generated password, ends their sessions and returns the password to
+// hand over once.
 func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64) (string, error) {
 	pw := GeneratePassword()
 	hash, err := HashPassword(pw)
@@ -563,7 +602,7 @@ func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64)
 		return "", err
 	}
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Scopes(usersVisibleTo(v)).Where("id = ?", id).Updates(map[string]any{
+		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Updates(map[string]any{
 			"password_hash": hash, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(),
 		})
 		if res.Error != nil {
@@ -580,10 +619,11 @@ func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64)
 	return pw, nil
 }
 
-// EndSessions ends every session of a user the viewer may manage.
+// EndSessions ends every session of a user whose account the viewer manages
+// (usersManagedBy).
 func (s *Store) EndSessions(ctx context.Context, v *Viewer, a Actor, id int64) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Scopes(usersVisibleTo(v)).Where("id = ?", id).Update("session_epoch", gorm.Expr("session_epoch + 1"))
+		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Update("session_epoch", gorm.Expr("session_epoch + 1"))
 		if res.Error != nil {
 			return res.Error
 		}
