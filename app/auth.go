@@ -3,8 +3,10 @@ package app
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,9 +55,20 @@ func (s *Server) loginForm(c echo.Context) error {
 	return c.Render(http.StatusOK, "auth/login", loginPage{page: p, Next: safeNext(c.QueryParam("next"))})
 }
 
-// safeNext keeps a post-login redirect on this site: a path, never another host.
+// safeNext keeps a post-login or back redirect on this site: a path, never
+// another host. Browsers drop tabs and line breaks from a URL and read a
+// backslash as a slash, so "/\t/evil.example" reaches them as "//evil.example":
+// a control character or backslash anywhere is refused, and so is anything that
+// parses with a scheme or a host. Percent-encoded bytes ("/%09/x") pass, as a
+// browser keeps them encoded in the path.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 500 {
+	if len(next) > 500 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return ""
+	}
+	if strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || unicode.IsControl(r) }) {
+		return ""
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
 	return next

@@ -295,3 +295,54 @@ func TestReadingPagesLeavesSessionUnwritten(t *testing.T) {
 		}
 	}
 }
+
+// After log-in and a language switch the browser goes back only to a path on
+// this site. Browsers drop tabs and line breaks from a URL and read a
+// backslash as a slash, so each of the refused values below would reach them
+// as "//evil.example/…", another host.
+func TestRedirectStaysOnSite(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tests := []struct {
+		name, next string
+		kept       bool
+	}{
+		{"path with query", "/enquiries?tab=mine", true},
+		{"path with fragment", "/referrals#overdue", true},
+		{"encoded tab stays a path", "/%09/evil.example/phish", true},
+		{"encoded slashes stay a path", "/%2F%2Fevil.example/phish", true},
+		{"protocol-relative", "//evil.example/phish", false},
+		{"backslash", "/\\evil.example/phish", false},
+		{"backslash later", "/x/..\\\\evil.example", false},
+		{"tab", "/\t/evil.example/phish", false},
+		{"line feed", "/\n/evil.example/phish", false},
+		{"carriage return", "/\r/evil.example/phish", false},
+		{"NUL", "/\x00/evil.example/phish", false},
+		{"C1 control", "/\u0085/evil.example/phish", false},
+		{"absolute URL", "http://evil.example/phish", false},
+		{"scheme without slashes", "javascript:alert(1)", false},
+		{"leading space", " //evil.example/phish", false},
+		{"bare host", "evil.example", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ts.client(t)
+			c.get("/login")
+			res, _ := c.post("/language", url.Values{"lang": {"nb"}, "back": {tt.next}})
+			want := "/"
+			if tt.kept {
+				want = tt.next
+			}
+			if got := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || got != want {
+				t.Errorf("language switch with back=%q: %d to %q; want 303 to %q", tt.next, res.StatusCode, got, want)
+			}
+			res, _ = c.post("/login", url.Values{"email": {demoEmail(models.RoleAdviser)}, "password": {models.DemoPassword}, "next": {tt.next}})
+			if !tt.kept {
+				want = "/dashboard"
+			}
+			if got := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || got != want {
+				t.Errorf("log-in with next=%q: %d to %q; want 303 to %q", tt.next, res.StatusCode, got, want)
+			}
+		})
+	}
+}
