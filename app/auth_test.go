@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
@@ -344,5 +345,36 @@ func TestRedirectStaysOnSite(t *testing.T) {
 				t.Errorf("log-in with next=%q: %d to %q; want 303 to %q", tt.next, res.StatusCode, got, want)
 			}
 		})
+	}
+}
+
+// The janitor's round deletes the log-in attempts throttling no longer reads,
+// and keeps the recent ones that still throttle.
+func TestJanitorDeletesOldLoginAttempts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := start
+	ts.store.SetClock(func() time.Time { return clock })
+	fail := func(email string) {
+		t.Helper()
+		c := ts.client(t)
+		c.get("/login")
+		if res, _ := c.post("/login", url.Values{"email": {email}, "password": {"feil-passord"}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failed log-in = %d; want 401", res.StatusCode)
+		}
+	}
+	fail("gammel@example.org")
+	clock = start.Add(models.LoginWindow + time.Second)
+	for range models.LoginMaxFailures {
+		fail("ny@example.org")
+	}
+	ts.srv.janitorOnce(ctx, false)
+	if n, err := ts.store.DeleteOldLoginAttempts(ctx); err != nil || n != 0 {
+		t.Errorf("after the janitor's round, %d old attempts were left (%v); want 0", n, err)
+	}
+	if _, blocked, err := ts.store.LoginBlockedUntil(ctx, "ny@example.org", "192.0.2.9"); err != nil || !blocked {
+		t.Errorf("the janitor deleted recent failures: blocked %v (%v)", blocked, err)
 	}
 }

@@ -140,6 +140,9 @@ func (s *Server) janitorOnce(ctx context.Context, retention bool) (retained bool
 	if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("delete expired sessions", "err", err)
 	}
+	if _, err := s.store.DeleteOldLoginAttempts(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("delete old login attempts", "err", err)
+	}
 	if n, err := s.store.MarkNoResponse(ctx); err != nil && !errors.Is(err, models.ErrJobRunning) && ctx.Err() == nil {
 		s.log.Warn("mark unanswered referrals", "err", err)
 	} else if n > 0 {

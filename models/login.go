@@ -59,3 +59,15 @@ func (s *Store) RecordLogin(ctx context.Context, email, ip string, succeeded boo
 	}
 	return nil
 }
+
+// DeleteOldLoginAttempts removes the log-in attempts that have fallen out of
+// LoginWindow, and reports how many. Throttling never reads them again, and an
+// e-mail address with the network address it was typed from is personal data
+// that has no purpose after that. The server's janitor calls it every round.
+func (s *Store) DeleteOldLoginAttempts(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("at <= ?", s.now().Add(-LoginWindow)).Delete(&loginAttempt{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete old login attempts: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -1,0 +1,47 @@
+package models
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Log-in attempts are kept only as long as throttling reads them: older ones
+// go, newer ones stay and still throttle.
+func TestDeleteOldLoginAttempts(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := start
+	s.SetClock(func() time.Time { return clock })
+	record := func(email, ip string, ok bool) {
+		t.Helper()
+		if err := s.RecordLogin(ctx, email, ip, ok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record("gammel@example.org", "192.0.2.1", false)
+	record("annen@example.org", "192.0.2.1", true) // successes are kept too, and go as well
+	clock = start.Add(LoginWindow - time.Minute)
+	for range LoginMaxFailures {
+		record("ny@example.org", "192.0.2.2", false)
+	}
+	clock = start.Add(LoginWindow + time.Second)
+	n, err := s.DeleteOldLoginAttempts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("deleted %d attempts; want the 2 outside the window", n)
+	}
+	if got := count(t, s, "login_attempts"); got != LoginMaxFailures {
+		t.Errorf("%d attempts left; want the %d inside the window", got, LoginMaxFailures)
+	}
+	if _, blocked, err := s.LoginBlockedUntil(ctx, "ny@example.org", "192.0.2.9"); err != nil || !blocked {
+		t.Errorf("the recent failures no longer throttle: blocked %v (%v)", blocked, err)
+	}
+	if n, err := s.DeleteOldLoginAttempts(ctx); err != nil || n != 0 {
+		t.Errorf("a second run deleted %d (%v); want 0", n, err)
+	}
+}
