@@ -48,27 +48,33 @@ func (s *Store) anonymiseRows(tx *gorm.DB, id int64) (bool, error) {
 	return true, nil
 }
 
-// RetentionCandidate is a closed enquiry past its region's retention period.
+// RetentionCandidate is a closed enquiry past its retention period.
 type RetentionCandidate struct {
 	ID        int64
 	Reference string
 	ClosedAt  time.Time
-	RegionID  int64
+	RegionID  int64 // 0 for the admin queue
 }
 
-// RetentionDue lists closed enquiries whose region's retention period has run
-// out since they closed, and that still hold person data. Each region's are read
-// from the partial index enquiries_retention, which holds only those.
+// RetentionDue lists closed enquiries whose retention period has run out since
+// they closed, and that still hold person data: a region's enquiries after the
+// region's period, the admin queue's after DefaultRetentionMonths. Each region's
+// are read from the partial index enquiries_retention, which holds only those.
 func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) {
 	var regions []Region
 	if err := s.read(ctx).Find(&regions).Error; err != nil {
 		return nil, err
 	}
+	scopes := make([]*Region, 0, len(regions)+1)
+	for i := range regions {
+		scopes = append(scopes, &regions[i])
+	}
+	scopes = append(scopes, nil) // the admin queue
 	now := s.now()
 	var out []RetentionCandidate
-	for _, r := range regions {
+	for _, r := range scopes {
 		var batch []RetentionCandidate
-		if err := s.retentionDueIn(s.read(ctx), &r, now).Scan(&batch).Error; err != nil {
+		if err := s.retentionDueIn(s.read(ctx), r, now).Scan(&batch).Error; err != nil {
 			return nil, fmt.Errorf("retention due: %w", err)
 		}
 		out = append(out, batch...)
@@ -76,11 +82,20 @@ func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) 
 	return out, nil
 }
 
-// retentionDueIn is the query for one region's enquiries due for retention.
+// retentionDueIn is the query for one region's enquiries due for retention, or
+// with r nil the admin queue's. Without statistics SQLite reads the queue's
+// through enquiries_closed rather than enquiries_retention (it guesses that IS
+// NULL matches more rows than =): one range over the closed enquiries, once a
+// day, about 0.1 s over 500 000 enquiries.
 func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
-	return db.Model(&Enquiry{}).Select("id, reference, closed_at, region_id").
-		Where("region_id = ? AND status = 'closed' AND anonymised_at IS NULL AND closed_at < ?", r.ID, now.AddDate(0, -r.RetentionMonths, 0)).
-		Order("id")
+	db = db.Model(&Enquiry{}).Select("id, reference, closed_at, COALESCE(region_id, 0) AS region_id").
+		Where("status = 'closed' AND anonymised_at IS NULL")
+	if r == nil {
+		db = db.Where("region_id IS NULL AND closed_at < ?", now.AddDate(0, -DefaultRetentionMonths, 0))
+	} else {
+		db = db.Where("region_id = ? AND closed_at < ?", r.ID, now.AddDate(0, -r.RetentionMonths, 0))
+	}
+	return db.Order("id")
 }
 
 // ApplyRetention anonymises every enquiry RetentionDue finds, each in its own

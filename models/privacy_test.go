@@ -99,3 +99,44 @@ func TestAccessRequestAndErasure(t *testing.T) {
 		t.Errorf("erasure reason not in the audit log: %+v", audit[0])
 	}
 }
+
+// A closed enquiry in the admin queue (from a municipality no region serves)
+// has no region setting and is anonymised after DefaultRetentionMonths.
+func TestRetentionOfAdminQueue(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	queued, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("0301"), Consent: consent(), Channel: "web"}) // Oslo: no region
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued.RegionID != nil {
+		t.Fatalf("the Oslo enquiry went to region %d, not the admin queue", *queued.RegionID)
+	}
+	cur, _ := f.s.Enquiry(ctx, f.admin, queued.ID)
+	if err := f.s.CloseEnquiry(ctx, f.admin, Actor{}, queued.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+		t.Fatal(err)
+	}
+	clock = start.AddDate(0, DefaultRetentionMonths, -1)
+	if due, _ := f.s.RetentionDue(ctx); len(due) != 0 {
+		t.Errorf("due before the default period ended: %v", due)
+	}
+	clock = start.AddDate(0, DefaultRetentionMonths, 1)
+	due, err := f.s.RetentionDue(ctx)
+	if err != nil || len(due) != 1 || due[0].ID != queued.ID || due[0].RegionID != 0 {
+		t.Fatalf("due = %+v (%v); want the queue's enquiry %d", due, err, queued.ID)
+	}
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Fatalf("ApplyRetention = %d (%v)", n, err)
+	}
+	got, _ := f.s.Enquiry(ctx, f.admin, queued.ID)
+	if got.Name != Redacted || got.Email != "" || got.Description != Redacted || got.AnonymisedAt == nil {
+		t.Errorf("after retention: %+v", got)
+	}
+	if _, err := f.s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}

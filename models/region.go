@@ -62,9 +62,15 @@ type RegionInput struct {
 	Version              int
 }
 
+// DefaultRetentionMonths is how long a closed enquiry keeps its person data
+// when nobody has chosen otherwise: a new region starts with it (as the
+// column's default in migrate.go does), and the admin queue's enquiries, from
+// municipalities no region serves, have no region setting and keep to it.
+const DefaultRetentionMonths = 36
+
 // DefaultRegionInput holds the settings a new region starts with.
 func DefaultRegionInput() RegionInput {
-	return RegionInput{FirstResponseDays: 2, ReferralFollowUpDays: 14, NoResponseDays: 30, RetentionMonths: 36}
+	return RegionInput{FirstResponseDays: 2, ReferralFollowUpDays: 14, NoResponseDays: 30, RetentionMonths: DefaultRetentionMonths}
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)

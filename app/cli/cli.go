@@ -186,7 +186,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			for _, d := range due {
 				fmt.Fprintf(out, "%s closed %s\n", d.Reference, d.ClosedAt.Format("2006-01-02"))
 			}
-			fmt.Fprintf(out, "%d closed enquiries are past their region's retention period\n", len(due))
+			fmt.Fprintf(out, "%d closed enquiries are past their retention period\n", len(due))
 			return nil
 		}
 		n, err := store.ApplyRetention(ctx)

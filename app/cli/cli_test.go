@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -160,6 +161,62 @@ func TestCLIAuditAndRetention(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"retention", "--db", db}, &out, env); err == nil {
 		t.Error("retention without --dry-run or --apply succeeded")
+	}
+}
+
+// The dry run lists a closed enquiry of the admin queue (from a municipality
+// no region serves) once the default retention period has run out, and the
+// apply anonymises it.
+func TestCLIRetentionOfAdminQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.DSN(t, "cli.db")
+	env := func(string) string { return "" }
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.EnsureAdmin(ctx, "admin@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := store.UserByEmail(ctx, "admin@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed long enough ago that the default period has run out by now.
+	closed := time.Now().AddDate(0, -models.DefaultRetentionMonths, -2)
+	store.SetClock(func() time.Time { return closed })
+	e, err := store.CreateEnquiry(ctx, nil, models.Actor{}, models.NewEnquiry{Channel: "web",
+		Input: models.EnquiryInput{Kommunenummer: "0301", EnquirerKind: "other", Needs: []string{"other"}, // Oslo: no region
+			Description: "Vil starte kafé", Name: "Kari Kø", Email: "kari@example.org", Language: "nb"},
+		Consent: models.ConsentInput{Store: true, StoreText: "Lagre", Version: "2026-1", Language: "nb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.RegionID != nil {
+		t.Fatalf("the Oslo enquiry went to region %d, not the admin queue", *e.RegionID)
+	}
+	if err := store.CloseEnquiry(ctx, &models.Viewer{User: admin}, models.Actor{}, e.ID, models.CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	var out bytes.Buffer
+	if err := run(ctx, []string{"retention", "--dry-run", "--db", db}, &out, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), e.Reference) || !strings.Contains(out.String(), "1 closed enquiries") {
+		t.Errorf("retention --dry-run does not list the queue's %s:\n%s", e.Reference, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"retention", "--apply", "--db", db}, &out, env); err != nil || !strings.Contains(out.String(), "anonymised 1 closed") {
+		t.Errorf("retention --apply: %v\n%s", err, out.String())
 	}
 }
 
