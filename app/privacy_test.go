@@ -55,3 +55,22 @@ func TestPrivacyPages(t *testing.T) {
 		t.Errorf("coordinator audit viewer = %d", res.StatusCode)
 	}
 }
+
+// A part of a phone number is refused with a message beside the field, in
+// the export form and in the erasure form, before anything is read or erased.
+func TestPrivacyRefusesPartOfAPhoneNumber(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	const msg = "Skriv hele telefonnummeret, minst 8 siffer."
+	res, body := admin.get("/admin/privacy/export?phone=456")
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `id="f-phone-error"`) {
+		t.Errorf("export by phone 456 = %d; want 422 with %q beside the phone field", res.StatusCode, msg)
+	}
+	admin.get("/admin/privacy")
+	res, body = admin.post("/admin/privacy/erase", url.Values{"phone": {"456"}, "reason": {"Krav per telefon"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `id="f-erase-phone-error"`) {
+		t.Errorf("erasure by phone 456 = %d; want 422 with %q beside the phone field", res.StatusCode, msg)
+	}
+}

@@ -141,31 +141,76 @@ type PersonQuery struct {
 	Phone string
 }
 
+// minPhoneDigits is the fewest digits a phone query may have: a Norwegian
+// number has eight, and a part of a number finds other people, whose data an
+// erasure would remove for good.
+const minPhoneDigits = 8
+
+// check puts what is wrong with the query in fields: it needs an e-mail or a
+// phone number, and a phone number must be whole.
+func (q PersonQuery) check(fields map[string]string) {
+	phone := strings.TrimSpace(q.Phone)
+	switch {
+	case strings.TrimSpace(q.Email) == "" && phone == "":
+		fields["email"] = "error.contact_required"
+	case phone != "" && len(strings.Map(keepDigit, phone)) < minPhoneDigits:
+		fields["phone"] = "error.phone_too_short"
+	}
+}
+
+func keepDigit(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	return -1
+}
+
+// storedPhone is an enquiry's phone without the spaces, hyphens and
+// parentheses people type (validPhone allows nothing else besides digits and +).
+const storedPhone = `REPLACE(REPLACE(REPLACE(REPLACE(phone, ' ', ''), '-', ''), '(', ''), ')', '')`
+
 func (q PersonQuery) scope(db *gorm.DB) *gorm.DB {
 	email := strings.ToLower(strings.TrimSpace(q.Email))
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, q.Phone)
+	phones := phoneForms(q.Phone)
 	switch {
-	case email != "" && digits != "":
-		return db.Where("email = ? OR REPLACE(REPLACE(REPLACE(phone, ' ', ''), '+47', ''), '-', '') LIKE ?", email, "%"+lastDigits(digits))
+	case email != "" && len(phones) > 0:
+		return db.Where("email = ? OR "+storedPhone+" IN ?", email, phones)
 	case email != "":
 		return db.Where("email = ?", email)
-	case digits != "":
-		return db.Where("REPLACE(REPLACE(REPLACE(phone, ' ', ''), '+47', ''), '-', '') LIKE ?", "%"+lastDigits(digits))
+	case len(phones) > 0:
+		return db.Where(storedPhone+" IN ?", phones)
 	}
 	return db.Where("1 = 0")
 }
 
-// lastDigits is the last eight digits, a Norwegian number without its country code.
-func lastDigits(d string) string {
-	if len(d) > 8 {
-		return d[len(d)-8:]
+// phoneForms lists how a stored phone equal to p may read once storedPhone has
+// cleaned it: the whole number, never a part of it. Norwegian numbers are
+// stored as typed, with or without +47 or 0047, so an eight-digit number (or
+// one with either prefix) matches all three; a foreign number with + or 00
+// matches either way of writing that prefix.
+func phoneForms(p string) []string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(p) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && b.Len() == 0:
+			b.WriteString("00")
+		}
 	}
-	return d
+	d := b.String()
+	if len(d) == 12 && strings.HasPrefix(d, "0047") {
+		d = d[4:]
+	}
+	switch {
+	case d == "":
+		return nil
+	case len(d) == 8:
+		return []string{d, "+47" + d, "0047" + d}
+	case strings.HasPrefix(d, "00"):
+		return []string{d, "+" + d[2:]}
+	}
+	return []string{d}
 }
 
 // PersonExport is everything Samspill holds about one person, for an access
@@ -186,8 +231,9 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 	if !v.IsAdmin() {
 		return nil, ErrNotFound
 	}
-	if strings.TrimSpace(q.Email) == "" && strings.TrimSpace(q.Phone) == "" {
-		return nil, invalid("email", "error.contact_required")
+	fields := map[string]string{}
+	if q.check(fields); len(fields) > 0 {
+		return nil, &ValidationError{Fields: fields}
 	}
 	out := &PersonExport{ExportedAt: s.now(), Query: q}
 	db := s.read(ctx)
@@ -226,9 +272,7 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 		return 0, ErrNotFound
 	}
 	fields := map[string]string{}
-	if strings.TrimSpace(q.Email) == "" && strings.TrimSpace(q.Phone) == "" {
-		fields["email"] = "error.contact_required"
-	}
+	q.check(fields)
 	checkText(fields, "reason", reason, 500, true)
 	if len(fields) > 0 {
 		return 0, &ValidationError{Fields: fields}

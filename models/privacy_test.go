@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +140,81 @@ func TestRetentionOfAdminQueue(t *testing.T) {
 	}
 	if _, err := f.s.VerifyAudit(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// An access request or erasure by phone finds the whole number, written with
+// or without +47 or 0047 for a Norwegian one, and never someone whose number
+// only ends the same way; a part of a number is refused.
+func TestPersonQueryMatchesWholePhoneNumber(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	create := func(name, phone string) int64 {
+		t.Helper()
+		in := sampleInput("3412")
+		in.Name, in.Email, in.Phone = name, "", phone
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "phone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	nora := create("Nora Norsk", "941 23 456")
+	noraAgain := create("Nora Norsk", "+47 94123456")
+	piotr := create("Piotr Polski", "+48 594 123 456") // ends in Nora's eight digits
+	sondre := create("Sondre Samme-Slutt", "912 34 456")
+
+	tests := []struct {
+		phone   string
+		want    []int64
+		invalid bool
+	}{
+		{"941 23 456", []int64{nora, noraAgain}, false},
+		{"+47 941 23 456", []int64{nora, noraAgain}, false},
+		{"0047 941-23-456", []int64{nora, noraAgain}, false},
+		{"(+47) 94123456", []int64{nora, noraAgain}, false},
+		{"+48 594 123 456", []int64{piotr}, false},
+		{"0048 594 123 456", []int64{piotr}, false},
+		{"912 34 456", []int64{sondre}, false},
+		{"456", nil, true},
+		{"941 23 45", nil, true},
+		{"+47 941", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.phone, func(t *testing.T) {
+			exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Phone: tt.phone})
+			if tt.invalid {
+				if ve := (*ValidationError)(nil); !errors.As(err, &ve) || ve.Fields["phone"] != "error.phone_too_short" {
+					t.Errorf("export by %q: %v; want the phone refused as too short", tt.phone, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, e := range exp.Enquiries {
+				got = append(got, e.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("export by %q found enquiries %v; want %v", tt.phone, got, tt.want)
+			}
+		})
+	}
+
+	// Erasure refuses a part of a number before touching anything, and erases
+	// the Polish number without the Norwegian one that ends the same way.
+	if _, err := f.s.ErasePerson(ctx, f.admin, Actor{}, PersonQuery{Phone: "456"}, "Krav per telefon"); err == nil {
+		t.Error("erasure by 456 succeeded")
+	}
+	n, err := f.s.ErasePerson(ctx, f.admin, Actor{}, PersonQuery{Phone: "+48 594 123 456"}, "Krav per telefon")
+	if err != nil || n != 1 {
+		t.Fatalf("erase = %d (%v); want 1", n, err)
+	}
+	for id, want := range map[int64]string{nora: "Nora Norsk", noraAgain: "Nora Norsk", piotr: Redacted, sondre: "Sondre Samme-Slutt"} {
+		if got, _ := f.s.Enquiry(ctx, f.admin, id); got.Name != want {
+			t.Errorf("enquiry %d after erasing Piotr: name %q; want %q", id, got.Name, want)
+		}
 	}
 }
