@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -75,5 +76,55 @@ func TestChainHashFormat(t *testing.T) {
 		ObjectID: "123", RequestID: "req-1", IP: "10.0.0.1", Detail: "page", PrevHash: "abc"}
 	if got, want := e.chainHash(), "91cf6e50edb6b57d0002c4d61b40b396209754ccd3888b416d7b60e35b728ed6"; got != want {
 		t.Errorf("chainHash = %s; want %s", got, want)
+	}
+}
+
+// An entry about an enquiry or a referral lies in the record's region, not in
+// the region its actor works in: an admin working in Hamarregionen who reads
+// Ringsaker's enquiry leaves the entry in Ringsaker's audit, where its
+// coordinators look, and the admin queue's enquiries in no region's.
+func TestAuditEntryLiesInTheRecordsRegion(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	made := map[string]*Enquiry{}
+	for _, k := range []string{"3403", "3411", "0301"} { // Hamar, Ringsaker, Oslo (the queue)
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput(k), Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made[k] = e
+	}
+	admin := Actor{UserID: f.admin.User.ID, RegionID: f.hamar.ID} // working in Hamarregionen
+	cases := []struct {
+		kommune string
+		want    *int64
+	}{
+		{"3403", &f.hamar.ID},
+		{"3411", &f.ringsaker.ID},
+		{"0301", nil},
+	}
+	for _, c := range cases {
+		id := strconv.FormatInt(made[c.kommune].ID, 10)
+		if err := f.s.RecordView(ctx, admin, "enquiry", id, "page"); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := f.s.AuditFor(ctx, "enquiry", id)
+		if err != nil || len(entries) == 0 || entries[0].Action != "view" {
+			t.Fatalf("%s: entries %v, %v", c.kommune, entries, err)
+		}
+		if got := entries[0].RegionID; (got == nil) != (c.want == nil) || (got != nil && *got != *c.want) {
+			t.Errorf("%s: the admin's view lies in region %v; want %v", c.kommune, deref(got), deref(c.want))
+		}
+	}
+	// Entries about lists keep the actor's region.
+	if err := f.s.RecordView(ctx, admin, "enquiry", "list", "page rows=3"); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := f.s.AuditFor(ctx, "enquiry", "list"); len(entries) != 1 || entries[0].RegionID == nil || *entries[0].RegionID != f.hamar.ID {
+		t.Errorf("the list's entry = %+v; want it in the actor's region", entries)
+	}
+	if _, err := f.s.VerifyAudit(ctx); err != nil {
+		t.Errorf("the chain after entries placed by their records: %v", err)
 	}
 }
