@@ -88,7 +88,7 @@ type referralsPage struct {
 
 func parseReferralFilter(c echo.Context) models.ReferralFilter {
 	q := c.QueryParams()
-	f := models.ReferralFilter{Tab: q.Get("tab"), Status: q.Get("status"), Municipality: q.Get("municipality"), Outcome: q.Get("outcome"),
+	f := models.ReferralFilter{Tab: q.Get("tab"), Q: q.Get("q"), Status: q.Get("status"), Municipality: q.Get("municipality"), Outcome: q.Get("outcome"),
 		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Open: q.Get("open") == "on" || q.Get("open") == "true", Page: pageParam(c)}
 	f.PartnerID, _ = strconv.ParseInt(q.Get("partner"), 10, 64)
 	f.AdviserID, _ = strconv.ParseInt(q.Get("adviser"), 10, 64)
@@ -137,11 +137,12 @@ func (s *Server) listReferrals(c echo.Context) error {
 	for _, x := range partners {
 		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: x.ID == f.PartnerID})
 	}
-	d.Filters = []views.Field{m.choice("select", "status", "referral.status", "rstatus.", models.ReferralStatuses, f.Status), partner,
+	search := m.text("q", "referrals.search", f.Q).WithHint(p.T("referrals.search_hint"))
+	d.Filters = []views.Field{search, m.choice("select", "status", "referral.status", "rstatus.", models.ReferralStatuses, f.Status), partner,
 		m.text("from", "referrals.from", c.QueryParam("from")).As("date"), m.text("to", "referrals.to", c.QueryParam("to")).As("date"),
 		{Name: "overdue", Label: p.T("referrals.overdue_only"), Kind: "checkbox", Checked: f.Overdue}}
 	if p.Viewer.Has(models.RolePartner) {
-		d.Filters = append(d.Filters[:1], d.Filters[2:]...) // a partner sees only their own organisation
+		d.Filters = append(d.Filters[:2], d.Filters[3:]...) // a partner sees only their own organisation
 	}
 	return c.Render(http.StatusOK, "referrals/index", d)
 }

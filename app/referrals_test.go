@@ -503,3 +503,26 @@ func listViews(t *testing.T, ts *testServer) []models.AuditEntry {
 	slices.Reverse(entries)
 	return entries
 }
+
+// The referral list and its API take q, the start of an enquiry's reference.
+func TestReferralListSearch(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	for _, c := range []struct {
+		q    string
+		want int // -1: some of the demo's referrals
+	}{{"", -1}, {"ham-", -1}, {"HAM-2026-00001", 1}, {"XYZ-2026", 0}} {
+		status, out := ts.api(t, tok, http.MethodGet, "/api/v1/referrals?q="+url.QueryEscape(c.q), "")
+		items, _ := out["items"].([]any)
+		if status != http.StatusOK || (c.want >= 0 && len(items) != c.want) || (c.want < 0 && len(items) == 0) {
+			t.Errorf("GET /api/v1/referrals?q=%s = %d with %d items", c.q, status, len(items))
+		}
+	}
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := adviser.get("/referrals?q=XYZ-2026")
+	if !strings.Contains(page, `name="q" value="XYZ-2026"`) || !strings.Contains(page, "Ingen henvisninger passer utvalget.") {
+		t.Error("the referral list's search does not keep what was searched, or found referrals for XYZ-2026")
+	}
+}

@@ -280,6 +280,7 @@ type ReferralFilter struct {
 	Open         bool
 	Outcome      string
 	From, To     *time.Time // sent, inclusive dates
+	Q            string     // the start of an enquiry's reference ("HAM-2026-0004")
 	Page         Page
 }
 
@@ -312,6 +313,17 @@ func (s *Store) referralFilter(v *Viewer, f ReferralFilter) func(*gorm.DB) *gorm
 		}
 		if f.Municipality != "" {
 			db = db.Where("referrals.enquiry_id IN (SELECT id FROM enquiries WHERE kommunenummer = ?)", f.Municipality)
+		}
+		// A referral is searched by its enquiry's reference only: partners
+		// and the board search the list too, and it must find nobody by
+		// what they may not see.
+		// A whole reference is looked up by the unique index; the start of one
+		// is checked against each referral in scope.
+		switch q := strings.ToUpper(strings.TrimSpace(f.Q)); {
+		case referencePattern.MatchString(q):
+			db = db.Where("referrals.enquiry_id IN (SELECT id FROM enquiries WHERE reference = ?)", q)
+		case q != "":
+			db = db.Where(`EXISTS (SELECT 1 FROM enquiries WHERE enquiries.id = referrals.enquiry_id AND enquiries.reference LIKE ? ESCAPE '\')`, prefixTerm(q))
 		}
 		if f.Overdue {
 			db = db.Where("referrals.status IN ? AND referrals.follow_up_due < ?", pendingReferral, now)

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -526,6 +528,46 @@ func TestAllowedTransition(t *testing.T) {
 	for _, c := range cases {
 		if got := allowedTransition(c.v, c.from, c.to); got != c.want {
 			t.Errorf("%s: %s → %s allowed = %v; want %v", c.v.User.Roles[0].Role, c.from, c.to, got, c.want)
+		}
+	}
+}
+
+// The referral list is searched by the enquiry's reference, whole or its
+// start, in any case; and by nothing a partner or the board may not see.
+func TestReferralSearchByReference(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	a := f.refer(t, f.withConsent, f.innovation, true)
+	b := f.refer(t, f.noConsent, f.innovation, false)
+	refs := map[int64]string{a.ID: f.withConsent.Reference, b.ID: f.noConsent.Reference}
+	prefix := f.withConsent.Reference[:len(f.withConsent.Reference)-1] // both, as the two are numbered 1 and 2
+	cases := []struct {
+		v    *Viewer
+		q    string
+		want []int64
+	}{
+		{f.adviser, f.withConsent.Reference, []int64{a.ID}},
+		{f.adviser, strings.ToLower(f.noConsent.Reference), []int64{b.ID}},
+		{f.adviser, prefix, []int64{a.ID, b.ID}},
+		{f.adviser, " " + prefix[:4] + " ", []int64{a.ID, b.ID}},
+		{f.adviser, "Ola Nordmann", nil}, // a name is not searched
+		{f.adviser, prefix[:4] + "%", nil},
+		{f.partner, f.noConsent.Reference, []int64{b.ID}},
+		{f.otherPartner, f.noConsent.Reference, nil},
+	}
+	for _, c := range cases {
+		list, total, err := f.s.Referrals(ctx, c.v, ReferralFilter{Q: c.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, r := range list {
+			got = append(got, r.ID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) || total != int64(len(c.want)) {
+			t.Errorf("%s searching %q: %v (total %d); want %v (of %v)", c.v.User.Name, c.q, got, total, c.want, refs)
 		}
 	}
 }
