@@ -33,14 +33,17 @@ func parseFilter(c echo.Context) models.EnquiryFilter {
 
 type inboxPage struct {
 	page
-	List    []inboxRow
-	Filter  models.EnquiryFilter
-	Query   string // the current filters as a query string, for export links
-	Pager   pager
-	Tabs    []navItem
-	Filters []views.Field
-	Search  views.Field
-	Sort    views.Field
+	List   []inboxRow
+	Filter models.EnquiryFilter
+	Query  string // the current filters as a query string, for export links
+	// ExportLimit is the most enquiries an export holds, said on the page
+	// when the selection is larger.
+	ExportLimit int
+	Pager       pager
+	Tabs        []navItem
+	Filters     []views.Field
+	Search      views.Field
+	Sort        views.Field
 }
 
 // inboxRow is one enquiry of the inbox in the reader's words: its labels
@@ -116,7 +119,8 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := inboxPage{page: p, List: inboxRows(p, list, s.store.Now()), Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total)}
+	data := inboxPage{page: p, List: inboxRows(p, list, s.store.Now()), Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total),
+		ExportLimit: s.store.ExportLimit()}
 	for _, tab := range []string{"", "new", "mine", "waiting", "overdue"} {
 		href := "/enquiries"
 		if tab != "" {

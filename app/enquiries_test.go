@@ -716,3 +716,25 @@ func TestEnquiryTraitsCanBeCleared(t *testing.T) {
 		t.Errorf("after saving not stated: immigrant background %v; want nil", *e.ImmigrantBackground)
 	}
 }
+
+// An export holds at most the store's limit of enquiries, and the inbox says
+// so when its selection is larger: before, the rest were left out unsaid.
+func TestExportLimitIsSaid(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, page := c.get("/enquiries")
+	if strings.Contains(page, "Nedlastingen tar med de første") {
+		t.Error("the inbox warns of the limit below it")
+	}
+	ts.store.SetExportLimit(2)
+	_, page = c.get("/enquiries")
+	if !strings.Contains(page, "Nedlastingen tar med de første 2 henvendelsene.") {
+		t.Error("the inbox does not say that the download holds only the first 2")
+	}
+	_, body := c.get("/enquiries/export.csv")
+	if rows := strings.Count(strings.TrimSpace(body), "\n"); rows != 2 {
+		t.Errorf("the export holds %d rows; want 2", rows)
+	}
+}

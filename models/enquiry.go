@@ -819,21 +819,22 @@ func (s *Store) enquiryTotal(ctx context.Context, v *Viewer, f EnquiryFilter) (i
 	return n, err
 }
 
-// ExportLimit caps one export; a larger selection must be narrowed by filters.
-const ExportLimit = 50000
+// DefaultExportLimit caps one export; a larger selection must be narrowed by
+// filters. The inbox says so when its selection is larger.
+const DefaultExportLimit = 50000
 
 // ExportCount is how many enquiries an export of the filter holds: those the
-// viewer may see that match, up to ExportLimit.
+// viewer may see that match, up to the store's ExportLimit.
 func (s *Store) ExportCount(ctx context.Context, v *Viewer, f EnquiryFilter) (int, error) {
 	var n int64
 	if err := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count export: %w", err)
 	}
-	return int(min(n, ExportLimit)), nil
+	return int(min(n, int64(s.ExportLimit()))), nil
 }
 
 // ExportEnquiries calls fn with every enquiry matching the filter, in the
-// filter's order, up to ExportLimit. It reads them one at a time from one
+// filter's order, up to the store's ExportLimit. It reads them one at a time from one
 // query, so an export of any size holds one row in memory. Only the fields an
 // export shows are filled: reference, received, status, channel, municipality
 // (with its name), kind, needs, name, e-mail, phone, organisation number,
@@ -850,7 +851,7 @@ func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter,
 			enquiries.stage, enquiries.assigned_to, users.name, enquiries.first_response_at, enquiries.first_response_due, enquiries.outcome, enquiries.description`).
 		Joins("JOIN municipalities ON municipalities.kommunenummer = enquiries.kommunenummer").
 		Joins("LEFT JOIN users ON users.id = enquiries.assigned_to").
-		Order(order).Limit(ExportLimit).Rows()
+		Order(order).Limit(s.ExportLimit()).Rows()
 	if err != nil {
 		return 0, fmt.Errorf("export enquiries: %w", err)
 	}

@@ -30,6 +30,8 @@ type Store struct {
 	now      func() time.Time
 	sessions *SessionStore
 	writes   groupCommit
+
+	exportLimit int // 0: DefaultExportLimit
 }
 
 // Dialects the store can speak.
@@ -157,6 +159,17 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// SetExportLimit replaces DefaultExportLimit; tests use it to reach the limit.
+func (s *Store) SetExportLimit(n int) { s.exportLimit = n }
+
+// ExportLimit is the most enquiries one export holds.
+func (s *Store) ExportLimit() int {
+	if s.exportLimit > 0 {
+		return s.exportLimit
+	}
+	return DefaultExportLimit
+}
 
 // Close finishes the writes still queued and closes both pools.
 func (s *Store) Close() error {
