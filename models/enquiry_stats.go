@@ -15,18 +15,43 @@ import (
 // "under 3" so that nobody can be recognised from a statistic.
 const SmallCount = 3
 
-// Count is a statistic that may be too small to show.
+// Count is a statistic that may be too small to show, or withheld because it
+// would give away one that is.
 type Count struct {
-	N      int  `json:"-"`
-	Hidden bool `json:"hidden"`
+	N        int  `json:"-"`
+	Hidden   bool `json:"hidden"`
+	Withheld bool `json:"withheld"`
 }
 
-// MarshalJSON shows a hidden count as "under_3", never its value.
+// MarshalJSON shows a hidden count as "under_3" and a withheld one as
+// "withheld", never their values.
 func (c Count) MarshalJSON() ([]byte, error) {
-	if c.Hidden {
+	switch {
+	case c.Hidden:
 		return []byte(`"under_3"`), nil
+	case c.Withheld:
+		return []byte(`"withheld"`), nil
 	}
 	return []byte(fmt.Sprint(c.N)), nil
+}
+
+// withhold keeps a single hidden count of a list that adds up to a total
+// shown from being worked out as the total less the counts shown: it withholds
+// the smallest count shown beside it, so that two are unknown. (Two or more
+// hidden counts give away only their sum, which is small.)
+func withhold(bs []Bucket, total Count) {
+	hidden, smallest := 0, -1
+	for i, b := range bs {
+		switch {
+		case b.Count.Hidden:
+			hidden++
+		case b.Count.N > 0 && (smallest < 0 || b.Count.N < bs[smallest].Count.N):
+			smallest = i
+		}
+	}
+	if hidden == 1 && !total.Hidden && smallest >= 0 {
+		bs[smallest].Count = Count{Withheld: true}
+	}
 }
 
 func newCount(n int) Count {
@@ -133,7 +158,21 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
 		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(answered, within),
 	}
+	st.withhold(answered, within)
 	return st, nil
+}
+
+// withhold withholds the counts that would give away a hidden one. Months,
+// kinds and stages each add up to the total (an enquiry has one of each;
+// needs do not: it may have several), and those answered late are the
+// answered less those in time.
+func (st *MunicipalityStatistics) withhold(answered, within int) {
+	for _, bs := range [][]Bucket{st.PerMonth, st.PerKind, st.PerStage} {
+		withhold(bs, st.Total)
+	}
+	if !st.Answered.Hidden && newCount(answered-within).Hidden {
+		st.WithinTarget = Count{Withheld: true}
+	}
 }
 
 // shareWithinTarget is the per cent of the answered enquiries answered within

@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,6 +68,7 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stages, append(append([]string{}, Stages...), "unknown")),
 		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(answered, within),
 	}
+	st.withhold(answered, within)
 	return st, nil
 }
 
@@ -99,5 +103,53 @@ func TestMunicipalityStatsInSQL(t *testing.T) {
 		if k == "3403" && got.Total.N < 50 {
 			t.Errorf("Hamar has only %d enquiries in the last twelve months", got.Total.N)
 		}
+	}
+}
+
+// A single hidden count among counts that add up to the total shown is kept
+// unknown by withholding the smallest count shown beside it.
+func TestWithhold(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		counts []int
+		want   string // per bucket: n shown, h hidden, w withheld
+	}{
+		{"one hidden", []int{5, 1, 7, 4}, "nhnw"},
+		{"one hidden, zeros shown as zeros", []int{0, 2, 9, 0, 6}, "nhnnw"},
+		{"two hidden give away only their sum", []int{5, 1, 2, 7}, "nhhn"},
+		{"none hidden", []int{5, 3, 7}, "nnn"},
+		{"total hidden", []int{0, 2}, "nh"},
+	}
+	for _, c := range cases {
+		total := 0
+		bs := make([]Bucket, len(c.counts))
+		for i, n := range c.counts {
+			total += n
+			bs[i] = Bucket{Key: strconv.Itoa(i), Count: newCount(n)}
+		}
+		withhold(bs, newCount(total))
+		var got strings.Builder
+		for _, b := range bs {
+			switch {
+			case b.Count.Hidden:
+				got.WriteByte('h')
+			case b.Count.Withheld:
+				got.WriteByte('w')
+			default:
+				got.WriteByte('n')
+			}
+		}
+		if got.String() != c.want {
+			t.Errorf("%s %v: %s; want %s", c.name, c.counts, got.String(), c.want)
+		}
+	}
+	if b, _ := json.Marshal(Count{Withheld: true, N: 7}); string(b) != `"withheld"` {
+		t.Errorf("a withheld count marshals as %s", b)
+	}
+	// Answered 30, 28 in time: showing 28 would give away the 2 late.
+	st := &MunicipalityStatistics{Total: newCount(40), Answered: newCount(30), WithinTarget: newCount(28)}
+	if st.withhold(30, 28); !st.WithinTarget.Withheld {
+		t.Errorf("in time = %+v; want withheld beside 2 late", st.WithinTarget)
 	}
 }
