@@ -14,18 +14,21 @@ const Redacted = "[fjernet]"
 
 // anonymise clears an enquiry's person data and free text in tx, keeping the
 // codes and dates that statistics need. It updates the full-text index too.
-// It reports whether the enquiry still held person data.
-func (s *Store) anonymise(tx *gorm.DB, id int64) (bool, error) {
-	changed, err := s.anonymiseRows(tx, id)
-	if err != nil {
+// It reports whether the enquiry still held person data (and met the
+// conditions in only, if any).
+func (s *Store) anonymise(tx *gorm.DB, id int64, only ...func(*gorm.DB) *gorm.DB) (bool, error) {
+	changed, err := s.anonymiseRows(tx, id, only)
+	if err != nil || !changed {
 		return false, err
 	}
-	return changed, s.indexEnquiry(tx, id)
+	return true, s.indexEnquiry(tx, id)
 }
 
-func (s *Store) anonymiseRows(tx *gorm.DB, id int64) (bool, error) {
+func (s *Store) anonymiseRows(tx *gorm.DB, id int64, only []func(*gorm.DB) *gorm.DB) (bool, error) {
 	now := s.now()
-	res := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", id).Updates(map[string]any{
+	// The conditions are in the UPDATE itself, which PostgreSQL checks again
+	// on the row as it is once a concurrent change of it commits.
+	res := tx.Model(&Enquiry{}).Scopes(only...).Where("id = ? AND anonymised_at IS NULL", id).Updates(map[string]any{
 		"name": Redacted, "email": "", "phone": "", "org_number": "", "business_name": "", "description": Redacted,
 		"outcome_org_number": "", "under30": nil, "immigrant_background": nil, "anonymised_at": now, "updated_at": now,
 		"version": gorm.Expr("version + 1"),
@@ -117,22 +120,32 @@ func (s *Store) applyRetention(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, c := range due {
-		err := s.inTx(ctx, func(tx *gorm.DB) error {
-			var still int64
-			if err := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NULL", c.ID).Count(&still).Error; err != nil || still == 0 {
-				return err
-			}
-			if changed, err := s.anonymise(tx, c.ID); err != nil || !changed {
-				return err
-			}
-			n++
-			return s.audit(tx, Actor{RequestID: "retention", RegionID: c.RegionID}, "anonymise", "enquiry", fmt.Sprint(c.ID), "retention period ended")
-		})
+		done, err := s.anonymiseDue(ctx, c)
 		if err != nil {
 			return n, err
 		}
+		if done {
+			n++
+		}
 	}
 	return n, nil
+}
+
+// anonymiseDue anonymises one enquiry RetentionDue found, with its audit
+// entry, if it is still closed as it was when found: a case reopened since (or
+// reopened and closed again, which starts its period anew) keeps its person
+// data, and so does one already anonymised.
+func (s *Store) anonymiseDue(ctx context.Context, c RetentionCandidate) (done bool, err error) {
+	stillDue := func(db *gorm.DB) *gorm.DB {
+		return db.Where("status = 'closed' AND closed_at <= ?", c.ClosedAt)
+	}
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
+		if done, err = s.anonymise(tx, c.ID, stillDue); err != nil || !done {
+			return err
+		}
+		return s.audit(tx, Actor{RequestID: "retention", RegionID: c.RegionID}, "anonymise", "enquiry", fmt.Sprint(c.ID), "retention period ended")
+	})
+	return done && err == nil, err
 }
 
 // PersonQuery finds one person's enquiries by e-mail or phone.

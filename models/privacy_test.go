@@ -218,3 +218,52 @@ func TestPersonQueryMatchesWholePhoneNumber(t *testing.T) {
 		}
 	}
 }
+
+// A case reopened after retention found it due keeps its person data: the
+// retention job anonymises only what is still closed as it was when found,
+// and so does a case closed again since, whose period starts anew.
+func TestRetentionSparesReopenedEnquiry(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	var made []*Enquiry
+	for range 3 {
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, e)
+	}
+	clock = start.AddDate(0, 37, 0)
+	due, err := f.s.RetentionDue(ctx)
+	if err != nil || len(due) != 3 {
+		t.Fatalf("due = %v, %v", due, err)
+	}
+	// Meanwhile the first is reopened, and the second reopened and closed again.
+	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "in_progress", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", 2); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(time.Minute)
+	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range due {
+		done, err := f.s.anonymiseDue(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := f.s.Enquiry(ctx, f.admin, c.ID)
+		if want := i == 2; done != want || (e.AnonymisedAt != nil) != want || (e.Name == Redacted) != want {
+			t.Errorf("enquiry %d: anonymised %v, name %q; want anonymised %v", i, done, e.Name, want)
+		}
+	}
+}
