@@ -1098,6 +1098,11 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 				return err
 			}
 		}
+		// Its referrals go with it: the old region's people no longer see the
+		// person, and the new region's follow them up by its own settings.
+		if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Update("region_id", regionID).Error; err != nil {
+			return fmt.Errorf("move the enquiry's referrals: %w", err)
+		}
 		if err := s.indexEnquiry(tx, id); err != nil { // into the new region's part of the search index
 			return err
 		}

@@ -571,3 +571,29 @@ func TestReferralSearchByReference(t *testing.T) {
 		}
 	}
 }
+
+// An enquiry routed to another region takes its referrals along: the old
+// region's adviser no longer reads the person through them, and the new
+// region's case page lists them.
+func TestMovedEnquiryTakesItsReferrals(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, true)
+	e, err := f.s.Enquiry(ctx, f.admin, f.withConsent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.MoveToRegion(ctx, f.admin, Actor{}, e.ID, f.ringsaker.ID, e.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Referral(ctx, f.adviser, r.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the old region's adviser reads the moved referral: %v", err)
+	}
+	if list, err := f.s.EnquiryReferrals(ctx, f.otherAdviser, e.ID); err != nil || len(list) != 1 || list[0].ID != r.ID {
+		t.Errorf("the new region's case page lists %v (%v); want the referral", list, err)
+	}
+	if got, err := f.s.Referral(ctx, f.otherAdviser, r.ID); err != nil || got.RegionID != f.ringsaker.ID {
+		t.Errorf("the new region's adviser reads %+v (%v)", got, err)
+	}
+}
