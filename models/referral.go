@@ -228,12 +228,10 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		if err := tx.First(&region, *e.RegionID).Error; err != nil {
 			return err
 		}
-		// The follow-up date is a whole day: the referral is due until its end.
-		day := now.In(Oslo).AddDate(0, 0, region.ReferralFollowUpDays)
+		due := defaultFollowUp(now, &region)
 		if in.FollowUpDue != nil {
-			day = *in.FollowUpDue
+			due = endOfDay(*in.FollowUpDue)
 		}
-		due := time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, Oslo).UTC()
 		r = Referral{EnquiryID: e.ID, RegionID: region.ID, PartnerID: partner.ID, AdviserID: &v.User.ID, ContactName: strings.TrimSpace(in.ContactName),
 			ContactEmail: in.ContactEmail, Reason: in.Reason, Message: strings.TrimSpace(in.Message), SharePersonalData: in.SharePersonalData,
 			Status: "draft", FollowUpDue: due, Version: 1, CreatedAt: now, UpdatedAt: now}
@@ -407,6 +405,18 @@ func (s *Store) lockReferral(tx *gorm.DB, v *Viewer, id int64) (*Referral, error
 	return &r, err
 }
 
+// endOfDay is the end of a follow-up date in Norway: a referral is due
+// until the day is over.
+func endOfDay(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, Oslo).UTC()
+}
+
+// defaultFollowUp is the follow-up date of a referral sent now: the region's
+// number of days ahead.
+func defaultFollowUp(now time.Time, region *Region) time.Time {
+	return endOfDay(now.In(Oslo).AddDate(0, 0, region.ReferralFollowUpDays))
+}
+
 // changeReferral applies a status change with its history entry, if version is current.
 func (s *Store) changeReferral(tx *gorm.DB, r *Referral, version int, to string, changes map[string]any, userID *int64, via, note string) error {
 	now := s.now()
@@ -415,6 +425,16 @@ func (s *Store) changeReferral(tx *gorm.DB, r *Referral, version int, to string,
 	}
 	if to == "sent" && r.SentAt == nil {
 		changes["sent_at"] = now
+		// A draft sent after its follow-up date would be overdue at once, and
+		// closed as unanswered on the next round: its follow-up counts from
+		// now, by the region's setting.
+		if r.FollowUpDue.Before(now) {
+			var region Region
+			if err := tx.First(&region, r.RegionID).Error; err != nil {
+				return err
+			}
+			changes["follow_up_due"] = defaultFollowUp(now, &region)
+		}
 	}
 	if (to == "acknowledged" || to == "in_progress" || outcomeStatus["supported"] == to || to == "declined") && r.AcknowledgedAt == nil && r.Status != "draft" {
 		changes["acknowledged_at"] = now

@@ -597,3 +597,33 @@ func TestMovedEnquiryTakesItsReferrals(t *testing.T) {
 		t.Errorf("the new region's adviser reads %+v (%v)", got, err)
 	}
 }
+
+// A draft sent after its follow-up date gets a new one, counted from the day
+// it is sent: else it is overdue at once and closed as unanswered on the next
+// round, before the partner has seen it.
+func TestDraftSentLateGetsNewFollowUp(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 2, 10, 0, 0, 0, Oslo)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", Message: "Utkast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.AddDate(0, 0, 50)
+	if err := f.s.SetReferralStatus(ctx, f.adviser, Actor{}, r.ID, "sent", r.Version); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 0 {
+		t.Errorf("MarkNoResponse right after sending = %d, %v; want 0", n, err)
+	}
+	got, err := f.s.Referral(ctx, f.adviser, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2026, 4, 21+f.hamar.ReferralFollowUpDays, 23, 59, 59, 0, Oslo)
+	if got.Status != "sent" || !got.FollowUpDue.Equal(want) || got.Overdue(clock) {
+		t.Errorf("sent draft: %s, due %s, overdue %v; want sent, due %s", got.Status, got.FollowUpDue.In(Oslo), got.Overdue(clock), want)
+	}
+}
