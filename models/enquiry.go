@@ -887,7 +887,9 @@ func (s *Store) ExportEnquiries(ctx context.Context, v *Viewer, f EnquiryFilter,
 // lockEnquiry loads the enquiry the viewer may change, in tx.
 func (s *Store) lockEnquiry(tx *gorm.DB, v *Viewer, id int64) (*Enquiry, error) {
 	var e Enquiry
-	err := tx.Scopes(enquiriesVisibleTo(v)).First(&e, id).Error
+	// FOR UPDATE on PostgreSQL: what is read stays as read until the
+	// transaction ends (SQLite writes one transaction at a time anyway).
+	err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Scopes(enquiriesVisibleTo(v)).First(&e, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("enquiry %d: %w", id, ErrNotFound)
 	}

@@ -398,7 +398,8 @@ func (s *Store) referrals(ctx context.Context, v *Viewer, f ReferralFilter, whol
 // lockReferral loads the referral the viewer may act on, in tx.
 func (s *Store) lockReferral(tx *gorm.DB, v *Viewer, id int64) (*Referral, error) {
 	var r Referral
-	err := tx.Scopes(referralsVisibleTo(v)).First(&r, id).Error
+	// FOR UPDATE on PostgreSQL, as lockEnquiry.
+	err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Scopes(referralsVisibleTo(v)).First(&r, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("referral %d: %w", id, ErrNotFound)
 	}
