@@ -919,3 +919,25 @@ func TestConcurrentFirstActivities(t *testing.T) {
 		t.Errorf("%d activities, first response %v, status %s; want %d, set, in_progress", len(acts), got.FirstResponseAt, got.Status, n)
 	}
 }
+
+// A role granted twice in one go is granted once, on either database (on
+// PostgreSQL the second insert's unique violation aborted the transaction).
+func TestGrantTwice(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	twice := []RoleGrant{{RegionID: f.hamar.ID, Role: RoleAdviser}, {RegionID: f.hamar.ID, Role: RoleAdviser}}
+	u, err := f.s.CreateUser(ctx, Actor{}, UserInput{Email: "to@ganger.example", Name: "To Ganger"}, "passord-passord", twice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.s.UserByID(ctx, u.ID); len(got.Roles) != 1 {
+		t.Errorf("roles = %+v; want one", got.Roles)
+	}
+	if err := f.s.SetRegionRoles(ctx, f.admin, Actor{}, u.ID, f.hamar.ID, []string{RoleAdviser, RoleAdviser, RoleBoard}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.s.UserByID(ctx, u.ID); len(got.Roles) != 2 {
+		t.Errorf("roles = %+v; want adviser and board", got.Roles)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Roles, as Casbin names them.
@@ -459,10 +460,9 @@ func (s *Store) grant(tx *gorm.DB, userID int64, grants []RoleGrant) error {
 		if g.RegionID != 0 {
 			r.RegionID = &g.RegionID
 		}
-		if err := tx.Create(&r).Error; err != nil {
-			if isUniqueViolation(err) {
-				continue // granting a role twice is a no-op
-			}
+		// Granting a role twice is a no-op. ON CONFLICT, not a unique violation
+		// caught afterwards: on PostgreSQL that would abort the transaction.
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
 			return fmt.Errorf("grant %s: %w", g.Role, err)
 		}
 	}
