@@ -415,7 +415,7 @@ func (s *Server) updateEnquiry(c echo.Context) error {
 	}
 	f := parseEnquiryForm(c)
 	version, _ := strconv.Atoi(f.Version)
-	err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, f.input(), version)
+	_, err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, f.input(), version)
 	switch ve := asValidation(err); {
 	case ve != nil:
 		// The form keeps the version it was read at (f.Version), so that a

@@ -208,10 +208,7 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 	}
 	in := models.InputOf(e)
 	j.apply(&in)
-	if err := s.store.UpdateEnquiry(ctx, v, actor(c), id, in, *j.Version); err != nil {
-		return err
-	}
-	if e, err = s.store.Enquiry(ctx, v, id); err != nil {
+	if e, err = s.store.UpdateEnquiry(ctx, v, actor(c), id, in, *j.Version); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, enquiryJSONOut(e, s.store.Now()))

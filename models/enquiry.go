@@ -912,9 +912,14 @@ func (s *Store) saveVersioned(tx *gorm.DB, id int64, version int, changes map[st
 
 // UpdateEnquiry saves an adviser's edit of an enquiry's fields, if nobody saved
 // since version was read.
-func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in EnquiryInput, version int) error {
+//
+// It returns the enquiry as this update left it, read in its transaction: read
+// afterwards, it may already hold another's update, whose version a client
+// would then send next and overwrite unawares.
+func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in EnquiryInput, version int) (*Enquiry, error) {
 	fields := in.validate()
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+	var updated Enquiry
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
 			return err
@@ -940,8 +945,15 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if err := s.indexEnquiry(tx, id); err != nil {
 			return err
 		}
-		return s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changedFields(&before, e), ","))
+		if err := s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changedFields(&before, e), ",")); err != nil {
+			return err
+		}
+		return tx.Preload("Municipality").Preload("Assignee").Preload("Region").First(&updated, id).Error
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &updated, nil
 }
 
 // changedFields names the fields that differ, never their values: the audit log

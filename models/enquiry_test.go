@@ -203,7 +203,7 @@ func TestEnquiryScope(t *testing.T) {
 		if _, total, _ := f.s.Enquiries(ctx, v, EnquiryFilter{Q: "gårdsutsalg"}); total != 0 {
 			t.Errorf("%s finds %d enquiries by search", name, total)
 		}
-		if err := f.s.UpdateEnquiry(ctx, v, Actor{}, e.ID, sampleInput("3412"), 1); !errors.Is(err, ErrNotFound) {
+		if _, err := f.s.UpdateEnquiry(ctx, v, Actor{}, e.ID, sampleInput("3412"), 1); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s updates: %v; want ErrNotFound", name, err)
 		}
 		if _, err := f.s.AddActivity(ctx, v, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: time.Now()}); !errors.Is(err, ErrNotFound) {
@@ -268,7 +268,7 @@ func TestEnquirySearch(t *testing.T) {
 	}
 	// After an edit the old word is gone and the new one found.
 	in.Description = "Ønsker hjelp med eksport av sider"
-	if err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, in, 1); err != nil {
+	if _, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, in, 1); err != nil {
 		t.Fatal(err)
 	}
 	if got := find("bryggeri"); len(got) != 0 {
@@ -289,12 +289,12 @@ func TestEnquiryStaleEdit(t *testing.T) {
 	}
 	first := sampleInput("3412")
 	first.Description = "Første lagring"
-	if err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, first, 1); err != nil {
-		t.Fatal(err)
+	if got, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, first, 1); err != nil || got.Version != 2 || got.Description != first.Description {
+		t.Fatalf("update returned %+v, %v; want version 2 with its description", got, err)
 	}
 	second := sampleInput("3412")
 	second.Description = "Andre lagring med gammel versjon"
-	if err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, second, 1); !errors.Is(err, ErrConflict) {
+	if _, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, second, 1); !errors.Is(err, ErrConflict) {
 		t.Fatalf("stale update: %v; want ErrConflict", err)
 	}
 	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "waiting", 1); !errors.Is(err, ErrConflict) {
@@ -718,7 +718,8 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 		{"needs changed", func() error {
 			in := sampleInput("3403")
 			in.Needs = []string{"recruitment", "financing"}
-			return f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, made[0].ID, in, version(made[0]))
+			_, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, made[0].ID, in, version(made[0]))
+			return err
 		}},
 		{"needs and status changed", func() error {
 			if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "waiting", version(made[0])); err != nil {
@@ -726,7 +727,8 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 			}
 			in := sampleInput("3403")
 			in.Needs = []string{"other"}
-			return f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, made[0].ID, in, version(made[0]))
+			_, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, made[0].ID, in, version(made[0]))
+			return err
 		}},
 	}
 	for _, st := range steps {
