@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -488,6 +489,55 @@ func TestCoordinatorAccountActionsStayInRegion(t *testing.T) {
 					t.Errorf("account changed: %v; want %v", got, target.want)
 				}
 			})
+		}
+	}
+}
+
+// A membership is changed from its own row's "Endre", with the version read:
+// a save from an outdated form is refused and changes nothing, and the blank
+// form does not overwrite a membership that exists.
+func TestRegionMemberEditIsVersioned(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/regions/" + itoa(region.ID)
+	a, b := ts.client(t), ts.client(t)
+	a.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	b.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, page := a.get(path)
+	if !strings.Contains(page, `href="`+path+`?member=3412#member-form-heading"`) {
+		t.Fatal("the member table has no link to change Løten's membership")
+	}
+	_, pageA := a.get(path + "?member=3412")
+	_, pageB := b.get(path + "?member=3412")
+	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	if version.FindStringSubmatch(pageA) == nil || !strings.Contains(pageA, `<option value="3412" selected>`) {
+		t.Fatal("the member form does not hold Løten's membership and its version")
+	}
+	form := func(page, votes string) url.Values {
+		return url.Values{"kommunenummer": {"3412"}, "joined_on": {"2020-01-01"}, "votes": {votes}, "committed_fte": {"0,5"},
+			"takes_enquiries": {"on"}, "version": {version.FindStringSubmatch(page)[1]}}
+	}
+	if res, body := a.post(path+"/members", form(pageA, "3")); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first save = %d\n%s", res.StatusCode, body)
+	}
+	res, body := b.post(path+"/members", form(pageB, "5"))
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har endret dette") || !strings.Contains(body, `name="votes" value="5"`) {
+		t.Errorf("stale save = %d; want 409 saying so, with what was typed", res.StatusCode)
+	}
+	blank := form(pageA, "7")
+	blank.Del("version")
+	if res, body := b.post(path+"/members", blank); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Kommunen er allerede med i regionen.") {
+		t.Errorf("the blank form for a member = %d; want 422 saying it is a member already", res.StatusCode)
+	}
+	r, _ := ts.store.Region(ctx, adminViewer(t, ts), region.ID)
+	for _, m := range r.Members {
+		if m.Kommunenummer == "3412" && m.Votes != 3 {
+			t.Errorf("Løten's votes = %d; want the first save's 3", m.Votes)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 type regionsPage struct {
@@ -74,6 +75,17 @@ type regionFormPage struct {
 type memberForm struct {
 	Kommunenummer, JoinedOn, LeftOn, Votes, CommittedFTE string
 	TakesEnquiries                                       bool
+	Version                                              string // of the membership edited; "" adds one
+}
+
+// memberFormOf is the form filled with a membership, to edit it.
+func memberFormOf(m models.RegionMember) memberForm {
+	f := memberForm{Kommunenummer: m.Kommunenummer, JoinedOn: m.JoinedOn.Format("2006-01-02"), Votes: strconv.Itoa(m.Votes),
+		CommittedFTE: views.FormatDecimal(m.CommittedFTE), TakesEnquiries: m.TakesEnquiries, Version: strconv.Itoa(m.Version)}
+	if m.LeftOn != nil {
+		f.LeftOn = m.LeftOn.Format("2006-01-02")
+	}
+	return f
 }
 
 func (s *Server) municipalityChoices(c echo.Context) ([]models.Municipality, error) {
@@ -111,6 +123,8 @@ func (s *Server) createRegion(c echo.Context) error {
 	return redirect(c, "/admin/regions/"+strconv.FormatInt(r.ID, 10))
 }
 
+// showRegion shows a region; with ?member=K its member form holds K's
+// membership to edit.
 func (s *Server) showRegion(c echo.Context) error {
 	return s.renderRegion(c, http.StatusOK, nil, nil, memberForm{Votes: "1", JoinedOn: s.store.Today().Format("2006-01-02")})
 }
@@ -143,6 +157,13 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 	p.Title = r.Name
 	if errs != nil {
 		p = p.withErrors(errs)
+	}
+	if k := c.QueryParam("member"); status == http.StatusOK && k != "" {
+		for _, m := range r.Members {
+			if m.Kommunenummer == k {
+				member = memberFormOf(m)
+			}
+		}
 	}
 	return c.Render(status, "regions/show", regionFormPage{page: p, Form: f, Region: r, Municipalities: ms, Member: member})
 }
@@ -181,25 +202,33 @@ func (s *Server) saveMember(c echo.Context) error {
 		return err
 	}
 	f := memberForm{Kommunenummer: c.FormValue("kommunenummer"), JoinedOn: c.FormValue("joined_on"), LeftOn: c.FormValue("left_on"),
-		Votes: c.FormValue("votes"), CommittedFTE: c.FormValue("committed_fte"), TakesEnquiries: c.FormValue("takes_enquiries") == "on"}
+		Votes: c.FormValue("votes"), CommittedFTE: c.FormValue("committed_fte"), TakesEnquiries: c.FormValue("takes_enquiries") == "on",
+		Version: c.FormValue("version")}
 	errs := map[string]string{}
 	in := models.MemberInput{Kommunenummer: f.Kommunenummer, LeftOn: formDate(errs, "left_on", f.LeftOn),
 		Votes: formInt(errs, "votes", f.Votes), CommittedFTE: formFloat(errs, "committed_fte", f.CommittedFTE), TakesEnquiries: f.TakesEnquiries}
+	if f.Version != "" {
+		in.Version = formInt(errs, "version", f.Version)
+	}
 	if joined := formDate(errs, "joined_on", f.JoinedOn); joined != nil {
 		in.JoinedOn = *joined
 	} else if errs["joined_on"] == "" {
 		errs["joined_on"] = "error.required"
 	}
+	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		err = s.store.SaveMember(c.Request().Context(), actor(c), id, in)
-		if ve := asValidation(err); ve != nil {
+		switch ve := asValidation(err); {
+		case ve != nil:
 			errs = ve.Fields
-		} else if err != nil {
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
 			return err
 		}
 	}
 	if len(errs) > 0 {
-		return s.renderRegion(c, http.StatusUnprocessableEntity, nil, errs, f)
+		return s.renderRegion(c, status, nil, errs, f)
 	}
 	s.flash(c, "flash.saved")
 	return redirect(c, "/admin/regions/"+strconv.FormatInt(id, 10))

@@ -97,7 +97,7 @@ func TestEnquiryRouting(t *testing.T) {
 		}
 	}
 	// Switching which region takes Stange's enquiries moves new ones there.
-	if err := f.s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: "3413", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true}); err != nil {
+	if err := f.s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: "3413", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3413"), Consent: consent(), Channel: "web"})

@@ -600,6 +600,22 @@ var migrations = []string{
 	// called per comparison (the inbox's largest region has 46 000 rows).
 	// LoadReferenceData sets it from the names; the schema cannot.
 	`ALTER TABLE municipalities ADD COLUMN name_order INTEGER NOT NULL DEFAULT 0`,
+	// 15: a membership carries a version like every other record an admin
+	// edits, so that a save from an outdated form is refused, not applied
+	// over another admin's (membership decides where enquiries go).
+	`ALTER TABLE region_members ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
+	// 16: the inbox's totals counted again, on PostgreSQL, with the enquiries
+	// locked against writes: migrations 12 and 13 counted them before their
+	// triggers existed, so an enquiry another server committed in between was
+	// in neither, for good. (On SQLite a migration holds the one write lock.)
+	`{{POSTGRES}} LOCK TABLE enquiries IN SHARE ROW EXCLUSIVE MODE;
+	{{POSTGRES}} DELETE FROM enquiry_totals;
+	{{POSTGRES}} INSERT INTO enquiry_totals (region_id, status, n)
+		SELECT COALESCE(region_id, 0), status, COUNT(*) FROM enquiries GROUP BY COALESCE(region_id, 0), status;
+	{{POSTGRES}} DELETE FROM enquiry_need_totals;
+	{{POSTGRES}} INSERT INTO enquiry_need_totals (region_id, status, need, n)
+		SELECT COALESCE(region_id, 0), status, need, COUNT(DISTINCT id) FROM enquiries, unnest(string_to_array(needs, ',')) AS need
+		WHERE need <> '' GROUP BY COALESCE(region_id, 0), status, need`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

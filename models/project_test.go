@@ -187,7 +187,7 @@ func TestProjectVisibility(t *testing.T) {
 
 	// Once Løten has left the other region, its open projects are closed to Løten.
 	left := *date(2026, 1, 1)
-	if err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), LeftOn: &left, Votes: 1}); err != nil {
+	if err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), LeftOn: &left, Votes: 1, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.Project(ctx, f.loten, abroad.ID); !errors.Is(err, ErrNotFound) {

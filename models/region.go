@@ -43,6 +43,7 @@ type RegionMember struct {
 	Votes          int          `json:"votes"`
 	CommittedFTE   float64      `gorm:"column:committed_fte" json:"committed_fte"`
 	TakesEnquiries bool         `json:"takes_enquiries"`
+	Version        int          `json:"version"`
 }
 
 // Current reports whether the membership holds on day.
@@ -243,11 +244,13 @@ type MemberInput struct {
 	Votes          int
 	CommittedFTE   float64
 	TakesEnquiries bool
+	Version        int // of the membership as read; 0 adds a new one
 }
 
-// SaveMember adds a municipality to a region or updates its membership. When
-// TakesEnquiries is set, the other regions sharing the municipality lose it, so
-// exactly one region takes its enquiries.
+// SaveMember adds a municipality to a region (Version 0) or updates its
+// membership (the Version read, else ErrConflict). When TakesEnquiries is set,
+// the other regions sharing the municipality lose it, so exactly one region
+// takes its enquiries.
 func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) error {
 	fields := map[string]string{}
 	if in.JoinedOn.IsZero() {
@@ -284,13 +287,28 @@ func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in Memb
 		if err := tx.Where(&m).FirstOrInit(&m).Error; err != nil {
 			return err
 		}
-		m.JoinedOn, m.LeftOn, m.Votes, m.CommittedFTE, m.TakesEnquiries = in.JoinedOn, in.LeftOn, in.Votes, in.CommittedFTE, in.TakesEnquiries
-		if err := tx.Omit("Municipality").Save(&m).Error; err != nil {
-			return fmt.Errorf("save member: %w", err)
+		switch {
+		case m.ID == 0 && in.Version != 0:
+			return fmt.Errorf("member %s: %w", in.Kommunenummer, ErrConflict) // removed meanwhile
+		case m.ID != 0 && in.Version == 0:
+			return invalid("kommunenummer", "error.already_member")
+		case m.ID == 0:
+			m.JoinedOn, m.LeftOn, m.Votes, m.CommittedFTE, m.TakesEnquiries, m.Version = in.JoinedOn, in.LeftOn, in.Votes, in.CommittedFTE, in.TakesEnquiries, 1
+			if err := tx.Omit("Municipality").Create(&m).Error; err != nil {
+				return fmt.Errorf("save member: %w", err)
+			}
+		default:
+			res := tx.Model(&RegionMember{}).Where("id = ? AND version = ?", m.ID, in.Version).Updates(map[string]any{
+				"joined_on": in.JoinedOn, "left_on": in.LeftOn, "votes": in.Votes, "committed_fte": in.CommittedFTE,
+				"takes_enquiries": in.TakesEnquiries, "version": gorm.Expr("version + 1"),
+			})
+			if err := versionCheck(tx, res, &RegionMember{}, "id = ?", m.ID); err != nil {
+				return err
+			}
 		}
 		if in.TakesEnquiries {
-			if err := tx.Model(&RegionMember{}).Where("kommunenummer = ? AND region_id <> ?", in.Kommunenummer, regionID).
-				Update("takes_enquiries", false).Error; err != nil {
+			if err := tx.Model(&RegionMember{}).Where("kommunenummer = ? AND region_id <> ? AND takes_enquiries = ?", in.Kommunenummer, regionID, true).
+				Updates(map[string]any{"takes_enquiries": false, "version": gorm.Expr("version + 1")}).Error; err != nil {
 				return err
 			}
 		}
