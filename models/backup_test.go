@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -97,5 +98,78 @@ func TestBackupUnderLoad(t *testing.T) {
 	}
 	if _, err := b.VerifyAudit(ctx); err != nil {
 		t.Errorf("the backup's audit chain: %v", err)
+	}
+}
+
+// Restore keeps the database it replaces whole, its write-ahead log too (after
+// a crash the log holds committed transactions not yet in the file), and a
+// second restore keeps the first one's copy as well.
+func TestRestoreKeepsTheOldDatabaseWhole(t *testing.T) {
+	t.Parallel()
+	skipOnPostgres(t, "restore is SQLite's")
+	ctx := context.Background()
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live.db")
+	s, err := Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := s.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	// What follows stays in the log, as a crash may leave it: the writer
+	// copies nothing into the database file from now on.
+	if err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec("PRAGMA wal_autocheckpoint = 0").Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, Actor{}, UserInput{Email: "etter@backup.example", Name: "Etter Backup"}, "passord-passord", []RoleGrant{{Role: RoleAdmin}}); err != nil {
+		t.Fatal(err)
+	}
+	// The server "crashes": its files as they are now, the log not yet
+	// checkpointed into the database file.
+	crashed := filepath.Join(dir, "crashed.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(live + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(crashed+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hasUser := func(path string) bool {
+		t.Helper()
+		k, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer k.Close()
+		_, err = k.UserByEmail(ctx, "etter@backup.example")
+		return err == nil
+	}
+	for i, kept := range []string{crashed + ".before-restore", crashed + ".before-restore.2"} {
+		if err := Restore(ctx, backup, crashed); err != nil {
+			t.Fatal(err)
+		}
+		if hasUser(crashed) {
+			t.Errorf("restore %d: the restored database has the user made after the backup", i+1)
+		}
+		if want := i == 0; hasUser(kept) != want {
+			t.Errorf("restore %d: %s has the user made after the backup: %v; want %v", i+1, filepath.Base(kept), !want, want)
+		}
+	}
+	if !hasUser(crashed + ".before-restore") {
+		t.Error("the second restore replaced the first one's copy")
 	}
 }

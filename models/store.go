@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -252,7 +253,7 @@ func (s *Store) Now() time.Time { return s.now() }
 // Restore replaces the SQLite database at target with the backup at source,
 // after checking that the backup is whole: integrity_check passes, its schema
 // is known, and its audit chain holds. The server must be stopped. The old
-// database is kept beside it as target+".before-restore".
+// database is kept beside it as target+".before-restore" (see keepBeforeRestore).
 func Restore(ctx context.Context, source, target string) error {
 	if strings.HasPrefix(target, "postgres") {
 		return errors.New("restore: use pg_restore for PostgreSQL")
@@ -278,29 +279,61 @@ func Restore(ctx context.Context, source, target string) error {
 		return err
 	}
 	if _, err := os.Stat(target); err == nil {
-		if err := os.Rename(target, target+".before-restore"); err != nil {
+		if _, err := keepBeforeRestore(target); err != nil {
 			return err
 		}
 	}
-	for _, suffix := range []string{"-wal", "-shm"} {
-		if err := os.Remove(target + suffix); err != nil && !os.IsNotExist(err) {
-			return err
+	return copyFileSynced(source, target)
+}
+
+// keepBeforeRestore moves the database at target aside, to the first free
+// name of target.before-restore, .before-restore.2, …: a second restore (after
+// choosing the wrong backup first) must not replace the database that was
+// there before either. Its write-ahead log goes with it, renamed to match:
+// after a crash it holds committed transactions not yet in the file, which
+// SQLite applies when the kept copy is opened. The shared-memory index is only
+// a cache of the log, rebuilt on opening, and is removed.
+func keepBeforeRestore(target string) (string, error) {
+	kept := target + ".before-restore"
+	for i := 2; ; i++ {
+		if _, err := os.Stat(kept); errors.Is(err, os.ErrNotExist) {
+			break
+		} else if err != nil {
+			return "", err
 		}
+		kept = fmt.Sprintf("%s.before-restore.%d", target, i)
 	}
-	data, err := os.ReadFile(source)
+	if err := os.Rename(target, kept); err != nil {
+		return "", err
+	}
+	if err := os.Rename(target+"-wal", kept+"-wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	if err := os.Remove(target + "-shm"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	return kept, nil
+}
+
+// copyFileSynced copies source to target through a temporary file that is on
+// disk before it takes target's name, reading and writing a piece at a time
+// (a national database is gigabytes).
+func copyFileSynced(source, target string) error {
+	in, err := os.Open(source)
 	if err != nil {
 		return err
 	}
+	defer in.Close()
 	tmp := target + ".restoring"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, in); err != nil {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil { // the restored file is on disk before it takes the name
+	if err := f.Sync(); err != nil {
 		f.Close()
 		return err
 	}
