@@ -733,6 +733,11 @@ func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, er
 	if err := s.read(ctx).Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").First(&r, l.ReferralID).Error; err != nil {
 		return nil, fmt.Errorf("referral by link: %w", err)
 	}
+	if r.Closed() {
+		// Closed by anyone, withdrawn by the adviser say: the link has done
+		// its work, and shows the person to nobody.
+		return nil, ErrNotFound
+	}
 	minimise(linkViewer(&r), &r)
 	return &r, nil
 }

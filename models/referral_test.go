@@ -627,3 +627,22 @@ func TestDraftSentLateGetsNewFollowUp(t *testing.T) {
 		t.Errorf("sent draft: %s, due %s, overdue %v; want sent, due %s", got.Status, got.FollowUpDue.In(Oslo), got.Overdue(clock), want)
 	}
 }
+
+// A one-time link shows nothing once its referral is closed by anyone: an
+// adviser's withdrawal ends it as the partner's outcome through it does.
+func TestReferralLinkEndsWithTheReferral(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, true)
+	token, err := f.s.CreateReferralLink(ctx, f.adviser, Actor{}, r.ID, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, r.ID, ReferralOutcome{Outcome: "withdrawn", Reason: "enquirer_withdrew", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.s.ReferralByLink(ctx, token); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the link of a withdrawn referral shows %+v, %v; want ErrNotFound", got, err)
+	}
+}
