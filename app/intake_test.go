@@ -221,3 +221,25 @@ func TestIntakeAPI(t *testing.T) {
 		t.Errorf("consent texts = %d %v", status, out)
 	}
 }
+
+// The audit log keeps the address of staff, never an anonymous enquirer's:
+// the log is kept for good, past retention and erasure.
+func TestIntakeAuditKeepsNoAddress(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	entries, err := ts.store.AuditFor(ctx, "enquiry", itoa(id))
+	if err != nil || len(entries) != 1 || entries[0].Action != "create" {
+		t.Fatalf("entries = %+v, %v", entries, err)
+	}
+	if entries[0].IP != "" {
+		t.Errorf("the one door's entry keeps the address %q", entries[0].IP)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/" + itoa(id))
+	if entries, _ = ts.store.AuditFor(ctx, "enquiry", itoa(id)); len(entries) != 2 || entries[0].IP == "" {
+		t.Errorf("the adviser's view = %+v; want it with the address", entries)
+	}
+}

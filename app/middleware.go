@@ -258,10 +258,13 @@ func viewer(c echo.Context) *models.Viewer {
 	return v
 }
 
-// actor is who the audit log records for this request.
+// actor is who the audit log records for this request. The address is
+// recorded for staff only: an anonymous enquirer's (or a one-time link's
+// partner contact's) would be person data in a log that is kept for good.
 func actor(c echo.Context) models.Actor {
-	a := models.Actor{RequestID: c.Response().Header().Get(echo.HeaderXRequestID), IP: c.RealIP()}
+	a := models.Actor{RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 	if v := viewer(c); v != nil {
+		a.IP = c.RealIP()
 		a.UserID = v.User.ID
 		if v.Region != nil {
 			a.RegionID = v.Region.ID

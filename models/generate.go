@@ -402,10 +402,6 @@ func (g *generator) staffIP() string {
 	return g.ip(10, g.rng.IntN(4), g.rng.IntN(256), 1+g.rng.IntN(254))
 }
 
-func (g *generator) publicIP() string {
-	return g.ip(80+g.rng.IntN(100), g.rng.IntN(256), g.rng.IntN(256), 1+g.rng.IntN(254))
-}
-
 // between is a moment uniformly between a and b.
 func (g *generator) between(a, b time.Time) time.Time {
 	if !b.After(a) {
@@ -538,8 +534,8 @@ func (g *generator) audit(when time.Time, user int64, region int64, action, obje
 		e.RequestID = "retention"
 	case staff:
 		e.RequestID, e.IP = g.requestID(), g.staffIP()
-	default:
-		e.RequestID, e.IP = g.requestID(), g.publicIP()
+	default: // the one door and one-time links: no address is kept (app.actor)
+		e.RequestID = g.requestID()
 	}
 	heap.Push(&g.audits, e)
 }
