@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -30,13 +32,14 @@ import (
 // Main runs the command line args (without the program's name) and returns
 // the process's exit code: 0, or 1 after printing the error.
 func Main(args []string) int {
-	if err := run(context.Background(), args, os.Stdout, os.Getenv); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "samspill:", err)
-		}
+	err := run(context.Background(), args, os.Stdout, os.Getenv)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp): // help asked for is help given
+		return 0
+	default:
+		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 1
 	}
-	return 0
 }
 
 const usage = `Samspill – saksbehandling for regionalt næringssamarbeid.
@@ -86,7 +89,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fs.IntVar(&cfg.IntakeBurst, "intake-burst", cfg.IntakeBurst, "one-door submissions one address may send at once (SAMSPILL_INTAKE_BURST)")
 		fs.DurationVar(&cfg.IntakeEvery, "intake-every", cfg.IntakeEvery, "after the burst, one submission per this interval (SAMSPILL_INTAKE_EVERY)")
 		fs.BoolVar(&cfg.BenchFloor, "bench-floor", cfg.BenchFloor, "answer GET /bench/floor, an empty page behind all middleware, for samspill bench (SAMSPILL_BENCH_FLOOR)")
-		if err := fs.Parse(rest); err != nil {
+		if err := parse(fs, rest); err != nil {
 			return err
 		}
 		if *proxies != "" {
@@ -97,7 +100,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		tuneGC(getenv)
 		return serve(ctx, cfg, out)
 	case "migrate":
-		if err := fs.Parse(rest); err != nil {
+		if err := parse(fs, rest); err != nil {
 			return err
 		}
 		store, err := open(ctx, cfg, out)
@@ -113,10 +116,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "token create":
 		email := fs.String("email", "", "the user's e-mail address")
 		name := fs.String("name", "cli", "what the token is for")
-		if err := fs.Parse(rest); err != nil {
+		if err := parse(fs, rest); err != nil {
 			return err
 		}
-		store, err := open(ctx, cfg, io.Discard)
+		store, err := openExisting(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -150,10 +153,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
 		return nil
 	case "audit verify":
-		if err := fs.Parse(rest); err != nil {
+		if err := parse(fs, rest); err != nil {
 			return err
 		}
-		store, err := open(ctx, cfg, io.Discard)
+		store, err := openAsIs(ctx, cfg, true)
 		if err != nil {
 			return err
 		}
@@ -167,13 +170,17 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "retention":
 		dry := fs.Bool("dry-run", false, "list the closed enquiries that are due, change nothing")
 		apply := fs.Bool("apply", false, "anonymise the closed enquiries that are due")
-		if err := fs.Parse(rest); err != nil {
+		if err := parse(fs, rest); err != nil {
 			return err
 		}
 		if *dry == *apply {
 			return errors.New("retention: give exactly one of --dry-run and --apply")
 		}
-		store, err := open(ctx, cfg, io.Discard)
+		open := openExisting
+		if *dry {
+			open = func(ctx context.Context, cfg app.Config) (*models.Store, error) { return openAsIs(ctx, cfg, true) }
+		}
+		store, err := open(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -198,7 +205,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return benchmark(ctx, fs, rest, out)
 	case "copy":
 		to := fs.String("to", "", "the database to copy into: a postgres:// URL (or a SQLite file); it is migrated and must hold no data")
-		if err := fs.Parse(rest); err != nil {
+		if err := parse(fs, rest); err != nil {
 			return err
 		}
 		return copyDB(ctx, cfg, *to, out)
@@ -215,7 +222,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if file == "" || fs.NArg() > 0 {
 			return errors.New("backup: name the one file to write, e.g. samspill backup backup.db")
 		}
-		store, err := open(ctx, cfg, io.Discard)
+		store, err := openAsIs(ctx, cfg, false) // an older schema too: a backup before migrating is wise
 		if err != nil {
 			return err
 		}
@@ -227,6 +234,62 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
+}
+
+// parse parses a subcommand's flags, which take no other arguments: Go's
+// flag package stops at the first word that is not a flag, and everything
+// after it, a --db too, would be ignored without a word.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q (a value with spaces needs quotes)", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// mustExist refuses a SQLite file that is not there: a mistyped --db would
+// otherwise be created, empty, and backed up, verified or cleaned as if it
+// were the real one. A postgres:// URL names a server, which answers for itself.
+func mustExist(db string) error {
+	if strings.Contains(db, "://") {
+		return nil
+	}
+	if _, err := os.Stat(db); err != nil {
+		return fmt.Errorf("no database at %s; give its path with --db or SAMSPILL_DB (%w)", db, err)
+	}
+	return nil
+}
+
+// openExisting is open for commands that work on an installation's data:
+// the database must exist.
+func openExisting(ctx context.Context, cfg app.Config) (*models.Store, error) {
+	if err := mustExist(cfg.DB); err != nil {
+		return nil, err
+	}
+	return open(ctx, cfg, io.Discard)
+}
+
+// openAsIs opens an existing database without migrating it or loading
+// anything, for commands that only read it (a backup, a check, a dry run).
+// With current set, its schema must be this program's: older, it is for
+// samspill migrate to bring up to date, not for a check to change.
+func openAsIs(ctx context.Context, cfg app.Config, current bool) (*models.Store, error) {
+	if err := mustExist(cfg.DB); err != nil {
+		return nil, err
+	}
+	store, err := models.Open(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if current {
+		if v, err := store.SchemaVersion(ctx); err != nil || v != models.LatestSchema() {
+			store.Close()
+			return nil, fmt.Errorf("the database has schema version %d, this program %d: run samspill migrate first (%v)", v, models.LatestSchema(), err)
+		}
+	}
+	return store, nil
 }
 
 // open opens the database, migrates it and loads the reference data.
@@ -257,19 +320,22 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 	region := fs.String("region", "", "slug of the region the role holds in (not for admin)")
 	municipality := fs.String("municipality", "", "kommunenummer, for the municipality role")
 	partner := fs.Int64("partner", 0, "partner id, for the partner role")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
-	store, err := open(ctx, *cfg, io.Discard)
+	store, err := openExisting(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	grant := models.RoleGrant{Role: *role}
 	if *role != models.RoleAdmin {
+		if *region == "" {
+			return fmt.Errorf("user add: --region: the slug of the region where the role %q holds", *role)
+		}
 		r, err := store.RegionBySlug(ctx, *region)
 		if err != nil {
-			return fmt.Errorf("no region with slug %q: %w", *region, err)
+			return fmt.Errorf("user add: --region: no region with the slug %q", *region)
 		}
 		grant.RegionID = r.ID
 	}
@@ -278,12 +344,34 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 	if _, err := store.CreateUser(ctx, models.Actor{RequestID: "cli"}, in, password, []models.RoleGrant{grant}); err != nil {
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
-			return fmt.Errorf("user add: invalid %v", ve.Fields)
+			return fmt.Errorf("user add: %s", flagErrors(ve, map[string]string{"email": "email", "name": "name", "role": "role",
+				"region": "region", "region_id": "region", "municipality": "municipality", "partner_id": "partner"}))
 		}
 		return err
 	}
 	fmt.Fprintf(out, "created %s with role %s; password (shown once):\n%s\n", *email, *role, password)
 	return nil
+}
+
+// flagErrors puts a validation error in the words the web pages use, each
+// message after the flag it is about, in the order of the flags' names.
+func flagErrors(ve *models.ValidationError, flags map[string]string) string {
+	loc := (*views.Localizer)(nil)
+	if set, err := views.New(); err == nil {
+		loc = set.Localizer("nb")
+	}
+	var parts []string
+	for _, field := range slices.Sorted(maps.Keys(ve.Fields)) {
+		name, msg := field, ve.Fields[field]
+		if f, ok := flags[field]; ok {
+			name = "--" + f
+		}
+		if loc != nil {
+			msg = loc.T(msg)
+		}
+		parts = append(parts, name+": "+msg)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // serve runs the web server until SIGINT or SIGTERM, then lets in-flight
@@ -390,7 +478,7 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	seed := fs.Uint64("seed", 1, "the same seed and --until give the same data")
 	until := fs.String("until", "", "last day of the generated seven years, YYYY-MM-DD (default yesterday)")
 	enquiries := fs.Int("enquiries", 0, "number of enquiries instead of the scale's (the rest follows in proportion)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	opts := models.GenOptions{Scale: *scale, Seed: *seed, Enquiries: *enquiries}
@@ -442,7 +530,7 @@ func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writ
 	fs.Float64Var(&o.Rate, "rate", 50, "requests per second of the fixed-rate runs")
 	fs.IntVar(&o.Clients, "clients", 32, "clients of the saturation runs")
 	fs.IntVar(&o.Regions, "regions", 4, "regions whose users make the requests, the largest first")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	exe, err := os.Executable()

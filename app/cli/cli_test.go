@@ -279,3 +279,56 @@ func TestTuneGC(t *testing.T) {
 		})
 	}
 }
+
+// Bad command lines are refused with a message that names what is wrong, and
+// change nothing: a missing database is not created (and then backed up,
+// verified or cleaned as if it were the real one), a stray word does not
+// swallow the flags after it, and a refused user names the flag.
+func TestCLIRefusals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "real.db")
+	env := func(string) string { return "" }
+	if err := run(context.Background(), []string{"migrate", "--db", db}, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	missing := filepath.Join(dir, "typo.db")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backup", filepath.Join(dir, "out.db"), "--db", missing}, "no database at"},
+		{[]string{"audit", "verify", "--db", missing}, "no database at"},
+		{[]string{"retention", "--dry-run", "--db", missing}, "no database at"},
+		{[]string{"retention", "--apply", "--db", missing}, "no database at"},
+		{[]string{"token", "create", "--email", "x@example.org", "--db", missing}, "no database at"},
+		{[]string{"migrate", "extra", "--db", filepath.Join(dir, "other.db")}, `unexpected argument "extra"`},
+		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari", "Nordmann", "--role", "admin", "--db", db}, `unexpected argument "Nordmann"`},
+		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "adviser", "--db", db}, "--region: the slug of the region"},
+		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "adviser", "--region", "nowhere", "--db", db}, `--region: no region with the slug "nowhere"`},
+		{[]string{"user", "add", "--email", "admin@hamarregionen.example", "--name", "Ada To", "--role", "admin", "--db", db}, "--email: "},
+		{[]string{"user", "add", "--email", "ny@example.org", "--name", "Ny", "--role", "king", "--region", "hamarregionen", "--db", db}, "--role: Velg et av alternativene."},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, io.Discard, env)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("samspill %s: %v; want an error with %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+	for _, name := range []string{"typo.db", "out.db", "other.db", "samspill.db"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("a refused command made %s", name)
+		}
+	}
+	if code := Main([]string{"migrate", "--help"}); code != 0 {
+		t.Errorf("samspill migrate --help exits %d; want 0", code)
+	}
+}
