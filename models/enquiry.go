@@ -213,10 +213,10 @@ func (in *EnquiryInput) normalise() {
 	}
 	in.Email = strings.ToLower(in.Email)
 	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
-	seen := map[string]bool{}
+	seen := map[string]bool{"": true} // an empty need is none: never stored as one
 	needs := in.Needs[:0:0]
 	for _, n := range in.Needs {
-		if !seen[n] {
+		if n = strings.TrimSpace(n); !seen[n] {
 			seen[n] = true
 			needs = append(needs, n)
 		}

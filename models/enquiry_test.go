@@ -146,6 +146,7 @@ func TestEnquiryValidation(t *testing.T) {
 		{"bad kind", func(n *NewEnquiry) { n.Input.EnquirerKind = "alien" }, "enquirer_kind"},
 		{"no needs", func(n *NewEnquiry) { n.Input.Needs = nil }, "needs"},
 		{"bad need", func(n *NewEnquiry) { n.Input.Needs = []string{"money"} }, "needs"},
+		{"only an empty need", func(n *NewEnquiry) { n.Input.Needs = []string{""} }, "needs"},
 		{"no description", func(n *NewEnquiry) { n.Input.Description = "  " }, "description"},
 		{"too long description", func(n *NewEnquiry) { n.Input.Description = strings.Repeat("å", 4001) }, "description"},
 		{"no name", func(n *NewEnquiry) { n.Input.Name = "" }, "name"},
@@ -941,5 +942,20 @@ func TestGrantTwice(t *testing.T) {
 	}
 	if got, _ := f.s.UserByID(ctx, u.ID); len(got.Roles) != 2 {
 		t.Errorf("roles = %+v; want adviser and board", got.Roles)
+	}
+}
+
+// An empty need beside real ones is dropped, not stored as a need.
+func TestEmptyNeedDropped(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	in := sampleInput("3412")
+	in.Needs = []string{"financing", "", "financing", " recruitment "}
+	e, err := f.s.CreateEnquiry(context.Background(), nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Needs != "financing,recruitment" {
+		t.Errorf("needs stored as %q; want financing,recruitment", e.Needs)
 	}
 }
