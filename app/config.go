@@ -72,6 +72,22 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return cfg, err
 }
 
+// Check refuses settings that would quietly undo what they are for: a rate
+// limit of zero per interval turns the one door's limit off, a burst of zero
+// refuses every submission after the first, and a zero timeout logs
+// everybody out at once.
+func (c Config) Check() error {
+	switch {
+	case c.IntakeBurst < 1:
+		return fmt.Errorf("intake burst %d: at least 1 submission", c.IntakeBurst)
+	case c.IntakeEvery <= 0:
+		return fmt.Errorf("intake interval %s: longer than zero", c.IntakeEvery)
+	case c.SessionIdle <= 0 || c.SessionLifetime <= 0:
+		return fmt.Errorf("session timeouts %s and %s: longer than zero", c.SessionIdle, c.SessionLifetime)
+	}
+	return nil
+}
+
 func firstErr(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {

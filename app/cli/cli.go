@@ -97,6 +97,9 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 				return fmt.Errorf("--trusted-proxies: %w", err)
 			}
 		}
+		if err := cfg.Check(); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
 		tuneGC(getenv)
 		return serve(ctx, cfg, out)
 	case "migrate":
@@ -481,11 +484,17 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *enquiries < 0 {
+		return fmt.Errorf("--enquiries %d: a number of enquiries, or 0 for the scale's", *enquiries)
+	}
 	opts := models.GenOptions{Scale: *scale, Seed: *seed, Enquiries: *enquiries}
 	if *until != "" {
 		d, err := time.ParseInLocation("2006-01-02", *until, models.Oslo)
 		if err != nil {
 			return fmt.Errorf("--until: %w", err)
+		}
+		if d.After(time.Now()) {
+			return fmt.Errorf("--until %s: a day that has come, as the history ends there", *until)
 		}
 		opts.Until = d
 	}

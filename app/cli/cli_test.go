@@ -316,6 +316,11 @@ func TestCLIRefusals(t *testing.T) {
 		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "adviser", "--region", "nowhere", "--db", db}, `--region: no region with the slug "nowhere"`},
 		{[]string{"user", "add", "--email", "admin@hamarregionen.example", "--name", "Ada To", "--role", "admin", "--db", db}, "--email: "},
 		{[]string{"user", "add", "--email", "ny@example.org", "--name", "Ny", "--role", "king", "--region", "hamarregionen", "--db", db}, "--role: Velg et av alternativene."},
+		{[]string{"serve", "--intake-every", "0", "--db", db}, "intake interval 0s"},
+		{[]string{"serve", "--intake-burst", "0", "--db", db}, "intake burst 0"},
+		{[]string{"serve", "--session-idle", "0", "--db", db}, "session timeouts"},
+		{[]string{"gen", "--enquiries", "-5", "--db", filepath.Join(dir, "gen.db")}, "--enquiries -5"},
+		{[]string{"gen", "--until", "2999-01-01", "--db", filepath.Join(dir, "gen.db")}, "--until 2999-01-01"},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), c.args, io.Discard, env)
@@ -323,7 +328,7 @@ func TestCLIRefusals(t *testing.T) {
 			t.Errorf("samspill %s: %v; want an error with %q", strings.Join(c.args, " "), err, c.want)
 		}
 	}
-	for _, name := range []string{"typo.db", "out.db", "other.db", "samspill.db"} {
+	for _, name := range []string{"typo.db", "out.db", "other.db", "gen.db", "samspill.db"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			t.Errorf("a refused command made %s", name)
 		}
