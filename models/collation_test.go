@@ -99,3 +99,28 @@ func TestNamesInNorwegianOrder(t *testing.T) {
 		}
 	}
 }
+
+// Searches by name find Æ, Ø and Å whatever their case, on SQLite too, whose
+// own lower() knows only A to Z.
+func TestSearchFindsNorwegianCapitals(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	var got string
+	if err := s.read(ctx).Raw(`SELECT lower('ØRLAND Æble Åfjord ABC')`).Scan(&got).Error; err != nil || got != "ørland æble åfjord abc" {
+		t.Errorf("lower() = %q, %v", got, err)
+	}
+	var null *string
+	if err := s.read(ctx).Raw(`SELECT lower(NULL)`).Scan(&null).Error; err != nil || null != nil {
+		t.Errorf("lower(NULL) = %v, %v; want NULL", null, err)
+	}
+	if _, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: "Ørlandsøya Fond", Kind: "local", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"Ørlandsøya", "ørlandsØYA", "ØRLANDSØYA fond"} {
+		list, _, err := s.Partners(ctx, PartnerFilter{Q: q})
+		if err != nil || len(list) != 1 {
+			t.Errorf("partners matching %q: %d (%v); want 1", q, len(list), err)
+		}
+	}
+}

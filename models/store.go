@@ -89,8 +89,28 @@ const sqliteDriver = "sqlite3_samspill"
 
 func init() {
 	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		return c.RegisterCollation("nb", compareNorwegian)
+		if err := c.RegisterCollation("nb", compareNorwegian); err != nil {
+			return err
+		}
+		// SQLite's own lower() knows only A to Z: a search for "ørland" did
+		// not find "Ørland". Go's knows Æ, Ø and Å, as PostgreSQL's does. No
+		// index is built on lower(), so none holds the old function's values.
+		return c.RegisterFunc("lower", unicodeLower, true)
 	}})
+}
+
+// unicodeLower is lower() for SQLite: a text in lower case, NULL as NULL.
+func unicodeLower(v any) any {
+	switch t := v.(type) {
+	case string:
+		return strings.ToLower(t)
+	case []byte:
+		if t == nil { // how the driver passes NULL
+			return nil
+		}
+		return strings.ToLower(string(t))
+	}
+	return v
 }
 
 // byName is an ORDER BY term for a column of names or titles: in Norwegian
