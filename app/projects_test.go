@@ -777,3 +777,26 @@ func TestCompareWithPrevious(t *testing.T) {
 		}
 	}
 }
+
+// A region without projects is told so, without "Alle de 0 prosjektene".
+func TestEmptyPortfolio(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "tom", "Tom region"
+	region, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "k@tom.example", Name: "Kari Tom"}, "passord-passord-1",
+		[]models.RoleGrant{{RegionID: region.ID, Role: models.RoleCoordinator}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("k@tom.example", "passord-passord-1")
+	_, page := c.get("/portfolio")
+	if strings.Contains(page, "Alle de 0") || !strings.Contains(page, "Regionen har ingen prosjekter ennå.") {
+		t.Error("the empty portfolio does not simply say the region has no projects")
+	}
+}
