@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"html"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -736,5 +737,46 @@ func TestExportLimitIsSaid(t *testing.T) {
 	_, body := c.get("/enquiries/export.csv")
 	if rows := strings.Count(strings.TrimSpace(body), "\n"); rows != 2 {
 		t.Errorf("the export holds %d rows; want 2", rows)
+	}
+}
+
+// Each count on the start page leads to a list of as many.
+func TestDashboardCountsAgreeWithTheirLists(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	// The admin queue: one open, one closed.
+	for i, desc := range []string{"Åpen i køen", "Lukket i køen"} {
+		id, _ := submit(t, ts, "0301", desc, "")
+		if i == 1 {
+			e, _ := ts.store.Enquiry(ctx, adminViewer(t, ts), id)
+			if err := ts.store.CloseEnquiry(ctx, adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "no_further_action", Version: e.Version}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	card := regexp.MustCompile(`href="(/enquiries\?[^"]*)"><span class="big-number">(\d+)</span>`)
+	queue := regexp.MustCompile(`(\d+) henvendelser? venter i administratorkøen[^<]*<a class="ds-link" href="([^"]+)"`)
+	total := regexp.MustCompile(`Antall treff: (\d+)`)
+	for _, role := range []string{models.RoleAdviser, models.RoleAdmin} {
+		c := ts.client(t)
+		c.login(demoEmail(role), models.DemoPassword)
+		_, page := c.get("/dashboard")
+		var links [][2]string
+		for _, m := range card.FindAllStringSubmatch(page, -1) {
+			links = append(links, [2]string{html.UnescapeString(m[1]), m[2]})
+		}
+		if m := queue.FindStringSubmatch(page); m != nil {
+			links = append(links, [2]string{html.UnescapeString(m[2]), m[1]})
+		}
+		if len(links) == 0 {
+			t.Errorf("%s: no counts on the start page", role)
+		}
+		for _, l := range links {
+			_, list := c.get(l[0])
+			if m := total.FindStringSubmatch(list); m == nil || m[1] != l[1] {
+				t.Errorf("%s: the start page says %s, and %s lists %v", role, l[1], l[0], m)
+			}
+		}
 	}
 }

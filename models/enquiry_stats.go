@@ -221,6 +221,7 @@ type AdviserSummary struct {
 	MinutesMonth   int64
 	UnassignedNew  int64
 	ResponseTarget int
+	WeekStart      time.Time // Monday of this week in Norway, as a date: NewThisWeek counts from it
 }
 
 // AdviserSummary counts the viewer's open enquiries, the region's overdue first
@@ -234,7 +235,7 @@ func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary,
 	weekday := (int(local.Weekday()) + 6) % 7 // Monday = 0
 	weekStart := time.Date(local.Year(), local.Month(), local.Day()-weekday, 0, 0, 0, 0, Oslo).UTC()
 	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, Oslo)
-	sum := &AdviserSummary{ResponseTarget: v.Region.FirstResponseDays}
+	sum := &AdviserSummary{ResponseTarget: v.Region.FirstResponseDays, WeekStart: time.Date(local.Year(), local.Month(), local.Day()-weekday, 0, 0, 0, 0, time.UTC)}
 	db := s.read(ctx)
 	region := db.Model(&Enquiry{}).Where("region_id = ?", v.Region.ID)
 	if err := region.Session(&gorm.Session{}).Where("assigned_to = ? AND status IN ?", v.User.ID, openStatuses).Count(&sum.MyOpen).Error; err != nil {
