@@ -378,3 +378,40 @@ func TestJanitorDeletesOldLoginAttempts(t *testing.T) {
 		t.Errorf("the janitor deleted recent failures: blocked %v (%v)", blocked, err)
 	}
 }
+
+// An API token is for the API: it cannot make tokens or change the password
+// through the pages' forms (a leaked token could make more that outlive its
+// revocation), and deactivating a user ends their tokens for good.
+func TestTokensStayTokens(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	tok := ts.token(t, models.RoleAdviser)
+	for _, path := range []string{"/profile/tokens", "/profile/password", "/profile"} {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(url.Values{"name": {"ny"}}.Encode()))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s with a token = %d; want 403", path, res.StatusCode)
+		}
+	}
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	admin := adminViewer(t, ts)
+	if list, _ := ts.store.Tokens(ctx, admin, adviser.ID); len(list) != 1 {
+		t.Errorf("the adviser has %d tokens; want the one", len(list))
+	}
+	if err := ts.store.SetActive(ctx, admin, models.Actor{}, adviser.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.SetActive(ctx, admin, models.Actor{}, adviser.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {
+		t.Errorf("the token from before the deactivation = %d after reactivation; want 401", status)
+	}
+}

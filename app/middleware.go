@@ -284,10 +284,19 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
+		// A bearer token is for the API: the pages' forms, which include making
+		// tokens and changing the password, take the browser session only, so
+		// that a leaked token cannot make more that outlive its revocation.
+		if c.Get(ctxBearer) != nil {
+			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return echo.ErrForbidden
+			}
+			return next(c) // a bearer token is not sent by browsers on their own
+		}
 		// A one-time link's token is itself the capability: whoever can forge the
 		// post already holds the token, so a CSRF token adds nothing there.
-		if c.Get(ctxBearer) != nil || publicPosts[c.Request().URL.Path] || strings.HasPrefix(c.Request().URL.Path, "/r/") {
-			return next(c) // a bearer token is not sent by browsers on their own
+		if publicPosts[c.Request().URL.Path] || strings.HasPrefix(c.Request().URL.Path, "/r/") {
+			return next(c)
 		}
 		sent := c.Request().Header.Get("X-CSRF-Token")
 		if sent == "" {

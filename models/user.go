@@ -588,6 +588,13 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 		if err := s.bumpRoles(tx); err != nil { // only active users' roles reach Casbin
 			return err
 		}
+		// Deactivating ends the user's API tokens for good, as it ends their
+		// sessions: reactivated, the account starts without old credentials.
+		if !active {
+			if err := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", s.now()).Error; err != nil {
+				return err
+			}
+		}
 		return s.audit(tx, a, map[bool]string{true: "activate", false: "deactivate"}[active], "user", fmt.Sprint(id), "")
 	})
 }
