@@ -209,6 +209,11 @@ func (s *Server) saveMember(c echo.Context) error {
 		Votes: formInt(errs, "votes", f.Votes), CommittedFTE: formFloat(errs, "committed_fte", f.CommittedFTE), TakesEnquiries: f.TakesEnquiries}
 	if f.Version != "" {
 		in.Version = formInt(errs, "version", f.Version)
+		// The version is the membership's that was opened: another
+		// municipality's may have the same number.
+		if c.FormValue("member") != f.Kommunenummer {
+			errs["kommunenummer"] = "error.member_changed"
+		}
 	}
 	if joined := formDate(errs, "joined_on", f.JoinedOn); joined != nil {
 		in.JoinedOn = *joined
