@@ -114,6 +114,13 @@ func (s *Store) LoadReferenceData(ctx context.Context) error {
 			return fmt.Errorf("load factors: %w", err)
 		}
 
+		// The partner catalogue is a start: it is loaded into an installation
+		// that has no partners, and never again. Loaded at every start by name,
+		// a partner an admin had renamed came back beside it under the old name.
+		var existing int64
+		if err := tx.Model(&Partner{}).Count(&existing).Error; err != nil || existing > 0 {
+			return err
+		}
 		if rows, err = readCSV("partners.csv"); err != nil {
 			return err
 		}

@@ -314,3 +314,30 @@ func TestMigrationRecountsTotals(t *testing.T) {
 		t.Errorf("need totals after the recount: %d; want %d", needs, counted)
 	}
 }
+
+// A catalogue partner an admin renamed stays renamed at the next start: the
+// catalogue is loaded into an installation without partners only, so the old
+// name does not come back beside it.
+func TestPartnerCatalogueKeepsRenames(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	p, err := s.PartnerByName(ctx, "Innovasjon Norge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before int64
+	s.db.Model(&Partner{}).Count(&before)
+	if err := s.UpdatePartner(ctx, Actor{}, p.ID, PartnerInput{Name: "Innovasjon Norge Innlandet", Kind: p.Kind, Services: strings.Split(p.Services, ","),
+		Website: p.Website, Active: true, Version: p.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var after int64
+	s.db.Model(&Partner{}).Count(&after)
+	if _, err := s.PartnerByName(ctx, "Innovasjon Norge"); !errors.Is(err, ErrNotFound) || after != before {
+		t.Errorf("after the next start: %d partners (before %d), the old name: %v", after, before, err)
+	}
+}
