@@ -216,3 +216,26 @@ func (p *probe) send(method, path string) *http.Response {
 	res, _ := p.do(method, path, strings.NewReader("{}"), http.Header{"Content-Type": {"application/json"}, "X-Csrf-Token": {p.csrf}})
 	return res
 }
+
+// A page number past the end of a list, however large, answers an empty page
+// of it: before, a number near the largest integer overflowed the offset, a
+// 500 for the municipalities and the first page's rows for the others.
+func TestHugePageNumbers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdmin)
+	for _, path := range []string{"/api/v1/municipalities", "/api/v1/partners", "/api/v1/enquiries", "/api/v1/projects"} {
+		for _, page := range []string{"9223372036854775807", "4611686018427387904", "1000001"} {
+			status, out := ts.api(t, tok, http.MethodGet, path+"?page="+page, "")
+			items, _ := out["items"].([]any)
+			if status != http.StatusOK || len(items) != 0 {
+				t.Errorf("GET %s?page=%s = %d with %d items; want 200 and none", path, page, status, len(items))
+			}
+		}
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	if res, _ := c.get("/admin/municipalities?page=9223372036854775807"); res.StatusCode != http.StatusOK {
+		t.Errorf("the municipalities with the largest page number = %d; want 200", res.StatusCode)
+	}
+}

@@ -26,12 +26,16 @@ func (p Page) Limit() int {
 	return p.Size
 }
 
+// maxPageNumber is past the end of any list; a larger page number would
+// overflow the offset (and read the first page, or fail).
+const maxPageNumber = 1_000_000
+
 // Offset is the number of rows before the page.
 func (p Page) Offset() int {
 	if p.Number <= 1 {
 		return 0
 	}
-	return (p.Number - 1) * p.Limit()
+	return (min(p.Number, maxPageNumber) - 1) * p.Limit()
 }
 
 // Actor is who makes a change, as the audit log records it.
