@@ -31,6 +31,13 @@ func parseFilter(c echo.Context) models.EnquiryFilter {
 	return f
 }
 
+// filtered reports whether the inbox is narrowed by anything but its order
+// and page.
+func filtered(f models.EnquiryFilter) bool {
+	f.Sort, f.Page = "", models.Page{}
+	return f != models.EnquiryFilter{}
+}
+
 type inboxPage struct {
 	page
 	List   []inboxRow
@@ -39,6 +46,7 @@ type inboxPage struct {
 	// ExportLimit is the most enquiries an export holds, said on the page
 	// when the selection is larger.
 	ExportLimit int
+	Filtered    bool // any filter is set, so an empty list says "none match", not "none yet"
 	Pager       pager
 	Tabs        []navItem
 	Filters     []views.Field
@@ -120,7 +128,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		return err
 	}
 	data := inboxPage{page: p, List: inboxRows(p, list, s.store.Now()), Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total),
-		ExportLimit: s.store.ExportLimit()}
+		ExportLimit: s.store.ExportLimit(), Filtered: filtered(f)}
 	for _, tab := range []string{"", "new", "mine", "waiting", "overdue"} {
 		href := "/enquiries"
 		if tab != "" {

@@ -3,8 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
-	"html"
 	"encoding/csv"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"

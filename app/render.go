@@ -203,6 +203,11 @@ type pager struct {
 	Total                           int64
 	Prev, Next                      string
 	Label, PrevLabel, NextLabel, Of string
+	// PastEnd is a page after the last of a list that has rows: the page
+	// says so and links the last, instead of calling the list empty.
+	PastEnd       bool
+	PastEndText   string
+	LastPageLabel string
 }
 
 // pager links the previous and next pages, keeping the other query parameters.
@@ -221,10 +226,15 @@ func (s *Server) pager(c echo.Context, pg models.Page, total int64) pager {
 		return c.Request().URL.Path + "?" + q.Encode()
 	}
 	if p.Page > 1 {
-		p.Prev = link(p.Page - 1)
+		p.Prev = link(min(p.Page-1, p.Pages))
 	}
 	if p.Page < p.Pages {
 		p.Next = link(p.Page + 1)
+	}
+	if total > 0 && p.Page > p.Pages {
+		p.PastEnd = true
+		p.PastEndText = loc.T("layout.past_end", map[string]any{"Count": p.Pages})
+		p.LastPageLabel = loc.T("layout.last_page")
 	}
 	return p
 }

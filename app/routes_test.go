@@ -239,3 +239,23 @@ func TestHugePageNumbers(t *testing.T) {
 		t.Errorf("the municipalities with the largest page number = %d; want 200", res.StatusCode)
 	}
 }
+
+// A list asked for a page after its last says so and links the last page,
+// instead of calling itself empty; an inbox narrowed by any filter that finds
+// nothing says that nothing matches, not that nothing has come.
+func TestListsPastTheirEndAndFiltered(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	for _, path := range []string{"/admin/partners", "/admin/users", "/admin/municipalities", "/projects", "/enquiries", "/referrals", "/admin/audit"} {
+		res, page := c.get(path + "?page=50")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "Denne siden finnes ikke: listen har") || !strings.Contains(page, "page=") {
+			t.Errorf("%s?page=50 = %d; want the page to say it is past the end, with a link back", path, res.StatusCode)
+		}
+	}
+	_, page := c.get("/enquiries?channel=event")
+	if !strings.Contains(page, "Ingen henvendelser passer utvalget.") {
+		t.Error("an inbox filtered by channel that finds nothing says nothing has come")
+	}
+}
