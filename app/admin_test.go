@@ -547,3 +547,28 @@ func TestRegionMemberEditIsVersioned(t *testing.T) {
 		}
 	}
 }
+
+// An admin's page about another user names whose API keys it lists; the
+// profile page speaks of the viewer's own.
+func TestTokenTableNamesItsOwner(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, page := admin.get("/admin/users/" + itoa(adviser.ID))
+	if !strings.Contains(page, "Brukeren har ingen API-nøkler.") || strings.Contains(page, "Du har ingen API-nøkler.") {
+		t.Error("the admin's page about the adviser speaks of the admin's own keys")
+	}
+	ts.token(t, models.RoleAdviser)
+	_, page = admin.get("/admin/users/" + itoa(adviser.ID))
+	if !strings.Contains(page, "<caption>API-nøklene til "+adviser.Name+"</caption>") {
+		t.Error("the admin's page does not name whose keys it lists")
+	}
+	self := ts.client(t)
+	self.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, page = self.get("/profile"); !strings.Contains(page, "<caption>Dine API-nøkler</caption>") {
+		t.Error("the profile page does not speak of the viewer's own keys")
+	}
+}

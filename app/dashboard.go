@@ -41,6 +41,9 @@ type profilePage struct {
 	NewToken string // shown once, right after it is made
 }
 
+// TokenOwner is "" on the profile page: its tokens are the viewer's own.
+func (profilePage) TokenOwner() string { return "" }
+
 func (s *Server) profile(c echo.Context) error {
 	return s.renderProfile(c, http.StatusOK, s.page(c, "profile.title"), "")
 }

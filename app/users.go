@@ -53,6 +53,10 @@ type userPage struct {
 	Tokens         []models.APIToken // the user's API tokens, for admins
 }
 
+// TokenOwner names whose API tokens the page lists: the user shown, for an
+// admin (the profile page lists the viewer's own, and says "your").
+func (p userPage) TokenOwner() string { return p.User.Name }
+
 // RoleChecked reports whether the role's box in the region's roles form is
 // ticked: as submitted when that form was refused, else as stored.
 func (p userPage) RoleChecked(regionID int64, role string) bool {
