@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -88,6 +89,13 @@ func TestReferralLoop(t *testing.T) {
 	_, csvBody := board.get("/reports/referrals.csv?table=partners")
 	if !strings.Contains(csvBody, "Innovasjon Norge") || !strings.Contains(csvBody, "150000") {
 		t.Errorf("report CSV = %s", csvBody)
+	}
+	// The quarter the money was granted in, in Norwegian.
+	now := ts.store.Now().In(models.Oslo)
+	quarter := fmt.Sprintf("%d. kvartal %d", (int(now.Month())-1)/3+1, now.Year())
+	_, quarters := board.get("/reports/referrals.csv?table=quarters")
+	if !strings.Contains(report, ">"+quarter+"<") || !strings.Contains(quarters, quarter+";1;150000") {
+		t.Errorf("the report and its CSV do not name the quarter %q:\n%s", quarter, quarters)
 	}
 }
 

@@ -81,6 +81,7 @@ func (s *Server) referralReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	nameQuarters(p.loc, rep)
 	period := "from=" + from.Format("2006-01-02") + "&to=" + to.Format("2006-01-02")
 	d := referralReportPage{page: p, Report: rep, From: from, To: to, Period: period, Print: c.QueryParam("print") != ""}
 	var funnel, granted []Bar
@@ -95,6 +96,17 @@ func (s *Server) referralReport(c echo.Context) error {
 	return c.Render(http.StatusOK, "reports/referrals", d)
 }
 
+// nameQuarters writes the quarters of the report in the reader's words, "1.
+// kvartal 2026"; their keys ("2026-Q1") stay as the API gives them.
+func nameQuarters(loc *views.Localizer, rep *models.ReferralReport) {
+	for i, q := range rep.ByQuarter {
+		var year, quarter int
+		if _, err := fmt.Sscanf(q.Key, "%d-Q%d", &year, &quarter); err == nil {
+			rep.ByQuarter[i].Label = loc.T("report.quarter_label", map[string]any{"Year": year, "Quarter": quarter})
+		}
+	}
+}
+
 // referralReportCSV exports one table of the board's follow-up.
 func (s *Server) referralReportCSV(c echo.Context) error {
 	loc := s.localizer(c)
@@ -103,6 +115,7 @@ func (s *Server) referralReportCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	nameQuarters(loc, rep)
 	days := func(d *float64) string {
 		if d == nil {
 			return ""
