@@ -29,6 +29,16 @@ func newList[T any](items []T, total int64, pg models.Page) list[T] {
 	return list[T]{Items: items, Total: total, Page: max(pg.Number, 1), Limit: pg.Limit()}
 }
 
+// pageList answers a list read whole (the short ones: regions, factors,
+// tokens, a case's activities) a page at a time like every other list:
+// limit and page apply, and the total is the whole list's.
+func pageList[T any](c echo.Context, items []T) list[T] {
+	pg := pageParam(c)
+	from := min(pg.Offset(), len(items))
+	to := min(from+pg.Limit(), len(items))
+	return newList(items[from:to], int64(len(items)), pg)
+}
+
 // decodeJSON reads exactly one JSON object into dst. Unknown fields, wrong types
 // and trailing data are malformed (400), so a typo never passes silently.
 func decodeJSON(c echo.Context, dst any) error {
@@ -109,7 +119,7 @@ func (s *Server) apiListRegions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newList(regions, int64(len(regions)), models.Page{Size: models.MaxPageSize}))
+	return c.JSON(http.StatusOK, pageList(c, regions))
 }
 
 func (s *Server) apiShowRegion(c echo.Context) error {
@@ -340,7 +350,7 @@ func (s *Server) apiListFactors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newList(fs, int64(len(fs)), models.Page{Size: models.MaxPageSize}))
+	return c.JSON(http.StatusOK, pageList(c, fs))
 }
 
 func (s *Server) apiListTokens(c echo.Context) error {
@@ -349,7 +359,7 @@ func (s *Server) apiListTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newList(ts, int64(len(ts)), models.Page{Size: models.MaxPageSize}))
+	return c.JSON(http.StatusOK, pageList(c, ts))
 }
 
 func (s *Server) apiRevokeToken(c echo.Context) error {

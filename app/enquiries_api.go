@@ -245,7 +245,7 @@ func (s *Server) apiListActivities(c echo.Context) error {
 	for _, a := range list {
 		out = append(out, activityJSONOut(a))
 	}
-	return c.JSON(http.StatusOK, newList(out, int64(len(out)), models.Page{Size: models.MaxPageSize}))
+	return c.JSON(http.StatusOK, pageList(c, out))
 }
 
 type activityJSON struct {
