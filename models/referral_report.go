@@ -212,7 +212,9 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 		case "no_response":
 			p.NoResponse++
 		}
-		if closed && r.ClosedAt != nil {
+		// Days to the partner's outcome: a withdrawal is the adviser's, and
+		// "no response" is dated by the janitor's round, not by any answer.
+		if (r.Outcome == "supported" || r.Outcome == "declined") && r.ClosedAt != nil {
 			d := r.ClosedAt.Sub(*r.SentAt).Hours() / 24
 			partnerOut[r.PartnerID] = append(partnerOut[r.PartnerID], d)
 			allOut = append(allOut, d)

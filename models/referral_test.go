@@ -646,3 +646,40 @@ func TestReferralLinkEndsWithTheReferral(t *testing.T) {
 		t.Errorf("the link of a withdrawn referral shows %+v, %v; want ErrNotFound", got, err)
 	}
 }
+
+// The median days to outcome count the partner's outcomes only: a withdrawal
+// is the adviser's, and "no response" is dated by the janitor's round.
+func TestReferralReportOutcomeDays(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 1, 5, 10, 0, 0, 0, Oslo)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	granted := f.refer(t, f.withConsent, f.innovation, true)
+	withdrawn := f.refer(t, f.noConsent, f.innovation, false)
+	f.refer(t, f.noConsent, f.siva, false) // never answered
+	clock = clock.AddDate(0, 0, 2)
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, withdrawn.ID, ReferralOutcome{Outcome: "withdrawn", Reason: "enquirer_withdrew", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.AddDate(0, 0, 2)
+	if err := f.s.CloseReferral(ctx, f.partner, Actor{}, granted.ID, ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: 1000, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.AddDate(0, 2, 0)
+	if _, err := f.s.MarkNoResponse(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.s.ReferralReport(ctx, f.adviser, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MedianOutcomeDays == nil || *rep.MedianOutcomeDays != 4 {
+		t.Errorf("median days to outcome = %v; want 4, the one outcome a partner gave", deref(rep.MedianOutcomeDays))
+	}
+	for _, p := range rep.Partners {
+		if p.Name == "Siva" && p.MedianOutcomeDays != nil {
+			t.Errorf("Siva, who never answered, has a median of %v days to outcome", *p.MedianOutcomeDays)
+		}
+	}
+}
