@@ -92,6 +92,7 @@ func parseReferralFilter(c echo.Context) models.ReferralFilter {
 		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Open: q.Get("open") == "on" || q.Get("open") == "true", Page: pageParam(c)}
 	f.PartnerID, _ = strconv.ParseInt(q.Get("partner"), 10, 64)
 	f.AdviserID, _ = strconv.ParseInt(q.Get("adviser"), 10, 64)
+	f.RegionID, _ = strconv.ParseInt(q.Get("region"), 10, 64)
 	if t, ok := parseDate(q.Get("from")); ok {
 		f.From = &t
 	}

@@ -534,3 +534,39 @@ func TestReferralListSearch(t *testing.T) {
 		t.Error("the referral list's search does not keep what was searched, or found referrals for XYZ-2026")
 	}
 }
+
+// Every drill-down, download and print link of the board's report lists what
+// its number counts: the report's period and region. (The period went into
+// the links escaped as one value, so each listed referrals of all time, and an
+// admin's listed every region's.)
+func TestReferralReportLinksKeepPeriodAndRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, role := range []string{models.RoleBoard, models.RoleAdmin} {
+		c := ts.client(t)
+		c.login(demoEmail(role), models.DemoPassword)
+		_, page := c.get("/reports/referrals?from=2020-01-01&to=2020-01-31")
+		links := regexp.MustCompile(`href="(/(?:referrals|reports/referrals(?:\.csv)?)\?[^"]*)"`).FindAllStringSubmatch(page, -1)
+		if len(links) < 8 { // print, four cards, four downloads
+			t.Fatalf("%s: %d links on the report", role, len(links))
+		}
+		for _, l := range links {
+			u, err := url.Parse(html.UnescapeString(l[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			if q.Get("tab") == "for_board" {
+				continue // the board meeting's list, of any period
+			}
+			if q.Get("from") != "2020-01-01" || q.Get("to") != "2020-01-31" || q.Get("region") == "" {
+				t.Errorf("%s: %s does not keep the period and region", role, l[1])
+			}
+		}
+		// The period holds no referrals: each drill-down lists none.
+		_, list := c.get(html.UnescapeString(links[1][1]))
+		if !strings.Contains(list, "Antall treff: 0") {
+			t.Errorf("%s: %s lists referrals outside the period", role, links[1][1])
+		}
+	}
+}

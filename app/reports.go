@@ -3,7 +3,9 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -65,9 +67,11 @@ func newBarChart(id, title string, bars []Bar) barChart {
 
 type referralReportPage struct {
 	page
-	Report       *models.ReferralReport
-	From, To     time.Time // calendar days, at midnight UTC
-	Period       string    // the period as a query string, for drill-downs and exports
+	Report   *models.ReferralReport
+	From, To time.Time // calendar days, at midnight UTC
+	// Period is the report's period and region as a query string, for
+	// drill-downs and exports; a URL part the page must not escape again.
+	Period       template.URL
 	Funnel       barChart
 	GrantedChart barChart
 	Print        bool
@@ -82,8 +86,11 @@ func (s *Server) referralReport(c echo.Context) error {
 		return err
 	}
 	nameQuarters(p.loc, rep)
-	period := "from=" + from.Format("2006-01-02") + "&to=" + to.Format("2006-01-02")
-	d := referralReportPage{page: p, Report: rep, From: from, To: to, Period: period, Print: c.QueryParam("print") != ""}
+	// The report counts the viewer's current region; an admin's lists hold
+	// every region's, so the drill-downs name it.
+	period := url.Values{"from": {from.Format("2006-01-02")}, "to": {to.Format("2006-01-02")},
+		"region": {strconv.FormatInt(p.Viewer.Region.ID, 10)}}.Encode()
+	d := referralReportPage{page: p, Report: rep, From: from, To: to, Period: template.URL(period), Print: c.QueryParam("print") != ""}
 	var funnel, granted []Bar
 	for _, x := range rep.Partners {
 		funnel = append(funnel, Bar{Label: x.Name, Value: int64(x.Sent), Display: strconv.Itoa(x.Sent), Href: fmt.Sprintf("/referrals?partner=%d&%s", x.PartnerID, period)})

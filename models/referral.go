@@ -279,6 +279,7 @@ type ReferralFilter struct {
 	Outcome      string
 	From, To     *time.Time // sent, inclusive dates
 	Q            string     // the start of an enquiry's reference ("HAM-2026-0004")
+	RegionID     int64      // one region's, for an admin (the others see their region's only)
 	Page         Page
 }
 
@@ -308,6 +309,9 @@ func (s *Store) referralFilter(v *Viewer, f ReferralFilter) func(*gorm.DB) *gorm
 		}
 		if f.EnquiryID != 0 {
 			db = db.Where("referrals.enquiry_id = ?", f.EnquiryID)
+		}
+		if f.RegionID != 0 {
+			db = db.Where("referrals.region_id = ?", f.RegionID)
 		}
 		if f.Municipality != "" {
 			db = db.Where("referrals.enquiry_id IN (SELECT id FROM enquiries WHERE kommunenummer = ?)", f.Municipality)
