@@ -1,7 +1,9 @@
 package app
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,18 @@ func parseFilter(c echo.Context) models.EnquiryFilter {
 	return f
 }
 
+// exportQuery is the request's filters for the export links, the page
+// number left out (an export holds every page).
+func exportQuery(c echo.Context) template.URL {
+	q := url.Values{}
+	for k, v := range c.QueryParams() {
+		if k != "page" {
+			q[k] = v
+		}
+	}
+	return template.URL(q.Encode())
+}
+
 // filtered reports whether the inbox is narrowed by anything but its order
 // and page.
 func filtered(f models.EnquiryFilter) bool {
@@ -42,7 +56,10 @@ type inboxPage struct {
 	page
 	List   []inboxRow
 	Filter models.EnquiryFilter
-	Query  string // the current filters as a query string, for export links
+	// Query is the inbox's filters as a query string, for the export links:
+	// encoded here, and a URL part the page must not escape again (escaped,
+	// it was one unknown parameter, and the exports held every enquiry).
+	Query template.URL
 	// ExportLimit is the most enquiries an export holds, said on the page
 	// when the selection is larger.
 	ExportLimit int
@@ -127,7 +144,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := inboxPage{page: p, List: inboxRows(p, list, s.store.Now()), Filter: f, Query: c.QueryString(), Pager: s.pager(c, f.Page, total),
+	data := inboxPage{page: p, List: inboxRows(p, list, s.store.Now()), Filter: f, Query: exportQuery(c), Pager: s.pager(c, f.Page, total),
 		ExportLimit: s.store.ExportLimit(), Filtered: filtered(f)}
 	for _, tab := range []string{"", "new", "mine", "waiting", "overdue"} {
 		href := "/enquiries"

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -778,5 +779,26 @@ func TestDashboardCountsAgreeWithTheirLists(t *testing.T) {
 				t.Errorf("%s: the start page says %s, and %s lists %v", role, l[1], l[0], m)
 			}
 		}
+	}
+}
+
+// The inbox's download links hold the selection on the page: following them
+// exports as many enquiries as the inbox counts. (The filters went into the
+// links escaped as one unknown parameter, and the downloads held every
+// enquiry: more person data than the user chose.)
+func TestExportLinksKeepTheFilters(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := c.get("/enquiries?municipality=3412&sort=reference&page=1")
+	total := regexp.MustCompile(`Antall treff: (\d+)`).FindStringSubmatch(page)
+	link := regexp.MustCompile(`href="(/enquiries/export\.csv\?[^"]*)"`).FindStringSubmatch(page)
+	if total == nil || link == nil {
+		t.Fatal("no total or export link on the inbox")
+	}
+	_, body := c.get(html.UnescapeString(link[1]))
+	if rows := strings.Count(strings.TrimSpace(body), "\n"); strconv.Itoa(rows) != total[1] {
+		t.Errorf("%s exports %d rows; the inbox counts %s", link[1], rows, total[1])
 	}
 }
