@@ -166,6 +166,24 @@ func TestCoordinatorScope(t *testing.T) {
 	if _, err := ts.store.UserByEmail(ctx, "ny2@hamar.example"); err == nil {
 		t.Error("a coordinator made an admin")
 	}
+	// A municipality user belongs to one of the region's members: the form
+	// offers those only, and another (Oslo) is refused.
+	_, form := coord.get("/admin/users/new")
+	if !strings.Contains(form, `<option value="3412"`) || strings.Contains(form, `<option value="0301"`) {
+		t.Error("the coordinator's user form does not offer just the region's municipalities")
+	}
+	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body := coord.post("/admin/users", url.Values{"email": {"ola@oslo.example"}, "name": {"Ola Oslo"}, "region_id": {itoa(hamar.ID)},
+		"roles": {"municipality"}, "municipality": {"0301"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Kommunen er ikke med i regionen.") {
+		t.Errorf("a municipality user for Oslo in Hamarregionen = %d; want 422 saying Oslo is not a member", res.StatusCode)
+	}
+	if _, err := ts.store.UserByEmail(ctx, "ola@oslo.example"); err == nil {
+		t.Error("a municipality user was made for a municipality outside the region")
+	}
 	// Region settings of another region cannot be changed through the API either.
 	tok := ts.token(t, models.RoleCoordinator)
 	if status, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/regions/"+itoa(other.ID), `{"name": "Kapret", "version": 1}`); status != http.StatusNotFound {

@@ -71,7 +71,12 @@ func (s *Server) userPage(c echo.Context, titleID string, u *models.User, f user
 	if errs != nil {
 		p = p.withErrors(errs)
 	}
+	// A coordinator's municipality users belong to the region's members; an
+	// admin may choose any municipality.
 	ms, err := s.municipalityChoices(c)
+	if v := p.Viewer; !v.IsAdmin() && v.Region != nil {
+		ms, err = s.store.RegionMunicipalities(c.Request().Context(), v.Region.ID, f.Municipality)
+	}
 	if err != nil {
 		return userPage{}, err
 	}

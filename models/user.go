@@ -390,6 +390,11 @@ func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map
 		if ok, err := s.checkMunicipality(tx, in.Municipality); err != nil || !ok {
 			fields["municipality"] = "error.unknown_municipality"
 		}
+		for _, g := range grants {
+			if g.Role == RoleMunicipality && g.RegionID != 0 && !regionHas(tx, g.RegionID, in.Municipality) {
+				fields["municipality"] = "error.municipality_not_member"
+			}
+		}
 	} else if needsMunicipality {
 		fields["municipality"] = "error.municipality_for_role"
 	}
@@ -517,6 +522,15 @@ func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in
 	})
 }
 
+// regionHas reports whether the municipality is or was a member of the
+// region: a municipality user's role holds in a region their municipality is
+// part of, where its statistics and shared projects are.
+func regionHas(tx *gorm.DB, regionID int64, kommunenummer string) bool {
+	var n int64
+	err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ?", regionID, kommunenummer).Count(&n).Error
+	return err == nil && n > 0
+}
+
 // SetRegionRoles replaces a user's roles in one region. A coordinator may do this
 // only in their own region and cannot grant admin. The user's sessions end, so the
 // change is felt at once and nobody keeps a role in an open tab.
@@ -542,8 +556,11 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 			return ErrNotFound
 		}
 		fields := map[string]string{}
-		if contains(roles, RoleMunicipality) && u.Municipality == nil {
+		switch {
+		case contains(roles, RoleMunicipality) && u.Municipality == nil:
 			fields["municipality"] = "error.municipality_for_role"
+		case contains(roles, RoleMunicipality) && !regionHas(tx, regionID, *u.Municipality):
+			fields["municipality"] = "error.municipality_not_member"
 		}
 		if contains(roles, RolePartner) && u.PartnerID == nil {
 			fields["partner_id"] = "error.partner_for_role"
