@@ -270,6 +270,9 @@ func TestEnquiryWorkflowPage(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close = %d\n%s", res.StatusCode, body)
 	}
+	if _, page := c.get(path); !regexp.MustCompile(`<dt>Forventede arbeidsplasser</dt><dd>3</dd>`).MatchString(page) {
+		t.Error("the closed case does not show the jobs expected")
+	}
 	_, page = c.get(path)
 	if !strings.Contains(page, "Bedrift etablert") || !strings.Contains(page, "923609016") {
 		t.Error("the closed case does not show its outcome")
