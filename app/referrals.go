@@ -44,7 +44,11 @@ func (s *Server) referralFields(c echo.Context, p page, e *models.Enquiry, f ref
 		share.Checked = false
 	}
 	message := views.Field{Name: "message", Label: p.T("referral.message"), Hint: p.T("referral.message_hint"), Value: f.Message, Error: m.err("message"), Kind: "textarea", Rows: 4, Max: 4000}
-	due := m.text("follow_up_due", "referral.follow_up_due", f.FollowUpDue).As("date").WithHint(p.T("referral.follow_up_due_hint"))
+	hint := p.T("referral.follow_up_due_hint")
+	if e.Region != nil { // the region's own number of days, which a coordinator may have changed
+		hint = p.T("referral.follow_up_due_days", "Count", e.Region.ReferralFollowUpDays)
+	}
+	due := m.text("follow_up_due", "referral.follow_up_due", f.FollowUpDue).As("date").WithHint(hint)
 	return []views.Field{partner, m.text("contact_name", "referral.contact_name", f.ContactName),
 		m.text("contact_email", "referral.contact_email", f.ContactEmail).As("email"), reason, message, due, share}, nil
 }

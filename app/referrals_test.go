@@ -570,3 +570,29 @@ func TestReferralReportLinksKeepPeriodAndRegion(t *testing.T) {
 		}
 	}
 }
+
+// The referral form's hint names the region's own follow-up days.
+func TestReferralFormNamesTheRegionsDays(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	r, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := ""
+	if r.HostMunicipality != nil {
+		host = *r.HostMunicipality
+	}
+	in := models.RegionInput{Slug: r.Slug, Name: r.Name, HostMunicipality: host, FirstResponseDays: r.FirstResponseDays,
+		ReferralFollowUpDays: 21, NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, Version: r.Version}
+	if err := ts.store.UpdateRegion(ctx, adminViewer(t, ts), models.Actor{}, r.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := submitShared(t, ts, true)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, page := c.get("/enquiries/" + itoa(id)); !strings.Contains(page, "Tom: 21 dager etter at den sendes, regionens innstilling.") {
+		t.Error("the referral form's hint does not name the region's 21 days")
+	}
+}
