@@ -215,3 +215,25 @@ func TestAPIListsAndFilters(t *testing.T) {
 		t.Errorf("Oslo keeps its leading zero: %v", body)
 	}
 }
+
+// A call to the API without a token is told to authenticate, reads and
+// writes, lists and records alike: not that a form expired, not that the
+// record is missing.
+func TestAPIWithoutTokenIs401(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	cases := []struct{ method, path, body string }{
+		{http.MethodPost, "/api/v1/enquiries", `{}`},
+		{http.MethodPatch, "/api/v1/referrals/1", `{"status": "sent", "version": 1}`},
+		{http.MethodDelete, "/api/v1/tokens/1", ``},
+		{http.MethodGet, "/api/v1/enquiries/1", ``},
+		{http.MethodGet, "/api/v1/municipalities/3403", ``},
+	}
+	for _, c := range cases {
+		status, out := ts.api(t, "", c.method, c.path, c.body)
+		e, _ := out["error"].(map[string]any)
+		if status != http.StatusUnauthorized || e["code"] != "unauthenticated" {
+			t.Errorf("%s %s without a token = %d %v; want 401 unauthenticated", c.method, c.path, status, e["code"])
+		}
+	}
+}

@@ -171,11 +171,11 @@ func TestEnquiryHiddenFromOthers(t *testing.T) {
 	id, _ := submit(t, ts, "3412", "Hemmelig", "")
 	path := "/enquiries/" + itoa(id)
 	anon := ts.client(t)
-	if res, body := anon.get(path); res.StatusCode != http.StatusNotFound || strings.Contains(body, "Testperson") {
-		t.Errorf("anonymous page = %d", res.StatusCode)
+	if res, body := anon.get(path); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") || strings.Contains(body, "Testperson") {
+		t.Errorf("anonymous page = %d; want to be sent to log in", res.StatusCode)
 	}
-	if status, _ := ts.api(t, "", http.MethodGet, "/api/v1"+path, ""); status != http.StatusNotFound {
-		t.Errorf("anonymous API = %d; want 404", status)
+	if status, _ := ts.api(t, "", http.MethodGet, "/api/v1"+path, ""); status != http.StatusUnauthorized {
+		t.Errorf("anonymous API = %d; want 401", status)
 	}
 	for _, role := range []string{models.RoleMunicipality, models.RoleBoard, models.RolePartner} {
 		c := ts.client(t)
