@@ -237,3 +237,22 @@ func TestAPIWithoutTokenIs401(t *testing.T) {
 		}
 	}
 }
+
+// A region's members' days are dates, as every date of the API.
+func TestRegionMemberDatesInAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	r, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, out := ts.api(t, ts.token(t, models.RoleAdmin), http.MethodGet, "/api/v1/regions/"+itoa(r.ID), "")
+	members, _ := out["members"].([]any)
+	if len(members) == 0 {
+		t.Fatal("no members")
+	}
+	m := members[0].(map[string]any)
+	if d, _ := m["joined_on"].(string); len(d) != 10 || m["left_on"] != nil || m["kommunenummer"] == nil || m["version"] == nil {
+		t.Errorf("member = %v; want joined_on as YYYY-MM-DD and the other fields", m)
+	}
+}

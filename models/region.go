@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -44,6 +45,22 @@ type RegionMember struct {
 	CommittedFTE   float64      `gorm:"column:committed_fte" json:"committed_fte"`
 	TakesEnquiries bool         `json:"takes_enquiries"`
 	Version        int          `json:"version"`
+}
+
+// MarshalJSON writes the membership's days as dates, YYYY-MM-DD, as the API
+// writes every date.
+func (m RegionMember) MarshalJSON() ([]byte, error) {
+	type plain RegionMember
+	out := struct {
+		plain
+		JoinedOn string  `json:"joined_on"`
+		LeftOn   *string `json:"left_on"`
+	}{plain: plain(m), JoinedOn: m.JoinedOn.Format("2006-01-02")}
+	if m.LeftOn != nil {
+		left := m.LeftOn.Format("2006-01-02")
+		out.LeftOn = &left
+	}
+	return json.Marshal(out)
 }
 
 // Current reports whether the membership holds on day.
