@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -30,9 +31,18 @@ func newList[T any](items []T, total int64, pg models.Page) list[T] {
 }
 
 // pageList answers a list read whole (the short ones: regions, factors,
-// tokens, a case's activities) a page at a time like every other list:
-// limit and page apply, and the total is the whole list's.
-func pageList[T any](c echo.Context, items []T) list[T] {
+// tokens, a case's activities) like every other list: q keeps the items
+// whose texts hold it, whatever the case, and limit and page apply.
+func pageList[T any](c echo.Context, items []T, texts func(T) []string) list[T] {
+	if q := strings.ToLower(strings.TrimSpace(c.QueryParam("q"))); q != "" {
+		kept := make([]T, 0, len(items))
+		for _, it := range items {
+			if slices.ContainsFunc(texts(it), func(t string) bool { return strings.Contains(strings.ToLower(t), q) }) {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
 	pg := pageParam(c)
 	from := min(pg.Offset(), len(items))
 	to := min(from+pg.Limit(), len(items))
@@ -119,7 +129,7 @@ func (s *Server) apiListRegions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageList(c, regions))
+	return c.JSON(http.StatusOK, pageList(c, regions, func(r models.Region) []string { return []string{r.Name, r.Slug} }))
 }
 
 func (s *Server) apiShowRegion(c echo.Context) error {
@@ -350,7 +360,7 @@ func (s *Server) apiListFactors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageList(c, fs))
+	return c.JSON(http.StatusOK, pageList(c, fs, func(f models.Factor) []string { return []string{f.Code, f.TitleNB, f.TitleEN} }))
 }
 
 func (s *Server) apiListTokens(c echo.Context) error {
@@ -359,7 +369,7 @@ func (s *Server) apiListTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageList(c, ts))
+	return c.JSON(http.StatusOK, pageList(c, ts, func(t models.APIToken) []string { return []string{t.Name} }))
 }
 
 func (s *Server) apiRevokeToken(c echo.Context) error {

@@ -245,7 +245,7 @@ func (s *Server) apiListActivities(c echo.Context) error {
 	for _, a := range list {
 		out = append(out, activityJSONOut(a))
 	}
-	return c.JSON(http.StatusOK, pageList(c, out))
+	return c.JSON(http.StatusOK, pageList(c, out, func(a activityOut) []string { return []string{a.Kind, a.Text} }))
 }
 
 type activityJSON struct {

@@ -264,7 +264,7 @@ func TestListsPastTheirEndAndFiltered(t *testing.T) {
 	}
 }
 
-// Every list of the API takes limit and page, the short ones read whole too.
+// Every list of the API takes q, limit and page, the short ones read whole too.
 func TestShortListsArePaged(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -283,6 +283,24 @@ func TestShortListsArePaged(t *testing.T) {
 		}
 		if status != http.StatusOK || len(items) != want || out["total"] != total || out["limit"] != float64(1) || out["page"] != float64(2) {
 			t.Errorf("GET %s?limit=1&page=2 = %d: %d items, total %v, limit %v, page %v; want %d of %v", path, status, len(items), out["total"], out["limit"], out["page"], want, total)
+		}
+	}
+}
+
+// The short lists take q like the others.
+func TestShortListsAreSearched(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdmin)
+	for _, c := range []struct {
+		path, hit string
+	}{{"/api/v1/factors", "cohesion"}, {"/api/v1/regions", "hamar"}, {"/api/v1/tokens", "test"}} {
+		for q, want := range map[string]bool{c.hit: true, "zzzqqq": false} {
+			_, out := ts.api(t, tok, http.MethodGet, c.path+"?q="+q, "")
+			items, _ := out["items"].([]any)
+			if (len(items) > 0) != want || out["total"] != float64(len(items)) {
+				t.Errorf("GET %s?q=%s: %d items, total %v; want some: %v", c.path, q, len(items), out["total"], want)
+			}
 		}
 	}
 }
