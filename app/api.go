@@ -125,7 +125,7 @@ func (s *Server) apiMe(c echo.Context) error {
 }
 
 func (s *Server) apiListRegions(c echo.Context) error {
-	regions, err := s.store.RegionsVisibleTo(c.Request().Context(), viewer(c))
+	regions, err := s.store.RegionList(c.Request().Context(), viewer(c))
 	if err != nil {
 		return err
 	}

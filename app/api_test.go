@@ -256,3 +256,17 @@ func TestRegionMemberDatesInAPI(t *testing.T) {
 		t.Errorf("member = %v; want joined_on as YYYY-MM-DD and the other fields", m)
 	}
 }
+
+// The list of regions holds each region's members, as the README says.
+func TestRegionListHasMembers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, out := ts.api(t, ts.token(t, models.RoleAdmin), http.MethodGet, "/api/v1/regions", "")
+	items, _ := out["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("no regions")
+	}
+	if members, _ := items[0].(map[string]any)["members"].([]any); len(members) == 0 {
+		t.Errorf("the first region of the list has no members: %v", items[0])
+	}
+}

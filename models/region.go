@@ -146,6 +146,20 @@ func (s *Store) RegionsVisibleTo(ctx context.Context, v *Viewer) ([]Region, erro
 	return rs, nil
 }
 
+// RegionList is RegionsVisibleTo with each region's members, for the API's
+// list (the middleware's RegionsVisibleTo, asked on every request, reads none).
+func (s *Store) RegionList(ctx context.Context, v *Viewer) ([]Region, error) {
+	q := s.read(ctx).Preload("Members", func(db *gorm.DB) *gorm.DB { return db.Order("kommunenummer") }).Order(s.byName("name"))
+	if !v.IsAdmin() {
+		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
+	}
+	var rs []Region
+	if err := q.Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return rs, nil
+}
+
 // Region loads one region the viewer may see, with its members.
 func (s *Store) Region(ctx context.Context, v *Viewer, id int64) (*Region, error) {
 	q := s.read(ctx).Preload("Members", func(db *gorm.DB) *gorm.DB { return db.Order("kommunenummer") }).Preload("Members.Municipality")
