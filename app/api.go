@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -72,7 +73,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_type", fields: map[string]string{te.Field: "error.json_type"}}
+			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_type", fields: map[string]string{jsonPath(te.Field): "error.json_type"}}
 		}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_unknown_field", fields: map[string]string{strings.Trim(f, `"`): "error.json_unknown_field"}}
@@ -84,6 +85,13 @@ func decodeJSON(c echo.Context, dst any) error {
 	}
 	return nil
 }
+
+// listIndex matches a list position in encoding/json's field paths.
+var listIndex = regexp.MustCompile(`\.(\d+)(\.|$)`)
+
+// jsonPath names a field as the validation errors do, a list's rows by
+// index: "scores.0.score" is "scores[0].score".
+func jsonPath(field string) string { return listIndex.ReplaceAllString(field, "[$1]$2") }
 
 // required records a missing field.
 func required(fields map[string]string, name string, present bool) {

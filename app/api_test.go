@@ -270,3 +270,26 @@ func TestRegionListHasMembers(t *testing.T) {
 		t.Errorf("the first region of the list has no members: %v", items[0])
 	}
 }
+
+// A wrong type in a list's row is named as the validation errors name rows.
+func TestJSONTypeErrorsNameRows(t *testing.T) {
+	t.Parallel()
+	for field, want := range map[string]string{
+		"municipalities.0.kommunenummer": "municipalities[0].kommunenummer",
+		"scores.12.score":                "scores[12].score",
+		"title":                          "title",
+		"a.1":                            "a[1]",
+	} {
+		if got := jsonPath(field); got != want {
+			t.Errorf("jsonPath(%q) = %q; want %q", field, got, want)
+		}
+	}
+	ts := newTestServer(t)
+	status, out := ts.api(t, ts.token(t, models.RoleCoordinator), http.MethodPost, "/api/v1/projects",
+		`{"title": "T", "municipalities": [{"kommunenummer": 3403, "role": "lead"}]}`)
+	e, _ := out["error"].(map[string]any)
+	fields, _ := e["fields"].(map[string]any)
+	if status != http.StatusBadRequest || fields["municipalities[0].kommunenummer"] == nil {
+		t.Errorf("a number for a kommunenummer = %d %v; want 400 naming municipalities[0].kommunenummer", status, fields)
+	}
+}
