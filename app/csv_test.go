@@ -21,6 +21,7 @@ func TestCSVWriter(t *testing.T) {
 		{"Referanse", "Navn", "Beløp"},
 		{"=SUM(A1:A9)", "+47 900 00 000", "-5"},
 		{"@bruker", "\tinnrykk", "Ålesund; Ørsta"},
+		{"Kari,=cmd|' /C calc'!A0", `Si "hei"`, "Hei,=1+1"},
 	}
 	for _, r := range rows {
 		if err := w.Write(append([]string(nil), r...)); err != nil {
@@ -44,7 +45,14 @@ func TestCSVWriter(t *testing.T) {
 		{"Referanse", "Navn", "Beløp"},
 		{"'=SUM(A1:A9)", "'+47 900 00 000", "'-5"},
 		{"'@bruker", "'\tinnrykk", "Ålesund; Ørsta"},
+		{"Kari,=cmd|' /C calc'!A0", `Si "hei"`, "Hei,=1+1"},
 	}
+	// Every cell is in quotes: a reader whose list separator is the comma
+	// does not split "Kari,=cmd…" into a name and a formula.
+	if want := "\"Kari,=cmd|' /C calc'!A0\";\"Si \"\"hei\"\"\";\"Hei,=1+1\"\r\n"; !strings.HasSuffix(out, want) {
+		t.Errorf("the last row is written %q; want %q", out[strings.LastIndex(strings.TrimSuffix(out, "\r\n"), "\r\n")+2:], want)
+	}
+
 	for i := range want {
 		for j := range want[i] {
 			if got[i][j] != want[i][j] {

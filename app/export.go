@@ -1,7 +1,7 @@
 package app
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,31 +73,38 @@ func neutralise(s string) string {
 // csvWriter writes Samspill's CSV files as spreadsheets in Norway open them: a
 // UTF-8 byte order mark first (else Excel reads the file as Windows-1252),
 // semicolons between cells (a Norwegian Excel's list separator, as the decimal
-// separator is the comma), and every cell neutralised.
-type csvWriter struct{ w *csv.Writer }
+// separator is the comma), and every cell neutralised and in quotes. Quoted,
+// a cell stays one cell whatever separator the reader's Excel splits on: with
+// a comma as its list separator, "Kari,=cmd|…" written bare became two cells,
+// the second a formula, and anyone may write that into the one door's form.
+// (encoding/csv quotes only cells that hold the separator, a quote or a line
+// break, and cannot be told to quote all.)
+type csvWriter struct{ w *bufio.Writer }
 
 func newCSVWriter(out io.Writer) (*csvWriter, error) {
 	if _, err := io.WriteString(out, "\ufeff"); err != nil {
 		return nil, err
 	}
-	w := csv.NewWriter(out)
-	w.Comma = ';'
-	return &csvWriter{w: w}, nil
+	return &csvWriter{w: bufio.NewWriter(out)}, nil
 }
 
-// Write writes one row, neutralising its cells in place.
+// Write writes one row, each cell neutralised and quoted, a quote in it
+// doubled (RFC 4180), and the row ended with CRLF.
 func (cw *csvWriter) Write(row []string) error {
-	for i := range row {
-		row[i] = neutralise(row[i])
+	for i, cell := range row {
+		if i > 0 {
+			cw.w.WriteByte(';')
+		}
+		cw.w.WriteByte('"')
+		cw.w.WriteString(strings.ReplaceAll(neutralise(cell), `"`, `""`))
+		cw.w.WriteByte('"')
 	}
-	return cw.w.Write(row)
+	_, err := cw.w.WriteString("\r\n")
+	return err // a bufio.Writer keeps its first error, so this is it
 }
 
 // Flush sends what is buffered and reports any error of the writes so far.
-func (cw *csvWriter) Flush() error {
-	cw.w.Flush()
-	return cw.w.Error()
-}
+func (cw *csvWriter) Flush() error { return cw.w.Flush() }
 
 // exportRows sends the header and then each enquiry of the filtered inbox to
 // write, as they are read: an export of any size is never in memory as a

@@ -94,7 +94,7 @@ func TestReferralLoop(t *testing.T) {
 	now := ts.store.Now().In(models.Oslo)
 	quarter := fmt.Sprintf("%d. kvartal %d", (int(now.Month())-1)/3+1, now.Year())
 	_, quarters := board.get("/reports/referrals.csv?table=quarters")
-	if !strings.Contains(report, ">"+quarter+"<") || !strings.Contains(quarters, quarter+";1;150000") {
+	if !strings.Contains(report, ">"+quarter+"<") || !strings.Contains(quarters, `"`+quarter+`";"1";"150000"`) {
 		t.Errorf("the report and its CSV do not name the quarter %q:\n%s", quarter, quarters)
 	}
 }
