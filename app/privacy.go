@@ -81,9 +81,13 @@ func (s *Server) privacy(c echo.Context) error {
 	return c.Render(http.StatusOK, "admin/privacy", privacyPage{page: s.page(c, "privacy.title")})
 }
 
-// exportPerson sends everything about one person as a JSON file.
+// exportPerson sends everything about one person as a JSON file. It is a
+// POST with the session's CSRF token, not a GET: it writes an access request
+// to the audit log, which another site's link must not make an admin's
+// browser do, and the person's e-mail and phone stay out of addresses, and so
+// out of browser history and proxies' logs.
 func (s *Server) exportPerson(c echo.Context) error {
-	q := models.PersonQuery{Email: c.QueryParam("email"), Phone: c.QueryParam("phone")}
+	q := models.PersonQuery{Email: c.FormValue("email"), Phone: c.FormValue("phone")}
 	exp, err := s.store.ExportPerson(c.Request().Context(), viewer(c), actor(c), q)
 	if ve := asValidation(err); ve != nil {
 		return c.Render(http.StatusUnprocessableEntity, "admin/privacy", privacyPage{page: s.page(c, "privacy.title").withErrors(ve.Fields), Sent: "export", Email: q.Email, Phone: q.Phone})

@@ -15,16 +15,27 @@ func TestPrivacyPages(t *testing.T) {
 	ts := newTestServer(t)
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
-	res, body := admin.get("/admin/privacy/export?email=ingrid.bakken@example.org")
+	admin.get("/admin/privacy")
+	res, body := admin.post("/admin/privacy/export", url.Values{"email": {"ingrid.bakken@example.org"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export = %d", res.StatusCode)
+	}
+	// It is a form sent with the session's token, not a link: another site
+	// cannot make an admin's browser export a person (and log an access
+	// request in the audit log), and the address holds no person data.
+	if res, _ := admin.get("/admin/privacy/export?email=ingrid.bakken@example.org"); res.StatusCode == http.StatusOK {
+		t.Error("the export answers a GET")
+	}
+	noToken := strings.NewReader(url.Values{"email": {"ingrid.bakken@example.org"}}.Encode())
+	if res, _ := admin.do(http.MethodPost, "/admin/privacy/export", noToken, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("the export without the CSRF token = %d; want 403", res.StatusCode)
 	}
 	var exp models.PersonExport
 	if err := json.Unmarshal([]byte(body), &exp); err != nil || len(exp.Enquiries) != 1 || exp.Enquiries[0].Name != "Ingrid Bakken" || len(exp.Referrals) != 1 {
 		t.Fatalf("export = %+v (%v)", exp, err)
 	}
 	// The page has two forms with the same fields: only the one sent is marked and keeps its values.
-	res, body = admin.get("/admin/privacy/export")
+	res, body = admin.post("/admin/privacy/export", url.Values{})
 	if res.StatusCode != http.StatusUnprocessableEntity || strings.Count(body, `aria-invalid="true"`) == 0 || strings.Contains(body, `aria-describedby="f-erase-`) {
 		t.Errorf("export without e-mail or phone = %d; want 422 with only the export form marked", res.StatusCode)
 	}
@@ -64,7 +75,8 @@ func TestPrivacyRefusesPartOfAPhoneNumber(t *testing.T) {
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	const msg = "Skriv hele telefonnummeret, minst 8 siffer."
-	res, body := admin.get("/admin/privacy/export?phone=456")
+	admin.get("/admin/privacy")
+	res, body := admin.post("/admin/privacy/export", url.Values{"phone": {"456"}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `id="f-phone-error"`) {
 		t.Errorf("export by phone 456 = %d; want 422 with %q beside the phone field", res.StatusCode, msg)
 	}

@@ -116,7 +116,7 @@ func (s *Server) routeTable() []route {
 
 		{get, "/admin/audit", s.listAudit, can(policies.Audit, policies.Read)},
 		{get, "/admin/privacy", s.privacy, can(policies.Privacy, policies.Manage)},
-		{get, "/admin/privacy/export", s.exportPerson, can(policies.Privacy, policies.Manage)},
+		{post, "/admin/privacy/export", s.exportPerson, can(policies.Privacy, policies.Manage)},
 		{post, "/admin/privacy/erase", s.erasePerson, can(policies.Privacy, policies.Manage)},
 
 		{get, "/admin/users", s.listUsers, can(policies.User, policies.Read)},

@@ -158,7 +158,6 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		"/api/v1/tokens/:id":    "0",
 		":kommunenummer":        "3412",
 		"/static/*":             "/static/css/app.css",
-		"/admin/privacy/export": "/admin/privacy/export?email=nobody@example.org",
 	}}
 	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
 	if err != nil {
