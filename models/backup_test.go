@@ -172,4 +172,26 @@ func TestRestoreKeepsTheOldDatabaseWhole(t *testing.T) {
 	if !hasUser(crashed + ".before-restore") {
 		t.Error("the second restore replaced the first one's copy")
 	}
+	// A database deleted after a crash, its log left beside the name: the
+	// restore does not let SQLite replay that log into the restored file.
+	gone := filepath.Join(dir, "gone.db")
+	b, err := os.ReadFile(live + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gone+"-wal", b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(ctx, backup, gone); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var check string
+	if err := r.rdb.Raw("PRAGMA integrity_check").Scan(&check).Error; err != nil || check != "ok" {
+		t.Errorf("the database restored beside a stale log: integrity_check %q, %v", check, err)
+	}
 }

@@ -302,6 +302,14 @@ func Restore(ctx context.Context, source, target string) error {
 		if _, err := keepBeforeRestore(target); err != nil {
 			return err
 		}
+	} else {
+		// No database, but perhaps the log and index of one deleted after a
+		// crash: SQLite would replay that log into the restored file.
+		for _, suffix := range []string{"-wal", "-shm"} {
+			if err := os.Remove(target + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
 	}
 	return copyFileSynced(source, target)
 }
