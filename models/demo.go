@@ -72,10 +72,6 @@ func (s *Store) loadDemoUsers(ctx context.Context) (*Region, error) {
 			return nil, fmt.Errorf("demo member %s: %w", m.number, err)
 		}
 	}
-	innovation, err := s.PartnerByName(ctx, "Innovasjon Norge")
-	if err != nil {
-		return nil, fmt.Errorf("demo partner: %w", err)
-	}
 	for _, d := range DemoLogins {
 		if _, err := s.UserByEmail(ctx, d.Email); err == nil {
 			continue
@@ -90,6 +86,12 @@ func (s *Store) loadDemoUsers(ctx context.Context) (*Region, error) {
 		case RoleMunicipality:
 			in.Municipality = "3412"
 		case RolePartner:
+			// Looked up only to make the demo's partner user: the partner may
+			// since have been renamed, and the catalogue is not loaded again.
+			innovation, err := s.PartnerByName(ctx, "Innovasjon Norge")
+			if err != nil {
+				return nil, fmt.Errorf("demo partner: %w", err)
+			}
 			in.PartnerID = innovation.ID
 		}
 		if _, err := s.CreateUser(ctx, a, in, DemoPassword, []RoleGrant{grant}); err != nil {

@@ -341,3 +341,28 @@ func TestPartnerCatalogueKeepsRenames(t *testing.T) {
 		t.Errorf("after the next start: %d partners (before %d), the old name: %v", after, before, err)
 	}
 }
+
+// The demo starts again after an admin renamed its partner (the catalogue is
+// not loaded again, so the old name is gone).
+func TestDemoStartsAfterPartnerRenamed(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.PartnerByName(ctx, "Innovasjon Norge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdatePartner(ctx, Actor{}, p.ID, PartnerInput{Name: "Innovasjon Norge Innlandet", Kind: p.Kind, Services: strings.Split(p.Services, ","),
+		Website: p.Website, Active: true, Version: p.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Errorf("the demo's next start: %v", err)
+	}
+}
