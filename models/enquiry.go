@@ -198,7 +198,9 @@ func checkChoice(fields map[string]string, name, v string, choices []string, req
 }
 
 func checkText(fields map[string]string, name, v string, max int, required bool) {
-	switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
+	// A line break counts as one character, as a form's maxlength counts it;
+	// browsers send it as two (CR LF).
+	switch n := utf8.RuneCountInString(strings.ReplaceAll(strings.TrimSpace(v), "\r\n", "\n")); {
 	case n == 0 && required:
 		fields[name] = "error.required"
 	case n > max:
@@ -212,7 +214,8 @@ func (in *EnquiryInput) normalise() {
 		*p = strings.TrimSpace(*p)
 	}
 	in.Email = strings.ToLower(in.Email)
-	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
+	in.Phone = plainDigits(in.Phone)
+	in.OrgNumber = NormaliseOrgNumber(plainDigits(in.OrgNumber))
 	seen := map[string]bool{"": true} // an empty need is none: never stored as one
 	needs := in.Needs[:0:0]
 	for _, n := range in.Needs {
@@ -269,6 +272,24 @@ func (in *EnquiryInput) validate() map[string]string {
 	checkChoice(fields, "ownership", in.Ownership, Ownerships, false)
 	checkChoice(fields, "goods_services", in.GoodsServices, GoodsServices, false)
 	return fields
+}
+
+// plainDigits writes the digits of the scripts the one door's languages
+// and phones use as 0–9, and any space (the non-breaking ones copied from web
+// pages too) as a plain space: a phone number typed in Arabic-Indic or
+// full-width digits is still a number.
+func plainDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		for _, zero := range []rune{'\u0660', '\u06F0', '\uFF10'} { // Arabic-Indic, its Persian form, full-width
+			if r >= zero && r <= zero+9 {
+				return '0' + r - zero
+			}
+		}
+		return r
+	}, s)
 }
 
 // validPhone accepts what people type: digits, spaces, +, -, parentheses; 5–20 digits.
@@ -1159,7 +1180,7 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 	if fields := CloseProblems(in); len(fields) > 0 {
 		return &ValidationError{Fields: fields}
 	}
-	in.OrgNumber = NormaliseOrgNumber(in.OrgNumber)
+	in.OrgNumber = NormaliseOrgNumber(plainDigits(in.OrgNumber))
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {

@@ -959,3 +959,31 @@ func TestEmptyNeedDropped(t *testing.T) {
 		t.Errorf("needs stored as %q; want financing,recruitment", e.Needs)
 	}
 }
+
+// What people type is taken as meant: a description's line breaks count once
+// each, as the form's maxlength counts them (browsers send CR LF); a phone in
+// other digits or with non-breaking spaces; an organisation number with dots,
+// hyphens or the VAT form's NO … MVA.
+func TestIntakeTakesWhatPeopleType(t *testing.T) {
+	t.Parallel()
+	line := strings.Repeat("a", 399) + "\r\n"
+	in := sampleInput("3412")
+	in.Description = strings.Repeat(line, 10) // 4 000 characters as the browser counts them
+	in.Phone = "٩٠٠\u00a0٠٠\u202f٠٠٠"
+	in.OrgNumber = "NO 923.609-016 MVA"
+	if fields := in.validate(); len(fields) > 0 {
+		t.Errorf("refused: %v", fields)
+	}
+	if in.Phone != "900 00 000" || in.OrgNumber != "923609016" {
+		t.Errorf("phone %q, org number %q; want 900 00 000 and 923609016", in.Phone, in.OrgNumber)
+	}
+	for _, org := range []string{"923 609 016", "９２３６０９０１６", "923-609-016", "no 923609016 mva"} {
+		if got := NormaliseOrgNumber(plainDigits(org)); got != "923609016" {
+			t.Errorf("%q normalised to %q", org, got)
+		}
+	}
+	in.Description += "bb" // the last line break was trimmed: 3 999 + 2
+	if fields := in.validate(); fields["description"] != "error.too_long" {
+		t.Errorf("4 001 characters: %v; want too long", fields)
+	}
+}

@@ -1,10 +1,25 @@
 package models
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
-// NormaliseOrgNumber removes the spaces people type in organisation numbers ("923 609 016").
+// NormaliseOrgNumber removes what people write around an organisation
+// number's nine digits: spaces of any kind, dots and hyphens between groups
+// ("923 609 016", "923.609.016"), and the VAT form's "NO" and "MVA" as
+// invoices print it ("NO 923 609 016 MVA").
 func NormaliseOrgNumber(s string) string {
-	return strings.Join(strings.Fields(s), "")
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if strings.HasPrefix(s, "NO") && strings.HasSuffix(s, "MVA") {
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "NO"), "MVA")
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '.' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // CheckOrgNumber returns "" for a valid Norwegian organisation number, or the
