@@ -17,21 +17,26 @@ import (
 // the exact text and this version.
 const ConsentVersion = "2026-11"
 
-// intakeLimits wraps the one door's handlers: a per-address rate limit (429
-// with a readable message) and a body limit far below the global one (413).
-// There is no CAPTCHA: it shuts people out.
+// intakeLimits wraps the one door's handlers in a body limit far below the
+// global one (413), and makes the per-address rate limit the handlers ask
+// (intakeAllowed) once a submission is whole. There is no CAPTCHA: it shuts
+// people out.
 func (s *Server) intakeLimits() func(echo.HandlerFunc) echo.HandlerFunc {
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+	s.intakeRate = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: rate.Every(s.cfg.IntakeEvery), Burst: s.cfg.IntakeBurst, ExpiresIn: 30 * time.Minute,
 	})
-	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store:               store,
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		ErrorHandler:        func(echo.Context, error) error { return errTooManyIntakes },
-		DenyHandler:         func(echo.Context, string, error) error { return errTooManyIntakes },
-	})
-	bodyLimit := middleware.BodyLimit("64K")
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return bodyLimit(limiter(next)) }
+	return middleware.BodyLimit("64K")
+}
+
+// intakeAllowed counts a submission against its address's rate limit (429
+// with a readable message beyond it). Only submissions that will be stored
+// count: one refused for a typing error costs nothing, so that nobody mending
+// their form, or sharing an office's address, is shut out by their own errors.
+func (s *Server) intakeAllowed(c echo.Context) error {
+	if ok, err := s.intakeRate.Allow(c.RealIP()); err != nil || !ok {
+		return errTooManyIntakes
+	}
+	return nil
 }
 
 var errTooManyIntakes = &apiError{status: http.StatusTooManyRequests, code: "rate_limited", message: "intake.rate_limited"}
@@ -119,11 +124,21 @@ func (s *Server) submitIntake(c echo.Context) error {
 		p := s.publicPage(c, lang, "intake.receipt_title")
 		return c.Render(http.StatusOK, "intake/receipt", receiptPage{page: p})
 	}
-	e, err := s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), models.NewEnquiry{
-		Input: f.input(), Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web",
-	})
-	if ve := asValidation(err); ve != nil {
-		data, err := s.intakePageData(c, f, ve.Fields)
+	n := models.NewEnquiry{Input: f.input(), Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web"}
+	fields := n.Problems()
+	var e *models.Enquiry
+	var err error
+	if len(fields) == 0 {
+		if err := s.intakeAllowed(c); err != nil {
+			return err
+		}
+		e, err = s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), n)
+		if ve := asValidation(err); ve != nil {
+			fields = ve.Fields
+		}
+	}
+	if len(fields) > 0 {
+		data, err := s.intakePageData(c, f, fields)
 		if err != nil {
 			return err
 		}
@@ -191,9 +206,14 @@ func (s *Server) apiIntake(c echo.Context) error {
 	if !contains(models.IntakeLanguages, lang) {
 		lang = "nb"
 	}
-	e, err := s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), models.NewEnquiry{
-		Input: j.input(), Consent: s.consentFor(lang, j.ConsentStore, j.ConsentShare), Channel: "web",
-	})
+	n := models.NewEnquiry{Input: j.input(), Consent: s.consentFor(lang, j.ConsentStore, j.ConsentShare), Channel: "web"}
+	if fields := n.Problems(); len(fields) > 0 {
+		return &models.ValidationError{Fields: fields}
+	}
+	if err := s.intakeAllowed(c); err != nil {
+		return err
+	}
+	e, err := s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), n)
 	if err != nil {
 		return err
 	}

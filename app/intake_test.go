@@ -143,19 +143,34 @@ func TestIntakeRateLimit(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, func(c *Config) { c.IntakeBurst, c.IntakeEvery = 5, time.Minute })
 	c := ts.client(t)
+	// Submissions refused for typing errors cost nothing: mending a form
+	// (or sharing an office's address) does not shut anyone out.
+	mistyped := intakeForm("pl")
+	mistyped.Set("email", "ikke-en-adresse")
+	for i := 0; i < 10; i++ {
+		if res, _ := c.post("/enquiry?lang=pl", mistyped); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("mistyped post %d = %d; want 422", i+1, res.StatusCode)
+		}
+	}
 	var last *http.Response
 	var body string
 	for i := 0; i < 8; i++ {
-		last, body = c.post("/enquiry", intakeForm("nb"))
+		last, body = c.post("/enquiry?lang=pl", intakeForm("pl"))
 	}
-	if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Du har sendt mange henvendelser") {
-		t.Errorf("eighth post in a row = %d; want 429 with a readable message", last.StatusCode)
+	if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, `href="/enquiry?lang=pl"`) {
+		t.Errorf("eighth post in a row = %d; want 429 with a way back to the form in Polish", last.StatusCode)
 	}
-	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{}`)
+	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", intakeJSONBody)
 	if status != http.StatusTooManyRequests || out["error"].(map[string]any)["code"] != "rate_limited" {
 		t.Errorf("API after the limit = %d %v", status, out)
 	}
+	if status, _ := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{}`); status != http.StatusUnprocessableEntity {
+		t.Errorf("an empty API submission after the limit = %d; want 422, as it costs nothing", status)
+	}
 }
+
+const intakeJSONBody = `{"municipality": "3412", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing"], "description": "Trenger hjelp",
+	"name": "Testperson Tester", "email": "test@example.org", "consent_store": true}`
 
 func TestIntakeBodyLimit(t *testing.T) {
 	t.Parallel()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"samspill/models"
 	"samspill/policies"
@@ -27,6 +28,8 @@ type Server struct {
 	sessions *scs.SessionManager
 	log      *slog.Logger
 	routes   []route
+	// intakeRate limits the one door's stored submissions per address.
+	intakeRate *middleware.RateLimiterMemoryStore
 }
 
 // New wires the Echo instance: middleware, error handler and the route table.

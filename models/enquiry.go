@@ -400,11 +400,7 @@ type NewEnquiry struct {
 // deadline, and stores it with its consents and audit entry in one transaction.
 // v is nil for the public one door.
 func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnquiry) (*Enquiry, error) {
-	fields := n.Input.validate()
-	checkChoice(fields, "channel", n.Channel, Channels, true)
-	if !n.Consent.Store {
-		fields["consent_store"] = "error.consent_required"
-	}
+	fields := n.problems()
 	var e Enquiry
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := s.checkReferences(tx, &n.Input, fields); err != nil {
@@ -466,6 +462,22 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 	}
 	return &e, nil
 }
+
+// problems checks what CreateEnquiry can check without the database (not that
+// the municipality exists), normalising the input as it goes.
+func (n *NewEnquiry) problems() map[string]string {
+	fields := n.Input.validate()
+	checkChoice(fields, "channel", n.Channel, Channels, true)
+	if !n.Consent.Store {
+		fields["consent_store"] = "error.consent_required"
+	}
+	return fields
+}
+
+// Problems is what is wrong with an enquiry before the database is asked: the
+// one door answers these without counting the submission against its rate
+// limit, so that someone mending typing errors is not shut out.
+func (n NewEnquiry) Problems() map[string]string { return n.problems() }
 
 // regionFor is RegionForMunicipality inside a transaction; nil means the admin queue.
 func (s *Store) regionFor(tx *gorm.DB, kommunenummer string, day time.Time) (*Region, error) {
