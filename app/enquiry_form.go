@@ -184,7 +184,7 @@ func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]strin
 		Email:         m.text("email", "intake.email", f.Email).As("email"),
 		Phone:         m.text("phone", "intake.phone", f.Phone).As("tel"),
 		Language:      m.choice("select", "language", "intake.language", "language.", models.IntakeLanguages, lang),
-		OrgNumber:     m.text("org_number", "intake.org_number", f.OrgNumber).WithHint(m.t("intake.org_number_hint")),
+		OrgNumber:     m.text("org_number", "intake.org_number", f.OrgNumber).WithHint(m.t("intake.org_number_hint")).LeftToRight(),
 		BusinessName:  m.text("business_name", "intake.business_name", f.BusinessName),
 		Stage:         m.choice("select", "stage", "intake.stage", "stage.", models.Stages, f.Stage),
 		Founder:       m.choice("radios", "founder", "intake.founder", "founder.", models.Founders, f.Founder),

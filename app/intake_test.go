@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +257,21 @@ func TestIntakeAuditKeepsNoAddress(t *testing.T) {
 	c.get("/enquiries/" + itoa(id))
 	if entries, _ = ts.store.AuditFor(ctx, "enquiry", itoa(id)); len(entries) != 2 || entries[0].IP == "" {
 		t.Errorf("the adviser's view = %+v; want it with the address", entries)
+	}
+}
+
+// On the right-to-left Arabic form, numbers and addresses are written left
+// to right: the organisation number, e-mail and phone.
+func TestIntakeNumbersLeftToRight(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, page := ts.client(t).get("/enquiry?lang=ar")
+	if !strings.Contains(page, `dir="rtl"`) {
+		t.Fatal("the Arabic form is not right to left")
+	}
+	for _, name := range []string{"org_number", "email", "phone"} {
+		if !regexp.MustCompile(`<input [^>]*name="` + name + `"[^>]*dir="ltr"`).MatchString(page) {
+			t.Errorf("the %s field is not written left to right", name)
+		}
 	}
 }

@@ -347,6 +347,9 @@ type Field struct {
 	Rows                                  int // for a textarea
 	Max                                   int // maxlength, 0 for none
 	Autocomplete                          string
+	// LTR is for numbers and codes in a text field: written left to right
+	// on a right-to-left page too, or "923 609 016" shows as "016 609 923".
+	LTR bool
 }
 
 // Option is one choice of a select, radio group or checkbox group.
@@ -414,6 +417,9 @@ func (f Field) As(typ string) Field { f.Type = typ; return f }
 
 // Req marks the field as required.
 func (f Field) Req() Field { f.Required = true; return f }
+
+// LeftToRight marks a field of numbers or codes (see Field.LTR).
+func (f Field) LeftToRight() Field { f.LTR = true; return f }
 
 // WithHint adds a description under the label.
 func (f Field) WithHint(hint string) Field { f.Hint = hint; return f }
