@@ -275,3 +275,16 @@ func TestIntakeNumbersLeftToRight(t *testing.T) {
 		}
 	}
 }
+
+// The error summary puts a sentence-long label (the consent) before its
+// message without the sentence's full stop: "… help me: …", not "me.: …".
+func TestErrorSummaryLabels(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	form := intakeForm("en")
+	form.Del("consent_store")
+	_, page := ts.client(t).post("/enquiry?lang=en", form)
+	if strings.Contains(page, ".: ") || !strings.Contains(page, `href="#f-consent_store`) {
+		t.Error("the error summary writes a label's full stop before its colon, or lacks the consent")
+	}
+}

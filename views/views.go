@@ -418,6 +418,10 @@ func (f Field) As(typ string) Field { f.Type = typ; return f }
 // Req marks the field as required.
 func (f Field) Req() Field { f.Required = true; return f }
 
+// SummaryLabel is the label as the error summary puts it before its message
+// and a colon: without the full stop a sentence-long label (a consent) ends in.
+func (f Field) SummaryLabel() string { return strings.TrimRight(f.Label, ". ") }
+
 // LeftToRight marks a field of numbers or codes (see Field.LTR).
 func (f Field) LeftToRight() Field { f.LTR = true; return f }
 
