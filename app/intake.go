@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -147,19 +149,38 @@ func (s *Server) submitIntake(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderReceipt(c, lang, e)
+	// The receipt is a page of its own (POST, redirect, GET): reloading it,
+	// or going back and forth, must not send the form again and make a
+	// second case. The one door keeps no session, so the reference goes in
+	// a short-lived cookie of its own, which holds nothing of the person.
+	c.SetCookie(&http.Cookie{Name: receiptCookie, Value: e.Reference, Path: "/enquiry", MaxAge: 3600, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	return c.Redirect(http.StatusSeeOther, "/enquiry/receipt?lang="+url.QueryEscape(lang))
 }
 
-func (s *Server) renderReceipt(c echo.Context, lang string, e *models.Enquiry) error {
-	data := receiptPage{page: s.publicPage(c, lang, "intake.receipt_title"), Reference: e.Reference, Days: models.DefaultRegionInput().FirstResponseDays}
-	if e.RegionID != nil {
-		r, err := s.store.RegionByID(c.Request().Context(), *e.RegionID)
-		if err != nil {
-			return err
-		}
-		data.Region, data.Days = r, r.FirstResponseDays
+// receiptCookie carries the reference of the enquiry just sent to its receipt.
+const receiptCookie = "samspill_receipt"
+
+// intakeReceipt shows the receipt of the enquiry just sent; without one, the
+// form.
+func (s *Server) intakeReceipt(c echo.Context) error {
+	lang := intakeLanguage(c)
+	cookie, err := c.Cookie(receiptCookie)
+	if err != nil {
+		return c.Redirect(http.StatusSeeOther, "/enquiry?lang="+url.QueryEscape(lang))
 	}
-	return c.Render(http.StatusCreated, "intake/receipt", data)
+	r, err := s.store.ReceiptFor(c.Request().Context(), cookie.Value)
+	if errors.Is(err, models.ErrNotFound) {
+		return c.Redirect(http.StatusSeeOther, "/enquiry?lang="+url.QueryEscape(lang))
+	}
+	if err != nil {
+		return err
+	}
+	data := receiptPage{page: s.publicPage(c, lang, "intake.receipt_title"), Reference: r.Reference, Region: r.Region, Days: models.DefaultRegionInput().FirstResponseDays}
+	if r.Region != nil {
+		data.Days = r.Region.FirstResponseDays
+	}
+	return c.Render(http.StatusOK, "intake/receipt", data)
 }
 
 // consentFor records the consent texts exactly as the person read them.

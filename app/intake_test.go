@@ -59,8 +59,15 @@ func TestIntakeEveryLanguage(t *testing.T) {
 				t.Error("the one door set a session cookie")
 			}
 			res, body = c.post("/enquiry?lang="+lang, intakeForm(lang))
-			if res.StatusCode != http.StatusCreated {
-				t.Fatalf("POST = %d\n%s", res.StatusCode, body)
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiry/receipt?lang="+lang {
+				t.Fatalf("POST = %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+			}
+			res, body = c.get(res.Header.Get("Location"))
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("receipt = %d", res.StatusCode)
+			}
+			if sessionCookie(t, res) != nil {
+				t.Error("the receipt set a session cookie")
 			}
 			ref := referenceIn(t, body)
 			list, _, err := ts.store.Enquiries(ctx, adminViewer(t, ts), models.EnquiryFilter{Q: ref})
@@ -286,5 +293,27 @@ func TestErrorSummaryLabels(t *testing.T) {
 	_, page := ts.client(t).post("/enquiry?lang=en", form)
 	if strings.Contains(page, ".: ") || !strings.Contains(page, `href="#f-consent_store`) {
 		t.Error("the error summary writes a label's full stop before its colon, or lacks the consent")
+	}
+}
+
+// The receipt is a page of its own: reloading it shows the same reference and
+// sends nothing again, so no second case is made; without a submission
+// behind it, it leads to the form.
+func TestIntakeReceiptReloads(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	before := enquiryCount(t, ts)
+	c := ts.client(t)
+	res, _ := c.post("/enquiry?lang=nn", intakeForm("nn"))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST = %d; want 303 to the receipt", res.StatusCode)
+	}
+	_, first := c.get(res.Header.Get("Location"))
+	_, again := c.get(res.Header.Get("Location"))
+	if referenceIn(t, first) != referenceIn(t, again) || enquiryCount(t, ts) != before+1 {
+		t.Errorf("reloading the receipt: %s then %s, %d enquiries made; want the same and one", referenceIn(t, first), referenceIn(t, again), enquiryCount(t, ts)-before)
+	}
+	if res, _ := ts.client(t).get("/enquiry/receipt?lang=nn"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiry?lang=nn" {
+		t.Errorf("a receipt with nothing sent = %d to %q; want the form", res.StatusCode, res.Header.Get("Location"))
 	}
 }

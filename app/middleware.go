@@ -112,7 +112,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 // makes no session so that anonymous visitors leave nothing behind on the server.
 func needsSession(r *http.Request) bool {
 	p := r.URL.Path
-	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && !publicPosts[p] && bearerToken(r) == "" &&
+	return !strings.HasPrefix(p, "/static/") && p != "/healthz" && !publicPosts[p] && p != "/enquiry/receipt" && bearerToken(r) == "" &&
 		!strings.HasPrefix(p, "/api/v1/intake") && !strings.HasPrefix(p, "/r/")
 }
 

@@ -58,6 +58,7 @@ func (s *Server) routeTable() []route {
 
 		{get, "/enquiry", s.intakeForm, open},
 		{post, "/enquiry", limits(s.submitIntake), open},
+		{get, "/enquiry/receipt", s.intakeReceipt, open},
 		{post, "/api/v1/intake", limits(s.apiIntake), open},
 		{get, "/api/v1/intake/consent", s.apiConsentTexts, open},
 

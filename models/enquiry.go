@@ -479,6 +479,27 @@ func (n *NewEnquiry) problems() map[string]string {
 // limit, so that someone mending typing errors is not shut out.
 func (n NewEnquiry) Problems() map[string]string { return n.problems() }
 
+// Receipt is what the one door's receipt says of an enquiry: its reference
+// and the region that will answer it (nil: the admin queue). Nothing of the
+// person.
+type Receipt struct {
+	Reference string
+	Region    *Region
+}
+
+// ReceiptFor finds the receipt of the enquiry with reference.
+func (s *Store) ReceiptFor(ctx context.Context, reference string) (*Receipt, error) {
+	var e Enquiry
+	err := s.read(ctx).Select("id", "reference", "region_id").Preload("Region").Where("reference = ?", reference).First(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("enquiry %s: %w", reference, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", reference, err)
+	}
+	return &Receipt{Reference: e.Reference, Region: e.Region}, nil
+}
+
 // regionFor is RegionForMunicipality inside a transaction; nil means the admin queue.
 func (s *Store) regionFor(tx *gorm.DB, kommunenummer string, day time.Time) (*Region, error) {
 	return routedRegion(tx, kommunenummer, day)
