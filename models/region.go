@@ -135,21 +135,17 @@ func (s *Store) checkMunicipality(tx *gorm.DB, number string) (bool, error) {
 // RegionsVisibleTo lists the regions the viewer may see: all for an admin, else
 // the regions where the viewer holds a role.
 func (s *Store) RegionsVisibleTo(ctx context.Context, v *Viewer) ([]Region, error) {
-	q := s.read(ctx).Order(s.byName("name"))
-	if !v.IsAdmin() {
-		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
-	}
-	var rs []Region
-	if err := q.Find(&rs).Error; err != nil {
-		return nil, fmt.Errorf("list regions: %w", err)
-	}
-	return rs, nil
+	return s.regionsVisibleTo(s.read(ctx), v)
 }
 
 // RegionList is RegionsVisibleTo with each region's members, for the API's
 // list (the middleware's RegionsVisibleTo, asked on every request, reads none).
 func (s *Store) RegionList(ctx context.Context, v *Viewer) ([]Region, error) {
-	q := s.read(ctx).Preload("Members", func(db *gorm.DB) *gorm.DB { return db.Order("kommunenummer") }).Order(s.byName("name"))
+	return s.regionsVisibleTo(s.read(ctx).Preload("Members", func(db *gorm.DB) *gorm.DB { return db.Order("kommunenummer") }), v)
+}
+
+func (s *Store) regionsVisibleTo(q *gorm.DB, v *Viewer) ([]Region, error) {
+	q = q.Order(s.byName("name"))
 	if !v.IsAdmin() {
 		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
 	}
