@@ -596,3 +596,30 @@ func TestReferralFormNamesTheRegionsDays(t *testing.T) {
 		t.Error("the referral form's hint does not name the region's 21 days")
 	}
 }
+
+// A refused outcome keeps its reason selected once, under its own outcome:
+// "Annet" stands under both declined and withdrawn with the same value.
+func TestRefusedOutcomeKeepsOneReason(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submitShared(t, ts, true)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/enquiries/" + itoa(id))
+	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
+		"message": {"Trenger etablerertilskudd"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
+	}
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	rid := referralLink.FindStringSubmatch(page)[1]
+	_, page = adviser.get("/referrals/" + rid)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	// Withdrawn with a reason, and an instrument only a supported outcome takes: refused.
+	res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"other"}, "instrument": {"loan"}, "version": {version}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("refused outcome = %d; want 422", res.StatusCode)
+	}
+	if n := strings.Count(body, `<option value="other" selected>`); n != 1 {
+		t.Errorf("the reason 'other' is selected %d times; want once, under withdrawn", n)
+	}
+}
