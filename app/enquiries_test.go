@@ -115,11 +115,11 @@ func enquiryEditForm(description string) url.Values {
 		"description": {description}, "name": {"Testperson Tester"}, "email": {"test@example.org"}, "language": {"nb"}}
 }
 
-// Two windows open the same case and both save: the second is refused with a
-// clear message, and the first save stands.
-func TestEnquiryStaleEditPage(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
+// staleWindow opens a new case in two windows, the adviser's and the
+// coordinator's, and saves the adviser's as "Lagret i vindu A": it returns the
+// case, the coordinator's window and the version it read, now stale.
+func staleWindow(t *testing.T, ts *testServer) (int64, *client, string) {
+	t.Helper()
 	id, _ := submit(t, ts, "3412", "Opprinnelig tekst", "")
 	a := ts.client(t)
 	a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
@@ -136,8 +136,17 @@ func TestEnquiryStaleEditPage(t *testing.T) {
 	if res, body := a.post("/enquiries/"+itoa(id), formA); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("first save = %d\n%s", res.StatusCode, body)
 	}
+	return id, b, mb[3]
+}
+
+// Two windows open the same case and both save: the second is refused with a
+// clear message, and the first save stands.
+func TestEnquiryStaleEditPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, b, versionB := staleWindow(t, ts)
 	formB := enquiryEditForm("Lagret i vindu B")
-	formB.Set("version", mb[3])
+	formB.Set("version", versionB)
 	res, body := b.post("/enquiries/"+itoa(id), formB)
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Endringen ble ikke lagret") {
 		t.Fatalf("second save = %d; want 409 with a clear message", res.StatusCode)
@@ -530,20 +539,9 @@ func TestEnquiryStatusRefusalIsShown(t *testing.T) {
 func TestEnquiryStaleEditAfterTypingError(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submit(t, ts, "3412", "Opprinnelig tekst", "")
-	a := ts.client(t)
-	a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	b := ts.client(t)
-	b.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
-	_, pageA := a.get("/enquiries/" + itoa(id))
-	_, pageB := b.get("/enquiries/" + itoa(id))
-	formA := enquiryEditForm("Lagret i vindu A")
-	formA.Set("version", versionField.FindStringSubmatch(pageA)[3])
-	if res, body := a.post("/enquiries/"+itoa(id), formA); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("first save = %d\n%s", res.StatusCode, body)
-	}
+	id, b, versionB := staleWindow(t, ts)
 	formB := enquiryEditForm("Lagret i vindu B")
-	formB.Set("version", versionField.FindStringSubmatch(pageB)[3])
+	formB.Set("version", versionB)
 	formB.Set("email", "ikke-en-adresse")
 	res, body := b.post("/enquiries/"+itoa(id), formB)
 	if res.StatusCode != http.StatusUnprocessableEntity {

@@ -99,6 +99,25 @@ func TestReferralLoop(t *testing.T) {
 	}
 }
 
+// sentReferral sends a referral to Innovasjon Norge of a new enquiry whose
+// person consented to sharing, as the demo adviser, who is returned logged in.
+func sentReferral(t *testing.T, ts *testServer, share bool) (*client, string) {
+	t.Helper()
+	id, _ := submitShared(t, ts, true)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/enquiries/" + itoa(id))
+	form := url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "message": {"Trenger etablerertilskudd"}, "send": {"send"}}
+	if share {
+		form.Set("share_personal_data", "on")
+	}
+	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
+	}
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	return adviser, referralLink.FindStringSubmatch(page)[1]
+}
+
 // submitShared submits an enquiry with or without consent to share.
 func submitShared(t *testing.T, ts *testServer, share bool) (int64, string) {
 	t.Helper()
@@ -302,23 +321,14 @@ func TestReferralFormsKeepWhatWasTyped(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	id, _ := submitShared(t, ts, true)
-	adviser := ts.client(t)
-	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	adviser.get("/enquiries/" + itoa(id))
-	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
-		"message": {"Trenger etablerertilskudd"}, "share_personal_data": {"on"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
-	}
-	_, page := adviser.get("/enquiries/" + itoa(id))
-	rid := referralLink.FindStringSubmatch(page)[1]
+	_, rid := sentReferral(t, ts, true)
 	version := regexp.MustCompile(`name="version" value="(\d+)"`)
 
 	// Two windows of the partner: one acknowledges, the other then reports.
 	first, second := ts.client(t), ts.client(t)
 	first.login(demoEmail(models.RolePartner), models.DemoPassword)
 	second.login(demoEmail(models.RolePartner), models.DemoPassword)
-	_, page = first.get("/referrals/" + rid)
+	_, page := first.get("/referrals/" + rid)
 	_, stale := second.get("/referrals/" + rid)
 	if res, _ := first.post("/referrals/"+rid+"/status", url.Values{"status": {"acknowledged"}, "version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("acknowledge = %d", res.StatusCode)
@@ -394,22 +404,13 @@ func TestReferralReportPeriodDates(t *testing.T) {
 func TestReferralRefusalsAreShown(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submitShared(t, ts, true)
-	adviser := ts.client(t)
-	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	adviser.get("/enquiries/" + itoa(id))
-	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
-		"message": {"Trenger etablerertilskudd"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
-	}
-	_, page := adviser.get("/enquiries/" + itoa(id))
-	rid := referralLink.FindStringSubmatch(page)[1]
+	adviser, rid := sentReferral(t, ts, false)
 	version := regexp.MustCompile(`name="version" value="(\d+)"`)
 
 	partner := ts.client(t)
 	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
 	_, stale := partner.get("/referrals/" + rid)
-	_, page = adviser.get("/referrals/" + rid)
+	_, page := adviser.get("/referrals/" + rid)
 	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"},
 		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("withdraw = %d\n%s", res.StatusCode, body)
@@ -602,17 +603,8 @@ func TestReferralFormNamesTheRegionsDays(t *testing.T) {
 func TestRefusedOutcomeKeepsOneReason(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submitShared(t, ts, true)
-	adviser := ts.client(t)
-	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	adviser.get("/enquiries/" + itoa(id))
-	if res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"},
-		"message": {"Trenger etablerertilskudd"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("refer = %d\n%s", res.StatusCode, body)
-	}
-	_, page := adviser.get("/enquiries/" + itoa(id))
-	rid := referralLink.FindStringSubmatch(page)[1]
-	_, page = adviser.get("/referrals/" + rid)
+	adviser, rid := sentReferral(t, ts, false)
+	_, page := adviser.get("/referrals/" + rid)
 	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
 	// Withdrawn with a reason, and an instrument only a supported outcome takes: refused.
 	res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"other"}, "instrument": {"loan"}, "version": {version}})
