@@ -981,6 +981,16 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if err := s.checkReferences(tx, &in, fields); err != nil {
 			return err
 		}
+		// A case stays with a municipality its region serves: one set to another
+		// region's would be handled and counted by the wrong region. Moving it
+		// is routing, which admins do.
+		if _, bad := fields["municipality"]; !bad && e.RegionID != nil && in.Kommunenummer != e.Kommunenummer {
+			if member, err := s.isMember(tx, *e.RegionID, in.Kommunenummer, s.now()); err != nil {
+				return err
+			} else if !member {
+				fields["municipality"] = "error.municipality_outside_region"
+			}
+		}
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}

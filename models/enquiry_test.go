@@ -987,3 +987,42 @@ func TestIntakeTakesWhatPeopleType(t *testing.T) {
 		t.Errorf("4 001 characters: %v; want too long", fields)
 	}
 }
+
+// A case's municipality can change only to one of its region's members: a case
+// set to another region's municipality stayed with the region that does not
+// serve it, counted in the wrong statistics. Routing it is the admins' move.
+func TestEditKeepsMunicipalityInRegion(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		kommune string
+		ok      bool
+	}{
+		{"3411", false}, // Ringsaker: the other region's
+		{"0301", false}, // Oslo: no region's here
+		{"3413", true},  // Stange: a member of both
+		{"3412", true},  // Løten: back to its own
+	}
+	version := 1
+	for _, c := range cases {
+		_, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, sampleInput(c.kommune), version)
+		var invalid *ValidationError
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s: %v; want saved", c.kommune, err)
+		case c.ok:
+			version++
+		case !errors.As(err, &invalid) || invalid.Fields["municipality"] != "error.municipality_outside_region":
+			t.Errorf("%s: %v; want the municipality refused as outside the region", c.kommune, err)
+		}
+	}
+	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	if got.Kommunenummer != "3412" || got.Version != version {
+		t.Errorf("after the edits: %s v%d; want 3412 v%d", got.Kommunenummer, got.Version, version)
+	}
+}
