@@ -615,3 +615,20 @@ func TestRefusedOutcomeKeepsOneReason(t *testing.T) {
 		t.Errorf("the reason 'other' is selected %d times; want once, under withdrawn", n)
 	}
 }
+
+// A period without referrals has empty lists in the report's JSON, not null: a
+// client counting or looping over a list should not have to test for null.
+func TestReferralReportEmptyListsAreArrays(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	token := ts.token(t, models.RoleBoard)
+	code, rep := ts.api(t, token, http.MethodGet, "/api/v1/reports/referrals?from=2001-01-01&to=2001-03-31", "")
+	if code != http.StatusOK {
+		t.Fatalf("report = %d %v", code, rep)
+	}
+	for _, key := range []string{"partners", "advisers", "granted_by_municipality", "granted_by_quarter"} {
+		if list, ok := rep[key].([]any); !ok || len(list) != 0 {
+			t.Errorf("%s = %#v; want []", key, rep[key])
+		}
+	}
+}

@@ -155,7 +155,9 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 		return nil, fmt.Errorf("referral report: %w", err)
 	}
 	now := s.now()
-	rep := &ReferralReport{RegionID: v.Region.ID, From: from.Format("2006-01-02"), To: to.Format("2006-01-02")}
+	// Its lists are empty, not nil, for a period without referrals: JSON [] rather than null.
+	rep := &ReferralReport{RegionID: v.Region.ID, From: from.Format("2006-01-02"), To: to.Format("2006-01-02"),
+		Partners: []PartnerFigures{}, Advisers: []AdviserFigures{}, ByMunicipality: []AmountBucket{}, ByQuarter: []AmountBucket{}}
 	partners := map[int64]*PartnerFigures{}
 	advisers := map[int64]*AdviserFigures{}
 	partnerAck, partnerOut := map[int64][]float64{}, map[int64][]float64{}
