@@ -293,3 +293,23 @@ func TestJSONTypeErrorsNameRows(t *testing.T) {
 		t.Errorf("a number for a kommunenummer = %d %v; want 400 naming municipalities[0].kommunenummer", status, fields)
 	}
 }
+
+// An enquiry in the API carries every field DESIGN.md's contract names for it.
+func TestEnquiryJSONHasContractFields(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	code, e := ts.api(t, ts.token(t, models.RoleAdviser), http.MethodGet, "/api/v1/enquiries/"+itoa(id), "")
+	if code != http.StatusOK {
+		t.Fatalf("enquiry = %d %v", code, e)
+	}
+	for _, field := range []string{"municipality", "enquirer_kind", "needs", "description", "name", "email", "phone", "language",
+		"org_number", "business_name", "stage", "consent_store", "consent_share", "channel", "status", "reference", "version"} {
+		if _, ok := e[field]; !ok {
+			t.Errorf("the enquiry's JSON has no %q", field)
+		}
+	}
+	if e["consent_store"] != true {
+		t.Errorf("consent_store = %v; want true (stored only with it)", e["consent_store"])
+	}
+}

@@ -33,6 +33,7 @@ type enquiryOut struct {
 	Founder             string     `json:"founder"`
 	Under30             *bool      `json:"under_30"`
 	ImmigrantBackground *bool      `json:"immigrant_background"`
+	ConsentStore        bool       `json:"consent_store"`
 	ConsentShare        bool       `json:"consent_share"`
 	AssignedTo          *int64     `json:"assigned_to"`
 	ReceivedAt          time.Time  `json:"received_at"`
@@ -50,7 +51,10 @@ func enquiryJSONOut(e *models.Enquiry, now time.Time) enquiryOut {
 	return enquiryOut{ID: e.ID, Reference: e.Reference, RegionID: e.RegionID, Channel: e.Channel, Status: e.Status,
 		Municipality: e.Kommunenummer, EnquirerKind: e.EnquirerKind, Needs: e.NeedList(), Description: e.Description,
 		Name: e.Name, Email: e.Email, Phone: e.Phone, Language: e.Language, OrgNumber: e.OrgNumber, BusinessName: e.BusinessName,
-		Stage: e.Stage, Founder: e.Founder, Under30: e.Under30, ImmigrantBackground: e.ImmigrantBackground, ConsentShare: e.ConsentShare,
+		Stage: e.Stage, Founder: e.Founder, Under30: e.Under30, ImmigrantBackground: e.ImmigrantBackground,
+		// An enquiry is stored only with the consent to store it (CreateEnquiry
+		// refuses it without), so every enquiry the API shows has it.
+		ConsentStore: true, ConsentShare: e.ConsentShare,
 		AssignedTo: e.AssignedTo, ReceivedAt: e.ReceivedAt, FirstResponseDue: e.FirstResponseDue, FirstResponseAt: e.FirstResponseAt,
 		Overdue: e.Overdue(now), ClosedAt: e.ClosedAt, Outcome: e.Outcome, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated, Version: e.Version}
 }
