@@ -122,9 +122,9 @@ func (s *Server) submitIntake(c echo.Context) error {
 	f := parseEnquiryForm(c)
 	lang := intakeLanguage(c)
 	if f.Honeypot != "" {
-		// A bot filled in the hidden field: thank it and store nothing.
-		p := s.publicPage(c, lang, "intake.receipt_title")
-		return c.Render(http.StatusOK, "intake/receipt", receiptPage{page: p})
+		// A bot filled in the hidden field: store nothing, and answer as to a
+		// person (the same redirect to a receipt), so that it cannot tell.
+		return s.toReceipt(c, lang, botReceipt)
 	}
 	n := models.NewEnquiry{Input: f.input(), Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web"}
 	fields := n.Problems()
@@ -149,17 +149,26 @@ func (s *Server) submitIntake(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// The receipt is a page of its own (POST, redirect, GET): reloading it,
-	// or going back and forth, must not send the form again and make a
-	// second case. The one door keeps no session, so the reference goes in
-	// a short-lived cookie of its own, which holds nothing of the person.
-	c.SetCookie(&http.Cookie{Name: receiptCookie, Value: e.Reference, Path: "/enquiry", MaxAge: 3600, HttpOnly: true,
+	return s.toReceipt(c, lang, e.Reference)
+}
+
+// toReceipt sends the browser on to the receipt of the enquiry just sent.
+// The receipt is a page of its own (POST, redirect, GET): reloading it, or
+// going back and forth, must not send the form again and make a second case.
+// The one door keeps no session, so the reference goes in a short-lived
+// cookie of its own, which holds nothing of the person.
+func (s *Server) toReceipt(c echo.Context, lang, reference string) error {
+	c.SetCookie(&http.Cookie{Name: receiptCookie, Value: reference, Path: "/enquiry", MaxAge: 3600, HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	return c.Redirect(http.StatusSeeOther, "/enquiry/receipt?lang="+url.QueryEscape(lang))
 }
 
 // receiptCookie carries the reference of the enquiry just sent to its receipt.
 const receiptCookie = "samspill_receipt"
+
+// botReceipt stands in the receipt cookie for the reference a bot caught by
+// the hidden field never got: its receipt thanks it and names no case.
+const botReceipt = "-"
 
 // intakeReceipt shows the receipt of the enquiry just sent; without one, the
 // form.
@@ -168,6 +177,9 @@ func (s *Server) intakeReceipt(c echo.Context) error {
 	cookie, err := c.Cookie(receiptCookie)
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, "/enquiry?lang="+url.QueryEscape(lang))
+	}
+	if cookie.Value == botReceipt {
+		return c.Render(http.StatusOK, "intake/receipt", receiptPage{page: s.publicPage(c, lang, "intake.receipt_title")})
 	}
 	r, err := s.store.ReceiptFor(c.Request().Context(), cookie.Value)
 	if errors.Is(err, models.ErrNotFound) {

@@ -138,9 +138,15 @@ func TestIntakeHoneypot(t *testing.T) {
 	c := ts.client(t)
 	form := intakeForm("nb")
 	form.Set("website", "http://spam.example")
-	res, body := c.post("/enquiry", form)
-	if res.StatusCode != http.StatusOK || strings.Contains(body, referencePattern) {
-		t.Errorf("honeypot: %d, reference shown: %t", res.StatusCode, strings.Contains(body, referencePattern))
+	// The bot is answered as a person is, with a redirect to a receipt, so
+	// that it cannot tell it was caught; the receipt names no case.
+	res, _ := c.post("/enquiry", form)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiry/receipt?lang=nb" {
+		t.Errorf("honeypot: %d to %q; want 303 to the receipt, as for a person", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body := c.get("/enquiry/receipt?lang=nb")
+	if res.StatusCode != http.StatusOK || strings.Contains(body, referencePattern) || !strings.Contains(body, "<h1") {
+		t.Errorf("the bot's receipt: %d, reference shown: %t", res.StatusCode, strings.Contains(body, referencePattern))
 	}
 	if enquiryCount(t, ts) != before {
 		t.Errorf("a bot's enquiry was stored")
