@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,6 +171,11 @@ func (s *Store) History(ctx context.Context, object, objectID string) ([]History
 	if err := historyQuery(s.read(ctx), object, objectID).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("history of %s %s: %w", object, objectID, err)
 	}
+	// A routing is audited twice, once in each region's log; the case's history
+	// tells it once, by the entry naming where it went.
+	out = slices.DeleteFunc(out, func(e HistoryEntry) bool {
+		return e.Action == "route" && strings.HasPrefix(e.Detail, "from_region=")
+	})
 	// Assignments name a user and routings a region by id: one query each for all of them.
 	users, regions := map[int64]string{}, map[int64]string{}
 	for _, e := range out {

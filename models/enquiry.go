@@ -1163,6 +1163,12 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 		if err := tx.Model(&Region{}).Where("id = ?", regionID).Count(&n).Error; err != nil || n == 0 {
 			return invalid("region_id", "error.choice")
 		}
+		// The region it leaves keeps a trace of where it went (the entry lies
+		// in the case's region, which is still the old one here); the new
+		// region's entry is written once it has arrived.
+		if err := s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), fmt.Sprintf("region=%d", regionID)); err != nil {
+			return err
+		}
 		// Nobody in the new region holds it yet: an assigned enquiry is new there.
 		changes := map[string]any{"region_id": regionID, "assigned_to": nil}
 		if e.Status == "assigned" {
@@ -1184,7 +1190,11 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 		if err := s.indexEnquiry(tx, id); err != nil { // into the new region's part of the search index
 			return err
 		}
-		return s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), fmt.Sprintf("region=%d", regionID))
+		from := "queue"
+		if e.RegionID != nil {
+			from = fmt.Sprint(*e.RegionID)
+		}
+		return s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), "from_region="+from)
 	})
 }
 

@@ -1026,3 +1026,46 @@ func TestEditKeepsMunicipalityInRegion(t *testing.T) {
 		t.Errorf("after the edits: %s v%d; want 3412 v%d", got.Kommunenummer, got.Version, version)
 	}
 }
+
+// Routing a case leaves a trace in both regions' audit: the old region's
+// coordinators saw nothing of a case that left them, the entry lay in the new.
+func TestRoutingAuditedInBothRegions(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.MoveToRegion(ctx, f.admin, Actor{UserID: f.admin.User.ID, RegionID: f.hamar.ID}, e.ID, f.ringsaker.ID, e.Version); err != nil {
+		t.Fatal(err)
+	}
+	kari, err := f.s.CreateUser(ctx, Actor{}, UserInput{Email: "kari@begge.example", Name: "Kari i begge"}, "passord-passord",
+		[]RoleGrant{{RegionID: f.hamar.ID, Role: RoleCoordinator}, {RegionID: f.ringsaker.ID, Role: RoleCoordinator}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kari, err = f.s.UserByEmail(ctx, kari.Email); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Region{f.hamar, f.ringsaker} {
+		entries, _, err := f.s.AuditEntries(ctx, &Viewer{User: kari, Region: r}, AuditFilter{Object: "enquiry", ObjectID: fmt.Sprint(e.ID), Action: "route", Page: Page{Size: 10}})
+		if err != nil || len(entries) != 1 {
+			t.Errorf("%s's audit of the routing: %d entries, %v; want 1", r.Slug, len(entries), err)
+		}
+	}
+	// The case's own history tells the routing once, naming where it went.
+	history, err := f.s.History(ctx, "enquiry", fmt.Sprint(e.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routings []string
+	for _, h := range history {
+		if h.Action == "route" {
+			routings = append(routings, h.Subject)
+		}
+	}
+	if len(routings) != 1 || routings[0] != f.ringsaker.Name {
+		t.Errorf("the case's history tells the routing as %q; want it once, to %q", routings, f.ringsaker.Name)
+	}
+}
