@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,11 @@ type assessmentForm struct {
 }
 
 type scoreRow struct{ Score, Comment, Evidence string }
+
+// typed reports whether anything was entered for the factor.
+func (r scoreRow) typed() bool {
+	return r.Score != "" || strings.TrimSpace(r.Comment) != "" || strings.TrimSpace(r.Evidence) != ""
+}
 
 type assessmentFormPage struct {
 	page
@@ -160,10 +166,15 @@ func (s *Server) renderAssessmentForm(c echo.Context, status int, p *models.Proj
 	if v.Region == nil && p == nil {
 		return models.ErrNotFound
 	}
-	factors, err := s.store.ActiveFactors(c.Request().Context())
+	factors, err := s.store.Factors(c.Request().Context())
 	if err != nil {
 		return err
 	}
+	// A retired factor is offered no more; one retired while the form was
+	// filled in stays, with what was typed for it and why it cannot be kept.
+	factors = slices.DeleteFunc(factors, func(fac models.Factor) bool {
+		return fac.Retired() && (f == nil || !f.Scores[fac.Code].typed())
+	})
 	regionID, action, title := int64(0), "/assessments", "assessment.new_region"
 	if v.Region != nil {
 		regionID = v.Region.ID
@@ -201,6 +212,12 @@ func (s *Server) parseAssessmentForm(c echo.Context, factors []models.Factor, lo
 	for _, fac := range factors {
 		r := scoreRow{Score: c.FormValue("score_" + fac.Code), Comment: c.FormValue("comment_" + fac.Code), Evidence: c.FormValue("evidence_" + fac.Code)}
 		f.Scores[fac.Code] = r
+		if fac.Retired() {
+			if r.typed() {
+				errs["score_"+fac.Code] = "error.factor_retired"
+			}
+			continue
+		}
 		if r.Score == "" {
 			if strings.TrimSpace(r.Comment) != "" || strings.TrimSpace(r.Evidence) != "" {
 				errs["score_"+fac.Code] = "error.score_missing"
@@ -211,11 +228,11 @@ func (s *Server) parseAssessmentForm(c echo.Context, factors []models.Factor, lo
 		if err != nil {
 			errs["score_"+fac.Code] = "error.score"
 		}
-		evidence := r.Evidence
-		if fac.Code == models.OvercommitmentFactor && f.UseLoadEvidence && loadText != "" {
-			evidence = strings.TrimSpace(strings.TrimSpace(evidence) + "\n" + loadText)
+		score := models.ScoreInput{Factor: fac.Code, Score: n, Comment: r.Comment, Evidence: r.Evidence}
+		if fac.Code == models.OvercommitmentFactor && f.UseLoadEvidence {
+			score.LoadEvidence = loadText
 		}
-		in.Scores = append(in.Scores, models.ScoreInput{Factor: fac.Code, Score: n, Comment: r.Comment, Evidence: evidence})
+		in.Scores = append(in.Scores, score)
 		codes = append(codes, fac.Code)
 	}
 	if len(in.Scores) == 0 && len(errs) == 0 {
@@ -255,7 +272,9 @@ func (s *Server) createAssessment(c echo.Context, p *models.Project) error {
 	if regionID == 0 {
 		return models.ErrNotFound
 	}
-	factors, err := s.store.ActiveFactors(ctx)
+	// Every factor, the retired too: a factor retired while the form was
+	// being filled in is named as such, not its typed score dropped.
+	factors, err := s.store.Factors(ctx)
 	if err != nil {
 		return err
 	}
@@ -372,13 +391,6 @@ func (s *Server) compareAssessments(c echo.Context) error {
 	data := comparePage{page: s.page(c, "assessment.compare_title")}
 	aID, _ := strconv.ParseInt(c.QueryParam("a"), 10, 64)
 	bID, _ := strconv.ParseInt(c.QueryParam("b"), 10, 64)
-	if v.Region != nil {
-		choices, err := s.store.AssessmentChoices(ctx, v, v.Region.ID)
-		if err != nil {
-			return err
-		}
-		data.ChoicesA, data.ChoicesB = assessmentGroups(data.page, choices, aID), assessmentGroups(data.page, choices, bID)
-	}
 	if aID != 0 && bID != 0 {
 		a, err := s.store.Assessment(ctx, v, aID)
 		if err != nil {
@@ -388,7 +400,19 @@ func (s *Server) compareAssessments(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// The change is read over time, whichever was chosen first: the
+		// older assessment stands first, or a fall would show as a rise.
+		if b.AssessedOn.Before(a.AssessedOn) || b.AssessedOn.Equal(a.AssessedOn) && b.ID < a.ID {
+			a, b, aID, bID = b, a, bID, aID
+		}
 		data.A, data.B, data.Rows = a, b, models.Compare(a, b)
+	}
+	if v.Region != nil {
+		choices, err := s.store.AssessmentChoices(ctx, v, v.Region.ID)
+		if err != nil {
+			return err
+		}
+		data.ChoicesA, data.ChoicesB = assessmentGroups(data.page, choices, aID), assessmentGroups(data.page, choices, bID)
 	}
 	return c.Render(http.StatusOK, "projects/compare", data)
 }

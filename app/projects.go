@@ -462,15 +462,16 @@ func (s *Server) updateProject(c echo.Context) error {
 
 type projectPage struct {
 	page
-	Project        *models.Project
-	CanEdit        bool
-	CanAssess      bool
-	Assessments    []models.Assessment
-	Summary        *models.Summary
-	Trend          *models.Trend
-	Lines          []string // the trend's sparklines
-	NewMilestone   milestoneFormView
-	MilestoneForms map[int64]milestoneFormView
+	Project         *models.Project
+	CanEdit         bool
+	CanAssess       bool
+	Assessments     []models.Assessment
+	AssessmentPager pager
+	Summary         *models.Summary
+	Trend           *models.Trend
+	Lines           []string // the trend's sparklines
+	NewMilestone    milestoneFormView
+	MilestoneForms  map[int64]milestoneFormView
 }
 
 // milestoneForm is a milestone form as typed.
@@ -513,7 +514,10 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 	if err != nil {
 		return err
 	}
-	as, _, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: p.RegionID, ProjectID: p.ID, Page: models.Page{Size: 20}})
+	// The project's assessments, a page of them at a time: a project assessed
+	// every quarter for years has more than a page holds.
+	apg := models.Page{Number: pageParam(c).Number, Size: 20}
+	as, total, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: p.RegionID, ProjectID: p.ID, Page: apg})
 	if err != nil {
 		return err
 	}
@@ -534,7 +538,7 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 	base := strconv.FormatInt(p.ID, 10)
 	data := projectPage{page: pg, Project: p, CanEdit: canEdit && s.mayEditProjects(v),
 		CanAssess:   s.allowed(v, policies.Assessment, policies.Create) && models.MayAssess(v, p.RegionID),
-		Assessments: as, Summary: sum, Trend: trend, MilestoneForms: map[int64]milestoneFormView{}}
+		Assessments: as, AssessmentPager: s.pagerAt(c, "/projects/"+base, apg, total), Summary: sum, Trend: trend, MilestoneForms: map[int64]milestoneFormView{}}
 	for _, r := range trend.Rows {
 		data.Lines = append(data.Lines, sparkline(r.Scores))
 	}

@@ -348,7 +348,7 @@ func (j assessmentJSON) input() (models.AssessmentInput, map[string]string) {
 
 func (s *Server) apiListAssessments(c echo.Context, regionID, projectID int64) error {
 	pg := pageParam(c)
-	as, total, err := s.store.Assessments(c.Request().Context(), viewer(c), models.AssessmentFilter{RegionID: regionID, ProjectID: projectID, Page: pg})
+	as, total, err := s.store.Assessments(c.Request().Context(), viewer(c), models.AssessmentFilter{RegionID: regionID, ProjectID: projectID, Q: c.QueryParam("q"), Page: pg})
 	if err != nil {
 		return err
 	}

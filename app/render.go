@@ -212,6 +212,12 @@ type pager struct {
 
 // pager links the previous and next pages, keeping the other query parameters.
 func (s *Server) pager(c echo.Context, pg models.Page, total int64) pager {
+	return s.pagerAt(c, c.Request().URL.Path, pg, total)
+}
+
+// pagerAt is pager for a list on the page at path, which a form's answer
+// (a POST elsewhere) shows again.
+func (s *Server) pagerAt(c echo.Context, path string, pg models.Page, total int64) pager {
 	loc := s.localizer(c)
 	size := pg.Limit()
 	pages := int((total + int64(size) - 1) / int64(size))
@@ -223,7 +229,7 @@ func (s *Server) pager(c echo.Context, pg models.Page, total int64) pager {
 			q[k] = v
 		}
 		q.Set("page", strconv.Itoa(n))
-		return c.Request().URL.Path + "?" + q.Encode()
+		return path + "?" + q.Encode()
 	}
 	if p.Page > 1 {
 		p.Prev = link(min(p.Page-1, p.Pages))

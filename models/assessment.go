@@ -118,8 +118,9 @@ func SeesRegionAssessments(v *Viewer) bool { return v.IsAdmin() || staffOf(v) }
 // AssessmentFilter says whose assessments to list.
 type AssessmentFilter struct {
 	RegionID    int64
-	ProjectID   int64 // 0: the region's own assessments
-	AllProjects bool  // the assessments of every project of the region instead
+	ProjectID   int64  // 0: the region's own assessments
+	AllProjects bool   // the assessments of every project of the region instead
+	Q           string // words in the note, or in a score's comment or evidence
 	Page        Page
 }
 
@@ -198,6 +199,11 @@ func (s *Store) Assessments(ctx context.Context, v *Viewer, f AssessmentFilter) 
 	default:
 		q = q.Where("assessments.project_id IS NULL")
 	}
+	if t := strings.TrimSpace(f.Q); t != "" {
+		like := likeTerm(t)
+		q = q.Where(`(LOWER(assessments.note) LIKE ? ESCAPE '\' OR assessments.id IN (SELECT assessment_id FROM assessment_scores
+			WHERE LOWER(assessment_scores.comment) LIKE ? ESCAPE '\' OR LOWER(assessment_scores.evidence) LIKE ? ESCAPE '\'))`, like, like, like)
+	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count assessments: %w", err)
@@ -237,6 +243,10 @@ type ScoreInput struct {
 	Score    int
 	Comment  string
 	Evidence string
+	// LoadEvidence is what the form adds to the evidence when the assessor
+	// asks for it (the cooperation load in words). It is appended after the
+	// checks: the limit is the assessor's, for what they typed.
+	LoadEvidence string
 }
 
 // validate checks the input against the catalogue: every factor must exist and
@@ -251,7 +261,7 @@ func (in *AssessmentInput) validate(tx *gorm.DB, today time.Time) (map[string]st
 		fields["assessed_at"] = "error.future_date"
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	textField(fields, "note", in.Note, 2000, false)
+	checkText(fields, "note", in.Note, 2000, false)
 	if len(in.Scores) == 0 {
 		fields["scores"] = "error.scores_required"
 	}
@@ -283,8 +293,11 @@ func (in *AssessmentInput) validate(tx *gorm.DB, today time.Time) (map[string]st
 			fields[key+".score"] = "error.score"
 		}
 		sc.Comment, sc.Evidence = strings.TrimSpace(sc.Comment), strings.TrimSpace(sc.Evidence)
-		textField(fields, key+".comment", sc.Comment, 2000, false)
-		textField(fields, key+".evidence", sc.Evidence, 2000, false)
+		checkText(fields, key+".comment", sc.Comment, 2000, false)
+		checkText(fields, key+".evidence", sc.Evidence, 2000, false)
+		if load := strings.TrimSpace(sc.LoadEvidence); load != "" {
+			sc.Evidence = strings.TrimSpace(sc.Evidence + "\n" + load)
+		}
 	}
 	return fields, nil
 }

@@ -197,6 +197,7 @@ func checkChoice(fields map[string]string, name, v string, choices []string, req
 	}
 }
 
+// checkText checks a required or optional text's length in characters.
 func checkText(fields map[string]string, name, v string, max int, required bool) {
 	// A line break counts as one character, as a form's maxlength counts it;
 	// browsers send it as two (CR LF).

@@ -104,10 +104,10 @@ func (in *FactorInput) validate() map[string]string {
 		fields["code"] = "error.code"
 	}
 	choice(fields, "polarity", in.Polarity, FactorPolarities, true)
-	textField(fields, "title_nb", in.TitleNB, 200, true)
-	textField(fields, "title_en", in.TitleEN, 200, true)
-	textField(fields, "description_nb", in.DescriptionNB, 2000, false)
-	textField(fields, "description_en", in.DescriptionEN, 2000, false)
+	checkText(fields, "title_nb", in.TitleNB, 200, true)
+	checkText(fields, "title_en", in.TitleEN, 200, true)
+	checkText(fields, "description_nb", in.DescriptionNB, 2000, false)
+	checkText(fields, "description_en", in.DescriptionEN, 2000, false)
 	return fields
 }
 

@@ -63,8 +63,8 @@ type MilestoneInput struct {
 func (in *MilestoneInput) validate(today time.Time) map[string]string {
 	fields := map[string]string{}
 	in.Title, in.Responsible = strings.TrimSpace(in.Title), strings.TrimSpace(in.Responsible)
-	textField(fields, "milestone_title", in.Title, 200, true)
-	textField(fields, "responsible", in.Responsible, 200, false)
+	checkText(fields, "milestone_title", in.Title, 200, true)
+	checkText(fields, "responsible", in.Responsible, 200, false)
 	if in.DueOn == nil {
 		fields["due_on"] = "error.required"
 	}

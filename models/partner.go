@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -56,12 +55,7 @@ type PartnerInput struct {
 func (in *PartnerInput) validate() error {
 	fields := map[string]string{}
 	in.Name = strings.TrimSpace(in.Name)
-	switch n := utf8.RuneCountInString(in.Name); {
-	case n == 0:
-		fields["name"] = "error.required"
-	case n > 200:
-		fields["name"] = "error.too_long"
-	}
+	checkText(fields, "name", in.Name, 200, true)
 	if !contains(PartnerKinds, in.Kind) {
 		fields["kind"] = "error.choice"
 	}
@@ -70,9 +64,7 @@ func (in *PartnerInput) validate() error {
 			fields["services"] = "error.choice"
 		}
 	}
-	if utf8.RuneCountInString(in.Description) > 2000 {
-		fields["description"] = "error.too_long"
-	}
+	checkText(fields, "description", in.Description, 2000, false)
 	in.Website = strings.TrimSpace(in.Website)
 	if in.Website != "" && !strings.HasPrefix(in.Website, "https://") && !strings.HasPrefix(in.Website, "http://") {
 		fields["website"] = "error.url"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -232,8 +231,8 @@ func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
 	fields := map[string]string{}
 	in.Title = strings.TrimSpace(in.Title)
 	in.Summary = strings.TrimSpace(in.Summary)
-	textField(fields, "title", in.Title, 200, true)
-	textField(fields, "summary", in.Summary, 4000, false)
+	checkText(fields, "title", in.Title, 200, true)
+	checkText(fields, "summary", in.Summary, 4000, false)
 	choice(fields, "status", in.Status, ProjectStatuses, true)
 	choice(fields, "municipal_role", in.MunicipalRole, MunicipalRoles, false)
 	choice(fields, "focus", in.Focus, ProjectFocuses, false)
@@ -299,13 +298,13 @@ func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
 		key := fmt.Sprintf("participants[%d]", i)
 		p.Name = strings.TrimSpace(p.Name)
 		choice(fields, key+".kind", p.Kind, ParticipantKinds, true)
-		textField(fields, key+".name", p.Name, 200, true)
+		checkText(fields, key+".name", p.Name, 200, true)
 	}
 	for i := range in.Funding {
 		f := &in.Funding[i]
 		key := fmt.Sprintf("funding[%d]", i)
 		f.Source = strings.TrimSpace(f.Source)
-		textField(fields, key+".source", f.Source, 200, true)
+		checkText(fields, key+".source", f.Source, 200, true)
 		if f.AmountNOK < 0 || f.AmountNOK > maxAmount {
 			fields[key+".amount_nok"] = "error.amount"
 		}
@@ -329,7 +328,7 @@ func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
 		l := &in.Links[i]
 		key := fmt.Sprintf("links[%d]", i)
 		l.Title, l.URL = strings.TrimSpace(l.Title), strings.TrimSpace(l.URL)
-		textField(fields, key+".title", l.Title, 200, true)
+		checkText(fields, key+".title", l.Title, 200, true)
 		switch {
 		case l.URL == "":
 			fields[key+".url"] = "error.required"
@@ -340,16 +339,6 @@ func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
 		}
 	}
 	return fields, nil
-}
-
-// textField checks a required or optional text's length.
-func textField(fields map[string]string, name, v string, maxLen int, required bool) {
-	switch n := utf8.RuneCountInString(v); {
-	case n == 0 && required:
-		fields[name] = "error.required"
-	case n > maxLen:
-		fields[name] = "error.too_long"
-	}
 }
 
 // choice checks that v is one of the codes, or empty when optional.

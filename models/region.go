@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -102,12 +101,7 @@ func (in *RegionInput) validate() map[string]string {
 	fields := map[string]string{}
 	in.Name = strings.TrimSpace(in.Name)
 	in.Slug = strings.TrimSpace(in.Slug)
-	switch n := utf8.RuneCountInString(in.Name); {
-	case n == 0:
-		fields["name"] = "error.required"
-	case n > 200:
-		fields["name"] = "error.too_long"
-	}
+	checkText(fields, "name", in.Name, 200, true)
 	switch {
 	case in.Slug == "":
 		fields["slug"] = "error.required"

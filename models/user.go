@@ -369,12 +369,7 @@ func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map
 	if msg := checkEmail(in.Email); msg != "" {
 		fields["email"] = msg
 	}
-	switch n := utf8.RuneCountInString(in.Name); {
-	case n == 0:
-		fields["name"] = "error.required"
-	case n > 200:
-		fields["name"] = "error.too_long"
-	}
+	checkText(fields, "name", in.Name, 200, true)
 	needsMunicipality, needsPartner := false, false
 	for _, g := range grants {
 		switch {
