@@ -35,6 +35,7 @@ const (
 	ctxViewer  = "viewer"
 	ctxBearer  = "bearer"
 	ctxRegions = "regions" // the viewer's regions, read once per request
+	ctxSession = "session" // set when the request's session was loaded
 )
 
 // maxBody caps request bodies; the intake and admin forms are far smaller.
@@ -45,8 +46,10 @@ func (s *Server) middleware(e *echo.Echo) {
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
 	e.Use(secureHeaders(s.cfg.SecureCookies))
-	e.Use(middleware.BodyLimit(maxBody))
+	// The session first: a body refused as too large is answered with a page
+	// in the user's language, which the session holds.
 	e.Use(s.loadSession)
+	e.Use(middleware.BodyLimit(maxBody))
 	e.Use(s.authenticate)
 	e.Use(s.checkCSRF)
 }
@@ -103,6 +106,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if !needsSession(c.Request()) {
 			return next(c)
 		}
+		c.Set(ctxSession, true)
 		return withSession(c)
 	}
 }
@@ -315,7 +319,9 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 // sessionString reads a string from the session, or "" when the request has none.
 func (s *Server) sessionString(c echo.Context, key string) string {
-	if !needsSession(c.Request()) {
+	// Asking scs for a session it did not load panics; an error answered
+	// before the session was loaded has none.
+	if c.Get(ctxSession) == nil {
 		return ""
 	}
 	return s.sessions.GetString(c.Request().Context(), key)

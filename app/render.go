@@ -115,7 +115,7 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		Languages: views.Languages,
 		loc:       loc,
 	}
-	if needsSession(c.Request()) {
+	if c.Get(ctxSession) != nil {
 		p.CSRF = s.csrfToken(c)
 		p.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
 	}

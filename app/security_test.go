@@ -197,3 +197,35 @@ func TestMassAssignment(t *testing.T) {
 		t.Errorf("coordinator creating with admin flag = %d; want 422", res.StatusCode)
 	}
 }
+
+// A form post too large for the body limit answers a readable 413 page in the
+// user's language. Before, the error handler asked the session for the
+// language although the body limit had refused the request before the session
+// was loaded: scs panicked, the handler panicked again inside Recover, and the
+// browser got a reset connection instead of any page.
+func TestTooLargeFormPostShowsErrorPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/dashboard"}})
+	c.get("/enquiries/1")
+	// The same size of body to the JSON intake, which has no session, gets its 413.
+	if status, _ := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{"description":"`+strings.Repeat("x", 2<<20)+`"}`); status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("the control: a too-large intake = %d; want 413", status)
+	}
+	form := url.Values{"_csrf": {c.csrf}, "kind": {"note"}, "text": {strings.Repeat("x", 2<<20)}}
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/enquiries/1/activities", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Fatalf("a too-large form post got no answer at all: %v; want a 413 page", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a too-large form post = %d; want 413", res.StatusCode)
+	}
+}
