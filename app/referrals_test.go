@@ -632,3 +632,41 @@ func TestReferralReportEmptyListsAreArrays(t *testing.T) {
 		}
 	}
 }
+
+// A referral the adviser saved as a draft was never sent: the board follows
+// up what was sent, and must neither list nor open the adviser's drafts.
+func TestBoardDoesNotSeeDraftReferrals(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, ref := submitShared(t, ts, true)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/enquiries/" + itoa(id))
+	res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")},
+		"reason": {"financing"}, "send": {"draft"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save draft = %d\n%s", res.StatusCode, body)
+	}
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	rid := referralLink.FindStringSubmatch(page)[1]
+
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	for _, path := range []string{"/referrals", "/referrals?open=on"} {
+		if _, list := board.get(path); strings.Contains(list, ref) {
+			t.Errorf("the board's %s lists the adviser's draft %s", path, ref)
+		}
+	}
+	if res, _ := board.get("/referrals/" + rid); res.StatusCode != http.StatusNotFound {
+		t.Errorf("board GET /referrals/%s (a draft) = %d; want 404", rid, res.StatusCode)
+	}
+	status, out := ts.api(t, ts.token(t, models.RoleBoard), http.MethodGet, "/api/v1/referrals", "")
+	if status != http.StatusOK {
+		t.Fatalf("api referrals = %d", status)
+	}
+	for _, it := range out["items"].([]any) {
+		if it.(map[string]any)["status"] == "draft" {
+			t.Errorf("the board's API list holds a draft: %v", it)
+		}
+	}
+}

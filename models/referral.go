@@ -124,16 +124,20 @@ type referralLink struct {
 func (referralLink) TableName() string { return "referral_links" }
 
 // referralsVisibleTo scopes referrals to the viewer: every referral for an
-// admin; the region's for its coordinators, advisers and board; for a partner
-// contact, those in the region sent to their own organisation, drafts excepted.
+// admin; the region's for its coordinators and advisers; the region's sent
+// ones for its board (a draft is the adviser's work, not yet a referral to
+// follow up); for a partner contact, those in the region sent to their own
+// organisation.
 func referralsVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
 		switch {
 		case v.IsAdmin():
 			return db
 		case v.Region == nil:
-		case v.Has(RoleCoordinator) || v.Has(RoleAdviser) || v.Has(RoleBoard):
+		case v.Has(RoleCoordinator) || v.Has(RoleAdviser):
 			return db.Where("referrals.region_id = ?", v.Region.ID)
+		case v.Has(RoleBoard):
+			return db.Where("referrals.region_id = ? AND referrals.status IN ?", v.Region.ID, sentReferral)
 		case v.Has(RolePartner) && v.User.PartnerID != nil:
 			return db.Where("referrals.partner_id = ? AND referrals.region_id = ? AND referrals.status IN ?", *v.User.PartnerID, v.Region.ID, sentReferral)
 		}
