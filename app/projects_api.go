@@ -205,7 +205,7 @@ func (j projectJSON) apply(in *models.ProjectInput) map[string]string {
 }
 
 func (s *Server) apiListProjects(c echo.Context) error {
-	f := models.ProjectFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Municipality: c.QueryParam("municipality"), Page: pageParam(c)}
+	f := models.ProjectFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Municipality: c.QueryParam("municipality"), Whole: true, Page: pageParam(c)}
 	ps, total, err := s.store.Projects(c.Request().Context(), viewer(c), f)
 	if err != nil {
 		return err

@@ -800,3 +800,26 @@ func TestEmptyPortfolio(t *testing.T) {
 		t.Error("the empty portfolio does not simply say the region has no projects")
 	}
 }
+
+// The project list by API gives each project as the project itself does: a
+// list item must not say a project has no funding, partners, participants,
+// indicators or links when it has them.
+func TestProjectListAPIAgreesWithProject(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleBoard)
+	status, list := ts.api(t, tok, http.MethodGet, "/api/v1/projects", "")
+	if status != http.StatusOK {
+		t.Fatalf("list = %d", status)
+	}
+	for _, it := range list["items"].([]any) {
+		item := it.(map[string]any)
+		id := int64(item["id"].(float64))
+		_, one := ts.api(t, tok, http.MethodGet, "/api/v1/projects/"+itoa(id), "")
+		for _, key := range []string{"funding", "partners", "participants", "indicators", "links", "municipalities", "milestones"} {
+			if got, want := len(item[key].([]any)), len(one[key].([]any)); got != want {
+				t.Errorf("project %d (%v) %s: %d in the list, %d in the project", id, item["title"], key, got, want)
+			}
+		}
+	}
+}

@@ -423,7 +423,10 @@ type ProjectFilter struct {
 	Q            string
 	Status       string
 	Municipality string // kommunenummer taking part
-	Page         Page
+	// Whole loads every part of each project, as Project does: the API's list
+	// gives whole projects, which a client may send back in an update.
+	Whole bool
+	Page  Page
 }
 
 // Projects lists the projects of the viewer's current region that the viewer
@@ -447,9 +450,13 @@ func (s *Store) Projects(ctx context.Context, v *Viewer, f ProjectFilter) ([]Pro
 		return nil, 0, fmt.Errorf("count projects: %w", err)
 	}
 	var ps []Project
-	err := q.Preload("Municipalities", orderBy("role, kommunenummer")).Preload("Municipalities.Municipality").
-		Preload("Milestones", orderBy("due_on, id")).
-		Order("projects.updated_at DESC, projects.id DESC").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&ps).Error
+	if f.Whole {
+		q = s.loadProject(q)
+	} else {
+		q = q.Preload("Municipalities", orderBy("role, kommunenummer")).Preload("Municipalities.Municipality").
+			Preload("Milestones", orderBy("due_on, id"))
+	}
+	err := q.Order("projects.updated_at DESC, projects.id DESC").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&ps).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list projects: %w", err)
 	}
