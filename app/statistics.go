@@ -1,11 +1,13 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 type statisticsPage struct {
@@ -26,7 +28,19 @@ func (s *Server) statistics(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	nameMonths(p.loc, st.PerMonth)
 	return c.Render(http.StatusOK, "statistics/index", statisticsPage{page: p, Stats: st, Municipality: m})
+}
+
+// nameMonths writes the months of the statistics in the reader's words,
+// "November 2026"; their keys ("2026-11") stay as the API gives them.
+func nameMonths(loc *views.Localizer, months []models.Bucket) {
+	for i, b := range months {
+		var year, month int
+		if _, err := fmt.Sscanf(b.Key, "%d-%d", &year, &month); err == nil {
+			months[i].Label = loc.T(fmt.Sprintf("statistics.month.%d", month), map[string]any{"Year": year})
+		}
+	}
 }
 
 func (s *Server) apiStatistics(c echo.Context) error {

@@ -65,6 +65,7 @@ func newCount(n int) Count {
 type Bucket struct {
 	Key   string `json:"key"`
 	Count Count  `json:"count"`
+	Label string `json:"-"` // the key in the reader's words, where a page names it so
 }
 
 // MunicipalityStatistics are anonymous counts of a municipality's enquiries.
@@ -123,20 +124,24 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 	for i, k := range monthKeys {
 		months[k] = int(counts[i].Int64)
 	}
+	// Due are the enquiries answered or past their deadline: an enquiry nobody
+	// answered by its deadline was not answered in time, and counts against
+	// the share as much as one answered late.
 	rows, err := db.Raw(`SELECT needs, enquirer_kind, stage, COUNT(*),
 		SUM(CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END),
-		SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= first_response_due THEN 1 ELSE 0 END)`+where+
-		` GROUP BY needs, enquirer_kind, stage`, number, from.UTC()).Rows()
+		SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= first_response_due THEN 1 ELSE 0 END),
+		SUM(CASE WHEN first_response_at IS NOT NULL OR first_response_due < ? THEN 1 ELSE 0 END)`+where+
+		` GROUP BY needs, enquirer_kind, stage`, s.now().UTC(), number, from.UTC()).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("municipality statistics: %w", err)
 	}
 	defer rows.Close()
 	needs, kinds, stageCounts := map[string]int{}, map[string]int{}, map[string]int{}
-	total, answered, within := 0, 0, 0
+	total, answered, within, due := 0, 0, 0, 0
 	for rows.Next() {
 		var need, kind, stage string
-		var n, a, w int
-		if err := rows.Scan(&need, &kind, &stage, &n, &a, &w); err != nil {
+		var n, a, w, d int
+		if err := rows.Scan(&need, &kind, &stage, &n, &a, &w, &d); err != nil {
 			return nil, fmt.Errorf("municipality statistics: %w", err)
 		}
 		for _, code := range splitCodes(need) {
@@ -147,7 +152,7 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		}
 		kinds[kind] += n
 		stageCounts[stage] += n
-		total, answered, within = total+n, answered+a, within+w
+		total, answered, within, due = total+n, answered+a, within+w, due+d
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("municipality statistics: %w", err)
@@ -156,7 +161,7 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"), FromDay: from, ToDay: now,
 		Total: newCount(total), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
-		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(answered, within),
+		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(due, answered, within),
 	}
 	st.withhold(answered, within)
 	return st, nil
@@ -175,15 +180,16 @@ func (st *MunicipalityStatistics) withhold(answered, within int) {
 	}
 }
 
-// shareWithinTarget is the per cent of the answered enquiries answered within
-// target, or nil when it would give away a count under SmallCount: with the
-// number answered, the share tells how many were answered in time and how
-// many late (answered 3 and 33 % is one in time), so neither may be 1 or 2.
-func shareWithinTarget(answered, within int) *int {
-	if answered < SmallCount || newCount(within).Hidden || newCount(answered-within).Hidden {
+// shareWithinTarget is the per cent of the due enquiries (answered, or past
+// their deadline) answered within target, or nil when it would give away a
+// count under SmallCount: with the counts shown, the share tells how many were
+// answered in time, late, or not by their deadline (answered 3 and 33 % is
+// one in time), so none of them may be 1 or 2.
+func shareWithinTarget(due, answered, within int) *int {
+	if due < SmallCount || newCount(within).Hidden || newCount(answered-within).Hidden || newCount(due-answered).Hidden {
 		return nil
 	}
-	pc := percent(share(float64(within), float64(answered)))
+	pc := percent(share(float64(within), float64(due)))
 	return &pc
 }
 

@@ -465,41 +465,49 @@ func TestMunicipalityStatsHideSmallCounts(t *testing.T) {
 // or of those answered late (answered 3 and 33 % is one within target).
 func TestMunicipalityStatsHideSmallShares(t *testing.T) {
 	t.Parallel()
+	// Overdue are enquiries nobody answered by their deadline: they count
+	// against the share as those answered late do.
 	tests := []struct {
-		answered, within int
-		want             *int // nil: hidden
+		answered, within, overdue int
+		want                      *int // nil: hidden
 	}{
-		{0, 0, nil},
-		{2, 2, nil},
-		{3, 0, ptr(0)},
-		{3, 1, nil},
-		{3, 2, nil},
-		{3, 3, ptr(100)},
-		{4, 2, nil},
-		{5, 3, nil},
-		{6, 3, ptr(50)},
-		{7, 5, nil},
+		{0, 0, 0, nil},
+		{2, 2, 0, nil},
+		{3, 0, 0, ptr(0)},
+		{3, 1, 0, nil},
+		{3, 2, 0, nil},
+		{3, 3, 0, ptr(100)},
+		{4, 2, 0, nil},
+		{5, 3, 0, nil},
+		{6, 3, 0, ptr(50)},
+		{7, 5, 0, nil},
+		{6, 3, 3, ptr(33)},
+		{3, 3, 3, ptr(50)},
+		{6, 6, 1, nil},
+		{0, 0, 3, ptr(0)},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%d answered, %d within target", tt.answered, tt.within), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d answered, %d within target, %d overdue", tt.answered, tt.within, tt.overdue), func(t *testing.T) {
 			t.Parallel()
 			f := newEnquiryFixture(t)
 			ctx := context.Background()
-			for i := 0; i < tt.answered+1; i++ { // and one not answered
+			for i := 0; i < tt.answered+tt.overdue+1; i++ { // and one not answered, nor due yet
 				e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
 				if err != nil {
 					t.Fatal(err)
 				}
-				var at time.Time
+				change := map[string]any{}
 				switch {
 				case i < tt.within:
-					at = e.FirstResponseDue.Add(-time.Hour)
+					change["first_response_at"] = e.FirstResponseDue.Add(-time.Hour)
 				case i < tt.answered:
-					at = e.FirstResponseDue.Add(time.Hour)
+					change["first_response_at"] = e.FirstResponseDue.Add(time.Hour)
+				case i < tt.answered+tt.overdue:
+					change["first_response_due"] = f.s.now().Add(-time.Hour)
 				default:
 					continue
 				}
-				if err := f.s.db.Model(&Enquiry{}).Where("id = ?", e.ID).Update("first_response_at", at).Error; err != nil {
+				if err := f.s.db.Model(&Enquiry{}).Where("id = ?", e.ID).Updates(change).Error; err != nil {
 					t.Fatal(err)
 				}
 			}

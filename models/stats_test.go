@@ -43,7 +43,7 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 		months[m.Format("2006-01")] = 0
 	}
 	needs, kinds, stages := map[string]int{}, map[string]int{}, map[string]int{}
-	answered, within := 0, 0
+	answered, within, due := 0, 0, 0
 	for _, r := range rows {
 		months[r.ReceivedAt.In(Oslo).Format("2006-01")]++
 		for _, n := range splitCodes(r.Needs) {
@@ -61,12 +61,15 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 				within++
 			}
 		}
+		if r.FirstResponseAt != nil || r.FirstResponseDue.Before(s.now()) {
+			due++
+		}
 	}
 	st := &MunicipalityStatistics{
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"), FromDay: from, ToDay: now,
 		Total: newCount(len(rows)), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stages, append(append([]string{}, Stages...), "unknown")),
-		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(answered, within),
+		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(due, answered, within),
 	}
 	st.withhold(answered, within)
 	return st, nil
