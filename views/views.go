@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"strconv"
 	"strings"
@@ -167,7 +168,7 @@ func (s *Set) PublicLocalizer(lang string) *Localizer {
 // form for one and one for other numbers, chosen by its data's Count.
 func (l *Localizer) T(id string, data ...map[string]any) string {
 	if len(data) > 0 {
-		cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data[0], PluralCount: data[0]["Count"]}
+		cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: withGroupedCount(data[0]), PluralCount: data[0]["Count"]}
 		msg, err := l.localize(cfg)
 		if err != nil && cfg.PluralCount != nil {
 			// A message given in one form only (as a language without plural
@@ -190,6 +191,27 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 	}
 	l.set.texts.Store(key, msg)
 	return msg
+}
+
+// withGroupedCount writes a whole-number Count with its thousands grouped,
+// "1 045" as the pages write numbers; the plural form is chosen by the number.
+func withGroupedCount(data map[string]any) map[string]any {
+	var n int
+	switch c := data["Count"].(type) {
+	case int:
+		n = c
+	case int64:
+		n = int(c)
+	default:
+		return data
+	}
+	if n > -1000 && n < 1000 {
+		return data
+	}
+	out := make(map[string]any, len(data))
+	maps.Copy(out, data)
+	out["Count"] = formatInt(n)
+	return out
 }
 
 func (l *Localizer) localize(cfg *i18n.LocalizeConfig) (string, error) {
@@ -220,7 +242,7 @@ var funcs = template.FuncMap{
 	"datetime":     formatDateTime,
 	"isodate":      func(t time.Time) string { return t.Format("2006-01-02") },
 	"nok":          formatNOK,
-	"num":          formatInt,
+	"num":          formatWhole,
 	"decimal":      formatDecimal,
 	"join":         strings.Join,
 	"add":          func(a, b int) int { return a + b },
@@ -325,6 +347,17 @@ func formatNOK(amount int64) string {
 
 // formatInt shows a whole number with a space between thousands, "32 879".
 func formatInt(n int) string { return strings.TrimSuffix(formatNOK(int64(n)), "\u00a0kr") }
+
+// formatWhole is formatInt for the templates, which hold counts as int or int64.
+func formatWhole(n any) string {
+	switch x := n.(type) {
+	case int:
+		return formatInt(x)
+	case int64:
+		return strings.TrimSuffix(formatNOK(x), "\u00a0kr")
+	}
+	return fmt.Sprint(n)
+}
 
 // formatDecimal shows a decimal the Norwegian way, with a comma: "0,5".
 func formatDecimal(f float64) string { return FormatDecimal(f) }

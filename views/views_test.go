@@ -50,7 +50,9 @@ func messageText(t *testing.T, file, key string, raw any) string {
 				}
 			}
 		}
-		if !strings.Contains(other, "{{.Count}}") {
+		// A label written beside its number ("åpne saker" after "3") agrees
+		// with it in number without printing it.
+		if !strings.Contains(other, "{{.Count}}") && !strings.HasSuffix(key, "_label") {
 			t.Errorf("%s: %q has plural forms but no {{.Count}}", file, key)
 		}
 		return other

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// digitsWithoutGrouping finds a number of four or more digits written without
+// a space between the thousands, as "1234" where Norwegian writes "1 234".
+var digitsWithoutGrouping = regexp.MustCompile(`\d{4,}`)
+
+// List totals are numbers like the others on the page: "Antall treff: 1 050",
+// not "1050" (DESIGN: Norwegian number formats; the pages use num elsewhere).
+func TestListTotalGroupsThousands(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	for i := 0; i < 1000; i++ {
+		if err := ts.store.RecordView(ctx, models.Actor{}, "enquiry", "1", "page"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, page := c.get("/admin/audit")
+	m := regexp.MustCompile(`Antall treff: ([^<]+)<`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the audit log shows no total")
+	}
+	if digitsWithoutGrouping.MatchString(m[1]) {
+		t.Errorf("the audit log's total reads %q; want the thousands grouped, as \"1 0xx\"", m[1])
+	}
+}
+
+// The adviser's minutes this month are grouped like every other number:
+// "1 125 minutter", not "1125 minutter".
+func TestDashboardMinutesGroupThousands(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/1")
+	res, body := c.post("/enquiries/1/activities", url.Values{"kind": {"meeting"}, "occurred_on": {ts.store.Now().In(models.Oslo).Format("2006-01-02")}, "minutes": {"1000"}, "text": {"Heldagsseminar"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add activity = %d\n%s", res.StatusCode, body)
+	}
+	_, page := c.get("/dashboard")
+	m := regexp.MustCompile(`big-number">([^<]+)</span> minutter`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the dashboard shows no minutes this month")
+	}
+	if digitsWithoutGrouping.MatchString(m[1]) {
+		t.Errorf("the dashboard's minutes this month read %q; want the thousands grouped, as \"1 1xx\"", m[1])
+	}
+}
+
+// A headline count agrees with its words in number: one open case is "1 åpen
+// sak", not "1 åpne saker"; one open referral "1 åpen", not "1 åpne".
+func TestHeadlineCountsAgreeInNumber(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+
+	// The follow-up report of the demo has exactly one open referral.
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, page := c.get("/reports/referrals")
+	if strings.Contains(page, `big-number">1</span> åpne<`) {
+		t.Error(`the follow-up report reads "1 åpne"; want the singular, "1 åpen"`)
+	}
+
+	// Leave the demo adviser one open case of their three.
+	admin := regionAdmin(t, ts)
+	coordinator, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{2, 4} {
+		e, err := ts.store.Enquiry(ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.store.AssignEnquiry(ctx, admin, models.Actor{}, id, coordinator.ID, e.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for lang, wrong := range map[string]string{"nb": "åpne saker tildelt deg", "en": "open cases assigned to you"} {
+		a := ts.client(t)
+		a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+		a.post("/language", url.Values{"lang": {lang}, "back": {"/dashboard"}})
+		_, page := a.get("/dashboard")
+		if !strings.Contains(page, `href="/enquiries?tab=mine"><span class="big-number">1</span>`) {
+			t.Fatalf("%s: the adviser does not have exactly one open case; the test's set-up is wrong", lang)
+		}
+		if strings.Contains(page, `big-number">1</span> `+wrong) {
+			t.Errorf("%s: the dashboard reads \"1 %s\"; want the singular", lang, wrong)
+		}
+	}
+}
