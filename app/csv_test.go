@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"samspill/models"
 )
 
 // Both CSV downloads (the inbox export and the board's report) are written by
@@ -81,4 +87,38 @@ func (f *failAfter) Write(p []byte) (int, error) {
 	}
 	f.n -= len(p)
 	return len(p), nil
+}
+
+// The downloads speak the reader's language: the workbook's sheet is not
+// Excel's English "Sheet1", and the files are named in the reader's words.
+func TestExportNamesInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	cases := []struct{ lang, sheet, csv, xlsx, report string }{
+		{"nb", "Henvendelser", "henvendelser.csv", "henvendelser.xlsx", "henvisninger.csv"},
+		{"en", "Enquiries", "enquiries.csv", "enquiries.xlsx", "referrals.csv"},
+	}
+	for _, tc := range cases {
+		c := ts.client(t)
+		c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+		c.post("/language", url.Values{"lang": {tc.lang}, "back": {"/dashboard"}})
+		res, body := c.get("/enquiries/export.xlsx")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: export = %d", tc.lang, res.StatusCode)
+		}
+		f, err := excelize.OpenReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name := f.GetSheetName(0); name != tc.sheet {
+			t.Errorf("%s: the workbook's sheet is %q; want %q", tc.lang, name, tc.sheet)
+		}
+		f.Close()
+		for path, want := range map[string]string{"/enquiries/export.xlsx": tc.xlsx, "/enquiries/export.csv": tc.csv, "/reports/referrals.csv": tc.report} {
+			res, _ := c.get(path)
+			if got := res.Header.Get("Content-Disposition"); got != `attachment; filename=`+want {
+				t.Errorf("%s: %s is sent as %q; want the file %s", tc.lang, path, got, want)
+			}
+		}
+	}
 }

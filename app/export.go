@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -144,7 +145,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 	err := s.exportRows(c, func(r []string) error {
 		if w == nil {
 			res := c.Response()
-			res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.csv"`)
+			res.Header().Set(echo.HeaderContentDisposition, attachment(s.localizer(c).T("export.file")+".csv"))
 			res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 			res.WriteHeader(http.StatusOK)
 			var err error
@@ -169,14 +170,25 @@ func (s *Server) exportCSV(c echo.Context) error {
 	return nil
 }
 
+// attachment is the Content-Disposition of a download named name, which the
+// catalogue writes in plain a–z.
+func attachment(name string) string {
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
+}
+
 // exportXLSX sends the filtered inbox as an Excel workbook. Every cell is
 // written as text, so nothing in it is ever taken as a formula. Excelize's
 // stream writer keeps the sheet on disk past a few megabytes, and the
 // workbook is zipped straight into the response.
 func (s *Server) exportXLSX(c echo.Context) error {
+	loc := s.localizer(c)
 	f := excelize.NewFile()
 	defer f.Close()
-	sw, err := f.NewStreamWriter(f.GetSheetName(0))
+	// The sheet is named in the reader's language, not Excel's "Sheet1".
+	if err := f.SetSheetName(f.GetSheetName(0), loc.T("export.sheet")); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(loc.T("export.sheet"))
 	if err != nil {
 		return err
 	}
@@ -200,7 +212,7 @@ func (s *Server) exportXLSX(c echo.Context) error {
 		return err
 	}
 	res := c.Response()
-	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvendelser.xlsx"`)
+	res.Header().Set(echo.HeaderContentDisposition, attachment(loc.T("export.file")+".xlsx"))
 	res.Header().Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	res.WriteHeader(http.StatusOK)
 	if _, err := f.WriteTo(res); err != nil {

@@ -167,7 +167,7 @@ func (s *Server) referralReportCSV(c echo.Context) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="henvisninger.csv"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, attachment(loc.T("report.file")+".csv"))
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
