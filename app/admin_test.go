@@ -590,3 +590,25 @@ func TestTokenTableNamesItsOwner(t *testing.T) {
 		t.Error("the profile page does not speak of the viewer's own keys")
 	}
 }
+
+// The audit log shows its actions and objects in the reader's language, as
+// the case history does with the same catalogue ("audit.view" = "Så på
+// saken"), not as the codes "view", "create", "enquiry", "api_token".
+func TestAuditLogInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	c.get("/enquiries/1") // one view of a case in the log
+	_, page := c.get("/admin/audit")
+	for _, code := range []string{"view", "create", "enquiry", "referral", "api_token"} {
+		if strings.Contains(page, "<td>"+code+"</td>") {
+			t.Errorf("the Bokmål audit log shows the code %q", code)
+		}
+	}
+	for _, want := range []string{"<td>Så på</td><td>Henvendelse</td>", `<option value="view">Så på</option>`, `<option value="" selected>Alle</option>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audit log lacks %s", want)
+		}
+	}
+}

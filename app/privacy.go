@@ -13,9 +13,24 @@ import (
 
 type auditPage struct {
 	page
-	List    []models.AuditEntry
+	List    []auditRow
 	Filters []views.Field
 	Pager   pager
+}
+
+// auditRow is an audit entry with its action and object in the reader's words.
+type auditRow struct {
+	models.AuditEntry
+	ActionLabel, ObjectLabel string
+}
+
+// auditLabel names an audit code in the reader's words; a code the catalogue
+// does not know (from an older version) is shown as it is.
+func auditLabel(loc *views.Localizer, kind, code string) string {
+	if id := "auditlog." + kind + "." + code; loc.Has(id) {
+		return loc.T(id)
+	}
+	return code
 }
 
 // listAudit is the audit log viewer: admins see everything, coordinators their region.
@@ -35,12 +50,21 @@ func (s *Server) listAudit(c echo.Context) error {
 		return err
 	}
 	m := fieldMaker{loc: p.loc}
+	object, action := m.choice("select", "object", "audit.object", "auditlog.object.", models.AuditObjects, f.Object),
+		m.choice("select", "action", "audit.action", "auditlog.action.", models.AuditActions, f.Action)
+	for _, fd := range []*views.Field{&object, &action} {
+		fd.Options[0].Label = p.T("audit.all")
+	}
 	filters := []views.Field{
-		m.text("user_id", "audit.user_id", q.Get("user_id")).As("number"), m.text("object", "audit.object", f.Object),
-		m.text("object_id", "audit.object_id", f.ObjectID), m.text("action", "audit.action", f.Action),
+		m.text("user_id", "audit.user_id", q.Get("user_id")).As("number"), object,
+		m.text("object_id", "audit.object_id", f.ObjectID), action,
 		m.text("from", "audit.from", q.Get("from")).As("date"), m.text("to", "audit.to", q.Get("to")).As("date"),
 	}
-	return c.Render(http.StatusOK, "admin/audit", auditPage{page: p, List: list, Filters: filters, Pager: s.pager(c, f.Page, total)})
+	rows := make([]auditRow, len(list))
+	for i, e := range list {
+		rows[i] = auditRow{AuditEntry: e, ActionLabel: auditLabel(p.loc, "action", e.Action), ObjectLabel: auditLabel(p.loc, "object", e.Object)}
+	}
+	return c.Render(http.StatusOK, "admin/audit", auditPage{page: p, List: rows, Filters: filters, Pager: s.pager(c, f.Page, total)})
 }
 
 type privacyPage struct {
