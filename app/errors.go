@@ -83,6 +83,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("request failed", "route", c.Path(), "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
 	}
 	loc := s.localizer(c)
+	if lang, ok := c.Get(ctxIntakeLang).(string); ok {
+		loc = s.views.PublicLocalizer(lang)
+	}
 	if isAPI(c) {
 		body := map[string]any{"code": ae.code, "message": loc.T(ae.message)}
 		if len(ae.fields) > 0 {

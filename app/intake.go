@@ -239,6 +239,7 @@ func (s *Server) apiIntake(c echo.Context) error {
 	if !contains(models.IntakeLanguages, lang) {
 		lang = "nb"
 	}
+	c.Set(ctxIntakeLang, lang) // its errors are in the enquiry's language, as its form's would be
 	n := models.NewEnquiry{Input: j.input(), Consent: s.consentFor(lang, j.ConsentStore, j.ConsentShare), Channel: "web"}
 	if fields := n.Problems(); len(fields) > 0 {
 		return &models.ValidationError{Fields: fields}

@@ -323,3 +323,30 @@ func TestIntakeReceiptReloads(t *testing.T) {
 		t.Errorf("a receipt with nothing sent = %d to %q; want the form", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// The JSON one door answers in the language the enquiry is written in, as it
+// stores that language's consent texts: an English or Polish intake widget
+// must not show its user Bokmål field errors.
+func TestAPIIntakeErrorsInItsLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	cases := []struct{ lang, message, email string }{
+		{"en", "Some fields need correcting.", "Enter a valid e-mail address"},
+		{"pl", "Niektóre pola trzeba poprawić.", "Wpisz prawidłowy adres e-mail"},
+		{"nb", "Noen felt må rettes.", "Skriv en gyldig e-postadresse"},
+	}
+	for _, tc := range cases {
+		status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{"language":"`+tc.lang+`","municipality":"3412","enquirer_kind":"other","needs":["other"],"description":"Help","email":"not-an-address","consent_store":true}`)
+		if status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: intake with a bad e-mail = %d; want 422", tc.lang, status)
+		}
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if msg, _ := e["message"].(string); msg != tc.message {
+			t.Errorf("%s: the error message is %q; want %q", tc.lang, msg, tc.message)
+		}
+		if msg, _ := fields["email"].(string); !strings.HasPrefix(msg, tc.email) {
+			t.Errorf("%s: the e-mail error is %q; want it to start %q", tc.lang, msg, tc.email)
+		}
+	}
+}

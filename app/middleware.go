@@ -36,6 +36,9 @@ const (
 	ctxBearer  = "bearer"
 	ctxRegions = "regions" // the viewer's regions, read once per request
 	ctxSession = "session" // set when the request's session was loaded
+	// ctxIntakeLang is the language of an enquiry sent as JSON, which its
+	// errors are written in.
+	ctxIntakeLang = "intake_lang"
 )
 
 // maxBody caps request bodies; the intake and admin forms are far smaller.
