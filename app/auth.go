@@ -121,7 +121,11 @@ func (s *Server) login(c echo.Context) error {
 
 // logout ends the session on the server, not only in the browser.
 func (s *Server) logout(c echo.Context) error {
-	if err := s.sessions.Destroy(c.Request().Context()); err != nil {
+	var u *models.User
+	if v := viewer(c); v != nil {
+		u = v.User
+	}
+	if err := s.endSession(c, u); err != nil {
 		return err
 	}
 	return redirect(c, "/login")

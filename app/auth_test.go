@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -414,4 +415,49 @@ func TestTokensStayTokens(t *testing.T) {
 	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {
 		t.Errorf("the token from before the deactivation = %d after reactivation; want 401", status)
 	}
+}
+
+// Someone who works in English keeps English when their session ends: the
+// form they post after the idle timeout and the log-in page it leads to
+// speak English, not Bokmål.
+func TestEndedSessionKeepsLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SessionIdle = 30 * time.Minute })
+	clk := &clock{now: time.Now().UTC()}
+	ts.store.SetClock(clk.Now)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/enquiries/1"}})
+	if _, page := c.get("/enquiries/1"); !strings.Contains(page, `<html lang="en"`) {
+		t.Fatal("the case page is not in English after switching")
+	}
+	clk.Add(31 * time.Minute)
+	res, page := c.post("/enquiries/1/activities", url.Values{"kind": {"call"}, "minutes": {"10"}})
+	if !strings.Contains(page, `<html lang="en"`) || !strings.Contains(page, "The form has expired") {
+		t.Errorf("a form posted after the session ended = %d in %q; want the English page, \"The form has expired…\"", res.StatusCode, htmlLang(page))
+	}
+	res, _ = c.get("/enquiries/1")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the case page after the session ended = %d; want a redirect to log in", res.StatusCode)
+	}
+	if _, page := c.get(res.Header.Get("Location")); !strings.Contains(page, `<html lang="en"`) {
+		t.Errorf("the log-in page after the session ended is in %q; want English", htmlLang(page))
+	}
+
+	// Logging out is the same: the log-in page it leads to keeps the language.
+	d := ts.client(t)
+	d.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	d.post("/language", url.Values{"lang": {"en"}, "back": {"/dashboard"}})
+	d.get("/dashboard")
+	res, _ = d.post("/logout", nil)
+	if _, page := d.get(res.Header.Get("Location")); !strings.Contains(page, `<html lang="en"`) {
+		t.Errorf("the log-in page after logging out is in %q; want English", htmlLang(page))
+	}
+}
+
+func htmlLang(page string) string {
+	if m := regexp.MustCompile(`<html lang="([^"]*)"`).FindStringSubmatch(page); m != nil {
+		return m[1]
+	}
+	return ""
 }

@@ -167,7 +167,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				case !u.Active || u.SessionEpoch != s.sessions.GetInt(ctx, sessEpoch) || s.sessionExpired(c):
 					// Deactivated, password reset, roles changed, sessions ended by an
 					// admin, or idle or old for too long.
-					if err := s.sessions.Destroy(ctx); err != nil {
+					if err := s.endSession(c, u); err != nil {
 						return err
 					}
 				default:
@@ -189,6 +189,23 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxViewer, v)
 		return next(c)
 	}
+}
+
+// endSession ends the session on the server, keeping only the language it was
+// used in (or u's), so that the log-in page that follows speaks it too.
+func (s *Server) endSession(c echo.Context, u *models.User) error {
+	ctx := c.Request().Context()
+	lang := s.sessions.GetString(ctx, sessLang)
+	if lang == "" && u != nil {
+		lang = u.Language
+	}
+	if err := s.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	if lang != "" {
+		s.sessions.Put(ctx, sessLang, lang)
+	}
+	return nil
 }
 
 // seenEvery is how often the session's last-seen time is moved on. Moving it
