@@ -221,6 +221,17 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		var partner Partner
 		if err := tx.Where("id = ? AND active = ?", in.PartnerID, true).First(&partner).Error; err != nil {
 			fields["partner_id"] = "error.unknown_partner"
+		} else {
+			// One open referral per partner: a form sent twice (a double
+			// click, a reload) must not send the partner the case twice. The
+			// enquiry is locked, so two at once cannot both pass.
+			var open int64
+			if err := tx.Model(&Referral{}).Where("enquiry_id = ? AND partner_id = ? AND status IN ?", e.ID, partner.ID, unclosedReferral).Count(&open).Error; err != nil {
+				return err
+			}
+			if open > 0 {
+				fields["partner_id"] = "error.referral_open_to_partner"
+			}
 		}
 		if in.SharePersonalData && !e.ConsentShare {
 			fields["share_personal_data"] = "error.no_share_consent"

@@ -118,7 +118,7 @@ func TestReferralPartnerScope(t *testing.T) {
 		t.Errorf("another partner closes: %v", err)
 	}
 	// Drafts are not the partner's to see.
-	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing"})
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.noConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,11 @@ func TestReferralFollowUpNotInThePast(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing",
+			e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, e.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing",
 				FollowUpDue: &due, Send: true})
 			var ve *ValidationError
 			switch {
@@ -683,3 +687,34 @@ func TestReferralReportOutcomeDays(t *testing.T) {
 		}
 	}
 }
+
+// A referral form sent twice (a double click, a reload) does not send the
+// partner the case twice: one open referral per partner and case. Another
+// partner, or the same once the first is closed, may be referred to.
+func TestOneOpenReferralPerPartner(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	first := f.refer(t, f.withConsent, f.innovation, true)
+	send := func(p *Partner) error {
+		_, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: p.ID, Reason: "financing", Send: true})
+		return err
+	}
+	var ve *ValidationError
+	if err := send(f.innovation); !errors.As(err, &ve) || ve.Fields["partner_id"] != "error.referral_open_to_partner" {
+		t.Errorf("a second referral to the same partner: %v; want partner_id error.referral_open_to_partner", err)
+	}
+	if err := send(f.siva); err != nil {
+		t.Errorf("a referral to another partner: %v", err)
+	}
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, first.ID, ReferralOutcome{Outcome: "withdrawn", Reason: "enquirer_withdrew", Version: first.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(f.innovation); err != nil {
+		t.Errorf("a new referral once the first was withdrawn: %v", err)
+	}
+	if list, err := f.s.EnquiryReferrals(ctx, f.adviser, f.withConsent.ID); err != nil || len(list) != 3 {
+		t.Errorf("the case has %d referrals, %v; want 3", len(list), err)
+	}
+}
+
