@@ -485,7 +485,12 @@ func (s *Server) assignEnquiry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	userID, _ := strconv.ParseInt(c.FormValue("assigned_to"), 10, 64)
+	// The form sends "0" for nobody; anything else that is no number, a missing
+	// field included, names nobody either but must not unassign the case.
+	userID, err := strconv.ParseInt(c.FormValue("assigned_to"), 10, 64)
+	if err != nil {
+		return s.afterAction(c, id, &models.ValidationError{Fields: map[string]string{"assigned_to": "error.assignee"}}, "", func(*enquiryPage) {})
+	}
 	err = s.store.AssignEnquiry(c.Request().Context(), viewer(c), actor(c), id, userID, formVersion(c))
 	return s.afterAction(c, id, err, "flash.assigned", func(*enquiryPage) {})
 }

@@ -803,3 +803,19 @@ func TestExportLinksKeepTheFilters(t *testing.T) {
 		t.Errorf("%s exports %d rows; the inbox counts %s", link[1], rows, total[1])
 	}
 }
+
+func TestAssignRefusesWhatIsNoAdviser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	adviser, _ := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/" + itoa(id))
+	if res, _ := c.post("/enquiries/"+itoa(id)+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign = %d", res.StatusCode)
+	}
+	c.get("/enquiries/" + itoa(id))
+	refused(t, ts, c, "/enquiries/"+itoa(id)+"/assign", url.Values{"assigned_to": {"abc"}, "version": {"2"}})
+	refused(t, ts, c, "/enquiries/"+itoa(id)+"/assign", url.Values{"version": {"2"}})
+}
