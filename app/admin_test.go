@@ -612,3 +612,15 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestSetActiveRefusesUnknownValue(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	u, _ := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleBoard))
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	c.get("/admin/users/" + itoa(u.ID))
+	for _, v := range []string{"ja", "on", ""} {
+		refused(t, ts, c, "/admin/users/"+itoa(u.ID)+"/active", url.Values{"active": {v}})
+	}
+}

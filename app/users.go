@@ -256,7 +256,13 @@ func (s *Server) setUserActive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	active := c.FormValue("active") == "true"
+	v := c.FormValue("active")
+	if v != "true" && v != "false" {
+		// The page's buttons send "true" or "false"; anything else is no
+		// answer and must not deactivate the user.
+		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, map[string]string{"active": "error.choice"}, "")
+	}
+	active := v == "true"
 	err = s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active)
 	if ve := asValidation(err); ve != nil {
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
