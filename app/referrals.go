@@ -226,9 +226,9 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) {
 			drawn := d.Referral.Status != "draft" && !d.Referral.Closed() // the outcome's fields
 			if drawn {
-				d.Errors = atTop(ve.Fields, "status", "link")
+				d.Errors = atTop(ve.Fields, "status", "link", "for_board")
 			} else {
-				d.Errors = atTop(ve.Fields, "status", "link", "outcome")
+				d.Errors = atTop(ve.Fields, "status", "link", "for_board", "outcome")
 			}
 			keep(d)
 		})
@@ -313,7 +313,14 @@ func (s *Server) markReferralForBoard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.MarkForBoard(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("for_board") == "true")
+	// The button sends "true" or "false"; anything else is no answer and
+	// must not unmark the referral.
+	switch v := c.FormValue("for_board"); v {
+	case "true", "false":
+		err = s.store.MarkForBoard(c.Request().Context(), viewer(c), actor(c), id, v == "true")
+	default:
+		err = &models.ValidationError{Fields: map[string]string{"for_board": "error.choice"}}
+	}
 	return s.afterReferral(c, id, err, "flash.saved", func(*referralPage) {})
 }
 

@@ -670,3 +670,17 @@ func TestBoardDoesNotSeeDraftReferrals(t *testing.T) {
 		}
 	}
 }
+
+func TestForBoardRefusesUnknownValue(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, rid := sentReferral(t, ts, false)
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	board.get("/referrals/" + rid)
+	if res, _ := board.post("/referrals/"+rid+"/board", url.Values{"for_board": {"true"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mark = %d", res.StatusCode)
+	}
+	board.get("/referrals/" + rid)
+	refused(t, ts, board, "/referrals/"+rid+"/board", url.Values{"for_board": {"ja"}})
+}
