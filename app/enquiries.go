@@ -223,7 +223,16 @@ func (s *Server) createEnquiry(c echo.Context) error {
 	f := parseEnquiryForm(c)
 	p := s.page(c, "enquiries.new")
 	consent := s.consentFor(p.Lang, f.ConsentStore, f.ConsentShare)
-	e, err := s.store.CreateEnquiry(c.Request().Context(), viewer(c), actor(c), models.NewEnquiry{Input: f.input(), Consent: consent, Channel: f.Channel})
+	in, errs := f.input()
+	n := models.NewEnquiry{Input: in, Consent: consent, Channel: f.Channel}
+	var e *models.Enquiry
+	var err error
+	if len(errs) == 0 {
+		e, err = s.store.CreateEnquiry(c.Request().Context(), viewer(c), actor(c), n)
+	} else {
+		addProblems(errs, n.Problems())
+		err = &models.ValidationError{Fields: errs}
+	}
 	if ve := asValidation(err); ve != nil {
 		data, err := s.enquiryFormPage(c, "enquiries.new", f, ve.Fields)
 		if err != nil {
@@ -440,7 +449,13 @@ func (s *Server) updateEnquiry(c echo.Context) error {
 	}
 	f := parseEnquiryForm(c)
 	version, _ := strconv.Atoi(f.Version)
-	_, err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, f.input(), version)
+	in, errs := f.input()
+	if len(errs) == 0 {
+		_, err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, in, version)
+	} else {
+		addProblems(errs, in.Problems())
+		err = &models.ValidationError{Fields: errs}
+	}
 	switch ve := asValidation(err); {
 	case ve != nil:
 		// The form keeps the version it was read at (f.Version), so that a

@@ -819,3 +819,31 @@ func TestAssignRefusesWhatIsNoAdviser(t *testing.T) {
 	refused(t, ts, c, "/enquiries/"+itoa(id)+"/assign", url.Values{"assigned_to": {"abc"}, "version": {"2"}})
 	refused(t, ts, c, "/enquiries/"+itoa(id)+"/assign", url.Values{"version": {"2"}})
 }
+
+func TestYesNoRefusesUnknownValue(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	a := ts.client(t)
+	a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	a.get("/enquiries/" + itoa(id))
+	form := enquiryEditForm("Trenger hjelp")
+	form.Set("version", "1")
+	form.Set("under_30", "yes")
+	if res, _ := a.post("/enquiries/"+itoa(id), form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save = %d", res.StatusCode)
+	}
+	a.get("/enquiries/" + itoa(id))
+	form.Set("version", "2")
+	form.Set("under_30", "ja")
+	refused(t, ts, a, "/enquiries/"+itoa(id), form)
+	// The one door, too, and the field says what is wrong.
+	anon := ts.client(t)
+	anon.get("/enquiry?lang=nb")
+	intake := intakeForm("nb")
+	intake.Set("under_30", "ja")
+	refused(t, ts, anon, "/enquiry?lang=nb", intake)
+	if _, body := anon.post("/enquiry?lang=nb", intake); !strings.Contains(body, "f-under_30-error") {
+		t.Errorf("the one door names no error at under_30:\n%s", errorSummary(body))
+	}
+}

@@ -37,8 +37,9 @@ func parseEnquiryForm(c echo.Context) enquiryForm {
 	}
 }
 
-// yesNo turns "yes"/"no"/"" into a tri-state answer.
-func yesNo(s string) *bool {
+// yesNo turns "yes"/"no"/"" into a tri-state answer. Anything else is an
+// error under name, not "not answered": it would clear the answer given.
+func yesNo(errs map[string]string, name, s string) *bool {
 	switch s {
 	case "yes":
 		t := true
@@ -46,7 +47,10 @@ func yesNo(s string) *bool {
 	case "no":
 		f := false
 		return &f
+	case "":
+		return nil
 	}
+	errs[name] = "error.choice"
 	return nil
 }
 
@@ -60,14 +64,18 @@ func yesNoString(b *bool) string {
 	return "no"
 }
 
-func (f enquiryForm) input() models.EnquiryInput {
+// input is the form as the model takes it, with the errors of the fields
+// that did not parse.
+func (f enquiryForm) input() (models.EnquiryInput, map[string]string) {
+	errs := map[string]string{}
 	return models.EnquiryInput{
 		Kommunenummer: f.Municipality, EnquirerKind: f.EnquirerKind, Needs: f.Needs, Description: f.Description, Name: f.Name,
 		Email: f.Email, Phone: f.Phone, Language: f.Language, OrgNumber: f.OrgNumber, BusinessName: f.BusinessName,
-		Stage: f.Stage, Founder: f.Founder, Under30: yesNo(f.Under30), ImmigrantBackground: yesNo(f.Immigrant),
-		Employees: f.Employees, Market: f.Market, Ownership: f.Ownership, GoodsServices: f.GoodsServices,
-		RawMaterial: yesNo(f.RawMaterial), Agriculture: yesNo(f.Agriculture), IndustrySection: f.Section,
-	}
+		Stage: f.Stage, Founder: f.Founder, Employees: f.Employees, Market: f.Market, Ownership: f.Ownership,
+		GoodsServices: f.GoodsServices, IndustrySection: f.Section,
+		Under30: yesNo(errs, "under_30", f.Under30), ImmigrantBackground: yesNo(errs, "immigrant_background", f.Immigrant),
+		RawMaterial: yesNo(errs, "raw_material", f.RawMaterial), Agriculture: yesNo(errs, "agriculture", f.Agriculture),
+	}, errs
 }
 
 // formOf fills the form from a stored enquiry, for editing.

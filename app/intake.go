@@ -126,8 +126,9 @@ func (s *Server) submitIntake(c echo.Context) error {
 		// person (the same redirect to a receipt), so that it cannot tell.
 		return s.toReceipt(c, lang, botReceipt)
 	}
-	n := models.NewEnquiry{Input: f.input(), Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web"}
-	fields := n.Problems()
+	in, fields := f.input()
+	n := models.NewEnquiry{Input: in, Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web"}
+	addProblems(fields, n.Problems())
 	var e *models.Enquiry
 	var err error
 	if len(fields) == 0 {

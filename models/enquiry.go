@@ -228,6 +228,10 @@ func (in *EnquiryInput) normalise() {
 	in.Needs = needs
 }
 
+// Problems is what is wrong with in before the database is asked: a form
+// that could not parse a field shows these beside its own errors.
+func (in EnquiryInput) Problems() map[string]string { return in.validate() }
+
 // validate checks every field; municipality existence is checked in the transaction.
 func (in *EnquiryInput) validate() map[string]string {
 	in.normalise()
