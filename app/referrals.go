@@ -369,8 +369,14 @@ func (s *Server) answerLink(c echo.Context) error {
 	}
 	var o *models.ReferralOutcome
 	f, parsed, errs := parseOutcome(c)
-	if c.FormValue("action") == "outcome" {
+	switch c.FormValue("action") {
+	case "acknowledge":
+	case "outcome":
 		o = &parsed
+	default:
+		// The page's two forms each send their action. Without one there is
+		// nothing to record, and thanking for an acknowledgement would mislead.
+		errs = map[string]string{"form": "referral.link_no_action"}
 	}
 	if len(errs) == 0 {
 		err = s.store.AnswerByLink(ctx, actor(c), token, c.FormValue("action") == "acknowledge" || o != nil, o)

@@ -684,3 +684,27 @@ func TestForBoardRefusesUnknownValue(t *testing.T) {
 	board.get("/referrals/" + rid)
 	refused(t, ts, board, "/referrals/"+rid+"/board", url.Values{"for_board": {"ja"}})
 }
+
+func TestLinkAnswerWithoutActionIsRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	anon.get(link)
+	for _, action := range []string{"", "bekreft"} {
+		before := dbFingerprint(t, ts)
+		res, body := anon.post(link, url.Values{"action": {action}})
+		if res.StatusCode == http.StatusOK || strings.Contains(body, "bekreftet mottatt") {
+			t.Errorf("action %q = %d, thanking for an acknowledgement never recorded", action, res.StatusCode)
+		}
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Svaret ble ikke registrert") {
+			t.Errorf("action %q = %d; want 422 with a message", action, res.StatusCode)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("action %q changed the database", action)
+		}
+	}
+}
