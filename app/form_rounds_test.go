@@ -271,3 +271,33 @@ func TestDecimalFieldsRefuseNonFinite(t *testing.T) {
 		t.Errorf("%d projects stored (%v); want none", len(ps), err)
 	}
 }
+
+// TestTextareasCountLineBreaksOnce fills long texts to their maxlength in
+// lines joined by CR LF, as browsers send them: the server counts a line
+// break once, as maxlength does, and takes the text.
+func TestTextareasCountLineBreaksOnce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	today := ts.store.Today().Format("2006-01-02")
+	for _, tc := range []struct {
+		c        *client
+		page, to string
+		form     url.Values
+	}{
+		{coord, "/projects/new", "/projects", url.Values{"title": {"Lange linjer"}, "summary": {crlfText(4000)}, "status": {"planning"},
+			"visibility": {"participants"}, "mun_kommunenummer": {"3403"}, "mun_role": {"lead"}}},
+		{coord, "/assessments/new", "/assessments", url.Values{"assessed_at": {today}, "note": {crlfText(2000)}, "score_cohesion": {"3"}}},
+		{admin, "/admin/partners/new", "/admin/partners", url.Values{"name": {"Lange linjer AS"}, "kind": {"local"}, "description": {crlfText(2000)}}},
+		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {"lange_linjer"}, "polarity": {"enabling"}, "title_nb": {"L"}, "title_en": {"L"},
+			"description_nb": {crlfText(2000)}}},
+	} {
+		tc.c.get(tc.page)
+		if res, body := tc.c.post(tc.to, tc.form); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("POST %s at its maxlength = %d\n%s", tc.to, res.StatusCode, errorSummary(body))
+		}
+	}
+}
