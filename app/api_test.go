@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -311,5 +312,20 @@ func TestEnquiryJSONHasContractFields(t *testing.T) {
 	}
 	if e["consent_store"] != true {
 		t.Errorf("consent_store = %v; want true (stored only with it)", e["consent_store"])
+	}
+}
+
+func TestTokenNameLimitInCharacters(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/profile")
+	res, body := c.post("/profile/tokens", url.Values{"name": {strings.Repeat("å", 60)}})
+	if res.StatusCode != http.StatusOK || !regexpSecret.MatchString(body) {
+		t.Errorf("token named 60 × å = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	if res, _ := c.post("/profile/tokens", url.Values{"name": {strings.Repeat("å", 101)}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("token named 101 × å = %d; want 422", res.StatusCode)
 	}
 }

@@ -42,8 +42,10 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name str
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: s.now()}
-	if len(t.Name) > 100 {
-		return "", nil, invalid("name", "error.too_long")
+	fields := map[string]string{}
+	checkText(fields, "name", t.Name, 100, false)
+	if len(fields) > 0 {
+		return "", nil, &ValidationError{Fields: fields}
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&t).Error; err != nil {
