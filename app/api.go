@@ -53,37 +53,71 @@ func pageList[T any](c echo.Context, items []T, texts func(T) []string) list[T] 
 // decodeJSON reads exactly one JSON object into dst. Unknown fields, wrong types
 // and trailing data are malformed (400), so a typo never passes silently.
 func decodeJSON(c echo.Context, dst any) error {
+	_, err := readJSON(c, dst)
+	return err
+}
+
+// decodePatch is decodeJSON for a PATCH, and returns the errors of the
+// fields sent as null. dst's pointers cannot tell null from a field left out,
+// which a PATCH keeps: a null was taken for "keep", and a client that meant to
+// empty a field was told it had. A field in required gets error.required,
+// any other error.json_null: an empty value ("", []) is how a field is emptied.
+// A null version is left to versionRequired.
+func decodePatch(c echo.Context, dst any, required ...string) (map[string]string, error) {
+	body, err := readJSON(c, dst)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, errMalformed("error.malformed")
+	}
+	fields := map[string]string{}
+	for name, v := range raw {
+		if string(v) != "null" || name == "version" {
+			continue
+		}
+		fields[name] = "error.json_null"
+		if slices.Contains(required, name) {
+			fields[name] = "error.required"
+		}
+	}
+	return fields, nil
+}
+
+// readJSON is decodeJSON, and returns the body it read.
+func readJSON(c echo.Context, dst any) ([]byte, error) {
 	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if err != nil || mt != echo.MIMEApplicationJSON {
-		return errMalformed("error.json_content_type")
+		return nil, errMalformed("error.json_content_type")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
-			return he
+			return nil, he
 		}
 		if strings.Contains(err.Error(), "too large") {
-			return echo.ErrStatusRequestEntityTooLarge
+			return nil, echo.ErrStatusRequestEntityTooLarge
 		}
-		return errMalformed("error.malformed")
+		return nil, errMalformed("error.malformed")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_type", fields: map[string]string{jsonPath(te.Field): "error.json_type"}}
+			return nil, &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_type", fields: map[string]string{jsonPath(te.Field): "error.json_type"}}
 		}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_unknown_field", fields: map[string]string{strings.Trim(f, `"`): "error.json_unknown_field"}}
+			return nil, &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.json_unknown_field", fields: map[string]string{strings.Trim(f, `"`): "error.json_unknown_field"}}
 		}
-		return errMalformed("error.malformed")
+		return nil, errMalformed("error.malformed")
 	}
 	if dec.More() {
-		return errMalformed("error.malformed")
+		return nil, errMalformed("error.malformed")
 	}
-	return nil
+	return body, nil
 }
 
 // listIndex matches a list position in encoding/json's field paths.
@@ -213,10 +247,12 @@ func (s *Server) apiUpdateRegion(c echo.Context) error {
 		return err
 	}
 	var j regionJSON
-	if err := decodeJSON(c, &j); err != nil {
+	fields, err := decodePatch(c, &j, "slug", "name")
+	if err != nil {
 		return err
 	}
-	if err := invalidFields(versionRequired(j.Version)); err != nil {
+	addProblems(fields, versionRequired(j.Version))
+	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	in := models.RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
@@ -346,10 +382,12 @@ func (s *Server) apiUpdatePartner(c echo.Context) error {
 		return err
 	}
 	var j partnerJSON
-	if err := decodeJSON(c, &j); err != nil {
+	fields, err := decodePatch(c, &j, "name", "kind")
+	if err != nil {
 		return err
 	}
-	if err := invalidFields(versionRequired(j.Version)); err != nil {
+	addProblems(fields, versionRequired(j.Version))
+	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	in := models.PartnerInput{Name: p.Name, Kind: p.Kind, Services: p.ServiceList(), Description: p.Description, Website: p.Website, Active: p.Active}

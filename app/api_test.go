@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -327,5 +328,34 @@ func TestTokenNameLimitInCharacters(t *testing.T) {
 	}
 	if res, _ := c.post("/profile/tokens", url.Values{"name": {strings.Repeat("å", 101)}}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("token named 101 × å = %d; want 422", res.StatusCode)
+	}
+}
+
+func TestPatchNullRequiredFieldIsRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	eid, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	region, pid := regionAdmin(t, ts).Region.ID, demoProjectID(t, ts, demoShared)
+	adviser, coord, admin := ts.token(t, models.RoleAdviser), ts.token(t, models.RoleCoordinator), ts.token(t, models.RoleAdmin)
+	for _, p := range []struct{ token, path, field string }{
+		{adviser, "/api/v1/enquiries/" + itoa(eid), "name"},
+		{adviser, "/api/v1/enquiries/" + itoa(eid), "needs"},
+		{adviser, "/api/v1/enquiries/" + itoa(eid), "phone"}, // optional: "" empties it
+		{coord, "/api/v1/projects/" + itoa(pid), "title"},
+		{coord, "/api/v1/projects/" + itoa(pid), "municipalities"},
+		{coord, "/api/v1/regions/" + itoa(region), "name"},
+		{admin, "/api/v1/partners/1", "name"},
+	} {
+		_, rec := ts.api(t, p.token, http.MethodGet, p.path, "")
+		before := dbFingerprint(t, ts)
+		status, out := ts.api(t, p.token, http.MethodPatch, p.path, fmt.Sprintf(`{%q: null, "version": %v}`, p.field, rec["version"]))
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || fields[p.field] == nil {
+			t.Errorf("PATCH %s {%q: null} = %d %v; want 422 naming the field", p.path, p.field, status, out)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("PATCH %s {%q: null} changed the database", p.path, p.field)
+		}
 	}
 }

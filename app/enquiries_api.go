@@ -194,16 +194,17 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 		return err
 	}
 	var j enquiryJSON
-	if err := decodeJSON(c, &j); err != nil {
+	fields, err := decodePatch(c, &j, "municipality", "enquirer_kind", "needs", "description", "name")
+	if err != nil {
 		return err
 	}
-	fields := versionRequired(j.Version)
+	// A null takes a yes/no answer back (see enquiryJSON).
+	delete(fields, "under_30")
+	delete(fields, "immigrant_background")
+	addProblems(fields, versionRequired(j.Version))
 	// How an enquiry came in and what the person consented to are facts, not edits.
 	for name, sent := range map[string]bool{"channel": j.Channel != nil, "consent_store": j.ConsentStore != nil, "consent_share": j.ConsentShare != nil} {
 		if sent {
-			if fields == nil {
-				fields = map[string]string{}
-			}
 			fields[name] = "error.read_only"
 		}
 	}

@@ -257,10 +257,12 @@ func (s *Server) apiUpdateProject(c echo.Context) error {
 		return err
 	}
 	var j projectJSON
-	if err := decodeJSON(c, &j); err != nil {
+	fields, err := decodePatch(c, &j, "title", "status", "visibility", "municipalities")
+	if err != nil {
 		return err
 	}
-	if err := invalidFields(versionRequired(j.Version)); err != nil {
+	addProblems(fields, versionRequired(j.Version))
+	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	in := p.Input()

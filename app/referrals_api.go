@@ -181,10 +181,12 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		return err
 	}
 	var j referralPatch
-	if err := decodeJSON(c, &j); err != nil {
+	fields, err := decodePatch(c, &j)
+	if err != nil {
 		return err
 	}
-	if err := invalidFields(versionRequired(j.Version)); err != nil {
+	addProblems(fields, versionRequired(j.Version))
+	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	switch {
