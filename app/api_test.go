@@ -359,3 +359,28 @@ func TestPatchNullRequiredFieldIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchNothingKeepsVersion sends an enquiry's PATCH that changes nothing:
+// it answers 200 with the version it had, writes nothing and logs no edit, so
+// that another client's read stays current. A stale version is still a conflict.
+func TestPatchNothingKeepsVersion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	eid, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	adviser := ts.token(t, models.RoleAdviser)
+	path := "/api/v1/enquiries/" + itoa(eid)
+	_, rec := ts.api(t, adviser, http.MethodGet, path, "")
+	before := dbFingerprint(t, ts)
+	for _, body := range []string{fmt.Sprintf(`{"version": %v}`, rec["version"]), fmt.Sprintf(`{"name": %q, "version": %v}`, rec["name"], rec["version"])} {
+		status, out := ts.api(t, adviser, http.MethodPatch, path, body)
+		if status != http.StatusOK || out["version"] != rec["version"] {
+			t.Errorf("PATCH %s %s = %d, version %v; want 200, version %v", path, body, status, out["version"], rec["version"])
+		}
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Errorf("a PATCH that changes nothing changed the database")
+	}
+	if status, _ := ts.api(t, adviser, http.MethodPatch, path, `{"version": 0}`); status != http.StatusConflict {
+		t.Errorf("PATCH %s at a stale version = %d; want 409", path, status)
+	}
+}

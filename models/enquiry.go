@@ -1001,6 +1001,16 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		}
 		before := *e
 		in.apply(e)
+		changed := changedFields(&before, e)
+		if len(changed) == 0 {
+			// Nothing to save: the version stays, so that a save that changed
+			// nothing does not make another's open window stale, and the audit
+			// log records no edit. A stale version is still a conflict.
+			if e.Version != version {
+				return fmt.Errorf("enquiry %d: %w", id, ErrConflict)
+			}
+			return tx.Preload("Municipality").Preload("Assignee").Preload("Region").First(&updated, id).Error
+		}
 		err = s.saveVersioned(tx, id, version, map[string]any{
 			"kommunenummer": e.Kommunenummer, "enquirer_kind": e.EnquirerKind, "needs": e.Needs, "description": e.Description,
 			"name": e.Name, "email": e.Email, "phone": e.Phone, "language": e.Language, "org_number": e.OrgNumber,
@@ -1014,7 +1024,7 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if err := s.indexEnquiry(tx, id); err != nil {
 			return err
 		}
-		if err := s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changedFields(&before, e), ",")); err != nil {
+		if err := s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changed, ",")); err != nil {
 			return err
 		}
 		return tx.Preload("Municipality").Preload("Assignee").Preload("Region").First(&updated, id).Error
