@@ -624,3 +624,15 @@ func TestSetActiveRefusesUnknownValue(t *testing.T) {
 		refused(t, ts, c, "/admin/users/"+itoa(u.ID)+"/active", url.Values{"active": {v}})
 	}
 }
+
+func TestNewUserInUnknownRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	c.get("/admin/users/new")
+	res, body := c.post("/admin/users", url.Values{"name": {"Åse O'Brien-Ødegård"}, "email": {"ase@hamar.example"}, "region_id": {"99999"}, "roles": {"adviser"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "O&#39;Brien-Ødegård") {
+		t.Errorf("new user in region 99999 = %d; want 422 with the form kept", res.StatusCode)
+	}
+}

@@ -377,6 +377,9 @@ func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map
 			fields["role"] = "error.choice"
 		case g.Role == RoleAdmin && g.RegionID != 0, g.Role != RoleAdmin && g.RegionID == 0:
 			fields["region"] = "error.choice"
+		case !regionExists(tx, g.RegionID):
+			// Else the grant's foreign key fails at insert, a 500.
+			fields["region_id"] = "error.unknown_region"
 		}
 		needsMunicipality = needsMunicipality || g.Role == RoleMunicipality
 		needsPartner = needsPartner || g.Role == RolePartner
@@ -520,6 +523,16 @@ func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in
 // regionHas reports whether the municipality is or was a member of the
 // region: a municipality user's role holds in a region their municipality is
 // part of, where its statistics and shared projects are.
+// regionExists reports whether region id is there (0, no region, is).
+func regionExists(tx *gorm.DB, id int64) bool {
+	if id == 0 {
+		return true
+	}
+	var n int64
+	err := tx.Model(&Region{}).Where("id = ?", id).Count(&n).Error
+	return err == nil && n > 0
+}
+
 func regionHas(tx *gorm.DB, regionID int64, kommunenummer string) bool {
 	var n int64
 	err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ?", regionID, kommunenummer).Count(&n).Error
