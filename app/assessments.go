@@ -293,6 +293,19 @@ func (s *Server) createAssessment(c echo.Context, p *models.Project) error {
 			s.flash(c, "flash.created")
 			return redirect(c, "/assessments/"+strconv.FormatInt(a.ID, 10))
 		}
+	} else {
+		problems, err := s.store.AssessmentProblems(ctx, in)
+		if err != nil {
+			return err
+		}
+		// A factor typed without a usable score is said at the factor;
+		// "assess at least one factor" beside it would mislead.
+		for k := range errs {
+			if strings.HasPrefix(k, "score_") {
+				delete(problems, "scores")
+			}
+		}
+		addProblems(errs, placeScoreErrors(problems, codes))
 	}
 	return s.renderAssessmentForm(c, http.StatusUnprocessableEntity, p, &f, errs)
 }

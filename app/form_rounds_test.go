@@ -301,3 +301,40 @@ func TestTextareasCountLineBreaksOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestFormsShowEveryErrorInOneRound posts forms with a field that does not
+// parse and another the model refuses: both errors show in the first answer.
+func TestFormsShowEveryErrorInOneRound(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	pid := itoa(demoProjectID(t, ts, demoShared))
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	for _, tc := range []struct {
+		c        *client
+		page, to string
+		form     url.Values
+		want     []string // the parse error's id, then the model's
+	}{
+		{coord, "/projects/new", "/projects", url.Values{"title": {""}, "budget_nok": {"mye"}, "status": {"planning"}, "visibility": {"participants"},
+			"mun_kommunenummer": {"3403"}, "mun_role": {"lead"}}, []string{"f-budget_nok-error", "f-title-error"}},
+		{coord, "/projects/" + pid, "/projects/" + pid + "/milestones", url.Values{"milestone_title": {""}, "due_on": {"2026-02-30"},
+			"milestone_status": {"planned"}}, []string{"f-ms-new-due-error", "f-ms-new-title-error"}},
+		{admin, "/admin/users/new", "/admin/users", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "region_id": {"1"},
+			"roles": {"adviser"}}, []string{"f-partner_id-error", "f-name-error", "f-email-error"}},
+		{admin, "/admin/regions/1", "/admin/regions/1/members", url.Values{"kommunenummer": {"9999"}, "joined_on": {"2026-02-30"},
+			"votes": {"1"}, "committed_fte": {"1"}}, []string{"f-joined_on-error", "f-kommunenummer-error"}},
+		{coord, "/assessments/new", "/assessments", url.Values{"assessed_at": {"2026-02-30"}, "note": {strings.Repeat("ø", 2001)},
+			"score_cohesion": {"3"}}, []string{"f-assessed_at-error", "f-note-error"}},
+	} {
+		tc.c.get(tc.page)
+		_, body := tc.c.post(tc.to, tc.form)
+		for _, id := range tc.want {
+			if !strings.Contains(body, id) {
+				t.Errorf("POST %s: no %s in the first answer", tc.to, id)
+			}
+		}
+	}
+}

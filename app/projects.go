@@ -402,6 +402,12 @@ func (s *Server) createProject(c echo.Context) error {
 			s.flash(c, "flash.created")
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
 		}
+	} else {
+		problems, err := s.store.ProjectProblems(c.Request().Context(), in)
+		if err != nil {
+			return err
+		}
+		addProblems(errs, idx.placeErrors(problems))
 	}
 	return s.renderProjectForm(c, http.StatusUnprocessableEntity, nil, f, errs)
 }
@@ -456,6 +462,12 @@ func (s *Server) updateProject(c echo.Context) error {
 			s.flash(c, "flash.saved")
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
 		}
+	} else {
+		problems, err := s.store.ProjectProblems(c.Request().Context(), in)
+		if err != nil {
+			return err
+		}
+		addProblems(errs, idx.placeErrors(problems))
 	}
 	return s.renderProjectForm(c, status, p, f, errs)
 }
@@ -592,6 +604,8 @@ func (s *Server) addMilestone(c echo.Context) error {
 			s.flash(c, "flash.created")
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
 		}
+	} else {
+		addProblems(errs, s.store.MilestoneProblems(in))
 	}
 	return s.renderProject(c, http.StatusUnprocessableEntity, f, 0, errs)
 }
@@ -620,6 +634,8 @@ func (s *Server) updateMilestone(c echo.Context) error {
 			s.flash(c, "flash.saved")
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
 		}
+	} else {
+		addProblems(errs, s.store.MilestoneProblems(in))
 	}
 	return s.renderProject(c, status, f, mid, errs)
 }

@@ -231,6 +231,12 @@ func (s *Server) saveMember(c echo.Context) error {
 		case err != nil:
 			return err
 		}
+	} else {
+		problems, err := s.store.MemberProblems(c.Request().Context(), in)
+		if err != nil {
+			return err
+		}
+		addProblems(errs, problems)
 	}
 	if len(errs) > 0 {
 		return s.renderRegion(c, status, nil, errs, f)

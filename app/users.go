@@ -139,6 +139,8 @@ func (s *Server) createUser(c echo.Context) error {
 		} else if err != nil {
 			return err
 		}
+	} else {
+		addProblems(errs, s.store.UserProblems(c.Request().Context(), in, grants))
 	}
 	if len(errs) > 0 {
 		data, err := s.userPage(c, "users.new", nil, f, errs)
@@ -218,6 +220,9 @@ func (s *Server) updateUser(c echo.Context) error {
 			s.flash(c, "flash.saved")
 			return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
 		}
+	} else {
+		// The user's roles are not on this form: only its own fields are checked.
+		addProblems(errs, s.store.UserProblems(c.Request().Context(), in, nil))
 	}
 	return s.renderUser(c, status, id, &f, errs, "")
 }

@@ -249,6 +249,14 @@ type ScoreInput struct {
 	LoadEvidence string
 }
 
+// AssessmentProblems reports what is wrong with in, by the checks
+// CreateAssessment makes, reading the database but writing nothing. A form
+// that failed to parse a field asks it too, so that every error shows in one
+// round.
+func (s *Store) AssessmentProblems(ctx context.Context, in AssessmentInput) (map[string]string, error) {
+	return in.validate(s.read(ctx), s.Today())
+}
+
 // validate checks the input against the catalogue: every factor must exist and
 // be in use, every score within 1–5. Field names of scores are like
 // "scores[0].score".

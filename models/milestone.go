@@ -60,6 +60,11 @@ type MilestoneInput struct {
 	Version     int // for updates
 }
 
+// MilestoneProblems reports what is wrong with in, by the checks AddMilestone
+// and UpdateMilestone make before they touch the database. A form that failed
+// to parse a field asks it too, so that every error shows in one round.
+func (s *Store) MilestoneProblems(in MilestoneInput) map[string]string { return in.validate(s.Today()) }
+
 func (in *MilestoneInput) validate(today time.Time) map[string]string {
 	fields := map[string]string{}
 	in.Title, in.Responsible = strings.TrimSpace(in.Title), strings.TrimSpace(in.Responsible)

@@ -225,6 +225,14 @@ type LinkInput struct{ Title, URL string }
 // maxAmount bounds amounts in NOK to what fits any budget of a region.
 const maxAmount = 100_000_000_000
 
+// ProjectProblems reports what is wrong with in, by the checks CreateProject
+// and UpdateProject make, reading the database but writing nothing. A form
+// that failed to parse a field asks it too, so that every error shows in one
+// round.
+func (s *Store) ProjectProblems(ctx context.Context, in ProjectInput) (map[string]string, error) {
+	return in.validate(s.read(ctx))
+}
+
 // validate checks the input and the municipalities and partners it names. The
 // field names of list rows are like "municipalities[0].kommunenummer".
 func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {

@@ -268,11 +268,14 @@ type MemberInput struct {
 	Version        int // of the membership as read; 0 adds a new one
 }
 
-// SaveMember adds a municipality to a region (Version 0) or updates its
-// membership (the Version read, else ErrConflict). When TakesEnquiries is set,
-// the other regions sharing the municipality lose it, so exactly one region
-// takes its enquiries.
-func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) error {
+// MemberProblems reports what is wrong with in, by the checks SaveMember
+// makes, reading the database but writing nothing. A form that failed to
+// parse a field asks it too, so that every error shows in one round.
+func (s *Store) MemberProblems(ctx context.Context, in MemberInput) (map[string]string, error) {
+	return s.memberProblems(s.read(ctx), in)
+}
+
+func (s *Store) memberProblems(tx *gorm.DB, in MemberInput) (map[string]string, error) {
 	fields := map[string]string{}
 	if in.JoinedOn.IsZero() {
 		fields["joined_on"] = "error.date"
@@ -286,13 +289,25 @@ func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in Memb
 	if in.CommittedFTE < 0 || in.CommittedFTE > 1000 {
 		fields["committed_fte"] = "error.fte"
 	}
+	ok, err := s.checkMunicipality(tx, in.Kommunenummer)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		fields["kommunenummer"] = "error.unknown_municipality"
+	}
+	return fields, nil
+}
+
+// SaveMember adds a municipality to a region (Version 0) or updates its
+// membership (the Version read, else ErrConflict). When TakesEnquiries is set,
+// the other regions sharing the municipality lose it, so exactly one region
+// takes its enquiries.
+func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		ok, err := s.checkMunicipality(tx, in.Kommunenummer)
+		fields, err := s.memberProblems(tx, in)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			fields["kommunenummer"] = "error.unknown_municipality"
 		}
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}

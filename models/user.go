@@ -362,6 +362,14 @@ type RoleGrant struct {
 	Role     string
 }
 
+// UserProblems reports what is wrong with in and grants, by the checks
+// CreateUser and UpdateUser make, reading the database but writing nothing. A
+// form that failed to parse a field asks it too, so that every error shows in
+// one round.
+func (s *Store) UserProblems(ctx context.Context, in UserInput, grants []RoleGrant) map[string]string {
+	return s.validateUser(s.read(ctx), &in, grants)
+}
+
 func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map[string]string {
 	fields := map[string]string{}
 	in.Email = normaliseEmail(in.Email)
