@@ -717,4 +717,3 @@ func TestOneOpenReferralPerPartner(t *testing.T) {
 		t.Errorf("the case has %d referrals, %v; want 3", len(list), err)
 	}
 }
-
