@@ -384,3 +384,51 @@ func TestPatchNothingKeepsVersion(t *testing.T) {
 		t.Errorf("PATCH %s at a stale version = %d; want 409", path, status)
 	}
 }
+
+// The API moves a case between its working statuses with PATCH, as the case
+// page does, in one save with any field edits; closing takes an outcome, and
+// a status outside the list changes nothing.
+func TestPatchEnquiryStatus(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med søknad", "")
+	token := ts.token(t, models.RoleAdviser)
+	path := "/api/v1/enquiries/" + itoa(id)
+	cases := []struct {
+		body       string
+		code       int
+		status     string
+		version    float64
+		badField   string
+		wantAnswer bool // the first response is recorded
+	}{
+		{`{"status": "in_progress", "business_name": "Gårdsutsalg AS", "version": 1}`, http.StatusOK, "in_progress", 2, "", true},
+		{`{"status": "in_progress", "version": 2}`, http.StatusOK, "in_progress", 2, "", true}, // no change, no new version
+		{`{"status": "closed", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "status", true},
+		{`{"status": "done", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "status", true},
+		{`{"status": "waiting", "version": 1}`, http.StatusConflict, "in_progress", 2, "", true},
+		{`{"status": "waiting", "version": 2}`, http.StatusOK, "waiting", 3, "", true},
+	}
+	for _, tc := range cases {
+		code, out := ts.api(t, token, http.MethodPatch, path, tc.body)
+		if code != tc.code {
+			t.Errorf("PATCH %s = %d %v; want %d", tc.body, code, out, tc.code)
+		}
+		if tc.badField != "" {
+			if e, _ := out["error"].(map[string]any); e == nil || e["fields"].(map[string]any)[tc.badField] == nil {
+				t.Errorf("PATCH %s: %v; want an error for %s", tc.body, out, tc.badField)
+			}
+		}
+		_, e := ts.api(t, token, http.MethodGet, path, "")
+		if e["status"] != tc.status || e["version"] != tc.version || (e["first_response_at"] != nil) != tc.wantAnswer {
+			t.Errorf("after PATCH %s: status %v, version %v, first response %v; want %s, %v", tc.body, e["status"], e["version"], e["first_response_at"], tc.status, tc.version)
+		}
+	}
+	history, err := ts.store.StatusHistory(context.Background(), adminViewer(t, ts), id)
+	if err != nil || len(history) != 2 {
+		t.Errorf("the status history has %d changes, %v; want 2", len(history), err)
+	}
+	if code, _ := ts.api(t, token, http.MethodPost, "/api/v1/enquiries", `{"municipality": "3412", "status": "waiting"}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("a new case with a status = %d; want 422 (every case starts new)", code)
+	}
+}

@@ -108,6 +108,7 @@ type enquiryJSON struct {
 	Under30             *bool     `json:"under_30"`
 	ImmigrantBackground *bool     `json:"immigrant_background"`
 	Channel             *string   `json:"channel"`
+	Status              *string   `json:"status"`
 	ConsentStore        *bool     `json:"consent_store"`
 	ConsentShare        *bool     `json:"consent_share"`
 	Version             *int      `json:"version"`
@@ -165,6 +166,9 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 	if err := decodeJSON(c, &j); err != nil {
 		return err
 	}
+	if j.Status != nil { // every case starts new
+		return invalidFields(map[string]string{"status": "error.read_only"})
+	}
 	var in models.EnquiryInput
 	j.apply(&in)
 	n := models.NewEnquiry{Input: in, Channel: "phone"}
@@ -213,6 +217,9 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 	}
 	in := models.InputOf(e)
 	j.apply(&in)
+	if j.Status != nil {
+		in.Status = *j.Status
+	}
 	if e, err = s.store.UpdateEnquiry(ctx, v, actor(c), id, in, *j.Version); err != nil {
 		return err
 	}

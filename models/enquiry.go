@@ -172,6 +172,9 @@ type EnquiryInput struct {
 	RawMaterial         *bool
 	Agriculture         *bool
 	IndustrySection     string
+	// Status, when given, moves the case to a working status in the same save
+	// (the API's PATCH); "" keeps it. Closing takes an outcome: CloseEnquiry.
+	Status string
 }
 
 // ConsentInput is the consent given with an enquiry, with the texts as shown.
@@ -276,6 +279,11 @@ func (in *EnquiryInput) validate() map[string]string {
 	checkChoice(fields, "market", in.Market, Markets, false)
 	checkChoice(fields, "ownership", in.Ownership, Ownerships, false)
 	checkChoice(fields, "goods_services", in.GoodsServices, GoodsServices, false)
+	if in.Status == "closed" {
+		fields["status"] = "error.status_closed_by_outcome"
+	} else {
+		checkChoice(fields, "status", in.Status, EnquiryStatuses, false)
+	}
 	return fields
 }
 
@@ -1002,7 +1010,8 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		before := *e
 		in.apply(e)
 		changed := changedFields(&before, e)
-		if len(changed) == 0 {
+		moves := in.Status != "" && in.Status != before.Status
+		if len(changed) == 0 && !moves {
 			// Nothing to save: the version stays, so that a save that changed
 			// nothing does not make another's open window stale, and the audit
 			// log records no edit. A stale version is still a conflict.
@@ -1011,21 +1020,40 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 			}
 			return tx.Preload("Municipality").Preload("Assignee").Preload("Region").First(&updated, id).Error
 		}
-		err = s.saveVersioned(tx, id, version, map[string]any{
-			"kommunenummer": e.Kommunenummer, "enquirer_kind": e.EnquirerKind, "needs": e.Needs, "description": e.Description,
-			"name": e.Name, "email": e.Email, "phone": e.Phone, "language": e.Language, "org_number": e.OrgNumber,
-			"business_name": e.BusinessName, "stage": e.Stage, "founder": e.Founder, "under30": e.Under30,
-			"immigrant_background": e.ImmigrantBackground, "employees": e.Employees, "market": e.Market, "ownership": e.Ownership,
-			"goods_services": e.GoodsServices, "raw_material": e.RawMaterial, "agriculture": e.Agriculture, "industry_section": e.IndustrySection,
-		})
-		if err != nil {
+		changes := map[string]any{}
+		if len(changed) > 0 {
+			changes = map[string]any{
+				"kommunenummer": e.Kommunenummer, "enquirer_kind": e.EnquirerKind, "needs": e.Needs, "description": e.Description,
+				"name": e.Name, "email": e.Email, "phone": e.Phone, "language": e.Language, "org_number": e.OrgNumber,
+				"business_name": e.BusinessName, "stage": e.Stage, "founder": e.Founder, "under30": e.Under30,
+				"immigrant_background": e.ImmigrantBackground, "employees": e.Employees, "market": e.Market, "ownership": e.Ownership,
+				"goods_services": e.GoodsServices, "raw_material": e.RawMaterial, "agriculture": e.Agriculture, "industry_section": e.IndustrySection,
+			}
+		}
+		if moves { // as ChangeStatus, in the same save
+			s.recordStatus(tx, v, &before, in.Status, changes)
+			if before.Status == "closed" {
+				changes["outcome"] = "" // reopening: the outcome no longer holds
+			}
+		}
+		if err = s.saveVersioned(tx, id, version, changes); err != nil {
 			return err
 		}
-		if err := s.indexEnquiry(tx, id); err != nil {
-			return err
+		if len(changed) > 0 {
+			if err := s.indexEnquiry(tx, id); err != nil {
+				return err
+			}
+			if err := s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changed, ",")); err != nil {
+				return err
+			}
 		}
-		if err := s.audit(tx, a, "update", "enquiry", fmt.Sprint(id), "fields="+strings.Join(changed, ",")); err != nil {
-			return err
+		if moves {
+			if err := s.statusHistory(tx, v, &before, in.Status); err != nil {
+				return err
+			}
+			if err := s.audit(tx, a, "status", "enquiry", fmt.Sprint(id), before.Status+"->"+in.Status); err != nil {
+				return err
+			}
 		}
 		return tx.Preload("Municipality").Preload("Assignee").Preload("Region").First(&updated, id).Error
 	})
