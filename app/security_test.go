@@ -178,15 +178,22 @@ func TestMassAssignment(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	tok := ts.token(t, models.RoleAdviser)
-	for _, body := range []string{
-		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "region_id": 99}`,
-		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "assigned_to": 1}`,
-		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "created_at": "2020-01-01T00:00:00Z"}`,
-		`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "status": "closed"}`,
+	before := enquiryCount(t, ts)
+	for _, tc := range []struct {
+		body string
+		want int // 400 for a field unknown to the API, 422 for one it knows but a new case takes no value for
+	}{
+		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "region_id": 99}`, http.StatusBadRequest},
+		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "assigned_to": 1}`, http.StatusBadRequest},
+		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "created_at": "2020-01-01T00:00:00Z"}`, http.StatusBadRequest},
+		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "status": "closed"}`, http.StatusUnprocessableEntity},
 	} {
-		if status, _ := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", body); status != http.StatusBadRequest {
-			t.Errorf("POST enquiry with a forbidden field = %d; want 400: %s", status, body)
+		if status, _ := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", tc.body); status != tc.want {
+			t.Errorf("POST enquiry with a forbidden field = %d; want %d: %s", status, tc.want, tc.body)
 		}
+	}
+	if n := enquiryCount(t, ts); n != before {
+		t.Errorf("forbidden fields made %d enquiries", n-before)
 	}
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleCoordinator), models.DemoPassword)

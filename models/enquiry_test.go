@@ -851,6 +851,9 @@ func TestChangedFieldsNamesEveryField(t *testing.T) {
 	yes := true
 	typ := reflect.TypeFor[EnquiryInput]()
 	for i := range typ.NumField() {
+		if typ.Field(i).Name == "Status" {
+			continue // a move, saved and audited by its own rules (recordStatus), not an edit
+		}
 		var in EnquiryInput
 		f := reflect.ValueOf(&in).Elem().Field(i)
 		switch f.Interface().(type) {
