@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,33 @@ func formInt(errs map[string]string, name, v string) int {
 	}
 	return n
 }
+
+// formNOK parses an amount in whole kroner as Norwegians write it: "150 000",
+// "150.000", "kr 150 000", "150 000,-". A dot separates thousands only between
+// groups of three digits: "1.5" is no amount in whole kroner, and is refused
+// rather than read as 15.
+func formNOK(errs map[string]string, name, v string) int64 {
+	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
+	v = strings.TrimPrefix(strings.TrimSuffix(strings.TrimSuffix(v, ",-"), "kr"), "kr")
+	if v == "" {
+		return 0
+	}
+	if strings.Contains(v, ".") {
+		if !thousandsDots.MatchString(v) {
+			errs[name] = "error.amount"
+			return 0
+		}
+		v = strings.ReplaceAll(v, ".", "")
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		errs[name] = "error.amount"
+	}
+	return n
+}
+
+// thousandsDots is a whole number with dots between its thousands, "1.500.000".
+var thousandsDots = regexp.MustCompile(`^-?\d{1,3}(\.\d{3})+$`)
 
 // formFloat parses a decimal form field; a Norwegian decimal comma is accepted.
 // ParseFloat also takes "NaN" and "Inf", which are no amount anybody means and

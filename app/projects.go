@@ -156,21 +156,6 @@ func confirmedChoice(confirmed bool) string {
 	return "no"
 }
 
-// formNOK parses an amount in whole kroner; spaces between thousands and a
-// trailing "kr" are allowed, as Norwegians write amounts.
-func formNOK(errs map[string]string, name, v string) int64 {
-	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
-	v = strings.TrimSuffix(strings.TrimSuffix(v, "kr"), ",-")
-	if v == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		errs[name] = "error.number"
-	}
-	return n
-}
-
 // rowIndex maps the rows sent to the model (by position) back to the rows shown.
 type rowIndex map[string][]int
 

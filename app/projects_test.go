@@ -334,7 +334,7 @@ func TestRefusedChangesByAPIAndPage(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid page edit = %d; want 422", res.StatusCode)
 	}
-	for _, want := range []string{`id="f-mun-0-nok-error">Skriv et tall.`, `aria-invalid="true"`} {
+	for _, want := range []string{`id="f-mun-0-nok-error">Skriv et beløp i hele kroner, for eksempel 150 000.`, `aria-invalid="true"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the invalid form lacks %q", want)
 		}

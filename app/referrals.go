@@ -256,13 +256,7 @@ func parseOutcome(c echo.Context) (outcomeForm, models.ReferralOutcome, map[stri
 	f := outcomeForm{Outcome: c.FormValue("outcome"), Reason: c.FormValue("outcome_reason"), Instrument: c.FormValue("instrument"), Amount: c.FormValue("amount_nok")}
 	errs := map[string]string{}
 	o := models.ReferralOutcome{Outcome: f.Outcome, Reason: f.Reason, Instrument: f.Instrument, Version: formVersion(c)}
-	if amount := strings.Join(strings.Fields(strings.NewReplacer("kr", "", "\u00a0", " ", ".", "").Replace(f.Amount)), ""); amount != "" {
-		n, err := strconv.ParseInt(amount, 10, 64)
-		if err != nil {
-			errs["amount_nok"] = "error.amount"
-		}
-		o.AmountNOK = n
-	}
+	o.AmountNOK = formNOK(errs, "amount_nok", f.Amount)
 	return f, o, errs
 }
 
