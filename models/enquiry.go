@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -198,6 +199,13 @@ func checkChoice(fields map[string]string, name, v string, choices []string, req
 	case v != "" && !contains(choices, v):
 		fields[name] = "error.choice"
 	}
+}
+
+// webAddress reports whether s is a web page's address: http or https and a
+// host ("https://" alone, or "https:// x", is not one).
+func webAddress(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && !strings.ContainsAny(s, " \t\n")
 }
 
 // checkText checks a required or optional text's length in characters.

@@ -66,7 +66,7 @@ func (in *PartnerInput) validate() error {
 	}
 	checkText(fields, "description", in.Description, 2000, false)
 	in.Website = strings.TrimSpace(in.Website)
-	if in.Website != "" && !strings.HasPrefix(in.Website, "https://") && !strings.HasPrefix(in.Website, "http://") {
+	if in.Website != "" && !webAddress(in.Website) {
 		fields["website"] = "error.url"
 	} else if len(in.Website) > 500 {
 		fields["website"] = "error.too_long"

@@ -340,7 +340,7 @@ func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
 		switch {
 		case l.URL == "":
 			fields[key+".url"] = "error.required"
-		case !strings.HasPrefix(l.URL, "https://") && !strings.HasPrefix(l.URL, "http://"):
+		case !webAddress(l.URL):
 			fields[key+".url"] = "error.url"
 		case len(l.URL) > 1000:
 			fields[key+".url"] = "error.too_long"

@@ -366,3 +366,22 @@ func TestDemoStartsAfterPartnerRenamed(t *testing.T) {
 		t.Errorf("the demo's next start: %v", err)
 	}
 }
+
+// A web address is an address with a host: "https://" alone was taken.
+func TestWebAddress(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"https://www.innovasjonnorge.no":  true,
+		"http://hamar.kommune.no/naering": true,
+		"https://":                        false,
+		"https:// ":                       false,
+		"https://exa mple.no":             false,
+		"ftp://example.no":                false,
+		"www.example.no":                  false,
+		"javascript:alert(1)":             false,
+	} {
+		if got := webAddress(s); got != want {
+			t.Errorf("webAddress(%q) = %t; want %t", s, got, want)
+		}
+	}
+}
