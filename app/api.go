@@ -102,6 +102,9 @@ func readJSON(c echo.Context, dst any) ([]byte, error) {
 		}
 		return nil, errMalformed("error.malformed")
 	}
+	if jsonHoldsNUL(body) {
+		return nil, errMalformed("error.nul")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -118,6 +121,26 @@ func readJSON(c echo.Context, dst any) ([]byte, error) {
 		return nil, errMalformed("error.malformed")
 	}
 	return body, nil
+}
+
+// jsonHoldsNUL reports whether a JSON text holds the NUL character, which it
+// can only as the escape \u0000 (a backslash not itself escaped); see refuseNUL.
+func jsonHoldsNUL(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		slashes := 0
+		for k := at - 1; k >= 0 && body[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 1 {
+			return true
+		}
+		i = at + 1
+	}
 }
 
 // listIndex matches a list position in encoding/json's field paths.

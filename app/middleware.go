@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -53,8 +54,47 @@ func (s *Server) middleware(e *echo.Echo) {
 	// in the user's language, which the session holds.
 	e.Use(s.loadSession)
 	e.Use(middleware.BodyLimit(maxBody))
+	e.Use(refuseNUL)
 	e.Use(s.authenticate)
 	e.Use(s.checkCSRF)
+}
+
+// refuseNUL refuses a query or form holding the NUL character: no text anyone
+// writes holds it, PostgreSQL cannot store or compare it (the request failed
+// with 500), and SQLite would keep it where no other part of the system
+// expects it. JSON bodies are checked as they are read (readJSON).
+func refuseNUL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if strings.ContainsRune(r.URL.Path, 0) {
+			return errMalformed("error.nul")
+		}
+		if strings.Contains(r.URL.RawQuery, "%00") {
+			if q, err := url.ParseQuery(r.URL.RawQuery); err != nil || valuesHoldNUL(q) {
+				return errMalformed("error.nul")
+			}
+		}
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+			if err := r.ParseForm(); err == nil && valuesHoldNUL(r.PostForm) {
+				return errMalformed("error.nul")
+			}
+		}
+		return next(c)
+	}
+}
+
+func valuesHoldNUL(vs url.Values) bool {
+	for k, list := range vs {
+		if strings.ContainsRune(k, 0) {
+			return true
+		}
+		for _, v := range list {
+			if strings.ContainsRune(v, 0) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // logRequests writes one structured line per request. It logs the route

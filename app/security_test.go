@@ -1,8 +1,10 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -234,5 +236,63 @@ func TestTooLargeFormPostShowsErrorPage(t *testing.T) {
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a too-large form post = %d; want 413", res.StatusCode)
+	}
+}
+
+// The NUL character is refused wherever text comes in, as a clear 400 that
+// changes nothing: PostgreSQL cannot store or compare it, and every search,
+// form and JSON write holding it answered 500 there.
+func TestNULRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	before := enquiryCount(t, ts)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := adviser.get("/enquiries/1")
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	form := intakeForm("nb")
+	form.Set("description", "Hei\x00der")
+	tok := ts.token(t, models.RoleAdviser)
+	pages := []struct {
+		name string
+		do   func() int
+	}{
+		{"inbox search", func() int { res, _ := adviser.get("/enquiries?q=" + url.QueryEscape("a\x00b")); return res.StatusCode }},
+		{"referral search", func() int { res, _ := adviser.get("/referrals?q=" + url.QueryEscape("a\x00b")); return res.StatusCode }},
+		{"one-time link", func() int { res, _ := anon.get("/r/sams%00"); return res.StatusCode }},
+		{"one door form", func() int { res, _ := anon.post("/enquiry", form); return res.StatusCode }},
+		{"case form", func() int {
+			f := enquiryEditForm("Hei\x00der")
+			f.Set("version", version)
+			res, _ := adviser.post("/enquiries/1", f)
+			return res.StatusCode
+		}},
+		{"API search", func() int { code, _ := ts.api(t, tok, http.MethodGet, "/api/v1/enquiries?q=a%00b", ""); return code }},
+		{"JSON one door", func() int {
+			code, _ := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{"municipality":"3412","enquirer_kind":"other","needs":["other"],"description":"Hei\u0000der","name":"Kari","email":"kari@example.org","consent_store":true}`)
+			return code
+		}},
+		{"JSON edit", func() int {
+			code, _ := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/1", `{"name":"Ka\u0000ri","version":`+version+`}`)
+			return code
+		}},
+	}
+	for _, p := range pages {
+		if code := p.do(); code != http.StatusBadRequest {
+			t.Errorf("%s with NUL = %d; want 400", p.name, code)
+		}
+	}
+	// A backslash written before u0000 is text, not the character.
+	code, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{"municipality":"3412","enquirer_kind":"other","needs":["other"],"description":"Sti C:\\u0000","name":"Kari","email":"kari@example.org","consent_store":true}`)
+	if code != http.StatusCreated {
+		t.Errorf(`a description holding the text \u0000 = %d %v; want 201`, code, out)
+	}
+	if n := enquiryCount(t, ts); n != before+1 {
+		t.Errorf("%d enquiries made; want the one without NUL", n-before)
+	}
+	_, e := ts.api(t, tok, http.MethodGet, "/api/v1/enquiries/1", "")
+	if fmt.Sprint(e["version"]) != version {
+		t.Errorf("the case's version moved from %s to %v", version, e["version"])
 	}
 }
