@@ -65,16 +65,11 @@ func (s *Store) loadDemoEnquiries(ctx context.Context, region *Region) error {
 		if d.channel != "web" {
 			by = v
 		}
-		e, err := s.CreateEnquiry(ctx, by, a, NewEnquiry{Input: d.in, Consent: consent, Channel: d.channel})
+		// Back-dated, so the inbox shows a realistic spread of ages and deadlines.
+		received := s.now().AddDate(0, 0, -d.daysAgo)
+		e, err := s.CreateEnquiry(ctx, by, a, NewEnquiry{Input: d.in, Consent: consent, Channel: d.channel, receivedAt: received})
 		if err != nil {
 			return fmt.Errorf("demo enquiry: %w", err)
-		}
-		// Back-date it, so the inbox shows a realistic spread of ages and deadlines.
-		received := s.now().AddDate(0, 0, -d.daysAgo)
-		if err := s.db.WithContext(ctx).Model(&Enquiry{}).Where("id = ?", e.ID).Updates(map[string]any{
-			"received_at": received, "first_response_due": AddWorkingDays(received, region.FirstResponseDays),
-		}).Error; err != nil {
-			return err
 		}
 		if d.activity != "" {
 			if err := s.AssignEnquiry(ctx, v, a, e.ID, adviser.ID, 1); err != nil {

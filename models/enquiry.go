@@ -414,6 +414,10 @@ type NewEnquiry struct {
 	Input   EnquiryInput
 	Consent ConsentInput
 	Channel string
+
+	// receivedAt back-dates the demo's enquiries: routed, numbered and due as
+	// on that day (a case received in December has that year's reference).
+	receivedAt time.Time
 }
 
 // CreateEnquiry registers an enquiry: it routes it to the region that serves the
@@ -431,14 +435,18 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 			return &ValidationError{Fields: fields}
 		}
 		now := s.now()
-		region, err := s.regionFor(tx, n.Input.Kommunenummer, now)
+		received := now
+		if !n.receivedAt.IsZero() {
+			received = n.receivedAt
+		}
+		region, err := s.regionFor(tx, n.Input.Kommunenummer, received)
 		if err != nil {
 			return err
 		}
 		// An adviser registering an enquiry from their own region's municipality
 		// keeps it in their region even if another region usually takes it.
 		if v != nil && v.Region != nil && (v.Has(RoleAdviser) || v.Has(RoleCoordinator)) {
-			if member, err := s.isMember(tx, v.Region.ID, n.Input.Kommunenummer, now); err != nil {
+			if member, err := s.isMember(tx, v.Region.ID, n.Input.Kommunenummer, received); err != nil {
 				return err
 			} else if member {
 				region = v.Region
@@ -450,12 +458,12 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 			e.RegionID = &region.ID
 		}
 		n.Input.apply(&e)
-		e.Channel, e.Status, e.ReceivedAt, e.FirstResponseDue = n.Channel, "new", now, AddWorkingDays(now, days)
+		e.Channel, e.Status, e.ReceivedAt, e.FirstResponseDue = n.Channel, "new", received, AddWorkingDays(received, days)
 		e.ConsentShare, e.Version, e.CreatedAt, e.UpdatedAt = n.Consent.Share, 1, now, now
 		if v != nil {
 			e.CreatedBy = &v.User.ID
 		}
-		if e.Reference, err = s.nextReference(tx, referencePrefix(region), now.In(Oslo).Year()); err != nil {
+		if e.Reference, err = s.nextReference(tx, referencePrefix(region), received.In(Oslo).Year()); err != nil {
 			return err
 		}
 		if err := tx.Omit(clause.Associations).Create(&e).Error; err != nil {
@@ -527,6 +535,7 @@ func (s *Store) regionFor(tx *gorm.DB, kommunenummer string, day time.Time) (*Re
 }
 
 func (s *Store) isMember(tx *gorm.DB, regionID int64, kommunenummer string, day time.Time) (bool, error) {
+	day = dateOf(day) // by Norway's calendar day, as routedRegion
 	var n int64
 	err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)",
 		regionID, kommunenummer, day, day).Count(&n).Error
@@ -1345,7 +1354,7 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 			return fmt.Errorf("add activity: %w", err)
 		}
 		if e.FirstResponseAt == nil && contains(contactKinds, in.Kind) {
-			changes := map[string]any{"first_response_at": s.now()}
+			changes := map[string]any{"first_response_at": s.respondedAt(e, in.OccurredOn)}
 			if e.Status == "new" || e.Status == "assigned" {
 				changes["status"] = "in_progress"
 				if err := s.statusHistory(tx, v, e, "in_progress"); err != nil {
@@ -1362,6 +1371,22 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 		return nil, err
 	}
 	return &act, nil
+}
+
+// respondedAt is when a contact logged now as made on day answered e: now for
+// a contact today; for one logged afterwards, the end of the day it was made
+// (a call on Tuesday logged on Thursday answered on Tuesday), but never before
+// the enquiry came in.
+func (s *Store) respondedAt(e *Enquiry, day time.Time) time.Time {
+	now := s.now()
+	if !dateOf(day).Before(dateOf(now)) {
+		return now
+	}
+	at := endOfDay(dateOf(day))
+	if at.Before(e.ReceivedAt) {
+		return e.ReceivedAt
+	}
+	return at
 }
 
 // checkEnquiry answers ErrNotFound unless the viewer may see enquiry id. It

@@ -94,11 +94,23 @@ func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
 	db = db.Model(&Enquiry{}).Select("id, reference, closed_at, COALESCE(region_id, 0) AS region_id").
 		Where("status = 'closed' AND anonymised_at IS NULL")
 	if r == nil {
-		db = db.Where("region_id IS NULL AND closed_at < ?", now.AddDate(0, -DefaultRetentionMonths, 0))
+		db = db.Where("region_id IS NULL AND closed_at < ?", monthsBefore(now, DefaultRetentionMonths))
 	} else {
-		db = db.Where("region_id = ? AND closed_at < ?", r.ID, now.AddDate(0, -r.RetentionMonths, 0))
+		db = db.Where("region_id = ? AND closed_at < ?", r.ID, monthsBefore(now, r.RetentionMonths))
 	}
 	return db.Order("id")
+}
+
+// monthsBefore is the time n calendar months before t in Norway, on the
+// month's last day where it is shorter: 29 February 2028 less 36 months is
+// 28 February 2025. (time's AddDate rolls 29 February 2025 over to 1 March,
+// and retention ran up to three days before the months had passed.)
+func monthsBefore(t time.Time, n int) time.Time {
+	t = t.In(Oslo)
+	y, m, d := t.Date()
+	first := time.Date(y, m-time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), Oslo)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1).UTC()
 }
 
 // ApplyRetention anonymises every enquiry RetentionDue finds, each in its own

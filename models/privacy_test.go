@@ -267,3 +267,25 @@ func TestRetentionSparesReopenedEnquiry(t *testing.T) {
 		}
 	}
 }
+
+func TestMonthsBefore(t *testing.T) {
+	t.Parallel()
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, Oslo) }
+	cases := []struct {
+		from time.Time
+		n    int
+		want time.Time
+	}{
+		{at(2028, 2, 29), 36, at(2025, 2, 28)},
+		{at(2028, 3, 1), 36, at(2025, 3, 1)},
+		{at(2026, 8, 31), 6, at(2026, 2, 28)},
+		{at(2026, 9, 2), 6, at(2026, 3, 2)},
+		{at(2026, 1, 15), 1, at(2025, 12, 15)},
+		{at(2026, 3, 31), 1, at(2026, 2, 28)},
+	}
+	for _, c := range cases {
+		if got := monthsBefore(c.from, c.n); !got.Equal(c.want) {
+			t.Errorf("monthsBefore(%s, %d) = %s; want %s", c.from.Format("2006-01-02"), c.n, got.In(Oslo).Format("2006-01-02 15:04"), c.want.Format("2006-01-02"))
+		}
+	}
+}

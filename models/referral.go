@@ -608,7 +608,9 @@ func (s *Store) markNoResponse(ctx context.Context) (int, error) {
 		if err := s.read(ctx).First(&region, r.RegionID).Error; err != nil {
 			return n, err
 		}
-		if !now.After(r.FollowUpDue.AddDate(0, 0, region.NoResponseDays)) {
+		// Days in Norway: counted on the UTC instant, the limit moved an hour
+		// across a change of summer time.
+		if !now.After(endOfDay(r.FollowUpDue.In(Oslo).AddDate(0, 0, region.NoResponseDays))) {
 			continue
 		}
 		err := s.inTx(ctx, func(tx *gorm.DB) error {

@@ -384,7 +384,11 @@ func (s *Store) RegionForMunicipality(ctx context.Context, kommunenummer string,
 // routedRegion is the region an enquiry from the municipality goes to on day,
 // read in one query: of the regions it is a member of then, the one it takes
 // enquiries with, or else the first; nil when it is a member of none.
+//
+// Membership is by Norway's calendar day, as the dates are stored: in the
+// hour or two after midnight there, the UTC instant is still on yesterday.
 func routedRegion(db *gorm.DB, kommunenummer string, day time.Time) (*Region, error) {
+	day = dateOf(day)
 	var rs []Region
 	err := db.Model(&Region{}).Select("regions.*").Joins("JOIN region_members ON region_members.region_id = regions.id").
 		Where("region_members.kommunenummer = ? AND region_members.joined_on <= ? AND (region_members.left_on IS NULL OR region_members.left_on > ?)", kommunenummer, day, day).

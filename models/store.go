@@ -170,6 +170,9 @@ func openSQLite(path string) (*Store, error) {
 func makeStore(db, rdb *gorm.DB, dialect string) *Store {
 	s := &Store{db: db, rdb: rdb, dialect: dialect, now: utcNow}
 	s.sessions = &SessionStore{s: s}
+	// GORM stamps updated_at on the updates that do not name it; it takes the
+	// store's clock, as every other time the store writes does.
+	db.Config.NowFunc = func() time.Time { return s.now().UTC() }
 	return s
 }
 
