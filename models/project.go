@@ -359,21 +359,12 @@ func choice(fields map[string]string, name, v string, codes []string, required b
 	}
 }
 
-// oslo is the time zone that decides which day it is.
-var oslo = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // Today is the date in Norway, as midnight UTC like the dates the database keeps.
 func (s *Store) Today() time.Time { return dateOf(s.now()) }
 
 // dateOf is the Norwegian calendar day of t, as midnight UTC.
 func dateOf(t time.Time) time.Time {
-	y, m, d := t.In(oslo).Date()
+	y, m, d := t.In(Oslo).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // as models: the zone is in the binary
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -266,11 +267,12 @@ var funcs = template.FuncMap{
 	},
 }
 
-// Oslo is the time zone every date is shown in.
+// Oslo is the time zone every date is shown in (the zone's data is in the
+// binary: see models.Oslo).
 var Oslo = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
-		return time.UTC
+		panic("no time zone data for Europe/Oslo: " + err.Error())
 	}
 	return loc
 }()
