@@ -823,3 +823,32 @@ func TestProjectListAPIAgreesWithProject(t *testing.T) {
 		}
 	}
 }
+
+// R6 (28290bb): a link stored before webAddress (the old check took any text
+// starting "https://", e.g. a path with a space as copied from a file share)
+// now fails validation on every save of its project: renaming the project by
+// PATCH, which does not touch the links, is refused with links[0].url.
+func TestStoredLinkDoesNotBlockUnrelatedEdit(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleCoordinator)
+	status, out := ts.api(t, tok, http.MethodGet, "/api/v1/projects", "")
+	if status != http.StatusOK {
+		t.Fatalf("list projects = %d", status)
+	}
+	item := out["items"].([]any)[0].(map[string]any)
+	id := int64(item["id"].(float64))
+	version := int(item["version"].(float64))
+	// As stored by the previous version, which took it.
+	sqlDB, err := ts.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec(`INSERT INTO project_links (project_id, title, url) VALUES (?, ?, ?)`, id, "Sluttrapport", "https://www.example.no/dokumenter/sluttrapport 2025.pdf"); err != nil {
+		t.Fatal(err)
+	}
+	status, out = ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(id), fmt.Sprintf(`{"title": "Nytt navn", "version": %d}`, version))
+	if status != http.StatusOK {
+		t.Errorf("renaming a project with a link stored before = %d %v; want 200 (the client sent no link)", status, out)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -202,10 +201,18 @@ func checkChoice(fields map[string]string, name, v string, choices []string, req
 }
 
 // webAddress reports whether s is a web page's address: http or https and a
-// host ("https://" alone, or "https:// x", is not one).
+// host ("https://" alone, or "https:// x", is not one). The rest is taken as
+// written: links copied from file shares hold spaces, which browsers mend, and
+// links stored before must not stop a project's unrelated edits.
 func webAddress(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && !strings.ContainsAny(s, " \t\n")
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "http://")
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	host, _, _ = strings.Cut(host, "?")
+	host, _, _ = strings.Cut(host, "#")
+	return ok && host != "" && !strings.ContainsAny(host, " \t\r\n")
 }
 
 // checkText checks a required or optional text's length in characters.

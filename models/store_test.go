@@ -376,9 +376,11 @@ func TestWebAddress(t *testing.T) {
 		"https://":                        false,
 		"https:// ":                       false,
 		"https://exa mple.no":             false,
-		"ftp://example.no":                false,
-		"www.example.no":                  false,
-		"javascript:alert(1)":             false,
+		"https://www.example.no/dokumenter/sluttrapport 2025.pdf": true,
+		"https://www.example.no/a%zz":                             true,
+		"ftp://example.no":                                        false,
+		"www.example.no":                                          false,
+		"javascript:alert(1)":                                     false,
 	} {
 		if got := webAddress(s); got != want {
 			t.Errorf("webAddress(%q) = %t; want %t", s, got, want)
