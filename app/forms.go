@@ -72,12 +72,22 @@ func formInt(errs map[string]string, name, v string) int {
 }
 
 // formNOK parses an amount in whole kroner as Norwegians write it: "150 000",
-// "150.000", "kr 150 000", "150 000,-". A dot separates thousands only between
-// groups of three digits: "1.5" is no amount in whole kroner, and is refused
-// rather than read as 15.
+// "150.000", "kr. 150 000", "150 000 kr", "NOK 150 000", "150 000,-". A dot
+// separates thousands only between groups of three digits: "1.5" is no amount
+// in whole kroner, and is refused rather than read as 15.
 func formNOK(errs map[string]string, name, v string) int64 {
-	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
-	v = strings.TrimPrefix(strings.TrimSuffix(strings.TrimSuffix(v, ",-"), "kr"), "kr")
+	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.ToLower(strings.TrimSpace(v)))
+	v = strings.TrimSuffix(v, ",-")
+	for _, unit := range []string{"kr.", "kr", "nok"} {
+		if w, ok := strings.CutPrefix(v, unit); ok {
+			v = w
+			break
+		}
+		if w, ok := strings.CutSuffix(v, unit); ok {
+			v = w
+			break
+		}
+	}
 	if v == "" {
 		return 0
 	}

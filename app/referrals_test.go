@@ -708,3 +708,28 @@ func TestLinkAnswerWithoutActionIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// R3 (2d4fe89): the referral outcome form took "kr. 150 000" (every "kr"
+// and dot was removed); formNOK, which it now shares with the project forms,
+// refuses it as no amount.
+func TestOutcomeAmountWithKr(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, rid := sentReferral(t, ts, true)
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, page := partner.get("/referrals/" + rid)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	res, body := partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"},
+		"amount_nok": {"kr. 150 000"}, "version": {version}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("outcome with the amount \"kr. 150 000\" = %d; want 303 as before\n%s", res.StatusCode, fieldError(body))
+	}
+}
+
+func fieldError(body string) string {
+	if m := regexp.MustCompile(`(?s)ds-validation-message[^>]*>([^<]*)<`).FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return ""
+}
