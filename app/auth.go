@@ -113,6 +113,9 @@ func (s *Server) login(c echo.Context) error {
 	s.sessions.Put(ctx, sessStarted, s.store.Now().Unix())
 	s.sessions.Put(ctx, sessSeen, s.store.Now().Unix())
 	s.sessions.Remove(ctx, sessCSRF) // a fresh CSRF token for the new session
+	// The one logging in works in their own language (their profile's): the
+	// language kept for the log-in page may be the last user's on a shared PC.
+	s.sessions.Remove(ctx, sessLang)
 	if data.Next != "" {
 		return redirect(c, data.Next)
 	}

@@ -466,3 +466,23 @@ func htmlLang(page string) string {
 	}
 	return ""
 }
+
+// R1 (4053ce1): logging out leaves the language in a fresh session, and
+// log-in renews the token but keeps the session's values: the next person to
+// log in on the same browser works in the previous person's language, not in
+// the one of their own profile.
+func TestLogoutLanguageNotTheNextUsers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/dashboard"}}) // the adviser works in English
+	c.get("/dashboard")
+	c.post("/logout", nil)
+
+	// The coordinator never chose English: their profile is Bokmål.
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := c.get("/dashboard"); htmlLang(page) != "nb" {
+		t.Errorf("the coordinator, logging in after the adviser logged out on the same browser, gets pages in %q; want their own Bokmål", htmlLang(page))
+	}
+}
