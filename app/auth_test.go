@@ -467,10 +467,8 @@ func htmlLang(page string) string {
 	return ""
 }
 
-// R1 (4053ce1): logging out leaves the language in a fresh session, and
-// log-in renews the token but keeps the session's values: the next person to
-// log in on the same browser works in the previous person's language, not in
-// the one of their own profile.
+// The language kept for the log-in page after a logout is not the next
+// user's: whoever logs in on the same browser works in their own profile's.
 func TestLogoutLanguageNotTheNextUsers(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)

@@ -824,10 +824,9 @@ func TestProjectListAPIAgreesWithProject(t *testing.T) {
 	}
 }
 
-// R6 (28290bb): a link stored before webAddress (the old check took any text
-// starting "https://", e.g. a path with a space as copied from a file share)
-// now fails validation on every save of its project: renaming the project by
-// PATCH, which does not touch the links, is refused with links[0].url.
+// A link stored before the check for a host (a path with a space, as copied
+// from a file share) does not stop the project's other edits: renaming it by
+// PATCH, which sends no links, was refused for links[0].url.
 func TestStoredLinkDoesNotBlockUnrelatedEdit(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)

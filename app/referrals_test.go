@@ -709,9 +709,8 @@ func TestLinkAnswerWithoutActionIsRefused(t *testing.T) {
 	}
 }
 
-// R3 (2d4fe89): the referral outcome form took "kr. 150 000" (every "kr"
-// and dot was removed); formNOK, which it now shares with the project forms,
-// refuses it as no amount.
+// The outcome's amount may be written with the abbreviation "kr.", as
+// Norwegians do.
 func TestOutcomeAmountWithKr(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -732,4 +731,43 @@ func fieldError(body string) string {
 		return m[1]
 	}
 	return ""
+}
+
+// A draft cannot be put on the board meeting: the board sees only sent
+// referrals, so the mark was saved where nobody on the board could find it.
+func TestDraftNotMarkedForBoard(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submitShared(t, ts, true)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	coord.get("/enquiries/" + itoa(id))
+	form := url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "message": {"Utkast"}, "send": {"draft"}}
+	if res, body := coord.post("/enquiries/"+itoa(id)+"/referrals", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft referral = %d\n%s", res.StatusCode, body)
+	}
+	_, page := coord.get("/enquiries/" + itoa(id))
+	rid := referralLink.FindStringSubmatch(page)[1]
+	coord.get("/referrals/" + rid)
+	// The page does not offer it, and a forged form is refused, saying why.
+	if _, page := coord.get("/referrals/" + rid); strings.Contains(page, `action="/referrals/`+rid+`/board"`) || !strings.Contains(page, "når den er sendt") {
+		t.Error("the draft's page offers to put it on the board meeting")
+	}
+	res, body := coord.post("/referrals/"+rid+"/board", url.Values{"for_board": {"true"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Send henvisningen først") {
+		t.Errorf("marking a draft for the board = %d; want 422 saying the board sees only sent referrals", res.StatusCode)
+	}
+	r, err := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if err != nil || r.ForBoard {
+		t.Errorf("the draft is marked for the board (%v), a mark the board could never find", err)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -684,8 +684,14 @@ func (s *Store) CommentOnReferral(ctx context.Context, v *Viewer, a Actor, id in
 // It is the board's own note and does not move the referral's version.
 func (s *Store) MarkForBoard(ctx context.Context, v *Viewer, a Actor, id int64, on bool) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.lockReferral(tx, v, id); err != nil {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
 			return err
+		}
+		// The board sees what was sent: a draft marked for it would be a mark
+		// nobody on the board could find.
+		if on && r.Status == "draft" {
+			return invalid("for_board", "error.draft_for_board")
 		}
 		if err := tx.Model(&Referral{}).Where("id = ?", id).Update("for_board", on).Error; err != nil {
 			return err
