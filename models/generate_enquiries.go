@@ -394,9 +394,15 @@ func (g *generator) enquiry(t time.Time) error {
 			return err
 		}
 	}
+	var referred *genPartner
 	for i := 0; i < referrals; i++ {
 		reason := needs[g.rng.IntN(len(needs))]
-		if err := g.referral(r, id, adviser, reason, consentShare, agriculture == true, frAt, closeAt, anonymised); err != nil {
+		p := g.partnerFor(r, reason, agriculture == true)
+		if p == referred {
+			continue // one referral per partner and case, as CreateReferral keeps it
+		}
+		referred = p
+		if err := g.referral(r, p, id, adviser, reason, consentShare, frAt, closeAt, anonymised); err != nil {
 			return err
 		}
 	}
@@ -515,8 +521,7 @@ func (g *generator) partnerFor(r *genRegion, reason string, agriculture bool) *g
 
 // referral sends the enquiry to a partner some days after the first response
 // and follows the partner's answer to its outcome.
-func (g *generator) referral(r *genRegion, enquiryID, adviser int64, reason string, consentShare, agriculture bool, frAt, closeAt time.Time, anonymised bool) error {
-	p := g.partnerFor(r, reason, agriculture)
+func (g *generator) referral(r *genRegion, p *genPartner, enquiryID, adviser int64, reason string, consentShare bool, frAt, closeAt time.Time, anonymised bool) error {
 	sent := g.workHour(frAt.Add(time.Duration(g.lognormal(3, 1.0) * 24 * float64(time.Hour))))
 	if !sent.After(frAt) {
 		sent = frAt.Add(time.Hour)

@@ -148,3 +148,19 @@ func TestGenerateDeterministic(t *testing.T) {
 		t.Error("gen ran on a database with data")
 	}
 }
+
+// The generated data holds no case with two open referrals to one partner,
+// which CreateReferral refuses.
+func TestGeneratorKeepsOneOpenReferralPerPartner(t *testing.T) {
+	t.Parallel()
+	s := generated(t, 1, 4000)
+	var pairs int64
+	err := s.rdb.Raw(`SELECT COUNT(*) FROM (SELECT enquiry_id, partner_id FROM referrals
+		WHERE status IN ? GROUP BY enquiry_id, partner_id HAVING COUNT(*) > 1) AS x`, unclosedReferral).Scan(&pairs).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pairs > 0 {
+		t.Errorf("the generated data has %d cases with two open referrals to one partner; CreateReferral refuses that now", pairs)
+	}
+}
