@@ -294,11 +294,7 @@ func (in *EnquiryInput) validate() map[string]string {
 	checkChoice(fields, "market", in.Market, Markets, false)
 	checkChoice(fields, "ownership", in.Ownership, Ownerships, false)
 	checkChoice(fields, "goods_services", in.GoodsServices, GoodsServices, false)
-	if in.Status == "closed" {
-		fields["status"] = "error.status_closed_by_outcome"
-	} else {
-		checkChoice(fields, "status", in.Status, EnquiryStatuses, false)
-	}
+	checkChoice(fields, "status", in.Status, EnquiryStatuses, false)
 	return fields
 }
 
@@ -1035,6 +1031,9 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		in.apply(e)
 		changed := changedFields(&before, e)
 		moves := in.Status != "" && in.Status != before.Status
+		if moves && in.Status == "closed" { // a status sent back as it was read is no move
+			return invalid("status", "error.status_closed_by_outcome")
+		}
 		if len(changed) == 0 && !moves {
 			// Nothing to save: the version stays, so that a save that changed
 			// nothing does not make another's open window stale, and the audit
