@@ -528,9 +528,6 @@ func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in
 	})
 }
 
-// regionHas reports whether the municipality is or was a member of the
-// region: a municipality user's role holds in a region their municipality is
-// part of, where its statistics and shared projects are.
 // regionExists reports whether region id is there (0, no region, is).
 func regionExists(tx *gorm.DB, id int64) bool {
 	if id == 0 {
@@ -541,6 +538,9 @@ func regionExists(tx *gorm.DB, id int64) bool {
 	return err == nil && n > 0
 }
 
+// regionHas reports whether the municipality is or was a member of the
+// region: a municipality user's role holds in a region their municipality is
+// part of, where its statistics and shared projects are.
 func regionHas(tx *gorm.DB, regionID int64, kommunenummer string) bool {
 	var n int64
 	err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ?", regionID, kommunenummer).Count(&n).Error
