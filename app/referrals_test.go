@@ -771,3 +771,53 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// A board member who is also a partner contact (of Siva) in the same region
+// sees, as the board, the region's referrals to every partner; the person
+// behind a referral to Innovation Norway must stay hidden from them: the
+// board never sees person data, and a partner only its own organisation's.
+func TestBoardAndPartnerSeesNoPersonDataOfOtherPartners(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submitShared(t, ts, true)
+	rid := referWithShare(t, ts, id, "Innovasjon Norge")
+	region, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	siva, _ := ts.store.PartnerByName(ctx, "Siva")
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "styre-siva@example.org", Name: "Siri Styre", PartnerID: siva.ID},
+		"styre-siva-passord-1", []models.RoleGrant{{RegionID: region.ID, Role: models.RoleBoard}, {RegionID: region.ID, Role: models.RolePartner}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("styre-siva@example.org", "styre-siva-passord-1")
+	res, page := c.get("/referrals/" + itoa(rid))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the board member cannot open the region's referral: %d", res.StatusCode)
+	}
+	if strings.Contains(page, "Testperson Tester") || strings.Contains(page, "test@example.org") {
+		t.Error("a board member who is also Siva's contact sees the person behind a referral to Innovation Norway")
+	}
+	tok := ts.tokenFor(t, "styre-siva@example.org")
+	if _, out := ts.api(t, tok, http.MethodGet, "/api/v1/referrals/"+itoa(rid), ""); strings.Contains(mustJSON(t, out), "Testperson Tester") {
+		t.Error("GET /api/v1/referrals/{id} gives the board-and-Siva user the person behind a referral to Innovation Norway")
+	}
+}
+
+// referWithShare sends a referral of the enquiry id to the partner named,
+// sharing the person's data, as the demo adviser.
+func referWithShare(t *testing.T, ts *testServer, id int64, partner string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	region, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	p, _ := ts.store.PartnerByName(ctx, partner)
+	v := &models.Viewer{User: adviser, Region: region}
+	r, err := ts.store.CreateReferral(ctx, v, models.Actor{}, id, models.ReferralInput{PartnerID: p.ID, Reason: "financing", Message: "Trenger kapital", SharePersonalData: true, Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
