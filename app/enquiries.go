@@ -130,16 +130,16 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err := s.store.RecordView(ctx, actor(c), "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
 		return err
 	}
-	assignees, err := s.store.Assignees(ctx, p.Viewer)
+	var region *int64
+	if p.Viewer.Region != nil {
+		region = &p.Viewer.Region.ID
+	}
+	assignees, err := s.store.Assignees(ctx, region)
 	if err != nil {
 		return err
 	}
 	// The municipality filter offers the region's members and keeps the one
 	// chosen (a former member's enquiries can still be found).
-	var region *int64
-	if p.Viewer.Region != nil {
-		region = &p.Viewer.Region.ID
-	}
 	municipalities, err := s.store.MunicipalityChoices(ctx, region, f.Municipality)
 	if err != nil {
 		return err
@@ -388,7 +388,7 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	}
 	d.Audit = historyLines(p, entries)
 	d.AuditLink = s.allowed(p.Viewer, policies.Audit, policies.Read)
-	assignees, err := s.store.Assignees(ctx, p.Viewer)
+	assignees, err := s.store.Assignees(ctx, e.RegionID) // the case's region, which for an admin need not be theirs
 	if err != nil {
 		return err
 	}

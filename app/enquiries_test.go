@@ -847,3 +847,42 @@ func TestYesNoRefusesUnknownValue(t *testing.T) {
 		t.Errorf("the one door names no error at under_30:\n%s", errorSummary(body))
 	}
 }
+
+var assigneeSelect = regexp.MustCompile(`(?s)<select class="ds-input" id="f-assigned_to".*?</select>`)
+
+// An admin opens a case of another region than the one they have chosen (an
+// admin sees every region's cases). Its adviser is chosen among the case's
+// region's advisers and coordinators, the only ones AssignEnquiry accepts;
+// the page offered those of the admin's chosen region instead.
+func TestAdminAssignsAmongTheCasesRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ids := canaryRegion(t, ts) // Oslo, with its coordinator "Kanarifugl Koordinator"
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, dash := c.get("/dashboard")
+	if !strings.Contains(dash, "Du arbeider i Hamarregionen Utvikling.") {
+		t.Fatalf("the admin does not work in the demo region:\n%s", dash)
+	}
+	res, page := c.get("/enquiries/" + ids["enquiry"])
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the admin cannot open the Oslo case: %d", res.StatusCode)
+	}
+	sel := assigneeSelect.FindString(page)
+	if sel == "" {
+		t.Fatal("no choice of adviser on the case page")
+	}
+	if strings.Contains(sel, "Rune Rådgiver") {
+		t.Error("the Oslo case offers the Hamar region's adviser, whom AssignEnquiry refuses")
+	}
+	if !strings.Contains(sel, canary+" Koordinator") {
+		t.Error("the Oslo case does not offer its own region's coordinator")
+	}
+	// What the page offers is refused.
+	ctx := context.Background()
+	own, _ := ts.store.UserByEmail(ctx, "kanari@oslo.example")
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	if res, _ := c.post("/enquiries/"+ids["enquiry"]+"/assign", url.Values{"assigned_to": {itoa(own.ID)}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("assigning the adviser the page offers = %d; want 303", res.StatusCode)
+	}
+}

@@ -1446,14 +1446,17 @@ func (s *Store) Consents(ctx context.Context, v *Viewer, id int64) ([]Consent, e
 	return out, nil
 }
 
-// Assignees lists the active advisers and coordinators of the viewer's region, by
-// name, for the choice of whom a case is assigned to: only ID and Name are filled.
-func (s *Store) Assignees(ctx context.Context, v *Viewer) ([]User, error) {
-	if v.Region == nil {
+// Assignees lists the active advisers and coordinators of a region, by name,
+// for the choice of whom a case is assigned to: only ID and Name are filled.
+// A case is assigned within its own region (AssignEnquiry holds it there),
+// which for an admin need not be the one they work in; nil is the admin
+// queue, whose cases nobody is assigned.
+func (s *Store) Assignees(ctx context.Context, regionID *int64) ([]User, error) {
+	if regionID == nil {
 		return []User{}, nil
 	}
 	var out []User
-	err := s.read(ctx).Select("id, name").Where("active = ? AND id IN (SELECT user_id FROM user_roles WHERE region_id = ? AND role IN ?)", true, v.Region.ID,
+	err := s.read(ctx).Select("id, name").Where("active = ? AND id IN (SELECT user_id FROM user_roles WHERE region_id = ? AND role IN ?)", true, *regionID,
 		[]string{RoleAdviser, RoleCoordinator}).Order(s.byName("name")).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("assignees: %w", err)

@@ -289,7 +289,7 @@ func newFloorWork(ctx context.Context, store *models.Store, regions []models.Ben
 		if err := store.RecordView(ctx, fw.cur.a, "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
 			return err
 		}
-		if _, err := store.Assignees(ctx, fw.cur.adviser); err != nil {
+		if _, err := store.Assignees(ctx, &fw.cur.adviser.Region.ID); err != nil {
 			return err
 		}
 		if _, err := store.RegionMunicipalities(ctx, fw.cur.region.ID, f.Municipality); err != nil {
@@ -315,7 +315,7 @@ func newFloorWork(ctx context.Context, store *models.Store, regions []models.Ben
 				func() error { _, err := store.StatusHistory(ctx, fw.cur.adviser, id); return err },
 				func() error { _, err := store.Consents(ctx, fw.cur.adviser, id); return err },
 				func() error { _, err := store.History(ctx, "enquiry", sid); return err },
-				func() error { _, err := store.Assignees(ctx, fw.cur.adviser); return err },
+				func() error { _, err := store.Assignees(ctx, e.RegionID); return err },
 				func() error { _, err := store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer); return err },
 				func() error { _, err := store.IndustrySections(ctx); return err },
 				func() error { _, err := store.EnquiryReferrals(ctx, fw.cur.adviser, id); return err },
