@@ -636,3 +636,44 @@ func TestNewUserInUnknownRegion(t *testing.T) {
 		t.Errorf("new user in region 99999 = %d; want 422 with the form kept", res.StatusCode)
 	}
 }
+
+// An admin works in one region (here the first, the demo region) and changes
+// another region's settings and project. The entries belong in the audit log
+// of the region changed, which its coordinator follows; they were filed under
+// the admin's chosen region, where that region's coordinator read about
+// another region's records and the changed region's coordinator saw nothing.
+func TestAdminChangeIsAuditedInTheRegionChanged(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ids := canaryRegion(t, ts)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	admin.get("/admin/regions/" + ids["region"])
+	res, body := admin.post("/admin/regions/"+ids["region"], url.Values{"slug": {"oslo-kanari"}, "name": {"Oslo " + canary},
+		"first_response_days": {"3"}, "referral_follow_up_days": {"14"}, "no_response_days": {"30"}, "retention_months": {"36"}, "version": {"1"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("update the Oslo region = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	tok := ts.tokenFor(t, demoEmail(models.RoleAdmin))
+	if st, out := ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+ids["project"], `{"summary": "Oppdatert", "version": 1}`); st != http.StatusOK {
+		t.Fatalf("update the Oslo project = %d %v", st, out)
+	}
+	hamar := ts.client(t)
+	hamar.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	oslo := ts.client(t)
+	oslo.login("kanari@oslo.example", "kanari-passord-1")
+	// The Oslo coordinator reads the Oslo log: the case made there is in it.
+	if res, own := oslo.get("/admin/audit?object=enquiry&object_id=" + ids["enquiry"]); res.StatusCode != http.StatusOK || !strings.Contains(own, "<tbody><tr><td>") {
+		t.Fatalf("the Oslo coordinator does not see their own region's audit log: %d", res.StatusCode)
+	}
+	for _, q := range []string{"object=region&object_id=" + ids["region"], "object=project&object_id=" + ids["project"] + "&action=update"} {
+		_, own := oslo.get("/admin/audit?" + q)
+		if !strings.Contains(own, "<tbody><tr><td>") {
+			t.Errorf("the Oslo coordinator's audit log has no entry for the admin's change (%s)", q)
+		}
+		_, other := hamar.get("/admin/audit?" + q)
+		if strings.Contains(other, "<tbody><tr><td>") {
+			t.Errorf("the Hamar coordinator's audit log holds the admin's change of an Oslo record (%s)", q)
+		}
+	}
+}

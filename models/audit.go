@@ -71,9 +71,16 @@ func (e *AuditEntry) chainHash() string {
 // audit appends an entry inside the caller's transaction, so the change and its
 // record of the change are committed together or not at all. Updating the head
 // row first serialises appends, on PostgreSQL too, so the chain never forks.
-// regionalRecords are the objects of the audit log that lie in one region,
-// with their tables.
-var regionalRecords = map[string]string{"enquiry": "enquiries", "referral": "referrals"}
+// regionOfRecord reads the region of each object of the audit log that lies
+// in one region, from the record's id.
+var regionOfRecord = map[string]string{
+	"enquiry":    "SELECT region_id FROM enquiries WHERE id = ?",
+	"referral":   "SELECT region_id FROM referrals WHERE id = ?",
+	"project":    "SELECT region_id FROM projects WHERE id = ?",
+	"assessment": "SELECT region_id FROM assessments WHERE id = ?",
+	"milestone":  "SELECT projects.region_id FROM milestones JOIN projects ON projects.id = milestones.project_id WHERE milestones.id = ?",
+	"region":     "SELECT id AS region_id FROM regions WHERE id = ?",
+}
 
 func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail string) error {
 	e := AuditEntry{At: s.now().Truncate(time.Microsecond), Action: action, Object: object, ObjectID: objectID, RequestID: a.RequestID, IP: a.IP, Detail: detail}
@@ -83,14 +90,14 @@ func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail str
 	if a.RegionID != 0 {
 		e.RegionID = &a.RegionID
 	}
-	if table, ok := regionalRecords[object]; ok {
-		// An entry about one enquiry or referral belongs to the region the
-		// record is in, not to the one its actor works in: an admin acts on
-		// every region's records from whichever region they chose, and the
-		// record's coordinators are the ones to follow its audit.
+	if query, ok := regionOfRecord[object]; ok {
+		// An entry about a region's record belongs to the region the record
+		// is in, not to the one its actor works in: an admin acts on every
+		// region's records from whichever region they chose, and the record's
+		// coordinators are the ones to follow its audit.
 		if id, err := strconv.ParseInt(objectID, 10, 64); err == nil {
 			var rec struct{ RegionID *int64 }
-			res := tx.Raw("SELECT region_id FROM "+table+" WHERE id = ?", id).Scan(&rec)
+			res := tx.Raw(query, id).Scan(&rec)
 			if res.Error != nil {
 				return fmt.Errorf("audit %s %s: %w", action, object, res.Error)
 			}
