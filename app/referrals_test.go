@@ -821,3 +821,31 @@ func referWithShare(t *testing.T, ts *testServer, id int64, partner string) int6
 	}
 	return r.ID
 }
+
+// The referral report counts the region the admin works in, and its
+// drill-downs carry that region (an admin's lists hold every region's); its
+// link to the referrals marked for the board meeting does not, and lists
+// another region's.
+func TestReportBoardListKeepsTheRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	ids := canaryRegion(t, ts)
+	coord, _ := ts.store.UserByEmail(ctx, "kanari@oslo.example")
+	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	rid, _ := strconv.ParseInt(ids["referral"], 10, 64)
+	if err := ts.store.MarkForBoard(ctx, &models.Viewer{User: coord, Region: oslo}, models.Actor{}, rid, true); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, report := c.get("/reports/referrals")
+	m := regexp.MustCompile(`href="(/referrals\?[^"]*tab=for_board[^"]*)"`).FindStringSubmatch(report)
+	if m == nil {
+		t.Fatal("no link to the board's list on the report")
+	}
+	_, list := c.get(html.UnescapeString(m[1]))
+	if strings.Contains(list, ids["reference"]) {
+		t.Errorf("%s, followed from the Hamar region's report, lists the Oslo referral %s", m[1], ids["reference"])
+	}
+}
