@@ -24,6 +24,7 @@ func parseFilter(c echo.Context) models.EnquiryFilter {
 		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Queue: q.Get("queue") == "on" || q.Get("queue") == "true",
 		Page: pageParam(c)}
 	f.AssignedTo, _ = strconv.ParseInt(q.Get("assigned_to"), 10, 64)
+	f.Region, _ = strconv.ParseInt(q.Get("region"), 10, 64)
 	if t, ok := parseDate(q.Get("from")); ok {
 		f.From = &t
 	}
@@ -173,7 +174,16 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		m.choice("select", "stage", "intake.stage", "stage.", models.Stages, f.Stage), adviser, from, to, overdue,
 	}
 	if p.Viewer.IsAdmin() {
-		data.Filters = append(data.Filters, views.Field{Name: "queue", Label: p.T("enquiries.queue_only"), Kind: "checkbox", Checked: f.Queue})
+		// An admin's inbox holds every region's enquiries; one region's can be chosen.
+		regions, err := s.store.RegionsVisibleTo(ctx, p.Viewer)
+		if err != nil {
+			return err
+		}
+		choice := m.choice("select", "region", "enquiries.region", "", nil)
+		for _, r := range regions {
+			choice.Options = append(choice.Options, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Selected: r.ID == f.Region})
+		}
+		data.Filters = append(data.Filters, choice, views.Field{Name: "queue", Label: p.T("enquiries.queue_only"), Kind: "checkbox", Checked: f.Queue})
 	}
 	data.Search = m.text("q", "enquiries.search", f.Q).As("search").WithHint(p.T("enquiries.search_hint"))
 	data.Sort = m.choice("select", "sort", "enquiries.sort", "sort.", []string{"received_desc", "received_asc", "due_asc", "status", "municipality", "reference"}, f.Sort)

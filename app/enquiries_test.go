@@ -108,7 +108,7 @@ func TestEnquiryPayloadEscapedEverywhere(t *testing.T) {
 	}
 }
 
-var versionField = regexp.MustCompile(`action="/enquiries/(\d+)" class="stack" novalidate>\s*<input type="hidden" name="_csrf" value="([^"]+)"><input type="hidden" name="version" value="(\d+)">`)
+var versionField = regexp.MustCompile(`action="/enquiries/(\d+)" class="stack" novalidate>\s*<input type="hidden" name="_csrf" value="([^"]+)">(?:<input type="hidden" name="form_region" value="\d+">)?<input type="hidden" name="version" value="(\d+)">`)
 
 func enquiryEditForm(description string) url.Values {
 	return url.Values{"municipality": {"3412"}, "enquirer_kind": {"prospective_entrepreneur"}, "needs": {"financing"},
@@ -884,5 +884,43 @@ func TestAdminAssignsAmongTheCasesRegion(t *testing.T) {
 	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
 	if res, _ := c.post("/enquiries/"+ids["enquiry"]+"/assign", url.Values{"assigned_to": {itoa(own.ID)}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("assigning the adviser the page offers = %d; want 303", res.StatusCode)
+	}
+}
+
+// An admin who is also the coordinator of a region has the adviser's counts
+// on the start page, counted in the region they work in; each count links to
+// the inbox, which for an admin lists every region's cases. With a second
+// region's case received this week the card and its list disagree.
+func TestAdminCoordinatorDashboardCountsAgreeWithTheirLists(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	canaryRegion(t, ts) // an Oslo case received now
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "drift@example.org", Name: "Drift Koordinator"}, "drift-passord-123",
+		[]models.RoleGrant{{Role: models.RoleAdmin}, {RegionID: hamar.ID, Role: models.RoleCoordinator}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("drift@example.org", "drift-passord-123")
+	_, page := c.get("/dashboard")
+	if !strings.Contains(page, "Du arbeider i Hamarregionen Utvikling.") {
+		t.Fatalf("not working in the demo region:\n%s", page)
+	}
+	card := regexp.MustCompile(`href="(/enquiries\?[^"]*)"><span class="big-number">(\d+)</span>`)
+	total := regexp.MustCompile(`Antall treff: (\d+)`)
+	cards := card.FindAllStringSubmatch(page, -1)
+	if len(cards) == 0 {
+		t.Fatal("no counts on the start page")
+	}
+	for _, m := range cards {
+		link := html.UnescapeString(m[1])
+		_, list := c.get(link)
+		if got := total.FindStringSubmatch(list); got == nil || got[1] != m[2] {
+			t.Errorf("the start page says %s, and %s lists %v", m[2], link, got)
+		}
+		if strings.Contains(list, leak) {
+			t.Errorf("%s, a count of Hamarregionen, lists the Oslo case", link)
+		}
 	}
 }

@@ -95,7 +95,7 @@ func TestHeadlineCountsAgreeInNumber(t *testing.T) {
 		a.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 		a.post("/language", url.Values{"lang": {lang}, "back": {"/dashboard"}})
 		_, page := a.get("/dashboard")
-		if !strings.Contains(page, `href="/enquiries?tab=mine"><span class="big-number">1</span>`) {
+		if !strings.Contains(page, `href="/enquiries?tab=mine&amp;region=1"><span class="big-number">1</span>`) {
 			t.Fatalf("%s: the adviser does not have exactly one open case; the test's set-up is wrong", lang)
 		}
 		if strings.Contains(page, `big-number">1</span> `+wrong) {

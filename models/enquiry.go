@@ -733,7 +733,8 @@ type EnquiryFilter struct {
 	AssignedTo   int64
 	From, To     *time.Time // received, inclusive dates
 	Overdue      bool
-	Queue        bool // the admin queue: enquiries no region serves
+	Queue        bool  // the admin queue: enquiries no region serves
+	Region       int64 // one region's enquiries (an admin's inbox holds every region's); 0 all the viewer sees
 	Q            string
 	Sort         string
 	Page         Page
@@ -782,6 +783,9 @@ func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB 
 		}
 		if f.Queue {
 			db = db.Where("enquiries.region_id IS NULL")
+		}
+		if f.Region != 0 {
+			db = db.Where("enquiries.region_id = ?", f.Region)
 		}
 		for col, val := range map[string]string{"status": f.Status, "kommunenummer": f.Municipality, "channel": f.Channel, "enquirer_kind": f.Kind, "stage": f.Stage} {
 			if val != "" {
@@ -892,8 +896,10 @@ func (s *Store) enquiryTotal(ctx context.Context, v *Viewer, f EnquiryFilter) (i
 		q = s.read(ctx).Table("enquiry_need_totals").Select("COALESCE(SUM(n), 0)").Where("need = ?", f.Need)
 	}
 	switch all, region := enquiryScope(v); {
+	case all && f.Region != 0:
+		q = q.Where("region_id = ?", f.Region)
 	case all:
-	case region != 0:
+	case region != 0 && (f.Region == 0 || f.Region == region):
 		q = q.Where("region_id = ?", region)
 	default:
 		return 0, nil // sees none
