@@ -24,6 +24,7 @@ func (e *apiError) Error() string { return e.code }
 var (
 	errUnauthenticated = &apiError{status: http.StatusUnauthorized, code: "unauthenticated", message: "error.unauthenticated"}
 	errCSRF            = &apiError{status: http.StatusForbidden, code: "csrf", message: "error.csrf"}
+	errRegionChanged   = &apiError{status: http.StatusConflict, code: "conflict", message: "error.region_changed"}
 )
 
 func errMalformed(messageID string) error {

@@ -373,6 +373,14 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
 			return errCSRF
 		}
+		// A page's form carries the region it was opened in: sent after the
+		// user chose another region in a second tab, it would be saved in
+		// that one (a project typed for one region filed under another).
+		if opened := c.FormValue("form_region"); opened != "" {
+			if v := viewer(c); v != nil && v.Region != nil && opened != strconv.FormatInt(v.Region.ID, 10) {
+				return errRegionChanged
+			}
+		}
 		return next(c)
 	}
 }
