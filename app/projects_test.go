@@ -843,7 +843,7 @@ func TestStoredLinkDoesNotBlockUnrelatedEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sqlDB.Exec(`INSERT INTO project_links (project_id, title, url) VALUES (?, ?, ?)`, id, "Sluttrapport", "https://www.example.no/dokumenter/sluttrapport 2025.pdf"); err != nil {
+	if _, err := sqlDB.Exec(`INSERT INTO project_links (project_id, title, url) VALUES (` + itoa(id) + `, 'Sluttrapport', 'https://www.example.no/dokumenter/sluttrapport 2025.pdf')`); err != nil {
 		t.Fatal(err)
 	}
 	status, out = ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(id), fmt.Sprintf(`{"title": "Nytt navn", "version": %d}`, version))
