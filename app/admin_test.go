@@ -677,3 +677,16 @@ func TestAdminChangeIsAuditedInTheRegionChanged(t *testing.T) {
 		}
 	}
 }
+
+// A partner's website may be typed with a capitalised scheme ("Https://…"),
+// as phone keyboards write it.
+func TestPartnerWebsiteCapitalisedScheme(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdmin)
+	status, out := ts.api(t, tok, http.MethodPost, "/api/v1/partners",
+		`{"name": "Testbanken", "kind": "local", "services": ["financing"], "website": "Https://www.testbanken.no"}`)
+	if status != http.StatusCreated {
+		t.Errorf("a partner with website Https://www.testbanken.no = %d %v; want 201", status, out)
+	}
+}

@@ -205,9 +205,13 @@ func checkChoice(fields map[string]string, name, v string, choices []string, req
 // written: links copied from file shares hold spaces, which browsers mend, and
 // links stored before must not stop a project's unrelated edits.
 func webAddress(s string) bool {
-	rest, ok := strings.CutPrefix(s, "https://")
-	if !ok {
-		rest, ok = strings.CutPrefix(s, "http://")
+	var rest string
+	ok := false
+	for _, scheme := range []string{"https://", "http://"} { // in any case: a phone writes "Https://"
+		if len(s) >= len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			rest, ok = s[len(scheme):], true
+			break
+		}
 	}
 	host, _, _ := strings.Cut(rest, "/")
 	host, _, _ = strings.Cut(host, "?")

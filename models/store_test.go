@@ -378,6 +378,8 @@ func TestWebAddress(t *testing.T) {
 		"https://exa mple.no":             false,
 		"https://www.example.no/dokumenter/sluttrapport 2025.pdf": true,
 		"https://www.example.no/a%zz":                             true,
+		"Https://www.hamar.kommune.no":                            true,
+		"HTTP://EXAMPLE.NO":                                       true,
 		"ftp://example.no":                                        false,
 		"www.example.no":                                          false,
 		"javascript:alert(1)":                                     false,
