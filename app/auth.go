@@ -113,9 +113,13 @@ func (s *Server) login(c echo.Context) error {
 	s.sessions.Put(ctx, sessStarted, s.store.Now().Unix())
 	s.sessions.Put(ctx, sessSeen, s.store.Now().Unix())
 	s.sessions.Remove(ctx, sessCSRF) // a fresh CSRF token for the new session
-	// The one logging in works in their own language (their profile's): the
-	// language kept for the log-in page may be the last user's on a shared PC.
-	s.sessions.Remove(ctx, sessLang)
+	// The one logging in works in their own language: one they chose on the
+	// log-in page, else their profile's. A language kept from an ended
+	// session may be the last user's on a shared PC.
+	if s.sessions.GetBool(ctx, sessLangKept) {
+		s.sessions.Remove(ctx, sessLang)
+		s.sessions.Remove(ctx, sessLangKept)
+	}
 	if data.Next != "" {
 		return redirect(c, data.Next)
 	}
@@ -142,6 +146,7 @@ func (s *Server) setLanguage(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	s.sessions.Put(ctx, sessLang, lang)
+	s.sessions.Remove(ctx, sessLangKept) // chosen here, not kept from an ended session
 	if v := viewer(c); v != nil {
 		if err := s.store.SetPreferences(ctx, v.User.ID, lang, 0); err != nil {
 			return err

@@ -484,3 +484,22 @@ func TestLogoutLanguageNotTheNextUsers(t *testing.T) {
 		t.Errorf("the coordinator, logging in after the adviser logged out on the same browser, gets pages in %q; want their own Bokmål", htmlLang(page))
 	}
 }
+
+// Someone who chooses English on the log-in page (before they have a session
+// user, so the choice is not saved in a profile) and then logs in keeps
+// English: a new user's profile is Bokmål by default, and the login handler
+// now drops the session's language.
+func TestLoginKeepsLanguageChosenOnLoginPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.get("/login")
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/login"}})
+	if _, page := c.get("/login"); htmlLang(page) != "en" {
+		t.Fatalf("the log-in page is in %q after choosing English", htmlLang(page))
+	}
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, page := c.get("/dashboard"); htmlLang(page) != "en" {
+		t.Errorf("after choosing English on the log-in page and logging in, the dashboard is in %q; want English", htmlLang(page))
+	}
+}

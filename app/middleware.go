@@ -27,8 +27,9 @@ const (
 	sessLang     = "lang"
 	sessCSRF     = "csrf"
 	sessFlash    = "flash"
-	sessStarted  = "started" // unix seconds of log-in, for the absolute timeout
-	sessSeen     = "seen"    // unix seconds of the last request, for the idle timeout
+	sessStarted  = "started"   // unix seconds of log-in, for the absolute timeout
+	sessSeen     = "seen"      // unix seconds of the last request, for the idle timeout
+	sessLangKept = "lang_kept" // the language is the ended session's, kept for its log-in page only
 )
 
 // Context keys.
@@ -244,6 +245,7 @@ func (s *Server) endSession(c echo.Context, u *models.User) error {
 	}
 	if lang != "" {
 		s.sessions.Put(ctx, sessLang, lang)
+		s.sessions.Put(ctx, sessLangKept, true)
 	}
 	return nil
 }
