@@ -375,7 +375,8 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
 			return errCSRF
 		}
-		// A page's form carries the region it was opened in: sent after the
+		// A form whose record goes to the region the user works in carries the
+		// region it was opened in (the "form_region" partial): sent after the
 		// user chose another region in a second tab, it would be saved in
 		// that one (a project typed for one region filed under another).
 		if opened := c.FormValue("form_region"); opened != "" {

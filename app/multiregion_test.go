@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,13 +12,10 @@ import (
 	"samspill/models"
 )
 
-// assigneeSelect is the case page's choice of adviser.
-
 // A coordinator of two regions opens the new-project form while working in
-// one ("Du arbeider i Hamarregionen Utvikling."), switches to the other in a
-// second tab, and sends the first tab's form. The form names no region, so
-// the Hamar project with Hamar as its lead municipality is filed under Oslo,
-// where Oslo's board, advisers and member municipalities read it.
+// one, switches to the other in a second tab, and sends the first tab's form:
+// it is refused, saying why. It was filed under Oslo, where Oslo's board,
+// advisers and member municipalities read a Hamar project.
 func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -56,5 +54,67 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	var n int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM projects WHERE title = 'Næringsareal Hamar sentrum'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the project was saved in some region (%d, %v)", n, err)
+	}
+}
+
+// A form that does not concern the region the user works in (their own
+// profile) is not refused after the user switched region in a second tab.
+func TestRegionSwitchDoesNotRefuseProfileForm(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	canaryRegion(t, ts)
+	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	coord, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, coord.ID, oslo.ID, []string{models.RoleCoordinator}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, form := c.get("/profile")
+	csrf := c.csrf
+	opened := regexp.MustCompile(`name="form_region" value="(\d+)"`).FindStringSubmatch(form)
+	if res, _ := c.post("/region", url.Values{"region": {itoa(oslo.ID)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch region = %d", res.StatusCode)
+	}
+	vals := url.Values{"_csrf": {csrf}, "language": {"en"}}
+	if opened != nil {
+		vals.Set("form_region", opened[1])
+	}
+	res, body := c.post("/profile", vals)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("saving one's own profile after switching region in another tab = %d; want 303 (the profile is no region's)\n%.300s", res.StatusCode, body)
+	}
+}
+
+// The same for an admin's page about a named region: /admin/regions/:id says
+// which region it edits in its URL, whatever region the admin works in.
+func TestRegionSwitchDoesNotRefuseAdminRegionSettings(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	canaryRegion(t, ts)
+	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	if res, _ := c.post("/region", url.Values{"region": {itoa(hamar.ID)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch region = %d", res.StatusCode)
+	}
+	_, form := c.get("/admin/regions/" + itoa(oslo.ID))
+	csrf := c.csrf
+	opened := regexp.MustCompile(`name="form_region" value="(\d+)"`).FindStringSubmatch(form)
+	// In another tab the admin goes to work in Oslo.
+	if res, _ := c.post("/region", url.Values{"region": {itoa(oslo.ID)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch region = %d", res.StatusCode)
+	}
+	vals := url.Values{"_csrf": {csrf}, "name": {oslo.Name}, "slug": {oslo.Slug}, "first_response_days": {"3"}, "referral_follow_up_days": {"14"},
+		"no_response_days": {"30"}, "retention_months": {"36"}, "version": {fmt.Sprint(oslo.Version)}}
+	if opened != nil {
+		vals.Set("form_region", opened[1])
+	}
+	res, body := c.post("/admin/regions/"+itoa(oslo.ID), vals)
+	if res.StatusCode == http.StatusConflict {
+		t.Errorf("saving Oslo's settings from /admin/regions/%d after switching to Oslo in another tab = 409; the page names its region\n%.300s", oslo.ID, body)
 	}
 }
