@@ -24,7 +24,12 @@ func parseFilter(c echo.Context) models.EnquiryFilter {
 		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Queue: q.Get("queue") == "on" || q.Get("queue") == "true",
 		Page: pageParam(c)}
 	f.AssignedTo, _ = strconv.ParseInt(q.Get("assigned_to"), 10, 64)
-	f.Region, _ = strconv.ParseInt(q.Get("region"), 10, 64)
+	// Only an admin's inbox holds several regions; anyone else's is their
+	// region's, and a link naming another (a tab left open across a region
+	// switch) must not empty it unexplained.
+	if v := viewer(c); v != nil && v.IsAdmin() {
+		f.Region, _ = strconv.ParseInt(q.Get("region"), 10, 64)
+	}
 	if t, ok := parseDate(q.Get("from")); ok {
 		f.From = &t
 	}
@@ -131,8 +136,11 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	if err := s.store.RecordView(ctx, actor(c), "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
 		return err
 	}
-	var region *int64
-	if p.Viewer.Region != nil {
+	var region *int64 // the advisers of the region shown
+	switch {
+	case f.Region != 0:
+		region = &f.Region
+	case p.Viewer.Region != nil:
 		region = &p.Viewer.Region.ID
 	}
 	assignees, err := s.store.Assignees(ctx, region)

@@ -118,3 +118,33 @@ func TestRegionSwitchDoesNotRefuseAdminRegionSettings(t *testing.T) {
 		t.Errorf("saving Oslo's settings from /admin/regions/%d after switching to Oslo in another tab = 409; the page names its region\n%.300s", oslo.ID, body)
 	}
 }
+
+// The inbox's region filter is an admin's: an adviser's inbox is their
+// region's, and a start-page link naming the region they worked in before a
+// switch shows the current region's list, not an empty one.
+func TestRegionFilterIsAnAdminsOnly(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	canaryRegion(t, ts)
+	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	total := regexp.MustCompile(`Antall treff: ([\d\x{a0}]+)`)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, all := c.get("/enquiries")
+	_, other := c.get("/enquiries?region=" + itoa(oslo.ID))
+	if total.FindStringSubmatch(all) == nil || fmt.Sprint(total.FindStringSubmatch(other)) != fmt.Sprint(total.FindStringSubmatch(all)) {
+		t.Errorf("an adviser's inbox with another region named lists %v; want their own region's %v", total.FindStringSubmatch(other), total.FindStringSubmatch(all))
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, page := admin.get("/enquiries?region=" + itoa(oslo.ID))
+	sel := regexp.MustCompile(`(?s)<select class="ds-input" id="f-assigned_to".*?</select>`).FindString(page)
+	if strings.Contains(sel, "Rune Rådgiver") || !strings.Contains(sel, canary+" Koordinator") {
+		t.Errorf("the admin's inbox of Oslo offers the advisers of another region: %s", sel)
+	}
+	if _, page := admin.get("/enquiries?region=" + itoa(hamar.ID)); strings.Contains(page, leak) {
+		t.Error("the admin's inbox of Hamarregionen lists the Oslo case")
+	}
+}
