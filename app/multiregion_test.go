@@ -20,9 +20,7 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	canaryRegion(t, ts)
-	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
-	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	hamar, oslo := twoRegions(t, ts)
 	coord, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
 	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, coord.ID, oslo.ID, []string{models.RoleCoordinator}); err != nil {
 		t.Fatal(err)
@@ -35,9 +33,7 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	}
 	csrf := c.csrf
 	// Another tab of the same browser.
-	if res, _ := c.post("/region", url.Values{"region": {itoa(oslo.ID)}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("switch region = %d", res.StatusCode)
-	}
+	switchRegion(t, c, oslo)
 	opened := regexp.MustCompile(`name="form_region" value="(\d+)"`).FindStringSubmatch(form)
 	if opened == nil || opened[1] != itoa(hamar.ID) {
 		t.Fatalf("the form does not carry the region it was opened in: %v", opened)
@@ -63,8 +59,7 @@ func TestRegionSwitchDoesNotRefuseProfileForm(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	canaryRegion(t, ts)
-	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	_, oslo := twoRegions(t, ts)
 	coord, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
 	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, coord.ID, oslo.ID, []string{models.RoleCoordinator}); err != nil {
 		t.Fatal(err)
@@ -74,9 +69,7 @@ func TestRegionSwitchDoesNotRefuseProfileForm(t *testing.T) {
 	_, form := c.get("/profile")
 	csrf := c.csrf
 	opened := regexp.MustCompile(`name="form_region" value="(\d+)"`).FindStringSubmatch(form)
-	if res, _ := c.post("/region", url.Values{"region": {itoa(oslo.ID)}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("switch region = %d", res.StatusCode)
-	}
+	switchRegion(t, c, oslo)
 	vals := url.Values{"_csrf": {csrf}, "language": {"en"}}
 	if opened != nil {
 		vals.Set("form_region", opened[1])
@@ -92,22 +85,15 @@ func TestRegionSwitchDoesNotRefuseProfileForm(t *testing.T) {
 func TestRegionSwitchDoesNotRefuseAdminRegionSettings(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	canaryRegion(t, ts)
-	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
-	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	hamar, oslo := twoRegions(t, ts)
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
-	if res, _ := c.post("/region", url.Values{"region": {itoa(hamar.ID)}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("switch region = %d", res.StatusCode)
-	}
+	switchRegion(t, c, hamar)
 	_, form := c.get("/admin/regions/" + itoa(oslo.ID))
 	csrf := c.csrf
 	opened := regexp.MustCompile(`name="form_region" value="(\d+)"`).FindStringSubmatch(form)
 	// In another tab the admin goes to work in Oslo.
-	if res, _ := c.post("/region", url.Values{"region": {itoa(oslo.ID)}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("switch region = %d", res.StatusCode)
-	}
+	switchRegion(t, c, oslo)
 	vals := url.Values{"_csrf": {csrf}, "name": {oslo.Name}, "slug": {oslo.Slug}, "first_response_days": {"3"}, "referral_follow_up_days": {"14"},
 		"no_response_days": {"30"}, "retention_months": {"36"}, "version": {fmt.Sprint(oslo.Version)}}
 	if opened != nil {
@@ -125,10 +111,7 @@ func TestRegionSwitchDoesNotRefuseAdminRegionSettings(t *testing.T) {
 func TestRegionFilterIsAnAdminsOnly(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	canaryRegion(t, ts)
-	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
-	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	hamar, oslo := twoRegions(t, ts)
 	total := regexp.MustCompile(`Antall treff: ([\d\x{a0}]+)`)
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
@@ -146,5 +129,28 @@ func TestRegionFilterIsAnAdminsOnly(t *testing.T) {
 	}
 	if _, page := admin.get("/enquiries?region=" + itoa(hamar.ID)); strings.Contains(page, leak) {
 		t.Error("the admin's inbox of Hamarregionen lists the Oslo case")
+	}
+}
+
+// twoRegions adds the canary region (Oslo) beside the demo's (Hamar).
+func twoRegions(t *testing.T, ts *testServer) (hamar, oslo *models.Region) {
+	t.Helper()
+	canaryRegion(t, ts)
+	ctx := context.Background()
+	var err error
+	if hamar, err = ts.store.RegionBySlug(ctx, models.DemoRegionSlug); err != nil {
+		t.Fatal(err)
+	}
+	if oslo, err = ts.store.RegionBySlug(ctx, "oslo-kanari"); err != nil {
+		t.Fatal(err)
+	}
+	return hamar, oslo
+}
+
+// switchRegion makes r the region c works in, as the header's choice does.
+func switchRegion(t *testing.T, c *client, r *models.Region) {
+	t.Helper()
+	if res, _ := c.post("/region", url.Values{"region": {itoa(r.ID)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch to region %s = %d", r.Slug, res.StatusCode)
 	}
 }
