@@ -503,3 +503,25 @@ func TestLoginKeepsLanguageChosenOnLoginPage(t *testing.T) {
 		t.Errorf("after choosing English on the log-in page and logging in, the dashboard is in %q; want English", htmlLang(page))
 	}
 }
+
+// The idle timeout on the real clock keeps the language too: scs's own expiry
+// (the same idle time on the wall clock) dropped the session before the server
+// ended it, and the language kept for the log-in page with it.
+func TestIdleTimeoutKeepsLanguageOnWallClock(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SessionIdle = 2 * time.Second })
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.post("/language", url.Values{"lang": {"en"}, "back": {"/dashboard"}})
+	if _, page := c.get("/dashboard"); htmlLang(page) != "en" {
+		t.Fatal("the dashboard is not in English after switching")
+	}
+	time.Sleep(3 * time.Second)
+	res, _ := c.get("/enquiries")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the inbox after the idle timeout = %d; want a redirect to log in", res.StatusCode)
+	}
+	if _, page := c.get(res.Header.Get("Location")); htmlLang(page) != "en" {
+		t.Errorf("the log-in page after a real idle timeout is in %q; want English (as after a timeout on the store's clock)", htmlLang(page))
+	}
+}

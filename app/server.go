@@ -39,7 +39,11 @@ func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *view
 	s.sessions = scs.New()
 	s.sessions.Store = store.Sessions()
 	s.sessions.Codec = sessionCodec{}
-	s.sessions.IdleTimeout = cfg.SessionIdle
+	// The server ends an idle session itself (authenticate, on the store's
+	// clock), keeping its language for the log-in page that follows; scs's
+	// own timeout, on the wall clock, would drop it first and silently. Its
+	// is the backstop for sessions nobody comes back to.
+	s.sessions.IdleTimeout = cfg.SessionIdle + time.Hour
 	s.sessions.Lifetime = cfg.SessionLifetime
 	// Over HTTPS the cookie takes the __Host- prefix, which browsers accept only
 	// with Secure, Path=/ and no Domain: no subdomain can set or shadow it.
