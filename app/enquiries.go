@@ -1,9 +1,11 @@
 package app
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,6 +148,15 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	assignees, err := s.store.Assignees(ctx, region)
 	if err != nil {
 		return err
+	}
+	// The adviser chosen stays offered (and chosen) when the list is another
+	// region's: an admin's filter otherwise dropped it unsaid on the next send.
+	if f.AssignedTo != 0 && p.Viewer.IsAdmin() && !slices.ContainsFunc(assignees, func(u models.User) bool { return u.ID == f.AssignedTo }) {
+		if u, err := s.store.UserByID(ctx, f.AssignedTo); err == nil {
+			assignees = append(assignees, models.User{ID: u.ID, Name: u.Name})
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
 	}
 	// The municipality filter offers the region's members and keeps the one
 	// chosen (a former member's enquiries can still be found).

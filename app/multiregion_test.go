@@ -40,7 +40,7 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	}
 	res, body := c.post("/projects", url.Values{"_csrf": {csrf}, "form_region": {opened[1]}, "title": {"Næringsareal Hamar sentrum"}, "status": {"idea"},
 		"visibility": {"members"}, "mun_kommunenummer": {"3403"}, "mun_role": {"lead"}, "mun_nok": {""}, "mun_fte": {""}})
-	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Du har byttet region etter at skjemaet ble åpnet") {
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "du byttet region etter at det ble åpnet") {
 		t.Errorf("the Hamarregionen form sent after switching to Oslo = %d; want 409 saying the region changed", res.StatusCode)
 	}
 	db, err := ts.store.SQLDB()
@@ -152,5 +152,24 @@ func switchRegion(t *testing.T, c *client, r *models.Region) {
 	t.Helper()
 	if res, _ := c.post("/region", url.Values{"region": {itoa(r.ID)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("switch to region %s = %d", r.Slug, res.StatusCode)
+	}
+}
+
+// An admin's inbox narrowed to a region and to an adviser of another region
+// (a link or filter kept from before) keeps the adviser chosen in its filter,
+// as the municipality filter keeps its value: it was dropped unsaid.
+func TestAdminInboxKeepsChosenAdviser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	canaryRegion(t, ts)
+	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, page := admin.get("/enquiries?region=" + itoa(oslo.ID) + "&assigned_to=" + itoa(adviser.ID))
+	sel := regexp.MustCompile(`(?s)<select class="ds-input" id="f-assigned_to".*?</select>`).FindString(page)
+	if !strings.Contains(sel, `value="`+itoa(adviser.ID)+`" selected`) {
+		t.Errorf("the admin's inbox filtered by region Oslo and adviser %s does not show the adviser chosen: %s", adviser.Name, sel)
 	}
 }
