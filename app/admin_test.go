@@ -606,7 +606,7 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 			t.Errorf("the Bokmål audit log shows the code %q", code)
 		}
 	}
-	for _, want := range []string{"<td>Så på</td><td>Henvendelse</td>", `<option value="view">Så på</option>`, `<option value="" selected>Alle</option>`} {
+	for _, want := range []string{"<td>Åpnet</td><td>Henvendelse</td>", `<option value="view">Åpnet</option>`, `<option value="" selected>Alle</option>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the audit log lacks %s", want)
 		}
