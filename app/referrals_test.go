@@ -638,17 +638,7 @@ func TestReferralReportEmptyListsAreArrays(t *testing.T) {
 func TestBoardDoesNotSeeDraftReferrals(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, ref := submitShared(t, ts, true)
-	adviser := ts.client(t)
-	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	adviser.get("/enquiries/" + itoa(id))
-	res, body := adviser.post("/enquiries/"+itoa(id)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")},
-		"reason": {"financing"}, "send": {"draft"}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("save draft = %d\n%s", res.StatusCode, body)
-	}
-	_, page := adviser.get("/enquiries/" + itoa(id))
-	rid := referralLink.FindStringSubmatch(page)[1]
+	_, ref, rid := draftReferral(t, ts, models.RoleAdviser)
 
 	board := ts.client(t)
 	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
@@ -738,17 +728,7 @@ func fieldError(body string) string {
 func TestDraftNotMarkedForBoard(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submitShared(t, ts, true)
-	coord := ts.client(t)
-	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
-	coord.get("/enquiries/" + itoa(id))
-	form := url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "message": {"Utkast"}, "send": {"draft"}}
-	if res, body := coord.post("/enquiries/"+itoa(id)+"/referrals", form); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("draft referral = %d\n%s", res.StatusCode, body)
-	}
-	_, page := coord.get("/enquiries/" + itoa(id))
-	rid := referralLink.FindStringSubmatch(page)[1]
-	coord.get("/referrals/" + rid)
+	coord, _, rid := draftReferral(t, ts, models.RoleCoordinator)
 	// The page does not offer it, and a forged form is refused, saying why.
 	if _, page := coord.get("/referrals/" + rid); strings.Contains(page, `action="/referrals/`+rid+`/board"`) || !strings.Contains(page, "når den er sendt") {
 		t.Error("the draft's page offers to put it on the board meeting")
@@ -848,4 +828,21 @@ func TestReportBoardListKeepsTheRegion(t *testing.T) {
 	if strings.Contains(list, ids["reference"]) {
 		t.Errorf("%s, followed from the Hamar region's report, lists the Oslo referral %s", m[1], ids["reference"])
 	}
+}
+
+// draftReferral saves a referral to Innovasjon Norge as a draft, by the demo
+// user of role, of a new enquiry that may be shared; it returns that user's
+// client, the enquiry's reference and the referral's id.
+func draftReferral(t *testing.T, ts *testServer, role string) (*client, string, string) {
+	t.Helper()
+	id, ref := submitShared(t, ts, true)
+	c := ts.client(t)
+	c.login(demoEmail(role), models.DemoPassword)
+	c.get("/enquiries/" + itoa(id))
+	form := url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "message": {"Utkast"}, "send": {"draft"}}
+	if res, body := c.post("/enquiries/"+itoa(id)+"/referrals", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save draft = %d\n%s", res.StatusCode, body)
+	}
+	_, page := c.get("/enquiries/" + itoa(id))
+	return c, ref, referralLink.FindStringSubmatch(page)[1]
 }
