@@ -163,20 +163,23 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
 		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(due, answered, within),
 	}
-	st.withhold(answered, within)
+	st.withhold(total, answered, within)
 	return st, nil
 }
 
 // withhold withholds the counts that would give away a hidden one. Months,
 // kinds and stages each add up to the total (an enquiry has one of each;
-// needs do not: it may have several), and those answered late are the
-// answered less those in time.
-func (st *MunicipalityStatistics) withhold(answered, within int) {
+// needs do not: it may have several); those answered late are the answered
+// less those in time; and those not answered are the total less the answered.
+func (st *MunicipalityStatistics) withhold(total, answered, within int) {
 	for _, bs := range [][]Bucket{st.PerMonth, st.PerKind, st.PerStage} {
 		withhold(bs, st.Total)
 	}
 	if !st.Answered.Hidden && newCount(answered-within).Hidden {
 		st.WithinTarget = Count{Withheld: true}
+	}
+	if !st.Total.Hidden && !st.Answered.Hidden && newCount(total-answered).Hidden {
+		st.Answered = Count{Withheld: true}
 	}
 }
 

@@ -1080,3 +1080,43 @@ func TestRoutingAuditedInBothRegions(t *testing.T) {
 		t.Errorf("the case's history tells the routing as %q; want it once, to %q", routings, f.ringsaker.Name)
 	}
 }
+
+// The number answered is withheld when the total less it, those not
+// answered, is a count under 3: shown, "5 in all, 4 answered" gave away one.
+func TestMunicipalityStatsWithholdAnsweredBesideFewUnanswered(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		answered, unanswered int
+		withheld             bool
+	}{
+		{4, 1, true},
+		{4, 2, true},
+		{4, 0, false},
+		{4, 3, false},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%d answered, %d not", tc.answered, tc.unanswered), func(t *testing.T) {
+			t.Parallel()
+			f := newEnquiryFixture(t)
+			ctx := context.Background()
+			for i := 0; i < tc.answered+tc.unanswered; i++ {
+				e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i < tc.answered {
+					if err := f.s.db.Model(&Enquiry{}).Where("id = ?", e.ID).Update("first_response_at", e.ReceivedAt.Add(time.Hour)).Error; err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			st, err := f.s.MunicipalityStats(ctx, f.municipalty)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Answered.Withheld != tc.withheld || (!tc.withheld && st.Answered.N != tc.answered) {
+				t.Errorf("answered = %+v; want withheld %t", st.Answered, tc.withheld)
+			}
+		})
+	}
+}

@@ -71,7 +71,7 @@ func (s *Store) municipalityStatsByRows(ctx context.Context, v *Viewer) (*Munici
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stages, append(append([]string{}, Stages...), "unknown")),
 		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(due, answered, within),
 	}
-	st.withhold(answered, within)
+	st.withhold(len(rows), answered, within)
 	return st, nil
 }
 
@@ -152,7 +152,7 @@ func TestWithhold(t *testing.T) {
 	}
 	// Answered 30, 28 in time: showing 28 would give away the 2 late.
 	st := &MunicipalityStatistics{Total: newCount(40), Answered: newCount(30), WithinTarget: newCount(28)}
-	if st.withhold(30, 28); !st.WithinTarget.Withheld {
+	if st.withhold(40, 30, 28); !st.WithinTarget.Withheld {
 		t.Errorf("in time = %+v; want withheld beside 2 late", st.WithinTarget)
 	}
 }
