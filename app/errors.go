@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -116,10 +117,37 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	p.Status = ae.status
 	p.Message = p.loc.T(ae.message)
+	if err == errRegionChanged {
+		p.Typed = typedText(c)
+	}
 	if err := c.Render(ae.status, "errors/status", p); err != nil {
 		s.log.Error("render error page", "err", err)
 		_ = c.String(ae.status, http.StatusText(ae.status))
 	}
+}
+
+// typedText is what was typed in a form refused before its handler ran (sent
+// after a region switch): the texts of more than a word, so that nothing
+// written is lost with the form. Codes, numbers and the form's own fields are
+// left out.
+func typedText(c echo.Context) []string {
+	form, err := c.FormParams()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for name, values := range form {
+		if name == "_csrf" || name == "form_region" || name == "version" {
+			continue
+		}
+		for _, v := range values {
+			if v = strings.TrimSpace(v); strings.ContainsAny(v, " \n") {
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,8 +15,9 @@ import (
 
 // A coordinator of two regions opens the new-project form while working in
 // one, switches to the other in a second tab, and sends the first tab's form:
-// it is refused, saying why. It was filed under Oslo, where Oslo's board,
-// advisers and member municipalities read a Hamar project.
+// it is refused, saying why, and shows what was typed, to copy. It was filed
+// under Oslo, where Oslo's board, advisers and member municipalities read a
+// Hamar project.
 func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -38,10 +40,16 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	if opened == nil || opened[1] != itoa(hamar.ID) {
 		t.Fatalf("the form does not carry the region it was opened in: %v", opened)
 	}
+	summary := "Et lengre sammendrag: felles næringsareal ved Hamar stasjon, skrevet i en time."
 	res, body := c.post("/projects", url.Values{"_csrf": {csrf}, "form_region": {opened[1]}, "title": {"Næringsareal Hamar sentrum"}, "status": {"idea"},
-		"visibility": {"members"}, "mun_kommunenummer": {"3403"}, "mun_role": {"lead"}, "mun_nok": {""}, "mun_fte": {""}})
+		"summary": {summary}, "visibility": {"members"}, "mun_kommunenummer": {"3403"}, "mun_role": {"lead"}, "mun_nok": {""}, "mun_fte": {""}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "du byttet region etter at det ble åpnet") {
 		t.Errorf("the Hamarregionen form sent after switching to Oslo = %d; want 409 saying the region changed", res.StatusCode)
+	}
+	for _, typed := range []string{"Næringsareal Hamar sentrum", summary} {
+		if !strings.Contains(html.UnescapeString(body), ">"+typed+"</textarea>") {
+			t.Errorf("the refused form's page does not give back %q to copy", typed)
+		}
 	}
 	db, err := ts.store.SQLDB()
 	if err != nil {

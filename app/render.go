@@ -33,6 +33,7 @@ type page struct {
 	Errors    map[string]string // field → translated message
 	Status    int               // on error pages
 	Message   string            // on error pages
+	Typed     []string          // on the page of a form refused unsaved: what was typed in it, to copy
 	Dir       string            // "rtl" for Arabic, else "ltr"
 	Public    bool              // a page of the one door: no menu, its own language list
 	loc       *views.Localizer
