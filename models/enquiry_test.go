@@ -66,6 +66,17 @@ func sampleInput(kommune string) EnquiryInput {
 		Description: "Vil starte gårdsutsalg med lokalmat", Name: "Ola Nordmann", Email: "ola@example.org", Language: "nb"}
 }
 
+// webEnquiry sends an enquiry from kommune through the one door, filled as
+// sampleInput fills it.
+func (f *enquiryFixture) webEnquiry(t *testing.T, kommune string) *Enquiry {
+	t.Helper()
+	e, err := f.s.CreateEnquiry(context.Background(), nil, Actor{}, NewEnquiry{Input: sampleInput(kommune), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func consent() ConsentInput {
 	return ConsentInput{Store: true, StoreText: "Lagre", ShareText: "Dele", Version: "2026-1", Language: "nb"}
 }
@@ -117,13 +128,9 @@ func TestEnquiryRouting(t *testing.T) {
 func TestEnquiryReferencesAreSequential(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
-	ctx := context.Background()
 	year := f.s.now().In(Oslo).Year()
 	for i := 1; i <= 3; i++ {
-		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3403"), Consent: consent(), Channel: "web"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := f.webEnquiry(t, "3403")
 		want := "HAM-" + itoa(int64(year)) + "-0000" + itoa(int64(i))
 		if e.Reference != want {
 			t.Errorf("reference %d = %s; want %s", i, e.Reference, want)
@@ -188,10 +195,7 @@ func TestEnquiryScope(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	for name, v := range map[string]*Viewer{"adviser": f.adviser, "admin": f.admin} {
 		if _, err := f.s.Enquiry(ctx, v, e.ID); err != nil {
 			t.Errorf("%s cannot see the enquiry: %v", name, err)
@@ -284,10 +288,7 @@ func TestEnquiryStaleEdit(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	first := sampleInput("3412")
 	first.Description = "Første lagring"
 	if got, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, first, 1); err != nil || got.Version != 2 || got.Description != first.Description {
@@ -314,10 +315,7 @@ func TestFirstResponse(t *testing.T) {
 	friday := time.Date(2026, 11, 27, 9, 0, 0, 0, Oslo)
 	clock := friday
 	f.s.SetClock(func() time.Time { return clock.UTC() })
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	if due := e.FirstResponseDue.In(Oslo); due.Format("2006-01-02") != "2026-12-01" {
 		t.Errorf("due %s; want Tuesday 2026-12-01 (two working days)", due)
 	}
@@ -492,10 +490,7 @@ func TestMunicipalityStatsHideSmallShares(t *testing.T) {
 			f := newEnquiryFixture(t)
 			ctx := context.Background()
 			for i := 0; i < tt.answered+tt.overdue+1; i++ { // and one not answered, nor due yet
-				e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-				if err != nil {
-					t.Fatal(err)
-				}
+				e := f.webEnquiry(t, "3412")
 				change := map[string]any{}
 				switch {
 				case i < tt.within:
@@ -768,10 +763,8 @@ func TestInboxSorts(t *testing.T) {
 	ctx := context.Background()
 	status := map[int64]string{}
 	for _, to := range []string{"waiting", "closed", "new", "in_progress", "assigned"} {
-		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3403"), Consent: consent(), Channel: "web"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := f.webEnquiry(t, "3403")
+		var err error
 		switch to {
 		case "closed":
 			err = f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version})
@@ -907,10 +900,7 @@ func TestConcurrentFirstActivities(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	const n = 8
 	errs := make(chan error, n)
 	start := make(chan struct{})
@@ -1006,10 +996,7 @@ func TestEditKeepsMunicipalityInRegion(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	cases := []struct {
 		kommune string
 		ok      bool
@@ -1044,10 +1031,7 @@ func TestRoutingAuditedInBothRegions(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	if err := f.s.MoveToRegion(ctx, f.admin, Actor{UserID: f.admin.User.ID, RegionID: f.hamar.ID}, e.ID, f.ringsaker.ID, e.Version); err != nil {
 		t.Fatal(err)
 	}
@@ -1100,10 +1084,7 @@ func TestMunicipalityStatsWithholdAnsweredBesideFewUnanswered(t *testing.T) {
 			f := newEnquiryFixture(t)
 			ctx := context.Background()
 			for i := 0; i < tc.answered+tc.unanswered; i++ {
-				e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-				if err != nil {
-					t.Fatal(err)
-				}
+				e := f.webEnquiry(t, "3412")
 				if i < tc.answered {
 					if err := f.s.db.Model(&Enquiry{}).Where("id = ?", e.ID).Update("first_response_at", e.ReceivedAt.Add(time.Hour)).Error; err != nil {
 						t.Fatal(err)

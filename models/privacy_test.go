@@ -231,10 +231,7 @@ func TestRetentionSparesReopenedEnquiry(t *testing.T) {
 	f.s.SetClock(func() time.Time { return clock.UTC() })
 	var made []*Enquiry
 	for range 3 {
-		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := f.webEnquiry(t, "3412")
 		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
 			t.Fatal(err)
 		}

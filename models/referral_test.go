@@ -230,10 +230,7 @@ func TestReferralFollowUpNotInThePast(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := f.webEnquiry(t, "3412")
 			r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, e.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing",
 				FollowUpDue: &due, Send: true})
 			var ve *ValidationError

@@ -57,10 +57,7 @@ func TestRetentionLeapDay(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Date(2025, 3, 1, 10, 0, 0, 0, Oslo)
 	f.s.SetClock(func() time.Time { return clock.UTC() })
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
 		t.Fatal(err)
 	}
@@ -88,10 +85,7 @@ func TestRoutingByOsloDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.s.SetClock(func() time.Time { return time.Date(2026, 1, 1, 0, 30, 0, 0, Oslo).UTC() }) // 00:30 on 1 January in Norway
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3420"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3420")
 	if e.RegionID == nil || *e.RegionID != region.ID {
 		t.Errorf("enquiry from Elverum at 00:30 on its first member day went to region %v (reference %s); want %d", e.RegionID, e.Reference, region.ID)
 	}
@@ -105,10 +99,7 @@ func TestRoutingByOsloDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.s.SetClock(func() time.Time { return time.Date(2026, 7, 1, 1, 0, 0, 0, Oslo).UTC() }) // 01:00 on 1 July in Norway
-	e2, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3420"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := f.webEnquiry(t, "3420")
 	if e2.RegionID != nil {
 		t.Errorf("enquiry from Elverum at 01:00 on the day it left went to region %d; want the admin queue", *e2.RegionID)
 	}
@@ -222,10 +213,7 @@ func TestFirstResponseIsWhenTheContactHappened(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Date(2026, 3, 2, 10, 0, 0, 0, Oslo) // Monday
 	f.s.SetClock(func() time.Time { return clock.UTC() })
-	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := f.webEnquiry(t, "3412")
 	clock = time.Date(2026, 3, 5, 15, 0, 0, 0, Oslo) // Thursday: the adviser writes up Tuesday's call
 	tuesday := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
 	if _, err := f.s.AddActivity(ctx, f.adviser, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: tuesday, Minutes: 15, Text: "Ringte"}); err != nil {
