@@ -13,7 +13,7 @@ import (
 	"samspill/models"
 )
 
-// reviewAssess makes an assessment of the region (projectID 0) or a project,
+// assessDaysAgo makes an assessment of the region (projectID 0) or a project,
 // daysAgo days back, by the demo admin.
 func assessDaysAgo(t *testing.T, ts *testServer, projectID int64, daysAgo int, scores ...models.ScoreInput) *models.Assessment {
 	t.Helper()
@@ -50,8 +50,8 @@ func TestCompareChangeFollowsTime(t *testing.T) {
 	}
 }
 
-// A project's page lists "Alle vurderinger" (all assessments), but only the
-// newest 20, with no way to reach the older ones from the project.
+// A project's page lists "Alle vurderinger" (all assessments) a page at a
+// time: it showed the newest 20, with no way to reach the older ones.
 func TestProjectPageListsEveryAssessment(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -97,9 +97,9 @@ func TestLoadEvidenceWithinLimit(t *testing.T) {
 	}
 }
 
-// A factor retired by an admin while a coordinator fills in the form: the
-// score typed for it is dropped without a word, and the assessment is saved
-// without it.
+// A factor retired by an admin while a coordinator fills in the form is
+// refused with what was typed for it kept: the score was dropped without a
+// word, and the assessment saved without it.
 func TestRetiredWhileTypingIsNotSilentlyDropped(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -135,9 +135,8 @@ func TestRetiredWhileTypingIsNotSilentlyDropped(t *testing.T) {
 }
 
 // A comment of several lines that fits the textarea's maxlength="2000" (a
-// browser counts a line break as one character) is refused as too long,
-// because the browser sends each line break as CR LF. Enquiry texts count a
-// line break as one character (models.checkText); assessments do not.
+// browser counts a line break as one character) is taken, although the
+// browser sends each line break as CR LF: it was refused as too long.
 func TestAssessmentLineBreaksCountOnce(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -158,8 +157,8 @@ func TestAssessmentLineBreaksCountOnce(t *testing.T) {
 	}
 }
 
-// The contract: list endpoints take q for free-text search. The assessment
-// lists ignore it.
+// The contract: list endpoints take q for free-text search; the assessment
+// lists ignored it.
 func TestAssessmentListTakesQ(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)

@@ -21,14 +21,7 @@ import (
 func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	hamar, oslo := twoRegions(t, ts)
-	coord, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
-	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, coord.ID, oslo.ID, []string{models.RoleCoordinator}); err != nil {
-		t.Fatal(err)
-	}
-	c := ts.client(t)
-	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	c, hamar, oslo := twoRegionCoordinator(t, ts)
 	_, form := c.get("/projects/new")
 	if !strings.Contains(form, `<option value="`+itoa(hamar.ID)+`" selected>Hamarregionen Utvikling</option>`) {
 		t.Fatal("the form is not opened in the demo region")
@@ -66,14 +59,7 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 func TestRegionSwitchDoesNotRefuseProfileForm(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	_, oslo := twoRegions(t, ts)
-	coord, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
-	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, coord.ID, oslo.ID, []string{models.RoleCoordinator}); err != nil {
-		t.Fatal(err)
-	}
-	c := ts.client(t)
-	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	c, _, oslo := twoRegionCoordinator(t, ts)
 	_, form := c.get("/profile")
 	csrf := c.csrf
 	opened := regexp.MustCompile(`name="form_region" value="(\d+)"`).FindStringSubmatch(form)

@@ -60,9 +60,7 @@ func formValues(t *testing.T, page, action string) url.Values {
 func twoRegionCoordinator(t *testing.T, ts *testServer) (*client, *models.Region, *models.Region) {
 	t.Helper()
 	ctx := context.Background()
-	canaryRegion(t, ts)
-	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
-	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	hamar, oslo := twoRegions(t, ts)
 	coord, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
 	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, coord.ID, oslo.ID, []string{models.RoleCoordinator}); err != nil {
 		t.Fatal(err)

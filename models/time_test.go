@@ -11,7 +11,7 @@ import (
 // Retention runs out N months after the enquiry closed, never before: a
 // closing on 2 March with six months' retention keeps its person data until
 // 2 September. now.AddDate(0, -6, 0) on 31 August is "31 February", which Go
-// normalises to 3 March, so the cut-off jumps three days ahead.
+// normalises to 3 March: the cut-off jumped three days ahead.
 func TestRetentionNotBeforeTheMonthsHavePassed(t *testing.T) {
 	t.Parallel()
 	f := newEnquiryFixture(t)
@@ -115,9 +115,9 @@ func memberOf(t *testing.T, s *Store, regionID int64, k string) RegionMember {
 }
 
 // "No response" is noResponseDays after the end of the follow-up date, in
-// Norway. Counting the days on the UTC instant moves the limit an hour across
-// the change to winter time, so the janitor closes the referral at 23:00 on
-// the last day the partner still had.
+// Norway. Counted on the UTC instant, the limit moved an hour across the
+// change to winter time, and the janitor closed the referral at 23:00 on the
+// last day the partner still had.
 func TestNoResponseAcrossDST(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
@@ -142,8 +142,8 @@ func TestNoResponseAcrossDST(t *testing.T) {
 	}
 }
 
-// Every write stamps updated_at from the store's clock: GORM's NowFunc is the
-// wall clock, and the updates that do not name updated_at get that instead.
+// Every write stamps updated_at from the store's clock: GORM's NowFunc was the
+// wall clock, and the updates that do not name updated_at got that instead.
 func TestUpdatedAtFollowsStoreClock(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
@@ -182,9 +182,9 @@ func withVersion(in RegionInput, v int) RegionInput {
 	return in
 }
 
-// A reference carries the year the enquiry was received in Norway. The demo
-// back-dates its enquiries after creating them, so loaded in early January it
-// shows cases received in December with next year's references.
+// A reference carries the year the enquiry was received in Norway: the demo,
+// back-dating its enquiries after creating them, showed cases received in
+// December with next year's references when loaded in early January.
 func TestDemoReferenceYearMatchesReceived(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
