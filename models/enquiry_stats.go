@@ -234,7 +234,8 @@ type AdviserSummary struct {
 }
 
 // AdviserSummary counts the viewer's open enquiries, the region's overdue first
-// responses and new enquiries this week, and the viewer's time this month.
+// responses and new enquiries this week, and the viewer's time this month on
+// the region's cases.
 func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary, error) {
 	if v.Region == nil {
 		return &AdviserSummary{}, nil
@@ -259,8 +260,11 @@ func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary,
 	if err := region.Session(&gorm.Session{}).Where("status = ? AND assigned_to IS NULL", "new").Count(&sum.UnassignedNew).Error; err != nil {
 		return nil, err
 	}
-	err := db.Model(&Activity{}).Select("COALESCE(SUM(minutes), 0)").
-		Where("user_id = ? AND occurred_on >= ?", v.User.ID, monthStart.Format("2006-01-02")).Scan(&sum.MinutesMonth).Error
+	// The minutes spent on this region's cases, as every other card counts this
+	// region: an adviser in two regions sees each region's share on its page.
+	err := db.Model(&Activity{}).Select("COALESCE(SUM(activities.minutes), 0)").
+		Joins("JOIN enquiries ON enquiries.id = activities.enquiry_id AND enquiries.region_id = ?", v.Region.ID).
+		Where("activities.user_id = ? AND activities.occurred_on >= ?", v.User.ID, monthStart.Format("2006-01-02")).Scan(&sum.MinutesMonth).Error
 	if err != nil {
 		return nil, err
 	}

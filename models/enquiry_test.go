@@ -343,6 +343,11 @@ func TestFirstResponse(t *testing.T) {
 	if err != nil || sum.MinutesMonth != 15 {
 		t.Errorf("minutes this month = %d (%v); want 15", sum.MinutesMonth, err)
 	}
+	// The start page counts the region it shows: the minutes went to a Hamar case.
+	elsewhere := &Viewer{User: f.adviser.User, Region: f.ringsaker}
+	if sum, err := f.s.AdviserSummary(ctx, elsewhere); err != nil || sum.MinutesMonth != 0 {
+		t.Errorf("minutes this month in another region = %d (%v); want 0", sum.MinutesMonth, err)
+	}
 }
 
 func TestCloseAndReopen(t *testing.T) {
