@@ -290,8 +290,13 @@ func (s *Server) refreshBindings(c echo.Context) error {
 	return s.LoadBindings(ctx)
 }
 
-// viewerFor picks the region the user works in: the one chosen in this session,
-// else the one remembered from last time, else the first where they hold a role.
+// headerRegion names, by its slug, the region an API request made with a bearer
+// token works in.
+const headerRegion = "Samspill-Region"
+
+// viewerFor picks the region the user works in: the one a token's request names
+// in its Samspill-Region header, or the one chosen in this session, else the one
+// remembered from last time, else the first where they hold a role.
 func (s *Server) viewerFor(c echo.Context, u *models.User) (*models.Viewer, error) {
 	ctx := c.Request().Context()
 	v := &models.Viewer{User: u}
@@ -303,6 +308,16 @@ func (s *Server) viewerFor(c echo.Context, u *models.User) (*models.Viewer, erro
 	want := int64(0)
 	if c.Get(ctxBearer) == nil {
 		want = s.sessions.GetInt64(ctx, sessRegionID)
+	} else if slug := c.Request().Header.Get(headerRegion); slug != "" {
+		// A token has no session to remember a choice in: an integration names
+		// the region of each request, else it acts where its owner last worked.
+		for i := range regions {
+			if regions[i].Slug == slug {
+				v.Region = &regions[i]
+				return v, nil
+			}
+		}
+		return nil, &apiError{status: http.StatusNotFound, code: "not_found", message: "error.region_not_yours"}
 	}
 	if want == 0 && u.LastRegionID != nil {
 		want = *u.LastRegionID

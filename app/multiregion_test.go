@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -165,5 +166,66 @@ func TestAdminInboxKeepsChosenAdviser(t *testing.T) {
 	sel := regexp.MustCompile(`(?s)<select class="ds-input" id="f-assigned_to".*?</select>`).FindString(page)
 	if !strings.Contains(sel, `value="`+itoa(adviser.ID)+`" selected`) {
 		t.Errorf("the admin's inbox filtered by region Oslo and adviser %s does not show the adviser chosen: %s", adviser.Name, sel)
+	}
+}
+
+// An API token of a user with roles in two regions works in the region each
+// request names in its Samspill-Region header: without it, the token could
+// reach only the region its owner last chose in a browser.
+func TestTokenNamesItsRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	ids := canaryRegion(t, ts)
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	oslo, _ := ts.store.RegionBySlug(ctx, "oslo-kanari")
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err := ts.store.SetRegionRoles(ctx, adminViewer(t, ts), models.Actor{}, adviser.ID, oslo.ID, []string{models.RoleAdviser}); err != nil {
+		t.Fatal(err)
+	}
+	token := ts.token(t, models.RoleAdviser)
+	get := func(path, region string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if region != "" {
+			req.Header.Set("Samspill-Region", region)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	cases := []struct {
+		region   string
+		status   int
+		contains string
+	}{
+		{oslo.Slug, http.StatusOK, `"slug":"oslo-kanari"`},
+		{hamar.Slug, http.StatusOK, `"slug":"hamarregionen"`},
+		{"", http.StatusOK, `"current_region"`},
+		{"finnes-ikke", http.StatusNotFound, `"code":"not_found"`},
+	}
+	for _, c := range cases {
+		status, body := get("/api/v1/me", c.region)
+		if status != c.status || !strings.Contains(body, c.contains) {
+			t.Errorf("me with Samspill-Region %q = %d %s; want %d with %s", c.region, status, body, c.status, c.contains)
+		}
+	}
+	if _, body := get("/api/v1/enquiries/"+ids["enquiry"], oslo.Slug); !strings.Contains(body, canary) {
+		t.Errorf("the Oslo case asked for in Oslo: %s", body)
+	}
+	// A region the user holds no role in is refused, not silently replaced.
+	other, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, other.ID, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token = tok
+	if status, body := get("/api/v1/me", oslo.Slug); status != http.StatusNotFound || strings.Contains(body, canary) {
+		t.Errorf("a board member of Hamar naming Oslo = %d %s; want 404", status, body)
 	}
 }
