@@ -180,10 +180,15 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 		return err
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Partner{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+		values := map[string]any{
 			"name": in.Name, "kind": in.Kind, "services": strings.Join(in.Services, ","), "description": in.Description,
-			"website": in.Website, "active": in.Active, "version": gorm.Expr("version + 1"), "updated_at": s.now(),
-		})
+			"website": in.Website, "active": in.Active,
+		}
+		if same, err := unchanged(tx, &Partner{}, id, in.Version, values); err != nil || same {
+			return err
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&Partner{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
 		if res.Error != nil && isUniqueViolation(res.Error) {
 			return invalid("name", "error.name_taken")
 		}

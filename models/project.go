@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -570,11 +571,24 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
-		res := tx.Model(&Project{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+		values := map[string]any{
 			"title": in.Title, "summary": in.Summary, "status": in.Status, "starts_on": in.StartsOn, "ends_on": in.EndsOn,
 			"budget_nok": in.BudgetNOK, "municipal_role": in.MunicipalRole, "focus": in.Focus, "approach": in.Approach,
-			"visibility": in.Visibility, "version": gorm.Expr("version + 1"), "updated_at": s.now(),
-		})
+			"visibility": in.Visibility,
+		}
+		if same, err := unchanged(tx, &Project{}, id, in.Version, values); err != nil {
+			return err
+		} else if same {
+			var cur Project
+			if err := s.loadProject(tx).First(&cur, id).Error; err != nil {
+				return fmt.Errorf("load project %d: %w", id, err)
+			}
+			if sameParts(cur.Input(), in) {
+				return nil
+			}
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&Project{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
 		if err := versionCheck(tx, res, &Project{}, "id = ?", id); err != nil {
 			return err
 		}
@@ -588,6 +602,20 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 		}
 		return s.audit(tx, a, "update", "project", fmt.Sprint(id), "status="+in.Status)
 	})
+}
+
+// sameParts reports whether a and b list the same municipalities, partners,
+// participants, funding, indicators and links, in the same order (as the
+// project's page and form list them).
+func sameParts(a, b ProjectInput) bool {
+	return slices.Equal(a.Municipalities, b.Municipalities) && slices.Equal(a.Partners, b.Partners) &&
+		slices.Equal(a.Participants, b.Participants) && slices.Equal(a.Funding, b.Funding) &&
+		slices.EqualFunc(a.Indicators, b.Indicators, sameIndicator) && slices.Equal(a.Links, b.Links)
+}
+
+func sameIndicator(a, b IndicatorInput) bool {
+	return a.Kind == b.Kind && a.Target == b.Target &&
+		(a.Actual == nil) == (b.Actual == nil) && (a.Actual == nil || *a.Actual == *b.Actual)
 }
 
 // saveProjectParts inserts the lists of a validated input.

@@ -918,3 +918,89 @@ func TestPreviousAssessment(t *testing.T) {
 		})
 	}
 }
+
+// A save that changes nothing keeps the record's version and logs no edit, so
+// that another's form open on it does not turn stale; a stale version is still
+// refused, and a real change still moves the version. Projects, partners and
+// regions moved their version (and logged an update) on every save.
+func TestSavingNothingKeepsTheVersion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	actual := 2.0
+	p := f.project(t, "Felles næringsareal", "active", "participants", lead("3403"), part("3413"))
+	in := p.Input()
+	in.StartsOn, in.EndsOn, in.BudgetNOK = date(2026, 1, 1), date(2027, 6, 30), 1_500_000
+	in.Participants = []ParticipantInput{{Kind: "business", Name: "Hamar Næringsforening"}}
+	in.Funding = []FundingInput{{Source: "Fylkeskommunen", AmountNOK: 500_000, Confirmed: true}}
+	in.Indicators = []IndicatorInput{{Kind: "jobs", Target: 10, Actual: &actual}}
+	in.Links = []LinkInput{{Title: "Prosjektplan", URL: "https://example.org/plan"}}
+	if err := f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	partner, err := f.s.CreatePartner(ctx, Actor{}, PartnerInput{Name: "Kunnskapsparken", Kind: "regional", Services: []string{"advice"}, Website: "https://example.org", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regionInput := func(r *Region) RegionInput {
+		return RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
+			NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, Version: r.Version}
+	}
+	cases := []struct {
+		name    string
+		table   string
+		id      int64
+		save    func(version int, change bool) error
+		version int
+	}{
+		{"project", "projects", p.ID, func(version int, change bool) error {
+			cur, err := f.s.Project(ctx, f.coord, p.ID)
+			if err != nil {
+				return err
+			}
+			next := cur.Input()
+			next.Version = version
+			if change {
+				next.Summary = "Endret"
+			}
+			return f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, next)
+		}, 2},
+		{"partner", "partners", partner.ID, func(version int, change bool) error {
+			next := PartnerInput{Name: "Kunnskapsparken", Kind: "regional", Services: []string{"advice"}, Website: "https://example.org", Active: true, Version: version}
+			if change {
+				next.Active = false
+			}
+			return f.s.UpdatePartner(ctx, Actor{}, partner.ID, next)
+		}, 1},
+		{"region", "regions", f.region.ID, func(version int, change bool) error {
+			next := regionInput(f.region)
+			next.Version = version
+			if change {
+				next.RetentionMonths = 24
+			}
+			return f.s.UpdateRegion(ctx, f.coord, Actor{}, f.region.ID, next)
+		}, 1},
+	}
+	versionOf := func(table string, id int64) int {
+		var v int
+		if err := f.s.rdb.Table(table).Select("version").Where("id = ?", id).Scan(&v).Error; err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range cases {
+		audits := count(t, f.s, "audit_log")
+		if err := c.save(c.version, false); err != nil {
+			t.Errorf("%s: saving it unchanged: %v", c.name, err)
+		}
+		if got := versionOf(c.table, c.id); got != c.version || count(t, f.s, "audit_log") != audits {
+			t.Errorf("%s saved unchanged: version %d, %d audit entries added; want version %d, none", c.name, got, count(t, f.s, "audit_log")-audits, c.version)
+		}
+		if err := c.save(c.version-1, false); !errors.Is(err, ErrConflict) {
+			t.Errorf("%s saved unchanged from a stale version: %v; want ErrConflict", c.name, err)
+		}
+		if err := c.save(c.version, true); err != nil || versionOf(c.table, c.id) != c.version+1 {
+			t.Errorf("%s changed: %v, version %d; want version %d", c.name, err, versionOf(c.table, c.id), c.version+1)
+		}
+	}
+}

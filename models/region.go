@@ -241,12 +241,16 @@ func (s *Store) UpdateRegion(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if in.HostMunicipality != "" {
 			host = in.HostMunicipality
 		}
-		res := tx.Model(&Region{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
+		values := map[string]any{
 			"slug": in.Slug, "name": in.Name, "host_municipality": host,
 			"first_response_days": in.FirstResponseDays, "referral_follow_up_days": in.ReferralFollowUpDays,
 			"no_response_days": in.NoResponseDays, "retention_months": in.RetentionMonths,
-			"version": gorm.Expr("version + 1"), "updated_at": s.now(),
-		})
+		}
+		if same, err := unchanged(tx, &Region{}, id, in.Version, values); err != nil || same {
+			return err
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&Region{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
 		if res.Error != nil && isUniqueViolation(res.Error) {
 			return invalid("slug", "error.slug_taken")
 		}
