@@ -65,13 +65,13 @@ func contains(list []string, v string) bool {
 // versionCheck turns an optimistic-locking update that touched no row into the
 // right error: ErrNotFound when the row does not exist, ErrConflict when it does
 // but carries another version.
-// unchanged reports whether row id of model, at version, already holds values
-// (column → value). A save that would change nothing is not made: its version
+// unchanged reports whether the row of model that where picks, at version,
+// already holds values (column → value). A save that would change nothing is not made: its version
 // stays, so that another's form open on the record does not turn stale, and
 // the audit log records no edit that was none.
-func unchanged(tx *gorm.DB, model any, id int64, version int, values map[string]any) (bool, error) {
+func unchanged(tx *gorm.DB, model any, version int, values map[string]any, where string, args ...any) (bool, error) {
 	var n int64
-	err := tx.Model(model).Where("id = ? AND version = ?", id, version).Where(values).Count(&n).Error
+	err := tx.Model(model).Where(where, args...).Where("version = ?", version).Where(values).Count(&n).Error
 	return n == 1, err
 }
 

@@ -141,10 +141,12 @@ func (s *Store) UpdateMilestone(ctx context.Context, v *Viewer, a Actor, project
 		if fields := in.validate(s.Today()); len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
-		res := tx.Model(&Milestone{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
-			"title": in.Title, "responsible": in.Responsible, "due_on": *in.DueOn, "status": in.Status, "done_on": in.DoneOn,
-			"version": gorm.Expr("version + 1"), "updated_at": s.now(),
-		})
+		values := map[string]any{"title": in.Title, "responsible": in.Responsible, "due_on": *in.DueOn, "status": in.Status, "done_on": in.DoneOn}
+		if same, err := unchanged(tx, &Milestone{}, in.Version, values, "id = ?", id); err != nil || same {
+			return err
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&Milestone{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
 		if err := versionCheck(tx, res, &Milestone{}, "id = ?", id); err != nil {
 			return err
 		}

@@ -209,8 +209,12 @@ func (s *Store) UpdateMunicipality(ctx context.Context, a Actor, number string, 
 		return &ValidationError{Fields: fields}
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Municipality{}).Where("kommunenummer = ? AND version = ?", number, u.Version).
-			Updates(map[string]any{"organisation": u.Organisation, "business_fte": u.BusinessFTE, "version": gorm.Expr("version + 1"), "updated_at": s.now()})
+		values := map[string]any{"organisation": u.Organisation, "business_fte": u.BusinessFTE}
+		if same, err := unchanged(tx, &Municipality{}, u.Version, values, "kommunenummer = ?", number); err != nil || same {
+			return err
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&Municipality{}).Where("kommunenummer = ? AND version = ?", number, u.Version).Updates(values)
 		if err := versionCheck(tx, res, &Municipality{}, "kommunenummer = ?", number); err != nil {
 			return err
 		}

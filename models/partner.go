@@ -184,7 +184,7 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 			"name": in.Name, "kind": in.Kind, "services": strings.Join(in.Services, ","), "description": in.Description,
 			"website": in.Website, "active": in.Active,
 		}
-		if same, err := unchanged(tx, &Partner{}, id, in.Version, values); err != nil || same {
+		if same, err := unchanged(tx, &Partner{}, in.Version, values, "id = ?", id); err != nil || same {
 			return err
 		}
 		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()

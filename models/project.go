@@ -576,7 +576,7 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 			"budget_nok": in.BudgetNOK, "municipal_role": in.MunicipalRole, "focus": in.Focus, "approach": in.Approach,
 			"visibility": in.Visibility,
 		}
-		if same, err := unchanged(tx, &Project{}, id, in.Version, values); err != nil {
+		if same, err := unchanged(tx, &Project{}, in.Version, values, "id = ?", id); err != nil {
 			return err
 		} else if same {
 			var cur Project

@@ -921,8 +921,9 @@ func TestPreviousAssessment(t *testing.T) {
 
 // A save that changes nothing keeps the record's version and logs no edit, so
 // that another's form open on it does not turn stale; a stale version is still
-// refused, and a real change still moves the version. Projects, partners and
-// regions moved their version (and logged an update) on every save.
+// refused, and a real change still moves the version. Projects, milestones,
+// partners, regions, users and municipalities moved their version (and logged
+// an update) on every save.
 func TestSavingNothingKeepsTheVersion(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -946,14 +947,38 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 		return RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
 			NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, Version: r.Version}
 	}
-	cases := []struct {
-		name    string
-		table   string
-		id      int64
-		save    func(version int, change bool) error
-		version int
-	}{
-		{"project", "projects", p.ID, func(version int, change bool) error {
+	m, err := f.s.AddMilestone(ctx, f.coord, Actor{}, p.ID, MilestoneInput{Title: "Forprosjekt ferdig", Responsible: "Hamar", DueOn: date(2026, 9, 1), Status: "planned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each case saves its record from version, unchanged or with a change.
+	type saveCase struct {
+		name       string
+		table, key string
+		id         any
+		save       func(version int, change bool) error
+		version    int
+	}
+	var loten Municipality
+	if err := f.s.rdb.Where("kommunenummer = ?", "3412").First(&loten).Error; err != nil {
+		t.Fatal(err)
+	}
+	cases := []saveCase{
+		{"milestone", "milestones", "id", m.ID, func(version int, change bool) error {
+			next := MilestoneInput{Title: "Forprosjekt ferdig", Responsible: "Hamar", DueOn: date(2026, 9, 1), Status: "planned", Version: version}
+			if change {
+				next.DueOn = date(2026, 10, 1)
+			}
+			return f.s.UpdateMilestone(ctx, f.coord, Actor{}, p.ID, m.ID, next)
+		}, 1},
+		{"user", "users", "id", f.board.User.ID, func(version int, change bool) error {
+			next := UserInput{Email: f.board.User.Email, Name: f.board.User.Name, Version: version}
+			if change {
+				next.Name = "Stein Styreleder"
+			}
+			return f.s.UpdateUser(ctx, f.admin, Actor{}, f.board.User.ID, next)
+		}, 1},
+		{"project", "projects", "id", p.ID, func(version int, change bool) error {
 			cur, err := f.s.Project(ctx, f.coord, p.ID)
 			if err != nil {
 				return err
@@ -965,14 +990,14 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 			}
 			return f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, next)
 		}, 2},
-		{"partner", "partners", partner.ID, func(version int, change bool) error {
+		{"partner", "partners", "id", partner.ID, func(version int, change bool) error {
 			next := PartnerInput{Name: "Kunnskapsparken", Kind: "regional", Services: []string{"advice"}, Website: "https://example.org", Active: true, Version: version}
 			if change {
 				next.Active = false
 			}
 			return f.s.UpdatePartner(ctx, Actor{}, partner.ID, next)
 		}, 1},
-		{"region", "regions", f.region.ID, func(version int, change bool) error {
+		{"region", "regions", "id", f.region.ID, func(version int, change bool) error {
 			next := regionInput(f.region)
 			next.Version = version
 			if change {
@@ -980,10 +1005,17 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 			}
 			return f.s.UpdateRegion(ctx, f.coord, Actor{}, f.region.ID, next)
 		}, 1},
+		{"municipality", "municipalities", "kommunenummer", "3412", func(version int, change bool) error {
+			next := MunicipalityUpdate{Organisation: loten.Organisation, BusinessFTE: loten.BusinessFTE, Version: version}
+			if change {
+				next.BusinessFTE = 0.8
+			}
+			return f.s.UpdateMunicipality(ctx, Actor{}, "3412", next)
+		}, loten.Version},
 	}
-	versionOf := func(table string, id int64) int {
+	versionOf := func(c saveCase) int {
 		var v int
-		if err := f.s.rdb.Table(table).Select("version").Where("id = ?", id).Scan(&v).Error; err != nil {
+		if err := f.s.rdb.Table(c.table).Select("version").Where(c.key+" = ?", c.id).Scan(&v).Error; err != nil {
 			t.Fatal(err)
 		}
 		return v
@@ -993,14 +1025,14 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 		if err := c.save(c.version, false); err != nil {
 			t.Errorf("%s: saving it unchanged: %v", c.name, err)
 		}
-		if got := versionOf(c.table, c.id); got != c.version || count(t, f.s, "audit_log") != audits {
+		if got := versionOf(c); got != c.version || count(t, f.s, "audit_log") != audits {
 			t.Errorf("%s saved unchanged: version %d, %d audit entries added; want version %d, none", c.name, got, count(t, f.s, "audit_log")-audits, c.version)
 		}
 		if err := c.save(c.version-1, false); !errors.Is(err, ErrConflict) {
 			t.Errorf("%s saved unchanged from a stale version: %v; want ErrConflict", c.name, err)
 		}
-		if err := c.save(c.version, true); err != nil || versionOf(c.table, c.id) != c.version+1 {
-			t.Errorf("%s changed: %v, version %d; want version %d", c.name, err, versionOf(c.table, c.id), c.version+1)
+		if err := c.save(c.version, true); err != nil || versionOf(c) != c.version+1 {
+			t.Errorf("%s changed: %v, version %d; want version %d", c.name, err, versionOf(c), c.version+1)
 		}
 	}
 }

@@ -246,7 +246,7 @@ func (s *Store) UpdateRegion(ctx context.Context, v *Viewer, a Actor, id int64, 
 			"first_response_days": in.FirstResponseDays, "referral_follow_up_days": in.ReferralFollowUpDays,
 			"no_response_days": in.NoResponseDays, "retention_months": in.RetentionMonths,
 		}
-		if same, err := unchanged(tx, &Region{}, id, in.Version, values); err != nil || same {
+		if same, err := unchanged(tx, &Region{}, in.Version, values, "id = ?", id); err != nil || same {
 			return err
 		}
 		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()

@@ -514,10 +514,12 @@ func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in
 		if in.PartnerID != 0 {
 			partner = in.PartnerID
 		}
-		res := tx.Model(&User{}).Where("id = ? AND version = ?", id, in.Version).Updates(map[string]any{
-			"email": in.Email, "name": in.Name, "municipality": mun, "partner_id": partner,
-			"version": gorm.Expr("version + 1"), "updated_at": s.now(),
-		})
+		values := map[string]any{"email": in.Email, "name": in.Name, "municipality": mun, "partner_id": partner}
+		if same, err := unchanged(tx, &User{}, in.Version, values, "id = ?", id); err != nil || same {
+			return err
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&User{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
 		if res.Error != nil && isUniqueViolation(res.Error) {
 			return invalid("email", "error.email_taken")
 		}
