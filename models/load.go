@@ -79,9 +79,12 @@ func (s *Store) SetLoadThreshold(ctx context.Context, v *Viewer, a Actor, region
 		return invalid("threshold", "error.threshold")
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Region{}).Where("id = ? AND version = ?", regionID, version).Updates(map[string]any{
-			"load_threshold": threshold, "version": gorm.Expr("version + 1"), "updated_at": s.now(),
-		})
+		values := map[string]any{"load_threshold": threshold}
+		if same, err := unchanged(tx, &Region{}, version, values, "id = ?", regionID); err != nil || same {
+			return err
+		}
+		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
+		res := tx.Model(&Region{}).Where("id = ? AND version = ?", regionID, version).Updates(values)
 		if err := versionCheck(tx, res, &Region{}, "id = ?", regionID); err != nil {
 			return err
 		}

@@ -963,6 +963,14 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 	if err := f.s.rdb.Where("kommunenummer = ?", "3412").First(&loten).Error; err != nil {
 		t.Fatal(err)
 	}
+	// Saved once, so that a stale version of it is not 0 (which adds a member).
+	if err := f.s.SaveMember(ctx, Actor{}, f.region.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2020, 1, 1), Votes: 1, CommittedFTE: 0.35, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var lotenMember RegionMember
+	if err := f.s.rdb.Where("region_id = ? AND kommunenummer = ?", f.region.ID, "3412").First(&lotenMember).Error; err != nil {
+		t.Fatal(err)
+	}
 	cases := []saveCase{
 		{"milestone", "milestones", "id", m.ID, func(version int, change bool) error {
 			next := MilestoneInput{Title: "Forprosjekt ferdig", Responsible: "Hamar", DueOn: date(2026, 9, 1), Status: "planned", Version: version}
@@ -1005,6 +1013,21 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 			}
 			return f.s.UpdateRegion(ctx, f.coord, Actor{}, f.region.ID, next)
 		}, 1},
+		{"load threshold", "regions", "id", f.other.ID, func(version int, change bool) error {
+			threshold := DefaultLoadThreshold
+			if change {
+				threshold = 1.5
+			}
+			return f.s.SetLoadThreshold(ctx, f.admin, Actor{}, f.other.ID, threshold, version)
+		}, 1},
+		{"membership", "region_members", "id", lotenMember.ID, func(version int, change bool) error {
+			next := MemberInput{Kommunenummer: "3412", JoinedOn: lotenMember.JoinedOn, Votes: lotenMember.Votes, CommittedFTE: lotenMember.CommittedFTE,
+				TakesEnquiries: lotenMember.TakesEnquiries, Version: version}
+			if change {
+				next.Votes = 2
+			}
+			return f.s.SaveMember(ctx, Actor{}, f.region.ID, next)
+		}, lotenMember.Version},
 		{"municipality", "municipalities", "kommunenummer", "3412", func(version int, change bool) error {
 			next := MunicipalityUpdate{Organisation: loten.Organisation, BusinessFTE: loten.BusinessFTE, Version: version}
 			if change {

@@ -338,10 +338,13 @@ func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in Memb
 				return fmt.Errorf("save member: %w", err)
 			}
 		default:
-			res := tx.Model(&RegionMember{}).Where("id = ? AND version = ?", m.ID, in.Version).Updates(map[string]any{
-				"joined_on": in.JoinedOn, "left_on": in.LeftOn, "votes": in.Votes, "committed_fte": in.CommittedFTE,
-				"takes_enquiries": in.TakesEnquiries, "version": gorm.Expr("version + 1"),
-			})
+			values := map[string]any{"joined_on": in.JoinedOn, "left_on": in.LeftOn, "votes": in.Votes, "committed_fte": in.CommittedFTE,
+				"takes_enquiries": in.TakesEnquiries}
+			if same, err := unchanged(tx, &RegionMember{}, in.Version, values, "id = ?", m.ID); err != nil || same {
+				return err
+			}
+			values["version"] = gorm.Expr("version + 1")
+			res := tx.Model(&RegionMember{}).Where("id = ? AND version = ?", m.ID, in.Version).Updates(values)
 			if err := versionCheck(tx, res, &RegionMember{}, "id = ?", m.ID); err != nil {
 				return err
 			}
