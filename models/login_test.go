@@ -45,3 +45,32 @@ func TestDeleteOldLoginAttempts(t *testing.T) {
 		t.Errorf("a second run deleted %d (%v); want 0", n, err)
 	}
 }
+
+// A failed log-in takes as long for an unknown e-mail as for a known one, so
+// that the time of the answer does not tell which addresses have accounts.
+// Not parallel: it raises BcryptCost, which every other test keeps at the
+// minimum, and parallel tests start only after this one has ended.
+func TestUnknownEmailTakesAsLongAsWrongPassword(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	defer func(cost int) { BcryptCost = cost }(BcryptCost)
+	BcryptCost = 10 // 64 times the minimum's work: far apart if the two differ
+	if _, err := s.CreateUser(ctx, Actor{}, UserInput{Email: "kjent@example.org", Name: "Kjent"}, "riktig-passord-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	fastest := func(email string) time.Duration {
+		best := time.Hour
+		for range 3 {
+			start := time.Now()
+			if _, err := s.Authenticate(ctx, email, "feil-passord-1"); err == nil {
+				t.Fatalf("log-in as %s with a wrong password succeeded", email)
+			}
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	known, unknown := fastest("kjent@example.org"), fastest("ukjent@example.org")
+	if unknown < known/2 {
+		t.Errorf("a wrong password for an unknown e-mail took %v, for a known one %v; want about the same", unknown, known)
+	}
+}
