@@ -525,3 +525,33 @@ func TestIdleTimeoutKeepsLanguageOnWallClock(t *testing.T) {
 		t.Errorf("the log-in page after a real idle timeout is in %q; want English (as after a timeout on the store's clock)", htmlLang(page))
 	}
 }
+
+// The current password asked for by the password change is guessed no more
+// often than at log-in: someone at an unattended, logged-in browser could
+// otherwise try password after password until they had it for good.
+func TestPasswordChangeThrottled(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail("board"), models.DemoPassword)
+	change := func(current string) (*http.Response, string) {
+		c.get("/profile")
+		return c.post("/profile/password", url.Values{"current_password": {current},
+			"new_password": {"et helt nytt passord 42"}, "repeat_password": {"et helt nytt passord 42"}})
+	}
+	for i := range models.LoginMaxFailures {
+		if res, _ := change("gjetning " + strconv.Itoa(i)); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: status %d; want 422", i+1, res.StatusCode)
+		}
+	}
+	res, body := change(models.DemoPassword)
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the right password after %d wrong ones: status %d; want 429", models.LoginMaxFailures, res.StatusCode)
+	}
+	if !strings.Contains(body, "Prøv igjen etter klokka") {
+		t.Errorf("the 429 page does not say when to try again:\n%s", body)
+	}
+	if _, err := ts.store.Authenticate(context.Background(), demoEmail("board"), models.DemoPassword); err != nil {
+		t.Errorf("the password was changed while throttled: %v", err)
+	}
+}

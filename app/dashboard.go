@@ -2,10 +2,12 @@ package app
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 type dashboardPage struct {
@@ -80,8 +82,25 @@ func (s *Server) changePassword(c echo.Context) error {
 	if fields := f.validate(); len(fields) > 0 {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(fields), "")
 	}
+	// The current password is guessed no more often here than at log-in,
+	// and a wrong one counts against the same limit.
+	until, blocked, err := s.store.LoginBlockedUntil(ctx, v.User.Email, c.RealIP())
+	if err != nil {
+		return err
+	}
+	if blocked {
+		p := s.page(c, "profile.title")
+		p.Errors = map[string]string{"current_password": p.T("login.throttled", "Time", until.In(views.Oslo).Format("15:04"))}
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.store.Now()).Seconds())+1))
+		return s.renderProfile(c, http.StatusTooManyRequests, p, "")
+	}
 	epoch, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
 	if ve := asValidation(err); ve != nil {
+		if _, wrong := ve.Fields["current_password"]; wrong {
+			if err := s.store.RecordLogin(ctx, v.User.Email, c.RealIP(), false); err != nil {
+				return err
+			}
+		}
 		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(ve.Fields), "")
 	}
 	if err != nil {
