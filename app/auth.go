@@ -81,7 +81,7 @@ func (s *Server) login(c echo.Context) error {
 	password := c.FormValue("password")
 	data := loginPage{page: s.page(c, "login.title"), Email: email, Next: safeNext(c.FormValue("next"))}
 
-	until, blocked, err := s.store.LoginBlockedUntil(ctx, email, c.RealIP())
+	until, blocked, err := s.store.LoginBlockedUntil(ctx, email, clientNetwork(c))
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) login(c echo.Context) error {
 	}
 	u, err := s.store.Authenticate(ctx, email, password)
 	if errors.Is(err, models.ErrNotFound) {
-		if err := s.store.RecordLogin(ctx, email, c.RealIP(), false); err != nil {
+		if err := s.store.RecordLogin(ctx, email, clientNetwork(c), false); err != nil {
 			return err
 		}
 		data.Errors = map[string]string{"form": data.T("login.failed")}
@@ -101,7 +101,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.RecordLogin(ctx, email, c.RealIP(), true); err != nil {
+	if err := s.store.RecordLogin(ctx, email, clientNetwork(c), true); err != nil {
 		return err
 	}
 	// A new session id at log-in, so that an id planted before log-in is worthless.

@@ -84,7 +84,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	// The current password is guessed no more often here than at log-in,
 	// and a wrong one counts against the same limit.
-	until, blocked, err := s.store.LoginBlockedUntil(ctx, v.User.Email, c.RealIP())
+	until, blocked, err := s.store.LoginBlockedUntil(ctx, v.User.Email, clientNetwork(c))
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	epoch, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
 	if ve := asValidation(err); ve != nil {
 		if _, wrong := ve.Fields["current_password"]; wrong {
-			if err := s.store.RecordLogin(ctx, v.User.Email, c.RealIP(), false); err != nil {
+			if err := s.store.RecordLogin(ctx, v.User.Email, clientNetwork(c), false); err != nil {
 				return err
 			}
 		}

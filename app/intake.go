@@ -35,7 +35,7 @@ func (s *Server) intakeLimits() func(echo.HandlerFunc) echo.HandlerFunc {
 // count: one refused for a typing error costs nothing, so that nobody mending
 // their form, or sharing an office's address, is shut out by their own errors.
 func (s *Server) intakeAllowed(c echo.Context) error {
-	if ok, err := s.intakeRate.Allow(c.RealIP()); err != nil || !ok {
+	if ok, err := s.intakeRate.Allow(clientNetwork(c)); err != nil || !ok {
 		return errTooManyIntakes
 	}
 	return nil

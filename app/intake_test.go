@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +349,34 @@ func TestAPIIntakeErrorsInItsLanguage(t *testing.T) {
 		if msg, _ := fields["email"].(string); !strings.HasPrefix(msg, tc.email) {
 			t.Errorf("%s: the e-mail error is %q; want it to start %q", tc.lang, msg, tc.email)
 		}
+	}
+}
+
+// The per-address limits count an IPv6 /64 as one address: whoever has one
+// (any home line) may send from any of its addresses, and stepped around the
+// one door's rate and the log-in throttle by taking a new one each time.
+func TestLimitsCountIPv6NetworkAsOneAddress(t *testing.T) {
+	t.Parallel()
+	loopback, _ := ParseCIDRs("127.0.0.1")
+	ts := newTestServer(t, func(c *Config) { c.TrustedProxies, c.IntakeBurst, c.IntakeEvery = loopback, 3, time.Minute })
+	c := ts.client(t)
+	var last *http.Response
+	for i := range 5 {
+		last, _ = c.postFrom("2001:db8:1:2::"+strconv.Itoa(i+1), "/enquiry", intakeForm("nb"))
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("fifth one-door post from one /64 = %d; want 429", last.StatusCode)
+	}
+	if res, _ := c.postFrom("2001:db8:1:3::1", "/enquiry", intakeForm("nb")); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a post from another /64 = %d; want 303", res.StatusCode)
+	}
+
+	guesser := ts.client(t)
+	guesser.get("/login")
+	for i := range models.LoginMaxFailures {
+		guesser.postFrom("2001:db8:5:6::"+strconv.Itoa(i+1), "/login", url.Values{"email": {"gjett" + strconv.Itoa(i) + "@example.org"}, "password": {"hva som helst"}})
+	}
+	if res, _ := guesser.postFrom("2001:db8:5:6::99", "/login", url.Values{"email": {"gjett@example.org"}, "password": {"hva som helst"}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a log-in from the same /64 after %d failures = %d; want 429", models.LoginMaxFailures, res.StatusCode)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -337,6 +338,23 @@ func (s *Server) viewerFor(c echo.Context, u *models.User) (*models.Viewer, erro
 func viewer(c echo.Context) *models.Viewer {
 	v, _ := c.Get(ctxViewer).(*models.Viewer)
 	return v
+}
+
+// clientNetwork is the address the per-address limits count (the log-in
+// throttle, the one door's rate): the client's address, but of an IPv6 one its
+// /64. Whoever has a /64 (any home line) may send from any address in it, and
+// counted one by one they stepped around every limit by taking a new one.
+func clientNetwork(c echo.Context) string {
+	ip := c.RealIP()
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || !addr.Is6() || addr.Is4In6() {
+		return ip
+	}
+	prefix, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return prefix.String()
 }
 
 // actor is who the audit log records for this request. The address is
