@@ -81,7 +81,7 @@ func (s *Server) login(c echo.Context) error {
 	password := c.FormValue("password")
 	data := loginPage{page: s.page(c, "login.title"), Email: email, Next: safeNext(c.FormValue("next"))}
 
-	until, blocked, err := s.store.LoginBlockedUntil(ctx, email, clientNetwork(c))
+	until, blocked, err := s.store.BeginLogin(ctx, email, clientNetwork(c))
 	if err != nil {
 		return err
 	}
@@ -91,10 +91,7 @@ func (s *Server) login(c echo.Context) error {
 		return c.Render(http.StatusTooManyRequests, "auth/login", data)
 	}
 	u, err := s.store.Authenticate(ctx, email, password)
-	if errors.Is(err, models.ErrNotFound) {
-		if err := s.store.RecordLogin(ctx, email, clientNetwork(c), false); err != nil {
-			return err
-		}
+	if errors.Is(err, models.ErrNotFound) { // BeginLogin recorded the failure
 		data.Errors = map[string]string{"form": data.T("login.failed")}
 		return c.Render(http.StatusUnauthorized, "auth/login", data)
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -553,5 +554,56 @@ func TestPasswordChangeThrottled(t *testing.T) {
 	}
 	if _, err := ts.store.Authenticate(context.Background(), demoEmail("board"), models.DemoPassword); err != nil {
 		t.Errorf("the password was changed while throttled: %v", err)
+	}
+}
+
+// Guesses sent all at once are throttled like guesses sent one by one: each
+// was checked against the failures already recorded while the others were
+// still hashing, so a burst of any size passed the limit of five.
+// Not parallel: it makes its user's hash at a real cost (BcryptCost is shared),
+// and parallel tests start only after this one has ended.
+func TestLoginThrottleHoldsForConcurrentGuesses(t *testing.T) {
+	loopback, _ := ParseCIDRs("127.0.0.1")
+	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = loopback })
+	cost := models.BcryptCost
+	models.BcryptCost = 10 // a few tens of milliseconds per check, as in production
+	_, err := ts.store.CreateUser(context.Background(), models.Actor{}, models.UserInput{Email: "maal@example.org", Name: "Mål"}, "riktig passord 123", nil)
+	models.BcryptCost = cost
+	if err != nil {
+		t.Fatal(err)
+	}
+	const guesses = 3 * models.LoginMaxFailures
+	clients := make([]*client, guesses)
+	for i := range clients {
+		clients[i] = ts.client(t)
+		clients[i].get("/login")
+	}
+	codes := make([]int, guesses)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each from its own address: only the account's limit applies.
+			form := url.Values{"email": {"maal@example.org"}, "password": {"gjetning " + strconv.Itoa(i)}, "_csrf": {c.csrf}}
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader(form.Encode()))
+			req.Header = from("192.0.2." + strconv.Itoa(i+1))
+			res, err := c.http.Do(req)
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			codes[i] = res.StatusCode
+		}()
+	}
+	wg.Wait()
+	checked := 0
+	for _, code := range codes {
+		if code == http.StatusUnauthorized {
+			checked++
+		}
+	}
+	if checked > models.LoginMaxFailures {
+		t.Errorf("%d of %d simultaneous guesses were checked (%v); want at most %d", checked, guesses, codes, models.LoginMaxFailures)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // loginAttempt records one log-in try for throttling. The e-mail is kept as typed
@@ -28,10 +30,15 @@ const (
 
 // LoginBlockedUntil tells whether log-in for email from ip is throttled, and until when.
 func (s *Store) LoginBlockedUntil(ctx context.Context, email, ip string) (time.Time, bool, error) {
+	return s.blockedUntil(s.read(ctx), email, ip, 0)
+}
+
+// blockedUntil is LoginBlockedUntil, leaving the attempt with id except out.
+func (s *Store) blockedUntil(db *gorm.DB, email, ip string, except int64) (time.Time, bool, error) {
 	since := s.now().Add(-LoginWindow)
 	for _, by := range []struct{ col, val string }{{"email", normaliseEmail(email)}, {"ip", ip}} {
 		var times []time.Time
-		err := s.read(ctx).Model(&loginAttempt{}).Where(by.col+" = ? AND succeeded = ? AND at > ?", by.val, false, since).
+		err := db.Model(&loginAttempt{}).Where(by.col+" = ? AND succeeded = ? AND at > ? AND id <> ?", by.val, false, since, except).
 			Order("at DESC").Limit(LoginMaxFailures).Pluck("at", &times).Error
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("login attempts: %w", err)
@@ -41,6 +48,32 @@ func (s *Store) LoginBlockedUntil(ctx context.Context, email, ip string) (time.T
 		}
 	}
 	return time.Time{}, false, nil
+}
+
+// BeginLogin records a log-in attempt for email from ip as failed before its
+// password is checked, and then tells whether it is throttled (as
+// LoginBlockedUntil), counting the attempts still being checked: checked
+// first and recorded after the password's slow hash, a burst of simultaneous
+// guesses all passed the limit. A throttled attempt is not kept, so that it
+// does not lengthen the wait; one that succeeds is cleared by RecordLogin.
+func (s *Store) BeginLogin(ctx context.Context, email, ip string) (time.Time, bool, error) {
+	email = normaliseEmail(email)
+	if len(email) > 254 {
+		email = email[:254]
+	}
+	db := s.db.WithContext(ctx)
+	a := loginAttempt{Email: email, IP: ip, At: s.now()}
+	if err := db.Create(&a).Error; err != nil {
+		return time.Time{}, false, fmt.Errorf("record login: %w", err)
+	}
+	until, blocked, err := s.blockedUntil(db, email, ip, a.ID)
+	if err != nil || !blocked {
+		return until, blocked, err
+	}
+	if err := db.Delete(&loginAttempt{}, a.ID).Error; err != nil {
+		return time.Time{}, false, fmt.Errorf("record login: %w", err)
+	}
+	return until, true, nil
 }
 
 // RecordLogin stores a log-in attempt. A success clears the account's failures so
