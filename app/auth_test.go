@@ -607,3 +607,49 @@ func TestLoginThrottleHoldsForConcurrentGuesses(t *testing.T) {
 		t.Errorf("%d of %d simultaneous guesses were checked (%v); want at most %d", checked, guesses, codes, models.LoginMaxFailures)
 	}
 }
+
+// Guesses at the current password sent all at once to the password change are
+// throttled like log-in guesses (TestLoginThrottleHoldsForConcurrentGuesses).
+// Not parallel, for the same reason.
+func TestPasswordChangeThrottleHoldsForConcurrentGuesses(t *testing.T) {
+	ts := newTestServer(t)
+	cost := models.BcryptCost
+	models.BcryptCost = 10
+	_, err := ts.store.CreateUser(context.Background(), models.Actor{}, models.UserInput{Email: "maal@example.org", Name: "Mål"}, "riktig passord 123",
+		[]models.RoleGrant{{RegionID: 1, Role: models.RoleBoard}})
+	models.BcryptCost = cost
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("maal@example.org", "riktig passord 123")
+	const guesses = 3 * models.LoginMaxFailures
+	codes := make([]int, guesses)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"current_password": {"gjetning " + strconv.Itoa(i)}, "new_password": {"et helt nytt passord 42"},
+				"repeat_password": {"et helt nytt passord 42"}, "_csrf": {c.csrf}}
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/profile/password", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := c.http.Do(req)
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			codes[i] = res.StatusCode
+		}()
+	}
+	wg.Wait()
+	checked := 0
+	for _, code := range codes {
+		if code == http.StatusUnprocessableEntity {
+			checked++
+		}
+	}
+	if checked > models.LoginMaxFailures {
+		t.Errorf("%d of %d simultaneous guesses were checked (%v); want at most %d", checked, guesses, codes, models.LoginMaxFailures)
+	}
+}

@@ -83,8 +83,9 @@ func (s *Server) changePassword(c echo.Context) error {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(fields), "")
 	}
 	// The current password is guessed no more often here than at log-in,
-	// and a wrong one counts against the same limit.
-	until, blocked, err := s.store.LoginBlockedUntil(ctx, v.User.Email, clientNetwork(c))
+	// and a wrong one counts against the same limit: recorded as one until
+	// the password proves right (BeginLogin).
+	until, blocked, err := s.store.BeginLogin(ctx, v.User.Email, clientNetwork(c))
 	if err != nil {
 		return err
 	}
@@ -95,12 +96,14 @@ func (s *Server) changePassword(c echo.Context) error {
 		return s.renderProfile(c, http.StatusTooManyRequests, p, "")
 	}
 	epoch, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
-	if ve := asValidation(err); ve != nil {
-		if _, wrong := ve.Fields["current_password"]; wrong {
-			if err := s.store.RecordLogin(ctx, v.User.Email, clientNetwork(c), false); err != nil {
-				return err
-			}
+	ve := asValidation(err)
+	if err == nil || ve != nil && ve.Fields["current_password"] == "" {
+		// The current password was right: the attempt was no failure.
+		if err := s.store.RecordLogin(ctx, v.User.Email, clientNetwork(c), true); err != nil {
+			return err
 		}
+	}
+	if ve != nil {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(ve.Fields), "")
 	}
 	if err != nil {
