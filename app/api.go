@@ -34,8 +34,13 @@ func newList[T any](items []T, total int64, pg models.Page) list[T] {
 // pageList answers a list read whole (the short ones: regions, factors,
 // tokens, a case's activities) like every other list: q keeps the items
 // whose texts hold it, whatever the case, and limit and page apply.
-func pageList[T any](c echo.Context, items []T, texts func(T) []string) list[T] {
-	if q := strings.ToLower(strings.TrimSpace(c.QueryParam("q"))); q != "" {
+func pageList[T any](c echo.Context, items []T, texts func(T) []string) (list[T], error) {
+	query := newListQuery(c)
+	pg, text := query.page(), query.text("q")
+	if err := query.refuseUnknown().err(); err != nil {
+		return list[T]{}, err
+	}
+	if q := strings.ToLower(strings.TrimSpace(text)); q != "" {
 		kept := make([]T, 0, len(items))
 		for _, it := range items {
 			if slices.ContainsFunc(texts(it), func(t string) bool { return strings.Contains(strings.ToLower(t), q) }) {
@@ -44,10 +49,9 @@ func pageList[T any](c echo.Context, items []T, texts func(T) []string) list[T] 
 		}
 		items = kept
 	}
-	pg := pageParam(c)
 	from := min(pg.Offset(), len(items))
 	to := min(from+pg.Limit(), len(items))
-	return newList(items[from:to], int64(len(items)), pg)
+	return newList(items[from:to], int64(len(items)), pg), nil
 }
 
 // decodeJSON reads exactly one JSON object into dst. Unknown fields, wrong types
@@ -194,7 +198,11 @@ func (s *Server) apiListRegions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageList(c, regions, func(r models.Region) []string { return []string{r.Name, r.Slug} }))
+	out, err := pageList(c, regions, func(r models.Region) []string { return []string{r.Name, r.Slug} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiShowRegion(c echo.Context) error {
@@ -302,7 +310,11 @@ func versionRequired(v *int) map[string]string {
 }
 
 func (s *Server) apiListMunicipalities(c echo.Context) error {
-	f := models.MunicipalityFilter{Q: c.QueryParam("q"), County: c.QueryParam("county"), Page: pageParam(c)}
+	q := newListQuery(c)
+	f := models.MunicipalityFilter{Q: q.text("q"), County: q.county("county"), Page: q.page()}
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
 	ms, total, err := s.store.Municipalities(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -329,7 +341,11 @@ func partnerJSONOut(p models.Partner) partnerOut {
 }
 
 func (s *Server) apiListPartners(c echo.Context) error {
-	f := models.PartnerFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
+	q := newListQuery(c)
+	f := models.PartnerFilter{Q: q.text("q"), Page: q.page()}
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
 	ps, total, err := s.store.Partners(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -429,7 +445,11 @@ func (s *Server) apiListFactors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageList(c, fs, func(f models.Factor) []string { return []string{f.Code, f.TitleNB, f.TitleEN} }))
+	out, err := pageList(c, fs, func(f models.Factor) []string { return []string{f.Code, f.TitleNB, f.TitleEN} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiListTokens(c echo.Context) error {
@@ -438,7 +458,11 @@ func (s *Server) apiListTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageList(c, ts, func(t models.APIToken) []string { return []string{t.Name} }))
+	out, err := pageList(c, ts, func(t models.APIToken) []string { return []string{t.Name} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiRevokeToken(c echo.Context) error {

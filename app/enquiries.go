@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,26 +18,23 @@ import (
 	"samspill/views"
 )
 
-// parseFilter reads the inbox's filters from the query. Unknown values simply
-// match nothing; the sort comes from an allowlist in models.
-func parseFilter(c echo.Context) models.EnquiryFilter {
-	q := c.QueryParams()
-	f := models.EnquiryFilter{Tab: q.Get("tab"), Status: q.Get("status"), Municipality: q.Get("municipality"), Channel: q.Get("channel"),
-		Need: q.Get("need"), Kind: q.Get("enquirer_kind"), Stage: q.Get("stage"), Q: q.Get("q"), Sort: q.Get("sort"),
-		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Queue: q.Get("queue") == "on" || q.Get("queue") == "true",
+// enquiryTabs are the inbox's tabs, as its links name them.
+var enquiryTabs = []string{"all", "new", "mine", "waiting", "overdue", "open"}
+
+// parseFilter reads the inbox's filters from the query, noting in q each
+// value it cannot use; the sort comes from an allowlist in models.
+func parseFilter(c echo.Context, q *listQuery) models.EnquiryFilter {
+	f := models.EnquiryFilter{Tab: q.code("tab", enquiryTabs), Status: q.code("status", models.EnquiryStatuses),
+		Municipality: q.kommunenummer("municipality"), Channel: q.code("channel", models.Channels),
+		Need: q.code("need", models.Needs), Kind: q.code("enquirer_kind", models.EnquirerKinds), Stage: q.code("stage", models.Stages),
+		Q: q.text("q"), Sort: q.code("sort", slices.Collect(maps.Keys(models.EnquirySorts))),
+		Overdue: q.flag("overdue"), Queue: q.flag("queue"), AssignedTo: q.id("assigned_to"), From: q.date("from"), To: q.date("to"),
 		Page: pageParam(c)}
-	f.AssignedTo, _ = strconv.ParseInt(q.Get("assigned_to"), 10, 64)
 	// Only an admin's inbox holds several regions; anyone else's is their
 	// region's, and a link naming another (a tab left open across a region
 	// switch) must not empty it unexplained.
-	if v := viewer(c); v != nil && v.IsAdmin() {
-		f.Region, _ = strconv.ParseInt(q.Get("region"), 10, 64)
-	}
-	if t, ok := parseDate(q.Get("from")); ok {
-		f.From = &t
-	}
-	if t, ok := parseDate(q.Get("to")); ok {
-		f.To = &t
+	if region := q.id("region"); viewer(c) != nil && viewer(c).IsAdmin() {
+		f.Region = region
 	}
 	return f
 }
@@ -129,7 +127,7 @@ func inboxRows(p page, list []models.Enquiry, now time.Time) []inboxRow {
 func (s *Server) listEnquiries(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "enquiries.title")
-	f := parseFilter(c)
+	f := parseFilter(c, newListQuery(c))
 	list, total, err := s.store.Inbox(ctx, p.Viewer, f)
 	if err != nil {
 		return err

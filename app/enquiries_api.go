@@ -60,7 +60,12 @@ func enquiryJSONOut(e *models.Enquiry, now time.Time) enquiryOut {
 }
 
 func (s *Server) apiListEnquiries(c echo.Context) error {
-	f := parseFilter(c)
+	q := newListQuery(c)
+	f := parseFilter(c, q)
+	f.Page = q.page()
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
 	list, total, err := s.store.Enquiries(c.Request().Context(), viewer(c), f)
 	if err != nil {
 		return err
@@ -249,15 +254,19 @@ func (s *Server) apiListActivities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Notes of calls and meetings are about the person: reading them is audited.
-	if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", strconv.FormatInt(id, 10), "api activities"); err != nil {
-		return err
-	}
 	out := make([]activityOut, 0, len(list))
 	for _, a := range list {
 		out = append(out, activityJSONOut(a))
 	}
-	return c.JSON(http.StatusOK, pageList(c, out, func(a activityOut) []string { return []string{a.Kind, a.Text} }))
+	page, err := pageList(c, out, func(a activityOut) []string { return []string{a.Kind, a.Text} })
+	if err != nil {
+		return err
+	}
+	// Notes of calls and meetings are about the person: reading them is audited.
+	if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", strconv.FormatInt(id, 10), "api activities"); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
 type activityJSON struct {

@@ -27,7 +27,7 @@ func FuzzInboxFilters(f *testing.F) {
 		req := httptest.NewRequest(http.MethodGet, "/enquiries", nil)
 		req.URL.RawQuery = url.Values(parseQueryLoose(raw)).Encode()
 		c := e.NewContext(req, httptest.NewRecorder())
-		filter := parseFilter(c)
+		filter := parseFilter(c, newListQuery(c))
 		list, _, err := ts.store.Enquiries(context.Background(), v, filter)
 		if err != nil {
 			t.Fatalf("query %q: %v", raw, err)

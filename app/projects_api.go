@@ -205,7 +205,11 @@ func (j projectJSON) apply(in *models.ProjectInput) map[string]string {
 }
 
 func (s *Server) apiListProjects(c echo.Context) error {
-	f := models.ProjectFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Municipality: c.QueryParam("municipality"), Whole: true, Page: pageParam(c)}
+	q := newListQuery(c)
+	f := models.ProjectFilter{Q: q.text("q"), Status: q.code("status", models.ProjectStatuses), Municipality: q.kommunenummer("municipality"), Whole: true, Page: q.page()}
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
 	ps, total, err := s.store.Projects(c.Request().Context(), viewer(c), f)
 	if err != nil {
 		return err
@@ -349,8 +353,12 @@ func (j assessmentJSON) input() (models.AssessmentInput, map[string]string) {
 }
 
 func (s *Server) apiListAssessments(c echo.Context, regionID, projectID int64) error {
-	pg := pageParam(c)
-	as, total, err := s.store.Assessments(c.Request().Context(), viewer(c), models.AssessmentFilter{RegionID: regionID, ProjectID: projectID, Q: c.QueryParam("q"), Page: pg})
+	q := newListQuery(c)
+	pg, text := q.page(), q.text("q")
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
+	as, total, err := s.store.Assessments(c.Request().Context(), viewer(c), models.AssessmentFilter{RegionID: regionID, ProjectID: projectID, Q: text, Page: pg})
 	if err != nil {
 		return err
 	}

@@ -90,20 +90,17 @@ type referralsPage struct {
 	Now     time.Time
 }
 
-func parseReferralFilter(c echo.Context) models.ReferralFilter {
-	q := c.QueryParams()
-	f := models.ReferralFilter{Tab: q.Get("tab"), Q: q.Get("q"), Status: q.Get("status"), Municipality: q.Get("municipality"), Outcome: q.Get("outcome"),
-		Overdue: q.Get("overdue") == "on" || q.Get("overdue") == "true", Open: q.Get("open") == "on" || q.Get("open") == "true", Page: pageParam(c)}
-	f.PartnerID, _ = strconv.ParseInt(q.Get("partner"), 10, 64)
-	f.AdviserID, _ = strconv.ParseInt(q.Get("adviser"), 10, 64)
-	f.RegionID, _ = strconv.ParseInt(q.Get("region"), 10, 64)
-	if t, ok := parseDate(q.Get("from")); ok {
-		f.From = &t
-	}
-	if t, ok := parseDate(q.Get("to")); ok {
-		f.To = &t
-	}
-	return f
+// referralTabs are the tabs of the list of referrals that name themselves
+// (the open referrals are open=on).
+var referralTabs = []string{"due", "for_board"}
+
+// parseReferralFilter reads the filters of a list of referrals from the
+// query, noting in q each value it cannot use.
+func parseReferralFilter(c echo.Context, q *listQuery) models.ReferralFilter {
+	return models.ReferralFilter{Tab: q.code("tab", referralTabs), Q: q.text("q"), Status: q.code("status", models.ReferralStatuses),
+		Municipality: q.kommunenummer("municipality"), Outcome: q.code("outcome", models.ReferralOutcomes),
+		Overdue: q.flag("overdue"), Open: q.flag("open"), PartnerID: q.id("partner"), AdviserID: q.id("adviser"), RegionID: q.id("region"),
+		From: q.date("from"), To: q.date("to"), Page: pageParam(c)}
 }
 
 // listReferrals lists the referrals the viewer may see: the adviser's
@@ -111,7 +108,7 @@ func parseReferralFilter(c echo.Context) models.ReferralFilter {
 func (s *Server) listReferrals(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "referrals.title")
-	f := parseReferralFilter(c)
+	f := parseReferralFilter(c, newListQuery(c))
 	list, total, err := s.store.ReferralList(ctx, p.Viewer, f)
 	if err != nil {
 		return err

@@ -64,7 +64,12 @@ func referralJSONOut(r *models.Referral, now time.Time) referralOut {
 }
 
 func (s *Server) apiListReferrals(c echo.Context) error {
-	f := parseReferralFilter(c)
+	q := newListQuery(c)
+	f := parseReferralFilter(c, q)
+	f.Page = q.page()
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
 	list, total, err := s.store.Referrals(c.Request().Context(), viewer(c), f)
 	if err != nil {
 		return err

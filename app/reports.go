@@ -15,16 +15,17 @@ import (
 	"samspill/views"
 )
 
-// reportPeriod reads ?from= and ?to=; the default is the year so far.
-func (s *Server) reportPeriod(c echo.Context) (time.Time, time.Time) {
+// reportPeriod reads ?from= and ?to=, noting in q a date it cannot read;
+// the default is the year so far.
+func (s *Server) reportPeriod(q *listQuery) (time.Time, time.Time) {
 	now := s.store.Now().In(models.Oslo)
 	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if t, ok := parseDate(c.QueryParam("from")); ok {
-		from = t
+	if t := q.date("from"); t != nil {
+		from = *t
 	}
-	if t, ok := parseDate(c.QueryParam("to")); ok {
-		to = t
+	if t := q.date("to"); t != nil {
+		to = *t
 	}
 	if to.Before(from) {
 		from, to = to, from
@@ -80,7 +81,7 @@ type referralReportPage struct {
 // referralReport is the board's follow-up of referrals ("Oppfølging av henvisninger").
 func (s *Server) referralReport(c echo.Context) error {
 	p := s.page(c, "report.title")
-	from, to := s.reportPeriod(c)
+	from, to := s.reportPeriod(newListQuery(c))
 	rep, err := s.store.ReferralReport(c.Request().Context(), p.Viewer, from, to)
 	if err != nil {
 		return err
@@ -117,7 +118,7 @@ func nameQuarters(loc *views.Localizer, rep *models.ReferralReport) {
 // referralReportCSV exports one table of the board's follow-up.
 func (s *Server) referralReportCSV(c echo.Context) error {
 	loc := s.localizer(c)
-	from, to := s.reportPeriod(c)
+	from, to := s.reportPeriod(newListQuery(c))
 	rep, err := s.store.ReferralReport(c.Request().Context(), viewer(c), from, to)
 	if err != nil {
 		return err
@@ -172,7 +173,11 @@ func (s *Server) referralReportCSV(c echo.Context) error {
 }
 
 func (s *Server) apiReferralReport(c echo.Context) error {
-	from, to := s.reportPeriod(c)
+	q := newListQuery(c)
+	from, to := s.reportPeriod(q)
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
 	rep, err := s.store.ReferralReport(c.Request().Context(), viewer(c), from, to)
 	if err != nil {
 		return err

@@ -1,0 +1,173 @@
+package app
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"samspill/models"
+)
+
+// listQuery reads the query parameters of a list and notes each value it
+// cannot use. A filter dropped unsaid shows every row as if it were
+// filtered, so the API refuses such a request and a page says what is wrong.
+type listQuery struct {
+	values    url.Values
+	known     map[string]bool   // the parameters read
+	problems  map[string]string // parameter → message ID
+	malformed bool              // a value of the wrong form (400), not only one not allowed (422)
+}
+
+func newListQuery(c echo.Context) *listQuery {
+	return &listQuery{values: c.QueryParams(), known: map[string]bool{}, problems: map[string]string{}}
+}
+
+func (q *listQuery) bad(name, messageID string, malformed bool) {
+	q.problems[name] = messageID
+	q.malformed = q.malformed || malformed
+}
+
+// text is the parameter as sent.
+func (q *listQuery) text(name string) string {
+	q.known[name] = true
+	return q.values.Get(name)
+}
+
+// code is one of codes, or "" when the parameter is not sent.
+func (q *listQuery) code(name string, codes []string) string {
+	v := q.text(name)
+	if v != "" && !slices.Contains(codes, v) {
+		q.bad(name, "error.choice", false)
+	}
+	return v
+}
+
+// id is a record's ID, or 0 when the parameter is not sent.
+func (q *listQuery) id(name string) int64 {
+	v := q.text(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil:
+		q.bad(name, "error.number", true)
+	case n < 1:
+		q.bad(name, "error.positive", false)
+	}
+	return n
+}
+
+// date is a calendar day, or nil when the parameter is not sent.
+func (q *listQuery) date(name string) *time.Time {
+	v := q.text(name)
+	if v == "" {
+		return nil
+	}
+	t, ok := parseDate(v)
+	if !ok {
+		q.bad(name, "error.date", true)
+		return nil
+	}
+	return &t
+}
+
+// flag is a yes or no: "on" (a checked box) or "true", "false" or "off".
+func (q *listQuery) flag(name string) bool {
+	switch q.text(name) {
+	case "on", "true":
+		return true
+	case "", "off", "false":
+		return false
+	}
+	q.bad(name, "error.flag", true)
+	return false
+}
+
+var (
+	kommunenummerPattern = regexp.MustCompile(`^[0-9]{4}$`)
+	countyPattern        = regexp.MustCompile(`^[0-9]{2}$`)
+)
+
+// kommunenummer is a municipality's number, or "".
+func (q *listQuery) kommunenummer(name string) string {
+	v := q.text(name)
+	if v != "" && !kommunenummerPattern.MatchString(v) {
+		q.bad(name, "error.unknown_municipality", false)
+	}
+	return v
+}
+
+// county is a county's number, or "".
+func (q *listQuery) county(name string) string {
+	v := q.text(name)
+	if v != "" && !countyPattern.MatchString(v) {
+		q.bad(name, "error.county", false)
+	}
+	return v
+}
+
+// page is the page and limit asked for. A limit above the most is the most
+// (the answer's limit says so), a page past the end is empty; a value that is
+// not a number, or under 1, is refused.
+func (q *listQuery) page() models.Page {
+	return models.Page{Number: max(q.count("page"), 1), Size: q.count("limit")}
+}
+
+func (q *listQuery) count(name string) int {
+	v := q.text(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	var ne *strconv.NumError
+	switch {
+	case errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) && !strings.HasPrefix(v, "-"):
+		return math.MaxInt // larger than any list
+	case err != nil:
+		q.bad(name, "error.number", true)
+	case n < 1:
+		q.bad(name, "error.positive", false)
+	}
+	return n
+}
+
+// refuseUnknown notes every parameter not read: the API refuses a misspelt
+// filter as it refuses an unknown field of a JSON body.
+func (q *listQuery) refuseUnknown() *listQuery {
+	for name := range q.values {
+		if !q.known[name] {
+			q.bad(name, "error.query_unknown", true)
+		}
+	}
+	return q
+}
+
+// status is the answer to the problems: 400 when a value is of the wrong
+// form, 422 when it is only not allowed.
+func (q *listQuery) status() int {
+	if q.malformed {
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// err is nil when every value could be used, else the error naming each that
+// could not.
+func (q *listQuery) err() error {
+	if len(q.problems) == 0 {
+		return nil
+	}
+	if q.malformed {
+		return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.query", fields: q.problems}
+	}
+	return &models.ValidationError{Fields: q.problems}
+}
