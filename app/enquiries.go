@@ -75,6 +75,7 @@ type inboxPage struct {
 	Filters     []views.Field
 	Search      views.Field
 	Sort        views.Field
+	Invalid     problems // the filters that cannot be used; the list is not shown
 }
 
 // inboxRow is one enquiry of the inbox in the reader's words: its labels
@@ -127,14 +128,19 @@ func inboxRows(p page, list []models.Enquiry, now time.Time) []inboxRow {
 func (s *Server) listEnquiries(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "enquiries.title")
-	f := parseFilter(c, newListQuery(c))
-	list, total, err := s.store.Inbox(ctx, p.Viewer, f)
-	if err != nil {
-		return err
-	}
-	// The inbox shows names: a view of person data, recorded like any other.
-	if err := s.store.RecordView(ctx, actor(c), "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
-		return err
+	q := newListQuery(c)
+	f := parseFilter(c, q)
+	var list []models.Enquiry
+	var total int64
+	if q.err() == nil { // a filter that cannot be used lists nothing, rather than everything
+		var err error
+		if list, total, err = s.store.Inbox(ctx, p.Viewer, f); err != nil {
+			return err
+		}
+		// The inbox shows names: a view of person data, recorded like any other.
+		if err := s.store.RecordView(ctx, actor(c), "enquiry", "list", "page rows="+strconv.Itoa(len(list))); err != nil {
+			return err
+		}
 	}
 	var region *int64 // the advisers of the region shown
 	switch {
@@ -171,7 +177,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		}
 		data.Tabs = append(data.Tabs, navItem{Href: href, Label: p.T("enquiries.tab." + or(tab, "all")), Current: f.Tab == tab})
 	}
-	m := fieldMaker{loc: p.loc}
+	m := fieldMaker{loc: p.loc, errs: q.problems}
 	mun := m.choice("select", "municipality", "intake.municipality", "", nil)
 	for _, x := range municipalities {
 		mun.Options = append(mun.Options, views.Option{Value: x.Kommunenummer, Label: x.Name, Selected: x.Kommunenummer == f.Municipality})
@@ -205,6 +211,10 @@ func (s *Server) listEnquiries(c echo.Context) error {
 	data.Search = m.text("q", "enquiries.search", f.Q).As("search").WithHint(p.T("enquiries.search_hint"))
 	data.Sort = m.choice("select", "sort", "enquiries.sort", "sort.", []string{"received_desc", "received_asc", "due_asc", "status", "municipality", "reference"}, f.Sort)
 	data.Sort.Options = data.Sort.Options[1:] // a sort is always chosen
+	if q.err() != nil {
+		data.Invalid = filterProblems(p, q, append([]views.Field{data.Search, data.Sort}, data.Filters...), map[string]string{"tab": "enquiries.tabs", "overdue": "enquiries.overdue_only", "queue": "enquiries.queue_only"})
+		return c.Render(q.status(), "enquiries/index", data)
+	}
 	return c.Render(http.StatusOK, "enquiries/index", data)
 }
 

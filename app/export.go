@@ -112,7 +112,11 @@ func (cw *csvWriter) Flush() error { return cw.w.Flush() }
 // whole. The view is audited, with the number of rows, before any is sent.
 func (s *Server) exportRows(c echo.Context, write func([]string) error) error {
 	ctx := c.Request().Context()
-	v, f, loc, now := viewer(c), parseFilter(c, newListQuery(c)), s.localizer(c), s.store.Now()
+	q := newListQuery(c)
+	v, f, loc, now := viewer(c), parseFilter(c, q), s.localizer(c), s.store.Now()
+	if err := q.err(); err != nil { // a filter that cannot be used would export every enquiry
+		return err
+	}
 	n, err := s.store.ExportCount(ctx, v, f)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 // listQuery reads the query parameters of a list and notes each value it
@@ -170,4 +172,25 @@ func (q *listQuery) err() error {
 		return &apiError{status: http.StatusBadRequest, code: "malformed", message: "error.query", fields: q.problems}
 	}
 	return &models.ValidationError{Fields: q.problems}
+}
+
+// filterProblems is the error summary of a page's list asked with filters it
+// cannot use: each of fields that has an error, then each other parameter
+// refused that has no field there, named by labels (parameter → message ID
+// of its name).
+func filterProblems(p page, q *listQuery, fields []views.Field, labels map[string]string) problems {
+	out := problems{Title: p.T("list.invalid")}
+	shown := map[string]bool{}
+	for _, f := range fields {
+		if f.Error != "" {
+			out.Fields = append(out.Fields, f)
+			shown[f.Name] = true
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(labels)) {
+		if id, ok := q.problems[name]; ok && !shown[name] {
+			out.Fields = append(out.Fields, views.Field{Name: name, Label: p.T(labels[name]), Error: p.T(id)})
+		}
+	}
+	return out
 }

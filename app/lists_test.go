@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"samspill/models"
@@ -87,6 +88,54 @@ func TestAPIListsRefuseBogusQueries(t *testing.T) {
 	} {
 		if status, body := ts.api(t, tok, http.MethodGet, path, ""); status != http.StatusOK {
 			t.Errorf("GET %s = %d %v; want 200", path, status, body["error"])
+		}
+	}
+}
+
+// A page's list asked with a filter it cannot use says so beside the field,
+// in an error summary, and lists nothing; an export so asked is refused.
+// Before, the inbox, the referrals and the audit log dropped such a filter
+// unsaid and showed every row under the filter the user thought applied, and
+// the export held every enquiry.
+func TestPagesRefuseBogusFilters(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	tests := []struct {
+		path, field, message string
+		want                 int
+	}{
+		{"/enquiries?from=31.12.2026", "from", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
+		{"/enquiries?assigned_to=Rune", "assigned_to", "Skriv et tall.", http.StatusBadRequest},
+		{"/enquiries?status=ny", "status", "Velg et av alternativene.", http.StatusUnprocessableEntity},
+		{"/enquiries?tab=alle", "tab", "Velg et av alternativene.", http.StatusUnprocessableEntity},
+		{"/referrals?partner=innovasjon", "partner", "Skriv et tall.", http.StatusBadRequest},
+		{"/referrals?to=i+dag", "to", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
+		{"/admin/audit?user_id=rune", "user_id", "Skriv et tall.", http.StatusBadRequest},
+		{"/admin/audit?from=1.1.2026", "from", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
+		{"/projects?status=running", "status", "Velg et av alternativene.", http.StatusUnprocessableEntity},
+	}
+	for _, tt := range tests {
+		res, page := c.get(tt.path)
+		if res.StatusCode != tt.want || !strings.Contains(page, `id="error-summary"`) || !strings.Contains(page, tt.message) ||
+			!strings.Contains(page, "Utvalget kan ikke brukes slik det står") {
+			t.Errorf("GET %s = %d; want %d with an error summary naming %s: %q", tt.path, res.StatusCode, tt.want, tt.field, tt.message)
+		}
+		if strings.Contains(page, "HAM-2026-0000") || strings.Contains(page, "<tbody>") {
+			t.Errorf("GET %s lists rows under a filter it could not use", tt.path)
+		}
+	}
+	for _, path := range []string{"/enquiries/export.csv?from=31.12.2026", "/enquiries/export.xlsx?need=penger"} {
+		if res, body := c.get(path); res.StatusCode < 400 || strings.Contains(body, "HAM-2026-0000") {
+			t.Errorf("GET %s = %d; want it refused, not every enquiry", path, res.StatusCode)
+		}
+	}
+	// Filters that can be used still list.
+	for _, path := range []string{"/enquiries?from=2026-01-01&status=new&tab=open&overdue=on", "/referrals?from=2026-01-01&open=on",
+		"/admin/audit?from=2026-01-01", "/projects?status=active"} {
+		if res, page := c.get(path); res.StatusCode != http.StatusOK || strings.Contains(page, "error-summary") {
+			t.Errorf("GET %s = %d; want 200 without errors", path, res.StatusCode)
 		}
 	}
 }

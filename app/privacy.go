@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +15,7 @@ type auditPage struct {
 	List    []auditRow
 	Filters []views.Field
 	Pager   pager
+	Invalid problems // the filters that cannot be used; the list is not shown
 }
 
 // auditRow is an audit entry with its action and object in the reader's words.
@@ -36,29 +36,30 @@ func auditLabel(loc *views.Localizer, kind, code string) string {
 // listAudit is the audit log viewer: admins see everything, coordinators their region.
 func (s *Server) listAudit(c echo.Context) error {
 	p := s.page(c, "audit.title")
-	q := c.QueryParams()
-	f := models.AuditFilter{Object: q.Get("object"), ObjectID: q.Get("object_id"), Action: q.Get("action"), Page: pageParam(c)}
-	f.UserID, _ = strconv.ParseInt(q.Get("user_id"), 10, 64)
-	if t, ok := parseDate(q.Get("from")); ok {
-		f.From = &t
+	q := newListQuery(c)
+	f := models.AuditFilter{UserID: q.id("user_id"), Object: q.text("object"), ObjectID: q.text("object_id"), Action: q.text("action"),
+		From: q.date("from"), To: q.date("to"), Page: pageParam(c)}
+	var list []models.AuditEntry
+	var total int64
+	if q.err() == nil { // a filter that cannot be used lists nothing, rather than everything
+		var err error
+		if list, total, err = s.store.AuditEntries(c.Request().Context(), p.Viewer, f); err != nil {
+			return err
+		}
 	}
-	if t, ok := parseDate(q.Get("to")); ok {
-		f.To = &t
-	}
-	list, total, err := s.store.AuditEntries(c.Request().Context(), p.Viewer, f)
-	if err != nil {
-		return err
-	}
-	m := fieldMaker{loc: p.loc}
+	m := fieldMaker{loc: p.loc, errs: q.problems}
 	object, action := m.choice("select", "object", "audit.object", "auditlog.object.", models.AuditObjects, f.Object),
 		m.choice("select", "action", "audit.action", "auditlog.action.", models.AuditActions, f.Action)
 	for _, fd := range []*views.Field{&object, &action} {
 		fd.Options[0].Label = p.T("audit.all")
 	}
 	filters := []views.Field{
-		m.text("user_id", "audit.user_id", q.Get("user_id")).As("number"), object,
+		m.text("user_id", "audit.user_id", q.text("user_id")).As("number"), object,
 		m.text("object_id", "audit.object_id", f.ObjectID), action,
-		m.text("from", "audit.from", q.Get("from")).As("date"), m.text("to", "audit.to", q.Get("to")).As("date"),
+		m.text("from", "audit.from", q.text("from")).As("date"), m.text("to", "audit.to", q.text("to")).As("date"),
+	}
+	if q.err() != nil {
+		return c.Render(q.status(), "admin/audit", auditPage{page: p, Filters: filters, Invalid: filterProblems(p, q, filters, nil)})
 	}
 	rows := make([]auditRow, len(list))
 	for i, e := range list {

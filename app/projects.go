@@ -25,6 +25,7 @@ type projectsPage struct {
 	Municipalities []models.Municipality // the region's members, for the filter
 	Pager          pager
 	CanCreate      bool
+	Invalid        problems // the filters that cannot be used; the list is not shown
 }
 
 // memberMunicipalities lists the current region's member municipalities.
@@ -46,17 +47,27 @@ func (s *Server) memberMunicipalities(c echo.Context) ([]models.Municipality, er
 
 func (s *Server) listProjects(c echo.Context) error {
 	p := s.page(c, "project.list_title")
-	f := models.ProjectFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Municipality: c.QueryParam("municipality"), Page: pageParam(c)}
-	list, total, err := s.store.Projects(c.Request().Context(), p.Viewer, f)
-	if err != nil {
-		return err
+	q := newListQuery(c)
+	f := models.ProjectFilter{Q: q.text("q"), Status: q.code("status", models.ProjectStatuses), Municipality: q.kommunenummer("municipality"), Page: pageParam(c)}
+	var list []models.Project
+	var total int64
+	if q.err() == nil { // a filter that cannot be used lists nothing
+		var err error
+		if list, total, err = s.store.Projects(c.Request().Context(), p.Viewer, f); err != nil {
+			return err
+		}
 	}
 	ms, err := s.memberMunicipalities(c)
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "projects/index", projectsPage{page: p, List: list, Q: f.Q, Status: f.Status, Municipality: f.Municipality,
-		Statuses: models.ProjectStatuses, Municipalities: ms, Pager: s.pager(c, f.Page, total), CanCreate: s.mayEditProjects(p.Viewer)})
+	d := projectsPage{page: p, List: list, Q: f.Q, Status: f.Status, Municipality: f.Municipality,
+		Statuses: models.ProjectStatuses, Municipalities: ms, Pager: s.pager(c, f.Page, total), CanCreate: s.mayEditProjects(p.Viewer)}
+	if q.err() != nil {
+		d.Invalid = filterProblems(p, q, nil, map[string]string{"status": "project.field.status", "municipality": "project.field.municipality"})
+		return c.Render(q.status(), "projects/index", d)
+	}
+	return c.Render(http.StatusOK, "projects/index", d)
 }
 
 // mayEditProjects reports whether the viewer's role may create and edit projects here.

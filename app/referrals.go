@@ -88,6 +88,7 @@ type referralsPage struct {
 	Filters []views.Field
 	Pager   pager
 	Now     time.Time
+	Invalid problems // the filters that cannot be used; the list is not shown
 }
 
 // referralTabs are the tabs of the list of referrals that name themselves
@@ -108,10 +109,15 @@ func parseReferralFilter(c echo.Context, q *listQuery) models.ReferralFilter {
 func (s *Server) listReferrals(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "referrals.title")
-	f := parseReferralFilter(c, newListQuery(c))
-	list, total, err := s.store.ReferralList(ctx, p.Viewer, f)
-	if err != nil {
-		return err
+	q := newListQuery(c)
+	f := parseReferralFilter(c, q)
+	var list []models.Referral
+	var total int64
+	if q.err() == nil { // a filter that cannot be used lists nothing, rather than everything
+		var err error
+		if list, total, err = s.store.ReferralList(ctx, p.Viewer, f); err != nil {
+			return err
+		}
 	}
 	d := referralsPage{page: p, List: list, Filter: f, Pager: s.pager(c, f.Page, total), Now: s.store.Now()}
 	tabs := []string{"", "open"}
@@ -134,7 +140,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m := fieldMaker{loc: p.loc}
+	m := fieldMaker{loc: p.loc, errs: q.problems}
 	partner := m.choice("select", "partner", "referral.partner", "", nil)
 	for _, x := range partners {
 		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: x.ID == f.PartnerID})
@@ -145,6 +151,11 @@ func (s *Server) listReferrals(c echo.Context) error {
 		{Name: "overdue", Label: p.T("referrals.overdue_only"), Kind: "checkbox", Checked: f.Overdue}}
 	if p.Viewer.Has(models.RolePartner) {
 		d.Filters = append(d.Filters[:2], d.Filters[3:]...) // a partner sees only their own organisation
+	}
+	if q.err() != nil {
+		d.Invalid = filterProblems(p, q, d.Filters, map[string]string{"tab": "enquiries.tabs", "open": "referrals.tab.open", "overdue": "referrals.overdue_only",
+			"outcome": "referral.outcome", "partner": "referral.partner", "adviser": "referral.adviser", "municipality": "intake.municipality", "region": "enquiries.region"})
+		return c.Render(q.status(), "referrals/index", d)
 	}
 	return c.Render(http.StatusOK, "referrals/index", d)
 }
