@@ -86,3 +86,25 @@ func TestPrivacyRefusesPartOfAPhoneNumber(t *testing.T) {
 		t.Errorf("erasure by phone 456 = %d; want 422 with %q beside the phone field", res.StatusCode, msg)
 	}
 }
+
+// An e-mail that is not an address is refused beside the field, in the
+// export form and in the erasure form: it found nobody, and the export sent an
+// empty file and the erasure said "removed from 0 enquiries", as if the
+// request had been carried out.
+func TestPrivacyRefusesInvalidEmail(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	const msg = "Skriv en gyldig e-postadresse"
+	for path, form := range map[string]url.Values{
+		"/admin/privacy/export": {"email": {"ingrid.bakken(at)example.org"}},
+		"/admin/privacy/erase":  {"email": {"ingrid.bakken"}, "reason": {"Krav per e-post"}},
+	} {
+		admin.get("/admin/privacy")
+		res, body := admin.post(path, form)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("POST %s with e-mail %q = %d; want 422 with %q beside the field", path, form.Get("email"), res.StatusCode, msg)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -172,14 +173,20 @@ type PersonQuery struct {
 const minPhoneDigits = 8
 
 // check puts what is wrong with the query in fields: it needs an e-mail or a
-// phone number, and a phone number must be whole.
+// phone number, an e-mail must be an address (as enquiries store them), and a
+// phone number must be whole.
 func (q PersonQuery) check(fields map[string]string) {
-	phone := strings.TrimSpace(q.Phone)
+	email, phone := strings.ToLower(strings.TrimSpace(q.Email)), strings.TrimSpace(q.Phone)
 	switch {
-	case strings.TrimSpace(q.Email) == "" && phone == "":
+	case email == "" && phone == "":
 		fields["email"] = "error.contact_required"
 	case phone != "" && len(strings.Map(keepDigit, phone)) < minPhoneDigits:
 		fields["phone"] = "error.phone_too_short"
+	}
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			fields["email"] = "error.email"
+		}
 	}
 }
 
