@@ -108,3 +108,24 @@ func TestPrivacyRefusesInvalidEmail(t *testing.T) {
 		}
 	}
 }
+
+// An erasure that finds no enquiry is refused beside the field, not reported
+// as done: the page said "removed from 0 enquiries", and a mistyped address
+// or number left the person's data in place unnoticed.
+func TestErasureOfNobodyIsRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	const msg = "Fant ingen henvendelser"
+	for _, form := range []url.Values{
+		{"email": {"ingen.her@example.org"}, "reason": {"Krav per e-post"}},
+		{"phone": {"+47 400 00 001"}, "reason": {"Krav per telefon"}},
+	} {
+		admin.get("/admin/privacy")
+		res, body := admin.post("/admin/privacy/erase", form)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) || !strings.Contains(body, `aria-invalid="true"`) {
+			t.Errorf("erasure of e-mail %q, phone %q = %d; want 422 with %q beside the field", form.Get("email"), form.Get("phone"), res.StatusCode, msg)
+		}
+	}
+}

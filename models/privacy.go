@@ -313,6 +313,16 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 	if err := s.read(ctx).Model(&Enquiry{}).Scopes(q.scope).Where("anonymised_at IS NULL").Pluck("id", &ids).Error; err != nil {
 		return 0, err
 	}
+	if len(ids) == 0 {
+		// Said as an error beside what was typed, not as "removed from 0":
+		// a mistyped address or number must not pass for a request carried out.
+		for field, typed := range map[string]string{"email": q.Email, "phone": q.Phone} {
+			if strings.TrimSpace(typed) != "" {
+				fields[field] = "error.person_not_found"
+			}
+		}
+		return 0, &ValidationError{Fields: fields}
+	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		for _, id := range ids {
 			if _, err := s.anonymise(tx, id); err != nil {
