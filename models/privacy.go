@@ -292,6 +292,12 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 		}
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		// Each enquiry's own entry too, so that its audit shows who read it.
+		for _, id := range strIDs {
+			if err := s.audit(tx, a, "view", "enquiry", id, "access request export"); err != nil {
+				return err
+			}
+		}
 		return s.audit(tx, a, "view", "person", "", fmt.Sprintf("access request export, enquiries=%d", len(ids)))
 	})
 	return out, err

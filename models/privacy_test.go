@@ -286,3 +286,28 @@ func TestMonthsBefore(t *testing.T) {
 		}
 	}
 }
+
+// An access request's export is a read of each enquiry it holds, and each
+// enquiry's audit says so: the one entry written named no record, so "who
+// has read this case" missed the export.
+func TestExportIsAuditedOnEachEnquiry(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e1, e2 := f.webEnquiry(t, "3412"), f.webEnquiry(t, "3403")
+	if _, err := f.s.ExportPerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, PersonQuery{Email: "ola@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{e1.ID, e2.ID} {
+		entries, err := f.s.AuditFor(ctx, "enquiry", itoa(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) == 0 || entries[0].Action != "view" || entries[0].UserID == nil || *entries[0].UserID != f.admin.User.ID || !strings.Contains(entries[0].Detail, "access request") {
+			t.Errorf("enquiry %d's latest audit entry after the export: %+v; want the admin's view by access request", id, entries[0])
+		}
+	}
+	if _, err := f.s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
+	}
+}
