@@ -282,7 +282,7 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 		for _, step := range []error{
 			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Consents).Error,
 			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Activities).Error,
-			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error,
+			db.Preload("Partner").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error, // whom the data went to
 			db.Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id IN ?)", ids).Order("id").Find(&out.Comments).Error,
 			db.Where("object = ? AND object_id IN ?", "enquiry", strIDs).Order("seq").Find(&out.Audit).Error,
 		} {

@@ -311,3 +311,20 @@ func TestExportIsAuditedOnEachEnquiry(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The access export names the partner each referral sent the person's case
+// to: a person has the right to know who received their data, and the export
+// gave only the partner's number.
+func TestExportNamesTheRecipients(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	f.refer(t, f.webEnquiry(t, "3412"), f.innovation, false)
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Email: "ola@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Referrals) != 1 || exp.Referrals[0].Partner == nil || exp.Referrals[0].Partner.Name != "Innovasjon Norge" {
+		t.Errorf("export's referrals: %+v; want the one to Innovasjon Norge, by name", exp.Referrals)
+	}
+}
