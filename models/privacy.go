@@ -284,7 +284,9 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Activities).Error,
 			db.Preload("Partner").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error, // whom the data went to
 			db.Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id IN ?)", ids).Order("id").Find(&out.Comments).Error,
-			db.Where("object = ? AND object_id IN ?", "enquiry", strIDs).Order("seq").Find(&out.Audit).Error,
+			// The referrals' entries too: the partner's reading of the case above all.
+			db.Where("(object = 'enquiry' AND object_id IN ?) OR (object = 'referral' AND object_id IN (SELECT CAST(id AS TEXT) FROM referrals WHERE enquiry_id IN ?))", strIDs, ids).
+				Order("seq").Find(&out.Audit).Error,
 		} {
 			if step != nil {
 				return nil, fmt.Errorf("export person: %w", step)

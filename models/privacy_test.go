@@ -328,3 +328,29 @@ func TestExportNamesTheRecipients(t *testing.T) {
 		t.Errorf("export's referrals: %+v; want the one to Innovasjon Norge, by name", exp.Referrals)
 	}
 }
+
+// The access export's log holds what was done with the person's referrals
+// too, the partner's reading of them above all: it held the enquiries' entries
+// only, so the person could not see who at the partner had read their case.
+func TestExportHoldsTheReferralsLog(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.webEnquiry(t, "3412"), f.innovation, false)
+	if err := f.s.RecordView(ctx, Actor{UserID: f.partner.User.ID}, "referral", itoa(r.ID), "page"); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Email: "ola@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range exp.Audit {
+		if e.Object == "referral" && e.ObjectID == itoa(r.ID) {
+			actions = append(actions, e.Action)
+		}
+	}
+	if !slices.Equal(actions, []string{"create", "view"}) {
+		t.Errorf("export's log of the referral: %v; want [create view]", actions)
+	}
+}
