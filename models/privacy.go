@@ -292,6 +292,9 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 				return nil, fmt.Errorf("export person: %w", step)
 			}
 		}
+		for i := range out.Audit {
+			out.Audit[i].IP = "" // the staff's, not the person's: the export is handed to the person
+		}
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		// Each enquiry's own entry too, so that its audit shows who read it.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -352,5 +353,30 @@ func TestExportHoldsTheReferralsLog(t *testing.T) {
 	}
 	if !slices.Equal(actions, []string{"create", "view"}) {
 		t.Errorf("export's log of the referral: %v; want [create view]", actions)
+	}
+}
+
+// The access export is given to the person, and the log entries in it leave
+// out the staff's IP addresses: those are the staff's personal data, not the
+// person's, and the export handed them out.
+func TestExportLeavesOutStaffIPAddresses(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e := f.webEnquiry(t, "3412")
+	const ip = "192.0.2.44"
+	if _, err := f.s.AddActivity(ctx, f.adviser, Actor{UserID: f.adviser.User.ID, IP: ip}, e.ID, ActivityInput{Kind: "call", OccurredOn: time.Now(), Text: "Ringte"}); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Email: "ola@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Audit) < 2 || strings.Contains(string(b), ip) {
+		t.Errorf("export's log (%d entries) holds the adviser's IP address %s", len(exp.Audit), ip)
 	}
 }
