@@ -129,3 +129,27 @@ func TestErasureOfNobodyIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// An e-mail and a phone number given together must be one person's: some
+// enquiry holds both. Ingrid's address with Per's number (a mistyped digit is
+// enough) exported Per's case to Ingrid and erased it on her request.
+func TestPrivacyRefusesEmailAndPhoneOfDifferentPeople(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	const msg = "E-postadressen og telefonnummeret finner ulike henvendelser"
+	for path, form := range map[string]url.Values{
+		"/admin/privacy/export": {"email": {"ingrid.bakken@example.org"}, "phone": {"+47 912 34 567"}},
+		"/admin/privacy/erase":  {"email": {"ingrid.bakken@example.org"}, "phone": {"+47 912 34 567"}, "reason": {"Krav per e-post"}},
+	} {
+		admin.get("/admin/privacy")
+		res, body := admin.post(path, form)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, msg) {
+			t.Errorf("POST %s with Ingrid's e-mail and Per's phone = %d; want 422 with %q", path, res.StatusCode, msg)
+		}
+	}
+	if _, page := admin.get("/enquiries?q=Olsen"); !strings.Contains(page, "Per Olsen") {
+		t.Error("Per Olsen's enquiry was erased on Ingrid's request")
+	}
+}

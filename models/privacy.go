@@ -190,6 +190,43 @@ func (q PersonQuery) check(fields map[string]string) {
 	}
 }
 
+// tied puts in fields what is wrong with a query by e-mail and phone together:
+// each must find an enquiry, and some enquiry must hold both. Else the two may
+// be two people's (one digit mistyped is enough), and one person's data would
+// be exported to, or erased on the request of, the other.
+func (q PersonQuery) tied(db *gorm.DB, fields map[string]string) error {
+	email, phones := strings.ToLower(strings.TrimSpace(q.Email)), phoneForms(q.Phone)
+	if email == "" || len(phones) == 0 {
+		return nil
+	}
+	count := func(where string, args ...any) (int64, error) {
+		var n int64
+		err := db.Model(&Enquiry{}).Where(where, args...).Count(&n).Error
+		return n, err
+	}
+	byEmail, err := count("email = ?", email)
+	if err != nil {
+		return err
+	}
+	byPhone, err := count(storedPhone+" IN ?", phones)
+	if err != nil {
+		return err
+	}
+	both, err := count("email = ? AND "+storedPhone+" IN ?", email, phones)
+	if err != nil {
+		return err
+	}
+	switch {
+	case byEmail == 0:
+		fields["email"] = "error.person_not_found"
+	case byPhone == 0:
+		fields["phone"] = "error.person_not_found"
+	case both == 0:
+		fields["email"], fields["phone"] = "error.person_ambiguous", "error.person_ambiguous"
+	}
+	return nil
+}
+
 func keepDigit(r rune) rune {
 	if r >= '0' && r <= '9' {
 		return r
@@ -267,8 +304,14 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 	if q.check(fields); len(fields) > 0 {
 		return nil, &ValidationError{Fields: fields}
 	}
-	out := &PersonExport{ExportedAt: s.now(), Query: q}
 	db := s.read(ctx)
+	if err := q.tied(db, fields); err != nil {
+		return nil, err
+	}
+	if len(fields) > 0 {
+		return nil, &ValidationError{Fields: fields}
+	}
+	out := &PersonExport{ExportedAt: s.now(), Query: q}
 	if err := db.Scopes(q.scope).Order("id").Find(&out.Enquiries).Error; err != nil {
 		return nil, err
 	}
@@ -317,6 +360,11 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 	fields := map[string]string{}
 	q.check(fields)
 	checkText(fields, "reason", reason, 500, true)
+	if len(fields) == 0 {
+		if err := q.tied(s.read(ctx), fields); err != nil {
+			return 0, err
+		}
+	}
 	if len(fields) > 0 {
 		return 0, &ValidationError{Fields: fields}
 	}
