@@ -1061,6 +1061,9 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 				"business_name": e.BusinessName, "stage": e.Stage, "founder": e.Founder, "under30": e.Under30,
 				"immigrant_background": e.ImmigrantBackground, "employees": e.Employees, "market": e.Market, "ownership": e.Ownership,
 				"goods_services": e.GoodsServices, "raw_material": e.RawMaterial, "agriculture": e.Agriculture, "industry_section": e.IndustrySection,
+				// What is written now holds person data again: retention and
+				// erasure skip an enquiry marked anonymised.
+				"anonymised_at": nil,
 			}
 		}
 		if moves { // as ChangeStatus, in the same save
@@ -1368,6 +1371,13 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 		}
 		if err := tx.Omit("User").Create(&act).Error; err != nil {
 			return fmt.Errorf("add activity: %w", err)
+		}
+		if e.AnonymisedAt != nil && act.Text != "" {
+			// The text may name the person: retention and erasure must reach
+			// the enquiry again, and they skip one marked anonymised.
+			if err := tx.Model(&Enquiry{}).Where("id = ?", id).Update("anonymised_at", nil).Error; err != nil {
+				return err
+			}
 		}
 		if e.FirstResponseAt == nil && contains(contactKinds, in.Kind) {
 			changes := map[string]any{"first_response_at": s.respondedAt(e, in.OccurredOn)}

@@ -380,3 +380,62 @@ func TestExportLeavesOutStaffIPAddresses(t *testing.T) {
 		t.Errorf("export's log (%d entries) holds the adviser's IP address %s", len(exp.Audit), ip)
 	}
 }
+
+// An anonymised enquiry that is reopened and written about again holds person
+// data again, and retention and erasure reach it: they skipped it for good, as
+// already anonymised, so a name typed in anew was kept past every period and
+// an erasure by the e-mail typed in anew found nothing.
+func TestAnonymisedEnquiryWrittenAgainIsReachedAgain(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	a, b := f.webEnquiry(t, "3412"), f.webEnquiry(t, "3412")
+	for _, e := range []*Enquiry{a, b} {
+		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = start.AddDate(0, 37, 0)
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 2 {
+		t.Fatalf("retention = %d (%v)", n, err)
+	}
+	// Both are reopened and the person's data written in again.
+	for _, e := range []*Enquiry{a, b} {
+		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+		if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", cur.Version); err != nil {
+			t.Fatal(err)
+		}
+		in := sampleInput("3412")
+		in.Name, in.Email = "Kari Nordmann", "kari@example.org"
+		if _, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, in, cur.Version+1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.AddActivity(ctx, f.adviser, Actor{}, e.ID, ActivityInput{Kind: "note", OccurredOn: clock, Text: "Kari ringte igjen"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := f.s.ErasePerson(ctx, f.admin, Actor{}, PersonQuery{Email: "kari@example.org"}, "Krav per e-post"); err != nil || n != 2 {
+		t.Errorf("erasure by the e-mail written in again = %d (%v); want both enquiries", n, err)
+	}
+	// a is written about again after the erasure, closed, and its period runs out.
+	in := sampleInput("3412")
+	in.Name = "Kari Nordmann"
+	cur, _ := f.s.Enquiry(ctx, f.adviser, a.ID)
+	if _, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, a.ID, in, cur.Version); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ = f.s.Enquiry(ctx, f.adviser, a.ID)
+	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, a.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.AddDate(0, 37, 0)
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Errorf("retention after the period of the second closing = %d (%v); want 1", n, err)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, a.ID); got.Name != Redacted || got.Email != "" {
+		t.Errorf("enquiry written about again after its retention: name %q, e-mail %q", got.Name, got.Email)
+	}
+}
