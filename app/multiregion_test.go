@@ -110,10 +110,12 @@ func TestRegionFilterIsAnAdminsOnly(t *testing.T) {
 	total := regexp.MustCompile(`Antall treff: ([\d\x{a0}]+)`)
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	_, all := c.get("/enquiries")
-	_, other := c.get("/enquiries?region=" + itoa(oslo.ID))
-	if total.FindStringSubmatch(all) == nil || fmt.Sprint(total.FindStringSubmatch(other)) != fmt.Sprint(total.FindStringSubmatch(all)) {
-		t.Errorf("an adviser's inbox with another region named lists %v; want their own region's %v", total.FindStringSubmatch(other), total.FindStringSubmatch(all))
+	for _, list := range []string{"/enquiries", "/referrals"} { // the referrals: the report's drill-downs name the region
+		_, all := c.get(list)
+		_, other := c.get(list + "?region=" + itoa(oslo.ID))
+		if total.FindStringSubmatch(all) == nil || fmt.Sprint(total.FindStringSubmatch(other)) != fmt.Sprint(total.FindStringSubmatch(all)) {
+			t.Errorf("an adviser's %s with another region named lists %v; want their own region's %v", list, total.FindStringSubmatch(other), total.FindStringSubmatch(all))
+		}
 	}
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
