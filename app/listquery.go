@@ -189,7 +189,7 @@ func filterProblems(p page, q *listQuery, fields []views.Field, labels map[strin
 	}
 	for _, name := range slices.Sorted(maps.Keys(labels)) {
 		if id, ok := q.problems[name]; ok && !shown[name] {
-			out.Fields = append(out.Fields, views.Field{Name: name, Label: p.T(labels[name]), Error: p.T(id)})
+			out.Fields = append(out.Fields, views.Field{Name: name, Label: p.T(labels[name]), Error: p.T(id), Kind: "note"})
 		}
 	}
 	return out

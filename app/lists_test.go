@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,6 +116,7 @@ func TestPagesRefuseBogusFilters(t *testing.T) {
 		{"/admin/audit?user_id=rune", "user_id", "Skriv et tall.", http.StatusBadRequest},
 		{"/admin/audit?from=1.1.2026", "from", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
 		{"/projects?status=running", "status", "Velg et av alternativene.", http.StatusUnprocessableEntity},
+		{"/reports/referrals?from=31.12.2026", "from", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		res, page := c.get(tt.path)
@@ -125,15 +127,22 @@ func TestPagesRefuseBogusFilters(t *testing.T) {
 		if strings.Contains(page, "HAM-2026-0000") || strings.Contains(page, "<tbody>") {
 			t.Errorf("GET %s lists rows under a filter it could not use", tt.path)
 		}
+		// Each error in the summary links to its field, or is no link when the
+		// page has no field for it (the tab is chosen by the tabs' links).
+		for _, target := range regexp.MustCompile(`href="#(f-[\w-]+)"`).FindAllStringSubmatch(page, -1) {
+			if !strings.Contains(page, `id="`+target[1]+`"`) {
+				t.Errorf("GET %s: the error summary links to #%s, which is not on the page", tt.path, target[1])
+			}
+		}
 	}
-	for _, path := range []string{"/enquiries/export.csv?from=31.12.2026", "/enquiries/export.xlsx?need=penger"} {
+	for _, path := range []string{"/enquiries/export.csv?from=31.12.2026", "/enquiries/export.xlsx?need=penger", "/reports/referrals.csv?table=partners&to=i+dag"} {
 		if res, body := c.get(path); res.StatusCode < 400 || strings.Contains(body, "HAM-2026-0000") {
 			t.Errorf("GET %s = %d; want it refused, not every enquiry", path, res.StatusCode)
 		}
 	}
 	// Filters that can be used still list.
 	for _, path := range []string{"/enquiries?from=2026-01-01&status=new&tab=open&overdue=on", "/referrals?from=2026-01-01&open=on",
-		"/admin/audit?from=2026-01-01", "/projects?status=active"} {
+		"/admin/audit?from=2026-01-01", "/projects?status=active", "/reports/referrals?from=2026-01-01"} {
 		if res, page := c.get(path); res.StatusCode != http.StatusOK || strings.Contains(page, "error-summary") {
 			t.Errorf("GET %s = %d; want 200 without errors", path, res.StatusCode)
 		}

@@ -73,15 +73,29 @@ type referralReportPage struct {
 	// Period is the report's period and region as a query string, for
 	// drill-downs and exports; a URL part the page must not escape again.
 	Period       template.URL
+	PeriodFields []views.Field // the period's form
+	Invalid      problems      // a period that cannot be read; the report is not shown
 	Funnel       barChart
 	GrantedChart barChart
 	Print        bool
 }
 
+// periodFields are the report's from and to, as typed or as used.
+func periodFields(m fieldMaker, from, to string) []views.Field {
+	return []views.Field{m.text("from", "report.from", from).As("date"), m.text("to", "report.to", to).As("date")}
+}
+
 // referralReport is the board's follow-up of referrals ("Oppfølging av henvisninger").
 func (s *Server) referralReport(c echo.Context) error {
 	p := s.page(c, "report.title")
-	from, to := s.reportPeriod(newListQuery(c))
+	q := newListQuery(c)
+	from, to := s.reportPeriod(q)
+	if q.err() != nil { // a period that cannot be read: say so, rather than show another
+		m := fieldMaker{loc: p.loc, errs: q.problems}
+		d := referralReportPage{page: p, PeriodFields: periodFields(m, q.text("from"), q.text("to"))}
+		d.Invalid = filterProblems(p, q, d.PeriodFields, nil)
+		return c.Render(q.status(), "reports/referrals", d)
+	}
 	rep, err := s.store.ReferralReport(c.Request().Context(), p.Viewer, from, to)
 	if err != nil {
 		return err
@@ -91,7 +105,8 @@ func (s *Server) referralReport(c echo.Context) error {
 	// every region's, so the drill-downs name it.
 	period := url.Values{"from": {from.Format("2006-01-02")}, "to": {to.Format("2006-01-02")},
 		"region": {strconv.FormatInt(p.Viewer.Region.ID, 10)}}.Encode()
-	d := referralReportPage{page: p, Report: rep, From: from, To: to, Period: template.URL(period), Print: c.QueryParam("print") != ""}
+	d := referralReportPage{page: p, Report: rep, From: from, To: to, Period: template.URL(period), Print: c.QueryParam("print") != "",
+		PeriodFields: periodFields(fieldMaker{loc: p.loc}, from.Format("2006-01-02"), to.Format("2006-01-02"))}
 	var funnel, granted []Bar
 	for _, x := range rep.Partners {
 		funnel = append(funnel, Bar{Label: x.Name, Value: int64(x.Sent), Display: strconv.Itoa(x.Sent), Href: fmt.Sprintf("/referrals?partner=%d&%s", x.PartnerID, period)})
@@ -118,7 +133,11 @@ func nameQuarters(loc *views.Localizer, rep *models.ReferralReport) {
 // referralReportCSV exports one table of the board's follow-up.
 func (s *Server) referralReportCSV(c echo.Context) error {
 	loc := s.localizer(c)
-	from, to := s.reportPeriod(newListQuery(c))
+	q := newListQuery(c)
+	from, to := s.reportPeriod(q)
+	if err := q.err(); err != nil { // not another period's table under the name of this one
+		return err
+	}
 	rep, err := s.store.ReferralReport(c.Request().Context(), viewer(c), from, to)
 	if err != nil {
 		return err

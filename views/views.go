@@ -371,7 +371,8 @@ func FormatDecimal(f float64) string {
 
 // Field is what the form partials need to draw one labelled form field. Kind
 // picks the partial: "" or "input", "textarea", "select", "radios",
-// "checkboxes" or "checkbox".
+// "checkboxes" or "checkbox"; "note" is an error summary's entry for what the
+// page has no field for (it is not drawn as a field, nor linked to one).
 type Field struct {
 	Name, Label, Value, Error, Type, Hint string
 	Required                              bool
