@@ -796,7 +796,12 @@ func (s *Store) filterScope(v *Viewer, f EnquiryFilter) func(*gorm.DB) *gorm.DB 
 				db = db.Where("enquiries."+col+" = ?", val)
 			}
 		}
-		if f.Need != "" {
+		switch {
+		case f.Need != "" && !contains(Needs, f.Need):
+			// Not a need: nothing, as the kept totals count it, rather than
+			// whatever its LIKE wildcards ("%", "_") would match.
+			db = db.Where("1 = 0")
+		case f.Need != "":
 			db = db.Where("(',' || enquiries.needs || ',') LIKE ?", "%,"+f.Need+",%")
 		}
 		if f.AssignedTo != 0 {
