@@ -1377,10 +1377,8 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 		if err := tx.Omit("User").Create(&act).Error; err != nil {
 			return fmt.Errorf("add activity: %w", err)
 		}
-		if e.AnonymisedAt != nil && act.Text != "" {
-			// The text may name the person: retention and erasure must reach
-			// the enquiry again, and they skip one marked anonymised.
-			if err := tx.Model(&Enquiry{}).Where("id = ?", id).Update("anonymised_at", nil).Error; err != nil {
+		if act.Text != "" {
+			if err := writtenAgain(tx, id); err != nil {
 				return err
 			}
 		}

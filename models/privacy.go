@@ -227,6 +227,18 @@ func (q PersonQuery) tied(db *gorm.DB, fields map[string]string) error {
 	return nil
 }
 
+// writtenAgain takes the anonymised mark off enquiry id when text is written
+// about it (an activity, a referral's message, a board comment): the text may
+// name the person, and retention and erasure skip an enquiry marked
+// anonymised.
+func writtenAgain(tx *gorm.DB, id int64) error {
+	err := tx.Model(&Enquiry{}).Where("id = ? AND anonymised_at IS NOT NULL", id).Update("anonymised_at", nil).Error
+	if err != nil {
+		return fmt.Errorf("enquiry %d written again: %w", id, err)
+	}
+	return nil
+}
+
 func keepDigit(r rune) rune {
 	if r >= '0' && r <= '9' {
 		return r

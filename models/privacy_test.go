@@ -439,3 +439,61 @@ func TestAnonymisedEnquiryWrittenAgainIsReachedAgain(t *testing.T) {
 		t.Errorf("enquiry written about again after its retention: name %q, e-mail %q", got.Name, got.Email)
 	}
 }
+
+// A referral's message or a board comment written about an anonymised enquiry
+// may name the person again: the enquiry is no longer marked anonymised, so
+// retention reaches the text. It stayed marked, and the text was kept for good.
+func TestReferralTextsAboutAnonymisedEnquiryAreReached(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	a, b := f.webEnquiry(t, "3412"), f.webEnquiry(t, "3412")
+	r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, a.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", Message: "Søker lån", Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*Enquiry{a, b} {
+		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = start.AddDate(0, 37, 0)
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 2 {
+		t.Fatalf("retention = %d (%v)", n, err)
+	}
+	marked := func(e *Enquiry) bool {
+		got, err := f.s.Enquiry(ctx, f.admin, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.AnonymisedAt != nil
+	}
+	if err := f.s.CommentOnReferral(ctx, f.board, Actor{}, r.ID, "Kari Nordmann fikk lån til slutt"); err != nil {
+		t.Fatal(err)
+	}
+	if marked(a) {
+		t.Error("an enquiry whose referral got a board comment after anonymisation is still marked anonymised")
+	}
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Errorf("retention after the comment = %d (%v); want the enquiry anonymised again", n, err)
+	}
+	comments, err := f.s.ReferralComments(ctx, f.board, r.ID)
+	if err != nil || len(comments) != 1 || strings.Contains(comments[0].Text, "Kari") {
+		t.Errorf("the comment after retention: %+v (%v); want it redacted", comments, err)
+	}
+	// b is reopened and referred with a message naming the person.
+	cur, _ := f.s.Enquiry(ctx, f.adviser, b.ID)
+	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, b.ID, "in_progress", cur.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, b.ID, ReferralInput{PartnerID: f.siva.ID, Reason: "financing", Message: "Kari Nordmann trenger lokaler", Send: true}); err != nil {
+		t.Fatal(err)
+	}
+	if marked(b) {
+		t.Error("an enquiry referred with a message after anonymisation is still marked anonymised")
+	}
+}

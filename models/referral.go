@@ -261,6 +261,11 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		if err := tx.Create(&ReferralEvent{ReferralID: r.ID, FromStatus: "", ToStatus: r.Status, UserID: &v.User.ID, Via: "user", At: now}).Error; err != nil {
 			return err
 		}
+		if r.Message != "" {
+			if err := writtenAgain(tx, e.ID); err != nil {
+				return err
+			}
+		}
 		return s.audit(tx, a, "create", "referral", fmt.Sprint(r.ID), fmt.Sprintf("enquiry=%d partner=%d share=%t", e.ID, partner.ID, in.SharePersonalData))
 	})
 	if err != nil {
@@ -672,10 +677,14 @@ func (s *Store) CommentOnReferral(ctx context.Context, v *Viewer, a Actor, id in
 		return &ValidationError{Fields: fields}
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.lockReferral(tx, v, id); err != nil {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
 			return err
 		}
 		if err := tx.Create(&ReferralComment{ReferralID: id, UserID: &v.User.ID, Text: strings.TrimSpace(text), At: s.now()}).Error; err != nil {
+			return err
+		}
+		if err := writtenAgain(tx, r.EnquiryID); err != nil {
 			return err
 		}
 		return s.audit(tx, a, "comment", "referral", fmt.Sprint(id), "")
