@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -388,23 +389,28 @@ func TestJanitorDeletesOldLoginAttempts(t *testing.T) {
 
 // An API token is for the API: it cannot make tokens or change the password
 // through the pages' forms (a leaked token could make more that outlive its
-// revocation), and deactivating a user ends their tokens for good.
+// revocation), nor read the pages (a case, the inbox's export: they read them
+// before), and deactivating a user ends their tokens for good.
 func TestTokensStayTokens(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
 	tok := ts.token(t, models.RoleAdviser)
-	for _, path := range []string{"/profile/tokens", "/profile/password", "/profile"} {
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(url.Values{"name": {"ny"}}.Encode()))
+	for _, c := range []struct{ method, path string }{
+		{http.MethodPost, "/profile/tokens"}, {http.MethodPost, "/profile/password"}, {http.MethodPost, "/profile"},
+		{http.MethodGet, "/enquiries/export.csv"}, {http.MethodGet, "/enquiries"}, {http.MethodGet, "/profile"},
+	} {
+		req, _ := http.NewRequest(c.method, ts.URL+c.path, strings.NewReader(url.Values{"name": {"ny"}}.Encode()))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != http.StatusForbidden {
-			t.Errorf("POST %s with a token = %d; want 403", path, res.StatusCode)
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "API-nøkkel gjelder bare") || strings.Contains(string(body), "HAM-") {
+			t.Errorf("%s %s with a token = %d; want 403 saying a token is for the API:\n%.300s", c.method, c.path, res.StatusCode, body)
 		}
 	}
 	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))

@@ -26,6 +26,7 @@ var (
 	errUnauthenticated = &apiError{status: http.StatusUnauthorized, code: "unauthenticated", message: "error.unauthenticated"}
 	errCSRF            = &apiError{status: http.StatusForbidden, code: "csrf", message: "error.csrf"}
 	errRegionChanged   = &apiError{status: http.StatusConflict, code: "conflict", message: "error.region_changed"}
+	errTokenAPIOnly    = &apiError{status: http.StatusForbidden, code: "forbidden", message: "error.token_api_only"}
 )
 
 func errMalformed(messageID string) error {

@@ -189,6 +189,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		var user *models.User
 		if token := bearerToken(c.Request()); token != "" {
+			// A token is for the API. The pages are a browser's, with its
+			// session: their reads of person data (a case, the export) and
+			// their forms (making tokens, changing the password) are not a
+			// token's, so a leaked token reaches no more than the API.
+			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return errTokenAPIOnly
+			}
 			u, err := s.store.UserByToken(ctx, token)
 			if errors.Is(err, models.ErrNotFound) {
 				return errUnauthenticated
@@ -383,14 +390,10 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		// A bearer token is for the API: the pages' forms, which include making
-		// tokens and changing the password, take the browser session only, so
-		// that a leaked token cannot make more that outlive its revocation.
+		// A bearer token (which authenticate lets through to the API only) is
+		// not sent by browsers on their own.
 		if c.Get(ctxBearer) != nil {
-			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
-				return echo.ErrForbidden
-			}
-			return next(c) // a bearer token is not sent by browsers on their own
+			return next(c)
 		}
 		// A one-time link's token is itself the capability: whoever can forge the
 		// post already holds the token, so a CSRF token adds nothing there.
