@@ -324,6 +324,8 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 			"milestone_status": {"planned"}}, []string{"f-ms-new-due-error", "f-ms-new-title-error"}},
 		{admin, "/admin/users/new", "/admin/users", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "region_id": {"1"},
 			"roles": {"adviser"}}, []string{"f-partner_id-error", "f-name-error", "f-email-error"}},
+		{admin, "/admin/users/new", "/admin/users", url.Values{"name": {"Ny"}, "email": {"ny@example.org"}, "partner_id": {"abc"}},
+			[]string{"f-partner_id-error", "Roller: Velg minst én rolle."}},
 		{admin, "/admin/regions/1", "/admin/regions/1/members", url.Values{"kommunenummer": {"9999"}, "joined_on": {"2026-02-30"},
 			"votes": {"1"}, "committed_fte": {"1"}}, []string{"f-joined_on-error", "f-kommunenummer-error"}},
 		{coord, "/assessments/new", "/assessments", url.Values{"assessed_at": {"2026-02-30"}, "note": {strings.Repeat("ø", 2001)},
@@ -336,5 +338,11 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 				t.Errorf("POST %s: no %s in the first answer", tc.to, id)
 			}
 		}
+	}
+	// A region that does not parse is one error on the roles, not two.
+	admin.get("/admin/users/new")
+	_, body := admin.post("/admin/users", url.Values{"name": {"Ny"}, "email": {"ny@example.org"}, "region_id": {"abc"}, "roles": {"adviser"}})
+	if n := strings.Count(errorSummary(body), "#f-roles-error"); n != 1 {
+		t.Errorf("a new user with region_id=abc: %d errors on the roles in the summary; want 1:\n%s", n, errorSummary(body))
 	}
 }

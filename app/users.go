@@ -140,7 +140,14 @@ func (s *Server) createUser(c echo.Context) error {
 			return err
 		}
 	} else {
-		addProblems(errs, s.store.UserProblems(c.Request().Context(), in, grants))
+		problems := s.store.NewUserProblems(c.Request().Context(), v, in, grants)
+		if _, bad := errs["region_id"]; bad {
+			// The grants have no region to check: the roles' one error is
+			// that the region was not read.
+			delete(problems, "region")
+			delete(problems, "role")
+		}
+		addProblems(errs, problems)
 	}
 	if len(errs) > 0 {
 		data, err := s.userPage(c, "users.new", nil, f, errs)

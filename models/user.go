@@ -752,15 +752,35 @@ func (s *Store) RolesVersion(ctx context.Context) (int64, error) {
 // CreateUserBy is CreateUser on behalf of a viewer: a coordinator may only grant
 // region roles in the region they work in; only an admin may grant admin.
 func (s *Store) CreateUserBy(ctx context.Context, v *Viewer, a Actor, in UserInput, password string, grants []RoleGrant) (*User, error) {
+	if fields := grantProblems(v, grants); len(fields) > 0 {
+		return nil, &ValidationError{Fields: fields}
+	}
+	return s.CreateUser(ctx, a, in, password, grants)
+}
+
+// NewUserProblems reports what is wrong with a new user v makes, by the checks
+// CreateUserBy makes, writing nothing: for a form that failed to parse a
+// field, so that every error shows in one round.
+func (s *Store) NewUserProblems(ctx context.Context, v *Viewer, in UserInput, grants []RoleGrant) map[string]string {
+	fields := s.UserProblems(ctx, in, grants)
+	for field, msg := range grantProblems(v, grants) {
+		fields[field] = msg
+	}
+	return fields
+}
+
+// grantProblems reports the grants v may not make: at least one role, and a
+// coordinator only their own region's roles, never admin.
+func grantProblems(v *Viewer, grants []RoleGrant) map[string]string {
+	if len(grants) == 0 {
+		return map[string]string{"role": "error.role_required"}
+	}
 	if !v.IsAdmin() {
 		for _, g := range grants {
 			if g.Role == RoleAdmin || v.Region == nil || g.RegionID != v.Region.ID || !v.Has(RoleCoordinator) {
-				return nil, invalid("role", "error.role_not_yours")
+				return map[string]string{"role": "error.role_not_yours"}
 			}
 		}
 	}
-	if len(grants) == 0 {
-		return nil, invalid("role", "error.role_required")
-	}
-	return s.CreateUser(ctx, a, in, password, grants)
+	return nil
 }
