@@ -295,16 +295,20 @@ func phoneForms(p string) []string {
 }
 
 // PersonExport is everything Samspill holds about one person, for an access
-// request under GDPR article 15.
+// request under GDPR article 15. It is read as the records are; the app puts
+// it in the reader's words or in the API's JSON.
 type PersonExport struct {
-	ExportedAt time.Time         `json:"exported_at"`
-	Query      PersonQuery       `json:"query"`
-	Enquiries  []Enquiry         `json:"enquiries"`
-	Consents   []Consent         `json:"consents"`
-	Activities []Activity        `json:"activities"`
-	Referrals  []Referral        `json:"referrals"`
-	Comments   []ReferralComment `json:"referral_comments"`
-	Audit      []AuditEntry      `json:"audit"`
+	ExportedAt     time.Time
+	Query          PersonQuery
+	Enquiries      []Enquiry // with Municipality, Region and Assignee
+	Consents       []Consent
+	Activities     []Activity        // with User
+	StatusChanges  []StatusChange    // the enquiries' status histories, with User
+	Referrals      []Referral        // with Partner and Adviser
+	ReferralEvents []ReferralEvent   // the referrals' status histories, with User
+	Comments       []ReferralComment // with User
+	Audit          []HistoryEntry    // with the user's name, without the IP address
+	Sections       []IndustrySection // SN2007, to name an enquiry's section in words
 }
 
 // ExportPerson gathers one person's data. Only admins may; the export itself is audited.
@@ -324,7 +328,7 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 		return nil, &ValidationError{Fields: fields}
 	}
 	out := &PersonExport{ExportedAt: s.now(), Query: q}
-	if err := db.Scopes(q.scope).Order("id").Find(&out.Enquiries).Error; err != nil {
+	if err := db.Preload("Municipality").Preload("Region").Preload("Assignee").Scopes(q.scope).Order("id").Find(&out.Enquiries).Error; err != nil {
 		return nil, err
 	}
 	ids := make([]int64, 0, len(out.Enquiries))
@@ -334,14 +338,19 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 		strIDs = append(strIDs, fmt.Sprint(e.ID))
 	}
 	if len(ids) > 0 {
+		referrals := "SELECT id FROM referrals WHERE enquiry_id IN ?"
 		for _, step := range []error{
 			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Consents).Error,
-			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Activities).Error,
-			db.Preload("Partner").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error, // whom the data went to
-			db.Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id IN ?)", ids).Order("id").Find(&out.Comments).Error,
+			db.Preload("User").Where("enquiry_id IN ?", ids).Order("occurred_on, id").Find(&out.Activities).Error,
+			db.Preload("User").Where("enquiry_id IN ?", ids).Order("at, id").Find(&out.StatusChanges).Error,
+			db.Preload("Partner").Preload("Adviser").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error, // whom the data went to
+			db.Preload("User").Where("referral_id IN ("+referrals+")", ids).Order("at, id").Find(&out.ReferralEvents).Error,
+			db.Preload("User").Where("referral_id IN ("+referrals+")", ids).Order("at, id").Find(&out.Comments).Error,
 			// The referrals' entries too: the partner's reading of the case above all.
-			db.Where("(object = 'enquiry' AND object_id IN ?) OR (object = 'referral' AND object_id IN (SELECT CAST(id AS TEXT) FROM referrals WHERE enquiry_id IN ?))", strIDs, ids).
-				Order("seq").Find(&out.Audit).Error,
+			db.Table("audit_log").Select("audit_log.*, users.name AS user_name").Joins("LEFT JOIN users ON users.id = audit_log.user_id").
+				Where("(audit_log.object = 'enquiry' AND audit_log.object_id IN ?) OR (audit_log.object = 'referral' AND audit_log.object_id IN (SELECT CAST(id AS TEXT) FROM referrals WHERE enquiry_id IN ?))", strIDs, ids).
+				Order("audit_log.seq").Scan(&out.Audit).Error,
+			db.Order("code").Find(&out.Sections).Error,
 		} {
 			if step != nil {
 				return nil, fmt.Errorf("export person: %w", step)

@@ -497,3 +497,54 @@ func TestReferralTextsAboutAnonymisedEnquiryAreReached(t *testing.T) {
 		t.Error("an enquiry referred with a message after anonymisation is still marked anonymised")
 	}
 }
+
+// The access export holds what a person needs to read their case in words:
+// the municipality by name, the status histories of the enquiry and of each
+// referral, and who did what by name. It held the municipality as an empty
+// object, no status history, and the log's users by number only.
+func TestExportHoldsHistoriesAndNames(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	e := f.webEnquiry(t, "3412")
+	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{UserID: f.adviser.User.ID}, e.ID, "in_progress", 1); err != nil {
+		t.Fatal(err)
+	}
+	r := f.refer(t, e, f.innovation, false)
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Email: "ola@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(exp.Enquiries, func(x Enquiry) bool { return x.ID == e.ID })
+	if i < 0 || exp.Enquiries[i].Municipality.Name != "Løten" || exp.Enquiries[i].Region == nil {
+		t.Fatalf("export's enquiries: %+v; want enquiry %d in Løten, with its region", exp.Enquiries, e.ID)
+	}
+	var steps []string
+	for _, c := range exp.StatusChanges {
+		if c.EnquiryID == e.ID && c.User != nil && c.User.Name != "" {
+			steps = append(steps, c.FromStatus+"->"+c.ToStatus)
+		}
+	}
+	if !slices.Contains(steps, "new->in_progress") {
+		t.Errorf("export's enquiry status history by a named user: %v; want new->in_progress", steps)
+	}
+	var events []string
+	for _, ev := range exp.ReferralEvents {
+		if ev.ReferralID == r.ID {
+			events = append(events, ev.ToStatus)
+		}
+	}
+	if !slices.Contains(events, "sent") {
+		t.Errorf("export's referral status history: %v; want it sent", events)
+	}
+	named := false
+	for _, a := range exp.Audit {
+		named = named || (a.Action == "status" && a.UserName == f.adviser.User.Name)
+	}
+	if !named {
+		t.Errorf("export's log does not name the adviser who changed the status: %+v", exp.Audit)
+	}
+	if len(exp.Sections) == 0 {
+		t.Error("export lacks the industry sections its enquiries' codes are named by")
+	}
+}
