@@ -438,6 +438,9 @@ func (cat *catalogues) onlyInOther(lang, s string) (key, other string) {
 }
 
 // visibleTexts are a page's text nodes and read attributes, each normalised.
+// A part marked in a language of its own (lang on an element inside the
+// page: a language's name in itself, a consent text as the person was shown
+// it) is not the page's text and is left out.
 func visibleTexts(doc *html.Node) []string {
 	var out []string
 	var walk func(n *html.Node)
@@ -450,6 +453,9 @@ func visibleTexts(doc *html.Node) []string {
 			return
 		case html.ElementNode:
 			if n.Data == "script" || n.Data == "style" {
+				return
+			}
+			if _, marked := attr(n, "lang"); marked && n.Data != "html" {
 				return
 			}
 			for _, a := range n.Attr {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -106,12 +105,18 @@ func (s *Server) privacy(c echo.Context) error {
 	return c.Render(http.StatusOK, "admin/privacy", privacyPage{page: s.page(c, "privacy.title")})
 }
 
-// exportPerson sends everything about one person as a JSON file. It is a
-// POST with the session's CSRF token, not a GET: it writes an access request
-// to the audit log, which another site's link must not make an admin's
-// browser do, and the person's e-mail and phone stay out of addresses, and so
-// out of browser history and proxies' logs.
+// exportPerson sends everything about one person: as a document written to
+// the person (format "document", the default) or as JSON in the API's terms
+// for another service to read ("json"). It is a POST with the session's CSRF
+// token, not a GET: it writes an access request to the audit log, which
+// another site's link must not make an admin's browser do, and the person's
+// e-mail and phone stay out of addresses, and so out of browser history and
+// proxies' logs.
 func (s *Server) exportPerson(c echo.Context) error {
+	format := c.FormValue("format")
+	if format != "" && format != "document" && format != "json" {
+		return errMalformed("error.malformed")
+	}
 	q := models.PersonQuery{Email: c.FormValue("email"), Phone: c.FormValue("phone")}
 	exp, err := s.store.ExportPerson(c.Request().Context(), viewer(c), actor(c), q)
 	if ve := asValidation(err); ve != nil {
@@ -120,8 +125,14 @@ func (s *Server) exportPerson(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="innsyn-%s.json"`, exp.ExportedAt.Format("20060102-150405")))
-	return c.JSONPretty(http.StatusOK, exp, "  ")
+	p := s.page(c, "privacy.doc_title")
+	name := p.T("privacy.file") + "-" + exp.ExportedAt.In(models.Oslo).Format("20060102-150405")
+	if format == "json" {
+		c.Response().Header().Set(echo.HeaderContentDisposition, attachment(name+".json"))
+		return c.JSONPretty(http.StatusOK, newPersonJSON(exp, s.store.Now()), "  ")
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, attachment(name+".html"))
+	return c.Render(http.StatusOK, "documents/access", newAccessDocument(p, exp))
 }
 
 // erasePerson anonymises one person's enquiries, with a required reason.

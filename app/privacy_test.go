@@ -1,13 +1,18 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"samspill/models"
+	"samspill/views"
 )
 
 func TestPrivacyPages(t *testing.T) {
@@ -16,7 +21,7 @@ func TestPrivacyPages(t *testing.T) {
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	admin.get("/admin/privacy")
-	res, body := admin.post("/admin/privacy/export", url.Values{"email": {"ingrid.bakken@example.org"}})
+	res, body := admin.post("/admin/privacy/export", url.Values{"email": {"ingrid.bakken@example.org"}, "format": {"json"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export = %d", res.StatusCode)
 	}
@@ -30,8 +35,13 @@ func TestPrivacyPages(t *testing.T) {
 	if res, _ := admin.do(http.MethodPost, "/admin/privacy/export", noToken, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("the export without the CSRF token = %d; want 403", res.StatusCode)
 	}
-	var exp models.PersonExport
-	if err := json.Unmarshal([]byte(body), &exp); err != nil || len(exp.Enquiries) != 1 || exp.Enquiries[0].Name != "Ingrid Bakken" || len(exp.Referrals) != 1 {
+	var exp struct {
+		Enquiries []struct {
+			Name      string            `json:"name"`
+			Referrals []json.RawMessage `json:"referrals"`
+		} `json:"enquiries"`
+	}
+	if err := json.Unmarshal([]byte(body), &exp); err != nil || len(exp.Enquiries) != 1 || exp.Enquiries[0].Name != "Ingrid Bakken" || len(exp.Enquiries[0].Referrals) != 1 {
 		t.Fatalf("export = %+v (%v)", exp, err)
 	}
 	// The page has two forms with the same fields: only the one sent is marked and keeps its values.
@@ -151,5 +161,223 @@ func TestPrivacyRefusesEmailAndPhoneOfDifferentPeople(t *testing.T) {
 	}
 	if _, page := admin.get("/enquiries?q=Olsen"); !strings.Contains(page, "Per Olsen") {
 		t.Error("Per Olsen's enquiry was erased on Ingrid's request")
+	}
+}
+
+// exportAs logs in as the admin in lang, has the adviser open Ingrid Bakken's
+// case first (a read with the adviser's IP address in the audit log), and
+// downloads her access export in format.
+func exportAs(t *testing.T, ts *testServer, lang, format string) (*http.Response, string) {
+	t.Helper()
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if res, _ := adviser.get("/enquiries/1"); res.StatusCode != http.StatusOK {
+		t.Fatalf("adviser GET /enquiries/1 = %d", res.StatusCode)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	if res, _ := admin.post("/language", url.Values{"lang": {lang}, "back": {"/admin/privacy"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /language %s = %d", lang, res.StatusCode)
+	}
+	admin.get("/admin/privacy")
+	form := url.Values{"email": {"ingrid.bakken@example.org"}}
+	if format != "" {
+		form.Set("format", format)
+	}
+	res, body := admin.post("/admin/privacy/export", form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("export as %s in %s = %d\n%s", format, lang, res.StatusCode, excerpt(body))
+	}
+	return res, body
+}
+
+// The access export is a document the admin can hand to the person: in the
+// admin's language, with the person's data in words (needs by their labels,
+// the partner by name, dates as dd.mm.yyyy), the status histories, the log
+// by staff names without IP addresses, and built as an accessible page is. It
+// was a JSON dump with Go's field names and codes.
+func TestAccessExportIsReadable(t *testing.T) {
+	t.Parallel()
+	cat := loadCatalogues(t)
+	tests := []struct {
+		lang, file string
+		want       []string
+	}{
+		{"nb", "innsyn-", []string{"Finansiering og tilskudd", "Informasjon om å starte og drive bedrift", "Innovasjon Norge", "Løten",
+			"Hamarregionen Utvikling", "Statusendringer", "Sendt", "Møte", "Ingrid Bakken", "Jeg samtykker til at næringsrådgiverne lagrer",
+			"Hvem er du?", "Jeg vil starte bedrift", "Åpnet", "Rune Rådgiver"}},
+		{"en", "access-request-", []string{"Financing and grants", "Information about starting and running a business", "Innovasjon Norge", "Løten",
+			"Hamarregionen Utvikling", "Status changes", "Sent", "Meeting", "Ingrid Bakken", "Who are you?", "I want to start a business", "Opened", "Rune Rådgiver"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t)
+			res, body := exportAs(t, ts, tt.lang, "")
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("Content-Type = %q; want text/html", ct)
+			}
+			if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename=`+tt.file) || !strings.HasSuffix(cd, `.html`) {
+				t.Errorf("Content-Disposition = %q; want an attachment named %s….html", cd, tt.file)
+			}
+			admin, _ := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdmin))
+			e, err := ts.store.Enquiry(context.Background(), &models.Viewer{User: admin}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(tt.want, views.FormatDate(e.ReceivedAt), e.Reference)
+			for _, w := range want {
+				if !strings.Contains(body, w) {
+					t.Errorf("the %s export lacks %q", tt.lang, w)
+				}
+			}
+			for _, bad := range []string{"127.0.0.1", "prospective_entrepreneur", "basic_information", "EnquirerKind", `<link`, `src=`, `href="/`} {
+				if strings.Contains(body, bad) {
+					t.Errorf("the %s export holds %q", tt.lang, bad)
+				}
+			}
+			doc, err := html.Parse(strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cr := &crawler{t: t, ts: ts, cat: cat, lang: tt.lang, posts: postPatterns(ts)}
+			cr.check("/admin/privacy/export", doc) // lang, title, one h1, no message IDs, no text of the other language
+			checkDocumentStructure(t, doc)
+		})
+	}
+}
+
+// checkDocumentStructure checks what a screen reader needs of a document:
+// headings in order, no level skipped, and each table with a caption and
+// column headers.
+func checkDocumentStructure(t *testing.T, doc *html.Node) {
+	t.Helper()
+	level := 0
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && len(n.Data) == 2 && n.Data[0] == 'h' && n.Data[1] >= '1' && n.Data[1] <= '6' {
+			l := int(n.Data[1] - '0')
+			if l > level+1 {
+				t.Errorf("<%s> %q follows an <h%d>: a heading level skipped", n.Data, textOf(n), level)
+			}
+			level = l
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	tables := findAll(doc, "table")
+	if len(tables) == 0 {
+		t.Error("the document has no tables")
+	}
+	for _, tb := range tables {
+		ths := findAll(tb, "th")
+		if len(findAll(tb, "caption")) != 1 || len(ths) == 0 {
+			t.Errorf("a table without a caption or headers: %q", clip(textOf(tb)))
+		}
+		for _, th := range ths {
+			if scope, _ := attr(th, "scope"); scope != "col" && scope != "row" {
+				t.Errorf("<th> %q without a scope", textOf(th))
+			}
+		}
+	}
+}
+
+// The machine-readable export (GDPR article 20) speaks the API's language:
+// snake_case fields, codes as the contract names them, the municipality by
+// number and name, and the status histories. It had Go's field names and an
+// empty municipality.
+func TestAccessExportAsJSON(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	res, body := exportAs(t, ts, "nb", "json")
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q; want application/json", ct)
+	}
+	if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename=innsyn-`) || !strings.HasSuffix(cd, `.json`) {
+		t.Errorf("Content-Disposition = %q; want an attachment innsyn-….json", cd)
+	}
+	for _, bad := range []string{"127.0.0.1", `"EnquirerKind"`, `"Reference"`, `"ip"`, `"password`} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the JSON export holds %s", bad)
+		}
+	}
+	type history []struct {
+		From string `json:"from_status"`
+		To   string `json:"to_status"`
+		At   string `json:"at"`
+	}
+	var got struct {
+		ExportedAt string `json:"exported_at"`
+		Enquiries  []struct {
+			Reference    string   `json:"reference"`
+			EnquirerKind string   `json:"enquirer_kind"`
+			Needs        []string `json:"needs"`
+			Municipality struct {
+				Kommunenummer string `json:"kommunenummer"`
+				Name          string `json:"name"`
+			} `json:"municipality"`
+			Status        string  `json:"status"`
+			StatusHistory history `json:"status_history"`
+			Consents      []struct {
+				Purpose string `json:"purpose"`
+				Text    string `json:"text"`
+			} `json:"consents"`
+			Referrals []struct {
+				Partner struct {
+					Name string `json:"name"`
+				} `json:"partner"`
+				Reason            string  `json:"reason"`
+				Status            string  `json:"status"`
+				SharePersonalData bool    `json:"share_personal_data"`
+				StatusHistory     history `json:"status_history"`
+			} `json:"referrals"`
+			Log []struct {
+				Action string `json:"action"`
+				By     string `json:"by"`
+			} `json:"log"`
+		} `json:"enquiries"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Enquiries) != 1 {
+		t.Fatalf("JSON export: %d enquiries; want Ingrid's one", len(got.Enquiries))
+	}
+	e := got.Enquiries[0]
+	if e.EnquirerKind != "prospective_entrepreneur" || !slices.Contains(e.Needs, "financing") || e.Municipality.Kommunenummer != "3412" || e.Municipality.Name != "Løten" {
+		t.Errorf("JSON enquiry: kind %q, needs %v, municipality %+v; want codes and Løten 3412", e.EnquirerKind, e.Needs, e.Municipality)
+	}
+	if len(e.StatusHistory) == 0 || e.StatusHistory[0].To == "" || len(e.Consents) == 0 {
+		t.Errorf("JSON enquiry: status history %+v, consents %+v", e.StatusHistory, e.Consents)
+	}
+	if len(e.Referrals) != 1 || e.Referrals[0].Partner.Name != "Innovasjon Norge" || e.Referrals[0].Reason != "financing" ||
+		!e.Referrals[0].SharePersonalData || len(e.Referrals[0].StatusHistory) == 0 || e.Referrals[0].StatusHistory[0].To != "sent" {
+		t.Errorf("JSON referrals: %+v; want the one to Innovasjon Norge with its history", e.Referrals)
+	}
+	named := false
+	for _, l := range e.Log {
+		named = named || (l.Action == "view" && l.By != "")
+	}
+	if !named {
+		t.Errorf("JSON log: %+v; want the adviser's view by name", e.Log)
+	}
+}
+
+// The format is one of the two offered; another is refused, not guessed.
+func TestAccessExportRefusesUnknownFormat(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	admin.get("/admin/privacy")
+	if res, _ := admin.post("/admin/privacy/export", url.Values{"email": {"ingrid.bakken@example.org"}, "format": {"xml"}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("export as xml = %d; want 400", res.StatusCode)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if res, _ := coord.post("/admin/privacy/export", url.Values{"email": {"ingrid.bakken@example.org"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("coordinator's export = %d; want 403", res.StatusCode)
 	}
 }

@@ -52,6 +52,7 @@ func Direction(code string) string {
 // Set is the parsed templates and the message bundle.
 type Set struct {
 	pages  map[string]*template.Template
+	roots  map[string]string // page → the layout it is drawn in
 	bundle *i18n.Bundle
 	texts  sync.Map // memoKey → string: messages without data, as each fallback chain renders them
 }
@@ -73,25 +74,35 @@ func New() (*Set, error) {
 			return nil, fmt.Errorf("load %s: %w", name, err)
 		}
 	}
-	set := &Set{pages: map[string]*template.Template{}, bundle: bundle}
-	err = fs.WalkDir(files, "templates/pages", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
-			return err
-		}
-		t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layouts/*.html", "templates/partials/*.html", p)
+	set := &Set{pages: map[string]*template.Template{}, roots: map[string]string{}, bundle: bundle}
+	// Pages are drawn in the site's layout "base"; documents, which are
+	// downloaded and read away from the site (an access request's answer), in
+	// the self-contained layout "document". A document is named
+	// "documents/NAME".
+	for _, dir := range []struct{ path, prefix, root string }{
+		{"templates/pages", "templates/pages/", "base"},
+		{"templates/documents", "templates/", "document"},
+	} {
+		err = fs.WalkDir(files, dir.path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+				return err
+			}
+			t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layouts/*.html", "templates/partials/*.html", p)
+			if err != nil {
+				return fmt.Errorf("parse %s: %w", p, err)
+			}
+			name := strings.TrimSuffix(strings.TrimPrefix(p, dir.prefix), ".html")
+			set.pages[name], set.roots[name] = t, dir.root
+			return nil
+		})
 		if err != nil {
-			return fmt.Errorf("parse %s: %w", p, err)
+			return nil, err
 		}
-		set.pages[strings.TrimSuffix(strings.TrimPrefix(p, "templates/pages/"), ".html")] = t
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	return set, nil
 }
 
-// Execute renders page with data through the base layout. It renders into a
+// Execute renders page with data through its layout. It renders into a
 // buffer first so that a template error never sends half a page.
 func (s *Set) Execute(w io.Writer, page string, data any) error {
 	t, ok := s.pages[page]
@@ -99,7 +110,7 @@ func (s *Set) Execute(w io.Writer, page string, data any) error {
 		return fmt.Errorf("no page %q", page)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, s.roots[page], data); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	_, err := buf.WriteTo(w)
