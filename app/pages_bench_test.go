@@ -40,7 +40,7 @@ func BenchmarkPages(b *testing.B) {
 		{"floor", "/bench/floor", http.StatusNoContent},
 		{"dashboard", "/dashboard", http.StatusOK},
 		{"inbox", "/enquiries", http.StatusOK},
-		{"inbox-filtered", "/enquiries?status=open&q=&municipality=3403", http.StatusOK},
+		{"inbox-filtered", "/enquiries?tab=open&q=&municipality=3403", http.StatusOK},
 		{"enquiry", "/enquiries/" + itoa(id), http.StatusOK},
 		{"referrals", "/referrals", http.StatusOK},
 		{"portfolio", "/projects", http.StatusOK},
