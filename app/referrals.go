@@ -206,7 +206,7 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 	v := p.Viewer
 	d := referralPage{page: p, Referral: r, PersonData: v.SeesPersonData(r), Overdue: r.Overdue(s.store.Now()),
 		CanAdvise:  v.IsAdmin() || v.Has(models.RoleAdviser) || v.Has(models.RoleCoordinator),
-		CanAnswer:  v.Has(models.RolePartner) && !r.Closed(),
+		CanAnswer:  v.AnswersFor(r) && !r.Closed(),
 		CanComment: v.Has(models.RoleBoard) || v.Has(models.RoleCoordinator) || v.IsAdmin(),
 		Reasons:    models.OutcomeReasons, Instrument: models.Instruments}
 	d.Title = p.T("referral.heading", "Partner", r.Partner.Name)

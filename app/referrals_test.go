@@ -846,3 +846,53 @@ func draftReferral(t *testing.T, ts *testServer, role string) (*client, string, 
 	_, page := c.get("/enquiries/" + itoa(id))
 	return c, ref, referralLink.FindStringSubmatch(page)[1]
 }
+
+// A board member who is also a partner's contact in the region (a partner's
+// representative on the board) answers the referrals to their own
+// organisation as any contact does: acknowledges and reports the outcome.
+// The answer is offered on those only, not on other partners' referrals.
+func TestBoardMemberAnswersOwnPartnersReferrals(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	own := referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge")
+	other := referWithShare(t, ts, mustSubmit(t, ts), "Siva")
+	region, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	in, _ := ts.store.PartnerByName(ctx, "Innovasjon Norge")
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "styre-in@example.org", Name: "Ina Styre", PartnerID: in.ID},
+		"styre-in-passord-12", []models.RoleGrant{{RegionID: region.ID, Role: models.RoleBoard}, {RegionID: region.ID, Role: models.RolePartner}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("styre-in@example.org", "styre-in-passord-12")
+	if _, page := c.get("/referrals/" + itoa(other)); strings.Contains(page, `action="/referrals/`+itoa(other)+`/status"`) || strings.Contains(page, `action="/referrals/`+itoa(other)+`/close"`) {
+		t.Error("the board member is offered to answer a referral to another partner")
+	}
+	_, page := c.get("/referrals/" + itoa(own))
+	if !strings.Contains(page, `action="/referrals/`+itoa(own)+`/close"`) {
+		t.Error("the board member is not offered to answer a referral to their own organisation")
+	}
+	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	if res, body := c.post("/referrals/"+itoa(own)+"/status", url.Values{"status": {"acknowledged"}, "version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acknowledging their own organisation's referral = %d; want 303\n%s", res.StatusCode, fieldError(body))
+	}
+	_, page = c.get("/referrals/" + itoa(own))
+	if res, body := c.post("/referrals/"+itoa(own)+"/close", url.Values{"outcome": {"declined"}, "outcome_reason": {"not_ready"},
+		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reporting their own organisation's outcome = %d; want 303\n%s", res.StatusCode, fieldError(body))
+	}
+	c.get("/referrals/" + itoa(other))
+	if res, _ := c.post("/referrals/"+itoa(other)+"/status", url.Values{"status": {"acknowledged"}, "version": {"1"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("acknowledging another partner's referral = %d; want 404", res.StatusCode)
+	}
+	if r, _ := ts.store.Referral(ctx, adminViewer(t, ts), other); r.Status != "sent" {
+		t.Errorf("another partner's referral is %s; want sent", r.Status)
+	}
+}
+
+// mustSubmit submits an enquiry that may be shared and returns its id.
+func mustSubmit(t *testing.T, ts *testServer) int64 {
+	t.Helper()
+	id, _ := submitShared(t, ts, true)
+	return id
+}

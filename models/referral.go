@@ -156,9 +156,23 @@ func (v *Viewer) SeesPersonData(r *Referral) bool {
 	case v.IsAdmin(), v.Has(RoleCoordinator), v.Has(RoleAdviser):
 		return true
 	case v.Has(RolePartner):
-		return r.SharePersonalData && v.User.PartnerID != nil && *v.User.PartnerID == r.PartnerID
+		return r.SharePersonalData && v.AnswersFor(r)
 	}
 	return false
+}
+
+// AnswersFor reports whether the viewer is a contact of r's partner in the
+// current region, who answers r. A board member may be one too (a partner's
+// representative on the board), and answers their own organisation's
+// referrals only.
+func (v *Viewer) AnswersFor(r *Referral) bool {
+	return v.Has(RolePartner) && v.User.PartnerID != nil && *v.User.PartnerID == r.PartnerID
+}
+
+// boardOnly reports whether the viewer follows r up as the board and has no
+// other part in it: the board reads and comments, and changes nothing.
+func boardOnly(v *Viewer, r *Referral) bool {
+	return v.Has(RoleBoard) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin() && !v.AnswersFor(r)
 }
 
 // minimise blanks what the viewer may not see of the enquiry behind r: person
@@ -510,7 +524,7 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 		if err != nil {
 			return err
 		}
-		if v.Has(RoleBoard) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin() {
+		if boardOnly(v, r) {
 			return ErrNotFound
 		}
 		if r.Status == status {
@@ -566,7 +580,7 @@ func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64,
 		if err != nil {
 			return err
 		}
-		if v.Has(RoleBoard) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin() {
+		if boardOnly(v, r) {
 			return ErrNotFound
 		}
 		if r.Closed() || r.Status == "draft" {
