@@ -540,6 +540,9 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 	})
 }
 
+// maxAmountNOK is the most a referral's outcome may record: a billion kroner.
+const maxAmountNOK = 1_000_000_000
+
 // ReferralOutcome is how a referral ended.
 type ReferralOutcome struct {
 	Outcome    string
@@ -557,11 +560,17 @@ func (o *ReferralOutcome) validate() error {
 	}
 	if o.Outcome == "supported" {
 		checkChoice(fields, "instrument", o.Instrument, Instruments, true)
-		if o.AmountNOK < 0 || o.AmountNOK > 1_000_000_000 {
-			fields["amount_nok"] = "error.amount"
+		if o.AmountNOK < 0 || o.AmountNOK > maxAmountNOK {
+			fields["amount_nok"] = "error.amount_range"
 		}
-	} else if o.Instrument != "" || o.AmountNOK != 0 {
-		fields["instrument"] = "error.instrument_only_supported"
+	} else {
+		// Each beside the field it was typed in.
+		if o.Instrument != "" {
+			fields["instrument"] = "error.instrument_only_supported"
+		}
+		if o.AmountNOK != 0 {
+			fields["amount_nok"] = "error.instrument_only_supported"
+		}
 	}
 	if len(fields) > 0 {
 		return &ValidationError{Fields: fields}

@@ -714,3 +714,28 @@ func TestOneOpenReferralPerPartner(t *testing.T) {
 		t.Errorf("the case has %d referrals, %v; want 3", len(list), err)
 	}
 }
+
+// An outcome's refusal names the field that is wrong: an amount typed for an
+// outcome that takes none is marked on the amount, not on the instrument
+// left empty beside it; an amount out of range says the range.
+func TestOutcomeRefusalNamesTheField(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		o           ReferralOutcome
+		field, code string
+	}{
+		{ReferralOutcome{Outcome: "declined", Reason: "not_ready", AmountNOK: 5000}, "amount_nok", "error.instrument_only_supported"},
+		{ReferralOutcome{Outcome: "withdrawn", Reason: "other", Instrument: "loan"}, "instrument", "error.instrument_only_supported"},
+		{ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: -1}, "amount_nok", "error.amount_range"},
+		{ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: 2_000_000_000}, "amount_nok", "error.amount_range"},
+	}
+	for _, c := range cases {
+		var ve *ValidationError
+		if err := c.o.validate(); !errors.As(err, &ve) || ve.Fields[c.field] != c.code {
+			t.Errorf("%+v: %v; want %s %s", c.o, err, c.field, c.code)
+		}
+	}
+	if ve := (&ReferralOutcome{Outcome: "declined", Reason: "not_ready", AmountNOK: 5000}).validate(); ve != nil && ve.(*ValidationError).Fields["instrument"] != "" {
+		t.Errorf("an amount alone marks the empty instrument: %v", ve)
+	}
+}
