@@ -616,6 +616,10 @@ var migrations = []string{
 	{{POSTGRES}} INSERT INTO enquiry_need_totals (region_id, status, need, n)
 		SELECT COALESCE(region_id, 0), status, need, COUNT(DISTINCT id) FROM enquiries, unnest(string_to_array(needs, ',')) AS need
 		WHERE need <> '' GROUP BY COALESCE(region_id, 0), status, need`,
+	// 17: whether a referral's follow-up date is the region's default rather
+	// than one the adviser chose: a draft's default counts from the day it is
+	// sent, not the day it was saved. Earlier referrals keep their dates.
+	`ALTER TABLE referrals ADD COLUMN follow_up_default BOOLEAN NOT NULL DEFAULT FALSE`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

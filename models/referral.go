@@ -54,6 +54,7 @@ type Referral struct {
 	SharePersonalData bool
 	Status            string
 	FollowUpDue       time.Time
+	FollowUpDefault   bool // the region's default, counted again when a draft is sent
 	SentAt            *time.Time
 	AcknowledgedAt    *time.Time
 	ClosedAt          *time.Time
@@ -265,7 +266,7 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		}
 		r = Referral{EnquiryID: e.ID, RegionID: region.ID, PartnerID: partner.ID, AdviserID: &v.User.ID, ContactName: strings.TrimSpace(in.ContactName),
 			ContactEmail: in.ContactEmail, Reason: in.Reason, Message: strings.TrimSpace(in.Message), SharePersonalData: in.SharePersonalData,
-			Status: "draft", FollowUpDue: due, Version: 1, CreatedAt: now, UpdatedAt: now}
+			Status: "draft", FollowUpDue: due, FollowUpDefault: in.FollowUpDue == nil, Version: 1, CreatedAt: now, UpdatedAt: now}
 		if in.Send {
 			r.Status, r.SentAt = "sent", &now
 		}
@@ -467,9 +468,10 @@ func (s *Store) changeReferral(tx *gorm.DB, r *Referral, version int, to string,
 	if to == "sent" && r.SentAt == nil {
 		changes["sent_at"] = now
 		// A draft sent after its follow-up date would be overdue at once, and
-		// closed as unanswered on the next round: its follow-up counts from
-		// now, by the region's setting.
-		if r.FollowUpDue.Before(now) {
+		// closed as unanswered on the next round; one saved without a date
+		// is due the region's days after it is sent, as the form says: its
+		// follow-up counts from now, by the region's setting.
+		if r.FollowUpDefault || r.FollowUpDue.Before(now) {
 			var region Region
 			if err := tx.First(&region, r.RegionID).Error; err != nil {
 				return err

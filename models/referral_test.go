@@ -739,3 +739,38 @@ func TestOutcomeRefusalNamesTheField(t *testing.T) {
 		t.Errorf("an amount alone marks the empty instrument: %v", ve)
 	}
 }
+
+// A draft saved without a follow-up date is due the region's number of days
+// after it is sent, as the form's hint says: counted from the day it was
+// saved, a draft sent ten days later was due within days. A date the adviser
+// chose stays.
+func TestDraftFollowUpCountsFromSending(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 2, 10, 0, 0, 0, Oslo)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	chosen := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)
+	byDefault, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byChoice, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.siva.ID, Reason: "financing", FollowUpDue: &chosen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.AddDate(0, 0, 10) // 12 March
+	for _, r := range []*Referral{byDefault, byChoice} {
+		if err := f.s.SetReferralStatus(ctx, f.adviser, Actor{}, r.ID, "sent", r.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, byDefault.ID)
+	if want := time.Date(2026, 3, 12+f.hamar.ReferralFollowUpDays, 23, 59, 59, 0, Oslo); !got.FollowUpDue.Equal(want) {
+		t.Errorf("a draft without a date, sent on 12 March, is due %s; want %s", got.FollowUpDue.In(Oslo), want)
+	}
+	got, _ = f.s.Referral(ctx, f.adviser, byChoice.ID)
+	if want := time.Date(2026, 3, 20, 23, 59, 59, 0, Oslo); !got.FollowUpDue.Equal(want) {
+		t.Errorf("a draft due 20 March by choice is due %s once sent; want %s", got.FollowUpDue.In(Oslo), want)
+	}
+}
