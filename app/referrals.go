@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -344,11 +345,24 @@ type linkPage struct {
 	Reasons    map[string][]string
 	Instrument []string
 	Done       bool
+	Ended      bool // the link has done its work, and shows nothing
+	Answered   bool // an answer came through the ended link, and was not recorded
+}
+
+// linkEnded tells the holder of a one-time link that has done its work so,
+// and whether an answer they sent was recorded: a bare "not found" left a
+// partner believing it was.
+func (s *Server) linkEnded(c echo.Context) error {
+	p := s.publicPage(c, "nb", "referral.link_ended_title")
+	return c.Render(http.StatusNotFound, "referrals/link", linkPage{page: p, Ended: true, Answered: c.Request().Method == http.MethodPost})
 }
 
 // linkReferral shows the referral behind a one-time link: only what was shared.
 func (s *Server) linkReferral(c echo.Context) error {
 	r, err := s.store.ReferralByLink(c.Request().Context(), c.Param("token"))
+	if errors.Is(err, models.ErrLinkEnded) {
+		return s.linkEnded(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -373,6 +387,9 @@ func (s *Server) answerLink(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := c.Param("token")
 	r, err := s.store.ReferralByLink(ctx, token)
+	if errors.Is(err, models.ErrLinkEnded) {
+		return s.linkEnded(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -394,6 +411,9 @@ func (s *Server) answerLink(c echo.Context) error {
 	}
 	if ve := asValidation(err); ve != nil {
 		return c.Render(http.StatusUnprocessableEntity, "referrals/link", s.linkPageData(c, r, f, ve.Fields))
+	}
+	if errors.Is(err, models.ErrLinkEnded) { // closed, or answered, since it was read
+		return s.linkEnded(c)
 	}
 	if err != nil {
 		return err

@@ -896,3 +896,41 @@ func mustSubmit(t *testing.T, ts *testServer) int64 {
 	id, _ := submitShared(t, ts, true)
 	return id
 }
+
+// A one-time link that has done its work (the referral withdrawn by the
+// adviser, its outcome reported, its time run out) says so, and that an
+// answer sent through it was not recorded, instead of a bare "not found"
+// that left a partner thinking their answer was saved. It still shows
+// nothing of the referral, and a link that never was is a plain 404.
+func TestEndedLinkSaysSo(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, true)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	anon.get(link)
+	_, page = adviser.get("/referrals/" + rid)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	if res, _ := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw = %d", res.StatusCode)
+	}
+	const ended = "Lenken kan ikke brukes lenger"
+	res, body := anon.post(link, url.Values{"action": {"outcome"}, "outcome": {"declined"}, "outcome_reason": {"not_ready"}})
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, ended) || !strings.Contains(body, "Svaret ble ikke registrert") {
+		t.Errorf("an answer through the link of a withdrawn referral = %d; want 404 saying the link has ended and nothing was recorded", res.StatusCode)
+	}
+	res, body = anon.get(link)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, ended) {
+		t.Errorf("the link of a withdrawn referral = %d; want 404 saying the link has ended", res.StatusCode)
+	}
+	for _, leak := range []string{"Testperson", "test@example.org", "Trenger etablerertilskudd", "Innovasjon Norge"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("the ended link shows %q", leak)
+		}
+	}
+	if res, body := anon.get("/r/rl_" + strings.Repeat("A", 43)); res.StatusCode != http.StatusNotFound || strings.Contains(body, ended) {
+		t.Errorf("a link that never was = %d, saying it ended: %v", res.StatusCode, strings.Contains(body, ended))
+	}
+}

@@ -778,17 +778,35 @@ func linkViewer(r *Referral) *Viewer {
 	return &Viewer{User: &User{PartnerID: &pid, Roles: []UserRole{{RegionID: &region.ID, Role: RolePartner}}}, Region: region}
 }
 
-// ReferralByLink returns the referral a valid, unused, unexpired one-time link
-// answers, minimised to what was shared with the partner.
-func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, error) {
+// ErrLinkEnded is a one-time link that was made but has done its work: its
+// outcome was reported, its referral closed or its time ran out. It is a not
+// found, and shows nothing of the referral; its holder is told that it ended.
+var ErrLinkEnded = fmt.Errorf("referral link ended: %w", ErrNotFound)
+
+// liveLink finds the link of token in db: ErrNotFound if none was made,
+// ErrLinkEnded if it was used or has expired.
+func (s *Store) liveLink(db *gorm.DB, token string) (*referralLink, error) {
 	if !strings.HasPrefix(token, linkPrefix) || len(token) > 100 {
 		return nil, ErrNotFound
 	}
 	var l referralLink
-	err := s.read(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), s.now()).First(&l).Error
+	err := db.Where("token_hash = ?", hashToken(token)).First(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
+	if err != nil {
+		return nil, err
+	}
+	if l.UsedAt != nil || !l.ExpiresAt.After(s.now()) {
+		return nil, ErrLinkEnded
+	}
+	return &l, nil
+}
+
+// ReferralByLink returns the referral a valid, unused, unexpired one-time link
+// answers, minimised to what was shared with the partner.
+func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, error) {
+	l, err := s.liveLink(s.read(ctx), token)
 	if err != nil {
 		return nil, err
 	}
@@ -799,7 +817,7 @@ func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, er
 	if r.Closed() {
 		// Closed by anyone, withdrawn by the adviser say: the link has done
 		// its work, and shows the person to nobody.
-		return nil, ErrNotFound
+		return nil, ErrLinkEnded
 	}
 	minimise(linkViewer(&r), &r)
 	return &r, nil
@@ -817,11 +835,7 @@ func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowl
 		}
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		var l referralLink
-		err := tx.Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), s.now()).First(&l).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || !strings.HasPrefix(token, linkPrefix) {
-			return ErrNotFound
-		}
+		l, err := s.liveLink(tx, token)
 		if err != nil {
 			return err
 		}
@@ -830,7 +844,7 @@ func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowl
 			return err
 		}
 		if r.Closed() {
-			return invalid("outcome", "error.referral_not_open")
+			return ErrLinkEnded
 		}
 		a.RegionID = r.RegionID
 		if acknowledge && r.Status == "sent" {
