@@ -535,6 +535,17 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 		if !allowedTransition(v, r.Status, status) {
 			return invalid("status", "error.transition")
 		}
+		if status == "sent" {
+			// As a new referral: a partner deactivated since the draft was
+			// saved takes no referrals.
+			var p Partner
+			if err := tx.Select("id", "active").First(&p, r.PartnerID).Error; err != nil {
+				return err
+			}
+			if !p.Active {
+				return invalid("status", "error.partner_inactive")
+			}
+		}
 		if err := s.changeReferral(tx, r, version, status, map[string]any{}, &v.User.ID, "user", ""); err != nil {
 			return err
 		}

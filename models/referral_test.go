@@ -774,3 +774,26 @@ func TestDraftFollowUpCountsFromSending(t *testing.T) {
 		t.Errorf("a draft due 20 March by choice is due %s once sent; want %s", got.FollowUpDue.In(Oslo), want)
 	}
 }
+
+// A draft to a partner that has since been deactivated is not sent: a new
+// referral to it is refused, and so is sending one saved before.
+func TestDraftNotSentToInactivePartner(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.siva.ID, Reason: "financing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := PartnerInput{Name: f.siva.Name, Kind: f.siva.Kind, Services: f.siva.ServiceList(), Description: f.siva.Description, Website: f.siva.Website, Active: false, Version: f.siva.Version}
+	if err := f.s.UpdatePartner(ctx, Actor{}, f.siva.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	var ve *ValidationError
+	if err := f.s.SetReferralStatus(ctx, f.adviser, Actor{}, r.ID, "sent", r.Version); !errors.As(err, &ve) || ve.Fields["status"] != "error.partner_inactive" {
+		t.Errorf("sending a draft to a deactivated partner: %v; want status error.partner_inactive", err)
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Status != "draft" {
+		t.Errorf("the draft is %s; want draft", got.Status)
+	}
+}
