@@ -934,3 +934,22 @@ func TestEndedLinkSaysSo(t *testing.T) {
 		t.Errorf("a link that never was = %d, saying it ended: %v", res.StatusCode, strings.Contains(body, ended))
 	}
 }
+
+// A referral is closed by reporting its outcome: a PATCH setting a closing
+// status (one of the contract's statuses) says so, rather than that the value
+// is no choice at all.
+func TestAPIClosingStatusNamesTheOutcome(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	for _, status := range []string{"completed", "declined", "withdrawn", "no_response"} {
+		code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/1", `{"status": "`+status+`", "version": 1}`)
+		fields, _ := out["error"].(map[string]any)["fields"].(map[string]any)
+		if msg, _ := fields["status"].(string); code != http.StatusUnprocessableEntity || !strings.Contains(msg, "outcome") {
+			t.Errorf("PATCH status %s = %d %v; want 422 pointing to outcome", status, code, out)
+		}
+	}
+	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/1", `{"status": "lukket", "version": 1}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("PATCH status lukket = %d %v; want 422", code, out)
+	}
+}

@@ -518,7 +518,10 @@ func allowedTransition(v *Viewer, from, to string) bool {
 // SetReferralStatus moves a referral along: an adviser sends a draft; a partner
 // acknowledges it or reports it in progress. Closing goes through CloseReferral.
 func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) error {
-	if !contains(ReferralStatuses, status) || contains(ClosedReferral, status) {
+	if contains(ClosedReferral, status) {
+		return invalid("status", "error.close_with_outcome")
+	}
+	if !contains(ReferralStatuses, status) {
 		return invalid("status", "error.choice")
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
