@@ -953,3 +953,38 @@ func TestAPIClosingStatusNamesTheOutcome(t *testing.T) {
 		t.Errorf("PATCH status lukket = %d %v; want 422", code, out)
 	}
 }
+
+// A board member who is also the partner's contact reads the adviser's
+// message on a referral to their own organisation that shares no person
+// data: it is the summary written for the partner, and what they answer on.
+// On other partners' referrals it stays hidden from them, as from the board.
+func TestBoardMemberReadsOwnPartnersMessage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	region, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	v := &models.Viewer{User: adviser, Region: region}
+	refer := func(partner, message string) int64 {
+		p, _ := ts.store.PartnerByName(ctx, partner)
+		r, err := ts.store.CreateReferral(ctx, v, models.Actor{}, mustSubmit(t, ts), models.ReferralInput{PartnerID: p.ID, Reason: "financing", Message: message, Send: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	own, other := refer("Innovasjon Norge", "Oppsummering til IN"), refer("Siva", "Oppsummering til Siva")
+	in, _ := ts.store.PartnerByName(ctx, "Innovasjon Norge")
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "styre-in@example.org", Name: "Ina Styre", PartnerID: in.ID},
+		"styre-in-passord-12", []models.RoleGrant{{RegionID: region.ID, Role: models.RoleBoard}, {RegionID: region.ID, Role: models.RolePartner}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("styre-in@example.org", "styre-in-passord-12")
+	if _, page := c.get("/referrals/" + itoa(own)); !strings.Contains(page, "Oppsummering til IN") {
+		t.Error("the board member does not see the message of a referral to their own organisation")
+	}
+	if _, page := c.get("/referrals/" + itoa(other)); strings.Contains(page, "Oppsummering til Siva") {
+		t.Error("the board member sees the message of a referral to another partner")
+	}
+}

@@ -187,7 +187,9 @@ func minimise(v *Viewer, r *Referral) {
 	if !v.SeesPersonData(r) {
 		e.Name, e.Email, e.Phone, e.OrgNumber, e.BusinessName, e.Description = "", "", "", "", "", ""
 		e.Under30, e.ImmigrantBackground = nil, nil
-		if v.Has(RoleBoard) && !v.Has(RoleCoordinator) && !v.Has(RoleAdviser) && !v.IsAdmin() {
+		// The board member who is the partner's contact too reads what was
+		// written for the partner, on their own organisation's referrals.
+		if v.Has(RoleBoard) && !v.Has(RoleCoordinator) && !v.Has(RoleAdviser) && !v.IsAdmin() && !v.AnswersFor(r) {
 			r.Message = "" // the adviser's free text may name the person
 			r.ContactName, r.ContactEmail = "", ""
 		}
