@@ -40,7 +40,7 @@ type FocusRow struct {
 
 // MilestoneFollowUp answers "are plans followed up?". A milestone's outcome is
 // decided once it is done, or once its due date has passed while it is open
-// (overdue). The share on time is the done-on-time among the decided.
+// (overdue). The share on time is the done-on-time among the decided, in per cent.
 // Cancelled milestones do not count.
 type MilestoneFollowUp struct {
 	Total    int // all milestones that are not cancelled
@@ -56,7 +56,8 @@ type MilestoneFollowUp struct {
 // Percent is the share on time as a whole percentage.
 func (m MilestoneFollowUp) Percent() int { return percent(m.Share) }
 
-// MunicipalityShare is one municipality's weight in the region's projects.
+// MunicipalityShare is one municipality's weight in the region's projects; its
+// shares are in per cent.
 type MunicipalityShare struct {
 	Municipality    Municipality
 	Member          bool // a current member of the region
@@ -76,13 +77,17 @@ func (m MunicipalityShare) LeadPercent() int    { return percent(m.LeadShare) }
 func (m MunicipalityShare) NOKPercent() int     { return percent(m.NOKShare) }
 func (m MunicipalityShare) FTEPercent() int     { return percent(m.FTEShare) }
 
-func percent(f float64) int { return int(math.Round(f * 100)) }
+// percent rounds a per cent to a whole one, a half up.
+func percent(f float64) int { return int(math.Round(f)) }
 
+// share is part of whole in per cent, 0 of nothing. It multiplies before it
+// divides: 23 / 40 * 100 is 57.49999… in binary floating point, which rounds
+// to 57, where 23 * 100 / 40 is 57.5, rounded to 58.
 func share(part, whole float64) float64 {
 	if whole == 0 {
 		return 0
 	}
-	return part / whole
+	return part * 100 / whole
 }
 
 // Portfolio builds the portfolio of the region's projects the viewer may see.

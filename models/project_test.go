@@ -715,7 +715,7 @@ func TestPortfolio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantMS := MilestoneFollowUp{Total: 7, Done: 4, OnTime: 3, Late: 1, Overdue: 2, Upcoming: 1, Decided: 6, Share: 0.5}
+	wantMS := MilestoneFollowUp{Total: 7, Done: 4, OnTime: 3, Late: 1, Overdue: 2, Upcoming: 1, Decided: 6, Share: 50}
 	if pf.Milestones != wantMS {
 		t.Errorf("milestones %+v; want %+v", pf.Milestones, wantMS)
 	}
@@ -756,7 +756,7 @@ func TestPortfolio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantMS = MilestoneFollowUp{Total: 3, Done: 1, OnTime: 1, Overdue: 1, Upcoming: 1, Decided: 2, Share: 0.5}
+	wantMS = MilestoneFollowUp{Total: 3, Done: 1, OnTime: 1, Overdue: 1, Upcoming: 1, Decided: 2, Share: 50}
 	if pf.Projects != 1 || pf.Milestones != wantMS {
 		t.Errorf("Løten's portfolio: %d projects, milestones %+v; want 1 and %+v", pf.Projects, pf.Milestones, wantMS)
 	}
