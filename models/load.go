@@ -26,8 +26,11 @@ type Load struct {
 	Flagged        bool    // above the threshold, or committed without capacity
 }
 
-// Percent is the load as a whole percentage of capacity.
-func (l Load) Percent() int { return int(math.Round(l.Ratio * 100)) }
+// Percent is the load as a whole percentage of capacity. Ratio is kept to
+// four decimals, so Ratio × 10 000 is a whole number but for binary noise
+// (0.575 × 100 is 57.49999…): that is rounded away before the half is
+// rounded up.
+func (l Load) Percent() int { return percent(math.Round(l.Ratio*10000) / 100) }
 
 // DefaultLoadThreshold flags a municipality that has committed more FTE than it has.
 const DefaultLoadThreshold = 1.0

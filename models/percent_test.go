@@ -50,3 +50,30 @@ func TestPercentsRoundHalfUp(t *testing.T) {
 		t.Errorf("referred = %d of %d, %v %%; want 23 of 40, 58 %%", rep.EnquiriesReferred, rep.EnquiriesReceived, deref(rep.ReferredPercent))
 	}
 }
+
+// A cooperation load of exactly a half per cent is rounded up too: 2.3 FTE
+// committed of 4 is 57.5 %, shown as 58 %.
+func TestLoadPercentRoundsHalfUp(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	in := DefaultRegionInput()
+	in.Slug, in.Name = "hamar", "Hamar"
+	r, err := s.CreateRegion(ctx, Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveMember(ctx, Actor{}, r.ID, MemberInput{Kommunenummer: "3403", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, CommittedFTE: 2.3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Model(&Municipality{}).Where("kommunenummer = ?", "3403").Update("business_fte", 4).Error; err != nil {
+		t.Fatal(err)
+	}
+	loads, err := s.MunicipalityLoads(ctx, []string{"3403"}, DefaultLoadThreshold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := loads[0]; l.CommittedFTE != 2.3 || l.CapacityFTE != 4 || l.Percent() != 58 {
+		t.Errorf("load = %v FTE of %v, %d %%; want 2.3 of 4, 58 %%", l.CommittedFTE, l.CapacityFTE, l.Percent())
+	}
+}
