@@ -38,14 +38,24 @@ func (c Count) MarshalJSON() ([]byte, error) {
 // withhold keeps a single hidden count of a list that adds up to a total
 // shown from being worked out as the total less the counts shown: it withholds
 // the smallest count shown beside it, so that two are unknown. (Two or more
-// hidden counts give away only their sum, which is small.)
+// hidden counts give away only their sum, which is small.) A withheld count
+// would have been shown, so it is known to be at least SmallCount: it is one
+// above that where there is one, for a withheld 3 beside a hidden count that
+// add up to 4 give away a hidden 1 (only 1 + 3 makes 4), where 1 + 4 could be
+// 2 + 3. (Beside counts of 3 alone a hidden 1 cannot be kept unknown.)
 func withhold(bs []Bucket, total Count) {
 	hidden, smallest := 0, -1
+	less := func(a, b int) bool { // by size, those above SmallCount first
+		if (a > SmallCount) != (b > SmallCount) {
+			return a > SmallCount
+		}
+		return a < b
+	}
 	for i, b := range bs {
 		switch {
 		case b.Count.Hidden:
 			hidden++
-		case b.Count.N > 0 && (smallest < 0 || b.Count.N < bs[smallest].Count.N):
+		case b.Count.N > 0 && (smallest < 0 || less(b.Count.N, bs[smallest].Count.N)):
 			smallest = i
 		}
 	}
