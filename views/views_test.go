@@ -266,3 +266,31 @@ func TestPluralForms(t *testing.T) {
 		}
 	}
 }
+
+// Numbers on the pages have their thousands grouped ("1 045", DESIGN): a
+// table's number cell, and a message's count other than its plural Count,
+// are written through num (or decimal, nok, a percentage), never raw. The
+// portfolio's and load's tables and the report's "(1045 av 2300)" were raw.
+func TestNumbersAreFormatted(t *testing.T) {
+	t.Parallel()
+	rawCell := regexp.MustCompile(`class="num"[^>]*>\{\{\s*\.[A-Za-z.]*\s*\}\}`)
+	rawArg := regexp.MustCompile(`"(Referred|Received|OnTime|Decided|Limit|Memberships|Projects)" \$?\.[A-Za-z.]+`)
+	err := fs.WalkDir(files, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		for _, re := range []*regexp.Regexp{rawCell, rawArg} {
+			for _, m := range re.FindAllString(string(b), -1) {
+				t.Errorf("%s: %q writes a number raw; want it through num", p, m)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
