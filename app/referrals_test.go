@@ -396,6 +396,19 @@ func TestReferralReportPeriodDates(t *testing.T) {
 			t.Errorf("the report does not contain %q", want)
 		}
 	}
+	// An end alone: the period starts with its year (it was swapped with the
+	// default start, this year's: from last year's end to this year's start).
+	// A start alone runs to today.
+	now := ts.store.Now().In(models.Oslo)
+	year := now.Year()
+	for query, want := range map[string]string{
+		fmt.Sprintf("to=%d-06-30", year-1):   fmt.Sprintf("fra 01.01.%d til 30.06.%d", year-1, year-1),
+		fmt.Sprintf("from=%d-03-01", year-1): fmt.Sprintf("fra 01.03.%d til %s", year-1, now.Format("02.01.2006")),
+	} {
+		if _, page := board.get("/reports/referrals?" + query); !strings.Contains(page, want) {
+			t.Errorf("the report of %s does not say %q", query, want)
+		}
+	}
 }
 
 // A refused change made from a page that is out of date says why at the top

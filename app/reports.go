@@ -16,16 +16,19 @@ import (
 )
 
 // reportPeriod reads ?from= and ?to=, noting in q a date it cannot read;
-// the default is the year so far.
+// the default is the year so far. An end alone starts with its year; a start
+// alone runs to today.
 func (s *Server) reportPeriod(q *listQuery) (time.Time, time.Time) {
 	now := s.store.Now().In(models.Oslo)
 	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if t := q.date("from"); t != nil {
-		from = *t
+	start, end := q.date("from"), q.date("to")
+	if end != nil {
+		to = *end
+		from = time.Date(to.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	if t := q.date("to"); t != nil {
-		to = *t
+	if start != nil {
+		from = *start
 	}
 	if to.Before(from) {
 		from, to = to, from
