@@ -1001,3 +1001,33 @@ func TestBoardMemberReadsOwnPartnersMessage(t *testing.T) {
 		t.Error("the board member sees the message of a referral to another partner")
 	}
 }
+
+// The board's report says per partner what came of the referrals: declined
+// and unanswered as well as supported, each linking to its list, as the CSV
+// and the API do (the page left them out).
+func TestReferralReportShowsEveryOutcomePerPartner(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	_, page := adviser.get("/referrals/" + rid)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	partner.get("/referrals/" + rid)
+	if res, body := partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"declined"}, "outcome_reason": {"not_eligible"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("decline = %d\n%s", res.StatusCode, body)
+	}
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	_, report := board.get("/reports/referrals")
+	table := regexp.MustCompile(`(?s)<caption>[^<]*</caption>.*?</table>`).FindString(report)
+	for _, want := range []string{">Avslått</th>", ">Ikke besvart</th>", "outcome=declined", "outcome=no_response"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the report's table per partner lacks %q", want)
+		}
+	}
+	row := regexp.MustCompile(`(?s)<tr>\s*<th scope="row"><a class="ds-link" href="/referrals\?partner=\d+[^"]*">Innovasjon Norge</a></th>.*?</tr>`).FindString(table)
+	if !regexp.MustCompile(`outcome=declined[^"]*">1</a>`).MatchString(row) {
+		t.Errorf("Innovasjon Norge's row does not count the declined referral: %s", row)
+	}
+}

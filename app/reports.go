@@ -170,11 +170,11 @@ func (s *Server) referralReportCSV(c echo.Context) error {
 		}
 	default:
 		rows = append(rows, []string{loc.T("report.partner"), loc.T("report.sent"), loc.T("report.acknowledged"), loc.T("report.completed"),
-			loc.T("report.supported"), loc.T("report.declined"), loc.T("report.open"), loc.T("report.overdue"),
+			loc.T("report.supported"), loc.T("report.declined"), loc.T("report.no_response"), loc.T("report.open"), loc.T("report.overdue"),
 			loc.T("report.median_ack"), loc.T("report.median_outcome"), loc.T("report.granted_nok")})
 		for _, x := range rep.Partners {
 			rows = append(rows, []string{x.Name, strconv.Itoa(x.Sent), strconv.Itoa(x.Acknowledged), strconv.Itoa(x.Completed), strconv.Itoa(x.Supported),
-				strconv.Itoa(x.Declined), strconv.Itoa(x.Open), strconv.Itoa(x.Overdue), days(x.MedianAckDays), days(x.MedianOutcomeDays), strconv.FormatInt(x.GrantedNOK, 10)})
+				strconv.Itoa(x.Declined), strconv.Itoa(x.NoResponse), strconv.Itoa(x.Open), strconv.Itoa(x.Overdue), days(x.MedianAckDays), days(x.MedianOutcomeDays), strconv.FormatInt(x.GrantedNOK, 10)})
 		}
 	}
 	var buf bytes.Buffer
