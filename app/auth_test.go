@@ -571,46 +571,21 @@ func TestPasswordChangeThrottled(t *testing.T) {
 func TestLoginThrottleHoldsForConcurrentGuesses(t *testing.T) {
 	loopback, _ := ParseCIDRs("127.0.0.1")
 	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = loopback })
-	cost := models.BcryptCost
-	models.BcryptCost = 10 // a few tens of milliseconds per check, as in production
-	_, err := ts.store.CreateUser(context.Background(), models.Actor{}, models.UserInput{Email: "maal@example.org", Name: "Mål"}, "riktig passord 123", nil)
-	models.BcryptCost = cost
-	if err != nil {
-		t.Fatal(err)
-	}
-	const guesses = 3 * models.LoginMaxFailures
-	clients := make([]*client, guesses)
+	userAtRealCost(t, ts, nil)
+	clients := make([]*client, guessBurst)
 	for i := range clients {
 		clients[i] = ts.client(t)
 		clients[i].get("/login")
 	}
-	codes := make([]int, guesses)
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Each from its own address: only the account's limit applies.
-			form := url.Values{"email": {"maal@example.org"}, "password": {"gjetning " + strconv.Itoa(i)}, "_csrf": {c.csrf}}
-			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader(form.Encode()))
-			req.Header = from("192.0.2." + strconv.Itoa(i+1))
-			res, err := c.http.Do(req)
-			if err != nil {
-				return
-			}
-			res.Body.Close()
-			codes[i] = res.StatusCode
-		}()
-	}
-	wg.Wait()
-	checked := 0
-	for _, code := range codes {
-		if code == http.StatusUnauthorized {
-			checked++
-		}
-	}
+	checked := guessAtOnce(t, http.StatusUnauthorized, func(i int) (*client, *http.Request) {
+		// Each from its own address: only the account's limit applies.
+		form := url.Values{"email": {"maal@example.org"}, "password": {"gjetning " + strconv.Itoa(i)}, "_csrf": {clients[i].csrf}}
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header = from("192.0.2." + strconv.Itoa(i+1))
+		return clients[i], req
+	})
 	if checked > models.LoginMaxFailures {
-		t.Errorf("%d of %d simultaneous guesses were checked (%v); want at most %d", checked, guesses, codes, models.LoginMaxFailures)
+		t.Errorf("%d of %d simultaneous guesses were checked; want at most %d", checked, guessBurst, models.LoginMaxFailures)
 	}
 }
 
@@ -619,27 +594,51 @@ func TestLoginThrottleHoldsForConcurrentGuesses(t *testing.T) {
 // Not parallel, for the same reason.
 func TestPasswordChangeThrottleHoldsForConcurrentGuesses(t *testing.T) {
 	ts := newTestServer(t)
+	userAtRealCost(t, ts, []models.RoleGrant{{RegionID: 1, Role: models.RoleBoard}})
+	c := ts.client(t)
+	c.login("maal@example.org", "riktig passord 123")
+	checked := guessAtOnce(t, http.StatusUnprocessableEntity, func(i int) (*client, *http.Request) {
+		form := url.Values{"current_password": {"gjetning " + strconv.Itoa(i)}, "new_password": {"et helt nytt passord 42"},
+			"repeat_password": {"et helt nytt passord 42"}, "_csrf": {c.csrf}}
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/profile/password", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return c, req
+	})
+	if checked > models.LoginMaxFailures {
+		t.Errorf("%d of %d simultaneous guesses were checked; want at most %d", checked, guessBurst, models.LoginMaxFailures)
+	}
+}
+
+// guessBurst is how many guesses the throttle tests send at once: three times
+// the limit.
+const guessBurst = 3 * models.LoginMaxFailures
+
+// userAtRealCost makes the user maal@example.org, password "riktig passord
+// 123", with its hash at a real cost (a few tens of milliseconds a check, as
+// in production), so that simultaneous guesses overlap while hashing.
+func userAtRealCost(t *testing.T, ts *testServer, grants []models.RoleGrant) {
+	t.Helper()
 	cost := models.BcryptCost
 	models.BcryptCost = 10
-	_, err := ts.store.CreateUser(context.Background(), models.Actor{}, models.UserInput{Email: "maal@example.org", Name: "Mål"}, "riktig passord 123",
-		[]models.RoleGrant{{RegionID: 1, Role: models.RoleBoard}})
+	_, err := ts.store.CreateUser(context.Background(), models.Actor{}, models.UserInput{Email: "maal@example.org", Name: "Mål"}, "riktig passord 123", grants)
 	models.BcryptCost = cost
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ts.client(t)
-	c.login("maal@example.org", "riktig passord 123")
-	const guesses = 3 * models.LoginMaxFailures
-	codes := make([]int, guesses)
+}
+
+// guessAtOnce sends guessBurst guesses at the same time, guess i as request
+// i makes it, and counts those answered checked: the status of a wrong guess
+// looked at, not refused by the throttle.
+func guessAtOnce(t *testing.T, checked int, request func(i int) (*client, *http.Request)) int {
+	t.Helper()
+	codes := make([]int, guessBurst)
 	var wg sync.WaitGroup
-	for i := range guesses {
+	for i := range guessBurst {
+		c, req := request(i)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			form := url.Values{"current_password": {"gjetning " + strconv.Itoa(i)}, "new_password": {"et helt nytt passord 42"},
-				"repeat_password": {"et helt nytt passord 42"}, "_csrf": {c.csrf}}
-			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/profile/password", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			res, err := c.http.Do(req)
 			if err != nil {
 				return
@@ -649,13 +648,12 @@ func TestPasswordChangeThrottleHoldsForConcurrentGuesses(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	checked := 0
+	n := 0
 	for _, code := range codes {
-		if code == http.StatusUnprocessableEntity {
-			checked++
+		if code == checked {
+			n++
 		}
 	}
-	if checked > models.LoginMaxFailures {
-		t.Errorf("%d of %d simultaneous guesses were checked (%v); want at most %d", checked, guesses, codes, models.LoginMaxFailures)
-	}
+	t.Logf("statuses: %v", codes)
+	return n
 }
