@@ -174,6 +174,25 @@ func prehash(pw string) []byte {
 // BcryptCost is the work factor for new password hashes; tests lower it.
 var BcryptCost = 12
 
+// dummyHashes are the hashes a log-in for an unknown e-mail is checked
+// against, one per cost: at BcryptCost, as the accounts' own, so that the
+// answer's time does not tell which addresses have accounts (one at
+// bcrypt.MinCost answered unknown e-mails 250 times faster).
+var dummyHashes sync.Map // cost → []byte
+
+func dummyHash() []byte {
+	cost := BcryptCost
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("samspill-dummy-password"), cost)
+	if err != nil {
+		panic(err) // only for a cost out of bcrypt's range, a programming error
+	}
+	dummyHashes.Store(cost, h)
+	return h
+}
+
 // HashPassword hashes a password for storage.
 func HashPassword(pw string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword(prehash(pw), BcryptCost)
@@ -219,9 +238,8 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*User
 	err := s.read(ctx).Where("email = ?", normaliseEmail(email)).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		// The same work as a real check, so that a failed log-in takes as long
-		// whether or not the account exists: a hash at BcryptCost. (A fixed
-		// dummy hash at bcrypt.MinCost answered unknown e-mails 250 times faster.)
-		_, _ = bcrypt.GenerateFromPassword(prehash(password), BcryptCost)
+		// whether or not the account exists.
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), prehash(password))
 		return nil, ErrNotFound
 	}
 	if err != nil {
