@@ -201,7 +201,7 @@ func TestFormsSentEmpty(t *testing.T) {
 		{models.RoleCoordinator, "nb", demoPath(t, e, "/projects/:id"), "Legg til milepæl"},
 		{models.RoleAdmin, "nb", "/admin/partners/new", "Opprett partneren"},
 		{models.RoleAdmin, "nb", "/admin/users/new", "Opprett brukeren"},
-		{models.RoleAdmin, "nb", "/admin/privacy", "Last ned (JSON)"},
+		{models.RoleAdmin, "nb", "/admin/privacy", "Last ned som dokument"},
 		{models.RoleAdmin, "nb", "/admin/privacy", "Slett personopplysningene"},
 		{models.RoleAdmin, "nb", "/profile", "Bytt passord"},
 	}
