@@ -191,6 +191,11 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		return err
 	}
 	addProblems(fields, versionRequired(j.Version))
+	if j.Status != nil && j.Outcome != nil {
+		// The outcome sets the status it closes in: a status beside it would
+		// be one of the two ignored.
+		addProblems(fields, map[string]string{"status": "error.status_with_outcome", "outcome": "error.status_with_outcome"})
+	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}

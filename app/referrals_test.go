@@ -1031,3 +1031,25 @@ func TestReferralReportShowsEveryOutcomePerPartner(t *testing.T) {
 		t.Errorf("Innovasjon Norge's row does not count the declined referral: %s", row)
 	}
 }
+
+// A PATCH sending both a status and an outcome is refused, naming both
+// fields: the outcome sets the status itself, and the status sent with it was
+// silently dropped. Nothing changes.
+func TestAPIStatusWithOutcomeRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, rid := sentReferral(t, ts, false)
+	tok := ts.token(t, models.RoleAdviser)
+	code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/"+rid, `{"status": "acknowledged", "outcome": "declined", "outcome_reason": "not_ready", "version": 1}`)
+	errObj, _ := out["error"].(map[string]any)
+	fields, _ := errObj["fields"].(map[string]any)
+	if code != http.StatusUnprocessableEntity || fields["status"] == nil || fields["outcome"] == nil {
+		t.Errorf("PATCH status and outcome = %d %v; want 422 naming status and outcome", code, out)
+	}
+	if msg, _ := fields["status"].(string); !strings.Contains(msg, "outcome") {
+		t.Errorf("the refusal %q does not say to send the outcome alone", msg)
+	}
+	if r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid))); r.Status != "sent" || r.Version != 1 {
+		t.Errorf("after the refused PATCH: %s version %d; want sent, version 1", r.Status, r.Version)
+	}
+}
