@@ -339,6 +339,7 @@ type linkPage struct {
 	page
 	Referral   *models.Referral
 	Token      string
+	PersonData bool // shared with the partner: what the partner's own page shows
 	Outcome    outcomeForm
 	Comment    string // a comment refused, as typed
 	Outcomes   []string
@@ -377,7 +378,10 @@ func (s *Server) linkPageData(c echo.Context, r *models.Referral, f outcomeForm,
 	if errs != nil {
 		p = p.withErrors(errs)
 	}
-	return linkPage{page: p, Referral: r, Token: c.Param("token"), Outcome: f, Outcomes: []string{"supported", "declined"},
+	// The link acts as the partner, and models minimised r as for them: the
+	// person is shown as on the partner's page, when the adviser shared it
+	// (which the person's consent allowed).
+	return linkPage{page: p, Referral: r, Token: c.Param("token"), PersonData: r.SharePersonalData, Outcome: f, Outcomes: []string{"supported", "declined"},
 		Reasons: models.OutcomeReasons, Instrument: models.Instruments}
 }
 

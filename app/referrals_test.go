@@ -1053,3 +1053,67 @@ func TestAPIStatusWithOutcomeRefused(t *testing.T) {
 		t.Errorf("after the refused PATCH: %s version %d; want sent, version 1", r.Status, r.Version)
 	}
 }
+
+// The one-time link shows the partner contact without an account the same
+// person fields as the partner's own page, when the person consented and the
+// adviser shared: the description, business name and organisation number
+// too, not only name, e-mail and phone. Without sharing, none of them.
+func TestLinkShowsWhatThePartnerPageShows(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	body := `{"municipality": "3412", "enquirer_kind": "established_business", "needs": ["financing"], "description": "Hemmelig plan",
+		"name": "Testperson Tester", "email": "test@example.org", "phone": "91234567", "business_name": "Testbedrift AS", "org_number": "923609016",
+		"consent_store": true, "consent_share": true}`
+	ids := []int64{}
+	for range 2 {
+		status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", body)
+		if status != http.StatusCreated {
+			t.Fatalf("intake = %d %v", status, out)
+		}
+		list, _, _ := ts.store.Enquiries(context.Background(), adminViewer(t, ts), models.EnquiryFilter{Q: out["reference"].(string)})
+		ids = append(ids, list[0].ID)
+	}
+	shared := referWithShare(t, ts, ids[0], "Innovasjon Norge")
+	region, _ := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
+	adviserUser, _ := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	in, _ := ts.store.PartnerByName(context.Background(), "Innovasjon Norge")
+	notShared, err := ts.store.CreateReferral(context.Background(), &models.Viewer{User: adviserUser, Region: region}, models.Actor{}, ids[1],
+		models.ReferralInput{PartnerID: in.ID, Reason: "financing", Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	linkPage := func(rid int64) string {
+		adviser.get("/referrals/" + itoa(rid))
+		_, page := adviser.post("/referrals/"+itoa(rid)+"/link", nil)
+		m := oneTimeLink.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no link")
+		}
+		res, body := ts.client(t).get(m[1])
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("link page = %d", res.StatusCode)
+		}
+		return body
+	}
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, partnerPage := partner.get("/referrals/" + itoa(shared))
+	person := []string{"Testperson Tester", "test@example.org", "91234567", "Testbedrift AS", "923609016", "Hemmelig plan"}
+	byLink := linkPage(shared)
+	for _, want := range person {
+		if !strings.Contains(partnerPage, want) {
+			t.Fatalf("the partner's page lacks %q: the test's premise fails", want)
+		}
+		if !strings.Contains(byLink, want) {
+			t.Errorf("the link page of a shared referral lacks %q, which the partner's page shows", want)
+		}
+	}
+	byLink = linkPage(notShared.ID)
+	for _, leak := range person {
+		if strings.Contains(byLink, leak) {
+			t.Errorf("the link page of an unshared referral shows %q", leak)
+		}
+	}
+}
