@@ -182,6 +182,7 @@ type referralPage struct {
 	Overdue    bool
 	Outcome    outcomeForm
 	Comment    string // a comment refused, as typed
+	FollowUp   string // the follow-up date in the form: the referral's, or as typed
 	Outcomes   []string
 	Reasons    map[string][]string
 	Instrument []string
@@ -209,7 +210,7 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 		CanAdvise:  v.IsAdmin() || v.Has(models.RoleAdviser) || v.Has(models.RoleCoordinator),
 		CanAnswer:  v.AnswersFor(r) && !r.Closed(),
 		CanComment: v.Has(models.RoleBoard) || v.Has(models.RoleCoordinator) || v.IsAdmin(),
-		Reasons:    models.OutcomeReasons, Instrument: models.Instruments}
+		FollowUp:   r.FollowUpDue.In(models.Oslo).Format("2006-01-02"), Reasons: models.OutcomeReasons, Instrument: models.Instruments}
 	d.Title = p.T("referral.heading", "Partner", r.Partner.Name)
 	d.Outcomes = []string{"supported", "declined"}
 	if d.CanAdvise {
@@ -240,12 +241,14 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 	switch ve := asValidation(err); {
 	case ve != nil:
 		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) {
-			drawn := d.Referral.Status != "draft" && !d.Referral.Closed() // the outcome's fields
-			if drawn {
-				d.Errors = atTop(ve.Fields, "status", "link", "for_board")
-			} else {
-				d.Errors = atTop(ve.Fields, "status", "link", "for_board", "outcome")
+			top := []string{"status", "link", "for_board"} // no field of their own
+			if d.Referral.Status == "draft" || d.Referral.Closed() {
+				top = append(top, "outcome") // the outcome's fields are not drawn
 			}
+			if d.Referral.Closed() || !d.CanAdvise {
+				top = append(top, "follow_up_due") // nor the follow-up date's
+			}
+			d.Errors = atTop(ve.Fields, top...)
 			keep(d)
 		})
 	case isConflict(err):
@@ -265,6 +268,21 @@ func (s *Server) setReferralStatus(c echo.Context) error {
 	}
 	err = s.store.SetReferralStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
 	return s.afterReferral(c, id, err, "flash.status_changed", func(*referralPage) {})
+}
+
+// setReferralFollowUp moves the referral's follow-up date.
+func (s *Server) setReferralFollowUp(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	typed := c.FormValue("follow_up_due")
+	if due, ok := parseDate(typed); ok {
+		err = s.store.SetReferralFollowUp(c.Request().Context(), viewer(c), actor(c), id, due, formVersion(c))
+	} else {
+		err = &models.ValidationError{Fields: map[string]string{"follow_up_due": "error.date"}}
+	}
+	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) { d.FollowUp = typed })
 }
 
 // parseOutcome reads the outcome form; the amount may be typed "150 000".

@@ -165,8 +165,10 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 	return c.JSON(http.StatusCreated, referralJSONOut(r, s.store.Now()))
 }
 
-// referralPatch moves a referral on: a new status, or an outcome that closes it.
+// referralPatch moves a referral on: a new status, an outcome that closes it,
+// or a new follow-up date; one of them at a time.
 type referralPatch struct {
+	FollowUpDue   *string `json:"follow_up_due"`
 	Status        *string `json:"status"`
 	Outcome       *string `json:"outcome"`
 	OutcomeReason *string `json:"outcome_reason"`
@@ -196,10 +198,22 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		// be one of the two ignored.
 		addProblems(fields, map[string]string{"status": "error.status_with_outcome", "outcome": "error.status_with_outcome"})
 	}
+	var due time.Time
+	if j.FollowUpDue != nil {
+		var ok bool
+		if due, ok = parseDate(*j.FollowUpDue); !ok {
+			addProblems(fields, map[string]string{"follow_up_due": "error.date"})
+		}
+		if j.Status != nil || j.Outcome != nil {
+			addProblems(fields, map[string]string{"follow_up_due": "error.follow_up_alone"})
+		}
+	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	switch {
+	case j.FollowUpDue != nil:
+		err = s.store.SetReferralFollowUp(ctx, v, actor(c), id, due, *j.Version)
 	case j.Outcome != nil:
 		o := models.ReferralOutcome{Outcome: *j.Outcome, Version: *j.Version}
 		set(&o.Reason, j.OutcomeReason)

@@ -1117,3 +1117,51 @@ func TestLinkShowsWhatThePartnerPageShows(t *testing.T) {
 		}
 	}
 }
+
+// The adviser moves a referral's follow-up date on its page and by PATCH:
+// a refused date is named beside the field, in Norwegian, keeping what was
+// typed, and changes nothing; the partner may not move it.
+func TestReferralFollowUpChangeHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	_, page := adviser.get("/referrals/" + rid)
+	if !strings.Contains(page, `action="/referrals/`+rid+`/follow-up"`) {
+		t.Fatal("the referral's page offers no way to change the follow-up date")
+	}
+	today := ts.store.Now().In(models.Oslo)
+	far := today.AddDate(2, 0, 0).Format("2006-01-02")
+	res, body := adviser.post("/referrals/"+rid+"/follow-up", url.Values{"follow_up_due": {far}, "version": {"1"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "høyst ett år fram") || !strings.Contains(body, `value="`+far+`"`) {
+		t.Errorf("a date two years ahead = %d; want 422 saying at most a year, keeping %s\n%s", res.StatusCode, far, fieldError(body))
+	}
+	next := today.AddDate(0, 1, 0).Format("2006-01-02")
+	if res, body := adviser.post("/referrals/"+rid+"/follow-up", url.Values{"follow_up_due": {next}, "version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a date a month ahead = %d; want 303\n%s", res.StatusCode, fieldError(body))
+	}
+	tok := ts.token(t, models.RoleAdviser)
+	later := today.AddDate(0, 2, 0).Format("2006-01-02")
+	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/"+rid, `{"follow_up_due": "`+later+`", "version": 1}`); code != http.StatusConflict {
+		t.Errorf("PATCH follow_up_due with a stale version = %d %v; want 409", code, out)
+	}
+	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/"+rid, `{"follow_up_due": "`+later+`", "status": "acknowledged", "version": 2}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("PATCH follow_up_due with a status = %d %v; want 422", code, out)
+	}
+	code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/"+rid, `{"follow_up_due": "`+later+`", "version": 2}`)
+	if code != http.StatusOK || out["follow_up_due"] != later || out["version"] != float64(3) {
+		t.Errorf("PATCH follow_up_due = %d %v; want 200, due %s, version 3", code, out, later)
+	}
+	partnerTok := ts.token(t, models.RolePartner)
+	if code, out := ts.api(t, partnerTok, http.MethodPatch, "/api/v1/referrals/"+rid, `{"follow_up_due": "`+next+`", "version": 3}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("PATCH follow_up_due by the partner = %d %v; want 422", code, out)
+	}
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	partner.get("/referrals/" + rid)
+	if res, _ := partner.post("/referrals/"+rid+"/follow-up", url.Values{"follow_up_due": {next}, "version": {"3"}}); res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden {
+		t.Errorf("the partner's form = %d; want it refused", res.StatusCode)
+	}
+	if r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid))); r.Version != 3 || r.FollowUpDue.In(models.Oslo).Format("2006-01-02") != later {
+		t.Errorf("after the partner's tries: version %d, due %s; want 3, %s", r.Version, r.FollowUpDue.In(models.Oslo), later)
+	}
+}

@@ -83,6 +83,7 @@ func (s *Server) routeTable() []route {
 		{get, "/referrals/:id", s.showReferral, can(policies.Referral, policies.Read)},
 		{post, "/referrals/:id/status", s.setReferralStatus, can(policies.Referral, policies.Update)},
 		{post, "/referrals/:id/close", s.closeReferral, can(policies.Referral, policies.Update)},
+		{post, "/referrals/:id/follow-up", s.setReferralFollowUp, can(policies.Referral, policies.Manage)},
 		{post, "/referrals/:id/link", s.createReferralLink, can(policies.Referral, policies.Create)},
 		{post, "/referrals/:id/comments", s.commentOnReferral, can(policies.Referral, policies.Comment)},
 		{post, "/referrals/:id/board", s.markReferralForBoard, can(policies.Referral, policies.Comment)},

@@ -223,10 +223,8 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		}
 	}
 	now := s.now()
-	// Dates are days in Norway: in the hour or two after midnight there, UTC
-	// is still on yesterday, which would be due, and overdue, at once.
-	if in.FollowUpDue != nil && in.FollowUpDue.Before(dateOf(now)) {
-		fields["follow_up_due"] = "error.past_date"
+	if in.FollowUpDue != nil {
+		checkFollowUp(fields, *in.FollowUpDue, now)
 	}
 	var r Referral
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -289,6 +287,69 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		return nil, err
 	}
 	return &r, nil
+}
+
+// checkFollowUp refuses a follow-up date before today or more than a year
+// after it: a typo (2062 for 2026) would leave a referral never due, and never
+// closed as unanswered. Dates are days in Norway: in the hour or two after
+// midnight there, UTC is still on yesterday, which would be due, and overdue,
+// at once.
+func checkFollowUp(fields map[string]string, due, now time.Time) {
+	today := dateOf(now)
+	due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+	switch {
+	case due.Before(today):
+		fields["follow_up_due"] = "error.past_date"
+	case due.After(today.AddDate(1, 0, 0)):
+		fields["follow_up_due"] = "error.follow_up_too_far"
+	}
+}
+
+// adviserSide reports whether the viewer acts for the region on referrals
+// (sends, withdraws, follows up), not only as a partner's contact or the board.
+func adviserSide(v *Viewer) bool {
+	return v.IsAdmin() || v.Has(RoleAdviser) || v.Has(RoleCoordinator)
+}
+
+// SetReferralFollowUp moves the follow-up date of a referral not yet closed,
+// drafts included: the overdue marking and the closing as unanswered follow
+// the new date. Only the adviser's side changes it. Keeping the date it has is
+// no change, even when that date has passed (a form sent again).
+func (s *Store) SetReferralFollowUp(ctx context.Context, v *Viewer, a Actor, id int64, due time.Time, version int) error {
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if boardOnly(v, r) {
+			return ErrNotFound
+		}
+		if !adviserSide(v) {
+			return invalid("follow_up_due", "error.follow_up_adviser")
+		}
+		if r.Closed() {
+			return invalid("follow_up_due", "error.referral_not_open")
+		}
+		old := r.FollowUpDue.In(Oslo).Format("2006-01-02")
+		// A draft saved without a date counts from its sending: a date
+		// chosen now is kept, even the one it shows.
+		if due.Format("2006-01-02") == old && !(r.Status == "draft" && r.FollowUpDefault) {
+			return nil
+		}
+		fields := map[string]string{}
+		if checkFollowUp(fields, due, s.now()); len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		changes := map[string]any{"follow_up_due": endOfDay(due), "follow_up_default": false, "version": gorm.Expr("version + 1"), "updated_at": s.now()}
+		res := tx.Model(&Referral{}).Where("id = ? AND version = ?", r.ID, version).Updates(changes)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("referral %d: %w", r.ID, ErrConflict)
+		}
+		return s.audit(tx, a, "follow_up", "referral", fmt.Sprint(id), old+"->"+due.Format("2006-01-02"))
+	})
 }
 
 // Referral loads one referral the viewer may see, minimised to what they may read.

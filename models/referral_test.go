@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -795,5 +796,98 @@ func TestDraftNotSentToInactivePartner(t *testing.T) {
 	}
 	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Status != "draft" {
 		t.Errorf("the draft is %s; want draft", got.Status)
+	}
+}
+
+// The adviser moves an open referral's follow-up date: a date from today in
+// Norway to a year ahead; the overdue marking and the closing as unanswered
+// follow the new date. A date a year and more ahead (a typo, 2062) is refused
+// when referring too.
+func TestReferralFollowUpChange(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 2, 10, 0, 0, 0, Oslo)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	day := func(s string) time.Time {
+		d, err := time.Parse("2006-01-02", s) // as forms and the API give dates
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	fieldErr := func(err error) string {
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			return ""
+		}
+		return ve.Fields["follow_up_due"]
+	}
+	far := day("2062-03-16")
+	if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", FollowUpDue: &far, Send: true}); fieldErr(err) != "error.follow_up_too_far" {
+		t.Errorf("referring with a follow-up in 2062: %v; want follow_up_due error.follow_up_too_far", err)
+	}
+	r := f.refer(t, f.withConsent, f.innovation, false) // due 16 March
+	refusals := []struct {
+		name    string
+		v       *Viewer
+		due     string
+		version int
+		want    string
+	}{
+		{"yesterday", f.adviser, "2026-03-01", 1, "error.past_date"},
+		{"more than a year ahead", f.adviser, "2027-03-03", 1, "error.follow_up_too_far"},
+		{"by the partner", f.partner, "2026-04-30", 1, "error.follow_up_adviser"},
+	}
+	for _, tt := range refusals {
+		if err := f.s.SetReferralFollowUp(ctx, tt.v, Actor{}, r.ID, day(tt.due), tt.version); fieldErr(err) != tt.want {
+			t.Errorf("%s: %v; want follow_up_due %s", tt.name, err, tt.want)
+		}
+	}
+	if err := f.s.SetReferralFollowUp(ctx, f.board, Actor{}, r.ID, day("2026-04-30"), 1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("by the board: %v; want ErrNotFound", err)
+	}
+	if err := f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, day("2026-04-30"), 7); !errors.Is(err, ErrConflict) {
+		t.Errorf("with a stale version: %v; want ErrConflict", err)
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Version != 1 || got.FollowUpDue.In(Oslo).Format("2006-01-02") != "2026-03-16" {
+		t.Fatalf("refused changes changed the referral: version %d, due %s", got.Version, got.FollowUpDue)
+	}
+	if err := f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, day("2027-03-02"), 1); err != nil {
+		t.Errorf("a year ahead to the day: %v; want it accepted", err)
+	}
+	if err := f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, day("2026-04-30"), 2); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, r.ID)
+	if got.Version != 3 || got.FollowUpDue.In(Oslo).Format("2006-01-02") != "2026-04-30" {
+		t.Errorf("after the change: version %d, due %s; want 3 and 2026-04-30", got.Version, got.FollowUpDue.In(Oslo))
+	}
+	audit, _ := f.s.AuditFor(ctx, "referral", fmt.Sprint(r.ID))
+	if len(audit) == 0 || audit[0].Action != "follow_up" || !strings.Contains(audit[0].Detail, "2026-04-30") {
+		t.Errorf("the change is not audited: %+v", audit)
+	}
+	// Overdue and no answer follow the new date: not overdue after the old one,
+	// not closed 30 days after it; closed 30 days after the new one.
+	clock = time.Date(2026, 4, 20, 10, 0, 0, 0, Oslo)
+	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Overdue(f.s.now()) {
+		t.Error("overdue after the old date, before the new")
+	}
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 0 {
+		t.Errorf("MarkNoResponse 30 days after the old date = %d (%v); want 0", n, err)
+	}
+	clock = time.Date(2026, 5, 31, 1, 0, 0, 0, Oslo)
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 1 {
+		t.Errorf("MarkNoResponse 30 days after the new date = %d (%v); want 1", n, err)
+	}
+	// Keeping a past date is no change; a closed referral's date stays.
+	if err := f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, day("2026-06-30"), 4); fieldErr(err) != "error.referral_not_open" {
+		t.Errorf("changing a closed referral's date: %v; want follow_up_due error.referral_not_open", err)
+	}
+	r2 := f.refer(t, f.withConsent, f.siva, false) // due 14 days after 31 May
+	clock = clock.AddDate(0, 1, 0)
+	due := r2.FollowUpDue.In(Oslo)
+	if err := f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r2.ID, time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC), 1); err != nil {
+		t.Errorf("keeping a past follow-up date: %v; want no change", err)
 	}
 }
