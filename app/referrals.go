@@ -176,7 +176,7 @@ type referralPage struct {
 	Comments   []models.ReferralComment
 	PersonData bool // the viewer may see the person behind it
 	CanAdvise  bool // the adviser's side: send, withdraw, make a link
-	CanAnswer  bool // the partner's side: acknowledge, report the outcome
+	CanAnswer  bool // the partner's side: acknowledge, report the outcome (a late one too)
 	CanComment bool // the board's follow-up
 	Link       string
 	Overdue    bool
@@ -208,13 +208,16 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 	v := p.Viewer
 	d := referralPage{page: p, Referral: r, PersonData: v.SeesPersonData(r), Overdue: r.Overdue(s.store.Now()),
 		CanAdvise:  v.IsAdmin() || v.Has(models.RoleAdviser) || v.Has(models.RoleCoordinator),
-		CanAnswer:  v.AnswersFor(r) && !r.Closed(),
+		CanAnswer:  v.AnswersFor(r) && (!r.Closed() || r.TakesOutcome()), // a late answer too
 		CanComment: v.Has(models.RoleBoard) || v.Has(models.RoleCoordinator) || v.IsAdmin(),
 		FollowUp:   r.FollowUpDue.In(models.Oslo).Format("2006-01-02"), Reasons: models.OutcomeReasons, Instrument: models.Instruments}
 	d.Title = p.T("referral.heading", "Partner", r.Partner.Name)
 	d.Outcomes = []string{"supported", "declined"}
 	if d.CanAdvise {
 		d.Outcomes = models.ReferralOutcomes
+		if r.Status == "no_response" { // the late answer is what came of it
+			d.Outcomes = []string{"supported", "declined", "withdrawn"}
+		}
 	}
 	if d.PersonData {
 		if err := s.store.RecordView(ctx, actor(c), "referral", strconv.FormatInt(id, 10), "page"); err != nil {
@@ -242,7 +245,7 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 	case ve != nil:
 		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) {
 			top := []string{"status", "link", "for_board"} // no field of their own
-			if d.Referral.Status == "draft" || d.Referral.Closed() {
+			if !d.Referral.TakesOutcome() {
 				top = append(top, "outcome") // the outcome's fields are not drawn
 			}
 			if d.Referral.Closed() || !d.CanAdvise {

@@ -1165,3 +1165,41 @@ func TestReferralFollowUpChangeHTTP(t *testing.T) {
 		t.Errorf("after the partner's tries: version %d, due %s; want 3, %s", r.Version, r.FollowUpDue.In(models.Oslo), later)
 	}
 }
+
+// The partner's late answer to a referral closed as unanswered is taken on
+// its page: the form is offered (without "no response" for the adviser), and
+// the referral becomes what came of it. A referral closed otherwise offers no
+// outcome form.
+func TestLateAnswerHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	_, page := adviser.get("/referrals/" + rid)
+	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"no_response"}, "outcome_reason": {"partner_silent"},
+		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closing as unanswered = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	close := `action="/referrals/` + rid + `/close"`
+	if _, page := adviser.get("/referrals/" + rid); !strings.Contains(page, close) || strings.Contains(page, `value="no_response"`) {
+		t.Errorf("the adviser's page of an unanswered referral: outcome form %t, offering no response again %t; want the form, without it",
+			strings.Contains(page, close), strings.Contains(page, `value="no_response"`))
+	}
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, page = partner.get("/referrals/" + rid)
+	if !strings.Contains(page, close) {
+		t.Fatal("the partner is not offered to report the outcome of an unanswered referral")
+	}
+	if res, body := partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"declined"}, "outcome_reason": {"not_ready"},
+		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the partner's late answer = %d; want 303\n%s", res.StatusCode, fieldError(body))
+	}
+	r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if r.Status != "declined" || r.Outcome != "declined" {
+		t.Errorf("after the late answer: %s %s; want declined", r.Status, r.Outcome)
+	}
+	if _, page := partner.get("/referrals/" + rid); strings.Contains(page, close) {
+		t.Error("a declined referral still offers the outcome form")
+	}
+}

@@ -71,6 +71,13 @@ type Referral struct {
 // Closed reports whether the referral has ended.
 func (r *Referral) Closed() bool { return contains(ClosedReferral, r.Status) }
 
+// TakesOutcome reports whether an outcome may be recorded on the referral:
+// it was sent and is open, or it was closed as unanswered and the partner's
+// late answer came after all.
+func (r *Referral) TakesOutcome() bool {
+	return contains(pendingReferral, r.Status) || r.Status == "no_response"
+}
+
 // Overdue reports whether the referral is still open after its follow-up date.
 func (r *Referral) Overdue(now time.Time) bool {
 	return !r.Closed() && r.Status != "draft" && now.After(r.FollowUpDue)
@@ -658,7 +665,9 @@ func (o *ReferralOutcome) validate() error {
 }
 
 // CloseReferral records the outcome: the partner reports supported or declined,
-// the adviser may also withdraw it or record that nobody answered.
+// the adviser may also withdraw it or record that nobody answered. A referral
+// closed as unanswered takes the real outcome when the answer comes late, so
+// that the board counts what came of it; no other closed referral reopens.
 func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64, o ReferralOutcome) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -671,12 +680,15 @@ func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64,
 		if boardOnly(v, r) {
 			return ErrNotFound
 		}
-		if r.Closed() || r.Status == "draft" {
+		if !r.TakesOutcome() {
 			return invalid("outcome", "error.referral_not_open")
 		}
 		partnerSide := v.Has(RolePartner) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin()
 		if partnerSide && o.Outcome != "supported" && o.Outcome != "declined" {
 			return invalid("outcome", "error.choice")
+		}
+		if r.Status == "no_response" && o.Outcome == "no_response" {
+			return invalid("outcome", "error.late_outcome")
 		}
 		return s.closeReferral(tx, r, o, &v.User.ID, "user", a)
 	})
@@ -684,10 +696,18 @@ func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64,
 
 func (s *Store) closeReferral(tx *gorm.DB, r *Referral, o ReferralOutcome, userID *int64, via string, a Actor) error {
 	changes := map[string]any{"outcome": o.Outcome, "outcome_reason": o.Reason, "instrument": o.Instrument, "amount_nok": o.AmountNOK}
-	if err := s.changeReferral(tx, r, o.Version, outcomeStatus[o.Outcome], changes, userID, via, ""); err != nil {
+	detail, note := fmt.Sprintf("outcome=%s via=%s", o.Outcome, via), ""
+	if r.Status == "no_response" {
+		// The late answer closes it now: days to the outcome, and the
+		// quarter money was granted in, count from the answer, not from
+		// the round that found none.
+		changes["closed_at"] = s.now()
+		detail, note = detail+" after=no_response", "late answer"
+	}
+	if err := s.changeReferral(tx, r, o.Version, outcomeStatus[o.Outcome], changes, userID, via, note); err != nil {
 		return err
 	}
-	return s.audit(tx, a, "close", "referral", fmt.Sprint(r.ID), fmt.Sprintf("outcome=%s via=%s", o.Outcome, via))
+	return s.audit(tx, a, "close", "referral", fmt.Sprint(r.ID), detail)
 }
 
 // MarkNoResponse closes as no_response every referral the partner never

@@ -891,3 +891,72 @@ func TestReferralFollowUpChange(t *testing.T) {
 		t.Errorf("keeping a past follow-up date: %v; want no change", err)
 	}
 }
+
+// A referral closed as unanswered takes the partner's late answer, from the
+// partner or the adviser: it becomes what really came of it, with a history
+// entry and an audit entry, dated when the answer came, and the board's
+// figures count it so. No other closed referral reopens.
+func TestLateAnswerAfterNoResponse(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 2, 10, 0, 0, 0, Oslo)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	r := f.refer(t, f.withConsent, f.innovation, false) // due 16 March, unanswered after 15 April
+	other := f.refer(t, f.withConsent, f.siva, false)
+	clock = time.Date(2026, 4, 16, 1, 0, 0, 0, Oslo)
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 2 {
+		t.Fatalf("MarkNoResponse = %d (%v); want 2", n, err)
+	}
+	clock = time.Date(2026, 5, 4, 12, 0, 0, 0, Oslo)
+	supported := ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: 200000, Version: 2}
+	if err := f.s.CloseReferral(ctx, f.partner, Actor{}, r.ID, ReferralOutcome{Outcome: "no_response", Reason: "partner_silent", Version: 2}); err == nil {
+		t.Error("the partner recorded no response on an unanswered referral")
+	}
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, r.ID, ReferralOutcome{Outcome: "no_response", Reason: "enquirer_silent", Version: 2}); err == nil {
+		t.Error("an unanswered referral was closed as unanswered again")
+	}
+	if err := f.s.CloseReferral(ctx, f.otherPartner, Actor{}, r.ID, supported); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another partner's late answer: %v; want ErrNotFound", err)
+	}
+	if err := f.s.CloseReferral(ctx, f.partner, Actor{}, r.ID, supported); err != nil {
+		t.Fatalf("the partner's late answer: %v", err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, r.ID)
+	if got.Status != "completed" || got.Outcome != "supported" || got.OutcomeReason != "granted" || got.AmountNOK != 200000 || got.Version != 3 {
+		t.Errorf("after the late answer: %s %s %s %d version %d", got.Status, got.Outcome, got.OutcomeReason, got.AmountNOK, got.Version)
+	}
+	if got.ClosedAt == nil || !got.ClosedAt.Equal(clock.UTC()) || got.AcknowledgedAt == nil || !got.AcknowledgedAt.Equal(clock.UTC()) {
+		t.Errorf("the late answer is dated closed %v, acknowledged %v; want both %v", got.ClosedAt, got.AcknowledgedAt, clock.UTC())
+	}
+	history, _ := f.s.ReferralHistory(ctx, f.adviser, r.ID)
+	if last := history[len(history)-1]; last.FromStatus != "no_response" || last.ToStatus != "completed" || last.Via != "user" {
+		t.Errorf("history lacks the late answer: %+v", last)
+	}
+	audit, _ := f.s.AuditFor(ctx, "referral", fmt.Sprint(r.ID))
+	if len(audit) == 0 || audit[0].Action != "close" || !strings.Contains(audit[0].Detail, "outcome=supported") {
+		t.Errorf("the late answer is not audited: %+v", audit)
+	}
+	// The adviser records the other partner's late answer, heard by phone.
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, other.ID, ReferralOutcome{Outcome: "declined", Reason: "not_ready", Version: 2}); err != nil {
+		t.Fatalf("the adviser's late answer: %v", err)
+	}
+	rep, err := f.s.ReferralReport(ctx, f.board, time.Date(2026, 3, 1, 0, 0, 0, 0, Oslo), time.Date(2026, 5, 31, 0, 0, 0, 0, Oslo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Partners {
+		if p.NoResponse != 0 || p.Supported+p.Declined != 1 {
+			t.Errorf("%s in the report: no response %d, supported %d, declined %d; want the late answers", p.Name, p.NoResponse, p.Supported, p.Declined)
+		}
+	}
+	if rep.Supported != 1 || rep.GrantedNOK != 200000 {
+		t.Errorf("report: supported %d, %d kr; want 1, 200000", rep.Supported, rep.GrantedNOK)
+	}
+	// A referral closed otherwise stays closed.
+	for _, o := range []ReferralOutcome{{Outcome: "declined", Reason: "not_ready", Version: 3}, {Outcome: "withdrawn", Reason: "other", Version: 3}} {
+		if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, r.ID, o); err == nil {
+			t.Errorf("a completed referral was closed again as %s", o.Outcome)
+		}
+	}
+}
