@@ -288,6 +288,20 @@ func (s *Server) setReferralFollowUp(c echo.Context) error {
 	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) { d.FollowUp = typed })
 }
 
+// discardReferral deletes a draft that was never sent, and goes back to its case.
+func (s *Server) discardReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	enquiryID, err := s.store.DiscardReferral(c.Request().Context(), viewer(c), actor(c), id, formVersion(c))
+	if err != nil {
+		return s.afterReferral(c, id, err, "", func(*referralPage) {})
+	}
+	s.flash(c, "flash.draft_discarded")
+	return redirect(c, "/enquiries/"+strconv.FormatInt(enquiryID, 10))
+}
+
 // parseOutcome reads the outcome form; the amount may be typed "150 000".
 func parseOutcome(c echo.Context) (outcomeForm, models.ReferralOutcome, map[string]string) {
 	f := outcomeForm{Outcome: c.FormValue("outcome"), Reason: c.FormValue("outcome_reason"), Instrument: c.FormValue("instrument"), Amount: c.FormValue("amount_nok")}

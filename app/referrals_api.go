@@ -234,3 +234,20 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, referralJSONOut(r, s.store.Now()))
 }
+
+// apiDiscardReferral deletes a draft that was never sent. The version it read
+// comes as ?version=, as a DELETE carries no body that every client sends.
+func (s *Server) apiDiscardReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	version, err := strconv.Atoi(c.QueryParam("version"))
+	if err != nil {
+		return invalidFields(map[string]string{"version": "error.version_required"})
+	}
+	if _, err := s.store.DiscardReferral(c.Request().Context(), viewer(c), actor(c), id, version); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

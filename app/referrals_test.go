@@ -1203,3 +1203,67 @@ func TestLateAnswerHTTP(t *testing.T) {
 		t.Error("a declined referral still offers the outcome form")
 	}
 }
+
+// The adviser discards a draft that was never sent, on its page (a button
+// behind a confirmation) and by DELETE with the version it read; the case can
+// then be referred to the partner again. A sent referral offers no discard
+// and refuses one; the partner cannot discard.
+func TestDiscardDraftHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, _, rid := draftReferral(t, ts, models.RoleAdviser)
+	_, page := adviser.get("/referrals/" + rid)
+	if !strings.Contains(page, `action="/referrals/`+rid+`/discard"`) || !strings.Contains(page, "Ja, forkast utkastet") {
+		t.Fatal("the draft's page offers no way to discard it")
+	}
+	r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	res, body := adviser.post("/referrals/"+rid+"/discard", url.Values{"version": {"1"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiries/"+itoa(r.EnquiryID) {
+		t.Fatalf("discard = %d to %q; want 303 to the case\n%s", res.StatusCode, res.Header.Get("Location"), fieldError(body))
+	}
+	if _, page := adviser.get("/enquiries/" + itoa(r.EnquiryID)); !strings.Contains(page, "Utkastet til henvisning er forkastet") || strings.Contains(page, `href="/referrals/`+rid+`"`) {
+		t.Error("the case does not say the draft was discarded, or still lists it")
+	}
+	if res, _ := adviser.get("/referrals/" + rid); res.StatusCode != http.StatusNotFound {
+		t.Errorf("the discarded draft = %d; want 404", res.StatusCode)
+	}
+	if res, body := adviser.post("/enquiries/"+itoa(r.EnquiryID)+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "send": {"send"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("referring to the partner again after the discard = %d\n%s", res.StatusCode, fieldError(body))
+	}
+
+	tok := ts.token(t, models.RoleAdviser)
+	code, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries/"+itoa(mustSubmit(t, ts))+"/referrals", `{"partner_id": `+partnerID(t, ts, "Siva")+`, "reason": "financing", "status": "draft"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("API draft = %d %v", code, out)
+	}
+	draft := itoa(int64(out["id"].(float64)))
+	if code, out := ts.api(t, tok, http.MethodDelete, "/api/v1/referrals/"+draft, ""); code != http.StatusUnprocessableEntity {
+		t.Errorf("DELETE without a version = %d %v; want 422", code, out)
+	}
+	if code, out := ts.api(t, tok, http.MethodDelete, "/api/v1/referrals/"+draft+"?version=2", ""); code != http.StatusConflict {
+		t.Errorf("DELETE with a stale version = %d %v; want 409", code, out)
+	}
+	if code, out := ts.api(t, ts.token(t, models.RolePartner), http.MethodDelete, "/api/v1/referrals/"+draft+"?version=1", ""); code != http.StatusNotFound && code != http.StatusForbidden {
+		t.Errorf("DELETE by the partner = %d %v; want it refused", code, out)
+	}
+	if code, out := ts.api(t, tok, http.MethodDelete, "/api/v1/referrals/"+draft+"?version=1", ""); code != http.StatusNoContent {
+		t.Errorf("DELETE a draft = %d %v; want 204", code, out)
+	}
+	if code, _ := ts.api(t, tok, http.MethodGet, "/api/v1/referrals/"+draft, ""); code != http.StatusNotFound {
+		t.Errorf("the discarded draft = %d; want 404", code)
+	}
+
+	_, sent := sentReferral(t, ts, false)
+	if _, page := adviser.get("/referrals/" + sent); strings.Contains(page, "/discard") {
+		t.Error("a sent referral offers to be discarded")
+	}
+	code, out = ts.api(t, tok, http.MethodDelete, "/api/v1/referrals/"+sent+"?version=1", "")
+	errObj, _ := out["error"].(map[string]any)
+	fields, _ := errObj["fields"].(map[string]any)
+	if code != http.StatusUnprocessableEntity || fields["status"] == nil {
+		t.Errorf("DELETE a sent referral = %d %v; want 422 on status", code, out)
+	}
+	if res, _ := adviser.post("/referrals/"+sent+"/discard", url.Values{"version": {"1"}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("discarding a sent referral on its page = %d; want 422", res.StatusCode)
+	}
+}

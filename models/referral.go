@@ -626,6 +626,49 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 	})
 }
 
+// DiscardReferral deletes a draft that was never sent, with its history, and
+// returns the enquiry it was of. A draft is the adviser's work, not yet a
+// referral: nobody outside the region's staff saw it, the board's figures
+// never counted it, and left standing it blocked a new referral to the same
+// partner. A sent referral is withdrawn instead, and stays counted. The audit
+// log keeps that there was one, of which enquiry, to which partner, and who
+// discarded it.
+func (s *Store) DiscardReferral(ctx context.Context, v *Viewer, a Actor, id int64, version int) (int64, error) {
+	var enquiryID int64
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if !adviserSide(v) {
+			return fmt.Errorf("referral %d: %w", id, ErrNotFound)
+		}
+		if r.Status != "draft" {
+			return invalid("status", "error.discard_only_draft")
+		}
+		if r.Version != version {
+			return fmt.Errorf("referral %d: %w", id, ErrConflict)
+		}
+		// Its rows by name rather than by the foreign keys' cascade: a
+		// draft has history only, but nothing must be left pointing at it.
+		for _, child := range []any{&ReferralEvent{}, &ReferralComment{}, &referralLink{}} {
+			if err := tx.Where("referral_id = ?", id).Delete(child).Error; err != nil {
+				return fmt.Errorf("discard referral %d: %w", id, err)
+			}
+		}
+		res := tx.Where("id = ? AND version = ? AND status = ?", id, version, "draft").Delete(&Referral{})
+		if res.Error != nil {
+			return fmt.Errorf("discard referral %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("referral %d: %w", id, ErrConflict)
+		}
+		enquiryID = r.EnquiryID
+		return s.audit(tx, a, "discard", "referral", fmt.Sprint(id), fmt.Sprintf("enquiry=%d partner=%d", r.EnquiryID, r.PartnerID))
+	})
+	return enquiryID, err
+}
+
 // maxAmountNOK is the most a referral's outcome may record: a billion kroner.
 const maxAmountNOK = 1_000_000_000
 

@@ -960,3 +960,72 @@ func TestLateAnswerAfterNoResponse(t *testing.T) {
 		}
 	}
 }
+
+// The adviser discards a draft that was never sent: it is gone, with its
+// history, audited, and no longer blocks a new referral to the partner; the
+// figures do not change. A sent referral is withdrawn, not discarded, and
+// nobody but the adviser's side discards.
+func TestDiscardDraft(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	sent := f.refer(t, f.noConsent, f.siva, false)
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", Message: "Utkast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := dateOf(f.s.now())
+	before, err := f.s.ReferralReport(ctx, f.board, day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	discard := func(v *Viewer, id int64, version int) error {
+		_, err := f.s.DiscardReferral(ctx, v, Actor{}, id, version)
+		return err
+	}
+	if err := discard(f.board, draft.ID, 1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the board discards: %v; want ErrNotFound", err)
+	}
+	if err := discard(f.partner, draft.ID, 1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the partner discards: %v; want ErrNotFound", err)
+	}
+	if err := discard(f.otherAdviser, draft.ID, 1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("another region's adviser discards: %v; want ErrNotFound", err)
+	}
+	var ve *ValidationError
+	if err := discard(f.adviser, sent.ID, 1); !errors.As(err, &ve) || ve.Fields["status"] != "error.discard_only_draft" {
+		t.Errorf("discarding a sent referral: %v; want status error.discard_only_draft", err)
+	}
+	if err := discard(f.adviser, draft.ID, 2); !errors.Is(err, ErrConflict) {
+		t.Errorf("discarding with a stale version: %v; want ErrConflict", err)
+	}
+	enquiryID, err := f.s.DiscardReferral(ctx, f.adviser, Actor{}, draft.ID, 1)
+	if err != nil || enquiryID != f.withConsent.ID {
+		t.Fatalf("discarding the draft: enquiry %d, %v; want enquiry %d", enquiryID, err, f.withConsent.ID)
+	}
+	if _, err := f.s.Referral(ctx, f.adviser, draft.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the discarded draft: %v; want ErrNotFound", err)
+	}
+	if _, err := f.s.Referral(ctx, f.adviser, sent.ID); err != nil {
+		t.Errorf("the sent referral is gone too: %v", err)
+	}
+	var events int64
+	f.s.db.Model(&ReferralEvent{}).Where("referral_id = ?", draft.ID).Count(&events)
+	if events != 0 {
+		t.Errorf("the discarded draft left %d history entries", events)
+	}
+	audit, _ := f.s.AuditFor(ctx, "referral", fmt.Sprint(draft.ID))
+	if len(audit) == 0 || audit[0].Action != "discard" || !strings.Contains(audit[0].Detail, fmt.Sprint("enquiry=", f.withConsent.ID)) {
+		t.Errorf("the discard is not audited: %+v", audit)
+	}
+	after, err := f.s.ReferralReport(ctx, f.board, day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Sent != before.Sent || after.Open != before.Open || after.Sent != 1 {
+		t.Errorf("the report changed: sent %d open %d; before sent %d open %d", after.Sent, after.Open, before.Sent, before.Open)
+	}
+	if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", Send: true}); err != nil {
+		t.Errorf("a new referral to the partner once the draft was discarded: %v", err)
+	}
+}
