@@ -34,6 +34,19 @@ func (s *Server) referralFields(c echo.Context, p page, e *models.Enquiry, f ref
 	for _, x := range partners {
 		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: strconv.FormatInt(x.ID, 10) == f.PartnerID})
 	}
+	hint := p.T("referral.follow_up_due_hint")
+	if e.Region != nil { // the region's own number of days, which a coordinator may have changed
+		hint = p.T("referral.follow_up_due_days", "Count", e.Region.ReferralFollowUpDays)
+	}
+	due := m.text("follow_up_due", "referral.follow_up_due", f.FollowUpDue).As("date").WithHint(hint)
+	text := draftFields(p, e, f, errs) // contact, e-mail, reason, message, share
+	return []views.Field{partner, text[0], text[1], text[2], text[3], due, text[4]}, nil
+}
+
+// draftFields are the fields of a referral that its draft edits too: the
+// contact's name and e-mail, the reason, the message and the sharing.
+func draftFields(p page, e *models.Enquiry, f referralForm, errs map[string]string) []views.Field {
+	m := fieldMaker{loc: p.loc, errs: errs}
 	reason := m.choice("select", "reason", "referral.reason", "need.", models.Needs, f.Reason)
 	reason.Required = true
 	share := views.Field{Name: "share_personal_data", Label: p.T("referral.share"), Kind: "checkbox", Checked: f.Share, Error: m.err("share_personal_data")}
@@ -45,13 +58,16 @@ func (s *Server) referralFields(c echo.Context, p page, e *models.Enquiry, f ref
 		share.Checked = false
 	}
 	message := views.Field{Name: "message", Label: p.T("referral.message"), Hint: p.T("referral.message_hint"), Value: f.Message, Error: m.err("message"), Kind: "textarea", Rows: 4, Max: 4000}
-	hint := p.T("referral.follow_up_due_hint")
-	if e.Region != nil { // the region's own number of days, which a coordinator may have changed
-		hint = p.T("referral.follow_up_due_days", "Count", e.Region.ReferralFollowUpDays)
-	}
-	due := m.text("follow_up_due", "referral.follow_up_due", f.FollowUpDue).As("date").WithHint(hint)
-	return []views.Field{partner, m.text("contact_name", "referral.contact_name", f.ContactName),
-		m.text("contact_email", "referral.contact_email", f.ContactEmail).As("email"), reason, message, due, share}, nil
+	return []views.Field{m.text("contact_name", "referral.contact_name", f.ContactName),
+		m.text("contact_email", "referral.contact_email", f.ContactEmail).As("email"), reason, message, share}
+}
+
+// parseDraft reads the form of a draft's text.
+func parseDraft(c echo.Context) (referralForm, models.DraftInput) {
+	f := referralForm{ContactName: c.FormValue("contact_name"), ContactEmail: c.FormValue("contact_email"), Reason: c.FormValue("reason"),
+		Message: c.FormValue("message"), Share: c.FormValue("share_personal_data") == "on"}
+	return f, models.DraftInput{ContactName: f.ContactName, ContactEmail: f.ContactEmail, Reason: f.Reason, Message: f.Message,
+		SharePersonalData: f.Share, Version: formVersion(c)}
 }
 
 // referEnquiry sends an enquiry to a partner, or saves the referral as a draft.
@@ -181,8 +197,10 @@ type referralPage struct {
 	Link       string
 	Overdue    bool
 	Outcome    outcomeForm
-	Comment    string // a comment refused, as typed
-	FollowUp   string // the follow-up date in the form: the referral's, or as typed
+	Comment    string        // a comment refused, as typed
+	FollowUp   string        // the follow-up date in the form: the referral's, or as typed
+	Draft      *referralForm // a draft's text as typed, refused; nil: the draft's own
+	DraftForm  []views.Field // a draft's text, for the adviser to change before sending
 	Outcomes   []string
 	Reasons    map[string][]string
 	Instrument []string
@@ -233,6 +251,13 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 		}
 	}
 	edit(&d)
+	if d.CanAdvise && r.Status == "draft" {
+		f := referralForm{ContactName: r.ContactName, ContactEmail: r.ContactEmail, Reason: r.Reason, Message: r.Message, Share: r.SharePersonalData}
+		if d.Draft != nil {
+			f = *d.Draft
+		}
+		d.DraftForm = draftFields(p, r.Enquiry, f, d.Errors)
+	}
 	if d.Errors != nil {
 		d.page = d.page.withErrors(d.Errors)
 	}
@@ -286,6 +311,17 @@ func (s *Server) setReferralFollowUp(c echo.Context) error {
 		err = &models.ValidationError{Fields: map[string]string{"follow_up_due": "error.date"}}
 	}
 	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) { d.FollowUp = typed })
+}
+
+// updateDraftReferral changes a draft's text before it is sent.
+func (s *Server) updateDraftReferral(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, in := parseDraft(c)
+	err = s.store.UpdateDraftReferral(c.Request().Context(), viewer(c), actor(c), id, in)
+	return s.afterReferral(c, id, err, "flash.draft_saved", func(d *referralPage) { d.Draft = &f })
 }
 
 // discardReferral deletes a draft that was never sent, and goes back to its case.

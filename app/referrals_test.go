@@ -1267,3 +1267,31 @@ func TestDiscardDraftHTTP(t *testing.T) {
 		t.Errorf("discarding a sent referral on its page = %d; want 422", res.StatusCode)
 	}
 }
+
+// The adviser changes a draft's text on its page before sending it: a refusal
+// is shown beside the field, keeping what was typed, and changes nothing.
+func TestEditDraftHTTP(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, _, rid := draftReferral(t, ts, models.RoleAdviser)
+	_, page := adviser.get("/referrals/" + rid)
+	if !strings.Contains(page, `action="/referrals/`+rid+`/draft"`) || !strings.Contains(page, ">Utkast</textarea>") {
+		t.Fatal("the draft's page offers no way to change its text")
+	}
+	res, body := adviser.post("/referrals/"+rid+"/draft", url.Values{"reason": {""}, "message": {"Ny tekst"}, "version": {"1"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-reason-error"`) || !strings.Contains(body, ">Ny tekst</textarea>") {
+		t.Errorf("a draft without a reason = %d; want 422 beside the reason, keeping the message\n%s", res.StatusCode, fieldError(body))
+	}
+	if res, body := adviser.post("/referrals/"+rid+"/draft", url.Values{"reason": {"market_export"}, "message": {"Ny tekst"}, "share_personal_data": {"on"},
+		"version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("changing the draft = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if r.Reason != "market_export" || r.Message != "Ny tekst" || !r.SharePersonalData || r.Version != 2 || r.Status != "draft" {
+		t.Errorf("the changed draft: %s %q share %t version %d %s", r.Reason, r.Message, r.SharePersonalData, r.Version, r.Status)
+	}
+	_, sent := sentReferral(t, ts, false)
+	if _, page := adviser.get("/referrals/" + sent); strings.Contains(page, "/draft\"") {
+		t.Error("a sent referral offers its text to be changed")
+	}
+}

@@ -84,6 +84,7 @@ func (s *Server) routeTable() []route {
 		{post, "/referrals/:id/status", s.setReferralStatus, can(policies.Referral, policies.Update)},
 		{post, "/referrals/:id/close", s.closeReferral, can(policies.Referral, policies.Update)},
 		{post, "/referrals/:id/follow-up", s.setReferralFollowUp, can(policies.Referral, policies.Manage)},
+		{post, "/referrals/:id/draft", s.updateDraftReferral, can(policies.Referral, policies.Manage)},
 		{post, "/referrals/:id/discard", s.discardReferral, can(policies.Referral, policies.Manage)},
 		{post, "/referrals/:id/link", s.createReferralLink, can(policies.Referral, policies.Create)},
 		{post, "/referrals/:id/comments", s.commentOnReferral, can(policies.Referral, policies.Comment)},

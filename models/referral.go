@@ -216,19 +216,26 @@ type ReferralInput struct {
 	Send              bool       // false saves a draft
 }
 
+// checkReferralText checks what the adviser writes on a referral, new or a
+// draft, and returns the contact's e-mail address as it is stored.
+func checkReferralText(fields map[string]string, reason, message, contactName, contactEmail string) string {
+	checkChoice(fields, "reason", reason, Needs, true)
+	checkText(fields, "message", message, maxDescription, false)
+	checkText(fields, "contact_name", contactName, maxShortText, false)
+	contactEmail = strings.TrimSpace(strings.ToLower(contactEmail))
+	if contactEmail != "" {
+		if m, err := mail.ParseAddress(contactEmail); err != nil || m.Address != contactEmail {
+			fields["contact_email"] = "error.email"
+		}
+	}
+	return contactEmail
+}
+
 // CreateReferral refers an enquiry to a partner. Personal data can be shared
 // only when the enquiry records consent to share.
 func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryID int64, in ReferralInput) (*Referral, error) {
 	fields := map[string]string{}
-	checkChoice(fields, "reason", in.Reason, Needs, true)
-	checkText(fields, "message", in.Message, maxDescription, false)
-	checkText(fields, "contact_name", in.ContactName, maxShortText, false)
-	in.ContactEmail = strings.TrimSpace(strings.ToLower(in.ContactEmail))
-	if in.ContactEmail != "" {
-		if m, err := mail.ParseAddress(in.ContactEmail); err != nil || m.Address != in.ContactEmail {
-			fields["contact_email"] = "error.email"
-		}
-	}
+	in.ContactEmail = checkReferralText(fields, in.Reason, in.Message, in.ContactName, in.ContactEmail)
 	now := s.now()
 	if in.FollowUpDue != nil {
 		checkFollowUp(fields, *in.FollowUpDue, now)
@@ -623,6 +630,65 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 			return err
 		}
 		return s.audit(tx, a, "status", "referral", fmt.Sprint(id), r.Status+"->"+status)
+	})
+}
+
+// DraftInput is what the adviser may change in a draft before sending it.
+// The partner is not among it: a draft to another partner is a new referral.
+// The follow-up date is changed by SetReferralFollowUp, as on a sent one.
+type DraftInput struct {
+	ContactName       string
+	ContactEmail      string
+	Reason            string
+	Message           string
+	SharePersonalData bool
+	Version           int
+}
+
+// UpdateDraftReferral changes a draft's contact, reason, message and sharing,
+// checked as when referring. A sent referral's text is what the partner got,
+// and stays as it was.
+func (s *Store) UpdateDraftReferral(ctx context.Context, v *Viewer, a Actor, id int64, in DraftInput) error {
+	fields := map[string]string{}
+	in.ContactEmail = checkReferralText(fields, in.Reason, in.Message, in.ContactName, in.ContactEmail)
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, v, id)
+		if err != nil {
+			return err
+		}
+		if !adviserSide(v) {
+			return fmt.Errorf("referral %d: %w", id, ErrNotFound)
+		}
+		if r.Status != "draft" {
+			return invalid("status", "error.edit_only_draft")
+		}
+		if in.SharePersonalData {
+			var e Enquiry
+			if err := tx.Select("id", "consent_share").First(&e, r.EnquiryID).Error; err != nil {
+				return err
+			}
+			if !e.ConsentShare {
+				fields["share_personal_data"] = "error.no_share_consent"
+			}
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		changes := map[string]any{"contact_name": strings.TrimSpace(in.ContactName), "contact_email": in.ContactEmail, "reason": in.Reason,
+			"message": strings.TrimSpace(in.Message), "share_personal_data": in.SharePersonalData, "version": gorm.Expr("version + 1"), "updated_at": s.now()}
+		res := tx.Model(&Referral{}).Where("id = ? AND version = ?", id, in.Version).Updates(changes)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("referral %d: %w", id, ErrConflict)
+		}
+		if changes["message"] != "" {
+			if err := writtenAgain(tx, r.EnquiryID); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, a, "update", "referral", fmt.Sprint(id), fmt.Sprintf("draft reason=%s share=%t", in.Reason, in.SharePersonalData))
 	})
 }
 

@@ -1029,3 +1029,60 @@ func TestDiscardDraft(t *testing.T) {
 		t.Errorf("a new referral to the partner once the draft was discarded: %v", err)
 	}
 }
+
+// The adviser edits a draft before sending it: contact, reason, message and
+// sharing, validated as when referring; audited, moving the version. A sent
+// referral's text is what the partner got, and is not edited.
+func TestEditDraft(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.noConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", Message: "Utkast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := DraftInput{ContactName: "Kari Kontakt", ContactEmail: "Kari@IN.example", Reason: "market_export", Message: "Eksport til Sverige", Version: 1}
+	bad := []struct {
+		name, field string
+		edit        func(*DraftInput)
+	}{
+		{"no reason", "reason", func(d *DraftInput) { d.Reason = "" }},
+		{"a reason that is none", "reason", func(d *DraftInput) { d.Reason = "magic" }},
+		{"a message too long", "message", func(d *DraftInput) { d.Message = strings.Repeat("x", 4001) }},
+		{"no e-mail address", "contact_email", func(d *DraftInput) { d.ContactEmail = "kari" }},
+		{"sharing without consent", "share_personal_data", func(d *DraftInput) { d.SharePersonalData = true }},
+	}
+	for _, tt := range bad {
+		d := in
+		tt.edit(&d)
+		var ve *ValidationError
+		if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, draft.ID, d); !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
+			t.Errorf("%s: %v; want an error on %s", tt.name, err, tt.field)
+		}
+	}
+	if err := f.s.UpdateDraftReferral(ctx, f.partner, Actor{}, draft.ID, in); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the partner edits a draft: %v; want ErrNotFound", err)
+	}
+	stale := in
+	stale.Version = 5
+	if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, draft.ID, stale); !errors.Is(err, ErrConflict) {
+		t.Errorf("a stale edit: %v; want ErrConflict", err)
+	}
+	if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, draft.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, draft.ID)
+	if got.Reason != "market_export" || got.Message != "Eksport til Sverige" || got.ContactName != "Kari Kontakt" || got.ContactEmail != "kari@in.example" || got.Version != 2 || got.Status != "draft" {
+		t.Errorf("the edited draft = %+v", got)
+	}
+	audit, _ := f.s.AuditFor(ctx, "referral", fmt.Sprint(draft.ID))
+	if len(audit) == 0 || audit[0].Action != "update" {
+		t.Errorf("the edit is not audited: %+v", audit)
+	}
+	sent := f.refer(t, f.withConsent, f.siva, false)
+	in.Version = 1
+	var ve *ValidationError
+	if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, sent.ID, in); !errors.As(err, &ve) || ve.Fields["status"] != "error.edit_only_draft" {
+		t.Errorf("editing a sent referral: %v; want status error.edit_only_draft", err)
+	}
+}
