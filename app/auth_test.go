@@ -657,3 +657,23 @@ func guessAtOnce(t *testing.T, checked int, request func(i int) (*client, *http.
 	t.Logf("statuses: %v", codes)
 	return n
 }
+
+// The health check is public: a monitor that sends the integration's token
+// on every request, as API clients do, still learns that the server is up.
+func TestHealthzWithToken(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	for _, path := range []string{"/healthz", "/static/css/app.css"} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s with a token = %d; want 200", path, res.StatusCode)
+		}
+	}
+}
