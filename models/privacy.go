@@ -338,14 +338,21 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 		strIDs = append(strIDs, fmt.Sprint(e.ID))
 	}
 	if len(ids) > 0 {
-		referrals := "SELECT id FROM referrals WHERE enquiry_id IN ?"
+		if err := db.Preload("Partner").Preload("Adviser").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error; err != nil { // whom the data went to
+			return nil, fmt.Errorf("export person: %w", err)
+		}
+		// The histories and comments of the referrals read, by their ids: a
+		// referral made meanwhile would bring a history without its referral.
+		refIDs := []int64{0} // 0 is no referral's: IN needs one value
+		for _, r := range out.Referrals {
+			refIDs = append(refIDs, r.ID)
+		}
 		for _, step := range []error{
 			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Consents).Error,
 			db.Preload("User").Where("enquiry_id IN ?", ids).Order("occurred_on, id").Find(&out.Activities).Error,
 			db.Preload("User").Where("enquiry_id IN ?", ids).Order("at, id").Find(&out.StatusChanges).Error,
-			db.Preload("Partner").Preload("Adviser").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Referrals).Error, // whom the data went to
-			db.Preload("User").Where("referral_id IN ("+referrals+")", ids).Order("at, id").Find(&out.ReferralEvents).Error,
-			db.Preload("User").Where("referral_id IN ("+referrals+")", ids).Order("at, id").Find(&out.Comments).Error,
+			db.Preload("User").Where("referral_id IN ?", refIDs).Order("at, id").Find(&out.ReferralEvents).Error,
+			db.Preload("User").Where("referral_id IN ?", refIDs).Order("at, id").Find(&out.Comments).Error,
 			// The referrals' entries too: the partner's reading of the case above all.
 			db.Table("audit_log").Select("audit_log.*, users.name AS user_name").Joins("LEFT JOIN users ON users.id = audit_log.user_id").
 				Where("(audit_log.object = 'enquiry' AND audit_log.object_id IN ?) OR (audit_log.object = 'referral' AND audit_log.object_id IN (SELECT CAST(id AS TEXT) FROM referrals WHERE enquiry_id IN ?))", strIDs, ids).

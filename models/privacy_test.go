@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 	"time"
 )
 
@@ -546,5 +548,48 @@ func TestExportHoldsHistoriesAndNames(t *testing.T) {
 	}
 	if len(exp.Sections) == 0 {
 		t.Error("export lacks the industry sections its enquiries' codes are named by")
+	}
+}
+
+// An access export sorts each referral's history and comments under the
+// referral: a referral made while the export reads (between its read of the
+// referrals and of their histories) must not bring a history whose referral
+// the export does not hold, which the document could not place (a panic, 500).
+func TestExportPersonReferralsHoldTheirHistories(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	f.refer(t, f.withConsent, f.innovation, true)
+	made := false
+	err := f.s.rdb.Callback().Query().After("gorm:query").Register("test:concurrent_referral", func(db *gorm.DB) {
+		if made || db.Statement.Table != "referrals" {
+			return
+		}
+		made = true
+		f.refer(t, f.withConsent, f.siva, true) // another adviser, at that moment
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Email: "ola@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !made {
+		t.Fatal("no referral was made during the export")
+	}
+	held := map[int64]bool{}
+	for _, r := range exp.Referrals {
+		held[r.ID] = true
+	}
+	for _, ev := range exp.ReferralEvents {
+		if !held[ev.ReferralID] {
+			t.Errorf("the export holds a status change of referral %d but not the referral (it holds %d referrals)", ev.ReferralID, len(exp.Referrals))
+		}
+	}
+	for _, c := range exp.Comments {
+		if !held[c.ReferralID] {
+			t.Errorf("the export holds a comment on referral %d but not the referral", c.ReferralID)
+		}
 	}
 }
