@@ -295,7 +295,8 @@ type projectFormPage struct {
 
 func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project, f projectForm, errs map[string]string) error {
 	ctx := c.Request().Context()
-	ms, err := s.municipalityChoices(c)
+	regionID, projectID := projectFormIDs(viewer(c), p)
+	ms, err := s.store.ProjectMunicipalityChoices(ctx, regionID, projectID)
 	if err != nil {
 		return err
 	}
@@ -324,6 +325,18 @@ func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project
 	return c.Render(status, "projects/form", projectFormPage{page: pg, Project: p, Form: f, Statuses: models.ProjectStatuses,
 		Roles: models.ProjectRoles, MunicipalRoles: models.MunicipalRoles, Focuses: models.ProjectFocuses, Approaches: models.ProjectApproaches,
 		Visibilities: models.ProjectVisibilities, ParticipantKinds: models.ParticipantKinds, Municipalities: ms, Partners: partners})
+}
+
+// projectFormIDs are the region and the id (0 for a new one) of the project a
+// form is for: a new project is of the viewer's current region.
+func projectFormIDs(v *models.Viewer, p *models.Project) (regionID, projectID int64) {
+	switch {
+	case p != nil:
+		return p.RegionID, p.ID
+	case v.Region != nil:
+		return v.Region.ID, 0
+	}
+	return 0, 0
 }
 
 // ErrorSummary lists the form's errors for its error summary, in the order the
@@ -399,7 +412,8 @@ func (s *Server) createProject(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
 		}
 	} else {
-		problems, err := s.store.ProjectProblems(c.Request().Context(), in)
+		regionID, _ := projectFormIDs(viewer(c), nil)
+		problems, err := s.store.ProjectProblems(c.Request().Context(), regionID, 0, in)
 		if err != nil {
 			return err
 		}
@@ -459,7 +473,7 @@ func (s *Server) updateProject(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
 		}
 	} else {
-		problems, err := s.store.ProjectProblems(c.Request().Context(), in)
+		problems, err := s.store.ProjectProblems(c.Request().Context(), p.RegionID, p.ID, in)
 		if err != nil {
 			return err
 		}

@@ -852,3 +852,28 @@ func TestStoredLinkDoesNotBlockUnrelatedEdit(t *testing.T) {
 		}
 	}
 }
+
+// A project's form offers the region's member municipalities, not all 357, and
+// one outside the region is refused beside its row, by page and API.
+func TestProjectMunicipalitiesOfTheRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, body := coord.get("/projects/new")
+	if !strings.Contains(body, `value="3412"`) || strings.Contains(body, `value="0301"`) {
+		t.Error("the new project form does not offer just the region's members (Løten yes, Oslo no)")
+	}
+	form := url.Values{"title": {"Mjøsbyen"}, "status": {"idea"}, "visibility": {"participants"},
+		"mun_kommunenummer": {"3403", "0301", ""}, "mun_role": {"lead", "participant", "participant"}, "mun_nok": {"", "", ""}, "mun_fte": {"", "", ""}}
+	res, body := coord.post("/projects", form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-mun-1-kommunenummer-error">Kommunen er ikke medlem av regionen nå.`) {
+		t.Errorf("creating a project with Oslo = %d; want 422 with the error beside row 2", res.StatusCode)
+	}
+	tok := ts.token(t, models.RoleCoordinator)
+	status, out := ts.api(t, tok, http.MethodPost, "/api/v1/projects", `{"title": "Mjøsbyen", "municipalities": [{"kommunenummer": "3403", "role": "lead"}, {"kommunenummer": "0301", "role": "participant"}]}`)
+	e, _ := out["error"].(map[string]any)
+	if fields, _ := e["fields"].(map[string]any); status != http.StatusUnprocessableEntity || fields["municipalities[1].kommunenummer"] == nil {
+		t.Errorf("POST with Oslo = %d %v; want 422 on municipalities[1].kommunenummer", status, out)
+	}
+}

@@ -248,6 +248,18 @@ func (s *Store) RegionMunicipalities(ctx context.Context, regionID int64, also s
 		ORDER BY kommunenummer`, regionID, now, now, also)
 }
 
+// ProjectMunicipalityChoices lists the municipalities a project's form offers:
+// the region's current members, and those the project already has (one that
+// has left the region since stays on it), in Norwegian alphabetical order.
+// projectID 0 is a new project.
+func (s *Store) ProjectMunicipalityChoices(ctx context.Context, regionID, projectID int64) ([]Municipality, error) {
+	today := s.Today()
+	return s.municipalityChoices(ctx, `SELECT kommunenummer, name, official_name, county_number FROM municipalities WHERE kommunenummer IN
+		(SELECT kommunenummer FROM region_members WHERE region_id = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?))
+		OR kommunenummer IN (SELECT kommunenummer FROM project_municipalities WHERE project_id = ?)
+		ORDER BY kommunenummer`, regionID, today, today, projectID)
+}
+
 // ServedMunicipalities lists the municipalities that a region of the
 // installation serves today, in Norwegian alphabetical order: the choices of the
 // one-door form.

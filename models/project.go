@@ -226,17 +226,20 @@ type LinkInput struct{ Title, URL string }
 // maxAmount bounds amounts in NOK to what fits any budget of a region.
 const maxAmount = 100_000_000_000
 
-// ProjectProblems reports what is wrong with in, by the checks CreateProject
-// and UpdateProject make, reading the database but writing nothing. A form
-// that failed to parse a field asks it too, so that every error shows in one
-// round.
-func (s *Store) ProjectProblems(ctx context.Context, in ProjectInput) (map[string]string, error) {
-	return in.validate(s.read(ctx))
+// ProjectProblems reports what is wrong with in, for a project of the region
+// (projectID 0 for a new one), by the checks CreateProject and UpdateProject
+// make, reading the database but writing nothing. A form that failed to parse a
+// field asks it too, so that every error shows in one round.
+func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, in ProjectInput) (map[string]string, error) {
+	return in.validate(s.read(ctx), regionID, projectID, s.Today())
 }
 
-// validate checks the input and the municipalities and partners it names. The
-// field names of list rows are like "municipalities[0].kommunenummer".
-func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
+// validate checks the input for a project of the region (projectID 0 for a new
+// one), and the municipalities and partners it names. A municipality must be a
+// member of the region today, unless the project already has it: one that has
+// left since stays. The field names of list rows are like
+// "municipalities[0].kommunenummer".
+func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today time.Time) (map[string]string, error) {
 	fields := map[string]string{}
 	in.Title = strings.TrimSpace(in.Title)
 	in.Summary = strings.TrimSpace(in.Summary)
@@ -274,6 +277,18 @@ func (in *ProjectInput) validate(tx *gorm.DB) (map[string]string, error) {
 			}
 			if n == 0 {
 				fields[key+".kommunenummer"] = "error.unknown_municipality"
+				break
+			}
+			err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ? AND joined_on <= ? AND (left_on IS NULL OR left_on > ?)",
+				regionID, m.Kommunenummer, today, today).Count(&n).Error
+			if err == nil && n == 0 {
+				err = tx.Model(&ProjectMunicipality{}).Where("project_id = ? AND kommunenummer = ?", projectID, m.Kommunenummer).Count(&n).Error
+			}
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				fields[key+".kommunenummer"] = "error.municipality_not_in_region"
 			}
 		}
 		seen[m.Kommunenummer] = true
@@ -525,7 +540,7 @@ func (s *Store) CreateProject(ctx context.Context, v *Viewer, a Actor, in Projec
 	}
 	var p Project
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		fields, err := in.validate(tx)
+		fields, err := in.validate(tx, v.Region.ID, 0, s.Today())
 		if err != nil {
 			return err
 		}
@@ -557,14 +572,15 @@ func (s *Store) CreateProject(ctx context.Context, v *Viewer, a Actor, in Projec
 // ErrConflict and changes nothing.
 func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64, in ProjectInput) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&Project{}).Scopes(projectsEditableBy(v)).Where("id = ?", id).Count(&n).Error; err != nil {
-			return err
-		}
-		if n == 0 {
+		var row Project
+		err := tx.Select("id, region_id").Scopes(projectsEditableBy(v)).First(&row, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return fmt.Errorf("project %d: %w", id, ErrNotFound)
 		}
-		fields, err := in.validate(tx)
+		if err != nil {
+			return err
+		}
+		fields, err := in.validate(tx, row.RegionID, id, s.Today())
 		if err != nil {
 			return err
 		}

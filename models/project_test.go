@@ -122,6 +122,9 @@ func TestProjectVisibility(t *testing.T) {
 	// A members-visible project of another region: visible to Løten while it is a
 	// member there, and not once it has left.
 	otherCoord := f.otherCoordinator
+	if err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3401", JoinedOn: *date(2020, 1, 1), Votes: 1}); err != nil {
+		t.Fatal(err)
+	}
 	abroad, err := f.s.CreateProject(ctx, otherCoord, Actor{}, ProjectInput{Title: "Annen region", Status: "active", Visibility: "members", Municipalities: []ProjectMunicipalityInput{lead("3401")}})
 	if err != nil {
 		t.Fatal(err)
@@ -1057,5 +1060,55 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 		if err := c.save(c.version, true); err != nil || versionOf(c) != c.version+1 {
 			t.Errorf("%s changed: %v, version %d; want version %d", c.name, err, versionOf(c), c.version+1)
 		}
+	}
+}
+
+// A project's municipalities are the region's members: one outside the region,
+// or one that has left it, is refused; one that left after joining the project
+// stays on it through later edits.
+func TestProjectMunicipalitiesAreMembers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	kept := f.project(t, "Før utmeldingen", "active", "participants", lead("3403"), part("3412"))
+	other := f.project(t, "Uten Løten", "active", "participants", lead("3403"))
+	left := *date(2026, 1, 1)
+	if err := f.s.SaveMember(ctx, Actor{}, f.region.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2020, 1, 1), LeftOn: &left, Votes: 1, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(name string, err error) {
+		t.Helper()
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields["municipalities[1].kommunenummer"] != "error.municipality_not_in_region" {
+			t.Errorf("%s: %v; want municipalities[1].kommunenummer error.municipality_not_in_region", name, err)
+		}
+	}
+	for _, n := range []string{"0301", "3412"} {
+		_, err := f.s.CreateProject(ctx, f.coord, Actor{}, ProjectInput{Title: "Nytt", Status: "idea", Visibility: "participants",
+			Municipalities: []ProjectMunicipalityInput{lead("3403"), part(n)}})
+		refused("creating with "+n, err)
+	}
+	in := other.Input()
+	in.Municipalities = append(in.Municipalities, part("3412"))
+	refused("adding Løten after it left", f.s.UpdateProject(ctx, f.coord, Actor{}, other.ID, in))
+
+	in = kept.Input()
+	in.Title = "Etter utmeldingen"
+	if err := f.s.UpdateProject(ctx, f.coord, Actor{}, kept.ID, in); err != nil {
+		t.Errorf("renaming a project Løten joined before leaving: %v", err)
+	}
+	ms, err := f.s.ProjectMunicipalityChoices(ctx, f.region.ID, kept.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Kommunenummer)
+	}
+	if want := []string{"3403", "3412", "3413"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("choices of the project's form = %v; want %v (the members, and Løten which it has)", got, want)
+	}
+	if ms, _ := f.s.ProjectMunicipalityChoices(ctx, f.region.ID, 0); len(ms) != 2 {
+		t.Errorf("choices of a new project's form = %d municipalities; want the 2 members", len(ms))
 	}
 }
