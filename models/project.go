@@ -236,8 +236,8 @@ func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, 
 
 // validate checks the input for a project of the region (projectID 0 for a new
 // one), and the municipalities and partners it names. A municipality must be a
-// member of the region today, unless the project already has it: one that has
-// left since stays. The field names of list rows are like
+// member of the region today, and a partner active, unless the project already
+// has it: one that has left or been deactivated since stays. The field names of list rows are like
 // "municipalities[0].kommunenummer".
 func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today time.Time) (map[string]string, error) {
 	fields := map[string]string{}
@@ -309,12 +309,23 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 			continue
 		}
 		seenPartner[id] = true
-		var n int64
-		if err := tx.Model(&Partner{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		var p Partner
+		err := tx.Select("id, active").First(&p, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			fields[key] = "error.unknown_partner"
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			fields[key] = "error.unknown_partner"
+		if !p.Active {
+			var n int64
+			if err := tx.Model(&ProjectParticipant{}).Where("project_id = ? AND partner_id = ?", projectID, id).Count(&n).Error; err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				fields[key] = "error.partner_not_active"
+			}
 		}
 	}
 	for i := range in.Participants {

@@ -1112,3 +1112,36 @@ func TestProjectMunicipalitiesAreMembers(t *testing.T) {
 		t.Errorf("choices of a new project's form = %d municipalities; want the 2 members", len(ms))
 	}
 }
+
+// A deactivated partner cannot be added to a project, as the form does not
+// offer it; a project that named it before stays as it was through later edits.
+func TestProjectInactivePartner(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	in := PartnerInput{Name: "Nedlagt fond", Kind: "local", Services: []string{"financing"}, Website: "https://example.org", Active: true}
+	partner, err := f.s.CreatePartner(ctx, Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := f.s.CreateProject(ctx, f.coord, Actor{}, ProjectInput{Title: "Med fondet", Status: "active", Visibility: "participants",
+		Municipalities: []ProjectMunicipalityInput{lead("3403")}, Partners: []int64{partner.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Active, in.Version = false, 1
+	if err := f.s.UpdatePartner(ctx, Actor{}, partner.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	var ve *ValidationError
+	_, err = f.s.CreateProject(ctx, f.coord, Actor{}, ProjectInput{Title: "Nytt", Status: "idea", Visibility: "participants",
+		Municipalities: []ProjectMunicipalityInput{lead("3403")}, Partners: []int64{partner.ID}})
+	if !errors.As(err, &ve) || ve.Fields["partners[0]"] != "error.partner_not_active" {
+		t.Errorf("a new project with a deactivated partner: %v; want partners[0] error.partner_not_active", err)
+	}
+	next := kept.Input()
+	next.Title = "Fortsatt med fondet"
+	if err := f.s.UpdateProject(ctx, f.coord, Actor{}, kept.ID, next); err != nil {
+		t.Errorf("renaming a project that named the partner before: %v", err)
+	}
+}
