@@ -108,12 +108,13 @@ func formNOK(errs map[string]string, name, v string) int64 {
 // thousandsDots is a whole number with dots between its thousands, "1.500.000".
 var thousandsDots = regexp.MustCompile(`^-?\d{1,3}(\.\d{3})+$`)
 
-// formFloat parses a decimal form field; a Norwegian decimal comma is accepted.
+// formFloat parses a decimal form field as Norwegians write it: a decimal
+// comma, and spaces between thousands, as FormatDecimal writes them.
 // ParseFloat also takes "NaN" and "Inf", which are no amount anybody means and
 // slip past range checks (every comparison with NaN is false): they are refused
 // as any other text that is not a number.
 func formFloat(errs map[string]string, name, v string) float64 {
-	v = strings.ReplaceAll(strings.TrimSpace(v), ",", ".")
+	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", ".").Replace(strings.TrimSpace(v)) // "5 000 000,5"
 	if v == "" {
 		return 0
 	}

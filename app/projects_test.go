@@ -877,3 +877,39 @@ func TestProjectMunicipalitiesOfTheRegion(t *testing.T) {
 		t.Errorf("POST with Oslo = %d %v; want 422 on municipalities[1].kommunenummer", status, out)
 	}
 }
+
+// An indicator's target is written as Norwegians write numbers, "5 000 000",
+// and shown so on the project's page; the edit form gives it back in a form
+// that saves unchanged. "5 000 000" was refused as no number, and the page
+// showed 5000000.
+func TestIndicatorTargetWithThousands(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	coord.get("/projects/new")
+	form := url.Values{"title": {"Verdiskaping i Mjøsregionen"}, "status": {"active"}, "visibility": {"participants"},
+		"mun_kommunenummer": {"3403"}, "mun_role": {"lead"}, "mun_nok": {""}, "mun_fte": {""},
+		"indicator_target_value_creation": {"5 000 000"}, "indicator_actual_value_creation": {"1\u00a0250\u00a0000,5"}}
+	res, body := coord.post("/projects", form)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("creating a project with the target 5 000 000 = %d; want 303\n%s", res.StatusCode, regexp.MustCompile(`id="f-[^"]+-error">[^<]*`).FindAllString(body, -1))
+	}
+	path := res.Header.Get("Location")
+	_, body = coord.get(path)
+	for _, want := range []string{">5\u00a0000\u00a0000</td>", ">1\u00a0250\u00a0000,5</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the project page lacks %q", want)
+		}
+	}
+	_, body = coord.get(path + "/edit")
+	m := regexp.MustCompile(`name="indicator_target_value_creation"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="indicator_target_value_creation"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the edit form has no target for value creation")
+	}
+	form.Set("indicator_target_value_creation", m[1]+m[2])
+	form.Set("version", "1")
+	if res, _ := coord.post(path, form); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("saving the edit form's target %q = %d; want 303", m[1]+m[2], res.StatusCode)
+	}
+}

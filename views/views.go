@@ -372,12 +372,26 @@ func formatWhole(n any) string {
 	return fmt.Sprint(n)
 }
 
-// formatDecimal shows a decimal the Norwegian way, with a comma: "0,5".
+// formatDecimal shows a decimal the Norwegian way, with a comma and its
+// thousands grouped: "0,5", "1 250 000,5".
 func formatDecimal(f float64) string { return FormatDecimal(f) }
 
-// FormatDecimal is formatDecimal for handlers that fill form fields.
+// FormatDecimal is formatDecimal for handlers that fill form fields. The
+// minus stays ASCII, so that a form gives back what it was given.
 func FormatDecimal(f float64) string {
-	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", ",", 1)
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	sign := ""
+	if w, ok := strings.CutPrefix(whole, "-"); ok {
+		sign, whole = "-", w
+	}
+	if n, err := strconv.ParseInt(whole, 10, 64); err == nil {
+		whole = strings.TrimSuffix(formatNOK(n), "\u00a0kr")
+	}
+	if hasFrac {
+		return sign + whole + "," + frac
+	}
+	return sign + whole
 }
 
 // Field is what the form partials need to draw one labelled form field. Kind
