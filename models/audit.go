@@ -305,7 +305,8 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
 var (
 	AuditActions = []string{"view", "create", "update", "status", "assign", "activity", "close", "route", "comment", "for_board",
 		"create_link", "acknowledge_by_link", "no_response", "follow_up", "discard", "erase", "anonymise", "set_roles", "activate", "deactivate",
-		"change_password", "reset_password", "end_sessions", "revoke", "save_member", "remove_member", "retire", "reinstate"}
+		"change_password", "reset_password", "end_sessions", "revoke", "save_member", "remove_member", "retire", "reinstate",
+		"withdraw_consent", "unshare"}
 	AuditObjects = []string{"enquiry", "person", "referral", "project", "milestone", "assessment", "factor", "partner",
 		"region", "municipality", "user", "api_token"}
 )

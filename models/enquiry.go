@@ -114,16 +114,24 @@ func splitCodes(s string) []string {
 }
 
 // Consent is one answer to one purpose, with the exact text shown and when.
+// A withdrawal is one too: not granted, with the text, version and language
+// of the consent it withdraws.
 type Consent struct {
-	ID        int64
-	EnquiryID int64
-	Purpose   string // store or share
-	Granted   bool
-	Text      string
-	Version   string
-	Language  string
-	At        time.Time
+	ID         int64
+	EnquiryID  int64
+	Purpose    string // store or share
+	Granted    bool
+	Text       string
+	Version    string
+	Language   string
+	At         time.Time
+	RecordedBy *int64 // the adviser who recorded it for the person; nil: the person through the one door
+	Recorder   *User  `gorm:"foreignKey:RecordedBy"`
+	Withdraws  *int64 // the consent this withdraws
 }
+
+// Withdrawal reports whether c records that the person withdrew a consent.
+func (c *Consent) Withdrawal() bool { return c.Withdraws != nil }
 
 // Activity is one contact or note on an enquiry.
 type Activity struct {
@@ -175,6 +183,10 @@ type EnquiryInput struct {
 	// Status, when given, moves the case to a working status in the same save
 	// (the API's PATCH); "" keeps it. Closing takes an outcome: CloseEnquiry.
 	Status string
+	// WithdrawShare records in the same save that the person withdrew the
+	// consent to share (the API's PATCH with consent_share false); on an
+	// enquiry without that consent it changes nothing. See WithdrawShareConsent.
+	WithdrawShare bool
 }
 
 // ConsentInput is the consent given with an enquiry, with the texts as shown.
@@ -478,10 +490,10 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 		}
 		e.Region = region
 		for _, c := range []Consent{
-			{EnquiryID: e.ID, Purpose: "store", Granted: n.Consent.Store, Text: n.Consent.StoreText, Version: n.Consent.Version, Language: n.Consent.Language, At: now},
-			{EnquiryID: e.ID, Purpose: "share", Granted: n.Consent.Share, Text: n.Consent.ShareText, Version: n.Consent.Version, Language: n.Consent.Language, At: now},
+			{EnquiryID: e.ID, Purpose: "store", Granted: n.Consent.Store, Text: n.Consent.StoreText, Version: n.Consent.Version, Language: n.Consent.Language, At: now, RecordedBy: e.CreatedBy},
+			{EnquiryID: e.ID, Purpose: "share", Granted: n.Consent.Share, Text: n.Consent.ShareText, Version: n.Consent.Version, Language: n.Consent.Language, At: now, RecordedBy: e.CreatedBy},
 		} {
-			if err := tx.Create(&c).Error; err != nil {
+			if err := tx.Omit(clause.Associations).Create(&c).Error; err != nil {
 				return fmt.Errorf("store consent: %w", err)
 			}
 		}
@@ -1049,7 +1061,8 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if moves && in.Status == "closed" { // a status sent back as it was read is no move
 			return invalid("status", "error.status_closed_by_outcome")
 		}
-		if len(changed) == 0 && !moves {
+		withdraws := in.WithdrawShare && before.ConsentShare
+		if len(changed) == 0 && !moves && !withdraws {
 			// Nothing to save: the version stays, so that a save that changed
 			// nothing does not make another's open window stale, and the audit
 			// log records no edit. A stale version is still a conflict.
@@ -1077,8 +1090,16 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 				changes["outcome"] = "" // reopening: the outcome no longer holds
 			}
 		}
+		if withdraws {
+			changes["consent_share"] = false
+		}
 		if err = s.saveVersioned(tx, id, version, changes); err != nil {
 			return err
+		}
+		if withdraws {
+			if err := s.withdrawShare(tx, v, a, &before); err != nil {
+				return err
+			}
 		}
 		if len(changed) > 0 {
 			if err := s.indexEnquiry(tx, id); err != nil {
@@ -1463,7 +1484,8 @@ func (s *Store) Consents(ctx context.Context, v *Viewer, id int64) ([]Consent, e
 		return nil, err
 	}
 	var out []Consent
-	if err := s.read(ctx).Where("enquiry_id = ?", id).Order("id").Find(&out).Error; err != nil {
+	if err := s.read(ctx).Preload("Recorder", func(db *gorm.DB) *gorm.DB { return db.Select("id, name") }).
+		Where("enquiry_id = ?", id).Order("id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("consents: %w", err)
 	}
 	return out, nil

@@ -620,6 +620,12 @@ var migrations = []string{
 	// than one the adviser chose: a draft's default counts from the day it is
 	// sent, not the day it was saved. Earlier referrals keep their dates.
 	`ALTER TABLE referrals ADD COLUMN follow_up_default BOOLEAN NOT NULL DEFAULT FALSE`,
+	// 18: who recorded a consent (an adviser who registers a phone enquiry,
+	// or who records that the person withdrew a consent; none for the one
+	// door), and which consent a withdrawal withdraws. A withdrawal is a
+	// consent of its own, not given, with the text of the one it withdraws.
+	`ALTER TABLE consents ADD COLUMN recorded_by BIGINT REFERENCES users(id);
+	ALTER TABLE consents ADD COLUMN withdraws BIGINT REFERENCES consents(id) ON DELETE CASCADE`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

@@ -155,16 +155,18 @@ func referralsVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
 
 // SeesPersonData reports whether the viewer may see the person behind a
 // referral: the region's advisers and coordinators and admins always; a partner
-// contact only for a referral to their own organisation, when the person
-// consented and the adviser chose to share; the board never. (A board member
-// who is also a partner's contact sees every referral of the region as the
-// board, and must not see the persons behind other partners' referrals.)
+// contact only for a referral to their own organisation, when the adviser
+// chose to share and the person's consent to share still holds (r.Enquiry
+// loaded: once withdrawn, not even on a referral answered before); the board
+// never. (A board member who is also a partner's contact sees every referral
+// of the region as the board, and must not see the persons behind other
+// partners' referrals.)
 func (v *Viewer) SeesPersonData(r *Referral) bool {
 	switch {
 	case v.IsAdmin(), v.Has(RoleCoordinator), v.Has(RoleAdviser):
 		return true
 	case v.Has(RolePartner):
-		return r.SharePersonalData && v.AnswersFor(r)
+		return r.SharePersonalData && v.AnswersFor(r) && r.Enquiry != nil && r.Enquiry.ConsentShare
 	}
 	return false
 }
