@@ -305,8 +305,9 @@ type enquiryPage struct {
 	Audit      []historyLine
 	AuditLink  bool // the viewer may read the audit log, where views of the case are
 	Consents   []models.Consent
-	Assignees  []views.Option // whom the case can be assigned to, its adviser chosen
-	Routes     []views.Option // the regions an admin can route the case to, its own chosen
+	Withdrawn  *models.Consent // the person's withdrawal of the consent to share, if they withdrew it
+	Assignees  []views.Option  // whom the case can be assigned to, its adviser chosen
+	Routes     []views.Option  // the regions an admin can route the case to, its own chosen
 	Activity   activityForm
 	Close      closeForm
 	Referral   referralForm
@@ -419,6 +420,11 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	if d.Consents, err = s.store.Consents(ctx, p.Viewer, id); err != nil {
 		return err
 	}
+	for i := range d.Consents {
+		if x := &d.Consents[i]; x.Purpose == "share" && x.Withdrawal() && !e.ConsentShare {
+			d.Withdrawn = x // the latest, read in order
+		}
+	}
 	entries, err := s.store.History(ctx, "enquiry", strconv.FormatInt(id, 10))
 	if err != nil {
 		return err
@@ -464,6 +470,13 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	}
 	if d.ReferForm, err = s.referralFields(c, d.page, e, d.Referral, raw); err != nil {
 		return err
+	}
+	if d.Withdrawn != nil {
+		for i := range d.ReferForm {
+			if d.ReferForm[i].Name == "share_personal_data" {
+				d.ReferForm[i].Hint = p.T("referral.share_withdrawn")
+			}
+		}
 	}
 	return c.Render(status, "enquiries/show", d)
 }
@@ -602,6 +615,21 @@ func (s *Server) closeEnquiry(c echo.Context) error {
 		err = &models.ValidationError{Fields: errs}
 	}
 	return s.afterAction(c, id, err, "flash.enquiry_closed", func(d *enquiryPage) { d.Close = f })
+}
+
+// withdrawShareConsent records that the person withdrew the consent to share
+// (told by phone, say). The form asks the adviser to confirm it.
+func (s *Server) withdrawShareConsent(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "on" {
+		err = &models.ValidationError{Fields: map[string]string{"confirm": "error.confirm_withdrawal"}}
+	} else {
+		err = s.store.WithdrawShareConsent(c.Request().Context(), viewer(c), actor(c), id, formVersion(c))
+	}
+	return s.afterAction(c, id, err, "flash.consent_withdrawn", func(*enquiryPage) {})
 }
 
 // routeEnquiry moves an enquiry from the admin queue to a region.

@@ -211,17 +211,26 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 	delete(fields, "under_30")
 	delete(fields, "immigrant_background")
 	addProblems(fields, versionRequired(j.Version))
-	// How an enquiry came in and what the person consented to are facts, not edits.
-	for name, sent := range map[string]bool{"channel": j.Channel != nil, "consent_store": j.ConsentStore != nil, "consent_share": j.ConsentShare != nil} {
-		if sent {
-			fields[name] = "error.read_only"
-		}
+	// How an enquiry came in and what the person consented to are facts, not
+	// edits. The person may withdraw the consent to share (false); consent is
+	// given when the enquiry is registered, never here. Consent to store is
+	// withdrawn by erasing the person's data (/admin/privacy): without it
+	// nothing of the person may be kept.
+	if j.Channel != nil {
+		fields["channel"] = "error.read_only"
+	}
+	if j.ConsentStore != nil {
+		fields["consent_store"] = "error.consent_store_by_erasure"
+	}
+	if j.ConsentShare != nil && *j.ConsentShare {
+		fields["consent_share"] = "error.consent_share_given_at_registration"
 	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	in := models.InputOf(e)
 	j.apply(&in)
+	in.WithdrawShare = j.ConsentShare != nil // false: true was refused above
 	if j.Status != nil {
 		in.Status = *j.Status
 	}

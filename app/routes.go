@@ -75,6 +75,7 @@ func (s *Server) routeTable() []route {
 		{post, "/enquiries/:id/status", s.changeEnquiryStatus, can(policies.Enquiry, policies.Update)},
 		{post, "/enquiries/:id/activities", s.addActivity, can(policies.Enquiry, policies.Update)},
 		{post, "/enquiries/:id/close", s.closeEnquiry, can(policies.Enquiry, policies.Update)},
+		{post, "/enquiries/:id/withdraw-consent", s.withdrawShareConsent, can(policies.Enquiry, policies.Update)},
 		{post, "/enquiries/:id/region", s.routeEnquiry, can(policies.Enquiry, policies.Route)},
 		{get, "/statistics", s.statistics, can(policies.Statistics, policies.Read)},
 

@@ -131,7 +131,7 @@ type Consent struct {
 }
 
 // Withdrawal reports whether c records that the person withdrew a consent.
-func (c *Consent) Withdrawal() bool { return c.Withdraws != nil }
+func (c Consent) Withdrawal() bool { return c.Withdraws != nil }
 
 // Activity is one contact or note on an enquiry.
 type Activity struct {
