@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -173,5 +174,61 @@ func TestWithdrawShareConsentAPI(t *testing.T) {
 	// Sent back as read: no change, no error.
 	if status, out := ts.api(t, tok, http.MethodPatch, path, `{"consent_share": false, "version": 2}`); status != http.StatusOK || out["version"] != float64(2) {
 		t.Errorf("PATCH consent_share false again = %d %v; want 200, version 2", status, out)
+	}
+}
+
+// The access export shows the consent given and its withdrawal, with who
+// recorded it, in the document and in the JSON.
+func TestAccessExportShowsWithdrawal(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submitShared(t, ts, true)
+	if status, out := ts.api(t, ts.token(t, models.RoleAdviser), http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"consent_share": false, "version": 1}`); status != http.StatusOK {
+		t.Fatalf("withdraw = %d %v", status, out)
+	}
+	adviser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	admin.get("/admin/privacy")
+	res, doc := admin.post("/admin/privacy/export", url.Values{"email": {"test@example.org"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("export = %d", res.StatusCode)
+	}
+	for _, want := range []string{"Trukket tilbake", adviser.Name} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the access document lacks %q", want)
+		}
+	}
+	admin.get("/admin/privacy")
+	res, body := admin.post("/admin/privacy/export", url.Values{"email": {"test@example.org"}, "format": {"json"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("export as JSON = %d", res.StatusCode)
+	}
+	var got struct {
+		Enquiries []struct {
+			Consents []struct {
+				Purpose    string `json:"purpose"`
+				Granted    bool   `json:"granted"`
+				Withdrawal bool   `json:"withdrawal"`
+				RecordedBy string `json:"recorded_by"`
+				Text       string `json:"text"`
+			} `json:"consents"`
+		} `json:"enquiries"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil || len(got.Enquiries) != 1 {
+		t.Fatalf("export JSON: %v, %d enquiries", err, len(got.Enquiries))
+	}
+	cs := got.Enquiries[0].Consents
+	if len(cs) != 3 {
+		t.Fatalf("export consents = %+v; want given, given and withdrawn", cs)
+	}
+	if w := cs[2]; w.Purpose != "share" || w.Granted || !w.Withdrawal || w.RecordedBy != adviser.Name || w.Text != cs[1].Text {
+		t.Errorf("exported withdrawal = %+v; want share withdrawn by %s with the text given", w, adviser.Name)
+	}
+	if cs[1].Withdrawal || !cs[1].Granted || cs[1].RecordedBy != "" {
+		t.Errorf("exported consent given = %+v; want given through the one door", cs[1])
 	}
 }

@@ -232,13 +232,18 @@ type municipalityRef struct {
 	Name          string `json:"name"`
 }
 
+// consentJSON is one consent, or the withdrawal of one (withdrawal true,
+// granted false, with the text withdrawn), and who recorded it for the person
+// (none: the person through the one door).
 type consentJSON struct {
-	Purpose  string    `json:"purpose"` // store or share
-	Granted  bool      `json:"granted"`
-	Text     string    `json:"text"`
-	Version  string    `json:"version"`
-	Language string    `json:"language"`
-	At       time.Time `json:"at"`
+	Purpose    string    `json:"purpose"` // store or share
+	Granted    bool      `json:"granted"`
+	Withdrawal bool      `json:"withdrawal"`
+	Text       string    `json:"text"`
+	Version    string    `json:"version"`
+	Language   string    `json:"language"`
+	At         time.Time `json:"at"`
+	RecordedBy string    `json:"recorded_by,omitempty"`
 }
 
 type personActivityJSON struct {
@@ -317,7 +322,8 @@ func newPersonJSON(exp *models.PersonExport, now time.Time) personJSON {
 			j.Region = e.Region.Name
 		}
 		for _, x := range c.Consents {
-			j.Consents = append(j.Consents, consentJSON{x.Purpose, x.Granted, x.Text, x.Version, x.Language, x.At})
+			j.Consents = append(j.Consents, consentJSON{Purpose: x.Purpose, Granted: x.Granted, Withdrawal: x.Withdrawal(), Text: x.Text,
+				Version: x.Version, Language: x.Language, At: x.At, RecordedBy: nameOf(x.Recorder)})
 		}
 		for _, a := range c.Activities {
 			j.Activities = append(j.Activities, personActivityJSON{activityOut: activityJSONOut(a), By: nameOf(a.User)})

@@ -300,8 +300,8 @@ func phoneForms(p string) []string {
 type PersonExport struct {
 	ExportedAt     time.Time
 	Query          PersonQuery
-	Enquiries      []Enquiry // with Municipality, Region and Assignee
-	Consents       []Consent
+	Enquiries      []Enquiry         // with Municipality, Region and Assignee
+	Consents       []Consent         // with Recorder
 	Activities     []Activity        // with User
 	StatusChanges  []StatusChange    // the enquiries' status histories, with User
 	Referrals      []Referral        // with Partner and Adviser
@@ -348,7 +348,7 @@ func (s *Store) ExportPerson(ctx context.Context, v *Viewer, a Actor, q PersonQu
 			refIDs = append(refIDs, r.ID)
 		}
 		for _, step := range []error{
-			db.Where("enquiry_id IN ?", ids).Order("id").Find(&out.Consents).Error,
+			db.Preload("Recorder").Where("enquiry_id IN ?", ids).Order("id").Find(&out.Consents).Error,
 			db.Preload("User").Where("enquiry_id IN ?", ids).Order("occurred_on, id").Find(&out.Activities).Error,
 			db.Preload("User").Where("enquiry_id IN ?", ids).Order("at, id").Find(&out.StatusChanges).Error,
 			db.Preload("User").Where("referral_id IN ?", refIDs).Order("at, id").Find(&out.ReferralEvents).Error,
