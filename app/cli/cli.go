@@ -138,14 +138,9 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
 		return nil
 	case "restore":
-		if err := fs.Parse(rest); err != nil {
+		file, err := parseFile(fs, rest)
+		if err != nil {
 			return err
-		}
-		file := fs.Arg(0)
-		if fs.NArg() > 1 {
-			if err := fs.Parse(fs.Args()[1:]); err != nil {
-				return err
-			}
 		}
 		if file == "" || fs.NArg() > 0 {
 			return errors.New("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
@@ -213,14 +208,9 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		}
 		return copyDB(ctx, cfg, *to, out)
 	case "backup":
-		if err := fs.Parse(rest); err != nil {
+		file, err := parseFile(fs, rest)
+		if err != nil {
 			return err
-		}
-		file := fs.Arg(0)
-		if fs.NArg() > 1 { // flags after the file name: samspill backup FILE --db X
-			if err := fs.Parse(fs.Args()[1:]); err != nil {
-				return err
-			}
 		}
 		if file == "" || fs.NArg() > 0 {
 			return errors.New("backup: name the one file to write, e.g. samspill backup backup.db")
@@ -250,6 +240,22 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%s: unexpected argument %q (a value with spaces needs quotes)", fs.Name(), fs.Arg(0))
 	}
 	return nil
+}
+
+// parseFile parses the flags of a command that takes one file name, before
+// or after them (samspill backup FILE --db X, or --db X FILE): it returns the
+// name, and leaves in fs.Args() whatever followed it that is not a flag.
+func parseFile(fs *flag.FlagSet, args []string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	file := fs.Arg(0)
+	if fs.NArg() > 0 {
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return "", err
+		}
+	}
+	return file, nil
 }
 
 // mustExist refuses a SQLite file that is not there: a mistyped --db would
