@@ -652,6 +652,9 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err := db.Raw(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current).Error; err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
+	if current > len(migrations) {
+		return 0, NewerSchemaError(current)
+	}
 	applied := 0
 	for i := current; i < len(migrations); i++ {
 		version := i + 1

@@ -293,7 +293,10 @@ func openAsIs(ctx context.Context, cfg app.Config, current bool) (*models.Store,
 		return nil, err
 	}
 	if current {
-		if v, err := store.SchemaVersion(ctx); err != nil || v != models.LatestSchema() {
+		if v, err := store.SchemaVersion(ctx); err == nil && v > models.LatestSchema() {
+			store.Close()
+			return nil, models.NewerSchemaError(v)
+		} else if err != nil || v != models.LatestSchema() {
 			store.Close()
 			return nil, fmt.Errorf("the database has schema version %d, this program %d: run samspill migrate first (%v)", v, models.LatestSchema(), err)
 		}

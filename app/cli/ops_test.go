@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"samspill/models"
 )
 
 // migratedDB makes a migrated SQLite database in a temporary directory.
@@ -45,5 +49,40 @@ func TestCLIBackupFileAlone(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"backup", filepath.Join(dir, "c.db"), "extra"}, &out, env); err == nil {
 		t.Error("samspill backup FILE extra succeeded")
+	}
+}
+
+// A database migrated by a newer samspill (after rolling the program back) is
+// refused by every command that would use it with this program's schema: the
+// tables may have changed under it.
+func TestCLINewerSchema(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, models.LatestSchema()+1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	env := func(string) string { return "" }
+	want := fmt.Sprintf("schema version %d, newer than this program's %d", models.LatestSchema()+1, models.LatestSchema())
+	for _, args := range [][]string{
+		{"migrate"},
+		{"serve", "--addr", "127.0.0.1:0"},
+		{"token", "create", "--email", "admin@samspill.local"},
+		{"audit", "verify"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // serve runs until then
+		err := run(ctx, append(args, "--db", db), io.Discard, env)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("samspill %s: %v; want an error with %q", strings.Join(args, " "), err, want)
+		}
 	}
 }
