@@ -294,6 +294,9 @@ func Restore(ctx context.Context, source, target string) error {
 	if strings.HasPrefix(target, "postgres") {
 		return errors.New("restore: use pg_restore for PostgreSQL")
 	}
+	if _, err := os.Stat(source); err != nil { // Open would make an empty one
+		return fmt.Errorf("no backup at %s: %w", source, err)
+	}
 	b, err := Open(source)
 	if err != nil {
 		return err

@@ -579,7 +579,7 @@ func copyDB(ctx context.Context, cfg app.Config, to string, out io.Writer) error
 	if to == "" {
 		return errors.New("copy: name the database to copy into with --to")
 	}
-	src, err := open(ctx, cfg, io.Discard)
+	src, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

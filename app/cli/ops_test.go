@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,6 +84,33 @@ func TestCLINewerSchema(t *testing.T) {
 		cancel()
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("samspill %s: %v; want an error with %q", strings.Join(args, " "), err, want)
+		}
+	}
+}
+
+// copy from a mistyped --db, or restore from a mistyped backup, is refused
+// and makes no file there: copy "succeeded", copying an empty new database.
+func TestCLIMissingSource(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := migratedDB(t)
+	env := func(string) string { return "" }
+	missing := filepath.Join(dir, "typo.db")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"copy", "--db", missing, "--to", filepath.Join(dir, "to.db")}, "no database at"},
+		{[]string{"restore", missing, "--db", db}, "no backup at"},
+	} {
+		args := c.args
+		err := run(context.Background(), args, io.Discard, env)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("samspill %s: %v; want an error with %q", strings.Join(args, " "), err, c.want)
+		}
+		if _, err := os.Stat(missing); err == nil {
+			t.Errorf("samspill %s made %s", strings.Join(args, " "), missing)
+			os.Remove(missing)
 		}
 	}
 }
