@@ -17,6 +17,7 @@ import (
 // health answers 200 when the database answers.
 func (s *Server) health(c echo.Context) error {
 	if err := s.store.Ping(c.Request().Context()); err != nil {
+		s.log.Warn("health", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

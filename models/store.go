@@ -31,6 +31,8 @@ type Store struct {
 	now      func() time.Time
 	sessions *SessionStore
 	writes   groupCommit
+	file     string      // SQLite: the database file's path
+	opened   os.FileInfo // SQLite: the file opened at that path, for Ping to see it is still there
 
 	exportLimit int // 0: DefaultExportLimit
 }
@@ -177,6 +179,8 @@ func openSQLite(path string) (*Store, error) {
 	rdb.SetMaxIdleConns(8)
 	s := makeStore(writer, reader, SQLite)
 	s.collate = " COLLATE nb"
+	s.file = path
+	s.opened, _ = os.Stat(path) // nil for an in-memory database
 	return s, nil
 }
 
@@ -226,13 +230,27 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. On SQLite it also checks that the
+// file opened is still the one at its path: deleted, or moved aside, it still
+// answers, but what is written to it is lost to the next start.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.rdb.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return err
+	}
+	if s.opened != nil {
+		now, err := os.Stat(s.file)
+		if err != nil {
+			return fmt.Errorf("the database file: %w", err)
+		}
+		if !os.SameFile(now, s.opened) {
+			return fmt.Errorf("the database file %s is no longer the one opened", s.file)
+		}
+	}
+	return nil
 }
 
 // inTx runs fn in one write transaction, and returns once it is committed.

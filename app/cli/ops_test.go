@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +114,81 @@ func TestCLIMissingSource(t *testing.T) {
 			t.Errorf("samspill %s made %s", strings.Join(args, " "), missing)
 			os.Remove(missing)
 		}
+	}
+}
+
+// startServe runs samspill serve over db in this process until the test ends
+// or stop is called, and returns its base URL.
+func startServe(t *testing.T, db string) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, w, func(string) string { return "" })
+		w.CloseWithError(io.EOF)
+		errc <- err
+	}()
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			base = "http://" + m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-errc
+	}
+	t.Cleanup(func() { _ = stop() })
+	if base == "" {
+		t.Fatalf("serve did not say where it listens: %v", stop())
+	}
+	return base, stop
+}
+
+// /healthz answers 503 once the SQLite file the server opened is gone
+// (deleted, or moved aside by a restore while the server ran): the server
+// then writes into a file nobody will open again, and acknowledged the
+// writes while /healthz said ok.
+func TestCLIHealthzDatabaseGone(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	base, _ := startServe(t, db)
+	health := func() int {
+		t.Helper()
+		res, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := health(); code != http.StatusOK {
+		t.Fatalf("/healthz %d before; want 200", code)
+	}
+	if err := os.Rename(db, db+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz %d with the database file moved away; want 503", code)
+	}
+	if err := os.Rename(db+".moved", db); err != nil {
+		t.Fatal(err)
+	}
+	if code := health(); code != http.StatusOK {
+		t.Errorf("/healthz %d with the database file back; want 200", code)
+	}
+	if err := os.Remove(db); err != nil {
+		t.Fatal(err)
+	}
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz %d with the database file deleted; want 503", code)
 	}
 }
