@@ -128,8 +128,13 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		}
 		defer store.Close()
 		u, err := store.UserByEmail(ctx, *email)
-		if err != nil {
+		if errors.Is(err, models.ErrNotFound) {
 			return fmt.Errorf("no user with e-mail %q", *email)
+		} else if err != nil {
+			return err
+		}
+		if !u.Active {
+			return fmt.Errorf("token create: %s is deactivated, and the API refuses a deactivated user's tokens", u.Email)
 		}
 		token, _, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name)
 		if err != nil {

@@ -192,3 +192,31 @@ func TestCLIHealthzDatabaseGone(t *testing.T) {
 		t.Errorf("/healthz %d with the database file deleted; want 503", code)
 	}
 }
+
+// token create refuses a deactivated user: the token it printed could never
+// be used, as the API refuses tokens of deactivated users.
+func TestCLITokenForDeactivatedUser(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	env := func(string) string { return "" }
+	if err := run(context.Background(), []string{"user", "add", "--email", "gone@example.org", "--name", "Gone", "--role", "admin", "--db", db}, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec(`UPDATE users SET active = ? WHERE email = ?`, false, "gone@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"token", "create", "--email", "gone@example.org", "--db", db}, &out, env)
+	if err == nil || !strings.Contains(err.Error(), "deactivated") {
+		t.Errorf("token create for a deactivated user: %v; want an error with %q\n%s", err, "deactivated", out.String())
+	}
+}
