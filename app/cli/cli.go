@@ -30,17 +30,28 @@ import (
 )
 
 // Main runs the command line args (without the program's name) and returns
-// the process's exit code: 0, or 1 after printing the error.
+// the process's exit code: 0; 2 for a command line it cannot read, as Go's
+// flag package and most commands exit; or 1 for a command that failed.
 func Main(args []string) int {
 	err := run(context.Background(), args, os.Stdout, os.Getenv)
+	var usage usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp): // help asked for is help given
 		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintln(os.Stderr, "samspill:", err)
+		return 2
 	default:
 		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 1
 	}
 }
+
+// usageError is a command line the program cannot read: an unknown command
+// or flag, a flag's value of the wrong kind, a missing or stray argument.
+type usageError struct{ error }
+
+func usageErrorf(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 const usage = `Samspill – saksbehandling for regionalt næringssamarbeid.
 
@@ -148,7 +159,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		if file == "" || fs.NArg() > 0 {
-			return errors.New("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
+			return usageErrorf("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
 		}
 		if err := models.Restore(ctx, file, cfg.DB); err != nil {
 			return fmt.Errorf("restore: %w", err)
@@ -177,7 +188,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		if *dry == *apply {
-			return errors.New("retention: give exactly one of --dry-run and --apply")
+			return usageErrorf("retention: give exactly one of --dry-run and --apply")
 		}
 		open := openExisting
 		if *dry {
@@ -218,7 +229,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		if file == "" || fs.NArg() > 0 {
-			return errors.New("backup: name the one file to write, e.g. samspill backup backup.db")
+			return usageErrorf("backup: name the one file to write, e.g. samspill backup backup.db")
 		}
 		store, err := openAsIs(ctx, cfg, false) // an older schema too: a backup before migrating is wise
 		if err != nil {
@@ -231,18 +242,18 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "backup written to %s\n", file)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
+	return usageErrorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
 }
 
 // parse parses a subcommand's flags, which take no other arguments: Go's
 // flag package stops at the first word that is not a flag, and everything
 // after it, a --db too, would be ignored without a word.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q (a value with spaces needs quotes)", fs.Name(), fs.Arg(0))
+		return usageErrorf("%s: unexpected argument %q (a value with spaces needs quotes)", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }
@@ -251,16 +262,37 @@ func parse(fs *flag.FlagSet, args []string) error {
 // or after them (samspill backup FILE --db X, or --db X FILE): it returns the
 // name, and leaves in fs.Args() whatever followed it that is not a flag.
 func parseFile(fs *flag.FlagSet, args []string) (string, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
 	file := fs.Arg(0)
 	if fs.NArg() > 0 {
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
+		if err := parseFlags(fs, fs.Args()[1:]); err != nil {
 			return "", err
 		}
 	}
 	return file, nil
+}
+
+// parseFlags is fs.Parse with the flags' help on fs's output (standard
+// output) when asked for, and on standard error after a mistake, where it
+// does not mix with what a script reads (the password, the token).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	help := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(help)
+		fs.Usage()
+		return err
+	case err != nil:
+		fs.SetOutput(os.Stderr)
+		fs.Usage()
+		return usageError{err}
+	}
+	fs.SetOutput(help)
+	return nil
 }
 
 // mustExist refuses a SQLite file that is not there: a mistyped --db would
@@ -582,7 +614,7 @@ func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writ
 // copyDB copies the database named by cfg.DB into to.
 func copyDB(ctx context.Context, cfg app.Config, to string, out io.Writer) error {
 	if to == "" {
-		return errors.New("copy: name the database to copy into with --to")
+		return usageErrorf("copy: name the database to copy into with --to")
 	}
 	src, err := openExisting(ctx, cfg)
 	if err != nil {

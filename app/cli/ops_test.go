@@ -220,3 +220,41 @@ func TestCLITokenForDeactivatedUser(t *testing.T) {
 		t.Errorf("token create for a deactivated user: %v; want an error with %q\n%s", err, "deactivated", out.String())
 	}
 }
+
+// A command line the program cannot read exits 2, as Go's flag package and
+// most commands do, and a command that fails exits 1, so that a script can
+// tell a mistyped call from a failed one; neither writes its complaint to
+// standard output, where a script reads the password or token.
+func TestCLIExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"nonsense"}, 2},
+		{[]string{"serve", "--no-such-flag"}, 2},
+		{[]string{"gen", "--seed", "x", "--db", missing}, 2},
+		{[]string{"user", "add", "--partner", "abc", "--db", missing}, 2},
+		{[]string{"migrate", "extra", "--db", missing}, 2},
+		{[]string{"backup", "--db", missing}, 2},
+		{[]string{"copy", "--db", missing}, 2},
+		{[]string{"retention", "--db", missing}, 2},
+		{[]string{"token", "create", "--email", "x@example.org", "--db", missing}, 1},
+		{[]string{"backup", filepath.Join(dir, "out.db"), "--db", missing}, 1},
+		{[]string{"migrate", "--help"}, 0},
+	} {
+		if code := Main(c.args); code != c.want {
+			t.Errorf("samspill %s exits %d; want %d", strings.Join(c.args, " "), code, c.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"user", "add", "--partner", "abc"}, &out, func(string) string { return "" }); err == nil || out.Len() > 0 {
+		t.Errorf("samspill user add --partner abc: %v, and wrote to standard output:\n%s", err, out.String())
+	}
+	out.Reset()
+	_ = run(context.Background(), []string{"user", "add", "--help"}, &out, func(string) string { return "" })
+	if !strings.Contains(out.String(), "-email") {
+		t.Errorf("samspill user add --help wrote no help to standard output:\n%s", out.String())
+	}
+}
