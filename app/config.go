@@ -79,11 +79,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 func (c Config) Check() error {
 	switch {
 	case c.IntakeBurst < 1:
-		return fmt.Errorf("intake burst %d: at least 1 submission", c.IntakeBurst)
+		return fmt.Errorf("--intake-burst (SAMSPILL_INTAKE_BURST): intake burst %d: at least 1 submission", c.IntakeBurst)
 	case c.IntakeEvery <= 0:
-		return fmt.Errorf("intake interval %s: longer than zero", c.IntakeEvery)
-	case c.SessionIdle <= 0 || c.SessionLifetime <= 0:
-		return fmt.Errorf("session timeouts %s and %s: longer than zero", c.SessionIdle, c.SessionLifetime)
+		return fmt.Errorf("--intake-every (SAMSPILL_INTAKE_EVERY): intake interval %s: longer than zero", c.IntakeEvery)
+	case c.SessionIdle <= 0:
+		return fmt.Errorf("--session-idle (SAMSPILL_SESSION_IDLE): session timeouts %s: longer than zero", c.SessionIdle)
+	case c.SessionLifetime <= 0:
+		return fmt.Errorf("--session-lifetime (SAMSPILL_SESSION_LIFETIME): session timeouts %s: longer than zero", c.SessionLifetime)
 	}
 	return nil
 }

@@ -458,7 +458,9 @@ func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
 		if err := store.LoadDemo(ctx); err != nil {
 			return err
 		}
-	} else if pw, err := store.EnsureAdmin(ctx, cfg.AdminEmail); err != nil {
+	} else if pw, err := store.EnsureAdmin(ctx, cfg.AdminEmail); errors.As(err, new(*models.ValidationError)) {
+		return fmt.Errorf("--admin-email (SAMSPILL_ADMIN_EMAIL) %q: %w", cfg.AdminEmail, err)
+	} else if err != nil {
 		return err
 	} else if pw != "" {
 		fmt.Fprintf(out, "\nFirst start: log in as %s with this one-time password, and change it under «Min profil»:\n  %s\n", cfg.AdminEmail, pw)
@@ -478,7 +480,7 @@ func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("--addr (SAMSPILL_ADDR): %w", err)
 	}
 	httpSrv := app.HTTPServer(cfg.Addr, e)
 	fmt.Fprintf(out, "\nSamspill kjører på http://%s\n", displayAddr(ln.Addr()))

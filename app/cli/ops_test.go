@@ -258,3 +258,35 @@ func TestCLIExitCodes(t *testing.T) {
 		t.Errorf("samspill user add --help wrote no help to standard output:\n%s", out.String())
 	}
 }
+
+// serve refuses a setting it cannot use with a message that names it, flag and
+// variable both, since the operator may have set either.
+func TestCLIServeNamesTheSetting(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct{ name, value string }{
+		{"SAMSPILL_ADDR", "nonsense"},
+		{"SAMSPILL_ADMIN_EMAIL", "not-an-address"},
+		{"SAMSPILL_INTAKE_BURST", "0"},
+		{"SAMSPILL_INTAKE_EVERY", "-1m"},
+		{"SAMSPILL_SESSION_IDLE", "0s"},
+		{"SAMSPILL_SESSION_LIFETIME", "-1h"},
+	} {
+		env := func(k string) string {
+			switch k {
+			case c.name:
+				return c.value
+			case "SAMSPILL_ADDR":
+				return "127.0.0.1:0"
+			}
+			return ""
+		}
+		flagName := "--" + strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(c.name, "SAMSPILL_")), "_", "-")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a server that starts runs until then
+		err := run(ctx, []string{"serve", "--db", filepath.Join(dir, c.name+".db")}, io.Discard, env)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), flagName) {
+			t.Errorf("samspill serve with %s=%s: %v; want an error naming %s and %s", c.name, c.value, err, flagName, c.name)
+		}
+	}
+}
