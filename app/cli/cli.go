@@ -532,6 +532,9 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *scale != models.GenRegional && *scale != models.GenNational {
+		return fmt.Errorf("--scale %q: %s or %s", *scale, models.GenRegional, models.GenNational)
+	}
 	if *enquiries < 0 {
 		return fmt.Errorf("--enquiries %d: a number of enquiries, or 0 for the scale's", *enquiries)
 	}

@@ -321,6 +321,7 @@ func TestCLIRefusals(t *testing.T) {
 		{[]string{"serve", "--session-idle", "0", "--db", db}, "session timeouts"},
 		{[]string{"gen", "--enquiries", "-5", "--db", filepath.Join(dir, "gen.db")}, "--enquiries -5"},
 		{[]string{"gen", "--until", "2999-01-01", "--db", filepath.Join(dir, "gen.db")}, "--until 2999-01-01"},
+		{[]string{"gen", "--scale", "bogus", "--db", filepath.Join(dir, "gen.db")}, `--scale "bogus"`},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), c.args, io.Discard, env)
