@@ -378,6 +378,9 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 	}
 	defer store.Close()
 	grant := models.RoleGrant{Role: *role}
+	if *role == "" {
+		return usageErrorf("user add: --role: one of %s", strings.Join(models.Roles, ", "))
+	}
 	if *role != models.RoleAdmin {
 		if *region == "" {
 			return fmt.Errorf("user add: --region: the slug of the region where the role %q holds", *role)

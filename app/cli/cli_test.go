@@ -313,6 +313,7 @@ func TestCLIRefusals(t *testing.T) {
 		{[]string{"migrate", "extra", "--db", filepath.Join(dir, "other.db")}, `unexpected argument "extra"`},
 		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari", "Nordmann", "--role", "admin", "--db", db}, `unexpected argument "Nordmann"`},
 		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "adviser", "--db", db}, "--region: the slug of the region"},
+		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--db", db}, "--role: one of admin, "},
 		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "adviser", "--region", "nowhere", "--db", db}, `--region: no region with the slug "nowhere"`},
 		{[]string{"user", "add", "--email", "admin@hamarregionen.example", "--name", "Ada To", "--role", "admin", "--db", db}, "--email: "},
 		{[]string{"user", "add", "--email", "ny@example.org", "--name", "Ny", "--role", "king", "--region", "hamarregionen", "--db", db}, "--role: Velg et av alternativene."},
