@@ -280,12 +280,25 @@ func (s *Store) read(ctx context.Context) *gorm.DB {
 
 // Backup writes a consistent copy of the database to path while the server may be
 // running. On SQLite this is VACUUM INTO, which reads one snapshot; PostgreSQL has
-// pg_dump for this.
+// pg_dump for this. The file must not exist; it is made readable by its owner
+// only, as it holds everybody's personal data (VACUUM INTO writes into an
+// empty file as it finds it).
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.dialect != SQLite {
 		return errors.New("backup: use pg_dump for PostgreSQL")
 	}
-	return s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 // SQLDB exposes the writer's *sql.DB for checks such as integrity tests.

@@ -290,3 +290,33 @@ func TestCLIServeNamesTheSetting(t *testing.T) {
 		}
 	}
 }
+
+// The backup holds everybody's personal data: only its owner may read it, as
+// only the owner may read a restored database (restore writes it 0600).
+func TestCLIBackupOwnerOnly(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := run(context.Background(), []string{"backup", backup, "--db", db}, io.Discard, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		t.Errorf("the backup has mode %v; want no access for group and others", st.Mode().Perm())
+	}
+	// An existing file, empty or not, is still refused, and kept.
+	for _, content := range []string{"", "keep me"} {
+		if err := os.WriteFile(backup, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := run(context.Background(), []string{"backup", backup, "--db", db}, io.Discard, func(string) string { return "" }); err == nil {
+			t.Errorf("backup over an existing file holding %q succeeded", content)
+		}
+		if b, _ := os.ReadFile(backup); string(b) != content {
+			t.Errorf("backup over an existing file changed it to %d bytes", len(b))
+		}
+	}
+}
