@@ -142,6 +142,14 @@ func openSQLite(path string) (*Store, error) {
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
+	// A new database is made readable by its owner only, as a backup and a
+	// restored one are: it holds personal data, and SQLite would make it
+	// readable by all under the usual umask. Its log takes the file's mode.
+	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	params := url.Values{}
 	params.Set("_journal_mode", "WAL")
 	params.Set("_busy_timeout", "10000")

@@ -320,3 +320,19 @@ func TestCLIBackupOwnerOnly(t *testing.T) {
 		}
 	}
 }
+
+// The database that the first start makes holds, soon, everybody's personal
+// data: only its owner may read it, as with a backup or a restored one.
+func TestCLINewDatabaseOwnerOnly(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	for _, name := range []string{db, db + "-wal"} {
+		st, err := os.Stat(name)
+		if err != nil {
+			continue // no log left after a clean close
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v; want no access for group and others", filepath.Base(name), st.Mode().Perm())
+		}
+	}
+}
