@@ -255,7 +255,11 @@ func (q PersonQuery) scope(db *gorm.DB) *gorm.DB {
 	phones := phoneForms(q.Phone)
 	switch {
 	case email != "" && len(phones) > 0:
-		return db.Where("email = ? OR "+storedPhone+" IN ?", email, phones)
+		// One of them matches and neither differs: an enquiry with the same
+		// phone but another e-mail (a shared switchboard, a household) is
+		// another person's, and so is one with the e-mail but another phone.
+		return db.Where("(email = ? OR "+storedPhone+" IN ?) AND (email = ? OR COALESCE(email, '') = '') AND ("+storedPhone+" IN ? OR COALESCE(phone, '') = '')",
+			email, phones, email, phones)
 	case email != "":
 		return db.Where("email = ?", email)
 	case len(phones) > 0:

@@ -593,3 +593,45 @@ func TestExportPersonReferralsHoldTheirHistories(t *testing.T) {
 		}
 	}
 }
+
+// Asked by e-mail and phone together, access and erasure reach the enquiries
+// where one of them matches and neither differs: another person's enquiry with
+// the same phone (a shared switchboard) but their own e-mail is not the
+// requester's. It was exported to them and erased on their request.
+func TestPersonQueryLeavesOutOtherPeopleOnASharedPhone(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	create := func(name, email, phone string) int64 {
+		t.Helper()
+		in := sampleInput("3412")
+		in.Name, in.Email, in.Phone = name, email, phone
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "phone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	kari := create("Kari Sentralbord", "kari@firma.example", "62 51 00 00")
+	kariMail := create("Kari Sentralbord", "kari@firma.example", "")
+	kariPhone := create("Kari Sentralbord", "", "62 51 00 00")
+	per := create("Per Sentralbord", "per@firma.example", "62 51 00 00")
+	q := PersonQuery{Email: "kari@firma.example", Phone: "62510000"}
+	exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, e := range exp.Enquiries {
+		got = append(got, e.ID)
+	}
+	if want := []int64{kari, kariMail, kariPhone}; !slices.Equal(got, want) {
+		t.Errorf("export by Kari's e-mail and the shared phone found %v; want %v (not Per's %d)", got, want, per)
+	}
+	if n, err := f.s.ErasePerson(ctx, f.admin, Actor{}, q, "Krav per e-post"); err != nil || n != 3 {
+		t.Errorf("erasure = %d (%v); want Kari's 3", n, err)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, per); got.Name != "Per Sentralbord" {
+		t.Errorf("Per's enquiry after erasing Kari: name %q", got.Name)
+	}
+}
