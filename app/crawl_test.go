@@ -438,11 +438,16 @@ func (cat *catalogues) onlyInOther(lang, s string) (key, other string) {
 }
 
 // visibleTexts are a page's text nodes and read attributes, each normalised.
-// A part marked in a language of its own (lang on an element inside the
-// page: a language's name in itself, a consent text as the person was shown
-// it) is not the page's text and is left out.
+// A part marked in another language than the page's (lang on an element
+// inside it: a language's name in itself, a consent text as the person was
+// shown it) is not the page's text and is left out; one marked in the page's
+// own language is read.
 func visibleTexts(doc *html.Node) []string {
 	var out []string
+	page := ""
+	if root := findAll(doc, "html"); len(root) > 0 {
+		page, _ = attr(root[0], "lang")
+	}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		switch n.Type {
@@ -455,7 +460,7 @@ func visibleTexts(doc *html.Node) []string {
 			if n.Data == "script" || n.Data == "style" {
 				return
 			}
-			if _, marked := attr(n, "lang"); marked && n.Data != "html" {
+			if lang, marked := attr(n, "lang"); marked && lang != page {
 				return
 			}
 			for _, a := range n.Attr {
