@@ -656,36 +656,44 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return 0, NewerSchemaError(current)
 	}
 	applied := 0
-	for i := current; i < len(migrations); i++ {
-		version := i + 1
-		err := db.Transaction(func(tx *gorm.DB) error {
-			for _, stmt := range splitStatements(s.portable(migrations[i])) {
-				stmt = strings.TrimSpace(stmt)
-				if rest, ok := strings.CutPrefix(stmt, "{{SQLITE}}"); ok {
-					if s.dialect != SQLite {
-						continue
-					}
-					stmt = rest
-				}
-				if rest, ok := strings.CutPrefix(stmt, "{{POSTGRES}}"); ok {
-					if s.dialect != Postgres {
-						continue
-					}
-					stmt = rest
-				}
-				stmt = strings.ReplaceAll(stmt, "{{SEMI}}", ";") // a semicolon inside a trigger body
-				if err := tx.Exec(stmt).Error; err != nil {
-					return err
-				}
-			}
-			return tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, s.now()).Error
-		})
-		if err != nil {
-			return applied, fmt.Errorf("migration %d: %w", version, err)
+	for version := current + 1; version <= len(migrations); version++ {
+		if err := s.applyMigration(db, version); err != nil {
+			return applied, err
 		}
 		applied++
 	}
 	return applied, nil
+}
+
+// applyMigration runs migration version (counted from 1) in a transaction of
+// its own and records it.
+func (s *Store) applyMigration(db *gorm.DB, version int) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for _, stmt := range splitStatements(s.portable(migrations[version-1])) {
+			stmt = strings.TrimSpace(stmt)
+			if rest, ok := strings.CutPrefix(stmt, "{{SQLITE}}"); ok {
+				if s.dialect != SQLite {
+					continue
+				}
+				stmt = rest
+			}
+			if rest, ok := strings.CutPrefix(stmt, "{{POSTGRES}}"); ok {
+				if s.dialect != Postgres {
+					continue
+				}
+				stmt = rest
+			}
+			stmt = strings.ReplaceAll(stmt, "{{SEMI}}", ";") // a semicolon inside a trigger body
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, s.now()).Error
+	})
+	if err != nil {
+		return fmt.Errorf("migration %d: %w", version, err)
+	}
+	return nil
 }
 
 // checkLocale refuses a PostgreSQL database whose character type is not
