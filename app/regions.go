@@ -250,7 +250,11 @@ func (s *Server) removeMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.RemoveMember(c.Request().Context(), actor(c), id, c.Param("kommunenummer")); err != nil {
+	err = s.store.RemoveMember(c.Request().Context(), actor(c), id, c.Param("kommunenummer"))
+	if ve := asValidation(err); ve != nil {
+		return s.renderRegion(c, http.StatusUnprocessableEntity, nil, ve.Fields, memberForm{Votes: "1", JoinedOn: s.store.Today().Format("2006-01-02")})
+	}
+	if err != nil {
 		return err
 	}
 	s.flash(c, "flash.removed")

@@ -360,9 +360,24 @@ func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in Memb
 }
 
 // RemoveMember deletes a membership entered by mistake. A municipality that left
-// keeps its membership with a left date instead, so history stays.
+// keeps its membership with a left date instead, so history stays: one whose
+// enquiries, projects or municipality users are in the region is refused
+// (error.member_in_use), as removing it would leave them in a region the
+// municipality was never part of.
 func (s *Store) RemoveMember(ctx context.Context, a Actor, regionID int64, kommunenummer string) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
+		var used int64
+		err := tx.Raw(`SELECT
+			(SELECT COUNT(*) FROM enquiries WHERE region_id = ? AND kommunenummer = ?) +
+			(SELECT COUNT(*) FROM project_municipalities pm JOIN projects p ON p.id = pm.project_id WHERE p.region_id = ? AND pm.kommunenummer = ?) +
+			(SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.region_id = ? AND r.role = ? AND u.municipality = ?)`,
+			regionID, kommunenummer, regionID, kommunenummer, regionID, RoleMunicipality, kommunenummer).Scan(&used).Error
+		if err != nil {
+			return fmt.Errorf("member %s in use: %w", kommunenummer, err)
+		}
+		if used > 0 {
+			return invalid("member", "error.member_in_use")
+		}
 		res := tx.Where("region_id = ? AND kommunenummer = ?", regionID, kommunenummer).Delete(&RegionMember{})
 		if res.Error != nil {
 			return res.Error
