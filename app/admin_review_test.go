@@ -55,3 +55,58 @@ func TestRemoveMemberInUse(t *testing.T) {
 		t.Fatalf("remove Lillehammer = %d\n%s", res.StatusCode, errorSummary(body))
 	}
 }
+
+// A user keeps at least one role: unticking every role of a user who has none
+// elsewhere is refused beside the roles, pointing to deactivation, since the
+// account would stay open with no role and vanish from the coordinator's list.
+func TestLastRoleIsNotRemoved(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "annen", "Annen region"
+	other, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	only, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "bare@example.org", Name: "Bare Hamar"}, "bare-hamar-passord-1",
+		[]models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleAdviser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "begge@example.org", Name: "Begge Regioner"}, "begge-regioner-passord-1",
+		[]models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleAdviser}, {RegionID: other.ID, Role: models.RoleAdviser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	tests := []struct {
+		name string
+		user *models.User
+		want int
+	}{
+		{"only role", only, http.StatusUnprocessableEntity},
+		{"a role in another region too", both, http.StatusSeeOther},
+	}
+	for _, tt := range tests {
+		path := "/admin/users/" + itoa(tt.user.ID)
+		coord.get(path)
+		res, body := coord.post(path+"/roles", url.Values{"region_id": {itoa(hamar.ID)}})
+		if res.StatusCode != tt.want {
+			t.Errorf("%s: untick every role = %d; want %d", tt.name, res.StatusCode, tt.want)
+			continue
+		}
+		after, err := ts.store.UserByID(ctx, tt.user.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept := after.HasRole(hamar.ID, models.RoleAdviser); kept != (tt.want != http.StatusSeeOther) {
+			t.Errorf("%s: the adviser role kept: %v", tt.name, kept)
+		}
+		if tt.want != http.StatusSeeOther && !strings.Contains(body, "deaktiver") {
+			t.Errorf("%s: the refusal does not point to deactivation:\n%s", tt.name, errorSummary(body))
+		}
+	}
+}

@@ -219,11 +219,14 @@ func TestRoleChangeTakesEffect(t *testing.T) {
 	if res, _ := session.get("/dashboard"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("session after a role change = %d; want 303 to log in", res.StatusCode)
 	}
-	// Removing every role takes effect too.
+	// Removing a role takes effect too (the last one is kept: see
+	// TestLastRoleIsNotRemoved).
 	coord.get("/admin/users/" + itoa(board.ID))
-	coord.post("/admin/users/"+itoa(board.ID)+"/roles", url.Values{"region_id": {itoa(region.ID)}})
-	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/factors", ""); status != http.StatusForbidden {
-		t.Errorf("after losing every role, GET factors = %d; want 403", status)
+	if res, body := coord.post("/admin/users/"+itoa(board.ID)+"/roles", url.Values{"region_id": {itoa(region.ID)}, "roles": {"board"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set roles back to board: %d\n%s", res.StatusCode, body)
+	}
+	if status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/regions/"+itoa(region.ID), `{"retention_months": 12, "version": 2}`); status != http.StatusNotFound {
+		t.Errorf("after losing the coordinator role, PATCH region by token = %d; want 404 (refused, as a record) %v", status, out)
 	}
 }
 

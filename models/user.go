@@ -600,6 +600,18 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 		if contains(roles, RolePartner) && u.PartnerID == nil {
 			fields["partner_id"] = "error.partner_for_role"
 		}
+		if len(roles) == 0 {
+			// A user without any role could still log in, to nothing, and
+			// would drop out of their coordinator's list: access ends by
+			// deactivation instead.
+			var others int64
+			if err := tx.Model(&UserRole{}).Where("user_id = ? AND (region_id IS NULL OR region_id <> ?)", userID, regionID).Count(&others).Error; err != nil {
+				return err
+			}
+			if others == 0 {
+				fields["role"] = "error.last_role"
+			}
+		}
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
