@@ -110,3 +110,36 @@ func TestLastRoleIsNotRemoved(t *testing.T) {
 		}
 	}
 }
+
+// Roles set in a region are in that region's audit log, whichever region the
+// admin who set them was working in: its coordinator follows who was given
+// access there, and another region's coordinator does not see it.
+func TestRoleChangeIsAuditedInItsRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, oslo := twoRegions(t, ts)
+	u, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "ny-i-oslo@example.org", Name: "Ny i Oslo"}, "ny-i-oslo-passord-1",
+		[]models.RoleGrant{{RegionID: oslo.ID, Role: models.RoleBoard}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	switchRegion(t, admin, hamar)
+	admin.get("/admin/users/" + itoa(u.ID))
+	if res, body := admin.post("/admin/users/"+itoa(u.ID)+"/roles", url.Values{"region_id": {itoa(oslo.ID)}, "roles": {"adviser"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set roles in Oslo = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	q := "/admin/audit?object=user&action=set_roles&object_id=" + itoa(u.ID)
+	osloCoord := ts.client(t)
+	osloCoord.login("kanari@oslo.example", "kanari-passord-1")
+	if _, page := osloCoord.get(q); !strings.Contains(page, "<tbody><tr><td>") {
+		t.Error("the Oslo coordinator's audit log lacks the roles set in Oslo")
+	}
+	hamarCoord := ts.client(t)
+	hamarCoord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := hamarCoord.get(q); strings.Contains(page, "<tbody><tr><td>") {
+		t.Error("the Hamar coordinator's audit log holds roles set in Oslo")
+	}
+}

@@ -628,6 +628,9 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 		if err := tx.Model(&User{}).Where("id = ?", userID).Update("session_epoch", gorm.Expr("session_epoch + 1")).Error; err != nil {
 			return err
 		}
+		// The entry lies in the region whose roles changed, for its
+		// coordinators to follow, not in the one an admin was working in.
+		a.RegionID = regionID
 		return s.audit(tx, a, "set_roles", "user", fmt.Sprint(userID), rolesDetail(grants))
 	})
 }
