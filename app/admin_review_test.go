@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,5 +143,49 @@ func TestRoleChangeIsAuditedInItsRegion(t *testing.T) {
 	hamarCoord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
 	if _, page := hamarCoord.get(q); strings.Contains(page, "<tbody><tr><td>") {
 		t.Error("the Hamar coordinator's audit log holds roles set in Oslo")
+	}
+}
+
+// A partner deactivated while referrals to it are open: the admin is told how
+// many before saving, and the adviser following one up is told the partner no
+// longer takes referrals.
+func TestDeactivatedPartnerWithOpenReferrals(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	coordUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	open, _, err := ts.store.Referrals(ctx, &models.Viewer{User: coordUser, Region: hamar}, models.ReferralFilter{Open: true, Page: models.Page{Number: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r *models.Referral
+	for i := range open {
+		if open[i].Status != "draft" {
+			r = &open[i]
+			break
+		}
+	}
+	if r == nil {
+		t.Fatal("the demo has no open referral")
+	}
+	p, err := ts.store.Partner(ctx, r.PartnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	path := "/admin/partners/" + itoa(p.ID)
+	if _, page := admin.get(path); !regexp.MustCompile(`\d+ åp(en|ne) henvisning`).MatchString(page) {
+		t.Error("the partner's page does not say it has open referrals")
+	}
+	form := url.Values{"name": {p.Name}, "kind": {p.Kind}, "services": p.ServiceList(), "description": {p.Description}, "website": {p.Website}, "version": {strconv.Itoa(p.Version)}}
+	if res, body := admin.post(path, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deactivate %s = %d\n%s", p.Name, res.StatusCode, errorSummary(body))
+	}
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := adviser.get("/referrals/" + itoa(r.ID)); !strings.Contains(page, "tar ikke lenger imot henvisninger") {
+		t.Errorf("the open referral's page does not say its partner is deactivated")
 	}
 }

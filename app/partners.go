@@ -38,14 +38,22 @@ type partnerPage struct {
 	Form     partnerForm
 	Kinds    []string
 	Services []string
+	Pending  int64 // referrals sent to the partner and open, which deactivating it leaves open
 }
 
-func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, f partnerForm, errs map[string]string) partnerPage {
+func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, f partnerForm, errs map[string]string) (partnerPage, error) {
 	pg := s.page(c, titleID)
 	if errs != nil {
 		pg = pg.withErrors(errs)
 	}
-	return partnerPage{page: pg, Partner: p, Form: f, Kinds: models.PartnerKinds, Services: models.PartnerServices}
+	data := partnerPage{page: pg, Partner: p, Form: f, Kinds: models.PartnerKinds, Services: models.PartnerServices}
+	if p != nil {
+		var err error
+		if data.Pending, err = s.store.PendingReferrals(c.Request().Context(), p.ID); err != nil {
+			return partnerPage{}, err
+		}
+	}
+	return data, nil
 }
 
 func parsePartnerForm(c echo.Context) (partnerForm, models.PartnerInput, map[string]string) {
@@ -62,7 +70,11 @@ func parsePartnerForm(c echo.Context) (partnerForm, models.PartnerInput, map[str
 }
 
 func (s *Server) newPartnerForm(c echo.Context) error {
-	return c.Render(http.StatusOK, "partners/form", s.partnerPage(c, "partners.new", nil, partnerForm{Kind: "local", Active: true}, nil))
+	data, err := s.partnerPage(c, "partners.new", nil, partnerForm{Kind: "local", Active: true}, nil)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "partners/form", data)
 }
 
 func (s *Server) createPartner(c echo.Context) error {
@@ -78,7 +90,11 @@ func (s *Server) createPartner(c echo.Context) error {
 			return redirect(c, "/admin/partners/"+strconv.FormatInt(p.ID, 10))
 		}
 	}
-	return c.Render(http.StatusUnprocessableEntity, "partners/form", s.partnerPage(c, "partners.new", nil, f, errs))
+	data, err := s.partnerPage(c, "partners.new", nil, f, errs)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusUnprocessableEntity, "partners/form", data)
 }
 
 func (s *Server) showPartner(c echo.Context) error {
@@ -92,7 +108,10 @@ func (s *Server) showPartner(c echo.Context) error {
 	}
 	f := partnerForm{Name: p.Name, Kind: p.Kind, Description: p.Description, Website: p.Website, Services: p.ServiceList(),
 		Active: p.Active, Version: strconv.Itoa(p.Version)}
-	data := s.partnerPage(c, "partners.edit", p, f, nil)
+	data, err := s.partnerPage(c, "partners.edit", p, f, nil)
+	if err != nil {
+		return err
+	}
 	data.Title = p.Name
 	return c.Render(http.StatusOK, "partners/form", data)
 }
@@ -122,5 +141,9 @@ func (s *Server) updatePartner(c echo.Context) error {
 			return redirect(c, "/admin/partners/"+strconv.FormatInt(id, 10))
 		}
 	}
-	return c.Render(status, "partners/form", s.partnerPage(c, "partners.edit", p, f, errs))
+	data, err := s.partnerPage(c, "partners.edit", p, f, errs)
+	if err != nil {
+		return err
+	}
+	return c.Render(status, "partners/form", data)
 }

@@ -198,3 +198,13 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 		return s.audit(tx, a, "update", "partner", fmt.Sprint(id), fmt.Sprintf("active=%t", in.Active))
 	})
 }
+
+// PendingReferrals counts the referrals sent to a partner and not yet closed,
+// in every region: what an admin deactivating the partner leaves open.
+func (s *Store) PendingReferrals(ctx context.Context, partnerID int64) (int64, error) {
+	var n int64
+	if err := s.read(ctx).Model(&Referral{}).Where("partner_id = ? AND status IN ?", partnerID, pendingReferral).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("pending referrals of partner %d: %w", partnerID, err)
+	}
+	return n, nil
+}
