@@ -189,3 +189,29 @@ func TestDeactivatedPartnerWithOpenReferrals(t *testing.T) {
 		t.Errorf("the open referral's page does not say its partner is deactivated")
 	}
 }
+
+// A coordinator cannot take away their own coordinator role, as they cannot
+// deactivate themselves: the next request would lock them out of the region's
+// administration, with nobody there left to give it back.
+func TestCoordinatorKeepsOwnCoordinatorRole(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	me, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	coord := ts.client(t)
+	coord.login(me.Email, models.DemoPassword)
+	path := "/admin/users/" + itoa(me.ID)
+	coord.get(path)
+	res, body := coord.post(path+"/roles", url.Values{"region_id": {itoa(hamar.ID)}, "roles": {"adviser"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("drop own coordinator role = %d; want %d", res.StatusCode, http.StatusUnprocessableEntity)
+	}
+	if !strings.Contains(body, "din egen koordinatorrolle") {
+		t.Errorf("the refusal does not say why:\n%s", errorSummary(body))
+	}
+	after, _ := ts.store.UserByID(ctx, me.ID)
+	if !after.HasRole(hamar.ID, models.RoleCoordinator) {
+		t.Error("the coordinator role was removed")
+	}
+}

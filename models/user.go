@@ -578,6 +578,11 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 	if !v.IsAdmin() && (v.Region == nil || v.Region.ID != regionID || !v.Has(RoleCoordinator)) {
 		return ErrNotFound
 	}
+	if !v.IsAdmin() && userID == v.User.ID && !contains(roles, RoleCoordinator) {
+		// As with deactivating oneself: the coordinator would lose the
+		// region's administration with the next request.
+		return invalid("role", "error.demote_self")
+	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Scopes(usersVisibleTo(v)).First(&u, userID).Error; err != nil {
