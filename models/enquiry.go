@@ -1193,6 +1193,12 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err != nil {
 			return err
 		}
+		if e.Status == status {
+			// No move: nothing is written, so that the history shows no
+			// change "in progress → in progress" and another's open window
+			// does not become stale. A stale version is still a conflict.
+			return sameAsRead(e, id, version)
+		}
 		changes := map[string]any{}
 		s.recordStatus(tx, v, e, status, changes)
 		if e.Status == "closed" {
@@ -1208,6 +1214,15 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 	})
 }
 
+// sameAsRead answers a change that would leave e as it is: nothing to do, or a
+// conflict if version is no longer e's.
+func sameAsRead(e *Enquiry, id int64, version int) error {
+	if e.Version != version {
+		return fmt.Errorf("enquiry %d: %w", id, ErrConflict)
+	}
+	return nil
+}
+
 // AssignEnquiry gives the enquiry to an adviser or coordinator of its region
 // (userID 0 unassigns). A new enquiry becomes assigned, and an assigned one
 // that nobody holds any longer is new again, so that it shows among the new
@@ -1217,6 +1232,9 @@ func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userI
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
 			return err
+		}
+		if (userID == 0 && e.AssignedTo == nil && e.Status != "assigned") || (e.AssignedTo != nil && *e.AssignedTo == userID && e.Status != "new") {
+			return sameAsRead(e, id, version) // the adviser it has already, as ChangeStatus
 		}
 		changes := map[string]any{"assigned_to": nil}
 		if userID == 0 && e.Status == "assigned" {

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"samspill/models"
+)
+
+var caseVersionField = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+// caseVersion opens the case page and returns the version its forms carry, and the page.
+func caseVersion(t *testing.T, c *client, id int64) (string, string) {
+	t.Helper()
+	_, page := c.get("/enquiries/" + itoa(id))
+	m := caseVersionField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no version on the case page")
+	}
+	return m[1], page
+}
+
+// A status or an adviser sent as the case already has it changes nothing: no
+// history line "In progress → In progress", and no new version that makes a
+// colleague's open window stale. Sent from a stale window, it is a conflict.
+func TestUnchangedStatusOrAdviserWritesNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	adviser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	path := "/enquiries/" + itoa(id)
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post(path+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign = %d", res.StatusCode)
+	}
+	v, _ = caseVersion(t, c, id)
+	if res, _ := c.post(path+"/status", url.Values{"status": {"in_progress"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status = %d", res.StatusCode)
+	}
+	v, _ = caseVersion(t, c, id)
+	for _, tt := range []struct {
+		name, action string
+		form         url.Values
+	}{
+		{"same status", "/status", url.Values{"status": {"in_progress"}}},
+		{"same adviser", "/assign", url.Values{"assigned_to": {itoa(adviser.ID)}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			tt.form.Set("version", v)
+			if res, _ := c.post(path+tt.action, tt.form); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("POST %s = %d; want 303", tt.action, res.StatusCode)
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("POST %s %v changed the case", tt.action, tt.form)
+			}
+			tt.form.Set("version", "1")
+			if res, _ := c.post(path+tt.action, tt.form); res.StatusCode != http.StatusConflict {
+				t.Errorf("POST %s from a stale window = %d; want 409", tt.action, res.StatusCode)
+			}
+		})
+	}
+}
