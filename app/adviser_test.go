@@ -69,3 +69,42 @@ func TestUnchangedStatusOrAdviserWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A case reopened after closing as "established" no longer carries the
+// company's org number (the access export showed it beside no outcome), and
+// its closing form offers the jobs it was closed with: closing it again left
+// the fields empty, and the page's "3 expected jobs" were cleared unsaid.
+func TestReopenedCaseClosesAgainWithItsJobs(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	path := "/enquiries/" + itoa(id)
+	v, _ := caseVersion(t, c, id)
+	res, body := c.post(path+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923609016"}, "jobs_expected": {"3"}, "jobs_created": {"1"}, "version": {v}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d\n%s", res.StatusCode, body)
+	}
+	v, _ = caseVersion(t, c, id)
+	if res, _ := c.post(path+"/status", url.Values{"status": {"in_progress"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopen = %d", res.StatusCode)
+	}
+	e, err := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Outcome != "" || e.OutcomeOrgNumber != "" {
+		t.Errorf("reopened case has outcome %q, org number %q; want none", e.Outcome, e.OutcomeOrgNumber)
+	}
+	v, page := caseVersion(t, c, id)
+	for _, want := range []string{`id="f-jobs_expected" name="jobs_expected" value="3"`, `id="f-jobs_created" name="jobs_created" value="1"`} {
+		if !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(page) {
+			t.Errorf("the reopened case's closing form lacks %s", want)
+		}
+	}
+	// Closed again as the form comes, the jobs stay.
+	if res, _ := c.post(path+"/close", url.Values{"outcome": {"guided"}, "jobs_expected": {"3"}, "jobs_created": {"1"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close again = %d", res.StatusCode)
+	}
+}

@@ -407,6 +407,14 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	}
 	d := enquiryPage{page: p, Enquiry: e, Form: formOf(e), Overdue: e.Overdue(s.store.Now()),
 		Activity: activityForm{Kind: "call", OccurredOn: s.store.Now().In(models.Oslo).Format("2006-01-02")}}
+	// A reopened case keeps the jobs it was closed with: the closing form
+	// offers them again, or closing it anew would clear them unsaid.
+	if e.JobsExpected != nil {
+		d.Close.JobsExpected = strconv.Itoa(*e.JobsExpected)
+	}
+	if e.JobsCreated != nil {
+		d.Close.JobsCreated = strconv.Itoa(*e.JobsCreated)
+	}
 	d.Title = e.Reference
 	if d.Activities, err = s.store.Activities(ctx, p.Viewer, id); err != nil {
 		return err

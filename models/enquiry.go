@@ -1087,7 +1087,7 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if moves { // as ChangeStatus, in the same save
 			s.recordStatus(tx, v, &before, in.Status, changes)
 			if before.Status == "closed" {
-				changes["outcome"] = "" // reopening: the outcome no longer holds
+				reopen(changes)
 			}
 		}
 		if withdraws {
@@ -1202,7 +1202,7 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 		changes := map[string]any{}
 		s.recordStatus(tx, v, e, status, changes)
 		if e.Status == "closed" {
-			changes["outcome"] = "" // reopening: the outcome no longer holds
+			reopen(changes)
 		}
 		if err := s.saveVersioned(tx, id, version, changes); err != nil {
 			return err
@@ -1212,6 +1212,14 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 		}
 		return s.audit(tx, a, "status", "enquiry", fmt.Sprint(id), e.Status+"->"+status)
 	})
+}
+
+// reopen adds to changes what reopening a closed case clears: its outcome and
+// the company's org number that came with it no longer hold (the jobs stay,
+// and the closing form offers them again).
+func reopen(changes map[string]any) {
+	changes["outcome"] = ""
+	changes["outcome_org_number"] = ""
 }
 
 // sameAsRead answers a change that would leave e as it is: nothing to do, or a
