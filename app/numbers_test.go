@@ -103,3 +103,38 @@ func TestHeadlineCountsAgreeInNumber(t *testing.T) {
 		}
 	}
 }
+
+// The case page groups its numbers too: the jobs a closing recorded and an
+// activity's minutes read "1 200", not "1200".
+func TestCasePageGroupsThousands(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	path := "/enquiries/" + itoa(id)
+	c.get(path)
+	if res, _ := c.post(path+"/activities", url.Values{"kind": {"meeting"}, "occurred_on": {ts.store.Now().In(models.Oslo).Format("2006-01-02")}, "minutes": {"1200"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add activity = %d", res.StatusCode)
+	}
+	_, page := c.get(path)
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	if res, _ := c.post(path+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923609016"}, "jobs_expected": {"1500"}, "jobs_created": {"2500"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d", res.StatusCode)
+	}
+	_, page = c.get(path)
+	for _, cell := range []*regexp.Regexp{
+		regexp.MustCompile(`<dt>Forventede arbeidsplasser</dt><dd>([^<]*)</dd>`),
+		regexp.MustCompile(`<dt>Skapte arbeidsplasser</dt><dd>([^<]*)</dd>`),
+		regexp.MustCompile(`<td>Møte</td><td>([^<]*)</td>`),
+	} {
+		m := cell.FindStringSubmatch(page)
+		if m == nil {
+			t.Errorf("the case page lacks %s", cell)
+			continue
+		}
+		if m[1] == "" || digitsWithoutGrouping.MatchString(m[1]) {
+			t.Errorf("%s reads %q; want the thousands grouped", cell, m[1])
+		}
+	}
+}

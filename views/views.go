@@ -361,11 +361,17 @@ func formatNOK(amount int64) string {
 // formatInt shows a whole number with a space between thousands, "32 879".
 func formatInt(n int) string { return strings.TrimSuffix(formatNOK(int64(n)), "\u00a0kr") }
 
-// formatWhole is formatInt for the templates, which hold counts as int or int64.
+// formatWhole is formatInt for the templates, which hold counts as int or
+// int64, and optional ones (the jobs of a case) as *int.
 func formatWhole(n any) string {
 	switch x := n.(type) {
 	case int:
 		return formatInt(x)
+	case *int:
+		if x == nil {
+			return ""
+		}
+		return formatInt(*x)
 	case int64:
 		return strings.TrimSuffix(formatNOK(x), "\u00a0kr")
 	}
