@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"samspill/models"
@@ -106,5 +107,52 @@ func TestReopenedCaseClosesAgainWithItsJobs(t *testing.T) {
 	// Closed again as the form comes, the jobs stay.
 	if res, _ := c.post(path+"/close", url.Values{"outcome": {"guided"}, "jobs_expected": {"3"}, "jobs_created": {"1"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close again = %d", res.StatusCode)
+	}
+}
+
+// "New" and "assigned" say whether an adviser holds the case: the status form
+// and PATCH status refuse "assigned" with nobody and "new" with an adviser,
+// saying what to do instead, and change nothing. A closed case's form offers
+// to reopen it as in progress (the browser chose "new", refused if held).
+func TestStatusAgreesWithTheAdviser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	adviser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	path := "/enquiries/" + itoa(id)
+	tok := ts.token(t, models.RoleAdviser)
+	try := func(status, want string) {
+		t.Helper()
+		v, _ := caseVersion(t, c, id)
+		before := dbFingerprint(t, ts)
+		res, body := c.post(path+"/status", url.Values{"status": {status}, "version": {v}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+			t.Errorf("status %s = %d; want 422 saying %q", status, res.StatusCode, want)
+		}
+		code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), `{"status": "`+status+`", "version": `+v+`}`)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(mustJSON(t, out), "saksbehandler") {
+			t.Errorf("PATCH status %s = %d %v; want 422 on status", status, code, out)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("status %s changed the case", status)
+		}
+	}
+	try("assigned", "Saken har ingen saksbehandler")
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post(path+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign = %d", res.StatusCode)
+	}
+	try("new", "Saken har en saksbehandler")
+	v, _ = caseVersion(t, c, id)
+	if res, _ := c.post(path+"/close", url.Values{"outcome": {"guided"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d", res.StatusCode)
+	}
+	if _, page := caseVersion(t, c, id); !strings.Contains(page, `<option value="in_progress" selected>`) {
+		t.Error("the closed case's status form does not offer to reopen it in progress")
 	}
 }

@@ -1061,6 +1061,9 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if moves && in.Status == "closed" { // a status sent back as it was read is no move
 			return invalid("status", "error.status_closed_by_outcome")
 		}
+		if msg := statusProblem(&before, in.Status); moves && msg != "" {
+			return invalid("status", msg)
+		}
 		withdraws := in.WithdrawShare && before.ConsentShare
 		if len(changed) == 0 && !moves && !withdraws {
 			// Nothing to save: the version stays, so that a save that changed
@@ -1193,6 +1196,9 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err != nil {
 			return err
 		}
+		if msg := statusProblem(e, status); msg != "" && e.Status != status {
+			return invalid("status", msg)
+		}
 		if e.Status == status {
 			// No move: nothing is written, so that the history shows no
 			// change "in progress → in progress" and another's open window
@@ -1212,6 +1218,20 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 		}
 		return s.audit(tx, a, "status", "enquiry", fmt.Sprint(id), e.Status+"->"+status)
 	})
+}
+
+// statusProblem says why e cannot be moved to status to by hand, or "". New
+// and assigned tell whether an adviser holds the case, which AssignEnquiry
+// keeps true: "assigned" to nobody, or "new" with an adviser, was neither in
+// the new tab nor the unassigned count, or counted as unassigned while held.
+func statusProblem(e *Enquiry, to string) string {
+	switch {
+	case to == "assigned" && e.AssignedTo == nil:
+		return "error.status_assigned_without_adviser"
+	case to == "new" && e.AssignedTo != nil:
+		return "error.status_new_with_adviser"
+	}
+	return ""
 }
 
 // reopen adds to changes what reopening a closed case clears: its outcome and
