@@ -156,3 +156,21 @@ func TestStatusAgreesWithTheAdviser(t *testing.T) {
 		t.Error("the closed case's status form does not offer to reopen it in progress")
 	}
 }
+
+// The API shows the org number of the company a case was closed as
+// established with, as the case page does: it showed only "established".
+func TestAPIShowsTheEstablishedCompany(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post("/enquiries/"+itoa(id)+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923 609 016"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d", res.StatusCode)
+	}
+	code, out := ts.api(t, ts.token(t, models.RoleAdviser), http.MethodGet, "/api/v1/enquiries/"+itoa(id), "")
+	if code != http.StatusOK || out["outcome"] != "established" || out["outcome_org_number"] != "923609016" {
+		t.Errorf("GET = %d outcome %v, outcome_org_number %v; want established, 923609016", code, out["outcome"], out["outcome_org_number"])
+	}
+}

@@ -42,6 +42,7 @@ type enquiryOut struct {
 	Overdue             bool       `json:"overdue"`
 	ClosedAt            *time.Time `json:"closed_at"`
 	Outcome             string     `json:"outcome"`
+	OutcomeOrgNumber    string     `json:"outcome_org_number"` // the company established, with outcome "established"
 	JobsExpected        *int       `json:"jobs_expected"`
 	JobsCreated         *int       `json:"jobs_created"`
 	Version             int        `json:"version"`
@@ -56,7 +57,7 @@ func enquiryJSONOut(e *models.Enquiry, now time.Time) enquiryOut {
 		// refuses it without), so every enquiry the API shows has it.
 		ConsentStore: true, ConsentShare: e.ConsentShare,
 		AssignedTo: e.AssignedTo, ReceivedAt: e.ReceivedAt, FirstResponseDue: e.FirstResponseDue, FirstResponseAt: e.FirstResponseAt,
-		Overdue: e.Overdue(now), ClosedAt: e.ClosedAt, Outcome: e.Outcome, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated, Version: e.Version}
+		Overdue: e.Overdue(now), ClosedAt: e.ClosedAt, Outcome: e.Outcome, OutcomeOrgNumber: e.OutcomeOrgNumber, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated, Version: e.Version}
 }
 
 func (s *Server) apiListEnquiries(c echo.Context) error {
