@@ -676,8 +676,16 @@ func (s *Store) UpdateDraftReferral(ctx context.Context, v *Viewer, a Actor, id 
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
-		changes := map[string]any{"contact_name": strings.TrimSpace(in.ContactName), "contact_email": in.ContactEmail, "reason": in.Reason,
-			"message": strings.TrimSpace(in.Message), "share_personal_data": in.SharePersonalData, "version": gorm.Expr("version + 1"), "updated_at": s.now()}
+		values := map[string]any{"contact_name": strings.TrimSpace(in.ContactName), "contact_email": in.ContactEmail, "reason": in.Reason,
+			"message": strings.TrimSpace(in.Message), "share_personal_data": in.SharePersonalData}
+		// A form sent again as it was is no edit: the version stays.
+		if same, err := unchanged(tx, &Referral{}, in.Version, values, "id = ?", id); err != nil || same {
+			return err
+		}
+		changes := map[string]any{"version": gorm.Expr("version + 1"), "updated_at": s.now()}
+		for k, v := range values {
+			changes[k] = v
+		}
 		res := tx.Model(&Referral{}).Where("id = ? AND version = ?", id, in.Version).Updates(changes)
 		if res.Error != nil {
 			return res.Error

@@ -1086,3 +1086,40 @@ func TestEditDraft(t *testing.T) {
 		t.Errorf("editing a sent referral: %v; want status error.edit_only_draft", err)
 	}
 }
+
+// A draft saved as it is (its page's form sent unchanged) is no edit: as for
+// every other record, its version stays, so another's open form does not turn
+// stale, and the audit log records no edit; from a stale version it is still a
+// conflict.
+func TestEditDraftUnchanged(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing",
+		Message: "Utkast", ContactName: "Kari Kontakt", ContactEmail: "kari@in.example", SharePersonalData: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := DraftInput{ContactName: "Kari Kontakt", ContactEmail: "Kari@IN.example", Reason: "financing", Message: " Utkast ", SharePersonalData: true, Version: draft.Version}
+	audits := count(t, f.s, "audit_log")
+	if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, draft.ID, same); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, draft.ID)
+	if got.Version != draft.Version || count(t, f.s, "audit_log") != audits {
+		t.Errorf("a draft saved unchanged: version %d, %d audit entries added; want version %d, none", got.Version, count(t, f.s, "audit_log")-audits, draft.Version)
+	}
+	stale := same
+	stale.Version = draft.Version - 1
+	if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, draft.ID, stale); !errors.Is(err, ErrConflict) {
+		t.Errorf("a draft saved unchanged from a stale version: %v; want ErrConflict", err)
+	}
+	changed := same
+	changed.SharePersonalData = false
+	if err := f.s.UpdateDraftReferral(ctx, f.adviser, Actor{}, draft.ID, changed); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, draft.ID); got.Version != draft.Version+1 || got.SharePersonalData {
+		t.Errorf("the changed draft: version %d, sharing %t; want version %d, not sharing", got.Version, got.SharePersonalData, draft.Version+1)
+	}
+}
