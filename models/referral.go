@@ -725,6 +725,11 @@ func (s *Store) DiscardReferral(ctx context.Context, v *Viewer, a Actor, id int6
 		if r.Version != version {
 			return fmt.Errorf("referral %d: %w", id, ErrConflict)
 		}
+		// Audited while the draft is there, so that the entry lies in its
+		// region (read from the record), not in the actor's.
+		if err := s.audit(tx, a, "discard", "referral", fmt.Sprint(id), fmt.Sprintf("enquiry=%d partner=%d", r.EnquiryID, r.PartnerID)); err != nil {
+			return err
+		}
 		// Its rows by name rather than by the foreign keys' cascade: a
 		// draft has history only, but nothing must be left pointing at it.
 		for _, child := range []any{&ReferralEvent{}, &ReferralComment{}, &referralLink{}} {
@@ -740,7 +745,7 @@ func (s *Store) DiscardReferral(ctx context.Context, v *Viewer, a Actor, id int6
 			return fmt.Errorf("referral %d: %w", id, ErrConflict)
 		}
 		enquiryID = r.EnquiryID
-		return s.audit(tx, a, "discard", "referral", fmt.Sprint(id), fmt.Sprintf("enquiry=%d partner=%d", r.EnquiryID, r.PartnerID))
+		return nil
 	})
 	return enquiryID, err
 }

@@ -1123,3 +1123,27 @@ func TestEditDraftUnchanged(t *testing.T) {
 		t.Errorf("the changed draft: version %d, sharing %t; want version %d, not sharing", got.Version, got.SharePersonalData, draft.Version+1)
 	}
 }
+
+// The discard of a draft lies in the draft's region, as every entry about a
+// referral does: an admin working in another region who discards it leaves
+// the entry where the region's coordinators follow their audit.
+func TestDiscardAuditLiesInTheDraftsRegion(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.withConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := Actor{UserID: f.admin.User.ID, RegionID: f.ringsaker.ID} // working in another region
+	if _, err := f.s.DiscardReferral(ctx, f.admin, admin, draft.ID, draft.Version); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.s.AuditFor(ctx, "referral", fmt.Sprint(draft.ID))
+	if err != nil || len(entries) == 0 || entries[0].Action != "discard" {
+		t.Fatalf("the discard's entries: %+v, %v", entries, err)
+	}
+	if got := entries[0].RegionID; got == nil || *got != draft.RegionID {
+		t.Errorf("the discard lies in region %v; want the draft's, %d", deref(got), draft.RegionID)
+	}
+}
