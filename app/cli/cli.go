@@ -372,19 +372,21 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// A flag missing is a command line that cannot be read: refused before
+	// any database is opened, or migrated.
+	if *role == "" {
+		return usageErrorf("user add: --role: one of %s", strings.Join(models.Roles, ", "))
+	}
+	if *role != models.RoleAdmin && *region == "" {
+		return usageErrorf("user add: --region: the slug of the region where the role %q holds", *role)
+	}
 	store, err := openExisting(ctx, *cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	grant := models.RoleGrant{Role: *role}
-	if *role == "" {
-		return usageErrorf("user add: --role: one of %s", strings.Join(models.Roles, ", "))
-	}
 	if *role != models.RoleAdmin {
-		if *region == "" {
-			return fmt.Errorf("user add: --region: the slug of the region where the role %q holds", *role)
-		}
 		r, err := store.RegionBySlug(ctx, *region)
 		if err != nil {
 			return fmt.Errorf("user add: --region: no region with the slug %q", *region)
