@@ -133,6 +133,9 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if err := parse(fs, rest); err != nil {
 			return err
 		}
+		if strings.TrimSpace(*email) == "" {
+			return usageErrorf("token create: --email: the e-mail address of the user the token is for")
+		}
 		store, err := openExisting(ctx, cfg)
 		if err != nil {
 			return err

@@ -363,3 +363,18 @@ func TestCLIUserAddMissingRoleOrRegion(t *testing.T) {
 		}
 	}
 }
+
+// token create without --email is a command line missing an argument: it
+// exits 2 naming the flag, before it opens any database ("no user with
+// e-mail \"\"" read as if a user were missing).
+func TestCLITokenCreateWithoutEmail(t *testing.T) {
+	db := migratedDB(t)
+	args := []string{"token", "create", "--db", db}
+	err := run(context.Background(), args, io.Discard, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "--email") {
+		t.Errorf("samspill %s: %v; want an error naming --email", strings.Join(args, " "), err)
+	}
+	if code := Main(args); code != 2 {
+		t.Errorf("samspill %s exits %d; want 2", strings.Join(args, " "), code)
+	}
+}
