@@ -647,6 +647,22 @@ type DraftInput struct {
 	Version           int
 }
 
+// lockDraft locks referral id for a change only its drafts take, made by the
+// adviser's side: notDraft is the refusal of one already sent.
+func (s *Store) lockDraft(tx *gorm.DB, v *Viewer, id int64, notDraft string) (*Referral, error) {
+	r, err := s.lockReferral(tx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if !adviserSide(v) {
+		return nil, fmt.Errorf("referral %d: %w", id, ErrNotFound)
+	}
+	if r.Status != "draft" {
+		return nil, invalid("status", notDraft)
+	}
+	return r, nil
+}
+
 // UpdateDraftReferral changes a draft's contact, reason, message and sharing,
 // checked as when referring. A sent referral's text is what the partner got,
 // and stays as it was.
@@ -654,15 +670,9 @@ func (s *Store) UpdateDraftReferral(ctx context.Context, v *Viewer, a Actor, id 
 	fields := map[string]string{}
 	in.ContactEmail = checkReferralText(fields, in.Reason, in.Message, in.ContactName, in.ContactEmail)
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		r, err := s.lockReferral(tx, v, id)
+		r, err := s.lockDraft(tx, v, id, "error.edit_only_draft")
 		if err != nil {
 			return err
-		}
-		if !adviserSide(v) {
-			return fmt.Errorf("referral %d: %w", id, ErrNotFound)
-		}
-		if r.Status != "draft" {
-			return invalid("status", "error.edit_only_draft")
 		}
 		if in.SharePersonalData {
 			var e Enquiry
@@ -712,15 +722,9 @@ func (s *Store) UpdateDraftReferral(ctx context.Context, v *Viewer, a Actor, id 
 func (s *Store) DiscardReferral(ctx context.Context, v *Viewer, a Actor, id int64, version int) (int64, error) {
 	var enquiryID int64
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		r, err := s.lockReferral(tx, v, id)
+		r, err := s.lockDraft(tx, v, id, "error.discard_only_draft")
 		if err != nil {
 			return err
-		}
-		if !adviserSide(v) {
-			return fmt.Errorf("referral %d: %w", id, ErrNotFound)
-		}
-		if r.Status != "draft" {
-			return invalid("status", "error.discard_only_draft")
 		}
 		if r.Version != version {
 			return fmt.Errorf("referral %d: %w", id, ErrConflict)
