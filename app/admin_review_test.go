@@ -215,3 +215,36 @@ func TestCoordinatorKeepsOwnCoordinatorRole(t *testing.T) {
 		t.Error("the coordinator role was removed")
 	}
 }
+
+// A user made with roles in a region is in that region's audit log, as roles
+// set later are: an admin working in Hamar who made an Oslo adviser left the
+// entry in Hamar's log, shown to Hamar's coordinator and missing from Oslo's.
+func TestUserCreatedIsAuditedInItsRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, oslo := twoRegions(t, ts)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	switchRegion(t, admin, hamar)
+	admin.get("/admin/users/new")
+	if res, body := admin.post("/admin/users", url.Values{"email": {"laget-i-oslo@example.org"}, "name": {"Laget i Oslo"},
+		"region_id": {itoa(oslo.ID)}, "roles": {"adviser"}}); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create an Oslo adviser = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	u, err := ts.store.UserByEmail(ctx, "laget-i-oslo@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "/admin/audit?object=user&action=create&object_id=" + itoa(u.ID)
+	osloCoord := ts.client(t)
+	osloCoord.login("kanari@oslo.example", "kanari-passord-1")
+	if _, page := osloCoord.get(q); !strings.Contains(page, "<tbody><tr><td>") {
+		t.Error("the Oslo coordinator's audit log lacks the user made with a role in Oslo")
+	}
+	hamarCoord := ts.client(t)
+	hamarCoord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := hamarCoord.get(q); strings.Contains(page, "<tbody><tr><td>") {
+		t.Error("the Hamar coordinator's audit log holds a user made in Oslo")
+	}
+}

@@ -432,6 +432,22 @@ func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map
 	return fields
 }
 
+// grantsRegion is the one region the grants' roles hold in, if they hold in
+// exactly one (an admin grant holds in none).
+func grantsRegion(grants []RoleGrant) (int64, bool) {
+	var region int64
+	for _, g := range grants {
+		switch {
+		case g.RegionID == 0:
+		case region == 0:
+			region = g.RegionID
+		case region != g.RegionID:
+			return 0, false
+		}
+	}
+	return region, region != 0
+}
+
 // CreateUser adds a user with a password and role grants, and bumps the roles
 // version so every server reloads its role bindings.
 func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput, password string, grants []RoleGrant) (*User, error) {
@@ -464,6 +480,11 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput, password 
 		}
 		if err := s.grant(tx, u.ID, grants); err != nil {
 			return err
+		}
+		// As SetRegionRoles: roles given in one region are audited there,
+		// not in the one an admin was working in.
+		if r, ok := grantsRegion(grants); ok {
+			a.RegionID = r
 		}
 		return s.audit(tx, a, "create", "user", fmt.Sprint(u.ID), rolesDetail(grants))
 	})
