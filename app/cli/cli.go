@@ -377,6 +377,12 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 	}
 	// A flag missing is a command line that cannot be read: refused before
 	// any database is opened, or migrated.
+	if strings.TrimSpace(*email) == "" {
+		return usageErrorf("user add: --email: the new user's e-mail address")
+	}
+	if strings.TrimSpace(*name) == "" {
+		return usageErrorf("user add: --name: the new user's full name")
+	}
 	if *role == "" {
 		return usageErrorf("user add: --role: one of %s", strings.Join(models.Roles, ", "))
 	}
