@@ -248,3 +248,61 @@ func TestUserCreatedIsAuditedInItsRegion(t *testing.T) {
 		t.Error("the Hamar coordinator's audit log holds a user made in Oslo")
 	}
 }
+
+// The warning that a partner no longer takes referrals is the adviser's: the
+// partner's own contact, who still answers the referrals open with it, and
+// the board, who cannot close one, were told to follow it up with the partner
+// or refer to another.
+func TestDeactivatedPartnerWarningIsTheAdvisers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	partnerUser, err := ts.store.UserByEmail(ctx, demoEmail(models.RolePartner))
+	if err != nil || partnerUser.PartnerID == nil {
+		t.Fatalf("the demo partner user: %v", err)
+	}
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	coordUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	open, _, err := ts.store.Referrals(ctx, &models.Viewer{User: coordUser, Region: hamar}, models.ReferralFilter{Open: true, Page: models.Page{Number: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r *models.Referral
+	for i := range open {
+		if open[i].Status != "draft" && open[i].PartnerID == *partnerUser.PartnerID {
+			r = &open[i]
+			break
+		}
+	}
+	if r == nil {
+		t.Fatal("the demo has no open referral to the demo partner")
+	}
+	p, err := ts.store.Partner(ctx, r.PartnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	path := "/admin/partners/" + itoa(p.ID)
+	admin.get(path)
+	form := url.Values{"name": {p.Name}, "kind": {p.Kind}, "services": p.ServiceList(), "description": {p.Description}, "website": {p.Website}, "version": {strconv.Itoa(p.Version)}}
+	if res, body := admin.post(path, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deactivate %s = %d\n%s", p.Name, res.StatusCode, errorSummary(body))
+	}
+	for _, role := range []string{models.RolePartner, models.RoleBoard} {
+		c := ts.client(t)
+		c.login(demoEmail(role), models.DemoPassword)
+		res, page := c.get("/referrals/" + itoa(r.ID))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s opens the referral = %d", role, res.StatusCode)
+		}
+		if strings.Contains(page, "tar ikke lenger imot henvisninger") {
+			t.Errorf("the %s is told to follow the referral up with the partner or refer elsewhere", role)
+		}
+	}
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, page := adviser.get("/referrals/" + itoa(r.ID)); !strings.Contains(page, "tar ikke lenger imot henvisninger") {
+		t.Errorf("the adviser is not told the partner is deactivated")
+	}
+}
