@@ -174,3 +174,44 @@ func TestAPIShowsTheEstablishedCompany(t *testing.T) {
 		t.Errorf("GET = %d outcome %v, outcome_org_number %v; want established, 923609016", code, out["outcome"], out["outcome_org_number"])
 	}
 }
+
+// The route form offers the case's own region first: routing a case to the
+// region it is in moves nothing, as a status or an adviser sent as the case
+// has it. It took the case from its adviser and made it new again, with a new
+// version and two audit entries.
+func TestRouteToOwnRegionKeepsTheCase(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	path := "/enquiries/" + itoa(id)
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post(path+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign = %d", res.StatusCode)
+	}
+	v, page := caseVersion(t, c, id)
+	if !strings.Contains(page, `<option value="`+itoa(hamar.ID)+`" selected>`) {
+		t.Fatal("the route form does not offer the case's own region")
+	}
+	before := dbFingerprint(t, ts)
+	if res, body := c.post(path+"/region", url.Values{"region_id": {itoa(hamar.ID)}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("route to its own region = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	if dbFingerprint(t, ts) != before {
+		e, _ := ts.store.Enquiry(ctx, adminViewer(t, ts), id)
+		t.Errorf("routing the case to the region it is in changed it: status %s, adviser %v", e.Status, e.AssignedTo)
+	}
+	if res, _ := c.post(path+"/region", url.Values{"region_id": {itoa(hamar.ID)}, "version": {"1"}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("routing from a stale page = %d; want %d", res.StatusCode, http.StatusConflict)
+	}
+}

@@ -1314,6 +1314,11 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 		if err := tx.Model(&Region{}).Where("id = ?", regionID).Count(&n).Error; err != nil || n == 0 {
 			return invalid("region_id", "error.choice")
 		}
+		if e.RegionID != nil && *e.RegionID == regionID {
+			// Already there (the form offers its own region first): its
+			// adviser keeps it, as with a status or adviser it already has.
+			return sameAsRead(e, id, version)
+		}
 		// The region it leaves keeps a trace of where it went (the entry lies
 		// in the case's region, which is still the old one here); the new
 		// region's entry is written once it has arrived.
