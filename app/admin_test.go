@@ -693,3 +693,38 @@ func TestPartnerWebsiteCapitalisedScheme(t *testing.T) {
 		t.Errorf("a partner with website Https://www.testbanken.no = %d %v; want 201", status, out)
 	}
 }
+
+// A user's page says how many open cases are assigned to them, linking to
+// that list, so that whoever deactivates an adviser who leaves sees the
+// cases to give to others: deactivated, they stayed assigned to nobody who
+// works, out of everyone's "mine".
+func TestUserPageCountsOpenCasesAssigned(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, _ := submit(t, ts, "3412", "Trenger hjelp med lokaler", "")
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	e, err := ts.store.Enquiry(ctx, adminViewer(t, ts), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.AssignEnquiry(ctx, adminViewer(t, ts), models.Actor{}, id, adviser.ID, e.Version); err != nil {
+		t.Fatal(err)
+	}
+	var open int64
+	list, total, err := ts.store.Enquiries(ctx, adminViewer(t, ts), models.EnquiryFilter{AssignedTo: adviser.ID, Tab: "open"})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("the adviser holds no open case: %v", err)
+	}
+	open = total
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, page := coord.get("/admin/users/" + itoa(adviser.ID))
+	want := fmt.Sprintf("%d åpne saker er tildelt", open)
+	if open == 1 {
+		want = "1 åpen sak er tildelt"
+	}
+	if !strings.Contains(page, want) || !strings.Contains(page, "/enquiries?assigned_to="+itoa(adviser.ID)+"&amp;tab=open") {
+		t.Errorf("the adviser's page does not say %q with a link to the list", want)
+	}
+}

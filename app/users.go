@@ -51,6 +51,7 @@ type userPage struct {
 	RoleChoices    []string
 	Password       string            // a generated password, shown once
 	Tokens         []models.APIToken // the user's API tokens, for admins
+	OpenCases      int64             // open enquiries assigned to the user, that the viewer sees
 }
 
 // TokenOwner names whose API tokens the page lists: the user shown, for an
@@ -199,6 +200,9 @@ func (s *Server) userShowPage(c echo.Context, id int64, form *userForm, errs map
 		return userPage{}, err
 	}
 	data.Title = u.Name
+	if data.OpenCases, err = s.store.OpenAssigned(c.Request().Context(), data.Viewer, u.ID); err != nil {
+		return userPage{}, err
+	}
 	if data.Viewer.IsAdmin() {
 		if data.Tokens, err = s.store.Tokens(c.Request().Context(), data.Viewer, u.ID); err != nil {
 			return userPage{}, err

@@ -281,6 +281,18 @@ func (s *Store) AdviserSummary(ctx context.Context, v *Viewer) (*AdviserSummary,
 	return sum, nil
 }
 
+// OpenAssigned counts the open enquiries assigned to user that v may see: the
+// cases to give to others before, or after, the user is deactivated.
+func (s *Store) OpenAssigned(ctx context.Context, v *Viewer, userID int64) (int64, error) {
+	var n int64
+	err := s.read(ctx).Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v)).
+		Where("enquiries.assigned_to = ? AND enquiries.status IN ?", userID, openStatuses).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("open enquiries of user %d: %w", userID, err)
+	}
+	return n, nil
+}
+
 // QueueCount is how many enquiries wait in the admin queue.
 func (s *Store) QueueCount(ctx context.Context) (int64, error) {
 	var n int64
