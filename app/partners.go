@@ -47,7 +47,7 @@ func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, 
 		pg = pg.withErrors(errs)
 	}
 	data := partnerPage{page: pg, Partner: p, Form: f, Kinds: models.PartnerKinds, Services: models.PartnerServices}
-	if p != nil {
+	if p != nil && pg.Viewer.IsAdmin() { // the form that says it is an admin's
 		var err error
 		if data.Pending, err = s.store.PendingReferrals(c.Request().Context(), p.ID); err != nil {
 			return partnerPage{}, err
