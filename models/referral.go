@@ -185,6 +185,19 @@ func boardOnly(v *Viewer, r *Referral) bool {
 	return v.Has(RoleBoard) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin() && !v.AnswersFor(r)
 }
 
+// lockToChange locks referral id for a change by the viewer: the board, which
+// reads and comments, changes nothing, and is told it is not found.
+func (s *Store) lockToChange(tx *gorm.DB, v *Viewer, id int64) (*Referral, error) {
+	r, err := s.lockReferral(tx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if boardOnly(v, r) {
+		return nil, fmt.Errorf("referral %d: %w", id, ErrNotFound)
+	}
+	return r, nil
+}
+
 // minimise blanks what the viewer may not see of the enquiry behind r: person
 // data and free text. Data minimisation happens here, in the data layer, so no
 // page or API answer can show more than this.
@@ -333,12 +346,9 @@ func adviserSide(v *Viewer) bool {
 // no change, even when that date has passed (a form sent again).
 func (s *Store) SetReferralFollowUp(ctx context.Context, v *Viewer, a Actor, id int64, due time.Time, version int) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		r, err := s.lockReferral(tx, v, id)
+		r, err := s.lockToChange(tx, v, id)
 		if err != nil {
 			return err
-		}
-		if boardOnly(v, r) {
-			return ErrNotFound
 		}
 		if !adviserSide(v) {
 			return invalid("follow_up_due", "error.follow_up_adviser")
@@ -604,12 +614,9 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 		return invalid("status", "error.choice")
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		r, err := s.lockReferral(tx, v, id)
+		r, err := s.lockToChange(tx, v, id)
 		if err != nil {
 			return err
-		}
-		if boardOnly(v, r) {
-			return ErrNotFound
 		}
 		if r.Status == status {
 			return nil
@@ -801,12 +808,9 @@ func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64,
 		return err
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		r, err := s.lockReferral(tx, v, id)
+		r, err := s.lockToChange(tx, v, id)
 		if err != nil {
 			return err
-		}
-		if boardOnly(v, r) {
-			return ErrNotFound
 		}
 		if !r.TakesOutcome() {
 			return invalid("outcome", "error.referral_not_open")
