@@ -30,14 +30,11 @@ func caseVersion(t *testing.T, c *client, id int64) (string, string) {
 func TestUnchangedStatusOrAdviserWritesNothing(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	c, id, path := adviserCase(t, ts)
 	adviser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ts.client(t)
-	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	path := "/enquiries/" + itoa(id)
 	v, _ := caseVersion(t, c, id)
 	if res, _ := c.post(path+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assign = %d", res.StatusCode)
@@ -78,10 +75,7 @@ func TestUnchangedStatusOrAdviserWritesNothing(t *testing.T) {
 func TestReopenedCaseClosesAgainWithItsJobs(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
-	c := ts.client(t)
-	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	path := "/enquiries/" + itoa(id)
+	c, id, path := adviserCase(t, ts)
 	v, _ := caseVersion(t, c, id)
 	res, body := c.post(path+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923609016"}, "jobs_expected": {"3"}, "jobs_created": {"1"}, "version": {v}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -117,14 +111,11 @@ func TestReopenedCaseClosesAgainWithItsJobs(t *testing.T) {
 func TestStatusAgreesWithTheAdviser(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	c, id, path := adviserCase(t, ts)
 	adviser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ts.client(t)
-	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	path := "/enquiries/" + itoa(id)
 	tok := ts.token(t, models.RoleAdviser)
 	try := func(status, want string) {
 		t.Helper()
@@ -214,4 +205,14 @@ func TestRouteToOwnRegionKeepsTheCase(t *testing.T) {
 	if res, _ := c.post(path+"/region", url.Values{"region_id": {itoa(hamar.ID)}, "version": {"1"}}); res.StatusCode != http.StatusConflict {
 		t.Errorf("routing from a stale page = %d; want %d", res.StatusCode, http.StatusConflict)
 	}
+}
+
+// adviserCase sends an enquiry through the one door to Løten and logs the
+// demo adviser in: the adviser's client, the case and its page's path.
+func adviserCase(t *testing.T, ts *testServer) (*client, int64, string) {
+	t.Helper()
+	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	return c, id, "/enquiries/" + itoa(id)
 }
