@@ -1295,3 +1295,52 @@ func TestEditDraftHTTP(t *testing.T) {
 		t.Error("a sent referral offers its text to be changed")
 	}
 }
+
+// The newer fields of the API refuse bad input and change nothing: a
+// follow-up date of the wrong type or form, consent given by PATCH or of the
+// wrong type, a discard's version that is no number.
+func TestNewAPIFieldsRefuseBadInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	_, rid := sentReferral(t, ts, false)
+	r, err := ts.store.Referral(ctx, adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := ts.token(t, models.RoleAdviser)
+	versions := func() (int, int) {
+		t.Helper()
+		ref, err := ts.store.Referral(ctx, adminViewer(t, ts), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := ts.store.Enquiry(ctx, adminViewer(t, ts), r.EnquiryID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ref.Version, e.Version
+	}
+	refV, enqV := versions()
+	ref, enq := "/api/v1/referrals/"+rid, "/api/v1/enquiries/"+itoa(r.EnquiryID)
+	for _, c := range []struct {
+		method, path, body string
+		want               []int
+	}{
+		{http.MethodPatch, ref, fmt.Sprintf(`{"follow_up_due": 20261231, "version": %d}`, refV), []int{400}},
+		{http.MethodPatch, ref, fmt.Sprintf(`{"follow_up_due": "31.12.2026", "version": %d}`, refV), []int{400, 422}},
+		{http.MethodPatch, ref, fmt.Sprintf(`{"follow_up_due": "2026-02-30", "version": %d}`, refV), []int{400, 422}},
+		{http.MethodPatch, ref, fmt.Sprintf(`{"follow_up_due": "2099-01-01", "version": %d}`, refV), []int{422}},
+		{http.MethodPatch, enq, fmt.Sprintf(`{"consent_share": "nei", "version": %d}`, enqV), []int{400}},
+		{http.MethodPatch, enq, fmt.Sprintf(`{"consent_share": true, "version": %d}`, enqV), []int{422}},
+		{http.MethodDelete, ref + "?version=en", "", []int{400, 422}},
+	} {
+		code, out := ts.api(t, tok, c.method, c.path, c.body)
+		if !slices.Contains(c.want, code) {
+			t.Errorf("%s %s %s = %d %v; want %v", c.method, c.path, c.body, code, out, c.want)
+		}
+		if r2, e2 := versions(); r2 != refV || e2 != enqV {
+			t.Errorf("%s %s %s changed the versions to %d, %d", c.method, c.path, c.body, r2, e2)
+		}
+	}
+}
