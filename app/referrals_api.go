@@ -166,9 +166,14 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 }
 
 // referralPatch moves a referral on: a new status, an outcome that closes it,
-// or a new follow-up date; one of them at a time.
+// a new follow-up date, or (a draft only) a new text; one of them at a time.
 type referralPatch struct {
-	FollowUpDue   *string `json:"follow_up_due"`
+	ContactName       *string `json:"contact_name"`
+	ContactEmail      *string `json:"contact_email"`
+	Reason            *string `json:"reason"`
+	Message           *string `json:"message"`
+	SharePersonalData *bool   `json:"share_personal_data"`
+	FollowUpDue       *string `json:"follow_up_due"`
 	Status        *string `json:"status"`
 	Outcome       *string `json:"outcome"`
 	OutcomeReason *string `json:"outcome_reason"`
@@ -184,7 +189,8 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v := viewer(c)
-	if _, err := s.store.Referral(ctx, v, id); err != nil {
+	r, err := s.store.Referral(ctx, v, id)
+	if err != nil {
 		return err
 	}
 	var j referralPatch
@@ -208,10 +214,26 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 			addProblems(fields, map[string]string{"follow_up_due": "error.follow_up_alone"})
 		}
 	}
+	draftText := j.ContactName != nil || j.ContactEmail != nil || j.Reason != nil || j.Message != nil || j.SharePersonalData != nil
+	if draftText && (j.Status != nil || j.Outcome != nil || j.FollowUpDue != nil) {
+		// Sending a draft with a new text in one request would half succeed
+		// when the text is refused; the two are saved one after the other.
+		addProblems(fields, map[string]string{"status": "error.draft_text_alone"})
+	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	switch {
+	case draftText:
+		// A PATCH names what it changes: the rest of the draft stays as it is.
+		in := models.DraftInput{ContactName: r.ContactName, ContactEmail: r.ContactEmail, Reason: r.Reason, Message: r.Message,
+			SharePersonalData: r.SharePersonalData, Version: *j.Version}
+		set(&in.ContactName, j.ContactName)
+		set(&in.ContactEmail, j.ContactEmail)
+		set(&in.Reason, j.Reason)
+		set(&in.Message, j.Message)
+		set(&in.SharePersonalData, j.SharePersonalData)
+		err = s.store.UpdateDraftReferral(ctx, v, actor(c), id, in)
 	case j.FollowUpDue != nil:
 		err = s.store.SetReferralFollowUp(ctx, v, actor(c), id, due, *j.Version)
 	case j.Outcome != nil:
@@ -228,8 +250,7 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.store.Referral(ctx, v, id)
-	if err != nil {
+	if r, err = s.store.Referral(ctx, v, id); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, referralJSONOut(r, s.store.Now()))

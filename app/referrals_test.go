@@ -1296,6 +1296,59 @@ func TestEditDraftHTTP(t *testing.T) {
 	}
 }
 
+// A draft's text is changed by PATCH too, naming only what changes; a sent
+// referral's text is what the partner got. A refusal changes nothing.
+func TestEditDraftAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, _, rid := draftReferral(t, ts, models.RoleAdviser)
+	tok := ts.token(t, models.RoleAdviser)
+	path := "/api/v1/referrals/" + rid
+	refused := []struct {
+		name, body string
+		code       int
+		field      string
+	}{
+		{"reason emptied", `{"reason": "", "version": 1}`, http.StatusUnprocessableEntity, "reason"},
+		{"reason not a need", `{"reason": "money", "version": 1}`, http.StatusUnprocessableEntity, "reason"},
+		{"text with sending", `{"message": "Ny", "status": "sent", "version": 1}`, http.StatusUnprocessableEntity, "status"},
+		{"text with a date", `{"message": "Ny", "follow_up_due": "2027-01-10", "version": 1}`, http.StatusUnprocessableEntity, "status"},
+		{"message of the wrong type", `{"message": 5, "version": 1}`, http.StatusBadRequest, "message"},
+		{"message null", `{"message": null, "version": 1}`, http.StatusUnprocessableEntity, "message"},
+		{"without a version", `{"message": "Ny"}`, http.StatusUnprocessableEntity, "version"},
+		{"stale version", `{"message": "Ny", "version": 7}`, http.StatusConflict, ""},
+	}
+	for _, c := range refused {
+		code, out := ts.api(t, tok, http.MethodPatch, path, c.body)
+		errObj, _ := out["error"].(map[string]any)
+		fields, _ := errObj["fields"].(map[string]any)
+		if code != c.code || (c.field != "" && fields[c.field] == nil) {
+			t.Errorf("%s: %d %v; want %d on %q", c.name, code, out, c.code, c.field)
+		}
+	}
+	if code, out := ts.api(t, ts.token(t, models.RolePartner), http.MethodPatch, path, `{"message": "Partneren", "version": 1}`); code != http.StatusNotFound && code != http.StatusForbidden {
+		t.Errorf("the partner's PATCH of a draft = %d %v; want it refused", code, out)
+	}
+	r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if r.Message != "Utkast" || r.Reason != "financing" || r.Version != 1 {
+		t.Fatalf("after the refusals the draft is %q %s version %d; want it unchanged", r.Message, r.Reason, r.Version)
+	}
+
+	code, out := ts.api(t, tok, http.MethodPatch, path, `{"message": "Ny tekst", "version": 1}`)
+	if code != http.StatusOK || out["message"] != "Ny tekst" || out["reason"] != "financing" || out["status"] != "draft" || out["version"] != float64(2) {
+		t.Fatalf("PATCH a draft's message = %d %v; want 200, the reason kept, version 2", code, out)
+	}
+	if code, out := ts.api(t, tok, http.MethodPatch, path, `{"status": "sent", "version": 2}`); code != http.StatusOK || out["status"] != "sent" {
+		t.Fatalf("sending the draft = %d %v", code, out)
+	}
+	code, out = ts.api(t, tok, http.MethodPatch, path, `{"message": "Etterpå", "version": 3}`)
+	errObj, _ := out["error"].(map[string]any)
+	fields, _ := errObj["fields"].(map[string]any)
+	if code != http.StatusUnprocessableEntity || fields["status"] == nil {
+		t.Errorf("PATCH a sent referral's message = %d %v; want 422 on status", code, out)
+	}
+}
+
 // The newer fields of the API refuse bad input and change nothing: a
 // follow-up date of the wrong type or form, consent given by PATCH or of the
 // wrong type, a discard's version that is no number.
