@@ -17,7 +17,7 @@ import (
 // ConsentVersion names the wording of the consent texts in the intake
 // catalogues. Change it whenever those texts change: each answer is stored with
 // the exact text and this version.
-const ConsentVersion = "2026-11"
+const ConsentVersion = "2026-11-27"
 
 // intakeLimits wraps the one door's handlers in a body limit far below the
 // global one (413), and makes the per-address rate limit the handlers ask
@@ -196,11 +196,14 @@ func (s *Server) intakeReceipt(c echo.Context) error {
 	return c.Render(http.StatusOK, "intake/receipt", data)
 }
 
-// consentFor records the consent texts exactly as the person read them.
+// consentFor records the consent texts exactly as the person read them, with
+// what the form says of withdrawing them (GDPR art. 7(3): said before consent
+// is given).
 func (s *Server) consentFor(lang string, store, share bool) models.ConsentInput {
 	loc := s.views.PublicLocalizer(lang)
-	return models.ConsentInput{Store: store, Share: share, StoreText: loc.T("intake.consent_store"),
-		ShareText: loc.T("intake.consent_share") + " " + loc.T("intake.consent_share_hint"), Version: ConsentVersion, Language: loc.Lang}
+	withdraw := loc.T("intake.consent_withdraw")
+	return models.ConsentInput{Store: store, Share: share, StoreText: loc.T("intake.consent_store") + " " + withdraw,
+		ShareText: loc.T("intake.consent_share") + " " + loc.T("intake.consent_share_hint") + " " + withdraw, Version: ConsentVersion, Language: loc.Lang}
 }
 
 // intakeJSON is an enquiry through the one door as JSON.

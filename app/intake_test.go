@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -46,6 +47,7 @@ func TestIntakeEveryLanguage(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("GET /enquiry?lang=%s = %d", lang, res.StatusCode)
 			}
+			form := body
 			wantDir := "ltr"
 			if lang == "ar" {
 				wantDir = "rtl"
@@ -84,6 +86,17 @@ func TestIntakeEveryLanguage(t *testing.T) {
 			}
 			if consents[1].Granted {
 				t.Error("sharing was recorded as consented although it was not ticked")
+			}
+			// GDPR art. 7(3): the person is told before consenting that
+			// consent can be withdrawn, and the texts recorded say so.
+			withdraw := ts.srv.views.PublicLocalizer(lang).T("intake.consent_withdraw")
+			if withdraw == "intake.consent_withdraw" || !strings.Contains(form, html.EscapeString(withdraw)) {
+				t.Errorf("the form does not say consent can be withdrawn (%q)", withdraw)
+			}
+			for _, ct := range consents {
+				if !strings.HasSuffix(ct.Text, withdraw) {
+					t.Errorf("the consent recorded %q does not hold what the form said of withdrawing", ct.Text)
+				}
 			}
 		})
 	}
