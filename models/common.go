@@ -62,9 +62,6 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// versionCheck turns an optimistic-locking update that touched no row into the
-// right error: ErrNotFound when the row does not exist, ErrConflict when it does
-// but carries another version.
 // unchanged reports whether the row of model that where picks, at version,
 // already holds values (column → value). A save that would change nothing is not made: its version
 // stays, so that another's form open on the record does not turn stale, and
@@ -75,6 +72,9 @@ func unchanged(tx *gorm.DB, model any, version int, values map[string]any, where
 	return n == 1, err
 }
 
+// versionCheck turns an optimistic-locking update that touched no row into the
+// right error: ErrNotFound when the row does not exist, ErrConflict when it does
+// but carries another version.
 func versionCheck(tx *gorm.DB, res *gorm.DB, model any, where string, args ...any) error {
 	if res.Error != nil {
 		return res.Error

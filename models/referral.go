@@ -360,7 +360,7 @@ func (s *Store) SetReferralFollowUp(ctx context.Context, v *Viewer, a Actor, id 
 		// A draft saved without a date counts from its sending: a date
 		// chosen now is kept, even the one it shows.
 		if due.Format("2006-01-02") == old && !(r.Status == "draft" && r.FollowUpDefault) {
-			return nil
+			return noChange(r, version)
 		}
 		fields := map[string]string{}
 		if checkFollowUp(fields, due, s.now()); len(fields) > 0 {
@@ -604,6 +604,16 @@ func allowedTransition(v *Viewer, from, to string) bool {
 	}
 }
 
+// noChange answers a change to what r already holds: nothing is written, but
+// from a version read before another's change it is stale, as every save
+// that changes nothing is (see unchanged).
+func noChange(r *Referral, version int) error {
+	if r.Version != version {
+		return fmt.Errorf("referral %d: %w", r.ID, ErrConflict)
+	}
+	return nil
+}
+
 // SetReferralStatus moves a referral along: an adviser sends a draft; a partner
 // acknowledges it or reports it in progress. Closing goes through CloseReferral.
 func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) error {
@@ -619,7 +629,7 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 			return err
 		}
 		if r.Status == status {
-			return nil
+			return noChange(r, version)
 		}
 		if !allowedTransition(v, r.Status, status) {
 			return invalid("status", "error.transition")

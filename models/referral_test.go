@@ -803,6 +803,41 @@ func TestDraftNotSentToInactivePartner(t *testing.T) {
 // Norway to a year ahead; the overdue marking and the closing as unanswered
 // follow the new date. A date a year and more ahead (a typo, 2062) is refused
 // when referring too.
+// A follow-up date or status a referral already has, sent from a version read
+// before a change, is stale as any other save from it: elsewhere a save that
+// changes nothing needs the current version too (unchanged), and a form sent
+// twice is told so rather than taken.
+func TestReferralNoOpFromStaleVersion(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, false)
+	due := r.FollowUpDue.In(Oslo)
+	day := time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC) // as forms give dates
+	if err := f.s.SetReferralStatus(ctx, f.partner, Actor{}, r.ID, "acknowledged", 1); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		do      func(version int) error
+		version int
+		want    error
+	}{
+		{"the same status from a stale version", func(v int) error { return f.s.SetReferralStatus(ctx, f.partner, Actor{}, r.ID, "acknowledged", v) }, 1, ErrConflict},
+		{"the same status from the current version", func(v int) error { return f.s.SetReferralStatus(ctx, f.partner, Actor{}, r.ID, "acknowledged", v) }, 2, nil},
+		{"the same date from a stale version", func(v int) error { return f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, day, v) }, 1, ErrConflict},
+		{"the same date from the current version", func(v int) error { return f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, day, v) }, 2, nil},
+	}
+	for _, st := range steps {
+		if err := st.do(st.version); !errors.Is(err, st.want) || (st.want == nil && err != nil) {
+			t.Errorf("%s: %v; want %v", st.name, err, st.want)
+		}
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Version != 2 || got.Status != "acknowledged" {
+		t.Errorf("after the no-ops: %s version %d; want acknowledged version 2", got.Status, got.Version)
+	}
+}
+
 func TestReferralFollowUpChange(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
