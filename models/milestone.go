@@ -44,6 +44,9 @@ func (m Milestone) overdueOn(today time.Time) bool { return m.Open() && m.DueOn.
 func (s *Store) markOverdue(ps []Project) {
 	today := s.Today()
 	for i := range ps {
+		if ps[i].Status == "stopped" {
+			continue // its plan is given up: nobody will do what is open
+		}
 		for j := range ps[i].Milestones {
 			ps[i].Milestones[j].Overdue = ps[i].Milestones[j].overdueOn(today)
 		}

@@ -41,9 +41,9 @@ type FocusRow struct {
 // MilestoneFollowUp answers "are plans followed up?". A milestone's outcome is
 // decided once it is done, or once its due date has passed while it is open
 // (overdue). The share on time is the done-on-time among the decided, in per cent.
-// Cancelled milestones do not count.
+// Cancelled milestones, and the open ones of a stopped project, do not count.
 type MilestoneFollowUp struct {
-	Total    int // all milestones that are not cancelled
+	Total    int // all milestones that count: not cancelled, not given up
 	Done     int
 	OnTime   int // done on or before the due date
 	Late     int // done after the due date
@@ -110,7 +110,10 @@ func (s *Store) Portfolio(ctx context.Context, v *Viewer, regionID int64) (*Port
 			COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS done,
 			COALESCE(SUM(CASE WHEN status = 'done' AND done_on IS NOT NULL AND done_on <= due_on THEN 1 ELSE 0 END), 0) AS on_time,
 			COALESCE(SUM(CASE WHEN status <> 'done' AND due_on < ? THEN 1 ELSE 0 END), 0) AS overdue`, today).
-		Where("status <> 'cancelled' AND project_id IN (?)", visible()).Scan(&ms).Error
+		Where("status <> 'cancelled' AND project_id IN (?)", visible()).
+		// A stopped project's open milestones went with its plan, as if
+		// cancelled; what it finished still counts.
+		Where("status = 'done' OR project_id NOT IN (SELECT id FROM projects WHERE status = 'stopped')").Scan(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("portfolio milestones: %w", err)
 	}
@@ -152,8 +155,8 @@ type projectGroup struct {
 	N                                      int
 }
 
-// milestoneCounts are the milestones that are not cancelled: all, done, done
-// by their due date, and open past it.
+// milestoneCounts are the milestones that are not cancelled (nor left open in
+// a stopped project): all, done, done by their due date, and open past it.
 type milestoneCounts struct{ Total, Done, OnTime, Overdue int }
 
 // municipalityPart is one municipality's part in the projects.

@@ -793,6 +793,59 @@ func TestPortfolio(t *testing.T) {
 	}
 }
 
+// A stopped project's plan is given up: its open milestones are not overdue
+// on its page, in the list or in the portfolio's follow-up (nobody will do
+// them), while what it did finish still counts. A completed project's open
+// milestones stay overdue: the coordinator should mark them done.
+func TestStoppedProjectMilestonesNotOverdue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	stopped := f.project(t, "Stoppet", "stopped", "members", lead("3403"))
+	completed := f.project(t, "Ferdig", "completed", "members", lead("3403"))
+	for _, m := range []struct {
+		project *Project
+		due     *time.Time
+		status  string
+		done    *time.Time
+		title   string
+	}{
+		{stopped, date(2026, 3, 1), "done", date(2026, 2, 20), "done before it stopped"},
+		{stopped, date(2026, 5, 1), "planned", nil, "given up"},
+		{completed, date(2026, 5, 1), "in_progress", nil, "not marked done"},
+	} {
+		if _, err := f.s.AddMilestone(ctx, f.coord, Actor{}, m.project.ID, MilestoneInput{Title: m.title, DueOn: m.due, Status: m.status, DoneOn: m.done}); err != nil {
+			t.Fatalf("%s: %v", m.title, err)
+		}
+	}
+	pf, err := f.s.Portfolio(ctx, f.board, f.region.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := MilestoneFollowUp{Total: 2, Done: 1, OnTime: 1, Overdue: 1, Decided: 2, Share: 50}
+	if pf.Milestones != want {
+		t.Errorf("milestones %+v; want %+v", pf.Milestones, want)
+	}
+	list, _, err := f.s.Projects(ctx, f.coord, ProjectFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	overdue := map[string]int{}
+	for _, p := range list {
+		overdue[p.Title] = p.OverdueMilestones()
+	}
+	if overdue["Stoppet"] != 0 || overdue["Ferdig"] != 1 {
+		t.Errorf("overdue in the list %v; want Stoppet 0, Ferdig 1", overdue)
+	}
+	p, err := f.s.Project(ctx, f.coord, stopped.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := p.OverdueMilestones(); n != 0 {
+		t.Errorf("the stopped project's page flags %d milestones overdue; want none", n)
+	}
+}
+
 // A stale milestone update is a conflict; a done milestone without a date is
 // done today; a date in the future is refused.
 func TestMilestones(t *testing.T) {
