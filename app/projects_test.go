@@ -878,6 +878,36 @@ func TestProjectMunicipalitiesOfTheRegion(t *testing.T) {
 	}
 }
 
+// A project has a municipality that leads it (two may share the lead): a
+// project of participants only is refused beside the municipalities, by the
+// form and the API, and nothing is made.
+func TestProjectNeedsALead(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	coord.get("/projects/new")
+	form := url.Values{"title": {"Uten leder"}, "status": {"idea"}, "visibility": {"participants"},
+		"mun_kommunenummer": {"3403", "3412"}, "mun_role": {"participant", "participant"}, "mun_nok": {"", ""}, "mun_fte": {"", ""}}
+	res, body := coord.post("/projects", form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-municipalities-error">Velg hvilken kommune som leder prosjektet`) {
+		t.Errorf("a project without a lead = %d; want 422 beside the municipalities", res.StatusCode)
+	}
+	tok := ts.token(t, models.RoleCoordinator)
+	status, out := ts.api(t, tok, http.MethodPost, "/api/v1/projects", `{"title": "Uten leder", "municipalities": [{"kommunenummer": "3403", "role": "participant"}]}`)
+	e, _ := out["error"].(map[string]any)
+	if fields, _ := e["fields"].(map[string]any); status != http.StatusUnprocessableEntity || fields["municipalities"] == nil {
+		t.Errorf("POST without a lead = %d %v; want 422 on municipalities", status, out)
+	}
+	if _, list := coord.get("/projects?q=" + url.QueryEscape("Uten leder")); strings.Contains(list, "Uten leder</a>") || !strings.Contains(list, `name="q"`) {
+		t.Error("a refused project was made, or the list did not search")
+	}
+	form["mun_role"] = []string{"lead", "lead"}
+	if res, body := coord.post("/projects", form); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a project led by two = %d; want 303\n%s", res.StatusCode, fieldError(body))
+	}
+}
+
 // An indicator's target is written as Norwegians write numbers, "5 000 000",
 // and shown so on the project's page; the edit form gives it back in a form
 // that saves unchanged. "5 000 000" was refused as no number, and the page

@@ -257,8 +257,19 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 		fields["budget_nok"] = "error.amount"
 	}
 
-	if len(in.Municipalities) == 0 {
+	leads := 0
+	for _, m := range in.Municipalities {
+		if m.Role == "lead" {
+			leads++
+		}
+	}
+	switch {
+	case len(in.Municipalities) == 0:
 		fields["municipalities"] = "error.municipalities_required"
+	case leads == 0:
+		// Someone owns the project: the portfolio's lead shares and the
+		// municipalities' load count it. Two may lead it together.
+		fields["municipalities"] = "error.lead_required"
 	}
 	seen := map[string]bool{}
 	for i := range in.Municipalities {

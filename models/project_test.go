@@ -306,6 +306,17 @@ func TestRefusedChangesChangeNothing(t *testing.T) {
 			_, err := f.s.CreateProject(ctx, f.coord, Actor{}, in)
 			return err
 		}, "municipalities[1].kommunenummer", "error.unknown_municipality"},
+		{"no lead on update", func() error {
+			in := withMunicipality("3413")
+			in.Municipalities[0].Role = "participant"
+			return f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, in)
+		}, "municipalities", "error.lead_required"},
+		{"no lead on create", func() error {
+			in := withMunicipality("3413")
+			in.Municipalities[0].Role = "participant"
+			_, err := f.s.CreateProject(ctx, f.coord, Actor{}, in)
+			return err
+		}, "municipalities", "error.lead_required"},
 		{"stale version", func() error { return f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, stale) }, "", ""},
 	}
 	for _, tt := range tests {
