@@ -134,7 +134,7 @@ func (s *Server) loadEvidence(c echo.Context, regionID int64, p *models.Project)
 		if l.NoCapacity {
 			parts = append(parts, loc.T("load.evidence_no_capacity", map[string]any{"Name": l.Municipality.Name, "Committed": views.FormatDecimal(l.CommittedFTE)}))
 		} else {
-			parts = append(parts, loc.T("load.evidence_item", map[string]any{"Name": l.Municipality.Name, "Percent": l.Percent(),
+			parts = append(parts, loc.T("load.evidence_item", map[string]any{"Name": l.Municipality.Name, "Percent": views.FormatDecimal(l.DisplayPercent()),
 				"Committed": views.FormatDecimal(l.CommittedFTE), "Capacity": views.FormatDecimal(l.CapacityFTE)}))
 		}
 	}

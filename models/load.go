@@ -24,6 +24,7 @@ type Load struct {
 	Ratio          float64 // CommittedFTE / CapacityFTE; 0 without capacity
 	NoCapacity     bool    // commitments but no FTE recorded for business development
 	Flagged        bool    // above the threshold, or committed without capacity
+	Threshold      float64 // the region's, which Flagged compares Ratio with
 }
 
 // Percent is the load as a whole percentage of capacity. Ratio is kept to
@@ -31,6 +32,19 @@ type Load struct {
 // (0.575 × 100 is 57.49999…): that is rounded away before the half is
 // rounded up.
 func (l Load) Percent() int { return percent(math.Round(l.Ratio*10000) / 100) }
+
+// DisplayPercent is the load in per cent as pages show it: whole, as Percent,
+// unless that would put it on the other side of the threshold from its flag
+// (100.2 % flagged above 100 % showed as "100 %"); then to the hundredth,
+// which Ratio holds exactly.
+func (l Load) DisplayPercent() float64 {
+	whole := float64(l.Percent())
+	limit := math.Round(l.Threshold*10000) / 100
+	if l.Flagged && whole <= limit || !l.Flagged && whole > limit {
+		return math.Round(l.Ratio*10000) / 100
+	}
+	return whole
+}
 
 // DefaultLoadThreshold flags a municipality that has committed more FTE than it has.
 const DefaultLoadThreshold = 1.0
@@ -169,7 +183,7 @@ func (s *Store) MunicipalityLoads(ctx context.Context, numbers []string, thresho
 	}
 	for i := range out {
 		l := &out[i]
-		l.CommittedFTE = round3(l.MembershipFTE + l.ProjectFTE)
+		l.CommittedFTE, l.Threshold = round3(l.MembershipFTE+l.ProjectFTE), threshold
 		switch {
 		case l.CapacityFTE > 0:
 			l.Ratio = math.Round(l.CommittedFTE/l.CapacityFTE*10000) / 10000

@@ -582,6 +582,31 @@ func join(list []string) string {
 	return out
 }
 
+// A load is shown as a whole percentage, but to the hundredth where rounding
+// would put it on the other side of the threshold from its flag: 100.2 %
+// flagged above 100 % showed as "100 %".
+func TestLoadShownOnItsSideOfTheThreshold(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		ratio, threshold float64
+		want             float64
+	}{
+		{0.575, 1.0, 58},       // a half rounds up, as every share
+		{1.002, 1.0, 100.2},    // flagged: not "100 %"
+		{1.0004, 1.0, 100.04},  // flagged by a hair
+		{1.0, 1.0, 100},        // at the threshold is not above it
+		{1.4, 1.0, 140},        // far above: whole
+		{0.9951, 0.995, 100},   // a threshold with decimals (API): 100 is above it
+		{0.9949, 0.995, 99},    // below, and shown below
+		{0.995, 0.995, 99.5},   // at it, not flagged: not "100 %", above 99.5
+	} {
+		l := Load{Ratio: tt.ratio, Threshold: tt.threshold, Flagged: tt.ratio > tt.threshold}
+		if got := l.DisplayPercent(); got != tt.want {
+			t.Errorf("load %v at threshold %v shown as %v %%; want %v", tt.ratio, tt.threshold, got, tt.want)
+		}
+	}
+}
+
 // Cooperation load and its flag on a fixture with known FTE.
 func TestCooperationLoad(t *testing.T) {
 	t.Parallel()
