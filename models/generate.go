@@ -693,12 +693,12 @@ func (g *generator) makeRegions(partners []*genPartner) error {
 			1.0, 1, g.start, g.start); err != nil {
 			return err
 		}
-		g.audit(g.start, 0, 0, "create", "region", idStr(r.id), r.slug, true)
+		g.audit(g.start, 0, r.id, "create", "region", idStr(r.id), r.slug, true)
 		for _, k := range members {
 			if err := g.w.add("region_members", g.id("region_members"), r.id, k, joined, 1, math.Round((0.2+0.6*g.rng.Float64())*10)/10, true); err != nil {
 				return err
 			}
-			g.audit(g.start, 0, 0, "save_member", "region", idStr(r.id), k, true)
+			g.audit(g.start, 0, r.id, "save_member", "region", idStr(r.id), k, true)
 			g.primary[k] = r
 			r.weight += genMuniWeight(g.muniOf[k])
 		}
@@ -722,7 +722,7 @@ func (g *generator) makeRegions(partners []*genPartner) error {
 			if err := g.w.add("region_members", g.id("region_members"), next.id, k, joined, 1, 0.2, false); err != nil {
 				return err
 			}
-			g.audit(g.start, 0, 0, "save_member", "region", idStr(next.id), k, true)
+			g.audit(g.start, 0, next.id, "save_member", "region", idStr(next.id), k, true)
 		}
 	}
 	// Municipalities are chosen for each enquiry in proportion to their weight.

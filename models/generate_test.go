@@ -164,3 +164,20 @@ func TestGeneratorKeepsOneOpenReferralPerPartner(t *testing.T) {
 		t.Errorf("the generated data has %d cases with two open referrals to one partner; CreateReferral refuses that now", pairs)
 	}
 }
+
+// The generator's entries about a region lie in that region, as the store's
+// own (audit reads the region of the record): its coordinators follow them in
+// their log. They had none, and were seen only by admins.
+func TestGeneratedRegionEntriesLieInTheirRegion(t *testing.T) {
+	t.Parallel()
+	s := generated(t, 3, 200)
+	var entries, astray int64
+	err := s.rdb.Raw(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN region_id IS NULL OR CAST(region_id AS TEXT) <> object_id THEN 1 ELSE 0 END), 0)
+		FROM audit_log WHERE object = 'region'`).Row().Scan(&entries, &astray)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries == 0 || astray > 0 {
+		t.Errorf("%d of the %d generated entries about a region lie outside it", astray, entries)
+	}
+}
