@@ -33,7 +33,7 @@ func canaryRegion(t *testing.T, ts *testServer) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.store.SaveMember(ctx, a, region.ID, models.MemberInput{Kommunenummer: "0301", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true}); err != nil {
+	if _, err := ts.store.SaveMember(ctx, a, region.ID, models.MemberInput{Kommunenummer: "0301", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true}); err != nil {
 		t.Fatal(err)
 	}
 	coord, err := ts.store.CreateUser(ctx, a, models.UserInput{Email: "kanari@oslo.example", Name: canary + " Koordinator"}, "kanari-passord-1", []models.RoleGrant{{RegionID: region.ID, Role: models.RoleCoordinator}})

@@ -573,7 +573,7 @@ func TestEnquiryRegisteredForAnotherRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.store.SaveMember(ctx, models.Actor{}, oslo.ID, models.MemberInput{Kommunenummer: "0301", JoinedOn: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+	if _, err := ts.store.SaveMember(ctx, models.Actor{}, oslo.ID, models.MemberInput{Kommunenummer: "0301", JoinedOn: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 		Votes: 1, TakesEnquiries: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -925,5 +925,40 @@ func TestAdminCoordinatorDashboardCountsAgreeWithTheirLists(t *testing.T) {
 		if strings.Contains(list, leak) {
 			t.Errorf("%s, a count of Hamarregionen, lists the Oslo case", link)
 		}
+	}
+}
+
+// An admin who lets a region take on a municipality's enquiries is told how
+// many open enquiries waiting in the admin queue went to the region with it,
+// and the region's advisers find them in their inbox.
+func TestMembershipTakesTheQueue(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	web := ts.client(t)
+	form := intakeForm("nb")
+	form.Set("municipality", "3420") // Elverum: no region serves it
+	for i := 0; i < 2; i++ {
+		web.get("/enquiry")
+		if res, body := web.post("/enquiry", form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("an Elverum enquiry = %d\n%s", res.StatusCode, body)
+		}
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	region, _ := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
+	page := "/admin/regions/" + itoa(region.ID)
+	admin.get(page)
+	res, body := admin.post(page+"/members", url.Values{"kommunenummer": {"3420"}, "joined_on": {ts.store.Today().Format("2006-01-02")}, "votes": {"1"},
+		"committed_fte": {"0,2"}, "takes_enquiries": {"on"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("adding Elverum = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	if _, body := admin.get(res.Header.Get("Location")); !strings.Contains(body, "2 åpne henvendelser fra kommunen som ventet i administratorkøen, er flyttet til regionen.") {
+		t.Error("the admin is not told that the queue's two Elverum enquiries moved")
+	}
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, body := adviser.get("/enquiries?municipality=3420"); len(regexp.MustCompile(`href="/enquiries/[0-9]+"`).FindAllString(body, -1)) != 2 {
+		t.Error("the region's adviser does not find the two Elverum enquiries")
 	}
 }

@@ -221,8 +221,9 @@ func (s *Server) saveMember(c echo.Context) error {
 		errs["joined_on"] = "error.required"
 	}
 	status := http.StatusUnprocessableEntity
+	moved := 0
 	if len(errs) == 0 {
-		err = s.store.SaveMember(c.Request().Context(), actor(c), id, in)
+		moved, err = s.store.SaveMember(c.Request().Context(), actor(c), id, in)
 		switch ve := asValidation(err); {
 		case ve != nil:
 			errs = ve.Fields
@@ -241,7 +242,11 @@ func (s *Server) saveMember(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.renderRegion(c, status, nil, errs, f)
 	}
-	s.flash(c, "flash.saved")
+	if moved > 0 {
+		s.flash(c, "flash.member_moved_queue", map[string]any{"Count": moved})
+	} else {
+		s.flash(c, "flash.saved")
+	}
 	return redirect(c, "/admin/regions/"+strconv.FormatInt(id, 10))
 }
 

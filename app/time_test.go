@@ -23,7 +23,7 @@ func TestIntakeRoutesByOsloDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // as the member form stores 2026-01-01
-	if err := ts.store.SaveMember(ctx, models.Actor{}, region.ID, models.MemberInput{Kommunenummer: "3420", JoinedOn: joined, Votes: 1, TakesEnquiries: true}); err != nil {
+	if _, err := ts.store.SaveMember(ctx, models.Actor{}, region.ID, models.MemberInput{Kommunenummer: "3420", JoinedOn: joined, Votes: 1, TakesEnquiries: true}); err != nil {
 		t.Fatal(err)
 	}
 	ts.store.SetClock(func() time.Time { return time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC) }) // 00:30 on 1 January in Oslo

@@ -68,7 +68,7 @@ func (s *Store) loadDemoUsers(ctx context.Context) (*Region, error) {
 		if n > 0 {
 			continue
 		}
-		if err := s.SaveMember(ctx, a, region.ID, MemberInput{Kommunenummer: m.number, JoinedOn: joined, Votes: m.votes, CommittedFTE: m.fte, TakesEnquiries: true}); err != nil {
+		if _, err := s.SaveMember(ctx, a, region.ID, MemberInput{Kommunenummer: m.number, JoinedOn: joined, Votes: m.votes, CommittedFTE: m.fte, TakesEnquiries: true}); err != nil {
 			return nil, fmt.Errorf("demo member %s: %w", m.number, err)
 		}
 	}

@@ -1183,7 +1183,11 @@ func (s *Store) statusHistory(tx *gorm.DB, v *Viewer, e *Enquiry, to string) err
 	if e.Status == to {
 		return nil
 	}
-	return tx.Create(&StatusChange{EnquiryID: e.ID, FromStatus: e.Status, ToStatus: to, UserID: &v.User.ID, At: s.now()}).Error
+	var by *int64 // nobody when the system makes the change
+	if v != nil {
+		by = &v.User.ID
+	}
+	return tx.Create(&StatusChange{EnquiryID: e.ID, FromStatus: e.Status, ToStatus: to, UserID: by, At: s.now()}).Error
 }
 
 // ChangeStatus moves an enquiry to status. Closing goes through CloseEnquiry.
@@ -1319,39 +1323,47 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 			// adviser keeps it, as with a status or adviser it already has.
 			return sameAsRead(e, id, version)
 		}
-		// The region it leaves keeps a trace of where it went (the entry lies
-		// in the case's region, which is still the old one here); the new
-		// region's entry is written once it has arrived.
-		if err := s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), fmt.Sprintf("region=%d", regionID)); err != nil {
-			return err
-		}
-		// Nobody in the new region holds it yet: an assigned enquiry is new there.
-		changes := map[string]any{"region_id": regionID, "assigned_to": nil}
-		if e.Status == "assigned" {
-			changes["status"] = "new"
-		}
-		if err := s.saveVersioned(tx, id, version, changes); err != nil {
-			return err
-		}
-		if changes["status"] == "new" {
-			if err := s.statusHistory(tx, v, e, "new"); err != nil {
-				return err
-			}
-		}
-		// Its referrals go with it: the old region's people no longer see the
-		// person, and the new region's follow them up by its own settings.
-		if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Update("region_id", regionID).Error; err != nil {
-			return fmt.Errorf("move the enquiry's referrals: %w", err)
-		}
-		if err := s.indexEnquiry(tx, id); err != nil { // into the new region's part of the search index
-			return err
-		}
-		from := "queue"
-		if e.RegionID != nil {
-			from = fmt.Sprint(*e.RegionID)
-		}
-		return s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), "from_region="+from)
+		return s.moveEnquiry(tx, v, a, e, regionID, version)
 	})
+}
+
+// moveEnquiry moves enquiry e, read at version, to region regionID, which
+// exists: for an admin's routing, and for a region that takes on the
+// municipality of enquiries waiting in the admin queue (v nil).
+func (s *Store) moveEnquiry(tx *gorm.DB, v *Viewer, a Actor, e *Enquiry, regionID int64, version int) error {
+	id := e.ID
+	// The region it leaves keeps a trace of where it went (the entry lies
+	// in the case's region, which is still the old one here); the new
+	// region's entry is written once it has arrived.
+	if err := s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), fmt.Sprintf("region=%d", regionID)); err != nil {
+		return err
+	}
+	// Nobody in the new region holds it yet: an assigned enquiry is new there.
+	changes := map[string]any{"region_id": regionID, "assigned_to": nil}
+	if e.Status == "assigned" {
+		changes["status"] = "new"
+	}
+	if err := s.saveVersioned(tx, id, version, changes); err != nil {
+		return err
+	}
+	if changes["status"] == "new" {
+		if err := s.statusHistory(tx, v, e, "new"); err != nil {
+			return err
+		}
+	}
+	// Its referrals go with it: the old region's people no longer see the
+	// person, and the new region's follow them up by its own settings.
+	if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Update("region_id", regionID).Error; err != nil {
+		return fmt.Errorf("move the enquiry's referrals: %w", err)
+	}
+	if err := s.indexEnquiry(tx, id); err != nil { // into the new region's part of the search index
+		return err
+	}
+	from := "queue"
+	if e.RegionID != nil {
+		from = fmt.Sprint(*e.RegionID)
+	}
+	return s.audit(tx, a, "route", "enquiry", fmt.Sprint(id), "from_region="+from)
 }
 
 // CloseInput is how an enquiry ended.

@@ -38,7 +38,7 @@ func newEnquiryFixture(t *testing.T) *enquiryFixture {
 	}
 	joined := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, k := range []string{"3411", "3413"} { // Ringsaker, and Stange shared with Hamarregionen
-		if err := s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: k, JoinedOn: joined, Votes: 1, TakesEnquiries: k == "3411"}); err != nil {
+		if _, err := s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: k, JoinedOn: joined, Votes: 1, TakesEnquiries: k == "3411"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +108,7 @@ func TestEnquiryRouting(t *testing.T) {
 		}
 	}
 	// Switching which region takes Stange's enquiries moves new ones there.
-	if err := f.s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: "3413", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true, Version: 1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, f.ringsaker.ID, MemberInput{Kommunenummer: "3413", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, TakesEnquiries: true, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3413"), Consent: consent(), Channel: "web"})
@@ -1108,5 +1108,58 @@ func TestMunicipalityStatsWithholdAnsweredBesideFewUnanswered(t *testing.T) {
 				t.Errorf("answered = %+v; want withheld %t", st.Answered, tc.withheld)
 			}
 		})
+	}
+}
+
+// When a region takes on a municipality's enquiries, the open ones waiting for
+// it in the admin queue go to the region with it, each routed and audited as
+// an admin's move is; closed ones stay where they were handled, and so does
+// everything when the membership does not take enquiries or starts later.
+func TestMemberTakesQueuedEnquiries(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	queue := func() *Enquiry {
+		t.Helper()
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("0301"), Consent: consent(), Channel: "web"}) // Oslo: no region
+		if err != nil || e.RegionID != nil {
+			t.Fatalf("an Oslo enquiry: %v, region %v; want the admin queue", err, e.RegionID)
+		}
+		return e
+	}
+	open, closed := queue(), queue()
+	cur, _ := f.s.Enquiry(ctx, f.admin, closed.ID)
+	if err := f.s.CloseEnquiry(ctx, f.admin, Actor{}, closed.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+		t.Fatal(err)
+	}
+	today := f.s.Today()
+	steps := []struct {
+		name      string
+		in        MemberInput
+		wantMoved int
+	}{
+		{"a member that does not take enquiries", MemberInput{Kommunenummer: "0301", JoinedOn: today, Votes: 1}, 0},
+		{"taking them from a later day", MemberInput{Kommunenummer: "0301", JoinedOn: today.AddDate(0, 1, 0), Votes: 1, TakesEnquiries: true, Version: 1}, 0},
+		{"taking them from today", MemberInput{Kommunenummer: "0301", JoinedOn: today, Votes: 1, TakesEnquiries: true, Version: 2}, 1},
+	}
+	for _, st := range steps {
+		moved, err := f.s.SaveMember(ctx, Actor{}, f.ringsaker.ID, st.in)
+		if err != nil || moved != st.wantMoved {
+			t.Errorf("%s: moved %d (%v); want %d", st.name, moved, err, st.wantMoved)
+		}
+	}
+	got, _ := f.s.Enquiry(ctx, f.admin, open.ID)
+	if got.RegionID == nil || *got.RegionID != f.ringsaker.ID || got.Version != open.Version+1 {
+		t.Errorf("the open queued enquiry: region %v version %d; want region %d, version %d", got.RegionID, got.Version, f.ringsaker.ID, open.Version+1)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, closed.ID); got.RegionID != nil {
+		t.Errorf("the closed queued enquiry moved to region %d; want it left in the queue", *got.RegionID)
+	}
+	audit, _ := f.s.AuditFor(ctx, "enquiry", fmt.Sprint(open.ID))
+	if len(audit) == 0 || audit[0].Action != "route" || audit[0].Detail != "from_region=queue" || audit[0].RegionID == nil || *audit[0].RegionID != f.ringsaker.ID {
+		t.Errorf("the move is not audited in the region: %+v", audit)
+	}
+	if _, err := f.s.VerifyAudit(ctx); err != nil {
+		t.Error(err)
 	}
 }

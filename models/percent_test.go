@@ -63,7 +63,7 @@ func TestLoadPercentRoundsHalfUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveMember(ctx, Actor{}, r.ID, MemberInput{Kommunenummer: "3403", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, CommittedFTE: 2.3}); err != nil {
+	if _, err := s.SaveMember(ctx, Actor{}, r.ID, MemberInput{Kommunenummer: "3403", JoinedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Votes: 1, CommittedFTE: 2.3}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.db.Model(&Municipality{}).Where("kommunenummer = ?", "3403").Update("business_fte", 4).Error; err != nil {

@@ -46,7 +46,7 @@ func newFixture(t *testing.T) *fixture {
 		own    float64
 		fte    float64
 	}{{"3403", 1.0, 0.4}, {"3412", 0.5, 0.3}, {"3413", 0, 0.2}} {
-		if err := s.SaveMember(ctx, a, f.region.ID, MemberInput{Kommunenummer: m.number, JoinedOn: *date(2020, 1, 1), Votes: 1, CommittedFTE: m.fte}); err != nil {
+		if _, err := s.SaveMember(ctx, a, f.region.ID, MemberInput{Kommunenummer: m.number, JoinedOn: *date(2020, 1, 1), Votes: 1, CommittedFTE: m.fte}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.UpdateMunicipality(ctx, a, m.number, MunicipalityUpdate{BusinessFTE: m.own, Version: 1}); err != nil {
@@ -122,14 +122,14 @@ func TestProjectVisibility(t *testing.T) {
 	// A members-visible project of another region: visible to Løten while it is a
 	// member there, and not once it has left.
 	otherCoord := f.otherCoordinator
-	if err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3401", JoinedOn: *date(2020, 1, 1), Votes: 1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3401", JoinedOn: *date(2020, 1, 1), Votes: 1}); err != nil {
 		t.Fatal(err)
 	}
 	abroad, err := f.s.CreateProject(ctx, otherCoord, Actor{}, ProjectInput{Title: "Annen region", Status: "active", Visibility: "members", Municipalities: []ProjectMunicipalityInput{lead("3401")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), Votes: 1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), Votes: 1}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -190,7 +190,7 @@ func TestProjectVisibility(t *testing.T) {
 
 	// Once Løten has left the other region, its open projects are closed to Løten.
 	left := *date(2026, 1, 1)
-	if err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), LeftOn: &left, Votes: 1, Version: 1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), LeftOn: &left, Votes: 1, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.Project(ctx, f.loten, abroad.ID); !errors.Is(err, ErrNotFound) {
@@ -591,14 +591,14 @@ func TestLoadShownOnItsSideOfTheThreshold(t *testing.T) {
 		ratio, threshold float64
 		want             float64
 	}{
-		{0.575, 1.0, 58},       // a half rounds up, as every share
-		{1.002, 1.0, 100.2},    // flagged: not "100 %"
-		{1.0004, 1.0, 100.04},  // flagged by a hair
-		{1.0, 1.0, 100},        // at the threshold is not above it
-		{1.4, 1.0, 140},        // far above: whole
-		{0.9951, 0.995, 100},   // a threshold with decimals (API): 100 is above it
-		{0.9949, 0.995, 99},    // below, and shown below
-		{0.995, 0.995, 99.5},   // at it, not flagged: not "100 %", above 99.5
+		{0.575, 1.0, 58},      // a half rounds up, as every share
+		{1.002, 1.0, 100.2},   // flagged: not "100 %"
+		{1.0004, 1.0, 100.04}, // flagged by a hair
+		{1.0, 1.0, 100},       // at the threshold is not above it
+		{1.4, 1.0, 140},       // far above: whole
+		{0.9951, 0.995, 100},  // a threshold with decimals (API): 100 is above it
+		{0.9949, 0.995, 99},   // below, and shown below
+		{0.995, 0.995, 99.5},  // at it, not flagged: not "100 %", above 99.5
 	} {
 		l := Load{Ratio: tt.ratio, Threshold: tt.threshold, Flagged: tt.ratio > tt.threshold}
 		if got := l.DisplayPercent(); got != tt.want {
@@ -615,7 +615,7 @@ func TestCooperationLoad(t *testing.T) {
 	a := Actor{}
 	// Løten is also a member of the other region (0.1 FTE), and was once a member
 	// of a third, which no longer counts.
-	if err := f.s.SaveMember(ctx, a, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), Votes: 1, CommittedFTE: 0.1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, a, f.other.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2021, 1, 1), Votes: 1, CommittedFTE: 0.1}); err != nil {
 		t.Fatal(err)
 	}
 	in := DefaultRegionInput()
@@ -624,7 +624,7 @@ func TestCooperationLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.SaveMember(ctx, a, former.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2015, 1, 1), LeftOn: date(2019, 1, 1), Votes: 1, CommittedFTE: 5}); err != nil {
+	if _, err := f.s.SaveMember(ctx, a, former.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2015, 1, 1), LeftOn: date(2019, 1, 1), Votes: 1, CommittedFTE: 5}); err != nil {
 		t.Fatal(err)
 	}
 	// Active projects count; a project being planned does not.
@@ -1056,7 +1056,7 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Saved once, so that a stale version of it is not 0 (which adds a member).
-	if err := f.s.SaveMember(ctx, Actor{}, f.region.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2020, 1, 1), Votes: 1, CommittedFTE: 0.35, Version: 1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, f.region.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2020, 1, 1), Votes: 1, CommittedFTE: 0.35, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var lotenMember RegionMember
@@ -1118,7 +1118,8 @@ func TestSavingNothingKeepsTheVersion(t *testing.T) {
 			if change {
 				next.Votes = 2
 			}
-			return f.s.SaveMember(ctx, Actor{}, f.region.ID, next)
+			_, err := f.s.SaveMember(ctx, Actor{}, f.region.ID, next)
+			return err
 		}, lotenMember.Version},
 		{"municipality", "municipalities", "kommunenummer", "3412", func(version int, change bool) error {
 			next := MunicipalityUpdate{Organisation: loten.Organisation, BusinessFTE: loten.BusinessFTE, Version: version}
@@ -1162,7 +1163,7 @@ func TestProjectMunicipalitiesAreMembers(t *testing.T) {
 	kept := f.project(t, "Før utmeldingen", "active", "participants", lead("3403"), part("3412"))
 	other := f.project(t, "Uten Løten", "active", "participants", lead("3403"))
 	left := *date(2026, 1, 1)
-	if err := f.s.SaveMember(ctx, Actor{}, f.region.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2020, 1, 1), LeftOn: &left, Votes: 1, Version: 1}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, f.region.ID, MemberInput{Kommunenummer: "3412", JoinedOn: *date(2020, 1, 1), LeftOn: &left, Votes: 1, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	refused := func(name string, err error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Region is a regional cooperation and the tenant boundary: the Casbin domain.
@@ -307,8 +308,9 @@ func (s *Store) memberProblems(tx *gorm.DB, in MemberInput) (map[string]string, 
 // membership (the Version read, else ErrConflict). When TakesEnquiries is set,
 // the other regions sharing the municipality lose it, so exactly one region
 // takes its enquiries.
-func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) error {
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) (moved int, err error) {
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
+		moved = 0 // a retried transaction counts again
 		fields, err := s.memberProblems(tx, in)
 		if err != nil {
 			return err
@@ -355,8 +357,31 @@ func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in Memb
 				return err
 			}
 		}
-		return s.audit(tx, a, "save_member", "region", fmt.Sprint(regionID), in.Kommunenummer)
+		if err := s.audit(tx, a, "save_member", "region", fmt.Sprint(regionID), in.Kommunenummer); err != nil {
+			return err
+		}
+		today := s.Today()
+		if !in.TakesEnquiries || in.JoinedOn.After(today) || in.LeftOn != nil && !in.LeftOn.After(today) {
+			return nil
+		}
+		// The open enquiries that waited in the admin queue for a region to
+		// serve their municipality go to the one that now does, as an
+		// admin's routing would move them; closed ones were handled there.
+		var queued []Enquiry
+		err = tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("region_id IS NULL AND kommunenummer = ? AND status <> ?", in.Kommunenummer, "closed").Order("id").Find(&queued).Error
+		if err != nil {
+			return fmt.Errorf("queued enquiries of %s: %w", in.Kommunenummer, err)
+		}
+		for i := range queued {
+			if err := s.moveEnquiry(tx, nil, a, &queued[i], regionID, queued[i].Version); err != nil {
+				return err
+			}
+			moved++
+		}
+		return nil
 	})
+	return moved, err
 }
 
 // RemoveMember deletes a membership entered by mistake. A municipality that left

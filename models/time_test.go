@@ -81,7 +81,7 @@ func TestRoutingByOsloDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // a date, as forms and the API give it
-	if err := f.s.SaveMember(ctx, Actor{}, region.ID, MemberInput{Kommunenummer: "3420", JoinedOn: joined, Votes: 1, TakesEnquiries: true}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, region.ID, MemberInput{Kommunenummer: "3420", JoinedOn: joined, Votes: 1, TakesEnquiries: true}); err != nil {
 		t.Fatal(err)
 	}
 	f.s.SetClock(func() time.Time { return time.Date(2026, 1, 1, 0, 30, 0, 0, Oslo).UTC() }) // 00:30 on 1 January in Norway
@@ -95,7 +95,7 @@ func TestRoutingByOsloDay(t *testing.T) {
 	// And one that has left is no longer routed on its leaving day.
 	left := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	m := memberOf(t, f.s, region.ID, "3420")
-	if err := f.s.SaveMember(ctx, Actor{}, region.ID, MemberInput{Kommunenummer: "3420", JoinedOn: joined, LeftOn: &left, Votes: 1, TakesEnquiries: true, Version: m.Version}); err != nil {
+	if _, err := f.s.SaveMember(ctx, Actor{}, region.ID, MemberInput{Kommunenummer: "3420", JoinedOn: joined, LeftOn: &left, Votes: 1, TakesEnquiries: true, Version: m.Version}); err != nil {
 		t.Fatal(err)
 	}
 	f.s.SetClock(func() time.Time { return time.Date(2026, 7, 1, 1, 0, 0, 0, Oslo).UTC() }) // 01:00 on 1 July in Norway
