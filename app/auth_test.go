@@ -677,3 +677,77 @@ func TestHealthzWithToken(t *testing.T) {
 		}
 	}
 }
+
+// An admin's password reset and "log out everywhere" lock the user out now,
+// and so end the user's API tokens as well, each revocation audited: a token
+// made by whoever had the password outlived both. The user's own password
+// change keeps them (models.ChangePassword says why) and says so.
+func TestLockoutEndsTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name, path string // the admin's form on the user's page
+	}{
+		{"reset_password", "/password"},
+		{"end_sessions", "/sessions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t)
+			u, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, made, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport")
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := ts.token(t, models.RoleAdviser)
+			admin := ts.client(t)
+			admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+			if res, body := admin.post("/admin/users/"+itoa(u.ID)+tt.path, nil); res.StatusCode >= 400 {
+				t.Fatalf("POST %s = %d\n%.500s", tt.path, res.StatusCode, body)
+			}
+			if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {
+				t.Errorf("the user's token after %s = %d; want 401", tt.name, status)
+			}
+			if status, _ := ts.api(t, other, http.MethodGet, "/api/v1/me", ""); status != http.StatusOK {
+				t.Errorf("another user's token after %s = %d; want 200", tt.name, status)
+			}
+			entries, err := ts.store.AuditFor(ctx, "api_token", itoa(made.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var revoked bool
+			for _, e := range entries {
+				if e.Action == "revoke" && e.UserID != nil && strings.Contains(e.Detail, tt.name) {
+					revoked = true
+				}
+			}
+			if !revoked {
+				t.Errorf("no audited revoke of token %d by the admin's %s: %+v", made.ID, tt.name, entries)
+			}
+		})
+	}
+
+	t.Run("own password change", func(t *testing.T) {
+		t.Parallel()
+		ts := newTestServer(t)
+		tok := ts.token(t, models.RoleBoard)
+		c := ts.client(t)
+		c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+		c.get("/profile")
+		res, body := c.post("/profile/password", url.Values{"current_password": {models.DemoPassword},
+			"new_password": {"et helt nytt passord 42"}, "repeat_password": {"et helt nytt passord 42"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("password change = %d\n%.500s", res.StatusCode, body)
+		}
+		if _, page := c.get("/profile"); !strings.Contains(page, "API-nøkkelen din virker fortsatt") {
+			t.Errorf("the confirmation does not say the API key still works:\n%s", page)
+		}
+		if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusOK {
+			t.Errorf("the user's token after their own password change = %d; want 200", status)
+		}
+	})
+}

@@ -95,7 +95,7 @@ func (s *Server) changePassword(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.store.Now()).Seconds())+1))
 		return s.renderProfile(c, http.StatusTooManyRequests, p, "")
 	}
-	epoch, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
+	changed, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
 	ve := asValidation(err)
 	if err == nil || ve != nil && ve.Fields["current_password"] == "" {
 		// The current password was right: the attempt was no failure.
@@ -112,8 +112,13 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, sessEpoch, epoch)
-	s.flash(c, "flash.password_changed")
+	s.sessions.Put(ctx, sessEpoch, changed.Epoch)
+	if changed.LiveTokens > 0 {
+		// The tokens are kept (ChangePassword says why): the user is told.
+		s.flash(c, "flash.password_changed_tokens", map[string]any{"Count": changed.LiveTokens})
+	} else {
+		s.flash(c, "flash.password_changed")
+	}
 	return redirect(c, "/profile")
 }
 

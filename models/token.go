@@ -116,3 +116,28 @@ func (s *Store) RevokeToken(ctx context.Context, v *Viewer, a Actor, id int64) e
 		return s.audit(tx, a, "revoke", "api_token", fmt.Sprint(id), "")
 	})
 }
+
+// liveTokens keeps the tokens that still work: not revoked.
+func liveTokens(db *gorm.DB) *gorm.DB { return db.Where("revoked_at IS NULL") }
+
+// revokeTokensOf revokes every live token of user userID in tx, each audited
+// as a revoke with why (the action that ended them), so that the log says
+// which integrations stopped and when.
+func (s *Store) revokeTokensOf(tx *gorm.DB, a Actor, userID int64, why string) error {
+	var ids []int64
+	if err := tx.Model(&APIToken{}).Scopes(liveTokens).Where("user_id = ?", userID).Order("id").Pluck("id", &ids).Error; err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.Model(&APIToken{}).Where("id IN ?", ids).Update("revoked_at", s.now()).Error; err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	for _, id := range ids {
+		if err := s.audit(tx, a, "revoke", "api_token", fmt.Sprint(id), fmt.Sprintf("user=%d %s", userID, why)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -684,7 +684,7 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 		// Deactivating ends the user's API tokens for good, as it ends their
 		// sessions: reactivated, the account starts without old credentials.
 		if !active {
-			if err := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", s.now()).Error; err != nil {
+			if err := s.revokeTokensOf(tx, a, id, "deactivate"); err != nil {
 				return err
 			}
 		}
@@ -693,8 +693,9 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 }
 
 // ResetPassword gives a user whose account the viewer manages (usersManagedBy)
-// a new generated password, ends their sessions and returns the password to
-// hand over once.
+// a new generated password, ends their sessions, revokes their API tokens and
+// returns the password to hand over once. An admin resets a password to lock
+// whoever has the old one out now; a token made with it would let them on.
 func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64) (string, error) {
 	pw := GeneratePassword()
 	hash, err := HashPassword(pw)
@@ -711,6 +712,9 @@ func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64)
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if err := s.revokeTokensOf(tx, a, id, "reset_password"); err != nil {
+			return err
+		}
 		return s.audit(tx, a, "reset_password", "user", fmt.Sprint(id), "")
 	})
 	if err != nil {
@@ -720,7 +724,9 @@ func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64)
 }
 
 // EndSessions ends every session of a user whose account the viewer manages
-// (usersManagedBy).
+// (usersManagedBy) and revokes their API tokens: "log out everywhere" is
+// asked for when a device or a credential is lost, and a token is a
+// credential that outlives any session.
 func (s *Store) EndSessions(ctx context.Context, v *Viewer, a Actor, id int64) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Update("session_epoch", gorm.Expr("session_epoch + 1"))
@@ -730,36 +736,57 @@ func (s *Store) EndSessions(ctx context.Context, v *Viewer, a Actor, id int64) e
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if err := s.revokeTokensOf(tx, a, id, "end_sessions"); err != nil {
+			return err
+		}
 		return s.audit(tx, a, "end_sessions", "user", fmt.Sprint(id), "")
 	})
 }
 
+// PasswordChanged is what ChangePassword tells its caller: the session epoch
+// the current session goes on with, and how many of the user's API tokens
+// still work.
+type PasswordChanged struct {
+	Epoch      int
+	LiveTokens int64
+}
+
 // ChangePassword changes the user's own password after checking the current one.
 // Other sessions of the user end; the caller renews the current one.
-func (s *Store) ChangePassword(ctx context.Context, a Actor, userID int64, current, next string) (epoch int, err error) {
+//
+// The user's API tokens are kept, unlike at an admin's reset or "log out
+// everywhere": a password is changed routinely too, and revoking would stop
+// every integration the user runs without warning. Someone who had the old
+// password could have made a token with it, though, so the caller tells the
+// user how many still work and where to revoke them (LiveTokens).
+func (s *Store) ChangePassword(ctx context.Context, a Actor, userID int64, current, next string) (PasswordChanged, error) {
 	var u User
 	if err := s.read(ctx).First(&u, userID).Error; err != nil {
-		return 0, fmt.Errorf("load user %d: %w", userID, err)
+		return PasswordChanged{}, fmt.Errorf("load user %d: %w", userID, err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), prehash(current)) != nil {
-		return 0, invalid("current_password", "error.wrong_password")
+		return PasswordChanged{}, invalid("current_password", "error.wrong_password")
 	}
 	if msg := checkPassword(next); msg != "" {
-		return 0, invalid("new_password", msg)
+		return PasswordChanged{}, invalid("new_password", msg)
 	}
 	hash, err := HashPassword(next)
 	if err != nil {
-		return 0, err
+		return PasswordChanged{}, err
 	}
+	out := PasswordChanged{Epoch: u.SessionEpoch + 1}
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
 			"password_hash": hash, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(),
 		}).Error; err != nil {
 			return err
 		}
+		if err := tx.Model(&APIToken{}).Scopes(liveTokens).Where("user_id = ?", userID).Count(&out.LiveTokens).Error; err != nil {
+			return fmt.Errorf("count tokens: %w", err)
+		}
 		return s.audit(tx, a, "change_password", "user", fmt.Sprint(userID), "")
 	})
-	return u.SessionEpoch + 1, err
+	return out, err
 }
 
 // SetPreferences remembers a user's language and current region.
