@@ -699,7 +699,7 @@ func TestLockoutEndsTokens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, made, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport")
+			tok, made, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport", models.TokenDays)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -750,4 +750,39 @@ func TestLockoutEndsTokens(t *testing.T) {
 			t.Errorf("the user's token after their own password change = %d; want 200", status)
 		}
 	})
+}
+
+// A token stops working when it expires, answered as an unknown token is,
+// and the admin's page about its owner says when each token expires.
+func TestTokenExpires(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	ts.store.SetClock(clk.Now)
+	u, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(30*24*time.Hour - time.Second)
+	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusOK {
+		t.Errorf("the token a second before it expires = %d; want 200", status)
+	}
+	clk.Add(time.Second)
+	status, body := ts.api(t, tok, http.MethodGet, "/api/v1/me", "")
+	unknownStatus, unknown := ts.api(t, "sams_"+strings.Repeat("x", 43), http.MethodGet, "/api/v1/me", "")
+	if status != http.StatusUnauthorized || mustJSON(t, body) != mustJSON(t, unknown) {
+		t.Errorf("the expired token = %d %v; want %d %v, as an unknown token", status, body, unknownStatus, unknown)
+	}
+
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	_, page := admin.get("/admin/users/" + itoa(u.ID))
+	if !strings.Contains(page, "Virker til") || !strings.Contains(page, "<td>01.04.2026</td>") {
+		t.Errorf("the user's page does not say the token works until 01.04.2026:\n%s", page)
+	}
 }

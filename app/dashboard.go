@@ -125,7 +125,7 @@ func (s *Server) changePassword(c echo.Context) error {
 // createToken makes an API token for the viewer and shows it once.
 func (s *Server) createToken(c echo.Context) error {
 	v := viewer(c)
-	token, _, err := s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, c.FormValue("name"))
+	token, _, err := s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, c.FormValue("name"), models.TokenDays)
 	if ve := asValidation(err); ve != nil {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(ve.Fields), "")
 	}

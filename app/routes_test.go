@@ -175,11 +175,11 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, tok, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe")
+		_, tok, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe", models.TokenDays)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, tok2, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe 2")
+		_, tok2, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe 2", models.TokenDays)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -626,6 +626,14 @@ var migrations = []string{
 	// consent of its own, not given, with the text of the one it withdraws.
 	`ALTER TABLE consents ADD COLUMN recorded_by BIGINT REFERENCES users(id);
 	ALTER TABLE consents ADD COLUMN withdraws BIGINT REFERENCES consents(id) ON DELETE CASCADE`,
+	// 19: an API token works until it expires. The tokens made before get 90
+	// days from the upgrade (models.TokenDays), not from when they were made
+	// and not never: an old token stopping at the upgrade would stop an
+	// integration without warning, and one kept forever is what expiry ends.
+	// Their owners see the date in the token lists and make new ones in time.
+	`ALTER TABLE api_tokens ADD COLUMN expires_at {{TIME}};
+	{{SQLITE}} UPDATE api_tokens SET expires_at = strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', '+90 days');
+	{{POSTGRES}} UPDATE api_tokens SET expires_at = now() + interval '90 days'`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

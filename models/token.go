@@ -24,7 +24,16 @@ type APIToken struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
 }
+
+// A token works for TokenDays days unless it is made for another number of
+// days, at most TokenMaxDays: a token lost in a script or a log stops
+// working by itself, and an integration is renewed at least once a year.
+const (
+	TokenDays    = 90
+	TokenMaxDays = 365
+)
 
 // tokenPrefix makes our tokens recognisable to secret scanners.
 const tokenPrefix = "sams_"
@@ -34,16 +43,21 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateToken makes a new API token for a user and returns it in clear, once.
-func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name string) (string, *APIToken, error) {
+// CreateToken makes a new API token for a user, working for days days (1 to
+// TokenMaxDays), and returns it in clear, once.
+func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name string, days int) (string, *APIToken, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, err
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: s.now()}
+	now := s.now()
+	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days)}
 	fields := map[string]string{}
 	checkText(fields, "name", t.Name, 100, false)
+	if days < 1 || days > TokenMaxDays {
+		fields["days"] = "error.token_days"
+	}
 	if len(fields) > 0 {
 		return "", nil, &ValidationError{Fields: fields}
 	}
@@ -51,7 +65,7 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name str
 		if err := tx.Create(&t).Error; err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
-		return s.audit(tx, a, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d", userID))
+		return s.audit(tx, a, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d days=%d", userID, days))
 	})
 	if err != nil {
 		return "", nil, err
@@ -59,13 +73,14 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name str
 	return token, &t, nil
 }
 
-// UserByToken returns the active user owning a valid, unrevoked token.
+// UserByToken returns the active user owning a valid token: not revoked,
+// not expired. An expired token is not found, as an unknown one.
 func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
 		return nil, ErrNotFound
 	}
 	var t APIToken
-	err := s.read(ctx).Where("token_hash = ? AND revoked_at IS NULL", hashToken(token)).First(&t).Error
+	err := s.read(ctx).Scopes(liveTokens(s.now())).Where("token_hash = ?", hashToken(token)).First(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -117,15 +132,18 @@ func (s *Store) RevokeToken(ctx context.Context, v *Viewer, a Actor, id int64) e
 	})
 }
 
-// liveTokens keeps the tokens that still work: not revoked.
-func liveTokens(db *gorm.DB) *gorm.DB { return db.Where("revoked_at IS NULL") }
+// liveTokens keeps the tokens that still work at now: not revoked, not
+// expired. A token without an expiry (none since migration 19) works no more.
+func liveTokens(now time.Time) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB { return db.Where("revoked_at IS NULL AND expires_at > ?", now) }
+}
 
 // revokeTokensOf revokes every live token of user userID in tx, each audited
 // as a revoke with why (the action that ended them), so that the log says
 // which integrations stopped and when.
 func (s *Store) revokeTokensOf(tx *gorm.DB, a Actor, userID int64, why string) error {
 	var ids []int64
-	if err := tx.Model(&APIToken{}).Scopes(liveTokens).Where("user_id = ?", userID).Order("id").Pluck("id", &ids).Error; err != nil {
+	if err := tx.Model(&APIToken{}).Scopes(liveTokens(s.now())).Where("user_id = ?", userID).Order("id").Pluck("id", &ids).Error; err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	if len(ids) == 0 {

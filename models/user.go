@@ -781,7 +781,7 @@ func (s *Store) ChangePassword(ctx context.Context, a Actor, userID int64, curre
 		}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&APIToken{}).Scopes(liveTokens).Where("user_id = ?", userID).Count(&out.LiveTokens).Error; err != nil {
+		if err := tx.Model(&APIToken{}).Scopes(liveTokens(s.now())).Where("user_id = ?", userID).Count(&out.LiveTokens).Error; err != nil {
 			return fmt.Errorf("count tokens: %w", err)
 		}
 		return s.audit(tx, a, "change_password", "user", fmt.Sprint(userID), "")

@@ -59,7 +59,7 @@ Usage:
   samspill serve [--addr :8080] [--db samspill.db] [--demo]   run the web server
   samspill migrate [--db …]                                   bring the database schema up to date
   samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
-  samspill token create --email E [--name N]                  print a new API token for a user
+  samspill token create --email E [--name N] [--days 90]      print a new API token for a user
   samspill backup [--db …] FILE                               write a consistent copy of the database
   samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
@@ -130,11 +130,15 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "token create":
 		email := fs.String("email", "", "the user's e-mail address")
 		name := fs.String("name", "cli", "what the token is for")
+		days := fs.Int("days", models.TokenDays, fmt.Sprintf("days the token works, 1 to %d", models.TokenMaxDays))
 		if err := parse(fs, rest); err != nil {
 			return err
 		}
 		if strings.TrimSpace(*email) == "" {
 			return usageErrorf("token create: --email: the e-mail address of the user the token is for")
+		}
+		if *days < 1 || *days > models.TokenMaxDays {
+			return usageErrorf("token create: --days %d: a token works for 1 to %d days", *days, models.TokenMaxDays)
 		}
 		store, err := openExisting(ctx, cfg)
 		if err != nil {
@@ -150,11 +154,12 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if !u.Active {
 			return fmt.Errorf("token create: %s is deactivated, and the API refuses a deactivated user's tokens", u.Email)
 		}
-		token, _, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name)
+		token, t, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name, *days)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "API token for %s (shown once; only its hash is stored):\n%s\n", u.Email, token)
+		fmt.Fprintf(out, "API token for %s, working until %s (shown once; only its hash is stored):\n%s\n",
+			u.Email, t.ExpiresAt.Format(time.RFC3339), token)
 		return nil
 	case "restore":
 		file, err := parseFile(fs, rest)

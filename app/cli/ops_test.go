@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -379,5 +380,51 @@ func TestCLIUserAddMissingArgument(t *testing.T) {
 			t.Errorf("samspill %s made %s", strings.Join(c.args, " "), missing)
 			os.Remove(missing)
 		}
+	}
+}
+
+// token create --days N makes a token working for N days; a number of days
+// outside 1 to 365 is a command line that cannot be read: exit 2, said on
+// standard error, before any token is made.
+func TestCLITokenDays(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	env := func(string) string { return "" }
+	if err := run(context.Background(), []string{"user", "add", "--email", "nokkel@example.org", "--name", "Nøkkel", "--role", "admin", "--db", db}, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	for _, days := range []string{"0", "-1", "366"} {
+		args := []string{"token", "create", "--email", "nokkel@example.org", "--days", days, "--db", db}
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out, env)
+		var usage usageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), "--days") || out.Len() > 0 {
+			t.Errorf("samspill %s: %v, wrote %q; want a usage error naming --days and nothing on standard output", strings.Join(args, " "), err, out.String())
+		}
+		if code := Main(args); code != 2 {
+			t.Errorf("samspill %s exits %d; want 2", strings.Join(args, " "), code)
+		}
+	}
+	var out bytes.Buffer
+	before := time.Now().UTC()
+	if err := run(context.Background(), []string{"token", "create", "--email", "nokkel@example.org", "--days", "30", "--db", db}, &out, env); err != nil {
+		t.Fatal(err)
+	}
+	store, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	u, err := store.UserByToken(context.Background(), lines[len(lines)-1])
+	if err != nil {
+		t.Fatalf("the printed token does not authenticate: %v\n%s", err, out.String())
+	}
+	tokens, err := store.Tokens(context.Background(), &models.Viewer{User: u}, u.ID)
+	if err != nil || len(tokens) != 1 {
+		t.Fatalf("tokens: %v %v; want the one made", tokens, err)
+	}
+	if want := before.AddDate(0, 0, 30); tokens[0].ExpiresAt.Before(want) || tokens[0].ExpiresAt.After(want.Add(time.Minute)) {
+		t.Errorf("the token made for 30 days expires %v; want %v", tokens[0].ExpiresAt, want)
 	}
 }

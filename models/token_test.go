@@ -1,0 +1,92 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"samspill/models/dbtest"
+)
+
+// A token is made for 1 to TokenMaxDays days; any other number is refused
+// and makes no token.
+func TestCreateTokenDays(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, Actor{}, UserInput{Email: "nokkel@example.org", Name: "Nøkkel"}, "et passord som holder 1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, days := range []int{0, -1, TokenMaxDays + 1} {
+		_, _, err := s.CreateToken(ctx, Actor{}, u.ID, "x", days)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields["days"] != "error.token_days" {
+			t.Errorf("CreateToken for %d days: %v; want a validation error on days", days, err)
+		}
+	}
+	var n int64
+	s.db.Model(&APIToken{}).Count(&n)
+	if n != 0 {
+		t.Errorf("refused tokens left %d rows; want 0", n)
+	}
+	for _, days := range []int{1, TokenDays, TokenMaxDays} {
+		_, tok, err := s.CreateToken(ctx, Actor{}, u.ID, "x", days)
+		if err != nil {
+			t.Fatalf("CreateToken for %d days: %v", days, err)
+		}
+		if got, want := tok.ExpiresAt.Sub(tok.CreatedAt), time.Duration(days)*24*time.Hour; got != want {
+			t.Errorf("a token for %d days works for %v; want %v", days, got, want)
+		}
+	}
+}
+
+// The migration that gives tokens an expiry gives those made before it 90
+// days from the upgrade: none stops at the upgrade, none works for ever.
+func TestMigrationGivesOldTokensAnExpiry(t *testing.T) {
+	t.Parallel()
+	s, err := Open(dbtest.DSN(t, "old.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	step := 0
+	for i, m := range migrations {
+		if strings.Contains(m, "api_tokens ADD COLUMN expires_at") {
+			step = i + 1
+		}
+	}
+	if step == 0 {
+		t.Fatal("no migration adds api_tokens.expires_at")
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at ` + s.portable("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v < step; v++ {
+		if err := s.applyMigration(db, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	made := time.Now().UTC().AddDate(-1, 0, 0) // a year old
+	if err := db.Exec(`INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (1, 'gammel@example.org', 'Gammel', 'x', ?, ?)`, made, made).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(`INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (1, 'gammel', 'abc', ?)`, made).Error; err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().UTC()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var tok APIToken
+	if err := s.db.Where("token_hash = 'abc'").First(&tok).Error; err != nil {
+		t.Fatal(err)
+	}
+	if from := before.AddDate(0, 0, TokenDays); tok.ExpiresAt.Before(from.Add(-time.Second)) || tok.ExpiresAt.After(from.Add(time.Minute)) {
+		t.Errorf("the old token expires %v; want %d days from the upgrade, %v", tok.ExpiresAt, TokenDays, from)
+	}
+}
