@@ -63,17 +63,17 @@ func TestLoginThrottled(t *testing.T) {
 		return url.Values{"email": {demoEmail("board")}, "password": {"wrong password " + strconv.Itoa(i)}}
 	}
 
-	// Five failures for one account, from five addresses.
+	// Five failures for one account from one address lock that pair: the
+	// sixth attempt from there is refused even with the right password.
 	c := ts.client(t)
 	c.get("/login")
 	for i := 0; i < 5; i++ {
-		res, _ := c.postFrom("192.0.2."+strconv.Itoa(i+1), "/login", wrong(i))
+		res, _ := c.postFrom("192.0.2.1", "/login", wrong(i))
 		if res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: status %d; want 401", i+1, res.StatusCode)
 		}
 	}
-	// The sixth attempt is refused even with the right password.
-	res, body := c.postFrom("192.0.2.99", "/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}})
+	res, body := c.postFrom("192.0.2.1", "/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}})
 	if res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("after 5 failures: status %d; want 429", res.StatusCode)
 	}
@@ -83,11 +83,36 @@ func TestLoginThrottled(t *testing.T) {
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
+	// The account's owner, at their own address, is not locked out by them
+	// (at five failures anyone anywhere could lock any account), and their
+	// log-in does not clear the other address's failures.
+	owner := ts.client(t)
+	owner.get("/login")
+	if res, body := owner.postFrom("198.51.100.1", "/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the account's owner from their own address: %d; want 303\n%.300s", res.StatusCode, body)
+	}
+	if res, _ := c.postFrom("192.0.2.1", "/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the guessing address after the owner's log-in: %d; want 429 still", res.StatusCode)
+	}
 	// Another account from another address is not affected.
 	other := ts.client(t)
 	other.get("/login")
-	if res, _ := other.postFrom("198.51.100.1", "/login", url.Values{"email": {demoEmail("adviser")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := other.postFrom("198.51.100.2", "/login", url.Values{"email": {demoEmail("adviser")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("another account from another address: %d; want 303", res.StatusCode)
+	}
+
+	// The account alone is locked after LoginMaxAccountFailures failures,
+	// from many addresses: then from any address, its owner's too.
+	for i := 0; i < models.LoginMaxAccountFailures-models.LoginMaxFailures; i++ {
+		addr := "192.0.2." + strconv.Itoa(10+i/models.LoginMaxFailures)
+		if res, _ := c.postFrom(addr, "/login", wrong(i)); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d from %s: status %d; want 401", models.LoginMaxFailures+i+1, addr, res.StatusCode)
+		}
+	}
+	again := ts.client(t)
+	again.get("/login")
+	if res, _ := again.postFrom("198.51.100.1", "/login", url.Values{"email": {demoEmail("board")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("after %d failures from many addresses: status %d; want 429", models.LoginMaxAccountFailures, res.StatusCode)
 	}
 
 	// Five failures from one address, on five accounts, block that address.
@@ -382,7 +407,7 @@ func TestJanitorDeletesOldLoginAttempts(t *testing.T) {
 	if n, err := ts.store.DeleteOldLoginAttempts(ctx); err != nil || n != 0 {
 		t.Errorf("after the janitor's round, %d old attempts were left (%v); want 0", n, err)
 	}
-	if _, blocked, err := ts.store.LoginBlockedUntil(ctx, "ny@example.org", "192.0.2.9"); err != nil || !blocked {
+	if _, blocked, err := ts.store.LoginBlockedUntil(ctx, "ny@example.org", "127.0.0.1"); err != nil || !blocked {
 		t.Errorf("the janitor deleted recent failures: blocked %v (%v)", blocked, err)
 	}
 }
@@ -578,10 +603,11 @@ func TestLoginThrottleHoldsForConcurrentGuesses(t *testing.T) {
 		clients[i].get("/login")
 	}
 	checked := guessAtOnce(t, http.StatusUnauthorized, func(i int) (*client, *http.Request) {
-		// Each from its own address: only the account's limit applies.
+		// All from one address: the limit of one account from one address
+		// applies (the account's own is ten times higher).
 		form := url.Values{"email": {"maal@example.org"}, "password": {"gjetning " + strconv.Itoa(i)}, "_csrf": {clients[i].csrf}}
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader(form.Encode()))
-		req.Header = from("192.0.2." + strconv.Itoa(i+1))
+		req.Header = from("192.0.2.1")
 		return clients[i], req
 	})
 	if checked > models.LoginMaxFailures {
@@ -784,5 +810,27 @@ func TestTokenExpires(t *testing.T) {
 	_, page := admin.get("/admin/users/" + itoa(u.ID))
 	if !strings.Contains(page, "Virker til") || !strings.Contains(page, "<td>01.04.2026</td>") {
 		t.Errorf("the user's page does not say the token works until 01.04.2026:\n%s", page)
+	}
+}
+
+// Wrong passwords for an account sent from another address do not lock its
+// owner's password change, which counts against the same throttle: five from
+// anywhere locked both for a quarter of an hour.
+func TestPasswordChangeNotLockedFromElsewhere(t *testing.T) {
+	t.Parallel()
+	loopback, _ := ParseCIDRs("127.0.0.1")
+	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = loopback })
+	guesser := ts.client(t)
+	guesser.get("/login")
+	for i := range models.LoginMaxFailures {
+		guesser.postFrom("192.0.2.1", "/login", url.Values{"email": {demoEmail("board")}, "password": {"gjetning " + strconv.Itoa(i)}})
+	}
+	owner := ts.client(t)
+	owner.login(demoEmail("board"), models.DemoPassword)
+	owner.get("/profile")
+	res, body := owner.post("/profile/password", url.Values{"current_password": {models.DemoPassword},
+		"new_password": {"et helt nytt passord 42"}, "repeat_password": {"et helt nytt passord 42"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the owner's password change after another address's %d failures = %d; want 303\n%.300s", models.LoginMaxFailures, res.StatusCode, body)
 	}
 }

@@ -20,12 +20,24 @@ type loginAttempt struct {
 
 func (loginAttempt) TableName() string { return "login_attempts" }
 
-// Login throttling: after LoginMaxFailures failed attempts for one account or from
-// one address within LoginWindow, further attempts are refused until the oldest
-// failure falls out of the window.
+// Login throttling counts the failed attempts within LoginWindow three ways,
+// and refuses further attempts until the oldest counted failure falls out of
+// the window:
+//   - for one account from one address (an IPv6 /64): LoginMaxFailures, the
+//     guessing at one password;
+//   - from one address on any accounts: LoginMaxFailures as well, the trying
+//     of one password on many accounts;
+//   - for one account from any addresses: LoginMaxAccountFailures, only
+//     reached from many addresses (each stops at LoginMaxFailures).
+//
+// The account's own limit is ten times higher because it is the one that
+// locks out the account's owner too: at five, anyone anywhere could keep an
+// account (and its password change) locked with five wrong passwords every
+// quarter of an hour, while its owner, at another address, has made none.
 const (
-	LoginMaxFailures = 5
-	LoginWindow      = 15 * time.Minute
+	LoginMaxFailures        = 5
+	LoginMaxAccountFailures = 50
+	LoginWindow             = 15 * time.Minute
 )
 
 // LoginBlockedUntil tells whether log-in for email from ip is throttled, and until when.
@@ -36,14 +48,23 @@ func (s *Store) LoginBlockedUntil(ctx context.Context, email, ip string) (time.T
 // blockedUntil is LoginBlockedUntil, leaving the attempt with id except out.
 func (s *Store) blockedUntil(db *gorm.DB, email, ip string, except int64) (time.Time, bool, error) {
 	since := s.now().Add(-LoginWindow)
-	for _, by := range []struct{ col, val string }{{"email", normaliseEmail(email)}, {"ip", ip}} {
+	email = normaliseEmail(email)
+	for _, by := range []struct {
+		where string
+		args  []any
+		max   int
+	}{
+		{"email = ? AND ip = ?", []any{email, ip}, LoginMaxFailures},
+		{"ip = ?", []any{ip}, LoginMaxFailures},
+		{"email = ?", []any{email}, LoginMaxAccountFailures},
+	} {
 		var times []time.Time
-		err := db.Model(&loginAttempt{}).Where(by.col+" = ? AND succeeded = ? AND at > ? AND id <> ?", by.val, false, since, except).
-			Order("at DESC").Limit(LoginMaxFailures).Pluck("at", &times).Error
+		err := db.Model(&loginAttempt{}).Where(by.where, by.args...).Where("succeeded = ? AND at > ? AND id <> ?", false, since, except).
+			Order("at DESC").Limit(by.max).Pluck("at", &times).Error
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("login attempts: %w", err)
 		}
-		if len(times) >= LoginMaxFailures {
+		if len(times) >= by.max {
 			return times[len(times)-1].Add(LoginWindow), true, nil
 		}
 	}
@@ -76,8 +97,10 @@ func (s *Store) BeginLogin(ctx context.Context, email, ip string) (time.Time, bo
 	return until, true, nil
 }
 
-// RecordLogin stores a log-in attempt. A success clears the account's failures so
-// the real user is not locked out by earlier typos.
+// RecordLogin stores a log-in attempt. A success clears the account's failures
+// from the same address, so the real user is not locked out by earlier typos;
+// failures from other addresses stay, else whoever guesses elsewhere would
+// get a fresh five each time the owner logs in.
 func (s *Store) RecordLogin(ctx context.Context, email, ip string, succeeded bool) error {
 	email = normaliseEmail(email)
 	if len(email) > 254 {
@@ -88,7 +111,7 @@ func (s *Store) RecordLogin(ctx context.Context, email, ip string, succeeded boo
 		return fmt.Errorf("record login: %w", err)
 	}
 	if succeeded {
-		return db.Where("email = ? AND succeeded = ?", email, false).Delete(&loginAttempt{}).Error
+		return db.Where("email = ? AND ip = ? AND succeeded = ?", email, ip, false).Delete(&loginAttempt{}).Error
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func TestDeleteOldLoginAttempts(t *testing.T) {
 	if got := count(t, s, "login_attempts"); got != LoginMaxFailures {
 		t.Errorf("%d attempts left; want the %d inside the window", got, LoginMaxFailures)
 	}
-	if _, blocked, err := s.LoginBlockedUntil(ctx, "ny@example.org", "192.0.2.9"); err != nil || !blocked {
+	if _, blocked, err := s.LoginBlockedUntil(ctx, "ny@example.org", "192.0.2.2"); err != nil || !blocked {
 		t.Errorf("the recent failures no longer throttle: blocked %v (%v)", blocked, err)
 	}
 	if n, err := s.DeleteOldLoginAttempts(ctx); err != nil || n != 0 {
