@@ -117,25 +117,30 @@ func (s *Server) intakeForm(c echo.Context) error {
 	return c.Render(http.StatusOK, "intake/form", data)
 }
 
-// submitIntake takes an enquiry through the one door.
+// submitIntake takes an enquiry through the one door. A bot that filled in
+// the hidden field is answered as a person is, so that it cannot tell it was
+// caught: the same checks, the same rate limit, and a receipt of the same
+// form with a reference of the series (ReserveReceipt); nothing is stored.
 func (s *Server) submitIntake(c echo.Context) error {
 	f := parseEnquiryForm(c)
 	lang := intakeLanguage(c)
-	if f.Honeypot != "" {
-		// A bot filled in the hidden field: store nothing, and answer as to a
-		// person (the same redirect to a receipt), so that it cannot tell.
-		return s.toReceipt(c, lang, botReceipt)
-	}
 	in, fields := f.input()
 	n := models.NewEnquiry{Input: in, Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web"}
 	addProblems(fields, n.Problems())
-	var e *models.Enquiry
+	var r *models.Receipt
 	var err error
 	if len(fields) == 0 {
 		if err := s.intakeAllowed(c); err != nil {
 			return err
 		}
-		e, err = s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), n)
+		if f.Honeypot != "" {
+			r, err = s.store.ReserveReceipt(c.Request().Context(), n)
+		} else {
+			var e *models.Enquiry
+			if e, err = s.store.CreateEnquiry(c.Request().Context(), nil, actor(c), n); err == nil {
+				r = &models.Receipt{Reference: e.Reference, Region: e.Region}
+			}
+		}
 		if ve := asValidation(err); ve != nil {
 			fields = ve.Fields
 		}
@@ -150,39 +155,44 @@ func (s *Server) submitIntake(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.toReceipt(c, lang, e.Reference)
+	return s.toReceipt(c, lang, r)
 }
 
 // toReceipt sends the browser on to the receipt of the enquiry just sent.
 // The receipt is a page of its own (POST, redirect, GET): reloading it, or
 // going back and forth, must not send the form again and make a second case.
-// The one door keeps no session, so the reference goes in a short-lived
-// cookie of its own, which holds nothing of the person.
-func (s *Server) toReceipt(c echo.Context, lang, reference string) error {
-	c.SetCookie(&http.Cookie{Name: receiptCookie, Value: reference, Path: "/enquiry", MaxAge: 3600, HttpOnly: true,
+// The one door keeps no session, so what the receipt shows goes in a
+// short-lived cookie of its own, signed (receiptCookieValue), which holds
+// nothing of the person.
+func (s *Server) toReceipt(c echo.Context, lang string, r *models.Receipt) error {
+	value, err := s.receiptCookieValue(c.Request().Context(), r)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: receiptCookie, Value: value, Path: "/enquiry", MaxAge: int(receiptValid.Seconds()), HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	return c.Redirect(http.StatusSeeOther, "/enquiry/receipt?lang="+url.QueryEscape(lang))
 }
 
-// receiptCookie carries the reference of the enquiry just sent to its receipt.
+// receiptCookie carries the receipt of the enquiry just sent to its page.
 const receiptCookie = "samspill_receipt"
 
-// botReceipt stands in the receipt cookie for the reference a bot caught by
-// the hidden field never got: its receipt thanks it and names no case.
-const botReceipt = "-"
-
-// intakeReceipt shows the receipt of the enquiry just sent; without one, the
-// form.
+// intakeReceipt shows the receipt of the enquiry just sent; without one (or
+// with a cookie the server did not sign), the form.
 func (s *Server) intakeReceipt(c echo.Context) error {
 	lang := intakeLanguage(c)
 	cookie, err := c.Cookie(receiptCookie)
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, "/enquiry?lang="+url.QueryEscape(lang))
 	}
-	if cookie.Value == botReceipt {
-		return c.Render(http.StatusOK, "intake/receipt", receiptPage{page: s.publicPage(c, lang, "intake.receipt_title")})
+	reference, regionID, ok, err := s.openReceiptCookie(c.Request().Context(), cookie.Value)
+	if err != nil {
+		return err
 	}
-	r, err := s.store.ReceiptFor(c.Request().Context(), cookie.Value)
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, "/enquiry?lang="+url.QueryEscape(lang))
+	}
+	r, err := s.store.ReceiptFor(c.Request().Context(), reference, regionID)
 	if errors.Is(err, models.ErrNotFound) {
 		return c.Redirect(http.StatusSeeOther, "/enquiry?lang="+url.QueryEscape(lang))
 	}

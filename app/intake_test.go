@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"html"
 	"net/http"
 	"net/url"
@@ -145,26 +146,115 @@ func TestIntakeErrorsKeepInput(t *testing.T) {
 	}
 }
 
+// A bot that fills in the hidden field is answered as a person is, so that
+// it cannot tell it was caught: its receipt cookie is made and signed alike,
+// its receipt has a reference of the series and the region that would answer
+// (it had none, and a cookie "-"), a form with errors comes back to it as to
+// a person (it got a receipt whatever it sent), and nothing is stored.
 func TestIntakeHoneypot(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	before := enquiryCount(t, ts)
+	send := func(bot bool) (*http.Cookie, string) {
+		t.Helper()
+		c := ts.client(t)
+		form := intakeForm("nb")
+		if bot {
+			form.Set("website", "http://spam.example")
+		}
+		res, _ := c.post("/enquiry", form)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiry/receipt?lang=nb" {
+			t.Fatalf("bot %t: %d to %q; want 303 to the receipt", bot, res.StatusCode, res.Header.Get("Location"))
+		}
+		var cookie *http.Cookie
+		for _, ck := range res.Cookies() {
+			if ck.Name == receiptCookie {
+				cookie = ck
+			}
+		}
+		if cookie == nil {
+			t.Fatalf("bot %t: no receipt cookie", bot)
+		}
+		res, body := c.get("/enquiry/receipt?lang=nb")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("bot %t: receipt = %d", bot, res.StatusCode)
+		}
+		return cookie, body
+	}
+	personCookie, personPage := send(false)
+	botCookie, botPage := send(true)
+	shape := regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$`)
+	if !shape.MatchString(botCookie.Value) || len(botCookie.Value) != len(personCookie.Value) ||
+		botCookie.Path != personCookie.Path || botCookie.MaxAge != personCookie.MaxAge || botCookie.HttpOnly != personCookie.HttpOnly {
+		t.Errorf("the bot's receipt cookie %+v differs from a person's %+v", botCookie, personCookie)
+	}
+	personRef, botRef := referenceIn(t, personPage), referenceIn(t, botPage)
+	if !regexp.MustCompile(`^HAM-\d{4}-\d{5}$`).MatchString(botRef) || botRef == personRef {
+		t.Errorf("the bot's reference %q; want another of the series, as the person's %q", botRef, personRef)
+	}
+	if strings.ReplaceAll(botPage, botRef, "REF") != strings.ReplaceAll(personPage, personRef, "REF") {
+		t.Errorf("the bot's receipt differs from a person's but for the reference:\n%s\n----\n%s", botPage, personPage)
+	}
+	if n := enquiryCount(t, ts); n != before+1 {
+		t.Errorf("%d enquiries stored; want the person's alone", n-before)
+	}
+
+	bad := intakeForm("nb")
+	bad.Set("website", "http://spam.example")
+	bad.Set("email", "not-an-address")
+	if res, _ := ts.client(t).post("/enquiry", bad); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a bot's form with a bad e-mail = %d; want 422, as a person's", res.StatusCode)
+	}
+}
+
+// The receipt shows only what the server signed: a cookie set by hand with a
+// reference, real or not, or one changed or kept past its hour, leads to the
+// form, so the receipt tells nobody whether a reference exists (a real one
+// showed its receipt and its region, an unknown one the form).
+func TestIntakeReceiptCookieUnforgeable(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	clk := &clock{now: time.Now().UTC()}
+	ts.store.SetClock(clk.Now)
 	c := ts.client(t)
-	form := intakeForm("nb")
-	form.Set("website", "http://spam.example")
-	// The bot is answered as a person is, with a redirect to a receipt, so
-	// that it cannot tell it was caught; the receipt names no case.
-	res, _ := c.post("/enquiry", form)
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiry/receipt?lang=nb" {
-		t.Errorf("honeypot: %d to %q; want 303 to the receipt, as for a person", res.StatusCode, res.Header.Get("Location"))
+	res, _ := c.post("/enquiry", intakeForm("nb"))
+	var signed string
+	for _, ck := range res.Cookies() {
+		if ck.Name == receiptCookie {
+			signed = ck.Value
+		}
 	}
-	res, body := c.get("/enquiry/receipt?lang=nb")
-	if res.StatusCode != http.StatusOK || strings.Contains(body, referencePattern) || !strings.Contains(body, "<h1") {
-		t.Errorf("the bot's receipt: %d, reference shown: %t", res.StatusCode, strings.Contains(body, referencePattern))
+	_, page := c.get("/enquiry/receipt?lang=nb")
+	ref := referenceIn(t, page)
+	payload, mac, _ := strings.Cut(signed, ".")
+	other := strings.Replace(ref, "-0", "-9", 1)
+	changed := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(mustDecode(t, payload), ref, other, 1))) + "." + mac
+	receipt := func(value string) *http.Response {
+		t.Helper()
+		res, _ := ts.client(t).do(http.MethodGet, "/enquiry/receipt?lang=nb", nil, http.Header{"Cookie": {receiptCookie + "=" + value}})
+		return res
 	}
-	if enquiryCount(t, ts) != before {
-		t.Errorf("a bot's enquiry was stored")
+	if res := receipt(signed); res.StatusCode != http.StatusOK {
+		t.Fatalf("the signed cookie's receipt = %d; want 200", res.StatusCode)
 	}
+	for name, value := range map[string]string{"a real reference": ref, "an unknown reference": other, "a changed cookie": changed} {
+		if res := receipt(value); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiry?lang=nb" {
+			t.Errorf("a receipt cookie with %s = %d to %q; want 303 to the form", name, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	clk.Add(receiptValid + time.Second)
+	if res := receipt(signed); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the signed cookie after %v = %d; want 303 to the form", receiptValid, res.StatusCode)
+	}
+}
+
+func mustDecode(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestIntakeRateLimit(t *testing.T) {

@@ -17,7 +17,7 @@ var copyTables = []struct{ name, order string }{
 	{"status_changes", "id"}, {"referrals", "id"}, {"referral_events", "id"}, {"referral_links", "id"}, {"referral_comments", "id"},
 	{"projects", "id"}, {"project_municipalities", "id"}, {"project_participants", "id"}, {"project_funding", "id"},
 	{"project_indicators", "id"}, {"project_links", "id"}, {"milestones", "id"}, {"assessments", "id"}, {"assessment_scores", "id"},
-	{"audit_log", "seq"},
+	{"audit_log", "seq"}, {"server_secrets", "name"},
 }
 
 // CopyTo copies every row of this database into dst, which must be migrated

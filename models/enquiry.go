@@ -535,17 +535,55 @@ type Receipt struct {
 	Region    *Region
 }
 
-// ReceiptFor finds the receipt of the enquiry with reference.
-func (s *Store) ReceiptFor(ctx context.Context, reference string) (*Receipt, error) {
-	var e Enquiry
-	err := s.read(ctx).Select("id", "reference", "region_id").Preload("Region").Where("reference = ?", reference).First(&e).Error
+// ReceiptFor is the receipt of reference, answered by the region with
+// regionID (0: the admin queue), as the one door's signed receipt cookie
+// carries them. The enquiry itself is not looked up: the receipt of one the
+// one door refused as a bot's (ReserveReceipt) is made the same way.
+func (s *Store) ReceiptFor(ctx context.Context, reference string, regionID int64) (*Receipt, error) {
+	r := Receipt{Reference: reference}
+	if regionID == 0 {
+		return &r, nil
+	}
+	var region Region
+	err := s.read(ctx).First(&region, regionID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("enquiry %s: %w", reference, ErrNotFound)
+		return nil, fmt.Errorf("region %d: %w", regionID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("receipt %s: %w", reference, err)
 	}
-	return &Receipt{Reference: e.Reference, Region: e.Region}, nil
+	r.Region = &region
+	return &r, nil
+}
+
+// ReserveReceipt is CreateEnquiry for a submission the one door takes for a
+// bot's (it filled in the hidden field): checked alike, routed alike and
+// given the next reference of the series, but nothing of it is stored. The
+// bot is answered as a person is, down to a reference of the series; the
+// price is a number the region's series skips.
+func (s *Store) ReserveReceipt(ctx context.Context, n NewEnquiry) (*Receipt, error) {
+	fields := n.problems()
+	var r Receipt
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := s.checkReferences(tx, &n.Input, fields); err != nil {
+			return err
+		}
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
+		}
+		now := s.now()
+		region, err := s.regionFor(tx, n.Input.Kommunenummer, now)
+		if err != nil {
+			return err
+		}
+		r.Region = region
+		r.Reference, err = s.nextReference(tx, referencePrefix(region), now.In(Oslo).Year())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // regionFor is RegionForMunicipality inside a transaction; nil means the admin queue.

@@ -631,9 +631,17 @@ var migrations = []string{
 	// and not never: an old token stopping at the upgrade would stop an
 	// integration without warning, and one kept forever is what expiry ends.
 	// Their owners see the date in the token lists and make new ones in time.
+	// And the server's secret keys (the one door's receipt cookie is signed
+	// with one), shared by every server of the installation through the
+	// database, each made at its first use.
 	`ALTER TABLE api_tokens ADD COLUMN expires_at {{TIME}};
 	{{SQLITE}} UPDATE api_tokens SET expires_at = strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', '+90 days');
-	{{POSTGRES}} UPDATE api_tokens SET expires_at = now() + interval '90 days'`,
+	{{POSTGRES}} UPDATE api_tokens SET expires_at = now() + interval '90 days';
+	CREATE TABLE server_secrets (
+		name TEXT PRIMARY KEY,
+		secret TEXT NOT NULL,
+		created_at {{TIME}} NOT NULL
+	)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
