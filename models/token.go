@@ -133,7 +133,8 @@ func (s *Store) RevokeToken(ctx context.Context, v *Viewer, a Actor, id int64) e
 }
 
 // liveTokens keeps the tokens that still work at now: not revoked, not
-// expired. A token without an expiry (none since migration 19) works no more.
+// expired. Migration 19 gave every token an expiry; one without would not
+// count as live (NULL compares false), failing closed.
 func liveTokens(now time.Time) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB { return db.Where("revoked_at IS NULL AND expires_at > ?", now) }
 }
