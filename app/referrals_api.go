@@ -174,12 +174,12 @@ type referralPatch struct {
 	Message           *string `json:"message"`
 	SharePersonalData *bool   `json:"share_personal_data"`
 	FollowUpDue       *string `json:"follow_up_due"`
-	Status        *string `json:"status"`
-	Outcome       *string `json:"outcome"`
-	OutcomeReason *string `json:"outcome_reason"`
-	Instrument    *string `json:"instrument"`
-	AmountNOK     *int64  `json:"amount_nok"`
-	Version       *int    `json:"version"`
+	Status            *string `json:"status"`
+	Outcome           *string `json:"outcome"`
+	OutcomeReason     *string `json:"outcome_reason"`
+	Instrument        *string `json:"instrument"`
+	AmountNOK         *int64  `json:"amount_nok"`
+	Version           *int    `json:"version"`
 }
 
 func (s *Server) apiUpdateReferral(c echo.Context) error {
