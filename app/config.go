@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,39 +38,61 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads the SAMSPILL_* variables through getenv over the defaults.
+// setting is one of Config's settings: its flag (of samspill serve, without
+// the dashes), its SAMSPILL_* variable, and how a variable's value is read.
+type setting struct {
+	flag, env string
+	read      func(c *Config, v string) error
+}
+
+// settings are Config's settings in the order of the README's table.
+var settings = []setting{
+	{"addr", "SAMSPILL_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"db", "SAMSPILL_DB", func(c *Config, v string) error { c.DB = v; return nil }},
+	{"demo", "SAMSPILL_DEMO", func(c *Config, v string) (err error) { c.Demo, err = strconv.ParseBool(v); return err }},
+	{"secure-cookies", "SAMSPILL_SECURE_COOKIES", func(c *Config, v string) (err error) { c.SecureCookies, err = strconv.ParseBool(v); return err }},
+	{"trusted-proxies", "SAMSPILL_TRUSTED_PROXIES", func(c *Config, v string) (err error) { c.TrustedProxies, err = ParseCIDRs(v); return err }},
+	{"session-idle", "SAMSPILL_SESSION_IDLE", func(c *Config, v string) (err error) { c.SessionIdle, err = time.ParseDuration(v); return err }},
+	{"session-lifetime", "SAMSPILL_SESSION_LIFETIME", func(c *Config, v string) (err error) { c.SessionLifetime, err = time.ParseDuration(v); return err }},
+	{"admin-email", "SAMSPILL_ADMIN_EMAIL", func(c *Config, v string) error { c.AdminEmail = v; return nil }},
+	{"intake-burst", "SAMSPILL_INTAKE_BURST", func(c *Config, v string) (err error) { c.IntakeBurst, err = strconv.Atoi(v); return err }},
+	{"intake-every", "SAMSPILL_INTAKE_EVERY", func(c *Config, v string) (err error) { c.IntakeEvery, err = time.ParseDuration(v); return err }},
+	{"bench-floor", "SAMSPILL_BENCH_FLOOR", func(c *Config, v string) (err error) { c.BenchFloor, err = strconv.ParseBool(v); return err }},
+}
+
+// SettingFlags are the flags of every setting, the ones samspill serve reads.
+func SettingFlags() []string {
+	flags := make([]string, len(settings))
+	for i, s := range settings {
+		flags[i] = s.flag
+	}
+	return flags
+}
+
+// LoadConfig reads every SAMSPILL_* variable through getenv over the defaults.
 // Tests pass a map lookup instead of os.Getenv.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
-	set := func(name string, apply func(string) error) error {
-		if v := getenv(name); v != "" {
-			if err := apply(v); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+	return cfg, cfg.ReadEnv(getenv, SettingFlags()...)
+}
+
+// ReadEnv reads through getenv the variables of the settings whose flags are
+// named, and only those: a command reads the settings it uses, and none whose
+// flag was given, so that a bad variable stops only a command that would use
+// it. An unset or empty variable leaves the setting as it is. A bad value is
+// refused with the variable's name and its flag's.
+func (c *Config) ReadEnv(getenv func(string) string, flags ...string) error {
+	for _, s := range settings {
+		if !slices.Contains(flags, s.flag) {
+			continue
+		}
+		if v := getenv(s.env); v != "" {
+			if err := s.read(c, v); err != nil {
+				return fmt.Errorf("%s (--%s): %w", s.env, s.flag, err)
 			}
 		}
-		return nil
 	}
-	str := func(dst *string) func(string) error { return func(v string) error { *dst = v; return nil } }
-	boolean := func(dst *bool) func(string) error {
-		return func(v string) (err error) { *dst, err = strconv.ParseBool(v); return err }
-	}
-	duration := func(dst *time.Duration) func(string) error {
-		return func(v string) (err error) { *dst, err = time.ParseDuration(v); return err }
-	}
-	err := firstErr(
-		set("SAMSPILL_ADDR", str(&cfg.Addr)),
-		set("SAMSPILL_DB", str(&cfg.DB)),
-		set("SAMSPILL_DEMO", boolean(&cfg.Demo)),
-		set("SAMSPILL_SECURE_COOKIES", boolean(&cfg.SecureCookies)),
-		set("SAMSPILL_TRUSTED_PROXIES", func(v string) (err error) { cfg.TrustedProxies, err = ParseCIDRs(v); return err }),
-		set("SAMSPILL_SESSION_IDLE", duration(&cfg.SessionIdle)),
-		set("SAMSPILL_SESSION_LIFETIME", duration(&cfg.SessionLifetime)),
-		set("SAMSPILL_ADMIN_EMAIL", str(&cfg.AdminEmail)),
-		set("SAMSPILL_INTAKE_BURST", func(v string) (err error) { cfg.IntakeBurst, err = strconv.Atoi(v); return err }),
-		set("SAMSPILL_INTAKE_EVERY", duration(&cfg.IntakeEvery)),
-		set("SAMSPILL_BENCH_FLOOR", boolean(&cfg.BenchFloor)),
-	)
-	return cfg, err
+	return nil
 }
 
 // Check refuses settings that would quietly undo what they are for: a rate
@@ -86,15 +109,6 @@ func (c Config) Check() error {
 		return fmt.Errorf("--session-idle (SAMSPILL_SESSION_IDLE): session timeouts %s: longer than zero", c.SessionIdle)
 	case c.SessionLifetime <= 0:
 		return fmt.Errorf("--session-lifetime (SAMSPILL_SESSION_LIFETIME): session timeouts %s: longer than zero", c.SessionLifetime)
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -73,10 +73,6 @@ Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND -
 
 // run dispatches to a subcommand. getenv is os.Getenv outside tests.
 func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
-	cfg, err := app.LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(out, usage)
 		return nil
@@ -87,9 +83,28 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	}
 	fs := flag.NewFlagSet("samspill "+cmd, flag.ContinueOnError)
 	fs.SetOutput(out)
+	// Each command reads the variables of its own settings only, after its
+	// flags: parseEnv (or parseFileEnv) reads SAMSPILL_DB unless --db was
+	// given, and for serve the variable of each setting whose flag was not.
+	cfg := app.DefaultConfig()
+	env := &settingsEnv{cfg: &cfg, getenv: getenv, flags: []string{"db"}}
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file or postgres:// URL (SAMSPILL_DB)")
+	parseEnv := func(fs *flag.FlagSet, args []string) error {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		return env.read(fs)
+	}
+	parseFileEnv := func(fs *flag.FlagSet, args []string) (string, error) {
+		file, err := parseFile(fs, args)
+		if err != nil {
+			return "", err
+		}
+		return file, env.read(fs)
+	}
 	switch cmd {
 	case "serve":
+		env.flags = app.SettingFlags()
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (SAMSPILL_ADDR)")
 		fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "load the demo region and one demo user per role (SAMSPILL_DEMO)")
 		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure and send HSTS; set when served over HTTPS (SAMSPILL_SECURE_COOKIES)")
@@ -100,12 +115,13 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fs.IntVar(&cfg.IntakeBurst, "intake-burst", cfg.IntakeBurst, "one-door submissions one address may send at once (SAMSPILL_INTAKE_BURST)")
 		fs.DurationVar(&cfg.IntakeEvery, "intake-every", cfg.IntakeEvery, "after the burst, one submission per this interval (SAMSPILL_INTAKE_EVERY)")
 		fs.BoolVar(&cfg.BenchFloor, "bench-floor", cfg.BenchFloor, "answer GET /bench/floor, an empty page behind all middleware, for samspill bench (SAMSPILL_BENCH_FLOOR)")
-		if err := parse(fs, rest); err != nil {
+		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
-		if *proxies != "" {
+		if given(fs, "trusted-proxies") {
+			var err error
 			if cfg.TrustedProxies, err = app.ParseCIDRs(*proxies); err != nil {
-				return fmt.Errorf("--trusted-proxies: %w", err)
+				return usageErrorf("--trusted-proxies: %w", err)
 			}
 		}
 		if err := cfg.Check(); err != nil {
@@ -114,7 +130,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		tuneGC(getenv)
 		return serve(ctx, cfg, out)
 	case "migrate":
-		if err := parse(fs, rest); err != nil {
+		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
 		store, err := open(ctx, cfg, out)
@@ -126,12 +142,12 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "schema version %d\n", v)
 		return err
 	case "user add":
-		return userAdd(ctx, &cfg, fs, rest, out)
+		return userAdd(ctx, &cfg, fs, rest, parseEnv, out)
 	case "token create":
 		email := fs.String("email", "", "the user's e-mail address")
 		name := fs.String("name", "cli", "what the token is for")
 		days := fs.Int("days", models.TokenDays, fmt.Sprintf("days the token works, 1 to %d", models.TokenMaxDays))
-		if err := parse(fs, rest); err != nil {
+		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
 		if strings.TrimSpace(*email) == "" {
@@ -162,7 +178,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			u.Email, t.ExpiresAt.Format(time.RFC3339), token)
 		return nil
 	case "restore":
-		file, err := parseFile(fs, rest)
+		file, err := parseFileEnv(fs, rest)
 		if err != nil {
 			return err
 		}
@@ -175,7 +191,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
 		return nil
 	case "audit verify":
-		if err := parse(fs, rest); err != nil {
+		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
 		store, err := openAsIs(ctx, cfg, true)
@@ -192,7 +208,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	case "retention":
 		dry := fs.Bool("dry-run", false, "list the closed enquiries that are due, change nothing")
 		apply := fs.Bool("apply", false, "anonymise the closed enquiries that are due")
-		if err := parse(fs, rest); err != nil {
+		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
 		if *dry == *apply {
@@ -222,17 +238,17 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
 		return err
 	case "gen":
-		return gen(ctx, &cfg, fs, rest, out)
-	case "bench":
+		return gen(ctx, &cfg, fs, rest, parseEnv, out)
+	case "bench": // reads no variable: its database is its own, never SAMSPILL_DB's
 		return benchmark(ctx, fs, rest, out)
 	case "copy":
 		to := fs.String("to", "", "the database to copy into: a postgres:// URL (or a SQLite file); it is migrated and must hold no data")
-		if err := parse(fs, rest); err != nil {
+		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
 		return copyDB(ctx, cfg, *to, out)
 	case "backup":
-		file, err := parseFile(fs, rest)
+		file, err := parseFileEnv(fs, rest)
 		if err != nil {
 			return err
 		}
@@ -252,6 +268,35 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 	}
 	return usageErrorf("unknown command %q\n\n%s", strings.Join(args[:1], " "), usage)
 }
+
+// settingsEnv reads the SAMSPILL_* variables of a command's settings into cfg.
+type settingsEnv struct {
+	cfg    *app.Config
+	getenv func(string) string
+	flags  []string // the command's settings, by flag
+}
+
+// read reads the variables of the settings whose flags fs was not given: a
+// flag wins, and its variable is not read, so a bad value there stops nothing.
+func (e *settingsEnv) read(fs *flag.FlagSet) error {
+	var unset []string
+	for _, f := range e.flags {
+		if !given(fs, f) {
+			unset = append(unset, f)
+		}
+	}
+	return e.cfg.ReadEnv(e.getenv, unset...)
+}
+
+// given says whether the command line gave the flag name.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+// parser is parse with the command's settings read from the environment.
+type parser func(fs *flag.FlagSet, args []string) error
 
 // parse parses a subcommand's flags, which take no other arguments: Go's
 // flag package stops at the first word that is not a flag, and everything
@@ -370,7 +415,7 @@ func open(ctx context.Context, cfg app.Config, out io.Writer) (*models.Store, er
 	return store, nil
 }
 
-func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, parse parser, out io.Writer) error {
 	email := fs.String("email", "", "e-mail address (required)")
 	name := fs.String("name", "", "full name (required)")
 	role := fs.String("role", "", "role: "+strings.Join(models.Roles, ", "))
@@ -543,7 +588,7 @@ func displayAddr(a net.Addr) string {
 
 // gen fills an empty database with generated data, drawing a progress bar on
 // standard error.
-func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, out io.Writer) error {
+func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, parse parser, out io.Writer) error {
 	scale := fs.String("scale", models.GenRegional, "regional (one region, 10 000 enquiries) or national (357 municipalities, 500 000 enquiries)")
 	seed := fs.Uint64("seed", 1, "the same seed and --until give the same data")
 	until := fs.String("until", "", "last day of the generated seven years, YYYY-MM-DD (default yesterday)")

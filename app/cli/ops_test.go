@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -122,11 +123,18 @@ func TestCLIMissingSource(t *testing.T) {
 // or stop is called, and returns its base URL.
 func startServe(t *testing.T, db string) (base string, stop func() error) {
 	t.Helper()
+	return startServeWith(t, func(string) string { return "" }, "--db", db)
+}
+
+// startServeWith is startServe with the environment getenv and the flags
+// args after --addr.
+func startServeWith(t *testing.T, getenv func(string) string, args ...string) (base string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, w, func(string) string { return "" })
+		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), w, getenv)
 		w.CloseWithError(io.EOF)
 		errc <- err
 	}()
@@ -426,5 +434,99 @@ func TestCLITokenDays(t *testing.T) {
 	}
 	if want := before.AddDate(0, 0, 30); tokens[0].ExpiresAt.Before(want) || tokens[0].ExpiresAt.After(want.Add(time.Minute)) {
 		t.Errorf("the token made for 30 days expires %v; want %v", tokens[0].ExpiresAt, want)
+	}
+}
+
+// badEnv is every SAMSPILL_* variable but SAMSPILL_DB set to a value that
+// cannot be read.
+var badEnv = map[string]string{
+	"SAMSPILL_DEMO":             "kanskje",
+	"SAMSPILL_SECURE_COOKIES":   "ja",
+	"SAMSPILL_TRUSTED_PROXIES":  "10.0.0.0/99",
+	"SAMSPILL_SESSION_IDLE":     "30",
+	"SAMSPILL_SESSION_LIFETIME": "12",
+	"SAMSPILL_ADMIN_EMAIL":      "", // any text is read as an address; checked where it is used
+	"SAMSPILL_INTAKE_BURST":     "fem",
+	"SAMSPILL_INTAKE_EVERY":     "1",
+	"SAMSPILL_BENCH_FLOOR":      "yes please",
+}
+
+// A bad SAMSPILL_* variable stops only a command that uses it, and not when a
+// flag gives the setting: every command but serve reads only SAMSPILL_DB, and
+// serve reads no variable whose flag is given. A bad variable stopped every
+// command, help too, even one that never reads the setting.
+func TestCLIReadsOnlyItsSettings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := migratedDB(t)
+	env := func(k string) string { return badEnv[k] }
+	for _, args := range [][]string{
+		{"--help"},
+		{"migrate", "--help"},
+		{"migrate", "--db", db},
+		{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "admin", "--db", db},
+		{"token", "create", "--email", "kari@example.org", "--db", db},
+		{"audit", "verify", "--db", db},
+		{"retention", "--dry-run", "--db", db},
+		{"retention", "--apply", "--db", db},
+		{"backup", filepath.Join(dir, "backup.db"), "--db", db},
+		{"restore", filepath.Join(dir, "backup.db"), "--db", db},
+		{"copy", "--db", db, "--to", filepath.Join(dir, "copy.db")},
+		{"gen", "--enquiries", "20", "--until", "2026-11-26", "--db", filepath.Join(dir, "gen.db")},
+	} {
+		if err := run(context.Background(), args, io.Discard, env); err != nil && !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("samspill %s with bad variables it does not use: %v", strings.Join(args, " "), err)
+		}
+	}
+	// SAMSPILL_DB is read by the commands that use it.
+	dbEnv := func(k string) string {
+		if k == "SAMSPILL_DB" {
+			return db
+		}
+		return badEnv[k]
+	}
+	if err := run(context.Background(), []string{"audit", "verify"}, io.Discard, dbEnv); err != nil {
+		t.Errorf("samspill audit verify with SAMSPILL_DB: %v", err)
+	}
+}
+
+// serve reads no variable whose flag is given, and names a bad variable it
+// reads, flag and variable both.
+func TestCLIServeFlagsOverrideBadVariables(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	env := func(k string) string { return badEnv[k] }
+	every := []struct{ flag, value string }{
+		{"--demo", "false"}, {"--secure-cookies", "false"}, {"--trusted-proxies", ""}, {"--session-idle", "30m"},
+		{"--session-lifetime", "12h"}, {"--intake-burst", "5"}, {"--intake-every", "1m"}, {"--bench-floor", "false"},
+	}
+	flags := func(except string) []string {
+		args := []string{"--db", db}
+		for _, f := range every {
+			if f.flag != except {
+				args = append(args, f.flag+"="+f.value)
+			}
+		}
+		return args
+	}
+	base, stop := startServeWith(t, env, flags("")...)
+	if res, err := http.Get(base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz of serve with every flag given: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve with every flag given: %v", err)
+	}
+	// Each flag left out, its bad variable is read, and refused by name.
+	for _, f := range every {
+		args := append([]string{"serve", "--addr", "127.0.0.1:0"}, flags(f.flag)...)
+		variable := "SAMSPILL_" + strings.ToUpper(strings.ReplaceAll(strings.TrimPrefix(f.flag, "--"), "-", "_"))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a server that starts runs until then
+		err := run(ctx, args, io.Discard, env)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), variable) || !strings.Contains(err.Error(), f.flag) {
+			t.Errorf("samspill %s with %s=%q: %v; want an error naming %s and %s", strings.Join(args, " "), variable, badEnv[variable], err, f.flag, variable)
+		}
 	}
 }
