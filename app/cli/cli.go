@@ -596,23 +596,18 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *scale != models.GenRegional && *scale != models.GenNational {
-		return fmt.Errorf("--scale %q: %s or %s", *scale, models.GenRegional, models.GenNational)
+	if err := checkScale(*scale); err != nil {
+		return err
 	}
 	if *enquiries < 0 {
-		return fmt.Errorf("--enquiries %d: a number of enquiries, or 0 for the scale's", *enquiries)
+		return usageErrorf("--enquiries %d: a number of enquiries, or 0 for the scale's", *enquiries)
 	}
 	opts := models.GenOptions{Scale: *scale, Seed: *seed, Enquiries: *enquiries}
-	if *until != "" {
-		d, err := time.ParseInLocation("2006-01-02", *until, models.Oslo)
-		if err != nil {
-			return fmt.Errorf("--until: %w", err)
-		}
-		if d.After(time.Now()) {
-			return fmt.Errorf("--until %s: a day that has come, as the history ends there", *until)
-		}
-		opts.Until = d
+	d, err := parseUntil(*until)
+	if err != nil {
+		return err
 	}
+	opts.Until = d
 	store, err := open(ctx, *cfg, out)
 	if err != nil {
 		return err
@@ -638,6 +633,62 @@ func gen(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []string, 
 	return nil
 }
 
+// checkScale refuses a --scale of gen (or bench) that is neither of the two.
+func checkScale(scale string) error {
+	if scale != models.GenRegional && scale != models.GenNational {
+		return usageErrorf("--scale %q: %s or %s", scale, models.GenRegional, models.GenNational)
+	}
+	return nil
+}
+
+// parseUntil reads gen's (or bench's) --until, a day that has come; none is
+// the zero time, for yesterday.
+func parseUntil(until string) (time.Time, error) {
+	if until == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseInLocation("2006-01-02", until, models.Oslo)
+	if err != nil {
+		return time.Time{}, usageErrorf("--until %q: a day written YYYY-MM-DD", until)
+	}
+	if d.After(time.Now()) {
+		return time.Time{}, usageErrorf("--until %s: a day that has come, as the history ends there", until)
+	}
+	return d, nil
+}
+
+// Bounds of bench's numbers: beyond them a run measures nothing, never ends
+// (a rate whose interval rounds to zero) or starts more clients than the
+// machine has sockets.
+const (
+	benchMinDuration = time.Second
+	benchMinRate     = 0.01
+	benchMaxRate     = 1_000_000
+	benchMaxClients  = 10_000
+)
+
+// checkBench refuses bench's numbers that make no run: each error names its
+// flag.
+func checkBench(o bench.Options) error {
+	switch {
+	case o.Runs < 1:
+		return usageErrorf("--runs %d: at least 1 run", o.Runs)
+	case o.Duration < benchMinDuration:
+		return usageErrorf("--duration %s: at least %s per run", o.Duration, benchMinDuration)
+	case !(o.Rate >= benchMinRate && o.Rate <= benchMaxRate): // NaN too
+		return usageErrorf("--rate %g: between %g and %d requests per second", o.Rate, benchMinRate, benchMaxRate)
+	case o.Clients < 1 || o.Clients > benchMaxClients:
+		return usageErrorf("--clients %d: between 1 and %d clients", o.Clients, benchMaxClients)
+	case o.Regions < 1:
+		return usageErrorf("--regions %d: at least 1 region", o.Regions)
+	}
+	if err := checkScale(o.Scale); err != nil {
+		return err
+	}
+	_, err := parseUntil(o.Until)
+	return err
+}
+
 // benchmark runs `samspill bench`: the load benchmark of the README, on SQLite
 // and, with --pg, on PostgreSQL beside it.
 func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writer) error {
@@ -655,6 +706,9 @@ func benchmark(ctx context.Context, fs *flag.FlagSet, args []string, out io.Writ
 	fs.IntVar(&o.Clients, "clients", 32, "clients of the saturation runs")
 	fs.IntVar(&o.Regions, "regions", 4, "regions whose users make the requests, the largest first")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkBench(o); err != nil {
 		return err
 	}
 	exe, err := os.Executable()

@@ -530,3 +530,50 @@ func TestCLIServeFlagsOverrideBadVariables(t *testing.T) {
 		}
 	}
 }
+
+// bench refuses numbers it cannot run with, before it generates or opens
+// anything: a command line it cannot use exits 2 naming the flag. --runs 0
+// ran nothing and reported medians of no runs; --rate 1e12 never ended.
+func TestCLIBenchRefusesNonsense(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "bench.db")
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--runs", "0"}, "--runs"},
+		{[]string{"--runs", "-1"}, "--runs"},
+		{[]string{"--clients", "0"}, "--clients"},
+		{[]string{"--clients", "-4"}, "--clients"},
+		{[]string{"--clients", "1000000"}, "--clients"},
+		{[]string{"--regions", "0"}, "--regions"},
+		{[]string{"--rate", "0"}, "--rate"},
+		{[]string{"--rate", "-50"}, "--rate"},
+		{[]string{"--rate", "NaN"}, "--rate"},
+		{[]string{"--rate", "Inf"}, "--rate"},
+		{[]string{"--rate", "1e12"}, "--rate"},
+		{[]string{"--duration", "0s"}, "--duration"},
+		{[]string{"--duration", "-20s"}, "--duration"},
+		{[]string{"--duration", "1ns"}, "--duration"},
+		{[]string{"--scale", "huge"}, "--scale"},
+		{[]string{"--until", "yesterday"}, "--until"},
+		{[]string{"--until", "2999-01-01"}, "--until"},
+	} {
+		args := append([]string{"bench", "--db", db}, c.args...)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a benchmark that starts runs until then
+		err := run(ctx, args, io.Discard, func(string) string { return "" })
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), c.flag) {
+			t.Errorf("samspill %s: %v; want an error naming %s", strings.Join(args, " "), err, c.flag)
+			os.Remove(db)
+			continue // Main would run the benchmark to its end
+		}
+		if code := Main(args); code != 2 {
+			t.Errorf("samspill %s exits %d; want 2", strings.Join(args, " "), code)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("samspill %s made %s", strings.Join(args, " "), db)
+			os.Remove(db)
+		}
+	}
+}
