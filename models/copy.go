@@ -34,7 +34,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress func(table stri
 	} else if w, err := dst.SchemaVersion(ctx); err != nil {
 		return err
 	} else if v != w {
-		return fmt.Errorf("copy: the source is at schema %d and the destination at %d: migrate both first", v, w)
+		return fmt.Errorf("the source is at schema %d and the destination at %d: migrate both first", v, w)
 	}
 	var n int64
 	for _, t := range []string{"municipalities", "users", "enquiries", "audit_log"} {
@@ -42,7 +42,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress func(table stri
 			return err
 		}
 		if n > 0 {
-			return fmt.Errorf("copy: the destination's %s holds %d rows: copy into a database that is migrated and empty", t, n)
+			return fmt.Errorf("the destination's %s holds %d rows: copy into a database that is migrated and empty", t, n)
 		}
 	}
 	w, err := dst.newBulkWriter(ctx)
@@ -54,7 +54,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress func(table stri
 	for _, t := range copyTables {
 		rows, err := s.read(ctx).Raw("SELECT * FROM " + t.name + " ORDER BY " + t.order).Rows()
 		if err != nil {
-			return fmt.Errorf("copy %s: %w", t.name, err)
+			return fmt.Errorf("table %s: %w", t.name, err)
 		}
 		cols, err := rows.Columns()
 		if err != nil {
@@ -78,7 +78,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress func(table stri
 		for rows.Next() {
 			if err := rows.Scan(ptrs...); err != nil {
 				rows.Close()
-				return fmt.Errorf("copy %s: %w", t.name, err)
+				return fmt.Errorf("table %s: %w", t.name, err)
 			}
 			row := make([]any, 0, len(keep))
 			for _, i := range keep {
@@ -94,7 +94,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress func(table stri
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return fmt.Errorf("copy %s: %w", t.name, err)
+			return fmt.Errorf("table %s: %w", t.name, err)
 		}
 		if err := w.flush(); err != nil {
 			return err
@@ -127,11 +127,11 @@ func (s *Store) copyState(ctx context.Context, dst *Store) error {
 		for _, c := range counters {
 			err := tx.Exec(`INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, c.Name, c.Value).Error
 			if err != nil {
-				return fmt.Errorf("copy counters: %w", err)
+				return fmt.Errorf("counters: %w", err)
 			}
 		}
 		if err := tx.Exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, head.Seq, head.Hash).Error; err != nil {
-			return fmt.Errorf("copy audit head: %w", err)
+			return fmt.Errorf("audit head: %w", err)
 		}
 		if dst.dialect == Postgres {
 			for _, t := range copyTables {

@@ -193,7 +193,7 @@ func (s *Store) Generate(ctx context.Context, opts GenOptions) (*GenSummary, err
 		return nil, err
 	}
 	if regions > 0 || enquiries > 0 {
-		return nil, fmt.Errorf("gen fills an empty database, and this one has %d regions and %d enquiries", regions, enquiries)
+		return nil, fmt.Errorf("an empty database is needed, and this one has %d regions and %d enquiries", regions, enquiries)
 	}
 	y, m, d := opts.Until.Date()
 	g := &generator{s: s, ctx: ctx, opts: opts, size: size, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5a17b1)),

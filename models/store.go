@@ -293,7 +293,7 @@ func (s *Store) read(ctx context.Context) *gorm.DB {
 // empty file as it finds it).
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.dialect != SQLite {
-		return errors.New("backup: use pg_dump for PostgreSQL")
+		return errors.New("use pg_dump for PostgreSQL")
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -331,7 +331,7 @@ func (s *Store) Now() time.Time { return s.now() }
 // database is kept beside it as target+".before-restore" (see keepBeforeRestore).
 func Restore(ctx context.Context, source, target string) error {
 	if strings.HasPrefix(target, "postgres") {
-		return errors.New("restore: use pg_restore for PostgreSQL")
+		return errors.New("use pg_restore for PostgreSQL")
 	}
 	if _, err := os.Stat(source); err != nil { // Open would make an empty one
 		return fmt.Errorf("no backup at %s: %w", source, err)

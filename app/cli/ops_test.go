@@ -577,3 +577,39 @@ func TestCLIBenchRefusesNonsense(t *testing.T) {
 		}
 	}
 }
+
+// A command's error names the command once: the command puts its name
+// before the error, and the models' errors do not start with it again
+// ("copy: copy: the destination's …", "gen: gen fills …").
+func TestCLIErrorsNameTheCommandOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := migratedDB(t)
+	env := func(string) string { return "" }
+	to := filepath.Join(dir, "copy.db")
+	if err := run(context.Background(), []string{"copy", "--db", db, "--to", to}, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	demo := migratedDB(t)
+	store, err := models.Open(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"copy", "--db", db, "--to", to}, "copy: the destination's municipalities holds 357 rows"},
+		{[]string{"restore", filepath.Join(dir, "copy.db"), "--db", "postgres://localhost/samspill"}, "restore: use pg_restore for PostgreSQL"},
+		{[]string{"gen", "--enquiries", "20", "--db", demo}, "gen: an empty database is needed, and this one has 1 regions"},
+	} {
+		err := run(context.Background(), c.args, io.Discard, env)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("samspill %s: %v; want an error beginning %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}
