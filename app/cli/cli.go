@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return fmt.Errorf("serve: %w", err)
 		}
 		tuneGC(getenv)
-		return serve(ctx, cfg, out)
+		return serve(ctx, cfg, out, shutdownLimit)
 	case "migrate":
 		if err := parseEnv(fs, rest); err != nil {
 			return err
@@ -487,8 +487,6 @@ func flagErrors(ve *models.ValidationError, flags map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
-// serve runs the web server until SIGINT or SIGTERM, then lets in-flight
-// requests finish and closes the database cleanly.
 // The server's garbage collector, unless the operator sets GOGC or
 // GOMEMLIMIT. By default Go collects when the heap has doubled since the last
 // collection; the server's live heap is a few tens of megabytes, so under load
@@ -511,7 +509,13 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
-func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
+// shutdownLimit is how long serve lets the requests in flight finish after
+// SIGINT or SIGTERM.
+const shutdownLimit = 20 * time.Second
+
+// serve runs the web server until SIGINT or SIGTERM (or ctx ends), then lets
+// the requests in flight finish, for at most limit, and closes the database.
+func serve(ctx context.Context, cfg app.Config, out io.Writer, limit time.Duration) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	store, err := open(ctx, cfg, out)
 	if err != nil {
@@ -566,9 +570,18 @@ func serve(ctx context.Context, cfg app.Config, out io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = httpSrv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The requests still running lose their connections: what they had
+		// committed is saved, what they had not is not.
+		_ = httpSrv.Close()
+		return fmt.Errorf("stoppet før alle forespørsler var ferdige: etter %s var noen fortsatt i gang, og forbindelsene deres ble brutt; "+
+			"det de ikke rakk å lagre, ble ikke lagret (stopped before every request had finished: after %[1]s some were still running, "+
+			"and their connections were closed; what they had not saved was not saved)", limit)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

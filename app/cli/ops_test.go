@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"samspill/app"
 	"samspill/models"
 )
 
@@ -611,5 +613,52 @@ func TestCLIErrorsNameTheCommandOnce(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("samspill %s: %v; want an error beginning %q", strings.Join(c.args, " "), err, c.want)
 		}
+	}
+}
+
+// A shutdown that runs past its limit says so, in Norwegian and English, and
+// fails (exit 1): it ended with a bare "context deadline exceeded". The
+// request kept in flight is a login whose body never comes: the server's
+// "100 Continue" shows that the handler is reading it.
+func TestCLIShutdownPastItsLimit(t *testing.T) {
+	t.Parallel()
+	cfg := app.DefaultConfig()
+	cfg.Addr, cfg.DB = "127.0.0.1:0", migratedDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, w := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		err := serve(ctx, cfg, w, 200*time.Millisecond)
+		w.CloseWithError(io.EOF)
+		errc <- err
+	}()
+	var addr string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	if addr == "" {
+		cancel()
+		t.Fatalf("serve did not say where it listens: %v", <-errc)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", addr)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "100 Continue") {
+		t.Fatalf("the login answered %q, %v; want 100 Continue", status, err)
+	}
+	cancel()
+	err = <-errc
+	if err == nil || !strings.Contains(err.Error(), "stoppet før alle forespørsler var ferdige") || !strings.Contains(err.Error(), "stopped before every request had finished") {
+		t.Errorf("serve stopped past its limit: %v; want an error saying so in Norwegian and English", err)
 	}
 }
