@@ -45,7 +45,7 @@ const (
 
 // Open opens the database named by dsn: a postgres:// URL, or else a SQLite file path.
 func Open(dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isPostgres(dsn) {
 		return openPostgres(dsn)
 	}
 	return openSQLite(dsn)
@@ -137,11 +137,8 @@ func (s *Store) byName(column string) string { return column + s.collate }
 // (_txlock=immediate, so a transaction never has to upgrade a read lock and fail),
 // a separate read-only pool, WAL, synchronous=FULL, foreign keys and a busy timeout.
 // No cache=shared: it replaces the busy timeout with table-level lock errors.
-func openSQLite(path string) (*Store, error) {
-	path = strings.TrimPrefix(path, "file:")
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
+func openSQLite(dsn string) (*Store, error) {
+	path := sqlitePath(dsn)
 	// A new database is made readable by its owner only, as a backup and a
 	// restored one are: it holds personal data, and SQLite would make it
 	// readable by all under the usual umask. Its log takes the file's mode.

@@ -185,6 +185,11 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if file == "" || fs.NArg() > 0 {
 			return usageErrorf("restore: name the one backup file, e.g. samspill restore backup.db --db samspill.db")
 		}
+		unlock, err := lock(cfg.DB)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if err := models.Restore(ctx, file, cfg.DB); err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
@@ -394,6 +399,18 @@ func openAsIs(ctx context.Context, cfg app.Config, current bool) (*models.Store,
 	return store, nil
 }
 
+// lock takes the lock of a SQLite database for serve or restore, so that a
+// second serve does not run beside the first (with a retention job each) and
+// a restore does not move the database from under a running server. Several
+// servers on one PostgreSQL database are a feature, and are not locked.
+func lock(db string) (unlock func() error, err error) {
+	unlock, err = models.LockDB(db)
+	if errors.Is(err, models.ErrInUse) {
+		return nil, fmt.Errorf("another samspill serve or restore is using %s (%w): stop it first, or give another --db", db, err)
+	}
+	return unlock, err
+}
+
 // open opens the database, migrates it and loads the reference data.
 func open(ctx context.Context, cfg app.Config, out io.Writer) (*models.Store, error) {
 	store, err := models.Open(cfg.DB)
@@ -517,6 +534,11 @@ const shutdownLimit = 20 * time.Second
 // the requests in flight finish, for at most limit, and closes the database.
 func serve(ctx context.Context, cfg app.Config, out io.Writer, limit time.Duration) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	unlock, err := lock(cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	store, err := open(ctx, cfg, out)
 	if err != nil {
 		return err

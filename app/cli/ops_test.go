@@ -662,3 +662,44 @@ func TestCLIShutdownPastItsLimit(t *testing.T) {
 		t.Errorf("serve stopped past its limit: %v; want an error saying so in Norwegian and English", err)
 	}
 }
+
+// A second serve on the SQLite file one already serves is refused, as is a
+// restore into it, with a message that says why; once the first stops, a new
+// one starts. Two serves ran side by side, each with its retention job, and a
+// restore moved the database from under a running server.
+func TestCLIOneServePerSQLiteFile(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	env := func(string) string { return "" }
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := run(context.Background(), []string{"backup", backup, "--db", db}, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := startServe(t, db)
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", "--db", db},
+		{"restore", backup, "--db", db},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a server that starts runs until then
+		err := run(ctx, args, io.Discard, env)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "another samspill serve or restore is using "+db) {
+			t.Errorf("samspill %s beside a running serve: %v; want it refused, naming the database", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Stat(db + ".before-restore"); err == nil {
+		t.Error("the refused restore moved the database aside")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServe(t, db)
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz of the serve started after the first stopped: %d", res.StatusCode)
+	}
+}
