@@ -5,11 +5,13 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,7 +151,7 @@ func openSQLite(dsn string) (*Store, error) {
 	}
 	params := url.Values{}
 	params.Set("_journal_mode", "WAL")
-	params.Set("_busy_timeout", "10000")
+	params.Set("_busy_timeout", strconv.Itoa(busyTimeoutMS))
 	params.Set("_foreign_keys", "on")
 	params.Set("_synchronous", "FULL")
 	params.Set("_txlock", "immediate")
@@ -235,9 +237,23 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Ping checks that the database answers. On SQLite it also checks that the
-// file opened is still the one at its path: deleted, or moved aside, it still
-// answers, but what is written to it is lost to the next start.
+// busyTimeoutMS is how long a SQLite write waits for the write lock that
+// another process holds before it fails.
+const busyTimeoutMS = 10000
+
+// pingWriteWait is how long Ping waits for SQLite's write lock: a health
+// probe answers within a second or two, and a write lock another process
+// holds longer than this makes every write wait.
+const pingWriteWait = time.Second
+
+// Ping checks that the database answers and can be written, writing nothing.
+// On SQLite it also checks that the file opened is still the one at its path
+// (deleted, or moved aside, it still answers, but what is written to it is
+// lost to the next start), and that the writer can take the write lock
+// (BEGIN IMMEDIATE, then ROLLBACK) within pingWriteWait: another process in a
+// write transaction (a sqlite3 shell left in one, say) holds every write up
+// for the busy timeout and then fails it. On PostgreSQL it checks that the
+// server takes writes: a standby after a failover answers reads only.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.rdb.DB()
 	if err != nil {
@@ -254,6 +270,57 @@ func (s *Store) Ping(ctx context.Context) error {
 		if !os.SameFile(now, s.opened) {
 			return fmt.Errorf("the database file %s is no longer the one opened", s.file)
 		}
+	}
+	return s.pingWriter(ctx)
+}
+
+// pingWriter is Ping's check that the writer can write, without writing.
+func (s *Store) pingWriter(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if s.dialect != SQLite {
+		var readOnly string
+		if err := sqlDB.QueryRowContext(ctx, "SELECT current_setting('transaction_read_only')").Scan(&readOnly); err != nil {
+			return fmt.Errorf("the writer: %w", err)
+		}
+		if readOnly == "on" {
+			return errors.New("the database takes no writes (transaction_read_only is on)")
+		}
+		return nil
+	}
+	conn, err := sqlDB.Conn(ctx) // the one writer connection, between two transactions
+	if err != nil {
+		return fmt.Errorf("the writer: %w", err)
+	}
+	err = tryWriteLock(ctx, conn)
+	if err != nil {
+		// Not back into the pool in a transaction, or with the short wait:
+		// the pool opens a new connection with the DSN's settings.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		return err
+	}
+	return conn.Close()
+}
+
+// tryWriteLock takes SQLite's write lock on conn, waiting at most
+// pingWriteWait for it, and lets it go at once: BEGIN IMMEDIATE, ROLLBACK.
+func tryWriteLock(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", pingWriteWait.Milliseconds())); err != nil {
+		return fmt.Errorf("the writer: %w", err)
+	}
+	_, lockErr := conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+	if lockErr == nil {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+			return fmt.Errorf("the write lock: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeoutMS)); err != nil {
+		return fmt.Errorf("the writer: %w", err)
+	}
+	if lockErr != nil {
+		return fmt.Errorf("the write lock: %w", lockErr)
 	}
 	return nil
 }

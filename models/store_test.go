@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -387,5 +388,90 @@ func TestWebAddress(t *testing.T) {
 		if got := webAddress(s); got != want {
 			t.Errorf("webAddress(%q) = %t; want %t", s, got, want)
 		}
+	}
+}
+
+// Ping fails while another connection holds SQLite's write lock, within
+// about pingWriteWait, and leaves the writer as it was: its writes wait the
+// full busy timeout again, not the probe's short one.
+func TestPingWriteLock(t *testing.T) {
+	t.Parallel()
+	skipOnPostgres(t, "the write lock is SQLite's")
+	ctx := context.Background()
+	s := newStore(t)
+	busy := func() (ms int) {
+		t.Helper()
+		if err := s.db.Raw("PRAGMA busy_timeout").Scan(&ms).Error; err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if got := busy(); got != busyTimeoutMS {
+		t.Errorf("the writer's busy timeout after Ping is %d ms; want %d", got, busyTimeoutMS)
+	}
+	other, err := Open(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	sqlDB, err := other.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Ping(ctx); err == nil {
+		t.Error("Ping succeeded while another connection held the write lock")
+	}
+	if took := time.Since(start); took > pingWriteWait+2*time.Second {
+		t.Errorf("Ping took %s with the write lock held; want about %s", took, pingWriteWait)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if got := busy(); got != busyTimeoutMS {
+		t.Errorf("the writer's busy timeout after a failed Ping is %d ms; want %d", got, busyTimeoutMS)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping once the write lock is free: %v", err)
+	}
+}
+
+// On PostgreSQL, Ping fails on a server that takes no writes (a standby
+// after a failover answers reads only), here one whose sessions are read-only.
+func TestPingReadOnlyPostgres(t *testing.T) {
+	t.Parallel()
+	if !dbtest.Postgres() {
+		t.Skip("transaction_read_only is PostgreSQL's")
+	}
+	s := newStore(t)
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name string
+	if err := sqlDB.QueryRow("SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec(`ALTER DATABASE "` + name + `" SET default_transaction_read_only = on`); err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Exec(`ALTER DATABASE "` + name + `" SET default_transaction_read_only = off`)
+	sqlDB.SetMaxIdleConns(0) // the next connections are new, and read-only
+	if err := s.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "transaction_read_only") {
+		t.Errorf("Ping of a read-only PostgreSQL: %v; want an error naming transaction_read_only", err)
 	}
 }

@@ -703,3 +703,66 @@ func TestCLIOneServePerSQLiteFile(t *testing.T) {
 		t.Errorf("/healthz of the serve started after the first stopped: %d", res.StatusCode)
 	}
 }
+
+// /healthz answers 503 while the server cannot write: another process holds
+// SQLite's write lock (a sqlite3 shell left in a transaction, say), so that
+// every write would wait its busy timeout and fail. It answered 200, as the
+// database still answered reads. The probe itself writes nothing: no other
+// connection sees a commit (PRAGMA data_version) however often it is asked.
+func TestCLIHealthzCannotWrite(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	base, _ := startServe(t, db)
+	health := func() int {
+		t.Helper()
+		res, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	other, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	sqlDB, err := other.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	version := func() (v int64) {
+		t.Helper()
+		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	for range 5 {
+		if code := health(); code != http.StatusOK {
+			t.Fatalf("/healthz %d; want 200", code)
+		}
+	}
+	if after := version(); after != before {
+		t.Errorf("/healthz committed a write: data_version %d, then %d", before, after)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz %d while another process holds the write lock; want 503", code)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if code := health(); code != http.StatusOK {
+		t.Errorf("/healthz %d once the write lock is free; want 200", code)
+	}
+}
