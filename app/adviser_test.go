@@ -216,3 +216,39 @@ func adviserCase(t *testing.T, ts *testServer) (*client, int64, string) {
 	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 	return c, id, "/enquiries/" + itoa(id)
 }
+
+// Reopening a closed case says so: the flash said "Status er endret", as for
+// any move between working statuses, which still says that.
+func TestReopenSaysTheCaseWasReopened(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := adviserCase(t, ts)
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post(path+"/close", url.Values{"outcome": {"guided"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d", res.StatusCode)
+	}
+	v, _ = caseVersion(t, c, id)
+	if res, _ := c.post(path+"/status", url.Values{"status": {"in_progress"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopen = %d", res.StatusCode)
+	}
+	v, page := caseVersion(t, c, id)
+	if !strings.Contains(page, "Saken er gjenåpnet.") || strings.Contains(page, "Status er endret.") {
+		t.Errorf("the reopened case's flash does not say it was reopened: %q", flashOf(page))
+	}
+	if res, _ := c.post(path+"/status", url.Values{"status": {"waiting"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status = %d", res.StatusCode)
+	}
+	if _, page := caseVersion(t, c, id); !strings.Contains(page, "Status er endret.") {
+		t.Errorf("a status change's flash = %q; want Status er endret.", flashOf(page))
+	}
+}
+
+var flashText = regexp.MustCompile(`data-color="success" role="status"><p class="ds-paragraph">([^<]*)<`)
+
+// flashOf is the page's flash message, or "".
+func flashOf(page string) string {
+	if m := flashText.FindStringSubmatch(page); m != nil {
+		return m[1]
+	}
+	return ""
+}

@@ -573,8 +573,12 @@ func (s *Server) changeEnquiryStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.ChangeStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
-	return s.afterAction(c, id, err, "flash.status_changed", func(*enquiryPage) {})
+	reopened, err := s.store.ChangeStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
+	flash := "flash.status_changed"
+	if reopened {
+		flash = "flash.enquiry_reopened"
+	}
+	return s.afterAction(c, id, err, flash, func(*enquiryPage) {})
 }
 
 func (s *Server) addActivity(c echo.Context) error {

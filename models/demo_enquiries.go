@@ -92,7 +92,7 @@ func (s *Store) loadDemoEnquiries(ctx context.Context, region *Region) error {
 			if err != nil {
 				return err
 			}
-			if err := s.ChangeStatus(ctx, v, a, e.ID, d.status, cur.Version); err != nil {
+			if _, err := s.ChangeStatus(ctx, v, a, e.ID, d.status, cur.Version); err != nil {
 				return err
 			}
 		}

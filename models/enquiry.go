@@ -1229,11 +1229,12 @@ func (s *Store) statusHistory(tx *gorm.DB, v *Viewer, e *Enquiry, to string) err
 }
 
 // ChangeStatus moves an enquiry to status. Closing goes through CloseEnquiry.
-func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) error {
+// It reports whether the move reopened a closed case, which the page says.
+func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) (reopened bool, err error) {
 	if !contains(EnquiryStatuses, status) || status == "closed" {
-		return invalid("status", "error.choice")
+		return false, invalid("status", "error.choice")
 	}
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
 			return err
@@ -1258,8 +1259,10 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err := s.statusHistory(tx, v, e, status); err != nil {
 			return err
 		}
+		reopened = e.Status == "closed"
 		return s.audit(tx, a, "status", "enquiry", fmt.Sprint(id), e.Status+"->"+status)
 	})
+	return reopened && err == nil, err
 }
 
 // statusProblem says why e cannot be moved to status to by hand, or "". New

@@ -299,7 +299,7 @@ func TestEnquiryStaleEdit(t *testing.T) {
 	if _, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, second, 1); !errors.Is(err, ErrConflict) {
 		t.Fatalf("stale update: %v; want ErrConflict", err)
 	}
-	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "waiting", 1); !errors.Is(err, ErrConflict) {
+	if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "waiting", 1); !errors.Is(err, ErrConflict) {
 		t.Errorf("stale status change: %v; want ErrConflict", err)
 	}
 	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
@@ -366,7 +366,7 @@ func TestCloseAndReopen(t *testing.T) {
 	if got.Status != "closed" || got.ClosedAt == nil || got.FirstResponseAt == nil || got.Outcome != "established" || *got.JobsExpected != 2 {
 		t.Errorf("closed enquiry = %+v", got)
 	}
-	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", 2); err != nil {
+	if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", 2); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.s.Enquiry(ctx, f.adviser, e.ID)
@@ -708,16 +708,19 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 			return f.s.MoveToRegion(ctx, f.admin, Actor{}, made[4].ID, f.ringsaker.ID, version(made[4]))
 		}},
 		{"waiting", func() error {
-			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "waiting", version(made[1]))
+			_, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "waiting", version(made[1]))
+			return err
 		}},
 		{"in progress", func() error {
-			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[5].ID, "in_progress", version(made[5]))
+			_, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[5].ID, "in_progress", version(made[5]))
+			return err
 		}},
 		{"closed", func() error {
 			return f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: version(made[1])})
 		}},
 		{"reopened", func() error {
-			return f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", version(made[1]))
+			_, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", version(made[1]))
+			return err
 		}},
 		{"routed from the queue", func() error {
 			return f.s.MoveToRegion(ctx, f.admin, Actor{}, made[3].ID, f.ringsaker.ID, version(made[3]))
@@ -732,7 +735,7 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 			return err
 		}},
 		{"needs and status changed", func() error {
-			if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "waiting", version(made[0])); err != nil {
+			if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "waiting", version(made[0])); err != nil {
 				return err
 			}
 			in := sampleInput("3403")
@@ -778,7 +781,7 @@ func TestInboxSorts(t *testing.T) {
 			err = f.s.AssignEnquiry(ctx, f.adviser, Actor{}, e.ID, f.adviser.User.ID, e.Version)
 		case "new":
 		default:
-			err = f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, to, e.Version)
+			_, err = f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, to, e.Version)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", to, err)

@@ -246,10 +246,10 @@ func TestRetentionSparesReopenedEnquiry(t *testing.T) {
 		t.Fatalf("due = %v, %v", due, err)
 	}
 	// Meanwhile the first is reopened, and the second reopened and closed again.
-	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "in_progress", 2); err != nil {
+	if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[0].ID, "in_progress", 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", 2); err != nil {
+	if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", 2); err != nil {
 		t.Fatal(err)
 	}
 	clock = clock.Add(time.Minute)
@@ -407,7 +407,7 @@ func TestAnonymisedEnquiryWrittenAgainIsReachedAgain(t *testing.T) {
 	// Both are reopened and the person's data written in again.
 	for _, e := range []*Enquiry{a, b} {
 		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
-		if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", cur.Version); err != nil {
+		if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", cur.Version); err != nil {
 			t.Fatal(err)
 		}
 		in := sampleInput("3412")
@@ -489,7 +489,7 @@ func TestReferralTextsAboutAnonymisedEnquiryAreReached(t *testing.T) {
 	}
 	// b is reopened and referred with a message naming the person.
 	cur, _ := f.s.Enquiry(ctx, f.adviser, b.ID)
-	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, b.ID, "in_progress", cur.Version); err != nil {
+	if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, b.ID, "in_progress", cur.Version); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, b.ID, ReferralInput{PartnerID: f.siva.ID, Reason: "financing", Message: "Kari Nordmann trenger lokaler", Send: true}); err != nil {
@@ -509,7 +509,7 @@ func TestExportHoldsHistoriesAndNames(t *testing.T) {
 	f := newReferralFixture(t)
 	ctx := context.Background()
 	e := f.webEnquiry(t, "3412")
-	if err := f.s.ChangeStatus(ctx, f.adviser, Actor{UserID: f.adviser.User.ID}, e.ID, "in_progress", 1); err != nil {
+	if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{UserID: f.adviser.User.ID}, e.ID, "in_progress", 1); err != nil {
 		t.Fatal(err)
 	}
 	r := f.refer(t, e, f.innovation, false)
