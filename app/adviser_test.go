@@ -252,3 +252,54 @@ func flashOf(page string) string {
 	}
 	return ""
 }
+
+// A stale assign or status form (a colleague changed the case since the page
+// was read) is refused, and the page comes back with what the adviser chose
+// still chosen: it came back with the case's current adviser and status, and
+// the choice was lost unsaid.
+func TestStaleAssignOrStatusKeepsTheChoice(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := adviserCase(t, ts)
+	ctx := context.Background()
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	coordinator, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, _ := caseVersion(t, c, id)
+	other := ts.client(t)
+	other.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if res, _ := other.post(path+"/assign", url.Values{"assigned_to": {itoa(coordinator.ID)}, "version": {stale}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the colleague's assign = %d", res.StatusCode)
+	}
+	for _, tt := range []struct {
+		name, action string
+		form         url.Values
+		want         string
+	}{
+		{"assign", "/assign", url.Values{"assigned_to": {itoa(adviser.ID)}}, `<option value="` + itoa(adviser.ID) + `" selected>`},
+		{"status", "/status", url.Values{"status": {"waiting"}}, `<option value="waiting" selected>`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			tt.form.Set("version", stale)
+			res, page := c.post(path+tt.action, tt.form)
+			if res.StatusCode != http.StatusConflict {
+				t.Fatalf("stale POST %s = %d; want 409", tt.action, res.StatusCode)
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("stale POST %s changed the case", tt.action)
+			}
+			if !strings.Contains(page, tt.want) {
+				t.Errorf("after the conflict the form lost the choice: no %s", tt.want)
+			}
+			if !strings.Contains(page, "Valget ditt står fortsatt i skjemaet") {
+				t.Error("the conflict does not say the choice was kept")
+			}
+		})
+	}
+}

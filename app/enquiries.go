@@ -307,6 +307,8 @@ type enquiryPage struct {
 	Consents   []models.Consent
 	Withdrawn  *models.Consent // the person's withdrawal of the consent to share, if they withdrew it
 	Assignees  []views.Option  // whom the case can be assigned to, its adviser chosen
+	Status     string          // the status the status form has chosen: the case's, or in progress to reopen it
+	ChoiceKept bool            // a refused assign or status form comes back with the viewer's choice, not the case's
 	Routes     []views.Option  // the regions an admin can route the case to, its own chosen
 	Activity   activityForm
 	Close      closeForm
@@ -416,6 +418,10 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 		d.Close.JobsCreated = strconv.Itoa(*e.JobsCreated)
 	}
 	d.Title = e.Reference
+	d.Status = e.Status
+	if e.Status == "closed" {
+		d.Status = "in_progress" // the form reopens it in progress: "new" is refused while an adviser holds it
+	}
 	if d.Activities, err = s.store.Activities(ctx, p.Viewer, id); err != nil {
 		return err
 	}
@@ -565,7 +571,14 @@ func (s *Server) assignEnquiry(c echo.Context) error {
 		return s.afterAction(c, id, &models.ValidationError{Fields: map[string]string{"assigned_to": "error.assignee"}}, "", func(*enquiryPage) {})
 	}
 	err = s.store.AssignEnquiry(c.Request().Context(), viewer(c), actor(c), id, userID, formVersion(c))
-	return s.afterAction(c, id, err, "flash.assigned", func(*enquiryPage) {})
+	// Refused, the form keeps the adviser chosen (a stale page's choice, sent
+	// again with the version now read, is one press away).
+	return s.afterAction(c, id, err, "flash.assigned", func(d *enquiryPage) {
+		d.ChoiceKept = true
+		for i := range d.Assignees {
+			d.Assignees[i].Selected = d.Assignees[i].Value == strconv.FormatInt(userID, 10)
+		}
+	})
 }
 
 func (s *Server) changeEnquiryStatus(c echo.Context) error {
@@ -573,12 +586,17 @@ func (s *Server) changeEnquiryStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reopened, err := s.store.ChangeStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
+	status := c.FormValue("status")
+	reopened, err := s.store.ChangeStatus(c.Request().Context(), viewer(c), actor(c), id, status, formVersion(c))
 	flash := "flash.status_changed"
 	if reopened {
 		flash = "flash.enquiry_reopened"
 	}
-	return s.afterAction(c, id, err, flash, func(*enquiryPage) {})
+	return s.afterAction(c, id, err, flash, func(d *enquiryPage) {
+		if slices.Contains(models.EnquiryStatuses, status) && status != "closed" { // what the form offers
+			d.Status, d.ChoiceKept = status, true
+		}
+	})
 }
 
 func (s *Server) addActivity(c echo.Context) error {
