@@ -273,6 +273,11 @@ func TestEnquiryWorkflowPage(t *testing.T) {
 	if !strings.Contains(page, "Under arbeid") || !strings.Contains(page, "15 minutter") || !strings.Contains(page, "0 arbeidsdager") {
 		t.Error("after the call the case is not in progress with 15 minutes and a response in 0 working days")
 	}
+	// Bad activity input is refused with messages and changes nothing.
+	res, body = c.post(path+"/activities", url.Values{"kind": {"telepathy"}, "occurred_on": {"i går"}, "minutes": {"-5"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv en dato") || !strings.Contains(body, "Velg et av alternativene.") {
+		t.Errorf("bad activity = %d; want 422 naming the date and the kind at once", res.StatusCode)
+	}
 	m := versionField.FindStringSubmatch(page)
 	res, body = c.post(path+"/close", url.Values{"outcome": {""}, "jobs_expected": {"mange"}, "version": {m[3]}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv et tall.") || !strings.Contains(body, `id="f-outcome-error"`) {
@@ -288,11 +293,6 @@ func TestEnquiryWorkflowPage(t *testing.T) {
 	_, page = c.get(path)
 	if !strings.Contains(page, "Bedrift etablert") || !strings.Contains(page, "923609016") {
 		t.Error("the closed case does not show its outcome")
-	}
-	// Bad activity input is refused with messages and changes nothing.
-	res, body = c.post(path+"/activities", url.Values{"kind": {"telepathy"}, "occurred_on": {"i går"}, "minutes": {"-5"}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv en dato") || !strings.Contains(body, "Velg et av alternativene.") {
-		t.Errorf("bad activity = %d; want 422 naming the date and the kind at once", res.StatusCode)
 	}
 	// The dashboard counts the adviser's time.
 	_, dash := c.get("/dashboard")

@@ -1299,7 +1299,8 @@ func sameAsRead(e *Enquiry, id int64, version int) error {
 // AssignEnquiry gives the enquiry to an adviser or coordinator of its region
 // (userID 0 unassigns). A new enquiry becomes assigned, and an assigned one
 // that nobody holds any longer is new again, so that it shows among the new
-// ones and is counted as unassigned.
+// ones and is counted as unassigned. A closed case is reopened first: whoever
+// takes it over takes it up again.
 func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userID int64, version int) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
@@ -1308,6 +1309,9 @@ func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userI
 		}
 		if (userID == 0 && e.AssignedTo == nil && e.Status != "assigned") || (e.AssignedTo != nil && *e.AssignedTo == userID && e.Status != "new") {
 			return sameAsRead(e, id, version) // the adviser it has already, as ChangeStatus
+		}
+		if e.Status == "closed" {
+			return invalid("status", "error.closed_reopen_to_assign")
 		}
 		changes := map[string]any{"assigned_to": nil}
 		if userID == 0 && e.Status == "assigned" {
@@ -1469,8 +1473,9 @@ type ActivityInput struct {
 }
 
 // ActivityProblems reports what is wrong with an activity, by the checks
-// AddActivity makes before it touches the database. A form that failed to parse
-// a field asks it too, so that every error shows in one round.
+// AddActivity makes of the activity itself (once the case is found open, which
+// a closed case's refusal says first). A form that failed to parse a field asks
+// it too, so that every error shows in one round.
 func (s *Store) ActivityProblems(in ActivityInput) map[string]string {
 	fields := map[string]string{}
 	checkChoice(fields, "kind", in.Kind, ActivityKinds, true)
@@ -1487,17 +1492,21 @@ func (s *Store) ActivityProblems(in ActivityInput) map[string]string {
 }
 
 // AddActivity logs a contact or note. The first contact of an adviser is the
-// enquiry's first response. Activities are appended, never edited, so they need
+// enquiry's first response. A closed case is reopened first: work on it
+// after its outcome was recorded reopens it, and is counted as open work. Activities are appended, never edited, so they need
 // no version; the enquiry's version moves only when its first response is set.
 func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, in ActivityInput) (*Activity, error) {
-	if fields := s.ActivityProblems(in); len(fields) > 0 {
-		return nil, &ValidationError{Fields: fields}
-	}
 	act := Activity{EnquiryID: id, Kind: in.Kind, OccurredOn: in.OccurredOn, Minutes: in.Minutes, Text: strings.TrimSpace(in.Text), UserID: &v.User.ID, CreatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
 			return err
+		}
+		if e.Status == "closed" {
+			return invalid("status", "error.closed_reopen_to_log")
+		}
+		if fields := s.ActivityProblems(in); len(fields) > 0 {
+			return &ValidationError{Fields: fields}
 		}
 		if err := tx.Omit("User").Create(&act).Error; err != nil {
 			return fmt.Errorf("add activity: %w", err)

@@ -247,7 +247,8 @@ func checkReferralText(fields map[string]string, reason, message, contactName, c
 }
 
 // CreateReferral refers an enquiry to a partner. Personal data can be shared
-// only when the enquiry records consent to share.
+// only when the enquiry records consent to share. A closed case is reopened
+// first: a referral, or a draft of one, is work on it.
 func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryID int64, in ReferralInput) (*Referral, error) {
 	fields := map[string]string{}
 	in.ContactEmail = checkReferralText(fields, in.Reason, in.Message, in.ContactName, in.ContactEmail)
@@ -260,6 +261,9 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		e, err := s.lockEnquiry(tx, v, enquiryID)
 		if err != nil {
 			return err
+		}
+		if e.Status == "closed" { // said alone: the form's other problems can wait for the reopening
+			return invalid("status", "error.closed_reopen_to_refer")
 		}
 		if e.RegionID == nil {
 			fields["partner_id"] = "error.assign_queue"

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// closedCase is adviserCase closed as guided: the adviser's client, the case
+// and its page's path.
+func closedCase(t *testing.T, ts *testServer) (*client, int64, string) {
+	t.Helper()
+	c, id, path := adviserCase(t, ts)
+	v, _ := caseVersion(t, c, id)
+	if res, body := c.post(path+"/close", url.Values{"outcome": {"guided"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	return c, id, path
+}
+
+// A closed case is reopened before it is worked on again: assigning it,
+// logging an activity on it or referring it is refused, by the page (a form
+// left open while a colleague closed the case) and by the API, saying to
+// reopen it, and nothing changes. The case page offers none of those forms on
+// a closed case, only the reopening and a word on why.
+func TestClosedCaseIsReopenedFirst(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, id, path := adviserCase(t, ts)
+	stale, page := caseVersion(t, c, id) // the forms as they were before it closed
+	for _, form := range []string{`action="` + path + `/assign"`, `action="` + path + `/activities"`, `action="` + path + `/referrals"`} {
+		if !strings.Contains(page, form) {
+			t.Fatalf("the open case's page lacks the form %s", form)
+		}
+	}
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post(path+"/close", url.Values{"outcome": {"guided"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d", res.StatusCode)
+	}
+	v, page = caseVersion(t, c, id)
+	for _, form := range []string{`action="` + path + `/assign"`, `action="` + path + `/activities"`, `action="` + path + `/referrals"`} {
+		if strings.Contains(page, form) {
+			t.Errorf("the closed case's page offers the form %s", form)
+		}
+	}
+	for _, note := range []string{"Gjenåpne saken før du tildeler den", "Gjenåpne saken før du fører en aktivitet", "Gjenåpne saken før du henviser den"} {
+		if !strings.Contains(page, note) {
+			t.Errorf("the closed case's page does not say %q", note)
+		}
+	}
+	tok := ts.token(t, models.RoleAdviser)
+	innovasjon := partnerID(t, ts, "Innovasjon Norge")
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values
+		api        string // the JSON body of an API POST to path, if not a page form
+		want       string
+	}{
+		{"assign", path + "/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}, "", "Gjenåpne saken før du tildeler den"},
+		{"assign from the stale page", path + "/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {stale}}, "", "Gjenåpne saken før du tildeler den"},
+		{"activity", path + "/activities", url.Values{"kind": {"call"}, "occurred_on": {ts.store.Today().Format("2006-01-02")}, "minutes": {"10"}, "text": {"Ringte"}}, "", "Gjenåpne saken før du fører en aktivitet"},
+		{"referral", path + "/referrals", url.Values{"partner_id": {innovasjon}, "reason": {"financing"}, "send": {"send"}}, "", "Gjenåpne saken før du henviser den"},
+		{"referral draft", path + "/referrals", url.Values{"partner_id": {innovasjon}, "reason": {"financing"}, "send": {"draft"}}, "", "Gjenåpne saken før du henviser den"},
+		{"API activity", "/api/v1/enquiries/" + itoa(id) + "/activities", nil, `{"kind": "call", "minutes": 10, "text": "Ringte"}`, "Gjenåpne saken før du fører en aktivitet"},
+		{"API referral", "/api/v1/enquiries/" + itoa(id) + "/referrals", nil, `{"partner_id": ` + innovasjon + `, "reason": "financing"}`, "Gjenåpne saken før du henviser den"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			if tt.api != "" {
+				code, out := ts.api(t, tok, http.MethodPost, tt.path, tt.api)
+				errs, _ := out["error"].(map[string]any)
+				fields, _ := errs["fields"].(map[string]any)
+				if code != http.StatusUnprocessableEntity || errs["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), tt.want) {
+					t.Errorf("POST %s = %d %v; want 422 with status %q", tt.path, code, out, tt.want)
+				}
+			} else {
+				res, body := c.post(tt.path, tt.form)
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">Saken er avsluttet. `+tt.want) {
+					t.Errorf("POST %s = %d; want 422 saying %q at the top\n%s", tt.path, res.StatusCode, tt.want, errorSummary(body))
+				}
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("POST %s changed the closed case", tt.path)
+			}
+		})
+	}
+}
+
+func fmtAny(v any) string {
+	s, _ := v.(string)
+	return s
+}
