@@ -99,3 +99,49 @@ func fmtAny(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// The closing form says how many of the case's referrals are still open with
+// the partner (they stay open, and the partner may still answer), and that
+// unsent drafts are sent or discarded first; closing with a draft is refused,
+// saying so, and changes nothing. Once the draft is discarded the case closes.
+func TestClosingFormTellsOfOpenReferralsAndDrafts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := adviserCase(t, ts)
+	for _, form := range []url.Values{
+		{"partner_id": {partnerID(t, ts, "Innovasjon Norge")}, "reason": {"financing"}, "send": {"send"}},
+		{"partner_id": {partnerID(t, ts, "Siva")}, "reason": {"premises_land"}, "send": {"draft"}},
+	} {
+		if res, body := c.post(path+"/referrals", form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("refer = %d\n%s", res.StatusCode, errorSummary(body))
+		}
+	}
+	v, page := caseVersion(t, c, id)
+	for _, want := range []string{"1 henvisning er fortsatt åpen hos partneren", "Saken har 1 utkast til henvisning som ikke er sendt"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the closing form does not say %q", want)
+		}
+	}
+	before := dbFingerprint(t, ts)
+	res, body := c.post(path+"/close", url.Values{"outcome": {"referred"}, "version": {v}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">Saken har utkast til henvisninger som ikke er sendt`) {
+		t.Errorf("closing with a draft = %d; want 422 saying so at the top\n%s", res.StatusCode, errorSummary(body))
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("the refused closing changed the case")
+	}
+	refs, err := ts.store.EnquiryReferrals(context.Background(), adminViewer(t, ts), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		if r.Status == "draft" {
+			if res, _ := c.post("/referrals/"+itoa(r.ID)+"/discard", url.Values{"version": {itoa(int64(r.Version))}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("discard = %d", res.StatusCode)
+			}
+		}
+	}
+	if res, body := c.post(path+"/close", url.Values{"outcome": {"referred"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("closing with the draft discarded = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+}

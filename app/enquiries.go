@@ -318,6 +318,11 @@ type enquiryPage struct {
 	Overdue    bool
 	Minutes    int
 	Conflict   bool
+
+	// OpenReferrals and Drafts are the closing form's warnings: how many of
+	// the case's referrals are sent and still open (they stay open), and how
+	// many drafts must be sent or discarded before it closes.
+	OpenReferrals, Drafts int
 }
 
 // historyLine is one line of the case's history in words: who, what, and the
@@ -481,6 +486,14 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	d.Fields = newEnquiryFields(p.loc, d.Form, raw, ms, sections)
 	if d.Referrals, err = s.store.EnquiryReferrals(ctx, p.Viewer, id); err != nil {
 		return err
+	}
+	for _, r := range d.Referrals {
+		switch {
+		case r.Status == "draft":
+			d.Drafts++
+		case !r.Closed():
+			d.OpenReferrals++
+		}
 	}
 	if d.ReferForm, err = s.referralFields(c, d.page, e, d.Referral, raw); err != nil {
 		return err

@@ -1441,7 +1441,11 @@ func CloseProblems(in CloseInput) map[string]string {
 	return fields
 }
 
-// CloseEnquiry closes an enquiry with its outcome.
+// CloseEnquiry closes an enquiry with its outcome. A case with an unsent
+// draft of a referral is not closed: the adviser sends or discards it first.
+// A draft of a closed case is work nobody will finish (a closed case takes no
+// referrals), and discarding it unasked would lose what the adviser wrote. Its
+// sent referrals stay open: the partner may still answer.
 func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) error {
 	if fields := CloseProblems(in); len(fields) > 0 {
 		return &ValidationError{Fields: fields}
@@ -1451,6 +1455,13 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
 			return err
+		}
+		var drafts int64
+		if err := tx.Model(&Referral{}).Where("enquiry_id = ? AND status = ?", id, "draft").Count(&drafts).Error; err != nil {
+			return fmt.Errorf("count the enquiry's drafts: %w", err)
+		}
+		if drafts > 0 {
+			return invalid("status", "error.close_with_drafts")
 		}
 		changes := map[string]any{"outcome": in.Outcome, "outcome_org_number": in.OrgNumber, "jobs_expected": in.JobsExpected, "jobs_created": in.JobsCreated}
 		s.recordStatus(tx, v, e, "closed", changes)

@@ -64,6 +64,7 @@ type RetentionCandidate struct {
 // they closed, and that still hold person data: a region's enquiries after the
 // region's period, the admin queue's after DefaultRetentionMonths. Each region's
 // are read from the partial index enquiries_retention, which holds only those.
+// An enquiry with a referral still open waits (see noOpenReferral).
 func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) {
 	var regions []Region
 	if err := s.read(ctx).Find(&regions).Error; err != nil {
@@ -93,7 +94,7 @@ func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) 
 // day, about 0.1 s over 500 000 enquiries.
 func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
 	db = db.Model(&Enquiry{}).Select("id, reference, closed_at, COALESCE(region_id, 0) AS region_id").
-		Where("status = 'closed' AND anonymised_at IS NULL")
+		Where("status = 'closed' AND anonymised_at IS NULL").Where(noOpenReferral, pendingReferral)
 	if r == nil {
 		db = db.Where("region_id IS NULL AND closed_at < ?", monthsBefore(now, DefaultRetentionMonths))
 	} else {
@@ -101,6 +102,16 @@ func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
 	}
 	return db.Order("id")
 }
+
+// noOpenReferral is the condition that none of an enquiry's referrals is sent
+// and still open: the partner may still answer a closed case (Innovation
+// Norway reports back months later) and reads the person's details meanwhile,
+// so retention waits for it. A sent referral nobody answers is closed as
+// unanswered by MarkNoResponse; one acknowledged or in progress stays open
+// until the partner or the adviser records its outcome, and shows as overdue
+// after its follow-up date. Drafts do not hold retention back: nothing closes
+// them by itself, and a closed case takes none (CloseEnquiry).
+const noOpenReferral = "NOT EXISTS (SELECT 1 FROM referrals WHERE referrals.enquiry_id = enquiries.id AND referrals.status IN ?)"
 
 // monthsBefore is the time n calendar months before t in Norway, on the
 // month's last day where it is shorter: 29 February 2028 less 36 months is
@@ -147,10 +158,10 @@ func (s *Store) applyRetention(ctx context.Context) (int, error) {
 // anonymiseDue anonymises one enquiry RetentionDue found, with its audit
 // entry, if it is still closed as it was when found: a case reopened since (or
 // reopened and closed again, which starts its period anew) keeps its person
-// data, and so does one already anonymised.
+// data, and so does one already anonymised, or one with a referral open again.
 func (s *Store) anonymiseDue(ctx context.Context, c RetentionCandidate) (done bool, err error) {
 	stillDue := func(db *gorm.DB) *gorm.DB {
-		return db.Where("status = 'closed' AND closed_at <= ?", c.ClosedAt)
+		return db.Where("status = 'closed' AND closed_at <= ?", c.ClosedAt).Where(noOpenReferral, pendingReferral)
 	}
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		if done, err = s.anonymise(tx, c.ID, stillDue); err != nil || !done {

@@ -464,6 +464,11 @@ func TestReferralTextsAboutAnonymisedEnquiryAreReached(t *testing.T) {
 		}
 	}
 	clock = start.AddDate(0, 37, 0)
+	// The referral nobody answered is closed as unanswered first: retention
+	// waits for a case's open referrals.
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 1 {
+		t.Fatalf("MarkNoResponse = %d (%v)", n, err)
+	}
 	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 2 {
 		t.Fatalf("retention = %d (%v)", n, err)
 	}

@@ -1,0 +1,98 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// Retention leaves a closed case's person data while one of its referrals is
+// still open (sent, acknowledged or in progress): the partner may still
+// answer, and reads the person's details meanwhile. Once the referral is
+// closed (here as unanswered, by the daily job), the case is anonymised.
+// It anonymised the case, and the partner's open referral lost its message
+// and contact.
+func TestRetentionWaitsForOpenReferrals(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	referred, plain := f.webEnquiry(t, "3412"), f.webEnquiry(t, "3412")
+	r := f.refer(t, referred, f.innovation, false)
+	for _, e := range []*Enquiry{referred, plain} {
+		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = start.AddDate(0, 37, 0)
+	due, err := f.s.RetentionDue(ctx)
+	if err != nil || len(due) != 1 || due[0].ID != plain.ID {
+		t.Fatalf("due = %v (%v); want only the case without an open referral", due, err)
+	}
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Fatalf("retention = %d (%v); want 1", n, err)
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Message == Redacted || got.Status != "sent" {
+		t.Errorf("the open referral after retention: status %s, message %q", got.Status, got.Message)
+	}
+	// A case found due whose referral is opened again before it is
+	// anonymised (a draft of a case closed before drafts were refused, sent)
+	// keeps its data too: the condition is checked again in the update.
+	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 1 {
+		t.Fatalf("MarkNoResponse = %d (%v)", n, err)
+	}
+	due, err = f.s.RetentionDue(ctx)
+	if err != nil || len(due) != 1 || due[0].ID != referred.ID {
+		t.Fatalf("due once the referral closed = %v (%v)", due, err)
+	}
+	if err := f.s.db.Model(&Referral{}).Where("id = ?", r.ID).Update("status", "acknowledged").Error; err != nil {
+		t.Fatal(err)
+	}
+	if done, err := f.s.anonymiseDue(ctx, due[0]); err != nil || done {
+		t.Errorf("anonymiseDue with the referral open again = %v (%v); want it spared", done, err)
+	}
+	if err := f.s.db.Model(&Referral{}).Where("id = ?", r.ID).Update("status", "no_response").Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Fatalf("retention once the referral closed = %d (%v); want 1", n, err)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, referred.ID); got.AnonymisedAt == nil || got.Name != Redacted {
+		t.Errorf("the case whose referral closed is not anonymised: %q", got.Name)
+	}
+}
+
+// A case with an unsent draft of a referral is not closed: the adviser sends
+// or discards the draft first, and nothing changes. (A draft of a closed case
+// is work nobody will finish; discarding it unasked would lose what the
+// adviser wrote.) Sent referrals still open do not stop the closing.
+func TestCloseRefusesDrafts(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	e := f.webEnquiry(t, "3412")
+	f.refer(t, e, f.innovation, false)
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, e.ID, ReferralInput{PartnerID: f.siva.ID, Reason: "premises_land", Message: "Utkast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	err = f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["status"] != "error.close_with_drafts" {
+		t.Fatalf("closing with a draft = %v; want refused on status", err)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.adviser, e.ID); got.Status == "closed" || got.Version != cur.Version {
+		t.Errorf("the refused closing changed the case: status %s, version %d", got.Status, got.Version)
+	}
+	if _, err := f.s.DiscardReferral(ctx, f.adviser, Actor{}, draft.ID, draft.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
+		t.Errorf("closing with the draft discarded and a sent referral open = %v", err)
+	}
+}
