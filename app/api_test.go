@@ -404,7 +404,7 @@ func TestPatchEnquiryStatus(t *testing.T) {
 	}{
 		{`{"status": "in_progress", "business_name": "Gårdsutsalg AS", "version": 1}`, http.StatusOK, "in_progress", 2, "", true},
 		{`{"status": "in_progress", "version": 2}`, http.StatusOK, "in_progress", 2, "", true}, // no change, no new version
-		{`{"status": "closed", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "status", true},
+		{`{"status": "closed", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "outcome", true}, // closing takes an outcome
 		{`{"status": "done", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "status", true},
 		{`{"status": "waiting", "version": 1}`, http.StatusConflict, "in_progress", 2, "", true},
 		{`{"status": "waiting", "version": 2}`, http.StatusOK, "waiting", 3, "", true},
@@ -429,7 +429,7 @@ func TestPatchEnquiryStatus(t *testing.T) {
 		t.Errorf("the status history has %d changes, %v; want 2", len(history), err)
 	}
 	// A closed case's status sent back as it was read is no move.
-	if err := ts.store.CloseEnquiry(context.Background(), adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "guided", Version: 3}); err != nil {
+	if _, err := ts.store.CloseEnquiry(context.Background(), adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "guided", Version: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if code, out := ts.api(t, token, http.MethodPatch, path, `{"status": "closed", "business_name": "Gårdsutsalg SA", "version": 4}`); code != http.StatusOK {

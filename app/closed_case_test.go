@@ -145,3 +145,62 @@ func TestClosingFormTellsOfOpenReferralsAndDrafts(t *testing.T) {
 		t.Errorf("closing with the draft discarded = %d\n%s", res.StatusCode, errorSummary(body))
 	}
 }
+
+// The API closes a case as the page does: PATCH "status": "closed" with the
+// closing form's outcome fields (outcome, outcome_org_number when
+// established, jobs_expected, jobs_created), checked as the form is. A
+// closing carries nothing else, and an outcome comes only with a closing.
+// Refused, nothing changes. It answered 422 "close it on the case page".
+func TestAPIClosesTheCase(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, id, _ := adviserCase(t, ts)
+	tok := ts.token(t, models.RoleAdviser)
+	path := "/api/v1/enquiries/" + itoa(id)
+	_, out := ts.api(t, tok, http.MethodGet, path, "")
+	v := int64(out["version"].(float64))
+	ver := `"version": ` + itoa(v)
+	for _, tt := range []struct {
+		name, body string
+		code       int
+		field      string // the field the refusal names
+	}{
+		{"no outcome", `{"status": "closed", ` + ver + `}`, http.StatusUnprocessableEntity, "outcome"},
+		{"unknown outcome", `{"status": "closed", "outcome": "solved", ` + ver + `}`, http.StatusUnprocessableEntity, "outcome"},
+		{"established without its company", `{"status": "closed", "outcome": "established", ` + ver + `}`, http.StatusUnprocessableEntity, "outcome_org_number"},
+		{"bad org number", `{"status": "closed", "outcome": "established", "outcome_org_number": "123456789", ` + ver + `}`, http.StatusUnprocessableEntity, "outcome_org_number"},
+		{"jobs out of range", `{"status": "closed", "outcome": "guided", "jobs_expected": -1, ` + ver + `}`, http.StatusUnprocessableEntity, "jobs_expected"},
+		{"jobs not a number", `{"status": "closed", "outcome": "guided", "jobs_created": "mange", ` + ver + `}`, http.StatusBadRequest, "jobs_created"},
+		{"an edit with the closing", `{"status": "closed", "outcome": "guided", "description": "Ferdig", ` + ver + `}`, http.StatusUnprocessableEntity, "description"},
+		{"an outcome without closing", `{"outcome": "guided", ` + ver + `}`, http.StatusUnprocessableEntity, "outcome"},
+		{"jobs without closing", `{"jobs_created": 2, "status": "in_progress", ` + ver + `}`, http.StatusUnprocessableEntity, "jobs_created"},
+		{"no version", `{"status": "closed", "outcome": "guided"}`, http.StatusUnprocessableEntity, "version"},
+		{"stale version", `{"status": "closed", "outcome": "guided", "version": ` + itoa(v-1) + `}`, http.StatusConflict, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			code, out := ts.api(t, tok, http.MethodPatch, path, tt.body)
+			errs, _ := out["error"].(map[string]any)
+			fields, _ := errs["fields"].(map[string]any)
+			if code != tt.code || (tt.field != "" && fields[tt.field] == nil) {
+				t.Errorf("PATCH %s = %d %v; want %d naming %q", tt.body, code, out, tt.code, tt.field)
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("PATCH %s changed the case", tt.body)
+			}
+		})
+	}
+	if code, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", `{"municipality": "3412", "enquirer_kind": "other", "needs": ["financing"], "description": "Ny", "name": "Ola", "email": "ola@example.org", "consent_store": true, "outcome": "guided"}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("POST with an outcome = %d %v; want 422", code, out)
+	}
+	code, out := ts.api(t, tok, http.MethodPatch, path, `{"status": "closed", "outcome": "established", "outcome_org_number": "923 609 016", "jobs_expected": 3, `+ver+`}`)
+	if code != http.StatusOK || out["status"] != "closed" || out["outcome"] != "established" || out["outcome_org_number"] != "923609016" ||
+		out["jobs_expected"] != float64(3) || out["jobs_created"] != nil || out["closed_at"] == nil || out["version"] != float64(v+1) {
+		t.Fatalf("closing PATCH = %d %v", code, out)
+	}
+	// Closed as it is, a case is reopened with a working status.
+	code, out = ts.api(t, tok, http.MethodPatch, path, `{"status": "in_progress", "version": `+itoa(v+1)+`}`)
+	if code != http.StatusOK || out["status"] != "in_progress" || out["outcome"] != "" || out["jobs_expected"] != float64(3) {
+		t.Errorf("reopening PATCH = %d %v", code, out)
+	}
+}

@@ -652,7 +652,7 @@ func (s *Server) closeEnquiry(c echo.Context) error {
 		}
 	}
 	if len(errs) == 0 {
-		err = s.store.CloseEnquiry(c.Request().Context(), viewer(c), actor(c), id, in)
+		_, err = s.store.CloseEnquiry(c.Request().Context(), viewer(c), actor(c), id, in)
 	} else {
 		addProblems(errs, models.CloseProblems(in))
 		err = &models.ValidationError{Fields: errs}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -119,7 +120,45 @@ type enquiryJSON struct {
 	ConsentShare        *bool     `json:"consent_share"`
 	Version             *int      `json:"version"`
 
+	// The closing's fields, as the case page's closing form has them: sent
+	// only with "status": "closed".
+	Outcome          *string `json:"outcome"`
+	OutcomeOrgNumber *string `json:"outcome_org_number"`
+	JobsExpected     *int    `json:"jobs_expected"`
+	JobsCreated      *int    `json:"jobs_created"`
+
 	nulls map[string]bool // the fields sent as null, which a pointer cannot tell from absent
+	sent  map[string]bool // every field sent, null or not
+}
+
+// closingFields are the fields a closing takes besides status and version.
+var closingFields = []string{"outcome", "outcome_org_number", "jobs_expected", "jobs_created"}
+
+// closes reports whether the PATCH closes e: "status": "closed" on an open
+// case, or with an outcome on a closed one (a closed case sent back as read,
+// with its status, is no move).
+func (j enquiryJSON) closes(e *models.Enquiry) bool {
+	if j.Status == nil || *j.Status != "closed" {
+		return false
+	}
+	return e.Status != "closed" || slices.ContainsFunc(closingFields, func(f string) bool { return j.sent[f] })
+}
+
+// closeInput is the closing j asks for. What it leaves out is kept: the
+// jobs (a reopened case keeps them, as the page's closing form offers them
+// again), and a closed case's outcome; null empties the jobs, as an empty
+// field of the form does.
+func (j enquiryJSON) closeInput(e *models.Enquiry) models.CloseInput {
+	in := models.CloseInput{Outcome: e.Outcome, OrgNumber: e.OutcomeOrgNumber, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated, Version: *j.Version}
+	set(&in.Outcome, j.Outcome)
+	set(&in.OrgNumber, j.OutcomeOrgNumber)
+	if j.sent["jobs_expected"] {
+		in.JobsExpected = j.JobsExpected
+	}
+	if j.sent["jobs_created"] {
+		in.JobsCreated = j.JobsCreated
+	}
+	return in
 }
 
 // UnmarshalJSON decodes as usual, unknown fields refused, and records which
@@ -136,8 +175,9 @@ func (j *enquiryJSON) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	j.nulls = map[string]bool{}
+	j.nulls, j.sent = map[string]bool{}, map[string]bool{}
 	for k, v := range raw {
+		j.sent[k] = true
 		if string(v) == "null" {
 			j.nulls[k] = true
 		}
@@ -172,8 +212,17 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 	if err := decodeJSON(c, &j); err != nil {
 		return err
 	}
+	fields := map[string]string{}
 	if j.Status != nil { // every case starts new
-		return invalidFields(map[string]string{"status": "error.read_only"})
+		fields["status"] = "error.read_only"
+	}
+	for _, f := range closingFields {
+		if j.sent[f] {
+			fields[f] = "error.outcome_at_close"
+		}
+	}
+	if err := invalidFields(fields); err != nil {
+		return err
 	}
 	var in models.EnquiryInput
 	j.apply(&in)
@@ -208,10 +257,35 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// A null takes a yes/no answer back (see enquiryJSON).
+	// A null takes a yes/no answer back (see enquiryJSON), and the jobs of a
+	// closing (see closeInput).
 	delete(fields, "under_30")
 	delete(fields, "immigrant_background")
+	delete(fields, "jobs_expected")
+	delete(fields, "jobs_created")
 	addProblems(fields, versionRequired(j.Version))
+	if j.closes(e) {
+		// A closing is the case page's closing form: the outcome and the
+		// jobs, by the same checks and the same model function. Edits go in
+		// a PATCH of their own, so that a refused closing leaves no half.
+		for name := range j.sent {
+			if name != "status" && name != "version" && !slices.Contains(closingFields, name) {
+				fields[name] = "error.close_alone"
+			}
+		}
+		if err := invalidFields(fields); err != nil {
+			return err
+		}
+		if e, err = s.store.CloseEnquiry(ctx, v, actor(c), id, j.closeInput(e)); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, enquiryJSONOut(e, s.store.Now()))
+	}
+	for _, f := range closingFields {
+		if j.sent[f] {
+			fields[f] = "error.outcome_at_close"
+		}
+	}
 	// How an enquiry came in and what the person consented to are facts, not
 	// edits. The person may withdraw the consent to share (false); consent is
 	// given when the enquiry is registered, never here. Consent to store is

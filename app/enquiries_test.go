@@ -755,7 +755,7 @@ func TestDashboardCountsAgreeWithTheirLists(t *testing.T) {
 		id, _ := submit(t, ts, "0301", desc, "")
 		if i == 1 {
 			e, _ := ts.store.Enquiry(ctx, adminViewer(t, ts), id)
-			if err := ts.store.CloseEnquiry(ctx, adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "no_further_action", Version: e.Version}); err != nil {
+			if _, err := ts.store.CloseEnquiry(ctx, adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "no_further_action", Version: e.Version}); err != nil {
 				t.Fatal(err)
 			}
 		}

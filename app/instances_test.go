@@ -79,7 +79,7 @@ func TestTwoInstances(t *testing.T) {
 	if err != nil || len(list) == 0 {
 		t.Fatalf("open enquiries: %d (%v)", len(list), err)
 	}
-	if err := a.store.CloseEnquiry(ctx, v, models.Actor{}, list[0].ID, models.CloseInput{Outcome: "guided", Version: list[0].Version}); err != nil {
+	if _, err := a.store.CloseEnquiry(ctx, v, models.Actor{}, list[0].ID, models.CloseInput{Outcome: "guided", Version: list[0].Version}); err != nil {
 		t.Fatal(err)
 	}
 	later := func() time.Time { return time.Now().UTC().AddDate(4, 0, 0) }

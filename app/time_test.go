@@ -47,7 +47,7 @@ func TestJanitorRetentionNotEarly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.store.CloseEnquiry(ctx, adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
+	if _, err := ts.store.CloseEnquiry(ctx, adminViewer(t, ts), models.Actor{}, id, models.CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
 		t.Fatal(err)
 	}
 	clock = time.Date(2028, 2, 29, 12, 0, 0, 0, models.Oslo)

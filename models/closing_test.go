@@ -24,7 +24,7 @@ func TestRetentionWaitsForOpenReferrals(t *testing.T) {
 	r := f.refer(t, referred, f.innovation, false)
 	for _, e := range []*Enquiry{referred, plain} {
 		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
-		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
+		if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +81,7 @@ func TestCloseRefusesDrafts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
-	err = f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version})
+	_, err = f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version})
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Fields["status"] != "error.close_with_drafts" {
 		t.Fatalf("closing with a draft = %v; want refused on status", err)
@@ -92,7 +92,7 @@ func TestCloseRefusesDrafts(t *testing.T) {
 	if _, err := f.s.DiscardReferral(ctx, f.adviser, Actor{}, draft.ID, draft.Version); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
 		t.Errorf("closing with the draft discarded and a sent referral open = %v", err)
 	}
 }

@@ -1446,12 +1446,16 @@ func CloseProblems(in CloseInput) map[string]string {
 // A draft of a closed case is work nobody will finish (a closed case takes no
 // referrals), and discarding it unasked would lose what the adviser wrote. Its
 // sent referrals stay open: the partner may still answer.
-func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) error {
+//
+// It returns the enquiry as the closing left it, read in its transaction (as
+// UpdateEnquiry, for the API's answer).
+func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) (*Enquiry, error) {
 	if fields := CloseProblems(in); len(fields) > 0 {
-		return &ValidationError{Fields: fields}
+		return nil, &ValidationError{Fields: fields}
 	}
 	in.OrgNumber = NormaliseOrgNumber(plainDigits(in.OrgNumber))
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+	var closed Enquiry
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, id)
 		if err != nil {
 			return err
@@ -1471,8 +1475,15 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err := s.statusHistory(tx, v, e, "closed"); err != nil {
 			return err
 		}
-		return s.audit(tx, a, "close", "enquiry", fmt.Sprint(id), "outcome="+in.Outcome)
+		if err := s.audit(tx, a, "close", "enquiry", fmt.Sprint(id), "outcome="+in.Outcome); err != nil {
+			return err
+		}
+		return tx.Preload("Municipality").Preload("Assignee").Preload("Region").First(&closed, id).Error
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &closed, nil
 }
 
 // ActivityInput is one logged contact or note.

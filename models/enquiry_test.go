@@ -355,11 +355,11 @@ func TestCloseAndReopen(t *testing.T) {
 	f := newEnquiryFixture(t)
 	ctx := context.Background()
 	e, _ := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"})
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "established", Version: 1}); err == nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "established", Version: 1}); err == nil {
 		t.Error("closing as established without an org number succeeded")
 	}
 	jobs := 2
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "established", OrgNumber: "974760673", JobsExpected: &jobs, Version: 1}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "established", OrgNumber: "974760673", JobsExpected: &jobs, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
@@ -716,7 +716,8 @@ func TestKeptTotalsMatchCounts(t *testing.T) {
 			return err
 		}},
 		{"closed", func() error {
-			return f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: version(made[1])})
+			_, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: version(made[1])})
+			return err
 		}},
 		{"reopened", func() error {
 			_, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, made[1].ID, "in_progress", version(made[1]))
@@ -776,7 +777,7 @@ func TestInboxSorts(t *testing.T) {
 		var err error
 		switch to {
 		case "closed":
-			err = f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version})
+			_, err = f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version})
 		case "assigned":
 			err = f.s.AssignEnquiry(ctx, f.adviser, Actor{}, e.ID, f.adviser.User.ID, e.Version)
 		case "new":

@@ -25,7 +25,7 @@ func TestRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur, _ := f.s.Enquiry(ctx, f.adviser, old.ID)
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, old.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, old.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
 		t.Fatal(err)
 	}
 	// 36 months (the default) later: not yet; a day after: due.
@@ -122,7 +122,7 @@ func TestRetentionOfAdminQueue(t *testing.T) {
 		t.Fatalf("the Oslo enquiry went to region %d, not the admin queue", *queued.RegionID)
 	}
 	cur, _ := f.s.Enquiry(ctx, f.admin, queued.ID)
-	if err := f.s.CloseEnquiry(ctx, f.admin, Actor{}, queued.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.admin, Actor{}, queued.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
 		t.Fatal(err)
 	}
 	clock = start.AddDate(0, DefaultRetentionMonths, -1)
@@ -235,7 +235,7 @@ func TestRetentionSparesReopenedEnquiry(t *testing.T) {
 	var made []*Enquiry
 	for range 3 {
 		e := f.webEnquiry(t, "3412")
-		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
+		if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 		made = append(made, e)
@@ -253,7 +253,7 @@ func TestRetentionSparesReopenedEnquiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock = clock.Add(time.Minute)
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: 3}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, made[1].ID, CloseInput{Outcome: "guided", Version: 3}); err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range due {
@@ -396,7 +396,7 @@ func TestAnonymisedEnquiryWrittenAgainIsReachedAgain(t *testing.T) {
 	f.s.SetClock(func() time.Time { return clock.UTC() })
 	a, b := f.webEnquiry(t, "3412"), f.webEnquiry(t, "3412")
 	for _, e := range []*Enquiry{a, b} {
-		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
+		if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -430,7 +430,7 @@ func TestAnonymisedEnquiryWrittenAgainIsReachedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur, _ = f.s.Enquiry(ctx, f.adviser, a.ID)
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, a.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, a.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
 		t.Fatal(err)
 	}
 	clock = clock.AddDate(0, 37, 0)
@@ -459,7 +459,7 @@ func TestReferralTextsAboutAnonymisedEnquiryAreReached(t *testing.T) {
 	}
 	for _, e := range []*Enquiry{a, b} {
 		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
-		if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+		if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
 			t.Fatal(err)
 		}
 	}

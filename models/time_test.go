@@ -32,7 +32,7 @@ func TestRetentionNotBeforeTheMonthsHavePassed(t *testing.T) {
 	if err != nil || e.RegionID == nil || *e.RegionID != f.hamar.ID {
 		t.Fatalf("create: %v %+v", err, e)
 	}
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
 		t.Fatal(err)
 	}
 	clock = time.Date(2026, 8, 31, 12, 0, 0, 0, Oslo) // five months and 29 days later
@@ -58,7 +58,7 @@ func TestRetentionLeapDay(t *testing.T) {
 	clock := time.Date(2025, 3, 1, 10, 0, 0, 0, Oslo)
 	f.s.SetClock(func() time.Time { return clock.UTC() })
 	e := f.webEnquiry(t, "3412")
-	if err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
 		t.Fatal(err)
 	}
 	clock = time.Date(2028, 2, 29, 12, 0, 0, 0, Oslo)

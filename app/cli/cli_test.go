@@ -202,7 +202,7 @@ func TestCLIRetentionOfAdminQueue(t *testing.T) {
 	if e.RegionID != nil {
 		t.Fatalf("the Oslo enquiry went to region %d, not the admin queue", *e.RegionID)
 	}
-	if err := store.CloseEnquiry(ctx, &models.Viewer{User: admin}, models.Actor{}, e.ID, models.CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
+	if _, err := store.CloseEnquiry(ctx, &models.Viewer{User: admin}, models.Actor{}, e.ID, models.CloseInput{Outcome: "guided", Version: e.Version}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
