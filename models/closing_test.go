@@ -96,3 +96,37 @@ func TestCloseRefusesDrafts(t *testing.T) {
 		t.Errorf("closing with the draft discarded and a sent referral open = %v", err)
 	}
 }
+
+// A draft left on a case closed before drafts were refused at closing is not
+// sent while the case is closed (a closed case takes no referrals: reopen it
+// first), and it does not hold retention back: nothing closes a draft by
+// itself, and the person's data would be kept for good.
+func TestDraftOfClosedCase(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	e := f.webEnquiry(t, "3412")
+	draft, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, e.ID, ReferralInput{PartnerID: f.siva.ID, Reason: "premises_land", Message: "Utkast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed as CloseEnquiry did before it refused drafts.
+	if err := f.s.db.Model(&Enquiry{}).Where("id = ?", e.ID).Updates(map[string]any{"status": "closed", "outcome": "guided", "closed_at": clock.UTC()}).Error; err != nil {
+		t.Fatal(err)
+	}
+	err = f.s.SetReferralStatus(ctx, f.adviser, Actor{}, draft.ID, "sent", draft.Version)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["status"] != "error.closed_reopen_to_refer" {
+		t.Errorf("sending the closed case's draft = %v; want refused on status", err)
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, draft.ID); got.Status != "draft" {
+		t.Errorf("the refused sending left the draft %s", got.Status)
+	}
+	clock = start.AddDate(0, 37, 0)
+	if due, err := f.s.RetentionDue(ctx); err != nil || len(due) != 1 || due[0].ID != e.ID {
+		t.Errorf("due = %v (%v); want the closed case with only a draft", due, err)
+	}
+}

@@ -640,13 +640,21 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 		}
 		if status == "sent" {
 			// As a new referral: a partner deactivated since the draft was
-			// saved takes no referrals.
+			// saved takes no referrals, and a closed case none at all (a
+			// draft of one closed before CloseEnquiry refused drafts).
 			var p Partner
 			if err := tx.Select("id", "active").First(&p, r.PartnerID).Error; err != nil {
 				return err
 			}
 			if !p.Active {
 				return invalid("status", "error.partner_inactive")
+			}
+			var e Enquiry
+			if err := tx.Select("id", "status").First(&e, r.EnquiryID).Error; err != nil {
+				return err
+			}
+			if e.Status == "closed" {
+				return invalid("status", "error.closed_reopen_to_refer")
 			}
 		}
 		if err := s.changeReferral(tx, r, version, status, map[string]any{}, &v.User.ID, "user", ""); err != nil {
