@@ -1133,7 +1133,7 @@ func TestMemberTakesQueuedEnquiries(t *testing.T) {
 	}
 	open, closed := queue(), queue()
 	cur, _ := f.s.Enquiry(ctx, f.admin, closed.ID)
-	if err := f.s.CloseEnquiry(ctx, f.admin, Actor{}, closed.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
+	if _, err := f.s.CloseEnquiry(ctx, f.admin, Actor{}, closed.ID, CloseInput{Outcome: "guided", Version: cur.Version}); err != nil {
 		t.Fatal(err)
 	}
 	today := f.s.Today()
