@@ -23,6 +23,7 @@ type assessmentsPage struct {
 	Projects   []models.Assessment // the newest assessments of projects
 	Summary    *models.Summary
 	CanAssess  bool
+	Invalid    problems // the page or page size of the history that cannot be used; nothing is shown
 }
 
 // listAssessments is the history of the region's assessments with a summary of
@@ -30,9 +31,14 @@ type assessmentsPage struct {
 func (s *Server) listAssessments(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "assessment.list_title")
-	data := assessmentsPage{page: p, Summary: &models.Summary{}, Pager: s.pager(c, pageParam(c), 0), SeesRegion: models.SeesRegionAssessments(p.Viewer)}
+	q := newListQuery(c)
+	pg := q.page()
+	data := assessmentsPage{page: p, Summary: &models.Summary{}, Pager: s.pager(c, pg, 0), SeesRegion: models.SeesRegionAssessments(p.Viewer)}
+	if q.err() != nil {
+		data.Invalid = filterProblems(p, q, nil, nil)
+		return c.Render(q.status(), "projects/assessments", data)
+	}
 	if v := p.Viewer; v.Region != nil {
-		pg := pageParam(c)
 		list, total, err := s.store.Assessments(ctx, v, models.AssessmentFilter{RegionID: v.Region.ID, Page: pg})
 		if err != nil {
 			return err

@@ -29,7 +29,7 @@ func parseFilter(c echo.Context, q *listQuery) models.EnquiryFilter {
 		Need: q.code("need", models.Needs), Kind: q.code("enquirer_kind", models.EnquirerKinds), Stage: q.code("stage", models.Stages),
 		Q: q.text("q"), Sort: q.code("sort", slices.Collect(maps.Keys(models.EnquirySorts))),
 		Overdue: q.flag("overdue"), Queue: q.flag("queue"), AssignedTo: q.id("assigned_to"), From: q.date("from"), To: q.date("to"),
-		Page: pageParam(c)}
+		Page: q.page()}
 	// Only an admin's inbox holds several regions; anyone else's is their
 	// region's, and a link naming another (a tab left open across a region
 	// switch) must not empty it unexplained.

@@ -64,7 +64,6 @@ func enquiryJSONOut(e *models.Enquiry, now time.Time) enquiryOut {
 func (s *Server) apiListEnquiries(c echo.Context) error {
 	q := newListQuery(c)
 	f := parseFilter(c, q)
-	f.Page = q.page()
 	if err := q.refuseUnknown().err(); err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 // cannot use. A filter dropped unsaid shows every row as if it were
 // filtered, so the API refuses such a request and a page says what is wrong.
 type listQuery struct {
+	path      string // the list's, for the link to its first page
 	values    url.Values
 	known     map[string]bool   // the parameters read
 	problems  map[string]string // parameter → message ID
@@ -29,7 +30,7 @@ type listQuery struct {
 }
 
 func newListQuery(c echo.Context) *listQuery {
-	return &listQuery{values: c.QueryParams(), known: map[string]bool{}, problems: map[string]string{}}
+	return &listQuery{path: c.Request().URL.Path, values: c.QueryParams(), known: map[string]bool{}, problems: map[string]string{}}
 }
 
 func (q *listQuery) bad(name, messageID string, malformed bool) {
@@ -174,10 +175,16 @@ func (q *listQuery) err() error {
 	return &models.ValidationError{Fields: q.problems}
 }
 
+// pageLabels name the page and the page size of every list, which no field
+// of a page sets (the pager's links do).
+var pageLabels = map[string]string{"page": "list.page", "limit": "list.limit"}
+
 // filterProblems is the error summary of a page's list asked with filters it
 // cannot use: each of fields that has an error, then each other parameter
 // refused that has no field there, named by labels (parameter → message ID
-// of its name).
+// of its name) or as the page or the page size. A page or size refused gets a
+// link to the first page of the same selection, since nothing on the page
+// sets them.
 func filterProblems(p page, q *listQuery, fields []views.Field, labels map[string]string) problems {
 	out := problems{Title: p.T("list.invalid")}
 	shown := map[string]bool{}
@@ -187,9 +194,20 @@ func filterProblems(p page, q *listQuery, fields []views.Field, labels map[strin
 			shown[f.Name] = true
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(labels)) {
+	names := maps.Clone(pageLabels)
+	maps.Copy(names, labels)
+	for _, name := range slices.Sorted(maps.Keys(names)) {
 		if id, ok := q.problems[name]; ok && !shown[name] {
-			out.Fields = append(out.Fields, views.Field{Name: name, Label: p.T(labels[name]), Error: p.T(id), Kind: "note"})
+			out.Fields = append(out.Fields, views.Field{Name: name, Label: p.T(names[name]), Error: p.T(id), Kind: "note"})
+		}
+	}
+	if q.problems["page"] != "" || q.problems["limit"] != "" {
+		first := maps.Clone(q.values)
+		delete(first, "page")
+		delete(first, "limit")
+		out.Href, out.HrefLabel = q.path, p.T("list.first_page")
+		if len(first) > 0 {
+			out.Href += "?" + first.Encode()
 		}
 	}
 	return out

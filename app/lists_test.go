@@ -148,3 +148,52 @@ func TestPagesRefuseBogusFilters(t *testing.T) {
 		}
 	}
 }
+
+// Every list page asked for a page or a page size that is not a whole number
+// of 1 or more says so in the error summary, as the API refuses it, lists
+// nothing and links the first page of the same selection; before, the pages
+// read `page=abc`, `page=-1` or `limit=0` silently as the first page or the
+// default size. A size above the most is the most, as in the API, and a page
+// past the end keeps saying so (TestListsPastTheirEndAndFiltered).
+func TestPagesRefuseBogusPageNumbers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	lists := []string{"/enquiries", "/referrals", "/projects", "/admin/audit", "/admin/partners", "/admin/users", "/admin/municipalities", "/assessments"}
+	tests := []struct {
+		query, message string
+		want           int
+	}{
+		{"page=abc", "Side: Skriv et tall.", http.StatusBadRequest},
+		{"page=-1", "Side: Skriv et helt tall som er 1 eller større.", http.StatusUnprocessableEntity},
+		{"page=0", "Side: Skriv et helt tall som er 1 eller større.", http.StatusUnprocessableEntity},
+		{"page=1.5", "Side: Skriv et tall.", http.StatusBadRequest},
+		{"limit=ten", "Rader per side: Skriv et tall.", http.StatusBadRequest},
+		{"limit=0", "Rader per side: Skriv et helt tall som er 1 eller større.", http.StatusUnprocessableEntity},
+		{"limit=-50&page=2", "Rader per side: Skriv et helt tall som er 1 eller større.", http.StatusUnprocessableEntity},
+	}
+	for _, path := range lists {
+		for _, tt := range tests {
+			url := path + "?q=x&" + tt.query
+			res, page := c.get(url)
+			if res.StatusCode != tt.want || !strings.Contains(page, `id="error-summary"`) || !strings.Contains(page, tt.message) ||
+				!strings.Contains(page, "Utvalget kan ikke brukes slik det står") {
+				t.Errorf("GET %s = %d; want %d with an error summary saying %q", url, res.StatusCode, tt.want, tt.message)
+				continue
+			}
+			if strings.Contains(page, "<tbody>") {
+				t.Errorf("GET %s lists rows on a page it could not read", url)
+			}
+			if !strings.Contains(page, `href="`+path+`?q=x">Vis første side`) {
+				t.Errorf("GET %s: no link to the first page of the same selection", url)
+			}
+		}
+		// The most rows a page holds, or more, is a page of the most.
+		for _, query := range []string{"limit=200", "limit=100000", "limit=99999999999999999999", "page=1&limit=1"} {
+			if res, page := c.get(path + "?" + query); res.StatusCode != http.StatusOK || strings.Contains(page, "error-summary") {
+				t.Errorf("GET %s?%s = %d; want 200 without errors", path, query, res.StatusCode)
+			}
+		}
+	}
+}

@@ -17,22 +17,29 @@ type municipalitiesPage struct {
 	Q        string
 	County   string
 	Pager    pager
+	Invalid  problems // the filters, page or page size that cannot be used; the list is not shown
 }
 
 func (s *Server) listMunicipalities(c echo.Context) error {
 	ctx := c.Request().Context()
-	f := models.MunicipalityFilter{Q: c.QueryParam("q"), County: c.QueryParam("county"), Page: pageParam(c)}
-	list, total, err := s.store.Municipalities(ctx, f)
-	if err != nil {
-		return err
-	}
+	p := s.page(c, "municipalities.title")
+	q := newListQuery(c)
+	f := models.MunicipalityFilter{Q: q.text("q"), County: q.county("county"), Page: q.page()}
 	counties, err := s.store.Counties(ctx)
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "municipalities/index", municipalitiesPage{
-		page: s.page(c, "municipalities.title"), List: list, Counties: counties, Q: f.Q, County: f.County, Pager: s.pager(c, f.Page, total),
-	})
+	d := municipalitiesPage{page: p, Counties: counties, Q: f.Q, County: f.County}
+	if q.err() != nil {
+		d.Invalid = filterProblems(p, q, nil, map[string]string{"county": "municipalities.county"})
+		return c.Render(q.status(), "municipalities/index", d)
+	}
+	list, total, err := s.store.Municipalities(ctx, f)
+	if err != nil {
+		return err
+	}
+	d.List, d.Pager = list, s.pager(c, f.Page, total)
+	return c.Render(http.StatusOK, "municipalities/index", d)
 }
 
 type municipalityPage struct {

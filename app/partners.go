@@ -11,18 +11,24 @@ import (
 
 type partnersPage struct {
 	page
-	List  []models.Partner
-	Q     string
-	Pager pager
+	List    []models.Partner
+	Q       string
+	Pager   pager
+	Invalid problems // the page or page size that cannot be used; the list is not shown
 }
 
 func (s *Server) listPartners(c echo.Context) error {
-	f := models.PartnerFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
+	p := s.page(c, "partners.title")
+	q := newListQuery(c)
+	f := models.PartnerFilter{Q: q.text("q"), Page: q.page()}
+	if q.err() != nil {
+		return c.Render(q.status(), "partners/index", partnersPage{page: p, Q: f.Q, Invalid: filterProblems(p, q, nil, nil)})
+	}
 	list, total, err := s.store.Partners(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "partners/index", partnersPage{page: s.page(c, "partners.title"), List: list, Q: f.Q, Pager: s.pager(c, f.Page, total)})
+	return c.Render(http.StatusOK, "partners/index", partnersPage{page: p, List: list, Q: f.Q, Pager: s.pager(c, f.Page, total)})
 }
 
 // partnerForm is the partner form as typed.

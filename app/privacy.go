@@ -37,7 +37,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	p := s.page(c, "audit.title")
 	q := newListQuery(c)
 	f := models.AuditFilter{UserID: q.id("user_id"), Object: q.text("object"), ObjectID: q.text("object_id"), Action: q.text("action"),
-		From: q.date("from"), To: q.date("to"), Page: pageParam(c)}
+		From: q.date("from"), To: q.date("to"), Page: q.page()}
 	var list []models.AuditEntry
 	var total int64
 	if q.err() == nil { // a filter that cannot be used lists nothing, rather than everything

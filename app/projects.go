@@ -48,7 +48,7 @@ func (s *Server) memberMunicipalities(c echo.Context) ([]models.Municipality, er
 func (s *Server) listProjects(c echo.Context) error {
 	p := s.page(c, "project.list_title")
 	q := newListQuery(c)
-	f := models.ProjectFilter{Q: q.text("q"), Status: q.code("status", models.ProjectStatuses), Municipality: q.kommunenummer("municipality"), Page: pageParam(c)}
+	f := models.ProjectFilter{Q: q.text("q"), Status: q.code("status", models.ProjectStatuses), Municipality: q.kommunenummer("municipality"), Page: q.page()}
 	var list []models.Project
 	var total int64
 	if q.err() == nil { // a filter that cannot be used lists nothing

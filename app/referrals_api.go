@@ -66,7 +66,6 @@ func referralJSONOut(r *models.Referral, now time.Time) referralOut {
 func (s *Server) apiListReferrals(c echo.Context) error {
 	q := newListQuery(c)
 	f := parseReferralFilter(c, q)
-	f.Page = q.page()
 	if err := q.refuseUnknown().err(); err != nil {
 		return err
 	}

@@ -84,6 +84,9 @@ func (p page) Problems(pairs ...string) problems {
 type problems struct {
 	Title  string
 	Fields []views.Field
+	// Href, when set, is a way out that no field offers (the first page of a
+	// list asked for a page it cannot read), and HrefLabel its words.
+	Href, HrefLabel string
 }
 
 // HasErrors reports whether the form had any error.
@@ -191,7 +194,10 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// pageParam reads ?page= and ?limit= for a list.
+// pageParam reads ?page= and ?limit= leniently, a value it cannot read as
+// the first page or the default size: for the project page, whose list of
+// assessments is one part of it and not a reason to refuse the page. A list
+// page reads them with listQuery.page, which refuses such a value.
 func pageParam(c echo.Context) models.Page {
 	n, _ := strconv.Atoi(c.QueryParam("page"))
 	size, _ := strconv.Atoi(c.QueryParam("limit"))

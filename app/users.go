@@ -16,11 +16,16 @@ type usersPage struct {
 	Q           string
 	Pager       pager
 	RoleChoices []string
+	Invalid     problems // the page or page size that cannot be used; the list is not shown
 }
 
 func (s *Server) listUsers(c echo.Context) error {
 	p := s.page(c, "users.title")
-	f := models.UserFilter{Q: c.QueryParam("q"), Page: pageParam(c)}
+	q := newListQuery(c)
+	f := models.UserFilter{Q: q.text("q"), Page: q.page()}
+	if q.err() != nil {
+		return c.Render(q.status(), "users/index", usersPage{page: p, Q: f.Q, Invalid: filterProblems(p, q, nil, nil)})
+	}
 	list, total, err := s.store.Users(c.Request().Context(), p.Viewer, f)
 	if err != nil {
 		return err
