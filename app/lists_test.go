@@ -115,6 +115,9 @@ func TestPagesRefuseBogusFilters(t *testing.T) {
 		{"/referrals?to=i+dag", "to", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
 		{"/admin/audit?user_id=rune", "user_id", "Skriv et tall.", http.StatusBadRequest},
 		{"/admin/audit?from=1.1.2026", "from", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
+		{"/admin/audit?object=enquiries", "object", "Velg et av alternativene.", http.StatusUnprocessableEntity},
+		{"/admin/audit?action=read", "action", "Velg et av alternativene.", http.StatusUnprocessableEntity},
+		{"/admin/audit?object=Enquiry&action=view", "object", "Velg et av alternativene.", http.StatusUnprocessableEntity},
 		{"/projects?status=running", "status", "Velg et av alternativene.", http.StatusUnprocessableEntity},
 		{"/reports/referrals?from=31.12.2026", "from", "Skriv en dato (åååå-mm-dd).", http.StatusBadRequest},
 	}
@@ -142,7 +145,7 @@ func TestPagesRefuseBogusFilters(t *testing.T) {
 	}
 	// Filters that can be used still list.
 	for _, path := range []string{"/enquiries?from=2026-01-01&status=new&tab=open&overdue=on", "/referrals?from=2026-01-01&open=on",
-		"/admin/audit?from=2026-01-01", "/projects?status=active", "/reports/referrals?from=2026-01-01"} {
+		"/admin/audit?from=2026-01-01", "/admin/audit?object=enquiry&action=view", "/admin/audit?object=api_token&action=revoke", "/projects?status=active", "/reports/referrals?from=2026-01-01"} {
 		if res, page := c.get(path); res.StatusCode != http.StatusOK || strings.Contains(page, "error-summary") {
 			t.Errorf("GET %s = %d; want 200 without errors", path, res.StatusCode)
 		}

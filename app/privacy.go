@@ -36,8 +36,10 @@ func auditLabel(loc *views.Localizer, kind, code string) string {
 func (s *Server) listAudit(c echo.Context) error {
 	p := s.page(c, "audit.title")
 	q := newListQuery(c)
-	f := models.AuditFilter{UserID: q.id("user_id"), Object: q.text("object"), ObjectID: q.text("object_id"), Action: q.text("action"),
-		From: q.date("from"), To: q.date("to"), Page: q.page()}
+	// The codes are those the log has ever written (TestAuditCodesListed);
+	// another lists nothing, so it is refused as the other filters are.
+	f := models.AuditFilter{UserID: q.id("user_id"), Object: q.code("object", models.AuditObjects), ObjectID: q.text("object_id"),
+		Action: q.code("action", models.AuditActions), From: q.date("from"), To: q.date("to"), Page: q.page()}
 	var list []models.AuditEntry
 	var total int64
 	if q.err() == nil { // a filter that cannot be used lists nothing, rather than everything

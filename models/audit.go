@@ -301,7 +301,9 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
 
 // AuditActions and AuditObjects are the codes the audit log records, for its
 // viewer to name in the reader's words and to filter by. TestAuditCodesListed
-// holds them in step with the code that writes entries.
+// holds them in step with the code that writes entries. The viewer refuses a
+// filter by a code not listed here, so a code stays listed after the code
+// stops writing it: the entries that hold it are in the log for good.
 var (
 	AuditActions = []string{"view", "create", "update", "status", "assign", "activity", "close", "route", "comment", "for_board",
 		"create_link", "acknowledge_by_link", "no_response", "follow_up", "discard", "erase", "anonymise", "set_roles", "activate", "deactivate",
