@@ -1637,7 +1637,7 @@ func (s *Store) Assignees(ctx context.Context, regionID *int64) ([]User, error) 
 	}
 	var out []User
 	err := s.read(ctx).Select("id, name").Where("active = ? AND id IN (SELECT user_id FROM user_roles WHERE region_id = ? AND role IN ?)", true, *regionID,
-		[]string{RoleAdviser, RoleCoordinator}).Order(s.byName("name")).Find(&out).Error
+		[]string{RoleAdviser, RoleCoordinator}).Order(s.byName("name") + ", id").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("assignees: %w", err)
 	}

@@ -140,7 +140,7 @@ func (s *Store) RegionList(ctx context.Context, v *Viewer) ([]Region, error) {
 }
 
 func (s *Store) regionsVisibleTo(q *gorm.DB, v *Viewer) ([]Region, error) {
-	q = q.Order(s.byName("name"))
+	q = q.Order(s.byName("name") + ", id") // names can be alike; the API pages the list
 	if !v.IsAdmin() {
 		q = q.Where("id IN (SELECT region_id FROM user_roles WHERE user_id = ?)", v.User.ID)
 	}
