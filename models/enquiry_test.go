@@ -549,7 +549,8 @@ func TestInboxReadsWhatItShows(t *testing.T) {
 			}
 		}
 	}
-	for _, filter := range []EnquiryFilter{{}, {Tab: "new"}, {Tab: "mine"}, {Municipality: "3403"}, {Q: "gårdsutsalg"}, {Sort: "municipality"}} {
+	for _, filter := range []EnquiryFilter{{}, {Tab: "new"}, {Tab: "mine"}, {Municipality: "3403"}, {Q: "gårdsutsalg"}, {Sort: "municipality"},
+		{Sort: "municipality", Q: "gårdsutsalg"}, {Sort: "municipality", Tab: "new"}, {Sort: "status"}} {
 		want, wantTotal, err := f.s.Enquiries(ctx, f.adviser, filter)
 		if err != nil {
 			t.Fatal(err)

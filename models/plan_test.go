@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"samspill/models/dbtest"
 )
 
 // queryPlan is SQLite's plan for the statement that build makes, one line per step.
@@ -44,6 +46,12 @@ func TestQueryPlans(t *testing.T) {
 			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Count(&n)
 		}
 	}
+	sortedBy := func(f EnquiryFilter) func(tx *gorm.DB) *gorm.DB {
+		return func(tx *gorm.DB) *gorm.DB {
+			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, f)).Select(inboxColumns).
+				Scopes(s.sorted(f)).Limit(50).Offset(100).Find(&[]Enquiry{})
+		}
+	}
 	inbox := func(tab string) func(tx *gorm.DB) *gorm.DB { return inboxOf(EnquiryFilter{Tab: tab}) }
 	count := func(tab string) func(tx *gorm.DB) *gorm.DB { return countOf(EnquiryFilter{Tab: tab}) }
 	for _, c := range []struct {
@@ -67,15 +75,79 @@ func TestQueryPlans(t *testing.T) {
 			var due []RetentionCandidate
 			return s.retentionDueIn(tx, region, time.Now()).Scan(&due)
 		}, "enquiries_retention"},
+		// The sorts by status and by municipality walk an index in their order
+		// and stop at the page, as the sort by date does, instead of sorting
+		// the region's every enquiry (46 000 in the largest) for each page.
+		{"inbox by status", sortedBy(EnquiryFilter{Sort: "status"}), "enquiries_region_status_order"},
+		{"inbox by status, open", sortedBy(EnquiryFilter{Sort: "status", Tab: "open"}), "enquiries_region_status_order"},
+		{"inbox by status, of a channel", sortedBy(EnquiryFilter{Sort: "status", Channel: "phone"}), "enquiries_region_status_order"},
+		{"inbox by municipality", sortedBy(EnquiryFilter{Sort: "municipality"}), "municipalities_name_order"},
+		{"inbox by municipality, open", sortedBy(EnquiryFilter{Sort: "municipality", Tab: "open"}), "municipalities_name_order"},
+		{"inbox by municipality, of one", sortedBy(EnquiryFilter{Sort: "municipality", Municipality: "3412"}), "enquiries_region_municipality"},
 		{"case history", func(tx *gorm.DB) *gorm.DB {
 			var out []HistoryEntry
 			return historyQuery(tx, "enquiry", "1").Scan(&out)
 		}, "audit_log_changes"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if plan := queryPlan(t, s, c.build); !strings.Contains(plan, c.index) {
+			plan := queryPlan(t, s, c.build)
+			if !strings.Contains(plan, c.index) {
 				t.Errorf("plan does not use %s:\n%s", c.index, plan)
 			}
+			if strings.HasPrefix(c.name, "inbox by") && strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("plan sorts what the index should give in order:\n%s", plan)
+			}
 		})
+	}
+}
+
+// On PostgreSQL the inbox sorted by status reads its index in order (the
+// expression in the index is the one the query spells), and sorted by
+// municipality reads the municipalities in name order and sorts one
+// municipality's enquiries at a time (PostgreSQL does not carry the order of
+// a nested loop's inner index into the result). The planner is kept from the
+// sequential scan and the whole sort that an empty table makes cheapest.
+func TestQueryPlansPostgres(t *testing.T) {
+	if !dbtest.Postgres() {
+		t.Skip("PostgreSQL's query plans")
+	}
+	t.Parallel()
+	s := newStore(t)
+	region := &Region{ID: 1}
+	v := &Viewer{User: &User{ID: 7, Roles: []UserRole{{RegionID: &region.ID, Role: RoleAdviser}}}, Region: region}
+	for _, c := range []struct {
+		filter EnquiryFilter
+		want   []string
+	}{
+		{EnquiryFilter{Sort: "status"}, []string{"Index Scan using enquiries_region_status_order"}},
+		{EnquiryFilter{Sort: "status", Tab: "open"}, []string{"Index Scan using enquiries_region_status_order"}},
+		{EnquiryFilter{Sort: "municipality"}, []string{"municipalities_name_order", "Presorted Key: municipalities.name_order"}},
+	} {
+		sql := s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, c.filter)).Select(inboxColumns).
+				Scopes(s.sorted(c.filter)).Limit(50).Find(&[]Enquiry{})
+		})
+		var lines []string
+		err := s.db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+				return err
+			}
+			if err := tx.Exec("SET LOCAL enable_sort = off").Error; err != nil {
+				return err
+			}
+			return tx.Raw("EXPLAIN " + sql).Scan(&lines).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		for _, w := range c.want {
+			if !strings.Contains(plan, w) {
+				t.Errorf("sorted by %s (tab %q): the plan has no %q:\n%s", c.filter.Sort, c.filter.Tab, w, plan)
+			}
+		}
+		if strings.Contains(plan, "\n  ->  Sort") || strings.HasPrefix(plan, "Sort") {
+			t.Errorf("sorted by %s (tab %q): the plan sorts every row:\n%s", c.filter.Sort, c.filter.Tab, plan)
+		}
 	}
 }
