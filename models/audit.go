@@ -126,6 +126,30 @@ func (s *Store) audit(tx *gorm.DB, a Actor, action, object, objectID, detail str
 	return nil
 }
 
+// auditUser writes the entry of an action on a user's account (its access,
+// password, sessions, tokens or profile) once in each region where the user
+// holds a role: the account opens every one of them, and each region's
+// coordinators follow who has access there. A user without a region role (an
+// admin alone) is audited in the actor's region. The user's roles are read in
+// tx, so a user just made is audited in the regions just granted.
+func (s *Store) auditUser(tx *gorm.DB, a Actor, userID int64, action, object, objectID, detail string) error {
+	var regions []int64
+	if err := tx.Model(&UserRole{}).Where("user_id = ? AND region_id IS NOT NULL", userID).
+		Distinct("region_id").Order("region_id").Pluck("region_id", &regions).Error; err != nil {
+		return fmt.Errorf("audit %s %s: regions of user %d: %w", action, object, userID, err)
+	}
+	if len(regions) == 0 {
+		return s.audit(tx, a, action, object, objectID, detail)
+	}
+	for _, r := range regions {
+		a.RegionID = r
+		if err := s.audit(tx, a, action, object, objectID, detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // auditChain extends the hash chain in memory, for bulk writes: each entry
 // links to the one before it exactly as audit() would link it. Whoever uses it
 // writes the entries and the new head in one transaction that holds the head.

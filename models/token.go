@@ -65,7 +65,7 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name str
 		if err := tx.Create(&t).Error; err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
-		return s.audit(tx, a, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d days=%d", userID, days))
+		return s.auditUser(tx, a, userID, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d days=%d", userID, days))
 	})
 	if err != nil {
 		return "", nil, err
@@ -121,14 +121,21 @@ func (s *Store) RevokeToken(ctx context.Context, v *Viewer, a Actor, id int64) e
 		if !v.IsAdmin() {
 			q = q.Where("user_id = ?", v.User.ID)
 		}
-		res := q.Update("revoked_at", s.now())
+		var t APIToken
+		if err := q.Select("id", "user_id").First(&t).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return fmt.Errorf("load token %d: %w", id, err)
+		}
+		res := tx.Model(&APIToken{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", s.now())
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return s.audit(tx, a, "revoke", "api_token", fmt.Sprint(id), "")
+		return s.auditUser(tx, a, t.UserID, "revoke", "api_token", fmt.Sprint(id), "")
 	})
 }
 
@@ -154,7 +161,7 @@ func (s *Store) revokeTokensOf(tx *gorm.DB, a Actor, userID int64, why string) e
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	for _, id := range ids {
-		if err := s.audit(tx, a, "revoke", "api_token", fmt.Sprint(id), fmt.Sprintf("user=%d %s", userID, why)); err != nil {
+		if err := s.auditUser(tx, a, userID, "revoke", "api_token", fmt.Sprint(id), fmt.Sprintf("user=%d %s", userID, why)); err != nil {
 			return err
 		}
 	}

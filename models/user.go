@@ -432,22 +432,6 @@ func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map
 	return fields
 }
 
-// grantsRegion is the one region the grants' roles hold in, if they hold in
-// exactly one (an admin grant holds in none).
-func grantsRegion(grants []RoleGrant) (int64, bool) {
-	var region int64
-	for _, g := range grants {
-		switch {
-		case g.RegionID == 0:
-		case region == 0:
-			region = g.RegionID
-		case region != g.RegionID:
-			return 0, false
-		}
-	}
-	return region, region != 0
-}
-
 // CreateUser adds a user with a password and role grants, and bumps the roles
 // version so every server reloads its role bindings.
 func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput, password string, grants []RoleGrant) (*User, error) {
@@ -481,12 +465,9 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput, password 
 		if err := s.grant(tx, u.ID, grants); err != nil {
 			return err
 		}
-		// As SetRegionRoles: roles given in one region are audited there,
-		// not in the one an admin was working in.
-		if r, ok := grantsRegion(grants); ok {
-			a.RegionID = r
-		}
-		return s.audit(tx, a, "create", "user", fmt.Sprint(u.ID), rolesDetail(grants))
+		// In each region the roles were given in, not the one an admin was
+		// working in.
+		return s.auditUser(tx, a, u.ID, "create", "user", fmt.Sprint(u.ID), rolesDetail(grants))
 	})
 	if err != nil {
 		return nil, err
@@ -564,7 +545,7 @@ func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in
 		if err := versionCheck(tx, res, &User{}, "id = ?", id); err != nil {
 			return err
 		}
-		return s.audit(tx, a, "update", "user", fmt.Sprint(id), "profile")
+		return s.auditUser(tx, a, id, "update", "user", fmt.Sprint(id), "profile")
 	})
 }
 
@@ -688,7 +669,7 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 				return err
 			}
 		}
-		return s.audit(tx, a, map[bool]string{true: "activate", false: "deactivate"}[active], "user", fmt.Sprint(id), "")
+		return s.auditUser(tx, a, id, map[bool]string{true: "activate", false: "deactivate"}[active], "user", fmt.Sprint(id), "")
 	})
 }
 
@@ -715,7 +696,7 @@ func (s *Store) ResetPassword(ctx context.Context, v *Viewer, a Actor, id int64)
 		if err := s.revokeTokensOf(tx, a, id, "reset_password"); err != nil {
 			return err
 		}
-		return s.audit(tx, a, "reset_password", "user", fmt.Sprint(id), "")
+		return s.auditUser(tx, a, id, "reset_password", "user", fmt.Sprint(id), "")
 	})
 	if err != nil {
 		return "", err
@@ -739,7 +720,7 @@ func (s *Store) EndSessions(ctx context.Context, v *Viewer, a Actor, id int64) e
 		if err := s.revokeTokensOf(tx, a, id, "end_sessions"); err != nil {
 			return err
 		}
-		return s.audit(tx, a, "end_sessions", "user", fmt.Sprint(id), "")
+		return s.auditUser(tx, a, id, "end_sessions", "user", fmt.Sprint(id), "")
 	})
 }
 
@@ -784,7 +765,7 @@ func (s *Store) ChangePassword(ctx context.Context, a Actor, userID int64, curre
 		if err := tx.Model(&APIToken{}).Scopes(liveTokens(s.now())).Where("user_id = ?", userID).Count(&out.LiveTokens).Error; err != nil {
 			return fmt.Errorf("count tokens: %w", err)
 		}
-		return s.audit(tx, a, "change_password", "user", fmt.Sprint(userID), "")
+		return s.auditUser(tx, a, userID, "change_password", "user", fmt.Sprint(userID), "")
 	})
 	return out, err
 }
