@@ -8,29 +8,83 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 type usersPage struct {
 	page
 	List        []models.User
 	Q           string
+	Filtered    bool // a search or filter is set, so an empty list says "none match", not "none yet"
 	Pager       pager
 	RoleChoices []string
-	Invalid     problems // the page or page size that cannot be used; the list is not shown
+	Filters     []views.Field
+	Invalid     problems // the filters that cannot be used; the list is not shown
 }
 
+// listUsers lists the users the viewer sees, searched and filtered by
+// region (an admin's list), role and status.
 func (s *Server) listUsers(c echo.Context) error {
 	p := s.page(c, "users.title")
 	q := newListQuery(c)
-	f := models.UserFilter{Q: q.text("q"), Page: q.page()}
-	if q.err() != nil {
-		return c.Render(q.status(), "users/index", usersPage{page: p, Q: f.Q, Invalid: filterProblems(p, q, nil, nil)})
+	f, filters, err := s.userFilter(c, p, q)
+	if err != nil {
+		return err
+	}
+	data := usersPage{page: p, Q: f.Q, Filtered: f.Q != "" || f.Region != 0 || f.Role != "" || f.Status != "", RoleChoices: models.RegionRoles, Filters: filters}
+	if q.err() != nil { // a filter that cannot be used lists nothing, rather than everything
+		data.Invalid = filterProblems(p, q, filters, map[string]string{"region": "users.region"})
+		return c.Render(q.status(), "users/index", data)
 	}
 	list, total, err := s.store.Users(c.Request().Context(), p.Viewer, f)
 	if err != nil {
 		return err
 	}
-	return c.Render(http.StatusOK, "users/index", usersPage{page: p, List: list, Q: f.Q, Pager: s.pager(c, f.Page, total), RoleChoices: models.RegionRoles})
+	data.List, data.Pager = list, s.pager(c, f.Page, total)
+	return c.Render(http.StatusOK, "users/index", data)
+}
+
+// userFilter reads the user list's search and filters, noting in q each value
+// it cannot use, and makes the filters' fields. As in the inbox, only an
+// admin's list holds several regions to choose from; anyone else's is their
+// region's, and its role filter offers the roles held in a region.
+func (s *Server) userFilter(c echo.Context, p page, q *listQuery) (models.UserFilter, []views.Field, error) {
+	roles := models.RegionRoles
+	if p.Viewer.IsAdmin() {
+		roles = models.Roles
+	}
+	f := models.UserFilter{Q: q.text("q"), Role: q.code("role", roles), Status: q.code("status", models.UserStatuses), Page: q.page()}
+	region := q.id("region")
+	var regions []models.Region
+	if p.Viewer.IsAdmin() {
+		var err error
+		if regions, err = s.store.RegionsVisibleTo(c.Request().Context(), p.Viewer); err != nil {
+			return f, nil, err
+		}
+		if region != 0 && !slices.ContainsFunc(regions, func(r models.Region) bool { return r.ID == region }) {
+			q.bad("region", "error.unknown_region", false)
+		}
+		f.Region = region
+	}
+	m := fieldMaker{loc: p.loc, errs: q.problems}
+	var filters []views.Field
+	if p.Viewer.IsAdmin() {
+		chosen := ""
+		if region != 0 {
+			chosen = strconv.FormatInt(region, 10)
+		}
+		choice := m.choice("select", "region", "users.region", "", nil, chosen)
+		for _, r := range regions {
+			choice.Options = append(choice.Options, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Selected: r.ID == region})
+		}
+		filters = append(filters, choice)
+	}
+	filters = append(filters, m.choice("select", "role", "users.role", "role.", roles, f.Role),
+		m.choice("select", "status", "users.status", "users.", models.UserStatuses, f.Status))
+	for i := range filters {
+		filters[i].Options[0].Label = p.T("users.all")
+	}
+	return f, filters, nil
 }
 
 // userForm is the user form as typed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestUserActionIsAuditedInEveryRegionOfTheUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, both.ID, "integrasjon")
+	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, both.ID, "integrasjon", models.TokenDays)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,16 +63,17 @@ func TestUserActionIsAuditedInEveryRegionOfTheUser(t *testing.T) {
 			res, _ := admin.post(path, url.Values{"email": {both.Email}, "name": {"To Regioner Omdøpt"}, "version": {strconv.Itoa(both.Version)}})
 			return res
 		}, true, true},
+		// Before the reset, which revokes the user's tokens too.
+		{"revoke", "api_token", itoa(tokens[0].ID), func() *http.Response {
+			res, _ := admin.post("/profile/tokens/"+itoa(tokens[0].ID)+"/revoke", url.Values{"back": {path}})
+			return res
+		}, true, true},
 		{"reset_password", "user", itoa(both.ID), func() *http.Response {
 			res, _ := admin.post(path+"/password", nil)
 			return res
 		}, true, true},
 		{"end_sessions", "user", itoa(both.ID), func() *http.Response {
 			res, _ := admin.post(path+"/sessions", nil)
-			return res
-		}, true, true},
-		{"revoke", "api_token", itoa(tokens[0].ID), func() *http.Response {
-			res, _ := admin.post("/profile/tokens/"+itoa(tokens[0].ID)+"/revoke", url.Values{"back": {path}})
 			return res
 		}, true, true},
 		{"deactivate", "user", itoa(both.ID), func() *http.Response {
@@ -109,5 +111,116 @@ func TestUserActionIsAuditedInEveryRegionOfTheUser(t *testing.T) {
 				t.Errorf("%s %s %s: entries in %s's audit log = %d; want %v", st.action, st.object, st.id, log.name, got, log.want)
 			}
 		}
+	}
+}
+
+// The user list is filtered by region (an admin's), role and status, each
+// validated as the other lists' filters are: a value that cannot be used is
+// named beside its field and lists nothing. The count is of every user that
+// matches, the page holds its share of them, and the next page's link keeps
+// the filters. A coordinator's role filter is of roles in their region: a
+// Hamar adviser who is on Oslo's board is not on Hamar's board.
+func TestUserListFilters(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, oslo := twoRegions(t, ts)
+	_, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "to-regioner@example.org", Name: "To Regioner"}, "to-regioner-passord-1",
+		[]models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleAdviser}, {RegionID: oslo.ID, Role: models.RoleBoard}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "borte@example.org", Name: "Borte Brukersen"}, "borte-passord-123",
+		[]models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleAdviser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdmin))
+	if err := ts.store.SetActive(ctx, &models.Viewer{User: adminUser}, models.Actor{}, gone.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	h, o := itoa(hamar.ID), itoa(oslo.ID)
+	tests := []struct {
+		name  string
+		as    *client
+		query string
+		want  int    // status
+		total int    // users matched
+		rows  int    // users on the page; -1: as many as matched
+		field string // the filter refused, with message
+		msg   string
+		names []string // on the page
+	}{
+		{"everyone", admin, "", http.StatusOK, 10, -1, "", "", nil},
+		{"region Hamar", admin, "region=" + h, http.StatusOK, 8, -1, "", "", []string{"To Regioner", "Borte Brukersen"}},
+		{"region Oslo", admin, "region=" + o, http.StatusOK, 2, -1, "", "", []string{"To Regioner"}},
+		{"advisers anywhere", admin, "role=adviser", http.StatusOK, 3, -1, "", "", nil},
+		{"advisers in Oslo", admin, "role=adviser&region=" + o, http.StatusOK, 0, -1, "", "", nil},
+		{"board in Oslo", admin, "role=board&region=" + o, http.StatusOK, 1, -1, "", "", []string{"To Regioner"}},
+		{"admins", admin, "role=admin", http.StatusOK, 1, -1, "", "", []string{"Ada Admin"}},
+		{"inactive", admin, "status=inactive", http.StatusOK, 1, -1, "", "", []string{"Borte Brukersen"}},
+		{"active", admin, "status=active", http.StatusOK, 9, -1, "", "", nil},
+		{"active advisers", admin, "role=adviser&status=active", http.StatusOK, 2, -1, "", "", nil},
+		{"search and status", admin, "q=borte&status=inactive", http.StatusOK, 1, -1, "", "", nil},
+		{"search and another status", admin, "q=borte&status=active", http.StatusOK, 0, -1, "", "", nil},
+		{"a page of Hamar", admin, "region=" + h + "&limit=2", http.StatusOK, 8, 2, "", "", nil},
+		{"Hamar's board for its coordinator", coord, "role=board", http.StatusOK, 1, -1, "", "", []string{"Stein Styreleder"}},
+		{"another region for a coordinator", coord, "region=" + o, http.StatusOK, 8, -1, "", "", nil},
+		{"unknown role", admin, "role=sjef", http.StatusUnprocessableEntity, 0, 0, "role", "Velg et av alternativene.", nil},
+		{"the admin role in a coordinator's region", coord, "role=admin", http.StatusUnprocessableEntity, 0, 0, "role", "Velg et av alternativene.", nil},
+		{"unknown status", admin, "status=ja", http.StatusUnprocessableEntity, 0, 0, "status", "Velg et av alternativene.", nil},
+		{"region not a number", admin, "region=hamar", http.StatusBadRequest, 0, 0, "region", "Skriv et tall.", nil},
+		{"unknown region", admin, "region=99999", http.StatusUnprocessableEntity, 0, 0, "region", "Finner ikke denne regionen.", nil},
+	}
+	total := regexp.MustCompile(`Antall treff: (\d+)`)
+	for _, tt := range tests {
+		res, page := tt.as.get("/admin/users?" + tt.query)
+		if res.StatusCode != tt.want {
+			t.Errorf("%s: GET /admin/users?%s = %d; want %d", tt.name, tt.query, res.StatusCode, tt.want)
+			continue
+		}
+		rows := strings.Count(page, `<a class="ds-link" href="/admin/users/`)
+		if tt.field != "" {
+			if !strings.Contains(page, `id="error-summary"`) || !strings.Contains(page, `href="#f-`+tt.field+`"`) ||
+				!strings.Contains(page, `id="f-`+tt.field+`-error">`+tt.msg) {
+				t.Errorf("%s: the refusal does not name %s beside its field with %q:\n%s", tt.name, tt.field, tt.msg, errorSummary(page))
+			}
+			if rows != 0 {
+				t.Errorf("%s: %d users listed under a filter that cannot be used", tt.name, rows)
+			}
+			continue
+		}
+		m := total.FindStringSubmatch(page)
+		if tt.total == 0 {
+			if m != nil && m[1] != "0" || rows != 0 || !strings.Contains(page, "Ingen brukere passer") {
+				t.Errorf("%s: lists %d users (%v); want none, said so", tt.name, rows, m)
+			}
+			continue
+		}
+		if m == nil || m[1] != strconv.Itoa(tt.total) {
+			t.Errorf("%s: count %v; want %d", tt.name, m, tt.total)
+		}
+		if want := tt.rows; want >= 0 && rows != want || want < 0 && rows != tt.total {
+			t.Errorf("%s: %d users on the page; want %d of %d", tt.name, rows, want, tt.total)
+		}
+		for _, n := range tt.names {
+			if !strings.Contains(page, ">"+n+"</a>") {
+				t.Errorf("%s: %s is not listed", tt.name, n)
+			}
+		}
+		if tt.rows >= 0 && !strings.Contains(page, "region="+h) {
+			t.Errorf("%s: the next page does not keep the region", tt.name)
+		}
+	}
+	// The filters chosen are shown chosen.
+	if _, page := admin.get("/admin/users?role=board&status=inactive&region=" + o); !strings.Contains(page, `value="board" selected`) ||
+		!strings.Contains(page, `value="inactive" selected`) || !strings.Contains(page, `value="`+o+`" selected`) {
+		t.Error("the filters chosen are not shown chosen")
+	} else if strings.Contains(page, `value="" selected`) {
+		t.Error(`a filter chosen shows "All" chosen too`)
 	}
 }

@@ -328,17 +328,52 @@ func (v *Viewer) ManagesAccount(u *User) bool {
 	return true
 }
 
+// UserStatuses are the codes of the user list's status filter.
+var UserStatuses = []string{"active", "inactive"}
+
 // UserFilter narrows the user list.
 type UserFilter struct {
-	Q    string
-	Page Page
+	Q string
+	// Region, for an admin, narrows the list to the users with a role in
+	// that region; anyone else's list is their current region's already.
+	Region int64
+	// Role narrows the list to the users holding it: in Region when one is
+	// chosen, in the current region for a coordinator, else anywhere.
+	Role   string
+	Status string // "active", "inactive" or "" for both
+	Page   Page
 }
 
-// Users lists the users the viewer may manage, by name.
+// Users lists the users the viewer may manage, by name, and counts every
+// user the filter matches.
 func (s *Store) Users(ctx context.Context, v *Viewer, f UserFilter) ([]User, int64, error) {
 	q := s.read(ctx).Model(&User{}).Scopes(usersVisibleTo(v))
 	if t := strings.TrimSpace(f.Q); t != "" {
-		q = q.Where(`LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'`, likeTerm(t), likeTerm(t))
+		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
+	}
+	region := f.Region
+	if !v.IsAdmin() {
+		region = 0
+		if v.Region != nil {
+			region = v.Region.ID
+		}
+	} else if region != 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.region_id = ?)", region)
+	}
+	switch {
+	case f.Role == "":
+	case f.Role == RoleAdmin:
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role = ? AND r.region_id IS NULL)", f.Role)
+	case region != 0:
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role = ? AND r.region_id = ?)", f.Role, region)
+	default:
+		q = q.Where("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role = ? AND r.region_id IS NOT NULL)", f.Role)
+	}
+	switch f.Status {
+	case "active":
+		q = q.Where("users.active = ?", true)
+	case "inactive":
+		q = q.Where("users.active = ?", false)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
