@@ -224,3 +224,70 @@ func TestUserListFilters(t *testing.T) {
 		t.Error(`a filter chosen shows "All" chosen too`)
 	}
 }
+
+// The audit log names who acted, with their e-mail, instead of a user id, and
+// its user filter takes a name or an e-mail instead of an id, which nobody
+// knows. A link with a user's id (user_id) still filters, and the form keeps
+// it when other filters are chosen.
+func TestAuditLogNamesUsers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	adviserUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	coordUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	adviser := ts.client(t)
+	adviser.login(adviserUser.Email, models.DemoPassword)
+	adviser.get("/enquiries/1")
+	adviser.get("/enquiries/2")
+	coord := ts.client(t)
+	coord.login(coordUser.Email, models.DemoPassword)
+	coord.get("/enquiries/1")
+	v := &models.Viewer{User: coordUser, Region: hamar}
+	_, byAdviser, err := ts.store.AuditEntries(ctx, v, models.AuditFilter{UserID: adviserUser.ID})
+	if err != nil || byAdviser < 2 {
+		t.Fatalf("the adviser's entries: %d, %v", byAdviser, err)
+	}
+	_, views, err := ts.store.AuditEntries(ctx, v, models.AuditFilter{UserID: adviserUser.ID, Action: "view"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := coord.get("/admin/audit?action=view")
+	if !strings.Contains(page, adviserUser.Name) || !strings.Contains(page, adviserUser.Email) {
+		t.Errorf("the audit log does not name %s (%s)", adviserUser.Name, adviserUser.Email)
+	}
+	if !strings.Contains(page, `name="user"`) || strings.Contains(page, `type="number" id="f-user_id"`) {
+		t.Error("the user filter is not a name or e-mail but an id")
+	}
+	tests := []struct {
+		query string
+		want  int64
+	}{
+		{"user=rune", byAdviser},
+		{"user=R%C3%A5dgiver", byAdviser},
+		{"user=" + url.QueryEscape(strings.ToUpper(adviserUser.Email)), byAdviser},
+		{"user=" + url.QueryEscape(adviserUser.Email) + "&action=view", views},
+		{"user=ingen-slik-bruker", 0},
+		{"user_id=" + itoa(adviserUser.ID), byAdviser},
+		{"user_id=" + itoa(adviserUser.ID) + "&user=kari", 0},
+	}
+	total := regexp.MustCompile(`Antall treff: (\d+)`)
+	for _, tt := range tests {
+		res, page := coord.get("/admin/audit?" + tt.query)
+		m := total.FindStringSubmatch(page)
+		if res.StatusCode != http.StatusOK || m == nil || m[1] != strconv.FormatInt(tt.want, 10) {
+			t.Errorf("GET /admin/audit?%s = %d, %v; want %d entries", tt.query, res.StatusCode, m, tt.want)
+			continue
+		}
+		if tt.want > 0 && strings.Contains(page, coordUser.Email) {
+			t.Errorf("GET /admin/audit?%s lists the coordinator's own entries", tt.query)
+		}
+	}
+	_, page = coord.get("/admin/audit?user_id=" + itoa(adviserUser.ID))
+	if !strings.Contains(page, `<input type="hidden" name="user_id" value="`+itoa(adviserUser.ID)+`">`) {
+		t.Error("the form drops the user chosen by a link when other filters are chosen")
+	}
+	if !strings.Contains(page, "viser bare handlingene til "+adviserUser.Name+".") {
+		t.Error("the user field does not say whose entries the link chose")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -340,6 +341,7 @@ var (
 // AuditFilter narrows the audit viewer.
 type AuditFilter struct {
 	UserID   int64
+	User     string // part of the name or e-mail of the user who acted
 	Object   string
 	ObjectID string
 	Action   string
@@ -347,9 +349,16 @@ type AuditFilter struct {
 	Page     Page
 }
 
+// AuditLine is an audit entry as the log's viewer shows it, with the name
+// and e-mail of the user who acted (empty when no user did).
+type AuditLine struct {
+	AuditEntry
+	UserName, UserEmail string
+}
+
 // AuditEntries lists audit entries for admins (everything) and coordinators
 // (their current region's), newest first.
-func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]AuditEntry, int64, error) {
+func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]AuditLine, int64, error) {
 	q := s.read(ctx).Model(&AuditEntry{})
 	switch {
 	case v.IsAdmin():
@@ -360,6 +369,9 @@ func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]A
 	}
 	if f.UserID != 0 {
 		q = q.Where("user_id = ?", f.UserID)
+	}
+	if t := strings.TrimSpace(f.User); t != "" {
+		q = q.Where(`user_id IN (SELECT id FROM users WHERE LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
 	}
 	if f.Object != "" {
 		q = q.Where("object = ?", f.Object)
@@ -380,9 +392,34 @@ func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]A
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	var out []AuditEntry
-	if err := q.Order("seq DESC").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&out).Error; err != nil {
+	var entries []AuditEntry
+	if err := q.Order("seq DESC").Limit(f.Page.Limit()).Offset(f.Page.Offset()).Find(&entries).Error; err != nil {
 		return nil, 0, fmt.Errorf("list audit: %w", err)
+	}
+	// The users of a page, in one query: a join would have to qualify every
+	// filter's column.
+	ids := map[int64]bool{}
+	for _, e := range entries {
+		if e.UserID != nil {
+			ids[*e.UserID] = true
+		}
+	}
+	var users []User
+	if len(ids) > 0 {
+		if err := s.read(ctx).Select("id", "name", "email").Where("id IN ?", slices.Collect(maps.Keys(ids))).Find(&users).Error; err != nil {
+			return nil, 0, fmt.Errorf("list audit: users: %w", err)
+		}
+	}
+	byID := make(map[int64]User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	out := make([]AuditLine, len(entries))
+	for i, e := range entries {
+		out[i].AuditEntry = e
+		if e.UserID != nil {
+			out[i].UserName, out[i].UserEmail = byID[*e.UserID].Name, byID[*e.UserID].Email
+		}
 	}
 	return out, total, nil
 }
