@@ -111,6 +111,7 @@ type userPage struct {
 	Password       string            // a generated password, shown once
 	Tokens         []models.APIToken // the user's API tokens, for admins
 	OpenCases      int64             // open enquiries assigned to the user, that the viewer sees
+	OpenCaseChoice views.Field       // what becomes of them if the user is deactivated
 }
 
 // TokenOwner names whose API tokens the page lists: the user shown, for an
@@ -262,6 +263,17 @@ func (s *Server) userShowPage(c echo.Context, id int64, form *userForm, errs map
 	if data.OpenCases, err = s.store.OpenAssigned(c.Request().Context(), data.Viewer, u.ID); err != nil {
 		return userPage{}, err
 	}
+	if data.OpenCases > 0 && u.Active {
+		// Deactivating asks what becomes of the cases, none chosen for the
+		// one who deactivates to choose.
+		data.OpenCaseChoice = views.Field{Name: "open_cases", Kind: "radios", Error: data.Err("open_cases"),
+			Label: data.T("users.open_cases_question", "Count", data.OpenCases)}
+		labels := map[string]string{models.KeepOpenCases: "users.open_cases_keep", models.ReleaseOpenCases: "users.open_cases_release"}
+		for _, choice := range models.OpenCaseChoices {
+			data.OpenCaseChoice.Options = append(data.OpenCaseChoice.Options,
+				views.Option{Value: choice, Label: data.T(labels[choice], "Count", data.OpenCases)})
+		}
+	}
 	if data.Viewer.IsAdmin() {
 		if data.Tokens, err = s.store.Tokens(c.Request().Context(), data.Viewer, u.ID); err != nil {
 			return userPage{}, err
@@ -338,7 +350,7 @@ func (s *Server) setUserActive(c echo.Context) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, map[string]string{"active": "error.choice"}, "")
 	}
 	active := v == "true"
-	err = s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active)
+	err = s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active, c.FormValue("open_cases"))
 	if ve := asValidation(err); ve != nil {
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
 	}

@@ -136,7 +136,7 @@ func TestUserListFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	adminUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdmin))
-	if err := ts.store.SetActive(ctx, &models.Viewer{User: adminUser}, models.Actor{}, gone.ID, false); err != nil {
+	if err := ts.store.SetActive(ctx, &models.Viewer{User: adminUser}, models.Actor{}, gone.ID, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	admin := ts.client(t)
@@ -289,5 +289,104 @@ func TestAuditLogNamesUsers(t *testing.T) {
 	}
 	if !strings.Contains(page, "viser bare handlingene til "+adviserUser.Name+".") {
 		t.Error("the user field does not say whose entries the link chose")
+	}
+}
+
+// Deactivating a user who holds open cases asks what becomes of them: the
+// form says how many and offers to leave them assigned or to move them back
+// to the region's queue (status new, no adviser), each move audited on its
+// case. No answer, or another, is refused and changes nothing. Before, the
+// cases stayed with someone who could no longer log in, and nobody's queue
+// showed them.
+func TestDeactivatingAnAdviserAsksAboutOpenCases(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, choice string
+		want         int
+		released     bool
+	}{
+		{"no answer", "", http.StatusUnprocessableEntity, false},
+		{"another answer", "delete", http.StatusUnprocessableEntity, false},
+		{"leave them assigned", "keep", http.StatusSeeOther, false},
+		{"back to the queue", "release", http.StatusSeeOther, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t)
+			ctx := context.Background()
+			adviserUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+			v := adminViewer(t, ts)
+			open, n, err := ts.store.Inbox(ctx, v, models.EnquiryFilter{Tab: "open", AssignedTo: adviserUser.ID, Page: models.Page{Number: 1, Size: 500}})
+			if err != nil || n == 0 {
+				t.Fatalf("the demo adviser's open cases: %d, %v", n, err)
+			}
+			admin := ts.client(t)
+			admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+			path := "/admin/users/" + itoa(adviserUser.ID)
+			_, page := admin.get(path)
+			form := regexp.MustCompile(`(?s)<form method="post" action="` + path + `/active">.*?</form>`).FindString(page)
+			if !strings.Contains(form, "de "+strconv.FormatInt(n, 10)+" åpne sakene") || !strings.Contains(form, `name="open_cases" value="keep"`) ||
+				!strings.Contains(form, `name="open_cases" value="release"`) || strings.Contains(form, "checked") {
+				t.Fatalf("the deactivation form does not tell the %d open cases and offer the choice, none chosen:\n%s", n, form)
+			}
+			values := url.Values{"active": {"false"}}
+			if tt.choice != "" {
+				values.Set("open_cases", tt.choice)
+			}
+			res, body := admin.post(path+"/active", values)
+			if res.StatusCode != tt.want {
+				t.Fatalf("deactivate with open_cases=%q = %d; want %d\n%s", tt.choice, res.StatusCode, tt.want, errorSummary(body))
+			}
+			after, _ := ts.store.UserByID(ctx, adviserUser.ID)
+			if after.Active != (tt.want != http.StatusSeeOther) {
+				t.Errorf("active = %v after the answer %q", after.Active, tt.choice)
+			}
+			if tt.want != http.StatusSeeOther && (!strings.Contains(body, `id="f-open_cases-error"`) || !strings.Contains(body, `href="#f-open_cases-0"`)) {
+				t.Errorf("the refusal is not beside the choice, linked from the error summary:\n%s", errorSummary(body))
+			}
+			left, err := ts.store.OpenAssigned(ctx, v, adviserUser.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int64{true: 0, false: n}[tt.released]; left != want {
+				t.Errorf("open cases still assigned = %d; want %d", left, want)
+			}
+			for _, e := range open {
+				got, err := ts.store.Enquiry(ctx, v, e.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if moved := got.Status == "new" && got.AssignedTo == nil; moved != tt.released {
+					t.Errorf("%s: status %s, assigned %v; moved to the queue: %v, want %v", e.Reference, got.Status, got.AssignedTo, moved, tt.released)
+				}
+			}
+			// Each case moved says so in its region's audit log, as its coordinator reads it.
+			coord := ts.client(t)
+			coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+			for _, e := range open {
+				_, log := coord.get("/admin/audit?object=enquiry&action=assign&object_id=" + itoa(e.ID) + "&user=" + url.QueryEscape(demoEmail(models.RoleAdmin)))
+				if got := strings.Contains(log, "assigned_to=0"); got != tt.released {
+					t.Errorf("%s: the move to the queue audited: %v; want %v", e.Reference, got, tt.released)
+				}
+			}
+		})
+	}
+}
+
+// A user without open cases is deactivated without the question.
+func TestDeactivatingWithoutOpenCases(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	board, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	path := "/admin/users/" + itoa(board.ID)
+	if _, page := admin.get(path); strings.Contains(page, `name="open_cases"`) {
+		t.Error("the board member's deactivation asks about open cases they do not have")
+	}
+	if res, body := admin.post(path+"/active", url.Values{"active": {"false"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deactivate the board member = %d\n%s", res.StatusCode, errorSummary(body))
 	}
 }

@@ -677,12 +677,28 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 	})
 }
 
+// What becomes of the open cases of a user deactivated, as the one who
+// deactivates them chooses.
+const (
+	KeepOpenCases    = "keep"    // they stay assigned, to be given to others later
+	ReleaseOpenCases = "release" // back to their region's queue: status new, no adviser
+)
+
+// OpenCaseChoices are the answers SetActive takes for a deactivated user's open cases.
+var OpenCaseChoices = []string{KeepOpenCases, ReleaseOpenCases}
+
 // SetActive activates or deactivates a user whose account the viewer manages
 // (usersManagedBy). Deactivating ends the user's sessions and keeps every
-// record they made.
-func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, active bool) error {
+// record they made. A user deactivated while open cases the viewer sees are
+// assigned to them needs openCases, KeepOpenCases or ReleaseOpenCases: a case
+// left with someone who cannot log in is in nobody's queue unless it is chosen
+// so. Each case released is audited on the case.
+func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, active bool, openCases string) error {
 	if id == v.User.ID && !active {
 		return invalid("active", "error.deactivate_self")
+	}
+	if openCases != "" && (active || !contains(OpenCaseChoices, openCases)) {
+		return invalid("open_cases", "error.choice")
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Updates(map[string]any{
@@ -697,15 +713,50 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 		if err := s.bumpRoles(tx); err != nil { // only active users' roles reach Casbin
 			return err
 		}
+		if active {
+			return s.auditUser(tx, a, id, "activate", "user", fmt.Sprint(id), "")
+		}
 		// Deactivating ends the user's API tokens for good, as it ends their
 		// sessions: reactivated, the account starts without old credentials.
-		if !active {
-			if err := s.revokeTokensOf(tx, a, id, "deactivate"); err != nil {
+		if err := s.revokeTokensOf(tx, a, id, "deactivate"); err != nil {
+			return err
+		}
+		var cases []Enquiry
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Scopes(enquiriesVisibleTo(v)).
+			Where("enquiries.assigned_to = ? AND enquiries.status IN ?", id, openStatuses).Order("enquiries.id").Find(&cases).Error; err != nil {
+			return fmt.Errorf("open cases of user %d: %w", id, err)
+		}
+		detail := ""
+		switch {
+		case len(cases) > 0 && openCases == "":
+			return invalid("open_cases", "error.open_cases")
+		case len(cases) > 0 && openCases == ReleaseOpenCases:
+			if err := s.releaseCases(tx, v, a, cases); err != nil {
 				return err
 			}
+			detail = fmt.Sprintf("released=%d", len(cases))
 		}
-		return s.auditUser(tx, a, id, map[bool]string{true: "activate", false: "deactivate"}[active], "user", fmt.Sprint(id), "")
+		return s.auditUser(tx, a, id, "deactivate", "user", fmt.Sprint(id), detail)
 	})
+}
+
+// releaseCases moves open cases back to their region's queue, as unassigning
+// each would, but to status new whatever their status was: nobody has them in
+// hand any more.
+func (s *Store) releaseCases(tx *gorm.DB, v *Viewer, a Actor, cases []Enquiry) error {
+	for i := range cases {
+		e := &cases[i]
+		if err := s.saveVersioned(tx, e.ID, e.Version, map[string]any{"assigned_to": nil, "status": "new"}); err != nil {
+			return err
+		}
+		if err := s.statusHistory(tx, v, e, "new"); err != nil {
+			return err
+		}
+		if err := s.audit(tx, a, "assign", "enquiry", fmt.Sprint(e.ID), "assigned_to=0"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ResetPassword gives a user whose account the viewer manages (usersManagedBy)
