@@ -403,7 +403,7 @@ func TestPatchEnquiryStatus(t *testing.T) {
 		wantAnswer bool // the first response is recorded
 	}{
 		{`{"status": "in_progress", "business_name": "Gårdsutsalg AS", "version": 1}`, http.StatusOK, "in_progress", 2, "", true},
-		{`{"status": "in_progress", "version": 2}`, http.StatusOK, "in_progress", 2, "", true}, // no change, no new version
+		{`{"status": "in_progress", "version": 2}`, http.StatusOK, "in_progress", 2, "", true},                    // no change, no new version
 		{`{"status": "closed", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "outcome", true}, // closing takes an outcome
 		{`{"status": "done", "version": 2}`, http.StatusUnprocessableEntity, "in_progress", 2, "status", true},
 		{`{"status": "waiting", "version": 1}`, http.StatusConflict, "in_progress", 2, "", true},

@@ -808,8 +808,53 @@ func TestTokenExpires(t *testing.T) {
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	_, page := admin.get("/admin/users/" + itoa(u.ID))
-	if !strings.Contains(page, "Virker til") || !strings.Contains(page, "<td>01.04.2026</td>") {
+	if !strings.Contains(page, "Virker til") || !strings.Contains(page, "<td>01.04.2026") {
 		t.Errorf("the user's page does not say the token works until 01.04.2026:\n%s", page)
+	}
+}
+
+// A user makes their own API key for as many days as it is needed (1 to
+// 365; the profile gave every key 90). A number of days that cannot be used
+// is refused beside the field, keeping the name typed, and makes no key. An
+// expired key says so in the list and offers no revoking.
+func TestProfileTokenDays(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	ts.store.SetClock(clk.Now)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	if _, page := c.get("/profile"); !strings.Contains(page, `name="days"`) || !strings.Contains(page, `value="90"`) {
+		t.Fatal("the profile's key form does not ask for how many days, 90 offered")
+	}
+	u, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
+	count := func() int {
+		t.Helper()
+		tokens, err := ts.store.Tokens(ctx, adminViewer(t, ts), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(tokens)
+	}
+	for _, days := range []string{"0", "366", "-5", "mange", "1,5"} {
+		res, body := c.post("/profile/tokens", url.Values{"name": {"Rapportuttrekk"}, "days": {days}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-days-error"`) || !strings.Contains(body, `value="Rapportuttrekk"`) {
+			t.Errorf("a key for %q days = %d; want 422 beside the days, keeping the name", days, res.StatusCode)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("refused keys made %d keys", n)
+	}
+	if res, body := c.post("/profile/tokens", url.Values{"name": {"Kortvarig"}, "days": {"7"}}); res.StatusCode != http.StatusOK || !strings.Contains(body, "<td>09.03.2026</td>") {
+		t.Errorf("a key for 7 days = %d; want it made, working until 09.03.2026", res.StatusCode)
+	}
+	clk.Add(8 * 24 * time.Hour)
+	c = ts.client(t) // a week on: a new session
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	_, page := c.get("/profile")
+	if !strings.Contains(page, "Utløpt") || strings.Contains(page, "/revoke") {
+		t.Errorf("the expired key is not marked expired, or offers to be revoked:\n%s", page)
 	}
 }
 

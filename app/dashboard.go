@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,8 +40,10 @@ func (s *Server) dashboard(c echo.Context) error {
 
 type profilePage struct {
 	page
-	Tokens   []models.APIToken
-	NewToken string // shown once, right after it is made
+	Tokens    []models.APIToken
+	NewToken  string // shown once, right after it is made
+	TokenName string // the new key's form, as typed
+	TokenDays string
 }
 
 // TokenOwner is "" on the profile page: its tokens are the viewer's own.
@@ -51,11 +54,16 @@ func (s *Server) profile(c echo.Context) error {
 }
 
 func (s *Server) renderProfile(c echo.Context, status int, p page, newToken string) error {
-	tokens, err := s.store.Tokens(c.Request().Context(), p.Viewer, p.Viewer.User.ID)
+	return s.renderProfilePage(c, status, profilePage{page: p, NewToken: newToken, TokenDays: strconv.Itoa(models.TokenDays)})
+}
+
+func (s *Server) renderProfilePage(c echo.Context, status int, data profilePage) error {
+	tokens, err := s.store.Tokens(c.Request().Context(), data.Viewer, data.Viewer.User.ID)
 	if err != nil {
 		return err
 	}
-	return c.Render(status, "profile/show", profilePage{page: p, Tokens: tokens, NewToken: newToken})
+	data.Tokens = tokens
+	return c.Render(status, "profile/show", data)
 }
 
 // updateProfile saves the viewer's own name and preferred language.
@@ -122,15 +130,29 @@ func (s *Server) changePassword(c echo.Context) error {
 	return redirect(c, "/profile")
 }
 
-// createToken makes an API token for the viewer and shows it once.
+// createToken makes an API token for the viewer, working for the days asked
+// (TokenDays when the field is left empty), and shows it once.
 func (s *Server) createToken(c echo.Context) error {
 	v := viewer(c)
-	token, _, err := s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, c.FormValue("name"), models.TokenDays)
-	if ve := asValidation(err); ve != nil {
-		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(ve.Fields), "")
+	data := profilePage{TokenName: c.FormValue("name"), TokenDays: strings.TrimSpace(c.FormValue("days"))}
+	errs := map[string]string{}
+	days := models.TokenDays
+	if data.TokenDays != "" {
+		days = formInt(errs, "days", data.TokenDays)
 	}
-	if err != nil {
+	var token string
+	var err error
+	if len(errs) == 0 {
+		token, _, err = s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, data.TokenName, days)
+	}
+	if ve := asValidation(err); ve != nil {
+		errs = ve.Fields
+	} else if err != nil {
 		return err
+	}
+	if len(errs) > 0 {
+		data.page = s.page(c, "profile.title").withErrors(errs)
+		return s.renderProfilePage(c, http.StatusUnprocessableEntity, data)
 	}
 	return s.renderProfile(c, http.StatusOK, s.page(c, "profile.title"), token)
 }

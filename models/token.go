@@ -25,6 +25,7 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
 	ExpiresAt  time.Time  `json:"expires_at"`
+	Expired    bool       `gorm:"-" json:"-"` // past ExpiresAt when listed; set by Tokens
 }
 
 // A token works for TokenDays days unless it is made for another number of
@@ -110,6 +111,10 @@ func (s *Store) Tokens(ctx context.Context, v *Viewer, userID int64) ([]APIToken
 	var out []APIToken
 	if err := s.read(ctx).Where("user_id = ?", userID).Order("id DESC").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	now := s.now()
+	for i := range out {
+		out[i].Expired = !out[i].ExpiresAt.After(now)
 	}
 	return out, nil
 }
