@@ -198,6 +198,14 @@ func TestAPIClosesTheCase(t *testing.T) {
 		out["jobs_expected"] != float64(3) || out["jobs_created"] != nil || out["closed_at"] == nil || out["version"] != float64(v+1) {
 		t.Fatalf("closing PATCH = %d %v", code, out)
 	}
+	// Closing a closed case again would move its closing time, and with it
+	// the retention clock: the outcome is changed by reopening first.
+	before := dbFingerprint(t, ts)
+	code, out = ts.api(t, tok, http.MethodPatch, path, `{"status": "closed", "outcome": "guided", "version": `+itoa(v+1)+`}`)
+	errObj, _ := out["error"].(map[string]any)
+	if fields, _ := errObj["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["status"] == nil || dbFingerprint(t, ts) != before {
+		t.Errorf("closing the closed case again = %d %v; want 422 on status, nothing changed", code, out)
+	}
 	// Closed as it is, a case is reopened with a working status.
 	code, out = ts.api(t, tok, http.MethodPatch, path, `{"status": "in_progress", "version": `+itoa(v+1)+`}`)
 	if code != http.StatusOK || out["status"] != "in_progress" || out["outcome"] != "" || out["jobs_expected"] != float64(3) {

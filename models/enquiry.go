@@ -1507,6 +1507,11 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err != nil {
 			return err
 		}
+		if e.Status == "closed" {
+			// Closed again, it would move its closing time and with it the
+			// retention clock; an outcome is changed by reopening first.
+			return invalid("status", "error.closed_reopen_to_close")
+		}
 		var drafts int64
 		if err := tx.Model(&Referral{}).Where("enquiry_id = ? AND status = ?", id, "draft").Count(&drafts).Error; err != nil {
 			return fmt.Errorf("count the enquiry's drafts: %w", err)
