@@ -201,8 +201,8 @@ func (s *Store) Assessments(ctx context.Context, v *Viewer, f AssessmentFilter) 
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
 		like := likeTerm(t)
-		q = q.Where(`(LOWER(assessments.note) LIKE ? ESCAPE '\' OR assessments.id IN (SELECT assessment_id FROM assessment_scores
-			WHERE LOWER(assessment_scores.comment) LIKE ? ESCAPE '\' OR LOWER(assessment_scores.evidence) LIKE ? ESCAPE '\'))`, like, like, like)
+		q = q.Where(`(`+s.fold("assessments.note")+` LIKE ? ESCAPE '\' OR assessments.id IN (SELECT assessment_id FROM assessment_scores
+			WHERE `+s.fold("assessment_scores.comment")+` LIKE ? ESCAPE '\' OR `+s.fold("assessment_scores.evidence")+` LIKE ? ESCAPE '\'))`, like, like, like)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

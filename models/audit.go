@@ -371,7 +371,7 @@ func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]A
 		q = q.Where("user_id = ?", f.UserID)
 	}
 	if t := strings.TrimSpace(f.User); t != "" {
-		q = q.Where(`user_id IN (SELECT id FROM users WHERE LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
+		q = q.Where(`user_id IN (SELECT id FROM users WHERE `+s.fold("name")+` LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
 	}
 	if f.Object != "" {
 		q = q.Where("object = ?", f.Object)

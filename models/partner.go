@@ -91,7 +91,7 @@ func (s *Store) Partners(ctx context.Context, f PartnerFilter) ([]Partner, int64
 		q = q.Where("active = ?", true)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
-		q = q.Where(`LOWER(name) LIKE ? ESCAPE '\'`, likeTerm(t))
+		q = q.Where(s.fold("name")+` LIKE ? ESCAPE '\'`, likeTerm(t))
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

@@ -480,7 +480,7 @@ func (s *Store) Projects(ctx context.Context, v *Viewer, f ProjectFilter) ([]Pro
 		q = q.Where("projects.id IN (SELECT project_id FROM project_municipalities WHERE kommunenummer = ?)", f.Municipality)
 	}
 	if t := strings.TrimSpace(f.Q); t != "" {
-		q = q.Where(`(LOWER(projects.title) LIKE ? ESCAPE '\' OR LOWER(projects.summary) LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
+		q = q.Where(`(`+s.fold("projects.title")+` LIKE ? ESCAPE '\' OR `+s.fold("projects.summary")+` LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

@@ -110,13 +110,16 @@ func init() {
 			return err
 		}
 		// SQLite's own lower() knows only A to Z: a search for "ørland" did
-		// not find "Ørland". Go's knows Æ, Ø and Å, as PostgreSQL's does. No
-		// index is built on lower(), so none holds the old function's values.
-		return c.RegisterFunc("lower", unicodeLower, true)
+		// not find "Ørland". fold() is Go's, which knows Æ, Ø and Å as
+		// PostgreSQL's lower() does; the searches use it (Store.fold). It has
+		// a name of its own, not lower's: overriding a built-in would let an
+		// index or trigger on lower() hold values that any other SQLite tool
+		// computes otherwise, whereas one on fold() fails loudly there.
+		return c.RegisterFunc("fold", unicodeLower, true)
 	}})
 }
 
-// unicodeLower is lower() for SQLite: a text in lower case, NULL as NULL.
+// unicodeLower is fold() for SQLite: a text in lower case, NULL as NULL.
 func unicodeLower(v any) any {
 	switch t := v.(type) {
 	case string:
@@ -128,6 +131,17 @@ func unicodeLower(v any) any {
 		return strings.ToLower(string(t))
 	}
 	return v
+}
+
+// fold is an SQL expression for expr in lower case, Æ, Ø and Å as well: for
+// searches of what people type. On SQLite it is our fold() (SQLite's own
+// lower() knows only A to Z); on PostgreSQL lower(), which is Unicode-aware in
+// the UTF-8 locale checkLocale insists on.
+func (s *Store) fold(expr string) string {
+	if s.dialect == SQLite {
+		return "fold(" + expr + ")"
+	}
+	return "lower(" + expr + ")"
 }
 
 // byName is an ORDER BY term for a column of names or titles: in Norwegian

@@ -349,7 +349,7 @@ type UserFilter struct {
 func (s *Store) Users(ctx context.Context, v *Viewer, f UserFilter) ([]User, int64, error) {
 	q := s.read(ctx).Model(&User{}).Scopes(usersVisibleTo(v))
 	if t := strings.TrimSpace(f.Q); t != "" {
-		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
+		q = q.Where(`(`+s.fold("name")+` LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
 	}
 	region := f.Region
 	if !v.IsAdmin() {
