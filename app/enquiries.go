@@ -178,11 +178,11 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		data.Tabs = append(data.Tabs, navItem{Href: href, Label: p.T("enquiries.tab." + or(tab, "all")), Current: f.Tab == tab})
 	}
 	m := fieldMaker{loc: p.loc, errs: q.problems}
-	mun := m.choice("select", "municipality", "intake.municipality", "", nil)
+	mun := m.choice("select", "municipality", "intake.municipality", "", nil, f.Municipality)
 	for _, x := range municipalities {
 		mun.Options = append(mun.Options, views.Option{Value: x.Kommunenummer, Label: x.Name, Selected: x.Kommunenummer == f.Municipality})
 	}
-	adviser := m.choice("select", "assigned_to", "enquiry.assigned_to", "", nil)
+	adviser := m.choice("select", "assigned_to", "enquiry.assigned_to", "", nil, chosenID(f.AssignedTo))
 	for _, u := range assignees {
 		adviser.Options = append(adviser.Options, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name, Selected: u.ID == f.AssignedTo})
 	}
@@ -202,7 +202,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		choice := m.choice("select", "region", "enquiries.region", "", nil)
+		choice := m.choice("select", "region", "enquiries.region", "", nil, chosenID(f.Region))
 		for _, r := range regions {
 			choice.Options = append(choice.Options, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Selected: r.ID == f.Region})
 		}

@@ -111,7 +111,9 @@ func (m fieldMaker) text(name, labelID, value string) views.Field {
 }
 
 // choice builds a select, radio or checkbox group over codes, labelled by
-// prefix+code. An empty first option is added to selects.
+// prefix+code. An empty first option is added to selects, selected when
+// nothing else is: a caller that adds options of its own passes the value
+// chosen among them, or the blank option would be selected beside it.
 func (m fieldMaker) choice(kind, name, labelID, prefix string, codes []string, selected ...string) views.Field {
 	f := views.Field{Name: name, Label: m.t(labelID), Error: m.err(name), Kind: kind}
 	if kind == "select" {
@@ -125,6 +127,15 @@ func (m fieldMaker) choice(kind, name, labelID, prefix string, codes []string, s
 		f.Options = append(f.Options, views.Option{Value: c, Label: m.t(prefix + c), Selected: sel})
 	}
 	return f
+}
+
+// chosenID is an id as a choice's selected value: none for 0, so that a
+// select's blank first option is the one selected then, and only then.
+func chosenID(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }
 
 // yesNo is an optional yes-or-no question. Its third choice, not stated, is

@@ -29,7 +29,7 @@ func (s *Server) referralFields(c echo.Context, p page, e *models.Enquiry, f ref
 		return nil, err
 	}
 	m := fieldMaker{loc: p.loc, errs: errs}
-	partner := m.choice("select", "partner_id", "referral.partner", "", nil)
+	partner := m.choice("select", "partner_id", "referral.partner", "", nil, f.PartnerID)
 	partner.Required = true
 	for _, x := range partners {
 		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: strconv.FormatInt(x.ID, 10) == f.PartnerID})
@@ -165,7 +165,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 		return err
 	}
 	m := fieldMaker{loc: p.loc, errs: q.problems}
-	partner := m.choice("select", "partner", "referral.partner", "", nil)
+	partner := m.choice("select", "partner", "referral.partner", "", nil, chosenID(f.PartnerID))
 	for _, x := range partners {
 		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: x.ID == f.PartnerID})
 	}

@@ -69,11 +69,7 @@ func (s *Server) userFilter(c echo.Context, p page, q *listQuery) (models.UserFi
 	m := fieldMaker{loc: p.loc, errs: q.problems}
 	var filters []views.Field
 	if p.Viewer.IsAdmin() {
-		chosen := ""
-		if region != 0 {
-			chosen = strconv.FormatInt(region, 10)
-		}
-		choice := m.choice("select", "region", "users.region", "", nil, chosen)
+		choice := m.choice("select", "region", "users.region", "", nil, chosenID(region))
 		for _, r := range regions {
 			choice.Options = append(choice.Options, views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Selected: r.ID == region})
 		}
