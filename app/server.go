@@ -106,22 +106,51 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
-// Janitor removes expired sessions and marks unanswered referrals as
-// no_response now and then until ctx ends. Several servers may run it at once:
-// on PostgreSQL the retention job and the no_response marking take an advisory
-// lock, so one instance runs each while the others skip it.
-func (s *Server) Janitor(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	var lastRetention time.Time
-	for {
-		if s.janitorOnce(ctx, time.Since(lastRetention) > 24*time.Hour) {
-			lastRetention = time.Now()
+// StartJanitor starts the janitor: a round now and every ten minutes, which
+// removes expired sessions and old log-in attempts, marks unanswered
+// referrals as no_response and, once a day, applies retention. Several
+// servers may run it at once: on PostgreSQL the retention job and the
+// no_response marking take an advisory lock, so one instance runs each while
+// the others skip it.
+//
+// No round starts once ctx has ended (the server is shutting down), but the
+// round under way then is finished rather than cut off mid-way. wait returns
+// once the janitor has stopped; if its limit ends first, the round's work is
+// cancelled (its writes are transactions, one per enquiry for retention: the
+// one under way is rolled back, and what is left is done at the next start),
+// and wait still returns only after the janitor has, so that the store is
+// never closed under it, with the limit's error.
+func (s *Server) StartJanitor(ctx context.Context) (wait func(limit context.Context) error) {
+	work, cut := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		var lastRetention time.Time
+		for {
+			if s.janitorOnce(work, time.Since(lastRetention) > 24*time.Hour) {
+				lastRetention = time.Now()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if ctx.Err() != nil { // both were ready: shutting down wins
+					return
+				}
+			}
 		}
+	}()
+	return func(limit context.Context) error {
+		defer cut()
 		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		case <-done:
+			return nil
+		case <-limit.Done():
+			cut()
+			<-done
+			return limit.Err()
 		}
 	}
 }

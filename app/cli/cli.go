@@ -583,18 +583,30 @@ func serve(ctx context.Context, cfg app.Config, out io.Writer, limit time.Durati
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go srv.Janitor(ctx)
+	waitJanitor := srv.StartJanitor(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		log.Info("shutting down")
 	}
-	log.Info("shutting down")
+	stop() // the janitor starts no new round
+	// The requests in flight and the janitor's round under way finish within
+	// the one limit, before the deferred Close closes the store under them.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
+	if serveErr != nil {
+		if err := waitJanitor(shutdownCtx); err != nil {
+			log.Warn("the janitor's round was cut off at the shutdown limit; it runs again at the next start", "limit", limit)
+		}
+		return serveErr
+	}
 	err = httpSrv.Shutdown(shutdownCtx)
+	if err := waitJanitor(shutdownCtx); err != nil {
+		log.Warn("the janitor's round was cut off at the shutdown limit; it runs again at the next start", "limit", limit)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		// The requests still running lose their connections: what they had
 		// committed is saved, what they had not is not.
