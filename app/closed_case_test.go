@@ -68,10 +68,16 @@ func TestClosedCaseIsReopenedFirst(t *testing.T) {
 		{"assign", path + "/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}, "", "Gjenåpne saken før du tildeler den"},
 		{"assign from the stale page", path + "/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {stale}}, "", "Gjenåpne saken før du tildeler den"},
 		{"activity", path + "/activities", url.Values{"kind": {"call"}, "occurred_on": {ts.store.Today().Format("2006-01-02")}, "minutes": {"10"}, "text": {"Ringte"}}, "", "Gjenåpne saken før du fører en aktivitet"},
+		// A stale form with a typing error: the case's closing is said, not
+		// the typing error of a form the closed case's page does not draw.
+		{"activity with typing errors", path + "/activities", url.Values{"kind": {"call"}, "occurred_on": {"31.12.2026"}, "minutes": {"ti"}, "text": {"Ringte"}}, "", "Gjenåpne saken før du fører en aktivitet"},
 		{"referral", path + "/referrals", url.Values{"partner_id": {innovasjon}, "reason": {"financing"}, "send": {"send"}}, "", "Gjenåpne saken før du henviser den"},
+		{"referral with a typing error", path + "/referrals", url.Values{"partner_id": {innovasjon}, "reason": {"financing"}, "follow_up_due": {"i morgen"}, "send": {"send"}}, "", "Gjenåpne saken før du henviser den"},
 		{"referral draft", path + "/referrals", url.Values{"partner_id": {innovasjon}, "reason": {"financing"}, "send": {"draft"}}, "", "Gjenåpne saken før du henviser den"},
 		{"API activity", "/api/v1/enquiries/" + itoa(id) + "/activities", nil, `{"kind": "call", "minutes": 10, "text": "Ringte"}`, "Gjenåpne saken før du fører en aktivitet"},
 		{"API referral", "/api/v1/enquiries/" + itoa(id) + "/referrals", nil, `{"partner_id": ` + innovasjon + `, "reason": "financing"}`, "Gjenåpne saken før du henviser den"},
+		{"API activity with a typing error", "/api/v1/enquiries/" + itoa(id) + "/activities", nil, `{"kind": "call", "occurred_on": "31.12.2026", "text": "Ringte"}`, "Gjenåpne saken før du fører en aktivitet"},
+		{"API referral with a typing error", "/api/v1/enquiries/" + itoa(id) + "/referrals", nil, `{"partner_id": ` + innovasjon + `, "reason": "financing", "follow_up_due": "i morgen"}`, "Gjenåpne saken før du henviser den"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := dbFingerprint(t, ts)

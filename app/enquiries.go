@@ -628,12 +628,8 @@ func (s *Server) addActivity(c echo.Context) error {
 	if strings.TrimSpace(f.Minutes) != "" {
 		in.Minutes = formInt(errs, "minutes", f.Minutes)
 	}
-	if len(errs) == 0 {
-		_, err = s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
-	} else {
-		addProblems(errs, s.store.ActivityProblems(in))
-		err = &models.ValidationError{Fields: errs}
-	}
+	in.Unread = errs // refused by the model, which says first if the case has closed meanwhile
+	_, err = s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
 	return s.afterAction(c, id, err, "flash.activity_added", func(d *enquiryPage) { d.Activity = f })
 }
 

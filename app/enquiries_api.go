@@ -378,7 +378,7 @@ func (s *Server) apiCreateActivity(c echo.Context) error {
 	} else if d, ok := parseDate(*j.OccurredOn); ok {
 		in.OccurredOn = d
 	} else {
-		return invalidFields(map[string]string{"occurred_on": "error.date"})
+		in.Unread = map[string]string{"occurred_on": "error.date"} // refused after a closed case is
 	}
 	a, err := s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
 	if err != nil {

@@ -89,11 +89,8 @@ func (s *Server) referEnquiry(c echo.Context) error {
 			errs["follow_up_due"] = "error.date"
 		}
 	}
-	if len(errs) == 0 {
-		_, err = s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
-	} else {
-		err = &models.ValidationError{Fields: errs}
-	}
+	in.Unread = errs // refused by the model, which says first if the case has closed meanwhile
+	_, err = s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
 	return s.afterAction(c, id, err, "flash.referred", func(d *enquiryPage) { d.Referral = f })
 }
 

@@ -148,11 +148,11 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 		}
 	}
 	if j.FollowUpDue != nil {
-		d, ok := parseDate(*j.FollowUpDue)
-		if !ok {
-			return invalidFields(map[string]string{"follow_up_due": "error.date"})
+		if d, ok := parseDate(*j.FollowUpDue); ok {
+			in.FollowUpDue = &d
+		} else {
+			in.Unread = map[string]string{"follow_up_due": "error.date"} // refused after a closed case is
 		}
-		in.FollowUpDue = &d
 	}
 	r, err := s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
 	if err != nil {

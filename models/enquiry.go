@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -1544,12 +1545,17 @@ type ActivityInput struct {
 	OccurredOn time.Time
 	Minutes    int
 	Text       string
+	// Unread are the fields a form or request could not read as typed (a
+	// date, a number), each with its error. AddActivity refuses them with the
+	// activity's other problems, once the case is found open: a closed case's
+	// refusal is said first, and alone.
+	Unread map[string]string
 }
 
 // ActivityProblems reports what is wrong with an activity, by the checks
 // AddActivity makes of the activity itself (once the case is found open, which
-// a closed case's refusal says first). A form that failed to parse a field asks
-// it too, so that every error shows in one round.
+// a closed case's refusal says first), beside the fields the form could not
+// read (ActivityInput.Unread), so that every error shows in one round.
 func (s *Store) ActivityProblems(in ActivityInput) map[string]string {
 	fields := map[string]string{}
 	checkChoice(fields, "kind", in.Kind, ActivityKinds, true)
@@ -1579,7 +1585,9 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 		if e.Status == "closed" {
 			return invalid("status", "error.closed_reopen_to_log")
 		}
-		if fields := s.ActivityProblems(in); len(fields) > 0 {
+		fields := s.ActivityProblems(in)
+		maps.Copy(fields, in.Unread) // "ti" minutes is unreadable, not 0
+		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
 		if err := tx.Omit("User").Create(&act).Error; err != nil {

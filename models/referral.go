@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"strings"
 	"time"
@@ -229,6 +230,10 @@ type ReferralInput struct {
 	SharePersonalData bool
 	FollowUpDue       *time.Time // nil: the region's default
 	Send              bool       // false saves a draft
+	// Unread are the fields a form or request could not read as typed (a
+	// date), each with its error, refused with the referral's other problems
+	// once the case is found open: a closed case's refusal is said first.
+	Unread map[string]string
 }
 
 // checkReferralText checks what the adviser writes on a referral, new or a
@@ -256,6 +261,7 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 	if in.FollowUpDue != nil {
 		checkFollowUp(fields, *in.FollowUpDue, now)
 	}
+	maps.Copy(fields, in.Unread)
 	var r Referral
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		e, err := s.lockEnquiry(tx, v, enquiryID)
