@@ -119,7 +119,9 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 // cancelled (its writes are transactions, one per enquiry for retention: the
 // one under way is rolled back, and what is left is done at the next start),
 // and wait still returns only after the janitor has, so that the store is
-// never closed under it, with the limit's error.
+// never closed under it, with the limit's error. A statement waiting for
+// SQLite's write lock ends only at the busy timeout, so wait may then return
+// that much past the limit.
 func (s *Server) StartJanitor(ctx context.Context) (wait func(limit context.Context) error) {
 	work, cut := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
