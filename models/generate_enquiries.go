@@ -561,8 +561,11 @@ func (g *generator) referral(r *genRegion, p *genPartner, enquiryID, adviser int
 	}
 	var steps []step
 	status := "sent"
-	if sent.After(g.now.AddDate(0, 0, -20)) && g.chance(0.1) {
-		status = "draft" // still being written
+	// A draft is still being written, so its case is open: a case is not
+	// closed with an unsent draft (CloseEnquiry refuses it).
+	closed := !closeAt.IsZero() && !closeAt.After(g.now)
+	if sent.After(g.now.AddDate(0, 0, -20)) && g.chance(0.1) && !closed {
+		status = "draft"
 	}
 	if status == "sent" {
 		acked := g.chance(0.85)

@@ -181,3 +181,21 @@ func TestGeneratedRegionEntriesLieInTheirRegion(t *testing.T) {
 		t.Errorf("%d of the %d generated entries about a region lie outside it", astray, entries)
 	}
 }
+
+// The generated data leaves no unsent draft on a closed case: CloseEnquiry
+// refuses to close a case with one (send or discard it first), and a draft of
+// a closed case cannot be sent. The generator made a recent case's draft
+// whether the case had closed or not.
+func TestGeneratorLeavesNoDraftOnAClosedCase(t *testing.T) {
+	t.Parallel()
+	s := generated(t, 1, 4000)
+	var drafts int64
+	err := s.rdb.Raw(`SELECT COUNT(*) FROM referrals JOIN enquiries ON enquiries.id = referrals.enquiry_id
+		WHERE referrals.status = 'draft' AND enquiries.status = 'closed'`).Row().Scan(&drafts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drafts > 0 {
+		t.Errorf("the generated data has %d unsent drafts on closed cases; CloseEnquiry refuses to close such a case", drafts)
+	}
+}
