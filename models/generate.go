@@ -775,11 +775,13 @@ func (g *generator) users() error {
 		if err := g.w.add("user_roles", g.id("user_roles"), id, regionID, role); err != nil {
 			return 0, err
 		}
-		detail := role + "@0"
+		// In the region of the user's role, as the store's auditUser writes
+		// it; an admin's in none.
+		detail, region := role+"@0", int64(0)
 		if r != nil {
-			detail = fmt.Sprintf("%s@%d", role, r.id)
+			detail, region = fmt.Sprintf("%s@%d", role, r.id), r.id
 		}
-		g.audit(g.start, 0, 0, "create", "user", idStr(id), detail, true)
+		g.audit(g.start, 0, region, "create", "user", idStr(id), detail, true)
 		g.sum.Users++
 		return id, nil
 	}

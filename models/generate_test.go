@@ -199,3 +199,23 @@ func TestGeneratorLeavesNoDraftOnAClosedCase(t *testing.T) {
 		t.Errorf("the generated data has %d unsent drafts on closed cases; CloseEnquiry refuses to close such a case", drafts)
 	}
 }
+
+// The generator's entries about a user's account lie in the region of the
+// user's role, as the store's own do (auditUser): each region's coordinators
+// follow who was given access there. An admin, who holds no region role, is
+// audited in none. They lay in no region, seen only by admins.
+func TestGeneratedUserEntriesLieInTheUsersRegion(t *testing.T) {
+	t.Parallel()
+	s := generated(t, 3, 200)
+	var entries, astray int64
+	err := s.rdb.Raw(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN
+			(SELECT COUNT(*) FROM user_roles r WHERE CAST(r.user_id AS TEXT) = audit_log.object_id AND r.region_id IS NOT DISTINCT FROM audit_log.region_id) = 0
+			THEN 1 ELSE 0 END), 0)
+		FROM audit_log WHERE object = 'user' AND action = 'create'`).Row().Scan(&entries, &astray)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries == 0 || astray > 0 {
+		t.Errorf("%d of the %d generated entries of a user's creation lie outside the region of the user's role", astray, entries)
+	}
+}
