@@ -799,10 +799,6 @@ func TestDraftNotSentToInactivePartner(t *testing.T) {
 	}
 }
 
-// The adviser moves an open referral's follow-up date: a date from today in
-// Norway to a year ahead; the overdue marking and the closing as unanswered
-// follow the new date. A date a year and more ahead (a typo, 2062) is refused
-// when referring too.
 // A follow-up date or status a referral already has, sent from a version read
 // before a change, is stale as any other save from it: elsewhere a save that
 // changes nothing needs the current version too (unchanged), and a form sent
@@ -838,6 +834,10 @@ func TestReferralNoOpFromStaleVersion(t *testing.T) {
 	}
 }
 
+// The adviser moves an open referral's follow-up date: a date from today in
+// Norway to a year ahead; the overdue marking and the closing as unanswered
+// follow the new date. A date a year and more ahead (a typo, 2062) is refused
+// when referring too.
 func TestReferralFollowUpChange(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
