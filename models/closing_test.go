@@ -22,6 +22,12 @@ func TestRetentionWaitsForOpenReferrals(t *testing.T) {
 	f.s.SetClock(func() time.Time { return clock.UTC() })
 	referred, plain := f.webEnquiry(t, "3412"), f.webEnquiry(t, "3412")
 	r := f.refer(t, referred, f.innovation, false)
+	// Followed up late in the year: an open referral holds retention back
+	// for the retention period after its follow-up date, no longer
+	// (TestRetentionWaitsForAnOpenReferralNotForever).
+	if err := f.s.SetReferralFollowUp(ctx, f.adviser, Actor{}, r.ID, time.Date(2023, 12, 20, 0, 0, 0, 0, time.UTC), 1); err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range []*Enquiry{referred, plain} {
 		cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
 		if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
@@ -63,6 +69,46 @@ func TestRetentionWaitsForOpenReferrals(t *testing.T) {
 	}
 	if got, _ := f.s.Enquiry(ctx, f.admin, referred.ID); got.AnonymisedAt == nil || got.Name != Redacted {
 		t.Errorf("the case whose referral closed is not anonymised: %q", got.Name)
+	}
+}
+
+// An open referral holds a closed case's retention back for the retention
+// period after the referral's follow-up date, no longer: a partner who has
+// neither answered nor been chased for that long will not report back, and
+// the person's data were kept for good (acknowledged and in-progress
+// referrals are never closed by themselves).
+func TestRetentionWaitsForAnOpenReferralNotForever(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	start := time.Date(2023, 1, 10, 10, 0, 0, 0, Oslo)
+	clock := start
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	e := f.webEnquiry(t, "3412")
+	r := f.refer(t, e, f.innovation, false)
+	if err := f.s.SetReferralStatus(ctx, f.partner, Actor{}, r.ID, "acknowledged", 1); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	if _, err := f.s.CloseEnquiry(ctx, f.adviser, Actor{}, e.ID, CloseInput{Outcome: "referred", Version: cur.Version}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.s.Referral(ctx, f.adviser, r.ID)
+	followUp := got.FollowUpDue.In(Oslo)
+	months := f.hamar.RetentionMonths
+	clock = followUp.AddDate(0, months, -1)
+	if due, err := f.s.RetentionDue(ctx); err != nil || len(due) != 0 {
+		t.Fatalf("due a day before the period after the follow-up ended = %v (%v); want none", due, err)
+	}
+	clock = followUp.AddDate(0, months, 1)
+	if n, err := f.s.ApplyRetention(ctx); err != nil || n != 1 {
+		t.Fatalf("retention a day after the period after the follow-up = %d (%v); want 1", n, err)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, e.ID); got.AnonymisedAt == nil || got.Name != Redacted {
+		t.Errorf("the case is not anonymised: %q", got.Name)
+	}
+	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Status != "acknowledged" || got.Message != Redacted {
+		t.Errorf("the referral after retention: %s %q; want it left open, its text redacted", got.Status, got.Message)
 	}
 }
 

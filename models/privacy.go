@@ -57,7 +57,8 @@ type RetentionCandidate struct {
 	ID        int64
 	Reference string
 	ClosedAt  time.Time
-	RegionID  int64 // 0 for the admin queue
+	RegionID  int64     // 0 for the admin queue
+	Cutoff    time.Time `gorm:"-"` // the region's retention cutoff it was found by
 }
 
 // RetentionDue lists closed enquiries whose retention period has run out since
@@ -82,6 +83,9 @@ func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) 
 		if err := s.retentionDueIn(s.read(ctx), r, now).Scan(&batch).Error; err != nil {
 			return nil, fmt.Errorf("retention due: %w", err)
 		}
+		for i := range batch {
+			batch[i].Cutoff = retentionCutoff(r, now)
+		}
 		out = append(out, batch...)
 	}
 	return out, nil
@@ -93,14 +97,25 @@ func (s *Store) RetentionDue(ctx context.Context) ([]RetentionCandidate, error) 
 // NULL matches more rows than =): one range over the closed enquiries, once a
 // day, about 0.1 s over 500 000 enquiries.
 func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
+	cutoff := retentionCutoff(r, now)
 	db = db.Model(&Enquiry{}).Select("id, reference, closed_at, COALESCE(region_id, 0) AS region_id").
-		Where("status = 'closed' AND anonymised_at IS NULL").Where(noOpenReferral, pendingReferral)
+		Where("status = 'closed' AND anonymised_at IS NULL").Where(noOpenReferral, pendingReferral, cutoff)
 	if r == nil {
-		db = db.Where("region_id IS NULL AND closed_at < ?", monthsBefore(now, DefaultRetentionMonths))
+		db = db.Where("region_id IS NULL AND closed_at < ?", cutoff)
 	} else {
-		db = db.Where("region_id = ? AND closed_at < ?", r.ID, monthsBefore(now, r.RetentionMonths))
+		db = db.Where("region_id = ? AND closed_at < ?", r.ID, cutoff)
 	}
 	return db.Order("id")
+}
+
+// retentionCutoff is the time before which a case closed (or a referral's
+// follow-up date passed) has run out its retention period at now: region r's
+// period, or with r nil the admin queue's.
+func retentionCutoff(r *Region, now time.Time) time.Time {
+	if r == nil {
+		return monthsBefore(now, DefaultRetentionMonths)
+	}
+	return monthsBefore(now, r.RetentionMonths)
 }
 
 // noOpenReferral is the condition that none of an enquiry's referrals is sent
@@ -109,9 +124,12 @@ func (s *Store) retentionDueIn(db *gorm.DB, r *Region, now time.Time) *gorm.DB {
 // so retention waits for it. A sent referral nobody answers is closed as
 // unanswered by MarkNoResponse; one acknowledged or in progress stays open
 // until the partner or the adviser records its outcome, and shows as overdue
-// after its follow-up date. Drafts do not hold retention back: nothing closes
-// them by itself, and a closed case takes none (CloseEnquiry).
-const noOpenReferral = "NOT EXISTS (SELECT 1 FROM referrals WHERE referrals.enquiry_id = enquiries.id AND referrals.status IN ?)"
+// after its follow-up date. It holds retention back for the retention period
+// after that date (the second parameter, the cutoff), no longer: a partner
+// neither heard from nor chased for so long will not report back, and the
+// person's data would be kept for good. Drafts do not hold retention back:
+// nothing closes them by itself, and a closed case takes none (CloseEnquiry).
+const noOpenReferral = "NOT EXISTS (SELECT 1 FROM referrals WHERE referrals.enquiry_id = enquiries.id AND referrals.status IN ? AND referrals.follow_up_due >= ?)"
 
 // monthsBefore is the time n calendar months before t in Norway, on the
 // month's last day where it is shorter: 29 February 2028 less 36 months is
@@ -161,7 +179,7 @@ func (s *Store) applyRetention(ctx context.Context) (int, error) {
 // data, and so does one already anonymised, or one with a referral open again.
 func (s *Store) anonymiseDue(ctx context.Context, c RetentionCandidate) (done bool, err error) {
 	stillDue := func(db *gorm.DB) *gorm.DB {
-		return db.Where("status = 'closed' AND closed_at <= ?", c.ClosedAt).Where(noOpenReferral, pendingReferral)
+		return db.Where("status = 'closed' AND closed_at <= ?", c.ClosedAt).Where(noOpenReferral, pendingReferral, c.Cutoff)
 	}
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		if done, err = s.anonymise(tx, c.ID, stillDue); err != nil || !done {
