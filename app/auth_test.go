@@ -443,10 +443,10 @@ func TestTokensStayTokens(t *testing.T) {
 	if list, _ := ts.store.Tokens(ctx, admin, adviser.ID); len(list) != 1 {
 		t.Errorf("the adviser has %d tokens; want the one", len(list))
 	}
-	if err := ts.store.SetActive(ctx, admin, models.Actor{}, adviser.ID, false, models.KeepOpenCases); err != nil {
+	if _, err := ts.store.SetActive(ctx, admin, models.Actor{}, adviser.ID, false, models.KeepOpenCases); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.store.SetActive(ctx, admin, models.Actor{}, adviser.ID, true, ""); err != nil {
+	if _, err := ts.store.SetActive(ctx, admin, models.Actor{}, adviser.ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {

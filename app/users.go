@@ -346,14 +346,24 @@ func (s *Server) setUserActive(c echo.Context) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, map[string]string{"active": "error.choice"}, "")
 	}
 	active := v == "true"
-	err = s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active, c.FormValue("open_cases"))
+	openCases := c.FormValue("open_cases")
+	held, err := s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active, openCases)
 	if ve := asValidation(err); ve != nil {
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
 	}
 	if err != nil {
 		return err
 	}
-	s.flash(c, map[bool]string{true: "flash.activated", false: "flash.deactivated"}[active])
+	switch {
+	case active:
+		s.flash(c, "flash.activated")
+	case held == 0:
+		s.flash(c, "flash.deactivated")
+	case openCases == models.ReleaseOpenCases:
+		s.flash(c, "flash.deactivated_released", map[string]any{"Count": held})
+	default:
+		s.flash(c, "flash.deactivated_kept", map[string]any{"Count": held})
+	}
 	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
 }
 

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -136,7 +138,7 @@ func TestUserListFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	adminUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdmin))
-	if err := ts.store.SetActive(ctx, &models.Viewer{User: adminUser}, models.Actor{}, gone.ID, false, ""); err != nil {
+	if _, err := ts.store.SetActive(ctx, &models.Viewer{User: adminUser}, models.Actor{}, gone.ID, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	admin := ts.client(t)
@@ -388,5 +390,59 @@ func TestDeactivatingWithoutOpenCases(t *testing.T) {
 	}
 	if res, body := admin.post(path+"/active", url.Values{"active": {"false"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("deactivate the board member = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+}
+
+// The deactivation's choice reads as Norwegian whatever the count (not "La 1
+// sak", "alle 2 sakene"), and the page after it says what became of the open
+// cases and of the user's API keys: before, it said only that the user was
+// deactivated and logged out, though the cases had moved to the queue and the
+// keys were revoked.
+func TestDeactivationSaysWhatBecameOfCasesAndKeys(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		choice string
+		want   []string
+	}{
+		{models.KeepOpenCases, []string{"Brukeren er deaktivert og logget ut, og API-nøklene til brukeren er trukket tilbake.", "De %d åpne sakene står fortsatt tildelt brukeren til dere gir dem til andre."}},
+		{models.ReleaseOpenCases, []string{"Brukeren er deaktivert og logget ut, og API-nøklene til brukeren er trukket tilbake.", "De %d åpne sakene er flyttet tilbake til regionens kø."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.choice, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t)
+			ctx := context.Background()
+			adviserUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+			n, err := ts.store.OpenAssigned(ctx, adminViewer(t, ts), adviserUser.ID)
+			if err != nil || n < 2 {
+				t.Fatalf("the demo adviser's open cases: %d, %v; want 2 or more", n, err)
+			}
+			admin := ts.client(t)
+			admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+			path := "/admin/users/" + itoa(adviserUser.ID)
+			_, page := admin.get(path)
+			form := regexp.MustCompile(`(?s)<form method="post" action="` + path + `/active">.*?</form>`).FindString(page)
+			for _, awkward := range []string{"alle " + itoa(n), "La " + itoa(n), "Flytt " + itoa(n)} {
+				if strings.Contains(form, awkward) {
+					t.Errorf("the deactivation form says %q:\n%s", awkward, form)
+				}
+			}
+			if !strings.Contains(page, "kan ikke logge inn igjen, og API-nøklene til brukeren blir trukket tilbake") {
+				t.Error("the deactivation's hint does not say the API keys are revoked")
+			}
+			res, body := admin.post(path+"/active", url.Values{"active": {"false"}, "open_cases": {tt.choice}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("deactivate = %d\n%s", res.StatusCode, errorSummary(body))
+			}
+			_, after := admin.get(res.Header.Get("Location"))
+			for _, w := range tt.want {
+				if strings.Contains(w, "%d") {
+					w = fmt.Sprintf(w, n)
+				}
+				if !strings.Contains(html.UnescapeString(after), w) {
+					t.Errorf("the page after deactivating does not say %q", w)
+				}
+			}
+		})
 	}
 }

@@ -692,15 +692,18 @@ var OpenCaseChoices = []string{KeepOpenCases, ReleaseOpenCases}
 // record they made. A user deactivated while open cases the viewer sees are
 // assigned to them needs openCases, KeepOpenCases or ReleaseOpenCases: a case
 // left with someone who cannot log in is in nobody's queue unless it is chosen
-// so. Each case released is audited on the case.
-func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, active bool, openCases string) error {
+// so. Each case released is audited on the case. It returns how many open
+// cases the deactivated user held, kept or released as chosen (0 when
+// activating), for the page to say what became of them.
+func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, active bool, openCases string) (int, error) {
 	if id == v.User.ID && !active {
-		return invalid("active", "error.deactivate_self")
+		return 0, invalid("active", "error.deactivate_self")
 	}
 	if openCases != "" && (active || !contains(OpenCaseChoices, openCases)) {
-		return invalid("open_cases", "error.choice")
+		return 0, invalid("open_cases", "error.choice")
 	}
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+	held := 0
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Updates(map[string]any{
 			"active": active, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(), "version": gorm.Expr("version + 1"),
 		})
@@ -736,8 +739,13 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 			}
 			detail = fmt.Sprintf("released=%d", len(cases))
 		}
+		held = len(cases)
 		return s.auditUser(tx, a, id, "deactivate", "user", fmt.Sprint(id), detail)
 	})
+	if err != nil {
+		return 0, err
+	}
+	return held, nil
 }
 
 // releaseCases moves open cases back to their region's queue, as unassigning
