@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -877,5 +878,24 @@ func TestPasswordChangeNotLockedFromElsewhere(t *testing.T) {
 		"new_password": {"et helt nytt passord 42"}, "repeat_password": {"et helt nytt passord 42"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("the owner's password change after another address's %d failures = %d; want 303\n%.300s", models.LoginMaxFailures, res.StatusCode, body)
+	}
+}
+
+// The profile's introduction to API keys agrees with the form below it, which
+// asks how many days a key works: it said every new key works for 90 days.
+func TestProfileKeyIntroLetsTheDaysBeChosen(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	for _, tt := range []struct{ lang, fixed, chosen string }{
+		{"nb", "En ny nøkkel virker i 90 dager", "så mange dager du velger"},
+		{"en", "A new key works for 90 days", "for as many days as you choose"},
+	} {
+		c.post("/language", url.Values{"lang": {tt.lang}, "back": {"/profile"}})
+		_, page := c.get("/profile")
+		if page = html.UnescapeString(page); strings.Contains(page, tt.fixed) || !strings.Contains(page, tt.chosen) {
+			t.Errorf("%s: the API keys' introduction does not say a key works for the days chosen", tt.lang)
+		}
 	}
 }
