@@ -218,3 +218,35 @@ func TestAPIClosesTheCase(t *testing.T) {
 		t.Errorf("reopening PATCH = %d %v", code, out)
 	}
 }
+
+// A case with an unsent draft does not offer a closing that would be refused:
+// the closing section says to send or discard the draft, with no outcome to
+// choose and no "Avslutt" button; once the draft is gone the form is back.
+// Before, the form was drawn under the warning and its button led to the
+// refusal.
+func TestClosingFormNotOfferedWithDrafts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := adviserCase(t, ts)
+	closeForm := `action="` + path + `/close"`
+	if _, page := c.get(path); !strings.Contains(page, closeForm) {
+		t.Fatal("the open case without drafts offers no closing form")
+	}
+	if res, body := c.post(path+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Siva")}, "reason": {"premises_land"}, "send": {"draft"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	_, page := c.get(path)
+	if strings.Contains(page, closeForm) || !strings.Contains(page, "Saken har 1 utkast til henvisning som ikke er sendt") {
+		t.Error("the case with a draft offers the closing form, or does not say why it cannot be closed")
+	}
+	refs, err := ts.store.EnquiryReferrals(context.Background(), adminViewer(t, ts), id)
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("referrals: %d, %v", len(refs), err)
+	}
+	if res, _ := c.post("/referrals/"+itoa(refs[0].ID)+"/discard", url.Values{"version": {itoa(int64(refs[0].Version))}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("discard = %d", res.StatusCode)
+	}
+	if _, page := c.get(path); !strings.Contains(page, closeForm) {
+		t.Error("the closing form is not back once the draft is discarded")
+	}
+}
