@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"html"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -941,5 +942,24 @@ func TestIndicatorTargetWithThousands(t *testing.T) {
 	form.Set("version", "1")
 	if res, _ := coord.post(path, form); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("saving the edit form's target %q = %d; want 303", m[1]+m[2], res.StatusCode)
+	}
+}
+
+// The project form says before it is sent that one of the municipalities
+// leads the project: its hint spoke of roles only, and a project with every
+// municipality left as participant (the form's default) was refused after.
+func TestProjectFormSaysALeadIsNeeded(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	for _, tt := range []struct{ lang, want string }{
+		{"nb", "Minst én av dem må ha rollen «Leder»."},
+		{"en", "At least one of them must have the role “Lead”."},
+	} {
+		coord.post("/language", url.Values{"lang": {tt.lang}, "back": {"/projects/new"}})
+		if _, page := coord.get("/projects/new"); !strings.Contains(html.UnescapeString(page), tt.want) {
+			t.Errorf("%s: the new project form does not say %q", tt.lang, tt.want)
+		}
 	}
 }
