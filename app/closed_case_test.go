@@ -250,3 +250,47 @@ func TestClosingFormNotOfferedWithDrafts(t *testing.T) {
 		t.Error("the closing form is not back once the draft is discarded")
 	}
 }
+
+// Referring from the case page says whether the referral went to the partner
+// or was kept as a draft: both said "Henvisningen er lagret", and an adviser
+// who pressed "Lagre som utkast" could not tell that nothing was sent, which
+// later stops the closing.
+func TestReferringSaysSentOrDraft(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, tt := range []struct{ send, want string }{
+		{"send", "Henvisningen er sendt til partneren."},
+		{"draft", "Utkastet er lagret. Det er ikke sendt til partneren ennå."},
+	} {
+		c, _, path := adviserCase(t, ts)
+		res, body := c.post(path+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Siva")}, "reason": {"premises_land"}, "send": {tt.send}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s = %d\n%s", tt.send, res.StatusCode, errorSummary(body))
+		}
+		if _, page := c.get(res.Header.Get("Location")); !strings.Contains(page, tt.want) {
+			t.Errorf("%s: the case page does not say %q", tt.send, tt.want)
+		}
+	}
+}
+
+// Sending a draft from its page says it went to the partner, as referring
+// from the case page does; it said "Status er endret".
+func TestSendingADraftSaysItWasSent(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := adviserCase(t, ts)
+	if res, body := c.post(path+"/referrals", url.Values{"partner_id": {partnerID(t, ts, "Siva")}, "reason": {"premises_land"}, "send": {"draft"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	refs, err := ts.store.EnquiryReferrals(context.Background(), adminViewer(t, ts), id)
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("referrals: %d, %v", len(refs), err)
+	}
+	res, body := c.post("/referrals/"+itoa(refs[0].ID)+"/status", url.Values{"status": {"sent"}, "version": {itoa(int64(refs[0].Version))}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send the draft = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	if _, page := c.get(res.Header.Get("Location")); !strings.Contains(page, "Henvisningen er sendt til partneren.") {
+		t.Error("the referral's page does not say the draft was sent")
+	}
+}

@@ -91,7 +91,8 @@ func (s *Server) referEnquiry(c echo.Context) error {
 	}
 	in.Unread = errs // refused by the model, which says first if the case has closed meanwhile
 	_, err = s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
-	return s.afterAction(c, id, err, "flash.referred", func(d *enquiryPage) { d.Referral = f })
+	done := map[bool]string{true: "flash.referred", false: "flash.referred_draft"}[in.Send]
+	return s.afterAction(c, id, err, done, func(d *enquiryPage) { d.Referral = f })
 }
 
 type referralsPage struct {
@@ -291,8 +292,13 @@ func (s *Server) setReferralStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.SetReferralStatus(c.Request().Context(), viewer(c), actor(c), id, c.FormValue("status"), formVersion(c))
-	return s.afterReferral(c, id, err, "flash.status_changed", func(*referralPage) {})
+	status := c.FormValue("status")
+	err = s.store.SetReferralStatus(c.Request().Context(), viewer(c), actor(c), id, status, formVersion(c))
+	done := "flash.status_changed"
+	if status == "sent" { // a draft sent: the only way to "sent"
+		done = "flash.referred"
+	}
+	return s.afterReferral(c, id, err, done, func(*referralPage) {})
 }
 
 // setReferralFollowUp moves the referral's follow-up date.

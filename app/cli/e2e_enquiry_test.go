@@ -166,7 +166,7 @@ func TestScenarioEnquiryJourney(t *testing.T) {
 		adviser.fill("Melding til partneren", "Kari trenger etablerertilskudd til gårdsbakeriet. Forretningsplanen er klar.")
 		adviser.tick("Del navn og kontaktopplysninger med partneren")
 		adviser.press("Send henvisning")
-		adviser.sees("Henvisningen er lagret.")
+		adviser.sees("Henvisningen er sendt til partneren.")
 		if rows := adviser.tableRows("Henvisninger fra denne saken"); len(rows) != 2 || rows[1][0] != "Innovasjon Norge" || rows[1][1] != "Sendt" {
 			adviser.fatalf("after referring, the case's referrals are %q", rows)
 		}
