@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"html"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"reflect"
