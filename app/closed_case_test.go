@@ -239,6 +239,9 @@ func TestClosingFormNotOfferedWithDrafts(t *testing.T) {
 	if strings.Contains(page, closeForm) || !strings.Contains(page, "Saken har 1 utkast til henvisning som ikke er sendt") {
 		t.Error("the case with a draft offers the closing form, or does not say why it cannot be closed")
 	}
+	if !strings.Contains(page, `<a class="ds-link" href="#s-referrals">Gå til henvisningene</a>`) {
+		t.Error("the warning does not lead to the referrals, where the draft is sent or discarded")
+	}
 	refs, err := ts.store.EnquiryReferrals(context.Background(), adminViewer(t, ts), id)
 	if err != nil || len(refs) != 1 {
 		t.Fatalf("referrals: %d, %v", len(refs), err)
