@@ -446,3 +446,21 @@ func TestDeactivationSaysWhatBecameOfCasesAndKeys(t *testing.T) {
 		})
 	}
 }
+
+// The audit log's introduction names the command that verifies the log to
+// admins, who run the server; a coordinator is told only what the log is.
+func TestAuditIntroNamesTheCommandToAdminsOnly(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, tt := range []struct {
+		role string
+		want bool
+	}{{models.RoleAdmin, true}, {models.RoleCoordinator, false}} {
+		c := ts.client(t)
+		c.login(demoEmail(tt.role), models.DemoPassword)
+		res, page := c.get("/admin/audit")
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "Loggen kan ikke endres.") || strings.Contains(page, "samspill audit verify") != tt.want {
+			t.Errorf("%s: the audit log = %d, names the command: %t; want %t", tt.role, res.StatusCode, strings.Contains(page, "samspill audit verify"), tt.want)
+		}
+	}
+}
