@@ -733,8 +733,15 @@ func TestLockoutEndsTokens(t *testing.T) {
 			other := ts.token(t, models.RoleAdviser)
 			admin := ts.client(t)
 			admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
-			if res, body := admin.post("/admin/users/"+itoa(u.ID)+tt.path, nil); res.StatusCode >= 400 {
+			res, body := admin.post("/admin/users/"+itoa(u.ID)+tt.path, nil)
+			if res.StatusCode >= 400 {
 				t.Fatalf("POST %s = %d\n%.500s", tt.path, res.StatusCode, body)
+			}
+			if res.StatusCode == http.StatusSeeOther {
+				_, body = admin.get(res.Header.Get("Location"))
+			}
+			if !strings.Contains(body, "API-nøklene til brukeren er trukket tilbake") {
+				t.Errorf("the admin is not told that %s revoked the user's API keys", tt.name)
 			}
 			if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/me", ""); status != http.StatusUnauthorized {
 				t.Errorf("the user's token after %s = %d; want 401", tt.name, status)
