@@ -847,8 +847,9 @@ func TestProfileTokenDays(t *testing.T) {
 	}
 	for _, days := range []string{"0", "366", "-5", "mange", "1,5"} {
 		res, body := c.post("/profile/tokens", url.Values{"name": {"Rapportuttrekk"}, "days": {days}})
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-days-error"`) || !strings.Contains(body, `value="Rapportuttrekk"`) {
-			t.Errorf("a key for %q days = %d; want 422 beside the days, keeping the name", days, res.StatusCode)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-days-error"`) || !strings.Contains(body, `value="Rapportuttrekk"`) ||
+			!strings.Contains(body, `href="#f-days"`) {
+			t.Errorf("a key for %q days = %d; want 422 beside the days and in the summary, keeping the name", days, res.StatusCode)
 		}
 	}
 	if n := count(); n != 0 {
