@@ -110,16 +110,22 @@ func (s *Server) apiShowReferral(c echo.Context) error {
 	return c.JSON(http.StatusOK, referralJSONOut(r, s.store.Now()))
 }
 
-// referralJSON is a referral as the API takes it.
-type referralJSON struct {
-	PartnerID         *int64  `json:"partner_id"`
+// referralText is what the adviser writes in a referral: sent with a new
+// one, and changed in a draft.
+type referralText struct {
 	ContactName       *string `json:"contact_name"`
 	ContactEmail      *string `json:"contact_email"`
 	Reason            *string `json:"reason"`
 	Message           *string `json:"message"`
 	SharePersonalData *bool   `json:"share_personal_data"`
-	FollowUpDue       *string `json:"follow_up_due"`
-	Status            *string `json:"status"`
+}
+
+// referralJSON is a referral as the API takes it.
+type referralJSON struct {
+	PartnerID *int64 `json:"partner_id"`
+	referralText
+	FollowUpDue *string `json:"follow_up_due"`
+	Status      *string `json:"status"`
 }
 
 func (s *Server) apiCreateReferral(c echo.Context) error {
@@ -167,18 +173,14 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 // referralPatch moves a referral on: a new status, an outcome that closes it,
 // a new follow-up date, or (a draft only) a new text; one of them at a time.
 type referralPatch struct {
-	ContactName       *string `json:"contact_name"`
-	ContactEmail      *string `json:"contact_email"`
-	Reason            *string `json:"reason"`
-	Message           *string `json:"message"`
-	SharePersonalData *bool   `json:"share_personal_data"`
-	FollowUpDue       *string `json:"follow_up_due"`
-	Status            *string `json:"status"`
-	Outcome           *string `json:"outcome"`
-	OutcomeReason     *string `json:"outcome_reason"`
-	Instrument        *string `json:"instrument"`
-	AmountNOK         *int64  `json:"amount_nok"`
-	Version           *int    `json:"version"`
+	referralText
+	FollowUpDue   *string `json:"follow_up_due"`
+	Status        *string `json:"status"`
+	Outcome       *string `json:"outcome"`
+	OutcomeReason *string `json:"outcome_reason"`
+	Instrument    *string `json:"instrument"`
+	AmountNOK     *int64  `json:"amount_nok"`
+	Version       *int    `json:"version"`
 }
 
 func (s *Server) apiUpdateReferral(c echo.Context) error {
