@@ -440,19 +440,29 @@ type NewEnquiry struct {
 	receivedAt time.Time
 }
 
+// checkNew checks a new enquiry, its own fields and what they refer to (the
+// municipality, the industry section), as CreateEnquiry and ReserveReceipt
+// both do before anything is written.
+func (s *Store) checkNew(tx *gorm.DB, n *NewEnquiry) error {
+	fields := n.problems()
+	if err := s.checkReferences(tx, &n.Input, fields); err != nil {
+		return err
+	}
+	if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
+	}
+	return nil
+}
+
 // CreateEnquiry registers an enquiry: it routes it to the region that serves the
 // municipality (or the admin queue), gives it a reference and a first-response
 // deadline, and stores it with its consents and audit entry in one transaction.
 // v is nil for the public one door.
 func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnquiry) (*Enquiry, error) {
-	fields := n.problems()
 	var e Enquiry
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := s.checkReferences(tx, &n.Input, fields); err != nil {
+		if err := s.checkNew(tx, &n); err != nil {
 			return err
-		}
-		if len(fields) > 0 {
-			return &ValidationError{Fields: fields}
 		}
 		now := s.now()
 		received := now
@@ -563,14 +573,10 @@ func (s *Store) ReceiptFor(ctx context.Context, reference string, regionID int64
 // bot is answered as a person is, down to a reference of the series; the
 // price is a number the region's series skips.
 func (s *Store) ReserveReceipt(ctx context.Context, n NewEnquiry) (*Receipt, error) {
-	fields := n.problems()
 	var r Receipt
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := s.checkReferences(tx, &n.Input, fields); err != nil {
+		if err := s.checkNew(tx, &n); err != nil {
 			return err
-		}
-		if len(fields) > 0 {
-			return &ValidationError{Fields: fields}
 		}
 		now := s.now()
 		region, err := s.regionFor(tx, n.Input.Kommunenummer, now)
