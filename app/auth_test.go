@@ -116,14 +116,15 @@ func TestLoginThrottled(t *testing.T) {
 		t.Errorf("after %d failures from many addresses: status %d; want 429", models.LoginMaxAccountFailures, res.StatusCode)
 	}
 
-	// Five failures from one address, on five accounts, block that address.
+	// LoginMaxAddressFailures failures from one address, on as many
+	// accounts, block that address.
 	guesser := ts.client(t)
 	guesser.get("/login")
-	for i := 0; i < 5; i++ {
+	for i := 0; i < models.LoginMaxAddressFailures; i++ {
 		guesser.postFrom("203.0.113.7", "/login", url.Values{"email": {"guess" + strconv.Itoa(i) + "@example.org"}, "password": {"whatever-password"}})
 	}
 	if res, _ := guesser.postFrom("203.0.113.7", "/login", url.Values{"email": {demoEmail("coordinator")}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("sixth attempt from a guessing address: %d; want 429", res.StatusCode)
+		t.Errorf("the next attempt from a guessing address: %d; want 429", res.StatusCode)
 	}
 }
 
@@ -864,6 +865,39 @@ func TestProfileTokenDays(t *testing.T) {
 	_, page := c.get("/profile")
 	if !strings.Contains(page, "Utløpt") || strings.Contains(page, "/revoke") {
 		t.Errorf("the expired key is not marked expired, or offers to be revoked:\n%s", page)
+	}
+}
+
+// A town hall's staff log in from one address: a few of them mistyping a
+// password on a Monday morning does not lock the rest of the office out,
+// while one address guessing at many accounts is still stopped.
+func TestOfficeBehindOneAddressNotLockedByTypos(t *testing.T) {
+	t.Parallel()
+	loopback, _ := ParseCIDRs("127.0.0.1")
+	ts := newTestServer(t, func(c *Config) { c.TrustedProxies = loopback })
+	const office = "198.51.100.7"
+	typo := func(email string) *http.Response {
+		t.Helper()
+		c := ts.client(t)
+		c.get("/login")
+		res, _ := c.postFrom(office, "/login", url.Values{"email": {email}, "password": {"feil passord"}})
+		return res
+	}
+	for _, role := range []string{models.RoleAdviser, models.RoleCoordinator, models.RoleBoard, models.RoleMunicipality, models.RolePartner} {
+		if res := typo(demoEmail(role)); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s's typo = %d; want 401", role, res.StatusCode)
+		}
+	}
+	colleague := ts.client(t)
+	colleague.get("/login")
+	if res, _ := colleague.postFrom(office, "/login", url.Values{"email": {demoEmail(models.RoleAdmin)}, "password": {models.DemoPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a colleague's log-in after five typos at the office = %d; want 303", res.StatusCode)
+	}
+	for i := 0; i < models.LoginMaxAddressFailures; i++ {
+		typo("gjett" + strconv.Itoa(i) + "@example.org")
+	}
+	if res := typo(demoEmail(models.RoleAdviser)); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a log-in from an address that failed on %d accounts = %d; want 429", models.LoginMaxAddressFailures, res.StatusCode)
 	}
 }
 

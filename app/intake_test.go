@@ -476,10 +476,10 @@ func TestLimitsCountIPv6NetworkAsOneAddress(t *testing.T) {
 
 	guesser := ts.client(t)
 	guesser.get("/login")
-	for i := range models.LoginMaxFailures {
+	for i := range models.LoginMaxAddressFailures {
 		guesser.postFrom("2001:db8:5:6::"+strconv.Itoa(i+1), "/login", url.Values{"email": {"gjett" + strconv.Itoa(i) + "@example.org"}, "password": {"hva som helst"}})
 	}
 	if res, _ := guesser.postFrom("2001:db8:5:6::99", "/login", url.Values{"email": {"gjett@example.org"}, "password": {"hva som helst"}}); res.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("a log-in from the same /64 after %d failures = %d; want 429", models.LoginMaxFailures, res.StatusCode)
+		t.Errorf("a log-in from the same /64 after %d failures = %d; want 429", models.LoginMaxAddressFailures, res.StatusCode)
 	}
 }

@@ -25,8 +25,9 @@ func (loginAttempt) TableName() string { return "login_attempts" }
 // the window:
 //   - for one account from one address (an IPv6 /64): LoginMaxFailures, the
 //     guessing at one password;
-//   - from one address on any accounts: LoginMaxFailures as well, the trying
-//     of one password on many accounts;
+//   - from one address on any accounts: LoginMaxAddressFailures, the trying
+//     of one password on many accounts (higher, as a town hall's staff log
+//     in from one address: five colleagues' typos locked the whole office);
 //   - for one account from any addresses: LoginMaxAccountFailures, only
 //     reached from many addresses (each stops at LoginMaxFailures).
 //
@@ -36,6 +37,7 @@ func (loginAttempt) TableName() string { return "login_attempts" }
 // quarter of an hour, while its owner, at another address, has made none.
 const (
 	LoginMaxFailures        = 5
+	LoginMaxAddressFailures = 20
 	LoginMaxAccountFailures = 50
 	LoginWindow             = 15 * time.Minute
 )
@@ -55,7 +57,7 @@ func (s *Store) blockedUntil(db *gorm.DB, email, ip string, except int64) (time.
 		max   int
 	}{
 		{"email = ? AND ip = ?", []any{email, ip}, LoginMaxFailures},
-		{"ip = ?", []any{ip}, LoginMaxFailures},
+		{"ip = ?", []any{ip}, LoginMaxAddressFailures},
 		{"email = ?", []any{email}, LoginMaxAccountFailures},
 	} {
 		var times []time.Time
