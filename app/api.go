@@ -226,6 +226,8 @@ type regionJSON struct {
 	ReferralFollowUpDays *int    `json:"referral_follow_up_days"`
 	NoResponseDays       *int    `json:"no_response_days"`
 	RetentionMonths      *int    `json:"retention_months"`
+	ContactEmail         *string `json:"contact_email"`
+	ContactPhone         *string `json:"contact_phone"`
 	Version              *int    `json:"version"`
 }
 
@@ -238,6 +240,8 @@ func (j regionJSON) apply(in *models.RegionInput) {
 	set(&in.ReferralFollowUpDays, j.ReferralFollowUpDays)
 	set(&in.NoResponseDays, j.NoResponseDays)
 	set(&in.RetentionMonths, j.RetentionMonths)
+	set(&in.ContactEmail, j.ContactEmail)
+	set(&in.ContactPhone, j.ContactPhone)
 	set(&in.Version, j.Version)
 }
 
@@ -287,7 +291,7 @@ func (s *Server) apiUpdateRegion(c echo.Context) error {
 		return err
 	}
 	in := models.RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
-		NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths}
+		NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, ContactEmail: r.ContactEmail, ContactPhone: r.ContactPhone}
 	if r.HostMunicipality != nil {
 		in.HostMunicipality = *r.HostMunicipality
 	}

@@ -28,6 +28,7 @@ func (s *Server) listRegions(c echo.Context) error {
 type regionForm struct {
 	Slug, Name, HostMunicipality                                             string
 	FirstResponseDays, ReferralFollowUpDays, NoResponseDays, RetentionMonths string
+	ContactEmail, ContactPhone                                               string
 	Version                                                                  string
 }
 
@@ -35,7 +36,8 @@ func regionFormFrom(r models.RegionInput) regionForm {
 	return regionForm{
 		Slug: r.Slug, Name: r.Name, HostMunicipality: r.HostMunicipality,
 		FirstResponseDays: strconv.Itoa(r.FirstResponseDays), ReferralFollowUpDays: strconv.Itoa(r.ReferralFollowUpDays),
-		NoResponseDays: strconv.Itoa(r.NoResponseDays), RetentionMonths: strconv.Itoa(r.RetentionMonths), Version: strconv.Itoa(r.Version),
+		NoResponseDays: strconv.Itoa(r.NoResponseDays), RetentionMonths: strconv.Itoa(r.RetentionMonths),
+		ContactEmail: r.ContactEmail, ContactPhone: r.ContactPhone, Version: strconv.Itoa(r.Version),
 	}
 }
 
@@ -43,11 +45,12 @@ func parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string
 	f := regionForm{
 		Slug: c.FormValue("slug"), Name: c.FormValue("name"), HostMunicipality: c.FormValue("host_municipality"),
 		FirstResponseDays: c.FormValue("first_response_days"), ReferralFollowUpDays: c.FormValue("referral_follow_up_days"),
-		NoResponseDays: c.FormValue("no_response_days"), RetentionMonths: c.FormValue("retention_months"), Version: c.FormValue("version"),
+		NoResponseDays: c.FormValue("no_response_days"), RetentionMonths: c.FormValue("retention_months"),
+		ContactEmail: c.FormValue("contact_email"), ContactPhone: c.FormValue("contact_phone"), Version: c.FormValue("version"),
 	}
 	errs := map[string]string{}
 	in := models.RegionInput{
-		Slug: f.Slug, Name: f.Name, HostMunicipality: f.HostMunicipality,
+		Slug: f.Slug, Name: f.Name, HostMunicipality: f.HostMunicipality, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone,
 		FirstResponseDays:    formInt(errs, "first_response_days", f.FirstResponseDays),
 		ReferralFollowUpDays: formInt(errs, "referral_follow_up_days", f.ReferralFollowUpDays),
 		NoResponseDays:       formInt(errs, "no_response_days", f.NoResponseDays),
@@ -150,7 +153,8 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 		host = *r.HostMunicipality
 	}
 	f := regionFormFrom(models.RegionInput{Slug: r.Slug, Name: r.Name, HostMunicipality: host, FirstResponseDays: r.FirstResponseDays,
-		ReferralFollowUpDays: r.ReferralFollowUpDays, NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, Version: r.Version})
+		ReferralFollowUpDays: r.ReferralFollowUpDays, NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths,
+		ContactEmail: r.ContactEmail, ContactPhone: r.ContactPhone, Version: r.Version})
 	if form != nil {
 		f = *form
 	}

@@ -658,6 +658,12 @@ var migrations = []string{
 		received_at DESC, id DESC, status, assigned_to, kommunenummer, channel, enquirer_kind, stage, needs);
 	{{SQLITE}} CREATE INDEX municipalities_name_order ON municipalities(name_order);
 	{{POSTGRES}} CREATE INDEX municipalities_name_order ON municipalities(name_order, kommunenummer)`,
+	// 21: a region's public contact details, an e-mail address and a phone
+	// number, both optional: the one door's receipt and the answer to an
+	// access request tell the person whom to contact (to withdraw a consent,
+	// among other things). Empty is none.
+	`ALTER TABLE regions ADD COLUMN contact_email TEXT NOT NULL DEFAULT '';
+	ALTER TABLE regions ADD COLUMN contact_phone TEXT NOT NULL DEFAULT ''`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

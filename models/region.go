@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ type Region struct {
 	ReferralFollowUpDays int            `json:"referral_follow_up_days"`
 	NoResponseDays       int            `json:"no_response_days"`
 	RetentionMonths      int            `json:"retention_months"`
+	ContactEmail         string         `json:"contact_email"`
+	ContactPhone         string         `json:"contact_phone"`
 	Version              int            `json:"version"`
 	CreatedAt            time.Time      `json:"created_at"`
 	UpdatedAt            time.Time      `json:"updated_at"`
@@ -77,6 +80,8 @@ type RegionInput struct {
 	ReferralFollowUpDays int
 	NoResponseDays       int
 	RetentionMonths      int
+	ContactEmail         string // the region's public contact details, shown on the one door's receipt and in an access export
+	ContactPhone         string
 	Version              int
 }
 
@@ -102,7 +107,17 @@ func (in *RegionInput) validate() map[string]string {
 	fields := map[string]string{}
 	in.Name = strings.TrimSpace(in.Name)
 	in.Slug = strings.TrimSpace(in.Slug)
+	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
+	in.ContactPhone = strings.TrimSpace(plainDigits(in.ContactPhone))
 	checkText(fields, "name", in.Name, 200, true)
+	if in.ContactEmail != "" {
+		if a, err := mail.ParseAddress(in.ContactEmail); err != nil || a.Address != in.ContactEmail || len(in.ContactEmail) > 254 {
+			fields["contact_email"] = "error.email"
+		}
+	}
+	if in.ContactPhone != "" && !validPhone(in.ContactPhone) {
+		fields["contact_phone"] = "error.phone"
+	}
 	switch {
 	case in.Slug == "":
 		fields["slug"] = "error.required"
@@ -185,7 +200,8 @@ func (s *Store) RegionBySlug(ctx context.Context, slug string) (*Region, error) 
 func (s *Store) CreateRegion(ctx context.Context, a Actor, in RegionInput) (*Region, error) {
 	fields := in.validate()
 	r := Region{Slug: in.Slug, Name: in.Name, FirstResponseDays: in.FirstResponseDays, ReferralFollowUpDays: in.ReferralFollowUpDays,
-		NoResponseDays: in.NoResponseDays, RetentionMonths: in.RetentionMonths, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
+		NoResponseDays: in.NoResponseDays, RetentionMonths: in.RetentionMonths, ContactEmail: in.ContactEmail, ContactPhone: in.ContactPhone,
+		Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {
 			return err
@@ -246,6 +262,7 @@ func (s *Store) UpdateRegion(ctx context.Context, v *Viewer, a Actor, id int64, 
 			"slug": in.Slug, "name": in.Name, "host_municipality": host,
 			"first_response_days": in.FirstResponseDays, "referral_follow_up_days": in.ReferralFollowUpDays,
 			"no_response_days": in.NoResponseDays, "retention_months": in.RetentionMonths,
+			"contact_email": in.ContactEmail, "contact_phone": in.ContactPhone,
 		}
 		if same, err := unchanged(tx, &Region{}, in.Version, values, "id = ?", id); err != nil || same {
 			return err
