@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,6 +113,43 @@ func TestRegionContactOnSettingsForm(t *testing.T) {
 		if after.Version != before.Version || after.ContactEmail != before.ContactEmail || after.ContactPhone != before.ContactPhone {
 			t.Errorf("%s %q changed the region: %+v", tt.field, tt.value, after)
 		}
+	}
+}
+
+// The one door's receipt says whom to contact, in the page's language: the
+// region's e-mail address and phone number; nothing when the region has none
+// or the enquiry went to the admin queue.
+func TestReceiptShowsRegionContact(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	send := func(lang, municipality string) string {
+		t.Helper()
+		c := ts.client(t)
+		form := intakeForm(lang)
+		form.Set("municipality", municipality)
+		res, body := c.post("/enquiry?lang="+lang, form)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: POST /enquiry = %d\n%s", lang, res.StatusCode, excerpt(body))
+		}
+		_, receipt := c.get(res.Header.Get("Location"))
+		referenceIn(t, receipt)
+		return html.UnescapeString(receipt) // html/template writes + as &#43;
+	}
+	setRegionContact(t, ts, "post@hamar.example", "+47 00 00 00 00")
+	for _, tt := range []struct{ lang, heading string }{{"nb", "Kontakt oss"}, {"uk", "Зв’яжіться з нами"}} {
+		receipt := send(tt.lang, "3412")
+		for _, want := range []string{tt.heading, `href="mailto:post@hamar.example"`, `href="tel:+4700000000"`, "+47 00 00 00 00"} {
+			if !strings.Contains(receipt, want) {
+				t.Errorf("%s: the receipt lacks %q\n%s", tt.lang, want, excerpt(receipt))
+			}
+		}
+	}
+	if receipt := send("nb", "0301"); strings.Contains(receipt, "Kontakt oss") || strings.Contains(receipt, "post@hamar.example") {
+		t.Errorf("the admin queue's receipt names a region's contact:\n%s", excerpt(receipt))
+	}
+	setRegionContact(t, ts, "", "")
+	if receipt := send("nb", "3412"); strings.Contains(receipt, "Kontakt oss") {
+		t.Errorf("a region without contact details gets a contact heading on the receipt:\n%s", excerpt(receipt))
 	}
 }
 

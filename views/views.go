@@ -270,12 +270,24 @@ var funcs = template.FuncMap{
 	"statTable": func(caption, prefix string, buckets, page any) map[string]any {
 		return map[string]any{"Caption": caption, "Prefix": prefix, "Buckets": buckets, "Page": page}
 	},
+	"tel": telURL,
 	"deref64": func(p *int64) int64 {
 		if p == nil {
 			return 0
 		}
 		return *p
 	},
+}
+
+// telURL is a tel: link to a phone number as people write it ("+47 62 00 00
+// 00"): its digits and plus sign only, so that html/template may trust it.
+func telURL(phone string) template.URL {
+	return template.URL("tel:" + strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r == '+' {
+			return r
+		}
+		return -1
+	}, phone))
 }
 
 // Oslo is the time zone every date is shown in (the zone's data is in the
