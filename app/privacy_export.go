@@ -90,6 +90,7 @@ type accessDocument struct {
 	ExportedAt time.Time
 	Contact    string // the e-mail address or phone number (or both) the person was found by
 	Cases      []accessCase
+	Regions    []*models.Region // the regions that hold the person's enquiries, in the cases' order, each once
 }
 
 // accessCase is one enquiry of the document, with the person's answers and
@@ -119,8 +120,13 @@ func newAccessDocument(p page, exp *models.PersonExport) accessDocument {
 		}
 	}
 	d := accessDocument{page: p, ExportedAt: exp.ExportedAt, Contact: strings.Join(contact, ", ")}
+	seen := map[int64]bool{}
 	for _, c := range personCases(exp) {
 		d.Cases = append(d.Cases, accessCase{personCase: c, Given: givenFields(p.loc, c.Enquiry, exp.Sections), Log: logLines(p, c)})
+		if r := c.Enquiry.Region; r != nil && !seen[r.ID] {
+			seen[r.ID] = true
+			d.Regions = append(d.Regions, r)
+		}
 	}
 	return d
 }

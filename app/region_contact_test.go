@@ -153,6 +153,30 @@ func TestReceiptShowsRegionContact(t *testing.T) {
 	}
 }
 
+// The access export names each region that holds the person's enquiries
+// with its contact details, so that the person knows whom to contact.
+func TestAccessExportShowsRegionContact(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ lang, heading string }{{"nb", "Slik kontakter du oss"}, {"en", "How to contact us"}} {
+		t.Run(tt.lang, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t)
+			setRegionContact(t, ts, "post@hamar.example", "+47 00 00 00 00")
+			_, body := exportAs(t, ts, tt.lang, "")
+			body = html.UnescapeString(body)
+			i := strings.Index(body, tt.heading)
+			if i < 0 {
+				t.Fatalf("the %s export has no %q\n%s", tt.lang, tt.heading, excerpt(body))
+			}
+			for _, want := range []string{"Hamarregionen Utvikling", "post@hamar.example", "+47 00 00 00 00"} {
+				if !strings.Contains(body[i:], want) {
+					t.Errorf("the %s export's contact section lacks %q", tt.lang, want)
+				}
+			}
+		})
+	}
+}
+
 // The API's PATCH of a region takes the contact details, checked as the form
 // checks them, and shows them.
 func TestAPIRegionContact(t *testing.T) {
