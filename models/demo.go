@@ -50,6 +50,7 @@ func (s *Store) loadDemoUsers(ctx context.Context) (*Region, error) {
 	if errors.Is(err, ErrNotFound) {
 		in := DefaultRegionInput()
 		in.Slug, in.Name, in.HostMunicipality = DemoRegionSlug, "Hamarregionen Utvikling", "3403"
+		in.ContactEmail = "post@hamarregionen.example" // the reserved .example domain; no phone, as a made-up one could be someone's
 		region, err = s.CreateRegion(ctx, a, in)
 	}
 	if err != nil {
