@@ -135,6 +135,10 @@ func TestReceiptShowsRegionContact(t *testing.T) {
 		referenceIn(t, receipt)
 		return html.UnescapeString(receipt) // html/template writes + as &#43;
 	}
+	// The demo region has an e-mail address of the reserved .example domain.
+	if receipt := send("nb", "3412"); !strings.Contains(receipt, "post@hamarregionen.example") {
+		t.Errorf("the demo region's receipt lacks its contact e-mail:\n%s", excerpt(receipt))
+	}
 	setRegionContact(t, ts, "post@hamar.example", "+47 00 00 00 00")
 	for _, tt := range []struct{ lang, heading string }{{"nb", "Kontakt oss"}, {"uk", "Зв’яжіться з нами"}} {
 		receipt := send(tt.lang, "3412")
