@@ -135,7 +135,7 @@ func TestForwardedForIgnoredWithoutTrustedProxy(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.client(t)
 	c.get("/login")
-	for i := 0; i < 5; i++ {
+	for i := 0; i < models.LoginMaxAddressFailures; i++ {
 		c.postFrom("192.0.2."+strconv.Itoa(i+1), "/login", url.Values{"email": {"x" + strconv.Itoa(i) + "@example.org"}, "password": {"whatever-password"}})
 	}
 	if res, _ := c.postFrom("192.0.2.50", "/login", url.Values{"email": {"y@example.org"}, "password": {"whatever-password"}}); res.StatusCode != http.StatusTooManyRequests {
