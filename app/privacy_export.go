@@ -119,16 +119,25 @@ func newAccessDocument(p page, exp *models.PersonExport) accessDocument {
 			contact = append(contact, s)
 		}
 	}
-	d := accessDocument{page: p, ExportedAt: exp.ExportedAt, Contact: strings.Join(contact, ", ")}
-	seen := map[int64]bool{}
+	d := accessDocument{page: p, ExportedAt: exp.ExportedAt, Contact: strings.Join(contact, ", "), Regions: regionsHolding(exp)}
 	for _, c := range personCases(exp) {
 		d.Cases = append(d.Cases, accessCase{personCase: c, Given: givenFields(p.loc, c.Enquiry, exp.Sections), Log: logLines(p, c)})
-		if r := c.Enquiry.Region; r != nil && !seen[r.ID] {
-			seen[r.ID] = true
-			d.Regions = append(d.Regions, r)
-		}
 	}
 	return d
+}
+
+// regionsHolding lists the regions that hold the person's enquiries, in the
+// cases' order, each once: whom the person contacts.
+func regionsHolding(exp *models.PersonExport) []*models.Region {
+	var out []*models.Region
+	seen := map[int64]bool{}
+	for _, c := range personCases(exp) {
+		if r := c.Enquiry.Region; r != nil && !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // givenFields are the enquiry form's questions the person answered, labelled
@@ -207,6 +216,15 @@ type personJSON struct {
 		Phone string `json:"phone,omitempty"`
 	} `json:"query"`
 	Enquiries []personEnquiryJSON `json:"enquiries"`
+	Regions   []regionContactJSON `json:"regions"` // whom to contact: each region holding an enquiry
+}
+
+// regionContactJSON is a region that holds the person's enquiries, with the
+// contact details it publishes.
+type regionContactJSON struct {
+	Name         string `json:"name"`
+	ContactEmail string `json:"contact_email"`
+	ContactPhone string `json:"contact_phone"`
 }
 
 // personEnquiryJSON is an enquiry as the API shows it, with the rest of the
@@ -316,7 +334,10 @@ func nameOf(u *models.User) string {
 
 // newPersonJSON puts an export in the API's terms.
 func newPersonJSON(exp *models.PersonExport, now time.Time) personJSON {
-	out := personJSON{ExportedAt: exp.ExportedAt, Enquiries: []personEnquiryJSON{}}
+	out := personJSON{ExportedAt: exp.ExportedAt, Enquiries: []personEnquiryJSON{}, Regions: []regionContactJSON{}}
+	for _, r := range regionsHolding(exp) {
+		out.Regions = append(out.Regions, regionContactJSON{Name: r.Name, ContactEmail: r.ContactEmail, ContactPhone: r.ContactPhone})
+	}
 	out.Query.Email, out.Query.Phone = strings.TrimSpace(exp.Query.Email), strings.TrimSpace(exp.Query.Phone)
 	for _, c := range personCases(exp) {
 		e := c.Enquiry

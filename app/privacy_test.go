@@ -338,6 +338,11 @@ func TestAccessExportAsJSON(t *testing.T) {
 				By     string `json:"by"`
 			} `json:"log"`
 		} `json:"enquiries"`
+		Regions []struct {
+			Name         string `json:"name"`
+			ContactEmail string `json:"contact_email"`
+			ContactPhone string `json:"contact_phone"`
+		} `json:"regions"`
 	}
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
@@ -362,6 +367,9 @@ func TestAccessExportAsJSON(t *testing.T) {
 	}
 	if !named {
 		t.Errorf("JSON log: %+v; want the adviser's view by name", e.Log)
+	} // Whom to contact, as the document says: the region that holds the case.
+	if len(got.Regions) != 1 || got.Regions[0].Name != "Hamarregionen Utvikling" || got.Regions[0].ContactEmail != "post@hamarregionen.example" {
+		t.Errorf("JSON regions: %+v; want Hamarregionen Utvikling with its contact e-mail", got.Regions)
 	}
 }
 
