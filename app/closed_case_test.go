@@ -196,8 +196,11 @@ func TestAPIClosesTheCase(t *testing.T) {
 			}
 		})
 	}
-	if code, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", `{"municipality": "3412", "enquirer_kind": "other", "needs": ["financing"], "description": "Ny", "name": "Ola", "email": "ola@example.org", "consent_store": true, "outcome": "guided"}`); code != http.StatusUnprocessableEntity {
-		t.Errorf("POST with an outcome = %d %v; want 422", code, out)
+	// A new case is not closed in the same request: the refusal says the
+	// outcome comes at closing, not how to close (which a POST cannot).
+	if code, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", `{"municipality": "3412", "enquirer_kind": "other", "needs": ["financing"], "description": "Ny", "name": "Ola", "email": "ola@example.org", "consent_store": true, "outcome": "guided"}`); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(mustJSON(t, out), "Utfallet registreres når saken avsluttes, ikke når den registreres") {
+		t.Errorf("POST with an outcome = %d %v; want 422 saying the outcome comes at closing", code, out)
 	}
 	code, out := ts.api(t, tok, http.MethodPatch, path, `{"status": "closed", "outcome": "established", "outcome_org_number": "923 609 016", "jobs_expected": 3, `+ver+`}`)
 	if code != http.StatusOK || out["status"] != "closed" || out["outcome"] != "established" || out["outcome_org_number"] != "923609016" ||

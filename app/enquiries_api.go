@@ -217,7 +217,7 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 	}
 	for _, f := range closingFields {
 		if j.sent[f] {
-			fields[f] = "error.outcome_at_close"
+			fields[f] = "error.outcome_on_create"
 		}
 	}
 	if err := invalidFields(fields); err != nil {
