@@ -67,19 +67,19 @@ func TestJanitorNoResponseAcrossDST(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	clock := time.Date(2026, 9, 26, 10, 0, 0, 0, models.Oslo)
+	clock := time.Date(2026, 9, 24, 10, 0, 0, 0, models.Oslo)
 	ts.store.SetClock(func() time.Time { return clock.UTC() })
 	id, _ := submit(t, ts, "3412", "Trenger finansiering", "")
 	tok := ts.token(t, models.RoleAdviser)
 	status, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals", `{"partner_id": `+partnerID(t, ts, "Innovasjon Norge")+`, "reason": "financing"}`)
-	if status != http.StatusCreated || out["follow_up_due"] != "2026-10-10" {
+	if status != http.StatusCreated || out["follow_up_due"] != "2026-10-08" {
 		t.Fatalf("refer = %d %v", status, out)
 	}
 	rid := itoa(int64(out["id"].(float64)))
-	clock = time.Date(2026, 11, 9, 23, 30, 0, 0, models.Oslo) // the 30th day after 10 October, not yet over
+	clock = time.Date(2026, 11, 7, 23, 30, 0, 0, models.Oslo) // the 30th day after 8 October, not yet over
 	ts.srv.janitorOnce(ctx, false)
 	_, got := ts.api(t, tok, http.MethodGet, "/api/v1/referrals/"+rid, "")
 	if got["status"] != "sent" {
-		t.Errorf("at 23:30 on 09.11.2026 the referral (follow-up 10.10, 30 no-response days) is %v; want still sent", got["status"])
+		t.Errorf("at 23:30 on 07.11.2026 the referral (follow-up 08.10, 30 no-response days) is %v; want still sent", got["status"])
 	}
 }

@@ -533,8 +533,7 @@ func (g *generator) referral(r *genRegion, p *genPartner, enquiryID, adviser int
 		return nil
 	}
 	id := g.id("referrals")
-	local := sent.In(Oslo).AddDate(0, 0, r.followUpDays)
-	followUp := time.Date(local.Year(), local.Month(), local.Day(), 23, 59, 59, 0, Oslo)
+	followUp := defaultFollowUp(sent, &Region{ReferralFollowUpDays: r.followUpDays}).In(Oslo) // as the store sets it
 	share := consentShare && g.chance(0.85)
 	contact := r.contactName[p.id]
 	contactEmail := ""

@@ -553,9 +553,15 @@ func endOfDay(day time.Time) time.Time {
 }
 
 // defaultFollowUp is the follow-up date of a referral sent now: the region's
-// number of days ahead.
+// number of days ahead, moved on to the next working day when that is a
+// weekend or a public holiday (nobody follows up on Christmas Day).
 func defaultFollowUp(now time.Time, region *Region) time.Time {
-	return endOfDay(now.In(Oslo).AddDate(0, 0, region.ReferralFollowUpDays))
+	day := now.In(Oslo)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, Oslo).AddDate(0, 0, region.ReferralFollowUpDays) // noon: immune to DST shifts
+	for !IsWorkingDay(day) {
+		day = day.AddDate(0, 0, 1)
+	}
+	return endOfDay(day)
 }
 
 // changeReferral applies a status change with its history entry, if version is current.

@@ -122,23 +122,23 @@ func TestNoResponseAcrossDST(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
 	ctx := context.Background()
-	clock := time.Date(2026, 9, 26, 10, 0, 0, 0, Oslo)
+	clock := time.Date(2026, 9, 24, 10, 0, 0, 0, Oslo)
 	f.s.SetClock(func() time.Time { return clock.UTC() })
-	r := f.refer(t, f.withConsent, f.innovation, false) // follow up by 10 October (summer time)
-	if d := r.FollowUpDue.In(Oslo).Format("2006-01-02"); d != "2026-10-10" {
+	r := f.refer(t, f.withConsent, f.innovation, false) // follow up by 8 October (summer time)
+	if d := r.FollowUpDue.In(Oslo).Format("2006-01-02"); d != "2026-10-08" {
 		t.Fatalf("due %s", d)
 	}
-	// 30 days (the region's setting) after 10 October is 9 November (winter time).
-	clock = time.Date(2026, 11, 9, 23, 30, 0, 0, Oslo)
+	// 30 days (the region's setting) after 8 October is 7 November (winter time).
+	clock = time.Date(2026, 11, 7, 23, 30, 0, 0, Oslo)
 	if n, err := f.s.MarkNoResponse(ctx); err != nil || n != 0 {
-		t.Errorf("MarkNoResponse at 23:30 on 9 November = %d (%v); want 0: the partner has until the day is over", n, err)
+		t.Errorf("MarkNoResponse at 23:30 on 7 November = %d (%v); want 0: the partner has until the day is over", n, err)
 	}
-	clock = time.Date(2026, 11, 10, 0, 30, 0, 0, Oslo)
+	clock = time.Date(2026, 11, 8, 0, 30, 0, 0, Oslo)
 	if _, err := f.s.MarkNoResponse(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := f.s.Referral(ctx, f.adviser, r.ID); got.Status != "no_response" {
-		t.Errorf("status on 10 November = %s; want no_response", got.Status)
+		t.Errorf("status on 8 November = %s; want no_response", got.Status)
 	}
 }
 

@@ -130,3 +130,25 @@ func TestCheckOrgNumber(t *testing.T) {
 		t.Errorf("NormaliseOrgNumber = %q", got)
 	}
 }
+
+// A referral's follow-up date falls on a working day: the region's days
+// ahead, moved on past a weekend or a public holiday (a follow-up on
+// Christmas Day was due when nobody works).
+func TestDefaultFollowUpIsAWorkingDay(t *testing.T) {
+	t.Parallel()
+	region := &Region{ReferralFollowUpDays: 14}
+	for _, tt := range []struct {
+		sent time.Time
+		want string
+	}{
+		{time.Date(2026, 3, 4, 10, 0, 0, 0, Oslo), "2026-03-18"},   // a Wednesday: as it is
+		{time.Date(2026, 3, 7, 10, 0, 0, 0, Oslo), "2026-03-23"},   // Saturday the 21st: Monday
+		{time.Date(2026, 12, 11, 10, 0, 0, 0, Oslo), "2026-12-28"}, // Christmas Day, then a weekend and andre juledag
+		{time.Date(2026, 3, 19, 23, 30, 0, 0, Oslo), "2026-04-07"}, // Thursday 2 April (skjærtorsdag) to Easter Monday: Tuesday
+	} {
+		got := defaultFollowUp(tt.sent.UTC(), region).In(Oslo)
+		if got.Format("2006-01-02") != tt.want || got.Hour() != 23 {
+			t.Errorf("sent %s: follow-up %s; want the end of %s", tt.sent.Format("Mon 2006-01-02"), got.Format("Mon 2006-01-02 15:04"), tt.want)
+		}
+	}
+}
