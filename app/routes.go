@@ -133,6 +133,7 @@ func (s *Server) routeTable() []route {
 		{post, "/admin/users/:id/active", s.setUserActive, can(policies.User, policies.Update)},
 		{post, "/admin/users/:id/password", s.resetPassword, can(policies.User, policies.Update)},
 		{post, "/admin/users/:id/sessions", s.endSessions, can(policies.User, policies.Update)},
+		{post, "/admin/users/:id/admin", s.setUserAdmin, can(policies.User, policies.Manage)},
 
 		{get, "/api/v1/me", s.apiMe, loggedIn},
 		{get, "/api/v1/regions", s.apiListRegions, can(policies.Region, policies.Read)},

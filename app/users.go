@@ -391,3 +391,37 @@ func (s *Server) endSessions(c echo.Context) error {
 	s.flash(c, "flash.sessions_ended")
 	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
 }
+
+// setUserAdmin gives the admin role to the user or takes it away, as the
+// form's explicit choice says: "true" or "false", nothing else.
+func (s *Server) setUserAdmin(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	choice := c.FormValue("admin")
+	if choice != "true" && choice != "false" {
+		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, map[string]string{"admin": "error.choice"}, "")
+	}
+	version, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return errMalformed("error.malformed")
+	}
+	admin := choice == "true"
+	changed, err := s.store.SetAdmin(c.Request().Context(), viewer(c), actor(c), id, admin, version)
+	switch ve := asValidation(err); {
+	case ve != nil:
+		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, ve.Fields, "")
+	case isConflict(err):
+		return s.renderUser(c, http.StatusConflict, id, nil, map[string]string{"admin": "error.conflict"}, "")
+	case err != nil:
+		return err
+	case !changed:
+		s.flash(c, "flash.admin_unchanged")
+	case admin:
+		s.flash(c, "flash.admin_granted")
+	default:
+		s.flash(c, "flash.admin_revoked")
+	}
+	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+}

@@ -333,7 +333,7 @@ var (
 	AuditActions = []string{"view", "create", "update", "status", "assign", "activity", "close", "route", "comment", "for_board",
 		"create_link", "acknowledge_by_link", "no_response", "follow_up", "discard", "erase", "anonymise", "set_roles", "activate", "deactivate",
 		"change_password", "reset_password", "end_sessions", "revoke", "save_member", "remove_member", "retire", "reinstate",
-		"withdraw_consent", "unshare"}
+		"withdraw_consent", "unshare", "grant_admin", "revoke_admin"}
 	AuditObjects = []string{"enquiry", "person", "referral", "project", "milestone", "assessment", "factor", "partner",
 		"region", "municipality", "user", "api_token"}
 )

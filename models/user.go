@@ -677,6 +677,77 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 	})
 }
 
+// SetAdmin gives the global admin role to a user or takes it away; only an
+// admin may. version is the user's, as the page showed it. Asking for what
+// the user already has changes nothing and writes no audit entry. An admin
+// cannot take the role from themselves (they would lose the administration
+// with the next request), the last active admin keeps it (nobody could give
+// it back but through the database), and a deactivated user is not made an
+// admin. It reports whether anything changed. As at any change of roles, the user's sessions end and every
+// instance reloads the role bindings.
+func (s *Store) SetAdmin(ctx context.Context, v *Viewer, a Actor, id int64, admin bool, version int) (changed bool, err error) {
+	if !v.IsAdmin() {
+		return false, ErrNotFound
+	}
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Preload("Roles").First(&u, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if u.Version != version {
+			return ErrConflict
+		}
+		if u.IsAdmin() == admin {
+			return nil
+		}
+		switch {
+		case admin && !u.Active:
+			return invalid("admin", "error.admin_inactive")
+		case !admin && id == v.User.ID:
+			return invalid("admin", "error.admin_demote_self")
+		case !admin:
+			// The other active admins' rows are locked, so that two admins
+			// taking the role from each other at once cannot both succeed.
+			var others []int64
+			if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Model(&UserRole{}).
+				Joins("JOIN users ON users.id = user_roles.user_id").
+				Where("user_roles.role = ? AND user_roles.region_id IS NULL AND users.active = ? AND users.id <> ?", RoleAdmin, true, id).
+				Pluck("user_roles.id", &others).Error; err != nil {
+				return fmt.Errorf("other admins: %w", err)
+			}
+			if len(others) == 0 {
+				return invalid("admin", "error.last_admin")
+			}
+		}
+		action := "grant_admin"
+		if admin {
+			if err := s.grant(tx, id, []RoleGrant{{Role: RoleAdmin}}); err != nil {
+				return err
+			}
+		} else {
+			action = "revoke_admin"
+			if err := tx.Where("user_id = ? AND role = ? AND region_id IS NULL", id, RoleAdmin).Delete(&UserRole{}).Error; err != nil {
+				return fmt.Errorf("revoke admin: %w", err)
+			}
+			if err := s.bumpRoles(tx); err != nil {
+				return err
+			}
+		}
+		res := tx.Model(&User{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+			"session_epoch": gorm.Expr("session_epoch + 1"), "version": gorm.Expr("version + 1"), "updated_at": s.now(),
+		})
+		if err := versionCheck(tx, res, &User{}, "id = ?", id); err != nil {
+			return err
+		}
+		changed = true
+		return s.auditUser(tx, a, id, action, "user", fmt.Sprint(id), "")
+	})
+	return changed && err == nil, err
+}
+
 // What becomes of the open cases of a user deactivated, as the one who
 // deactivates them chooses.
 const (
