@@ -144,10 +144,11 @@ func (q *listQuery) count(name string) int {
 }
 
 // refuseUnknown notes every parameter not read: the API refuses a misspelt
-// filter as it refuses an unknown field of a JSON body.
+// filter as it refuses an unknown field of a JSON body. "_" is no filter but
+// the cache-buster HTTP libraries add (jQuery's "cache: false"): it is let be.
 func (q *listQuery) refuseUnknown() *listQuery {
 	for name := range q.values {
-		if !q.known[name] {
+		if !q.known[name] && name != "_" {
 			q.bad(name, "error.query_unknown", true)
 		}
 	}

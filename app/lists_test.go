@@ -86,6 +86,10 @@ func TestAPIListsRefuseBogusQueries(t *testing.T) {
 		"/api/v1/partners?q=x&limit=1&page=1",
 		project + "?q=x&page=1&limit=5",
 		"/api/v1/reports/referrals?from=2026-01-01&to=2026-06-30",
+		// A cache-buster, as HTTP libraries add it ("cache: false"), is no
+		// filter: it was refused as an unknown parameter.
+		"/api/v1/enquiries?status=new&_=1764201600000",
+		"/api/v1/referrals?_=1",
 	} {
 		if status, body := ts.api(t, tok, http.MethodGet, path, ""); status != http.StatusOK {
 			t.Errorf("GET %s = %d %v; want 200", path, status, body["error"])
