@@ -172,15 +172,7 @@ func TestCLIHealthzDatabaseGone(t *testing.T) {
 	t.Parallel()
 	db := migratedDB(t)
 	base, _ := startServe(t, db)
-	health := func() int {
-		t.Helper()
-		res, err := http.Get(base + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	health := func() int { t.Helper(); return healthz(t, base) }
 	if code := health(); code != http.StatusOK {
 		t.Fatalf("/healthz %d before; want 200", code)
 	}
@@ -713,15 +705,7 @@ func TestCLIHealthzCannotWrite(t *testing.T) {
 	t.Parallel()
 	db := migratedDB(t)
 	base, _ := startServe(t, db)
-	health := func() int {
-		t.Helper()
-		res, err := http.Get(base + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	health := func() int { t.Helper(); return healthz(t, base) }
 	other, err := models.Open(db)
 	if err != nil {
 		t.Fatal(err)
@@ -765,4 +749,15 @@ func TestCLIHealthzCannotWrite(t *testing.T) {
 	if code := health(); code != http.StatusOK {
 		t.Errorf("/healthz %d once the write lock is free; want 200", code)
 	}
+}
+
+// healthz is the status /healthz of the server at base answers.
+func healthz(t *testing.T, base string) int {
+	t.Helper()
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
