@@ -142,27 +142,7 @@ func TestRoleChangeIsAuditedInItsRegion(t *testing.T) {
 func TestDeactivatedPartnerWithOpenReferrals(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	coordUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
-	open, _, err := ts.store.Referrals(ctx, &models.Viewer{User: coordUser, Region: hamar}, models.ReferralFilter{Open: true, Page: models.Page{Number: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r *models.Referral
-	for i := range open {
-		if open[i].Status != "draft" {
-			r = &open[i]
-			break
-		}
-	}
-	if r == nil {
-		t.Fatal("the demo has no open referral")
-	}
-	p, err := ts.store.Partner(ctx, r.PartnerID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, p := demoOpenReferral(t, ts, 0)
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	path := "/admin/partners/" + itoa(p.ID)
@@ -258,26 +238,7 @@ func TestDeactivatedPartnerWarningIsTheAdvisers(t *testing.T) {
 	if err != nil || partnerUser.PartnerID == nil {
 		t.Fatalf("the demo partner user: %v", err)
 	}
-	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	coordUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
-	open, _, err := ts.store.Referrals(ctx, &models.Viewer{User: coordUser, Region: hamar}, models.ReferralFilter{Open: true, Page: models.Page{Number: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r *models.Referral
-	for i := range open {
-		if open[i].Status != "draft" && open[i].PartnerID == *partnerUser.PartnerID {
-			r = &open[i]
-			break
-		}
-	}
-	if r == nil {
-		t.Fatal("the demo has no open referral to the demo partner")
-	}
-	p, err := ts.store.Partner(ctx, r.PartnerID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, p := demoOpenReferral(t, ts, *partnerUser.PartnerID)
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	path := "/admin/partners/" + itoa(p.ID)
@@ -302,4 +263,28 @@ func TestDeactivatedPartnerWarningIsTheAdvisers(t *testing.T) {
 	if _, page := adviser.get("/referrals/" + itoa(r.ID)); !strings.Contains(page, "tar ikke lenger imot henvisninger") {
 		t.Errorf("the adviser is not told the partner is deactivated")
 	}
+}
+
+// demoOpenReferral is a sent, still open referral of the demo region (to
+// partner partnerID, or any with 0) and its partner.
+func demoOpenReferral(t *testing.T, ts *testServer, partnerID int64) (*models.Referral, *models.Partner) {
+	t.Helper()
+	ctx := context.Background()
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	coordUser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleCoordinator))
+	open, _, err := ts.store.Referrals(ctx, &models.Viewer{User: coordUser, Region: hamar}, models.ReferralFilter{Open: true, Page: models.Page{Number: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range open {
+		if open[i].Status != "draft" && (partnerID == 0 || open[i].PartnerID == partnerID) {
+			p, err := ts.store.Partner(ctx, open[i].PartnerID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &open[i], p
+		}
+	}
+	t.Fatalf("the demo has no open referral (partner %d)", partnerID)
+	return nil, nil
 }
