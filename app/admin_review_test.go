@@ -19,10 +19,7 @@ func TestRemoveMemberInUse(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hamar := demoRegion(t, ts)
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	path := "/admin/regions/" + itoa(hamar.ID)

@@ -159,10 +159,7 @@ func TestCoordinatorScope(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("coordinator creating a user in another region = %d; want 422", res.StatusCode)
 	}
-	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hamar := demoRegion(t, ts)
 	res, body := coord.post("/admin/users", url.Values{"email": {"ny2@hamar.example"}, "name": {"Ny"}, "admin": {"on"}, "region_id": {itoa(hamar.ID)}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Du kan bare gi roller i din egen region.") {
 		t.Errorf("coordinator creating an admin = %d; want 422 saying why", res.StatusCode)
@@ -368,10 +365,7 @@ func TestRegionMemberJoinedDefaultsToNorwegianToday(t *testing.T) {
 	ts.store.SetClock(func() time.Time { return at })
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
-	region, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	_, page := admin.get("/admin/regions/" + itoa(region.ID))
 	if !strings.Contains(page, `value="2026-03-02"`) {
 		t.Errorf("the member form does not default its date to 2026-03-02")
@@ -443,10 +437,7 @@ func TestCoordinatorAccountActionsStayInRegion(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hamar := demoRegion(t, ts)
 	in := models.DefaultRegionInput()
 	in.Slug, in.Name = "annen", "Annen region"
 	other, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
@@ -521,10 +512,7 @@ func TestRegionMemberEditIsVersioned(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	path := "/admin/regions/" + itoa(region.ID)
 	a, b := ts.client(t), ts.client(t)
 	a.login(demoEmail(models.RoleAdmin), models.DemoPassword)

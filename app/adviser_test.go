@@ -175,10 +175,7 @@ func TestRouteToOwnRegionKeepsTheCase(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
-	hamar, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hamar := demoRegion(t, ts)
 	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
 	if err != nil {
 		t.Fatal(err)

@@ -99,10 +99,7 @@ func TestAPIBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	pPath := "/api/v1/partners/" + itoa(partner.ID)
 	rPath := "/api/v1/regions/" + itoa(region.ID)
 	tests := []struct {
@@ -156,10 +153,7 @@ func TestAPIBadInput(t *testing.T) {
 	if *after != *partner {
 		t.Errorf("bad input changed the partner:\n got %+v\nwant %+v", *after, *partner)
 	}
-	r2, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r2 := demoRegion(t, ts)
 	if r2.Version != region.Version || r2.Name != region.Name || r2.FirstResponseDays != region.FirstResponseDays {
 		t.Errorf("bad input changed the region: %+v", r2)
 	}
@@ -244,10 +238,7 @@ func TestAPIWithoutTokenIs401(t *testing.T) {
 func TestRegionMemberDatesInAPI(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	r, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := demoRegion(t, ts)
 	_, out := ts.api(t, ts.token(t, models.RoleAdmin), http.MethodGet, "/api/v1/regions/"+itoa(r.ID), "")
 	members, _ := out["members"].([]any)
 	if len(members) == 0 {

@@ -412,10 +412,7 @@ func TestCaseMunicipalityChoices(t *testing.T) {
 			t.Errorf("option %s in the inbox filter: %t; want %t", number, got, want)
 		}
 	}
-	region, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	ms, err := ts.store.RegionMunicipalities(context.Background(), region.ID, "0301")
 	if err != nil {
 		t.Fatal(err)

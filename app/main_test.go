@@ -233,3 +233,13 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// demoRegion is the demo's region, Hamarregionen Utvikling.
+func demoRegion(t *testing.T, ts *testServer) *models.Region {
+	t.Helper()
+	r, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -40,10 +40,7 @@ func regionAdmin(t *testing.T, ts *testServer) *models.Viewer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := demoRegion(t, ts)
 	return &models.Viewer{User: u, Region: r}
 }
 

@@ -460,10 +460,7 @@ func TestReferralListAPIAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	u, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "siri@siva.example", Name: "Siri Siva", PartnerID: siva.ID},
 		"siva-passord-123", []models.RoleGrant{{RegionID: region.ID, Role: models.RolePartner}})
 	if err != nil {
@@ -590,10 +587,7 @@ func TestReferralFormNamesTheRegionsDays(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	r, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := demoRegion(t, ts)
 	host := ""
 	if r.HostMunicipality != nil {
 		host = *r.HostMunicipality

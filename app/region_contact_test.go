@@ -16,10 +16,7 @@ func setRegionContact(t *testing.T, ts *testServer, email, phone string) *models
 	t.Helper()
 	ctx := context.Background()
 	v := adminViewer(t, ts)
-	r, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := demoRegion(t, ts)
 	in := models.RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
 		NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, ContactEmail: email, ContactPhone: phone, Version: r.Version}
 	if r.HostMunicipality != nil {
@@ -28,11 +25,7 @@ func setRegionContact(t *testing.T, ts *testServer, email, phone string) *models
 	if err := ts.store.UpdateRegion(ctx, v, models.Actor{}, r.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	r, err = ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return demoRegion(t, ts)
 }
 
 // The region's settings form sets its public contact details, an admin's or
@@ -43,10 +36,7 @@ func TestRegionContactOnSettingsForm(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	path := "/admin/regions/" + itoa(region.ID)
 	for _, role := range []string{models.RoleAdmin, models.RoleCoordinator} {
 		c := ts.client(t)
@@ -187,10 +177,7 @@ func TestAPIRegionContact(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	admin := ts.token(t, models.RoleAdmin)
-	region, err := ts.store.RegionBySlug(context.Background(), models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	path := "/api/v1/regions/" + itoa(region.ID)
 	status, out := ts.api(t, admin, http.MethodPatch, path, `{"contact_email": "post", "contact_phone": "x", "version": `+itoa(int64(region.Version))+`}`)
 	e, _ := out["error"].(map[string]any)

@@ -132,10 +132,7 @@ type probe struct {
 
 func newProbe(t *testing.T, ts *testServer, role string) *probe {
 	ctx := context.Background()
-	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	region := demoRegion(t, ts)
 	// Users are probed on another user than the viewer, so that nobody locks themselves out mid-test.
 	other, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
 	if role == models.RoleBoard {
