@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"samspill/models"
 )
 
@@ -63,6 +65,18 @@ func addProblems(errs, problems map[string]string) {
 }
 
 // formInt parses an integer form field, recording an error under name.
+// formYesNo reads a form's explicit yes/no choice, "true" or "false"; ok is
+// false for anything else (no answer is no yes).
+func formYesNo(c echo.Context, name string) (yes, ok bool) {
+	switch c.FormValue(name) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
 func formInt(errs map[string]string, name, v string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {

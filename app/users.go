@@ -339,13 +339,11 @@ func (s *Server) setUserActive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := c.FormValue("active")
-	if v != "true" && v != "false" {
-		// The page's buttons send "true" or "false"; anything else is no
-		// answer and must not deactivate the user.
+	active, ok := formYesNo(c, "active")
+	if !ok {
+		// Anything but the buttons' answer must not deactivate the user.
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, map[string]string{"active": "error.choice"}, "")
 	}
-	active := v == "true"
 	openCases := c.FormValue("open_cases")
 	held, err := s.store.SetActive(c.Request().Context(), viewer(c), actor(c), id, active, openCases)
 	if ve := asValidation(err); ve != nil {
@@ -399,15 +397,14 @@ func (s *Server) setUserAdmin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	choice := c.FormValue("admin")
-	if choice != "true" && choice != "false" {
+	admin, ok := formYesNo(c, "admin")
+	if !ok {
 		return s.renderUser(c, http.StatusUnprocessableEntity, id, nil, map[string]string{"admin": "error.choice"}, "")
 	}
 	version, err := strconv.Atoi(c.FormValue("version"))
 	if err != nil {
 		return errMalformed("error.malformed")
 	}
-	admin := choice == "true"
 	changed, err := s.store.SetAdmin(c.Request().Context(), viewer(c), actor(c), id, admin, version)
 	switch ve := asValidation(err); {
 	case ve != nil:
