@@ -170,6 +170,7 @@ func TestAdminRoleRefusals(t *testing.T) {
 		{"no answer", admin, adviser.ID, "", http.StatusUnprocessableEntity, "Velg et av alternativene"},
 		{"nonsense", admin, adviser.ID, "ja", http.StatusUnprocessableEntity, "Velg et av alternativene"},
 		{"stale version", admin, adviser.ID, "true", http.StatusConflict, ""},
+		{"version not a number", admin, adviser.ID, "true", http.StatusBadRequest, ""},
 		{"already not admin", admin, adviser.ID, "false", http.StatusSeeOther, "Ingenting er endret"},
 		{"already admin", admin, adminUser.ID, "true", http.StatusSeeOther, "Ingenting er endret"},
 		{"coordinator grants", coordinator, adviser.ID, "true", http.StatusNotFound, ""},
@@ -184,6 +185,9 @@ func TestAdminRoleRefusals(t *testing.T) {
 				if version == userVersion(t, ts, tt.user) {
 					version = "999"
 				}
+			}
+			if tt.name == "version not a number" {
+				version = "tre"
 			}
 			before := dbFingerprint(t, ts)
 			res, body := tt.c.post("/admin/users/"+itoa(tt.user)+"/admin", url.Values{"admin": {tt.admin}, "version": {version}})
