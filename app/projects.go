@@ -395,7 +395,7 @@ func inGroup(p page, group, key, id, labelID string) []views.Field {
 }
 
 func (s *Server) newProjectForm(c echo.Context) error {
-	f := projectFormFrom(models.ProjectInput{Status: "planning", Visibility: "participants"}).withBlankRows()
+	f := projectFormFrom(models.ProjectInput{Status: models.NewProjectStatus, Visibility: "participants"}).withBlankRows()
 	return s.renderProjectForm(c, http.StatusOK, nil, f, nil)
 }
 

@@ -238,7 +238,7 @@ func (s *Server) apiCreateProject(c echo.Context) error {
 	if err := decodeJSON(c, &j); err != nil {
 		return err
 	}
-	in := models.ProjectInput{Status: "idea", Visibility: "participants"}
+	in := models.ProjectInput{Status: models.NewProjectStatus, Visibility: "participants"}
 	if err := invalidFields(j.apply(&in)); err != nil {
 		return err
 	}

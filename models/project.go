@@ -121,6 +121,13 @@ var (
 	IndicatorKinds      = []string{"jobs", "new_establishments", "value_creation", "attractiveness", "business_friendliness", "plan_follow_up"}
 )
 
+// NewProjectStatus is the status a new project starts in when none is chosen,
+// by the form (preselected) and the API (status left out) alike. It is "idea",
+// the first step of DESIGN.md's project statuses: a project just written down
+// has claimed nothing yet, while "planning" says the municipalities have agreed
+// to plan it, which only the coordinator knows and chooses in one click.
+const NewProjectStatus = "idea"
+
 // ParticipantPartner is the kind of a participant that is a partner from the catalogue.
 const ParticipantPartner = "partner"
 
