@@ -1,8 +1,12 @@
 package app
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 
 	"samspill/models"
@@ -30,5 +34,144 @@ func TestNewProjectStatusAgrees(t *testing.T) {
 		if tt.got != "idea" {
 			t.Errorf("a new project by %s starts as %q; want %q", tt.path, tt.got, "idea")
 		}
+	}
+}
+
+// projectVersion is the project's version as the API reads it.
+func projectVersion(t *testing.T, ts *testServer, tok string, id int64) string {
+	t.Helper()
+	return itoa(int64(ts.projectJSON(t, tok, id)["version"].(float64)))
+}
+
+// A completed or stopped project is closed for editing: its fields,
+// participants and milestones are not changed, by the API (422 naming the
+// status) nor by a page form left open while it was closed (422 saying so at
+// the top), and nothing changes. Its page shows it read-only with one way to
+// reopen it, a status change audited as one. Factor assessments stay open: an
+// evaluation after the end is normal. Closed projects could be edited as any.
+func TestClosedProjectIsReopenedFirst(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id := demoProjectID(t, ts, demoHamarStange)
+	path, api := "/projects/"+itoa(id), "/api/v1/projects/"+itoa(id)
+	tok := ts.token(t, models.RoleCoordinator)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	p, err := ts.store.Project(ctx, regionAdmin(t, ts), id)
+	if err != nil || len(p.Milestones) == 0 {
+		t.Fatalf("demo project: %v", err)
+	}
+	ms := p.Milestones[0]
+	_, page := coord.get(path)
+	for _, want := range []string{`href="` + path + `/edit"`, `action="` + path + `/milestones"`, `action="` + path + `/milestones/` + itoa(ms.ID) + `"`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the open project's page lacks %s", want)
+		}
+	}
+	coord.get(path + "/edit") // the form as it was before the project closed
+	stale := projectVersion(t, ts, tok, id)
+	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "completed", "version": `+stale+`}`); code != http.StatusOK {
+		t.Fatalf("completing = %d %v", code, out)
+	}
+	v := projectVersion(t, ts, tok, id)
+
+	_, page = coord.get(path)
+	for _, gone := range []string{`href="` + path + `/edit"`, `action="` + path + `/milestones"`, `action="` + path + `/milestones/`} {
+		if strings.Contains(page, gone) {
+			t.Errorf("the completed project's page offers %s", gone)
+		}
+	}
+	for _, want := range []string{"Prosjektet er fullført og stengt for endringer.", `action="` + path + `/status"`, `name="version" value="` + v + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the completed project's page lacks %q", want)
+		}
+	}
+	if res, _ := coord.get(path + "/edit"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != path {
+		t.Errorf("GET the completed project's edit form = %d to %q; want 303 to its page", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	const said = "Prosjektet er avsluttet"
+	editForm := func(version, status, title string) url.Values {
+		return url.Values{"version": {version}, "title": {title}, "status": {status}, "visibility": {"participants"},
+			"mun_kommunenummer": {"3403", "3413"}, "mun_role": {"lead", "participant"}, "mun_nok": {"400000", "250000"}, "mun_fte": {"0,5", "0,4"}}
+	}
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values // a page form, or else
+		api        string     // the JSON body of a PATCH to path
+	}{
+		{"API title", api, nil, `{"title": "Nytt navn", "version": ` + v + `}`},
+		{"API budget out of range", api, nil, `{"budget_nok": -5, "version": ` + v + `}`},
+		{"API period", api, nil, `{"ends_on": "2099-12-31", "version": ` + v + `}`},
+		{"API municipalities", api, nil, `{"municipalities": [{"kommunenummer": "3403", "role": "lead"}], "version": ` + v + `}`},
+		{"API partners", api, nil, `{"partners": [], "version": ` + v + `}`},
+		{"API participants", api, nil, `{"participants": [{"kind": "business", "name": "Ny bedrift"}], "version": ` + v + `}`},
+		{"API funding", api, nil, `{"funding": [], "version": ` + v + `}`},
+		{"API stopped with a new title", api, nil, `{"status": "stopped", "title": "Nytt navn", "version": ` + v + `}`},
+		{"API stale version", api, nil, `{"title": "Nytt navn", "version": ` + stale + `}`},
+		{"page edit left open", path, editForm(stale, "active", "Nytt navn i nettleseren"), ""},
+		{"page edit as completed", path, editForm(v, "completed", "Nytt navn i nettleseren"), ""},
+		{"page new milestone", path + "/milestones", url.Values{"milestone_title": {"Ny milepæl"}, "due_on": {ts.store.Today().Format("2006-01-02")}, "milestone_status": {"planned"}}, ""},
+		{"page milestone cancelled", path + "/milestones/" + itoa(ms.ID), url.Values{"milestone_title": {ms.Title}, "due_on": {ms.DueOn.Format("2006-01-02")},
+			"milestone_status": {"cancelled"}, "version": {itoa(int64(ms.Version))}}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			if tt.form == nil {
+				code, out := ts.api(t, tok, http.MethodPatch, tt.path, tt.api)
+				e, _ := out["error"].(map[string]any)
+				fields, _ := e["fields"].(map[string]any)
+				if code != http.StatusUnprocessableEntity || e["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), said) {
+					t.Errorf("PATCH %s = %d %v; want 422 with status %q", tt.api, code, out, said)
+				}
+			} else {
+				res, body := coord.post(tt.path, tt.form)
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, said) {
+					t.Errorf("POST %s = %d; want 422 saying %q\n%s", tt.path, res.StatusCode, said, errorSummary(body))
+				}
+				if tt.form.Get("title") != "" && !strings.Contains(body, `value="`+tt.form.Get("title")+`"`) {
+					t.Errorf("POST %s lost the typed title", tt.path)
+				}
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("%s changed the completed project", tt.name)
+			}
+		})
+	}
+
+	// Assessing a finished project is an evaluation, and stays open.
+	today := ts.store.Today().Format("2006-01-02")
+	if code, out := ts.api(t, tok, http.MethodPost, api+"/assessments", `{"assessed_at": "`+today+`", "scores": [{"factor": "cohesion", "score": 4}]}`); code != http.StatusCreated {
+		t.Errorf("assessing the completed project = %d %v; want 201", code, out)
+	}
+	// The status alone may change: completed is corrected to stopped.
+	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "stopped", "version": `+v+`}`); code != http.StatusOK {
+		t.Fatalf("stopping the completed project = %d %v; want 200", code, out)
+	}
+	// Reopened on its page, as a status change, it is editable again.
+	v = projectVersion(t, ts, tok, id)
+	coord.get(path)
+	if res, body := coord.post(path+"/status", url.Values{"status": {"active"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopening = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	entries, err := ts.store.AuditFor(ctx, "project", itoa(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moves []string
+	for _, e := range entries {
+		if e.Action == "status" {
+			moves = append([]string{e.Detail}, moves...)
+		}
+	}
+	if want := []string{"active->completed", "completed->stopped", "stopped->active"}; !reflect.DeepEqual(moves, want) {
+		t.Errorf("status changes audited %q; want %q", moves, want)
+	}
+	if _, page := coord.get(path); !strings.Contains(page, `href="`+path+`/edit"`) || strings.Contains(page, `action="`+path+`/status"`) {
+		t.Error("the reopened project's page does not offer its edit form again, or still offers reopening")
+	}
+	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"title": "Nytt navn", "version": `+projectVersion(t, ts, tok, id)+`}`); code != http.StatusOK {
+		t.Errorf("renaming the reopened project = %d %v; want 200", code, out)
 	}
 }

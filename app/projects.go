@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -449,6 +450,9 @@ func (s *Server) editProjectForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Closed() { // its page says it is closed and offers to reopen it
+		return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
+	}
 	return s.renderProjectForm(c, http.StatusOK, p, projectFormFrom(p.Input()).withBlankRows(), nil)
 }
 
@@ -485,7 +489,9 @@ func (s *Server) updateProject(c echo.Context) error {
 type projectPage struct {
 	page
 	Project         *models.Project
-	CanEdit         bool
+	CanEdit         bool // the project is open and the viewer may change it
+	CanReopen       bool // the project is closed and the viewer may change it
+	OpenStatuses    []string
 	CanAssess       bool
 	Assessments     []models.Assessment
 	AssessmentPager pager
@@ -558,7 +564,8 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 		pg = pg.withErrors(errs)
 	}
 	base := strconv.FormatInt(p.ID, 10)
-	data := projectPage{page: pg, Project: p, CanEdit: canEdit && s.mayEditProjects(v),
+	canEdit = canEdit && s.mayEditProjects(v)
+	data := projectPage{page: pg, Project: p, CanEdit: canEdit && !p.Closed(), CanReopen: canEdit && p.Closed(), OpenStatuses: models.OpenProjectStatuses(),
 		CanAssess:   s.allowed(v, policies.Assessment, policies.Create) && models.MayAssess(v, p.RegionID),
 		Assessments: as, AssessmentPager: s.pagerAt(c, "/projects/"+base, apg, total), Summary: sum, Trend: trend, MilestoneForms: map[int64]milestoneFormView{}}
 	for _, r := range trend.Rows {
@@ -584,6 +591,43 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 		}
 	}
 	return c.Render(status, "projects/show", data)
+}
+
+// setProjectStatus gives a project another status and changes nothing else:
+// the one change a closed project's page offers, to reopen it.
+func (s *Server) setProjectStatus(c echo.Context) error {
+	p, err := s.editableProject(c)
+	if err != nil {
+		return err
+	}
+	errs := map[string]string{}
+	in := p.Input()
+	in.Status, in.Version = c.FormValue("status"), formInt(errs, "version", c.FormValue("version"))
+	status := http.StatusUnprocessableEntity
+	if len(errs) == 0 {
+		err = s.store.UpdateProject(c.Request().Context(), viewer(c), actor(c), p.ID, in)
+		switch ve := asValidation(err); {
+		case ve != nil:
+			errs = ve.Fields
+		case isConflict(err):
+			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+		case err != nil:
+			return err
+		default:
+			s.flash(c, "flash.saved")
+			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
+		}
+	}
+	// The form draws the status beside its choice; anything else (a stored
+	// field a check refuses now) is said at the top.
+	others := make([]string, 0, len(errs))
+	for k := range errs {
+		if k != "status" {
+			others = append(others, k)
+		}
+	}
+	slices.Sort(others)
+	return s.renderProject(c, status, milestoneForm{}, 0, atTop(errs, others...))
 }
 
 func parseMilestoneForm(c echo.Context) (milestoneForm, models.MilestoneInput, map[string]string) {
@@ -615,9 +659,10 @@ func (s *Server) addMilestone(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
 		}
 	} else {
-		addProblems(errs, s.store.MilestoneProblems(in))
+		addProblems(errs, s.store.MilestoneProblems(p, in))
 	}
-	return s.renderProject(c, http.StatusUnprocessableEntity, f, 0, errs)
+	// A closed project's page draws no milestone forms: its refusal is said at the top.
+	return s.renderProject(c, http.StatusUnprocessableEntity, f, 0, atTop(errs, "status"))
 }
 
 func (s *Server) updateMilestone(c echo.Context) error {
@@ -645,7 +690,7 @@ func (s *Server) updateMilestone(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
 		}
 	} else {
-		addProblems(errs, s.store.MilestoneProblems(in))
+		addProblems(errs, s.store.MilestoneProblems(p, in))
 	}
-	return s.renderProject(c, status, f, mid, errs)
+	return s.renderProject(c, status, f, mid, atTop(errs, "status"))
 }

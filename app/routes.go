@@ -170,6 +170,7 @@ func (s *Server) routeTable() []route {
 		{get, "/projects/:id", s.showProject, can(policies.Project, policies.Read)},
 		{get, "/projects/:id/edit", s.editProjectForm, can(policies.Project, policies.Update)},
 		{post, "/projects/:id", s.updateProject, can(policies.Project, policies.Update)},
+		{post, "/projects/:id/status", s.setProjectStatus, can(policies.Project, policies.Update)},
 		{post, "/projects/:id/milestones", s.addMilestone, can(policies.Project, policies.Update)},
 		{post, "/projects/:id/milestones/:mid", s.updateMilestone, can(policies.Project, policies.Update)},
 		{get, "/projects/:id/assessments/new", s.newProjectAssessment, can(policies.Assessment, policies.Create)},

@@ -63,10 +63,16 @@ type MilestoneInput struct {
 	Version     int // for updates
 }
 
-// MilestoneProblems reports what is wrong with in, by the checks AddMilestone
-// and UpdateMilestone make before they touch the database. A form that failed
-// to parse a field asks it too, so that every error shows in one round.
-func (s *Store) MilestoneProblems(in MilestoneInput) map[string]string { return in.validate(s.Today()) }
+// MilestoneProblems reports what is wrong with in for a milestone of project p,
+// by the checks AddMilestone and UpdateMilestone make before they touch the
+// database. A form that failed to parse a field asks it too, so that every
+// error shows in one round.
+func (s *Store) MilestoneProblems(p *Project, in MilestoneInput) map[string]string {
+	if p.Closed() {
+		return map[string]string{"status": "error.project_closed_milestones"}
+	}
+	return in.validate(s.Today())
+}
 
 func (in *MilestoneInput) validate(today time.Time) map[string]string {
 	fields := map[string]string{}
@@ -88,23 +94,29 @@ func (in *MilestoneInput) validate(today time.Time) map[string]string {
 	return fields
 }
 
-// editableProject checks that the viewer may change project id.
-func editableProject(tx *gorm.DB, v *Viewer, id int64) error {
-	var n int64
-	if err := tx.Model(&Project{}).Scopes(projectsEditableBy(v)).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
+// milestoneProject loads the status and period of project id, which the
+// viewer may change, for a change of its milestones: a closed project's
+// milestones are closed with it.
+func milestoneProject(tx *gorm.DB, v *Viewer, id int64) (*Project, error) {
+	var p Project
+	err := tx.Select("id, status, starts_on, ends_on").Scopes(projectsEditableBy(v)).First(&p, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("project %d: %w", id, ErrNotFound)
 	}
-	if n == 0 {
-		return fmt.Errorf("project %d: %w", id, ErrNotFound)
+	if err != nil {
+		return nil, fmt.Errorf("load project %d: %w", id, err)
 	}
-	return nil
+	if p.Closed() {
+		return nil, invalid("status", "error.project_closed_milestones")
+	}
+	return &p, nil
 }
 
 // AddMilestone adds a milestone to a project the viewer may change.
 func (s *Store) AddMilestone(ctx context.Context, v *Viewer, a Actor, projectID int64, in MilestoneInput) (*Milestone, error) {
 	var m Milestone
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := editableProject(tx, v, projectID); err != nil {
+		if _, err := milestoneProject(tx, v, projectID); err != nil {
 			return err
 		}
 		if fields := in.validate(s.Today()); len(fields) > 0 {
@@ -128,7 +140,7 @@ func (s *Store) AddMilestone(ctx context.Context, v *Viewer, a Actor, projectID 
 // version is ErrConflict.
 func (s *Store) UpdateMilestone(ctx context.Context, v *Viewer, a Actor, projectID, id int64, in MilestoneInput) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := editableProject(tx, v, projectID); err != nil {
+		if _, err := milestoneProject(tx, v, projectID); err != nil {
 			return err
 		}
 		var existing Milestone

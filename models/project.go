@@ -121,6 +121,28 @@ var (
 	IndicatorKinds      = []string{"jobs", "new_establishments", "value_creation", "attractiveness", "business_friendliness", "plan_follow_up"}
 )
 
+// ClosedProjectStatuses are the statuses of a finished project: completed or
+// stopped. A closed project is kept as it ended: it changes nothing but its
+// status until it is reopened (given one of the other statuses), so that what
+// a report or an evaluation read of it stays true. Its milestones are closed
+// with it; factor assessments are not, for an evaluation after the end is
+// normal.
+var ClosedProjectStatuses = []string{"completed", "stopped"}
+
+// Closed reports whether the project is completed or stopped.
+func (p *Project) Closed() bool { return contains(ClosedProjectStatuses, p.Status) }
+
+// OpenProjectStatuses are the statuses a closed project may be reopened to.
+func OpenProjectStatuses() []string {
+	var out []string
+	for _, st := range ProjectStatuses {
+		if !contains(ClosedProjectStatuses, st) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // NewProjectStatus is the status a new project starts in when none is chosen,
 // by the form (preselected) and the API (status left out) alike. It is "idea",
 // the first step of DESIGN.md's project statuses: a project just written down
@@ -238,7 +260,18 @@ const maxAmount = 100_000_000_000
 // make, reading the database but writing nothing. A form that failed to parse a
 // field asks it too, so that every error shows in one round.
 func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, in ProjectInput) (map[string]string, error) {
-	return in.validate(s.read(ctx), regionID, projectID, s.Today())
+	fields, err := in.validate(s.read(ctx), regionID, projectID, s.Today())
+	if err != nil || projectID == 0 {
+		return fields, err
+	}
+	var cur Project
+	if err := s.loadProject(s.read(ctx)).First(&cur, projectID).Error; err != nil {
+		return nil, fmt.Errorf("load project %d: %w", projectID, err)
+	}
+	if cur.Closed() && !sameProject(cur.Input(), in) {
+		fields["status"] = "error.project_closed"
+	}
+	return fields, nil
 }
 
 // validate checks the input for a project of the region (projectID 0 for a new
@@ -601,17 +634,24 @@ func (s *Store) CreateProject(ctx context.Context, v *Viewer, a Actor, in Projec
 // ErrConflict and changes nothing.
 func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64, in ProjectInput) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		var row Project
-		err := tx.Select("id, region_id").Scopes(projectsEditableBy(v)).First(&row, id).Error
+		var cur Project
+		err := s.loadProject(tx.Scopes(projectsEditableBy(v))).First(&cur, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return fmt.Errorf("project %d: %w", id, ErrNotFound)
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("load project %d: %w", id, err)
 		}
-		fields, err := in.validate(tx, row.RegionID, id, s.Today())
+		fields, err := in.validate(tx, cur.RegionID, id, s.Today())
 		if err != nil {
 			return err
+		}
+		// A closed project changes its status alone, whatever else is wrong
+		// with what was sent, and before a stale version is told: a form left
+		// open while it was closed is told why, not to try again.
+		edited := !sameProject(cur.Input(), in)
+		if cur.Closed() && edited {
+			return invalid("status", "error.project_closed")
 		}
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
@@ -623,14 +663,8 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 		}
 		if same, err := unchanged(tx, &Project{}, in.Version, values, "id = ?", id); err != nil {
 			return err
-		} else if same {
-			var cur Project
-			if err := s.loadProject(tx).First(&cur, id).Error; err != nil {
-				return fmt.Errorf("load project %d: %w", id, err)
-			}
-			if sameParts(cur.Input(), in) {
-				return nil
-			}
+		} else if same && sameParts(cur.Input(), in) {
+			return nil
 		}
 		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
 		res := tx.Model(&Project{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
@@ -645,8 +679,31 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 		if err := saveProjectParts(tx, id, in); err != nil {
 			return err
 		}
+		// A move of status is logged as one, as an enquiry's is: closing and
+		// reopening are found by it.
+		if cur.Status != in.Status {
+			if err := s.audit(tx, a, "status", "project", fmt.Sprint(id), cur.Status+"->"+in.Status); err != nil {
+				return err
+			}
+		}
+		if !edited {
+			return nil
+		}
 		return s.audit(tx, a, "update", "project", fmt.Sprint(id), "status="+in.Status)
 	})
+}
+
+// sameProject reports whether a and b are the same project but for status and
+// version: the same fields and the same lists.
+func sameProject(a, b ProjectInput) bool {
+	return a.Title == b.Title && a.Summary == b.Summary && sameDay(a.StartsOn, b.StartsOn) && sameDay(a.EndsOn, b.EndsOn) &&
+		a.BudgetNOK == b.BudgetNOK && a.MunicipalRole == b.MunicipalRole && a.Focus == b.Focus && a.Approach == b.Approach &&
+		a.Visibility == b.Visibility && sameParts(a, b)
+}
+
+// sameDay reports whether two optional dates are both absent or the same day.
+func sameDay(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }
 
 // sameParts reports whether a and b list the same municipalities, partners,

@@ -837,8 +837,9 @@ func TestStoppedProjectMilestonesNotOverdue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	stopped := f.project(t, "Stoppet", "stopped", "members", lead("3403"))
-	completed := f.project(t, "Ferdig", "completed", "members", lead("3403"))
+	// Milestones are set while the projects run; closed, they are kept as they were.
+	stopped := f.project(t, "Stoppet", "active", "members", lead("3403"))
+	completed := f.project(t, "Ferdig", "active", "members", lead("3403"))
 	for _, m := range []struct {
 		project *Project
 		due     *time.Time
@@ -852,6 +853,13 @@ func TestStoppedProjectMilestonesNotOverdue(t *testing.T) {
 	} {
 		if _, err := f.s.AddMilestone(ctx, f.coord, Actor{}, m.project.ID, MilestoneInput{Title: m.title, DueOn: m.due, Status: m.status, DoneOn: m.done}); err != nil {
 			t.Fatalf("%s: %v", m.title, err)
+		}
+	}
+	for p, status := range map[*Project]string{stopped: "stopped", completed: "completed"} {
+		in := p.Input()
+		in.Status = status
+		if err := f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, in); err != nil {
+			t.Fatalf("%s: %v", status, err)
 		}
 	}
 	pf, err := f.s.Portfolio(ctx, f.board, f.region.ID)
