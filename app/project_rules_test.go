@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
@@ -173,5 +174,154 @@ func TestClosedProjectIsReopenedFirst(t *testing.T) {
 	}
 	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"title": "Nytt navn", "version": `+projectVersion(t, ts, tok, id)+`}`); code != http.StatusOK {
 		t.Errorf("renaming the reopened project = %d %v; want 200", code, out)
+	}
+}
+
+// Amounts and dates of a project are refused beside the field when no project
+// has them: a negative amount, one above a billion kroner, a date outside
+// 1970–2100 (a year typed "0202"), a period that ends before it starts; by the
+// API (422 naming the field) and the form (the message beside the field, what
+// was typed kept), and nothing is made. A negative budget was refused saying
+// to write whole kroner, and a budget of 99 billion or a start in year 202
+// were taken.
+func TestProjectAmountsAndDates(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleCoordinator)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	const (
+		amount = "Skriv et beløp fra 0 til 1 000 000 000 kroner."
+		period = "Sluttdatoen kan ikke være før startdatoen."
+		year   = "Skriv en dato mellom 1970 og 2100."
+	)
+	for _, tt := range []struct {
+		name, json string     // what the API is sent besides title and municipalities
+		form       url.Values // the same typed in the form
+		field, id  string     // the field the API names, and the form's field id
+		want       string     // the message
+	}{
+		{"negative budget", `"budget_nok": -5`, url.Values{"budget_nok": {"-5"}}, "budget_nok", "f-budget_nok", amount},
+		{"budget of 99 billion", `"budget_nok": 99000000000`, url.Values{"budget_nok": {"99 000 000 000"}}, "budget_nok", "f-budget_nok", amount},
+		{"negative funding", `"funding": [{"source": "Kommunene", "amount_nok": -100}]`,
+			url.Values{"funding_source": {"Kommunene"}, "funding_nok": {"-100"}, "funding_confirmed": {"no"}}, "funding[0].amount_nok", "f-funding-0-nok", amount},
+		{"funding of two billion", `"funding": [{"source": "Kommunene", "amount_nok": 2000000000}]`,
+			url.Values{"funding_source": {"Kommunene"}, "funding_nok": {"2 000 000 000"}, "funding_confirmed": {"no"}}, "funding[0].amount_nok", "f-funding-0-nok", amount},
+		{"negative contribution", `"municipalities": [{"kommunenummer": "3403", "role": "lead", "contribution_nok": -1}]`,
+			url.Values{"mun_nok": {"-1"}}, "municipalities[0].contribution_nok", "f-mun-0-nok", amount},
+		{"ends before it starts", `"starts_on": "2027-06-01", "ends_on": "2027-05-31"`, url.Values{"starts_on": {"2027-06-01"}, "ends_on": {"2027-05-31"}}, "ends_on", "f-ends_on", period},
+		{"starts in year 202", `"starts_on": "0202-05-01"`, url.Values{"starts_on": {"0202-05-01"}}, "starts_on", "f-starts_on", year},
+		{"ends in year 2999", `"ends_on": "2999-05-01"`, url.Values{"ends_on": {"2999-05-01"}}, "ends_on", "f-ends_on", year},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			body := `{"title": "Beløp og datoer", "municipalities": [{"kommunenummer": "3403", "role": "lead"}], ` + tt.json + `}`
+			if strings.Contains(tt.json, `"municipalities"`) {
+				body = `{"title": "Beløp og datoer", ` + tt.json + `}`
+			}
+			code, out := ts.api(t, tok, http.MethodPost, "/api/v1/projects", body)
+			e, _ := out["error"].(map[string]any)
+			fields, _ := e["fields"].(map[string]any)
+			if code != http.StatusUnprocessableEntity || fmtAny(fields[tt.field]) != tt.want {
+				t.Errorf("POST %s = %d %v; want 422 with %s %q", tt.json, code, out, tt.field, tt.want)
+			}
+			form := url.Values{"title": {"Beløp og datoer"}, "status": {"idea"}, "visibility": {"participants"},
+				"mun_kommunenummer": {"3403"}, "mun_role": {"lead"}, "mun_nok": {""}, "mun_fte": {""}}
+			for k, v := range tt.form {
+				form[k] = v
+			}
+			coord.get("/projects/new")
+			res, page := coord.post("/projects", form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="`+tt.id+`-error">`+tt.want) {
+				t.Errorf("the form with %v = %d; want 422 with %q beside %s\n%s", tt.form, res.StatusCode, tt.want, tt.id, errorSummary(page))
+			}
+			for _, v := range tt.form {
+				if !strings.Contains(page, `value="`+v[0]+`"`) {
+					t.Errorf("the form lost the typed %q", v[0])
+				}
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("%s made a project", tt.name)
+			}
+		})
+	}
+	// A budget of a billion, and a period in this century, are taken.
+	code, out := ts.api(t, tok, http.MethodPost, "/api/v1/projects", `{"title": "Stort", "budget_nok": 1000000000, "starts_on": "1970-01-01", "ends_on": "2100-12-31", "municipalities": [{"kommunenummer": "3403", "role": "lead"}]}`)
+	if code != http.StatusCreated {
+		t.Errorf("a budget of a billion from 1970 to 2100 = %d %v; want 201", code, out)
+	}
+}
+
+// A milestone is due within its project's period, if the project has one, and
+// within 1970–2100: one due before the project starts or after it ends is
+// refused beside its date, with what was typed kept, and nothing changes. A
+// milestone that is already outside (the period was moved since) keeps its
+// date through other changes. Milestones could be due anywhere.
+func TestMilestoneWithinProjectPeriod(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id := demoProjectID(t, ts, demoHamarStange)
+	path := "/projects/" + itoa(id)
+	p, err := ts.store.Project(ctx, regionAdmin(t, ts), id)
+	if err != nil || p.StartsOn == nil || p.EndsOn == nil || len(p.Milestones) == 0 {
+		t.Fatalf("the demo project has no period or milestones: %v", err)
+	}
+	day := func(t0 time.Time, days int) string { return t0.AddDate(0, 0, days).Format("2006-01-02") }
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	const (
+		early = "Fristen er før prosjektet starter. Velg en dato i prosjektperioden, eller endre perioden først."
+		late  = "Fristen er etter at prosjektet slutter. Velg en dato i prosjektperioden, eller endre perioden først."
+		year  = "Skriv en dato mellom 1970 og 2100."
+	)
+	ms := p.Milestones[len(p.Milestones)-1]
+	for _, tt := range []struct {
+		name, path, due, doneOn, want string
+		key                           string // the form's key in its element ids
+	}{
+		{"new, a day before the start", path + "/milestones", day(*p.StartsOn, -1), "", early, "new"},
+		{"new, a day after the end", path + "/milestones", day(*p.EndsOn, 1), "", late, "new"},
+		{"new, in year 202", path + "/milestones", "0202-05-01", "", year, "new"},
+		{"new, after the end, with a typing error", path + "/milestones", day(*p.EndsOn, 1), "i går", late, "new"},
+		{"moved after the end", path + "/milestones/" + itoa(ms.ID), day(*p.EndsOn, 30), "", late, itoa(ms.ID)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			coord.get(path)
+			form := url.Values{"milestone_title": {"Sluttrapport"}, "due_on": {tt.due}, "milestone_status": {"planned"}, "done_on": {tt.doneOn}}
+			if !strings.HasSuffix(tt.path, "/milestones") {
+				form.Set("version", itoa(int64(ms.Version)))
+			}
+			res, page := coord.post(tt.path, form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="f-ms-`+tt.key+`-due-error">`+tt.want) || !strings.Contains(page, `value="`+tt.due+`"`) {
+				t.Errorf("POST %s due %s = %d; want 422 with %q beside the date, the date kept\n%s", tt.path, tt.due, res.StatusCode, tt.want, fieldError(page))
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("%s changed the project", tt.name)
+			}
+		})
+	}
+	for _, due := range []string{day(*p.StartsOn, 0), day(*p.EndsOn, 0)} {
+		coord.get(path)
+		if res, page := coord.post(path+"/milestones", url.Values{"milestone_title": {"Innenfor " + due}, "due_on": {due}, "milestone_status": {"planned"}}); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("a milestone due %s, on the period's edge = %d; want 303\n%s", due, res.StatusCode, fieldError(page))
+		}
+	}
+	// The project ends earlier now; its last milestone, due after, is still
+	// marked done without moving it.
+	tok := ts.token(t, models.RoleCoordinator)
+	if p, err = ts.store.Project(ctx, regionAdmin(t, ts), id); err != nil {
+		t.Fatal(err)
+	}
+	ms = p.Milestones[len(p.Milestones)-1]
+	end := day(ms.DueOn, -30)
+	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(id), `{"ends_on": "`+end+`", "version": `+projectVersion(t, ts, tok, id)+`}`); code != http.StatusOK {
+		t.Fatalf("moving the end = %d %v", code, out)
+	}
+	coord.get(path)
+	form := url.Values{"milestone_title": {ms.Title}, "responsible": {ms.Responsible}, "due_on": {ms.DueOn.Format("2006-01-02")}, "milestone_status": {"cancelled"}, "version": {itoa(int64(ms.Version))}}
+	if res, page := coord.post(path+"/milestones/"+itoa(ms.ID), form); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("cancelling a milestone due after the moved end = %d; want 303\n%s", res.StatusCode, fieldError(page))
 	}
 }

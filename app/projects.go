@@ -659,7 +659,7 @@ func (s *Server) addMilestone(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
 		}
 	} else {
-		addProblems(errs, s.store.MilestoneProblems(p, in))
+		addProblems(errs, s.store.MilestoneProblems(p, 0, in))
 	}
 	// A closed project's page draws no milestone forms: its refusal is said at the top.
 	return s.renderProject(c, http.StatusUnprocessableEntity, f, 0, atTop(errs, "status"))
@@ -690,7 +690,7 @@ func (s *Server) updateMilestone(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10)+"#milestones-heading")
 		}
 	} else {
-		addProblems(errs, s.store.MilestoneProblems(p, in))
+		addProblems(errs, s.store.MilestoneProblems(p, mid, in))
 	}
 	return s.renderProject(c, status, f, mid, atTop(errs, "status"))
 }

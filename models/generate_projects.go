@@ -66,7 +66,10 @@ func (g *generator) project(r *genRegion) error {
 		visibility = "members"
 	}
 	coordinator := g.pickID(r.coordinators)
-	budget := int64(math.Round(g.lognormal(1_500_000, 0.9)/1000) * 1000)
+	// A budget is at most what a coordinator may type (maxAmount); the draw
+	// reaches it about once in 10¹³ projects, but generated data is never
+	// data the forms refuse.
+	budget := min(maxAmount, int64(math.Round(g.lognormal(1_500_000, 0.9)/1000)*1000))
 	version := 1
 	updated := created
 	if status != "idea" {

@@ -219,3 +219,46 @@ func TestGeneratedUserEntriesLieInTheUsersRegion(t *testing.T) {
 		t.Errorf("%d of the %d generated entries of a user's creation lie outside the region of the user's role", astray, entries)
 	}
 }
+
+// The generated projects and milestones pass the checks a coordinator's own
+// pass: amounts from 0 to a billion kroner, dates within 1970–2100, a period
+// that ends after it starts, milestones due within their project's period.
+func TestGeneratedProjectsPassTheirChecks(t *testing.T) {
+	t.Parallel()
+	s := generated(t, 1, 200)
+	ctx := context.Background()
+	admin := &Viewer{User: &User{Roles: []UserRole{{Role: RoleAdmin}}}}
+	var regions []Region
+	if err := s.rdb.Find(&regions).Error; err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i := range regions {
+		admin.Region = &regions[i]
+		ps, _, err := s.Projects(ctx, admin, ProjectFilter{Whole: true, Page: Page{Size: 1000}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			fields, err := s.ProjectProblems(ctx, p.RegionID, p.ID, p.Input())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fields) > 0 {
+				t.Errorf("generated project %d %q is refused: %v", p.ID, p.Title, fields)
+			}
+			open := p
+			open.Status = "active" // a closed project's milestones are refused as closed, not by their dates
+			for _, m := range p.Milestones {
+				in := MilestoneInput{Title: m.Title, Responsible: m.Responsible, DueOn: &m.DueOn, Status: m.Status, DoneOn: m.DoneOn}
+				if fields := s.MilestoneProblems(&open, 0, in); len(fields) > 0 {
+					t.Errorf("generated milestone %d of project %d is refused: %v", m.ID, p.ID, fields)
+				}
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no generated project was checked")
+	}
+}

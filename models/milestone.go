@@ -67,11 +67,35 @@ type MilestoneInput struct {
 // by the checks AddMilestone and UpdateMilestone make before they touch the
 // database. A form that failed to parse a field asks it too, so that every
 // error shows in one round.
-func (s *Store) MilestoneProblems(p *Project, in MilestoneInput) map[string]string {
+func (s *Store) MilestoneProblems(p *Project, milestoneID int64, in MilestoneInput) map[string]string {
 	if p.Closed() {
 		return map[string]string{"status": "error.project_closed_milestones"}
 	}
-	return in.validate(s.Today())
+	fields := in.validate(s.Today())
+	var was *time.Time
+	for _, m := range p.Milestones {
+		if m.ID == milestoneID {
+			was = &m.DueOn
+		}
+	}
+	in.checkPeriod(fields, p, was)
+	return fields
+}
+
+// checkPeriod refuses a due date outside the project's period, where it has
+// one, unless the milestone had it before (was): one left outside when the
+// period was moved keeps its date through other changes, and moving a period
+// never waits for its milestones.
+func (in *MilestoneInput) checkPeriod(fields map[string]string, p *Project, was *time.Time) {
+	if in.DueOn == nil || fields["due_on"] != "" || (was != nil && was.Equal(*in.DueOn)) {
+		return
+	}
+	switch {
+	case p.StartsOn != nil && in.DueOn.Before(*p.StartsOn):
+		fields["due_on"] = "error.due_before_project"
+	case p.EndsOn != nil && in.DueOn.After(*p.EndsOn):
+		fields["due_on"] = "error.due_after_project"
+	}
 }
 
 func (in *MilestoneInput) validate(today time.Time) map[string]string {
@@ -82,6 +106,7 @@ func (in *MilestoneInput) validate(today time.Time) map[string]string {
 	if in.DueOn == nil {
 		fields["due_on"] = "error.required"
 	}
+	checkYear(fields, "due_on", in.DueOn)
 	choice(fields, "milestone_status", in.Status, MilestoneStatuses, true)
 	switch {
 	case in.Status != "done":
@@ -90,6 +115,8 @@ func (in *MilestoneInput) validate(today time.Time) map[string]string {
 		in.DoneOn = &today
 	case in.DoneOn.After(today):
 		fields["done_on"] = "error.future_date"
+	default:
+		checkYear(fields, "done_on", in.DoneOn)
 	}
 	return fields
 }
@@ -116,10 +143,13 @@ func milestoneProject(tx *gorm.DB, v *Viewer, id int64) (*Project, error) {
 func (s *Store) AddMilestone(ctx context.Context, v *Viewer, a Actor, projectID int64, in MilestoneInput) (*Milestone, error) {
 	var m Milestone
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if _, err := milestoneProject(tx, v, projectID); err != nil {
+		p, err := milestoneProject(tx, v, projectID)
+		if err != nil {
 			return err
 		}
-		if fields := in.validate(s.Today()); len(fields) > 0 {
+		fields := in.validate(s.Today())
+		in.checkPeriod(fields, p, nil)
+		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
 		now := s.now()
@@ -140,7 +170,8 @@ func (s *Store) AddMilestone(ctx context.Context, v *Viewer, a Actor, projectID 
 // version is ErrConflict.
 func (s *Store) UpdateMilestone(ctx context.Context, v *Viewer, a Actor, projectID, id int64, in MilestoneInput) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if _, err := milestoneProject(tx, v, projectID); err != nil {
+		p, err := milestoneProject(tx, v, projectID)
+		if err != nil {
 			return err
 		}
 		var existing Milestone
@@ -153,7 +184,9 @@ func (s *Store) UpdateMilestone(ctx context.Context, v *Viewer, a Actor, project
 		if in.Status == "done" && in.DoneOn == nil && existing.DoneOn != nil {
 			in.DoneOn = existing.DoneOn // saving a done milestone again keeps the day it was done
 		}
-		if fields := in.validate(s.Today()); len(fields) > 0 {
+		fields := in.validate(s.Today())
+		in.checkPeriod(fields, p, &existing.DueOn)
+		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
 		values := map[string]any{"title": in.Title, "responsible": in.Responsible, "due_on": *in.DueOn, "status": in.Status, "done_on": in.DoneOn}

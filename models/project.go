@@ -252,8 +252,30 @@ type IndicatorInput struct {
 // LinkInput is one document link.
 type LinkInput struct{ Title, URL string }
 
-// maxAmount bounds amounts in NOK to what fits any budget of a region.
-const maxAmount = 100_000_000_000
+// maxAmount bounds a project's amounts in NOK (budget, funding, a
+// municipality's contribution): a billion kroner is beyond any project of a
+// regional cooperation, and the bound of a referral's amount too. A larger or
+// a negative amount is a typing error (a zero too many, a minus).
+const maxAmount = 1_000_000_000
+
+// firstYear and lastYear bound the dates of projects and milestones: a year
+// outside is a typing error ("0202" for 2025) that would stretch every
+// period, list and chart it is part of.
+const firstYear, lastYear = 1970, 2100
+
+// checkAmount refuses an amount below 0 or above maxAmount.
+func checkAmount(fields map[string]string, name string, v int64) {
+	if v < 0 || v > maxAmount {
+		fields[name] = "error.project_amount"
+	}
+}
+
+// checkYear refuses a date outside firstYear–lastYear.
+func checkYear(fields map[string]string, name string, t *time.Time) {
+	if t != nil && (t.Year() < firstYear || t.Year() > lastYear) {
+		fields[name] = "error.project_date"
+	}
+}
 
 // ProjectProblems reports what is wrong with in, for a project of the region
 // (projectID 0 for a new one), by the checks CreateProject and UpdateProject
@@ -293,9 +315,9 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 	if in.StartsOn != nil && in.EndsOn != nil && in.EndsOn.Before(*in.StartsOn) {
 		fields["ends_on"] = "error.end_before_start"
 	}
-	if in.BudgetNOK < 0 || in.BudgetNOK > maxAmount {
-		fields["budget_nok"] = "error.amount"
-	}
+	checkYear(fields, "starts_on", in.StartsOn)
+	checkYear(fields, "ends_on", in.EndsOn)
+	checkAmount(fields, "budget_nok", in.BudgetNOK)
 
 	leads := 0
 	for _, m := range in.Municipalities {
@@ -344,9 +366,7 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 		}
 		seen[m.Kommunenummer] = true
 		choice(fields, key+".role", m.Role, ProjectRoles, true)
-		if m.ContributionNOK < 0 || m.ContributionNOK > maxAmount {
-			fields[key+".contribution_nok"] = "error.amount"
-		}
+		checkAmount(fields, key+".contribution_nok", m.ContributionNOK)
 		if m.ContributionFTE < 0 || m.ContributionFTE > 1000 {
 			fields[key+".contribution_fte"] = "error.fte"
 		}
@@ -391,9 +411,7 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 		key := fmt.Sprintf("funding[%d]", i)
 		f.Source = strings.TrimSpace(f.Source)
 		checkText(fields, key+".source", f.Source, 200, true)
-		if f.AmountNOK < 0 || f.AmountNOK > maxAmount {
-			fields[key+".amount_nok"] = "error.amount"
-		}
+		checkAmount(fields, key+".amount_nok", f.AmountNOK)
 	}
 	seenKind := map[string]bool{}
 	for i, ind := range in.Indicators {
