@@ -64,7 +64,6 @@ func addProblems(errs, problems map[string]string) {
 	}
 }
 
-// formInt parses an integer form field, recording an error under name.
 // formYesNo reads a form's explicit yes/no choice, "true" or "false"; ok is
 // false for anything else (no answer is no yes).
 func formYesNo(c echo.Context, name string) (yes, ok bool) {
@@ -77,6 +76,7 @@ func formYesNo(c echo.Context, name string) (yes, ok bool) {
 	return false, false
 }
 
+// formInt parses an integer form field, recording an error under name.
 func formInt(errs map[string]string, name, v string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
