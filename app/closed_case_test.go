@@ -300,3 +300,122 @@ func TestSendingADraftSaysItWasSent(t *testing.T) {
 		t.Error("the referral's page does not say the draft was sent")
 	}
 }
+
+// closedSharedCase is a new case with consent to share, closed as guided by
+// the adviser: the adviser's client and the case.
+func closedSharedCase(t *testing.T, ts *testServer) (*client, int64) {
+	t.Helper()
+	id, _ := submitShared(t, ts, true)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	v, _ := caseVersion(t, c, id)
+	if res, body := c.post("/enquiries/"+itoa(id)+"/close", url.Values{"outcome": {"guided"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	return c, id
+}
+
+// A closed case is reopened before its fields are edited or it is routed to
+// another region, as before it is assigned: by the page (a form left open
+// while a colleague closed the case) and by the API, saying to reopen it, and
+// nothing changes. The closed case's page offers neither form, only a word on
+// why. Both were saved on the closed case. What the person asks for stays
+// possible on a closed case (GDPR): withdrawing the consent to share, by the
+// page or the API, and erasing their data.
+func TestClosedCaseIsReopenedBeforeEditOrRouting(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, oslo := twoRegions(t, ts)
+	c, id := closedSharedCase(t, ts)
+	path := "/enquiries/" + itoa(id)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	v, page := caseVersion(t, admin, id)
+	for _, form := range []string{`action="` + path + `" class="stack"`, `action="` + path + `/region"`} {
+		if strings.Contains(page, form) {
+			t.Errorf("the closed case's page offers the form %s", form)
+		}
+	}
+	const toEdit, toRoute = "Gjenåpne saken før du endrer den", "Gjenåpne saken før du sender den til en annen region"
+	for _, note := range []string{toEdit, toRoute} {
+		if !strings.Contains(page, note) {
+			t.Errorf("the closed case's page does not say %q", note)
+		}
+	}
+	edit := func(description, municipality string, more ...string) url.Values {
+		f := enquiryEditForm(description)
+		f.Set("municipality", municipality)
+		f.Set("version", v)
+		for i := 0; i+1 < len(more); i += 2 {
+			f.Set(more[i], more[i+1])
+		}
+		return f
+	}
+	tok := ts.token(t, models.RoleAdmin)
+	ver := `"version": ` + v
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values
+		api        string // the JSON body of an API PATCH to path, if not a page form
+		want       string
+	}{
+		{"edit", path, edit("Endret etter avslutningen", "3412"), "", toEdit},
+		{"another municipality", path, edit("Hemmelig plan", "3403"), "", toEdit},
+		// A stale form with a typing error: the case's closing is said, not
+		// the typing error of a form the closed case's page does not draw.
+		{"edit with a typing error", path, edit("Endret etter avslutningen", "3412", "under_30", "kanskje"), "", toEdit},
+		{"route", path + "/region", url.Values{"region_id": {itoa(oslo.ID)}, "version": {v}}, "", toRoute},
+		{"API edit", "/api/v1/enquiries/" + itoa(id), nil, `{"description": "Endret etter avslutningen", ` + ver + `}`, toEdit},
+		{"API another municipality", "/api/v1/enquiries/" + itoa(id), nil, `{"municipality": "3403", ` + ver + `}`, toEdit},
+		{"API edit sending the closed status", "/api/v1/enquiries/" + itoa(id), nil, `{"status": "closed", "name": "Kari", ` + ver + `}`, toEdit},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			if tt.api != "" {
+				code, out := ts.api(t, tok, http.MethodPatch, tt.path, tt.api)
+				errs, _ := out["error"].(map[string]any)
+				fields, _ := errs["fields"].(map[string]any)
+				if code != http.StatusUnprocessableEntity || errs["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), tt.want) {
+					t.Errorf("PATCH %s = %d %v; want 422 with status %q", tt.api, code, out, tt.want)
+				}
+			} else {
+				res, body := admin.post(tt.path, tt.form)
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">Saken er avsluttet. `+tt.want) {
+					t.Errorf("POST %s = %d; want 422 saying %q at the top\n%s", tt.path, res.StatusCode, tt.want, errorSummary(body))
+				}
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("%s changed the closed case", tt.name)
+			}
+		})
+	}
+
+	// The consent to share is withdrawn on a closed case, by the page's form
+	// and by the API.
+	if res, body := c.post(path+"/withdraw-consent", url.Values{"confirm": {"on"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("withdrawing the consent on the closed case's page = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	_, other := closedSharedCase(t, ts)
+	_, out := ts.api(t, tok, http.MethodGet, "/api/v1/enquiries/"+itoa(other), "")
+	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(other), `{"consent_share": false, "version": `+fmtNum(out["version"])+`}`); code != http.StatusOK || out["consent_share"] != false || out["status"] != "closed" {
+		t.Errorf("withdrawing the consent on the closed case by the API = %d %v", code, out)
+	}
+	for _, e := range []int64{id, other} {
+		got, err := ts.store.Enquiry(context.Background(), adminViewer(t, ts), e)
+		if err != nil || got.ConsentShare || got.Status != "closed" {
+			t.Errorf("case %d after the withdrawal: consent to share %v, status %q (%v); want withdrawn and still closed", e, got.ConsentShare, got.Status, err)
+		}
+	}
+	// The person's data is erased from both closed cases.
+	if res, body := admin.post("/admin/privacy/erase", url.Values{"email": {"test@example.org"}, "reason": {"Krav per e-post"}}); res.StatusCode != http.StatusOK || !strings.Contains(body, "fjernet fra 2 henvendelser") {
+		t.Errorf("erasing the person of the closed cases = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	if _, page := admin.get(path); strings.Contains(page, "Testperson Tester") || strings.Contains(page, "Hemmelig plan") {
+		t.Error("the erased closed case still shows person data")
+	}
+}
+
+func fmtNum(v any) string {
+	f, _ := v.(float64)
+	return itoa(int64(f))
+}

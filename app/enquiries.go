@@ -527,18 +527,14 @@ func (s *Server) updateEnquiry(c echo.Context) error {
 	f := parseEnquiryForm(c)
 	version, _ := strconv.Atoi(f.Version)
 	in, errs := f.input()
-	if len(errs) == 0 {
-		_, err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, in, version)
-	} else {
-		addProblems(errs, in.Problems())
-		err = &models.ValidationError{Fields: errs}
-	}
+	in.Unread = errs // refused by the model, which says first if the case has closed meanwhile
+	_, err = s.store.UpdateEnquiry(c.Request().Context(), viewer(c), actor(c), id, in, version)
 	switch ve := asValidation(err); {
 	case ve != nil:
 		// The form keeps the version it was read at (f.Version), so that a
 		// stale edit, once its typing error is mended, is still refused.
 		return s.renderEnquiry(c, http.StatusUnprocessableEntity, id, func(d *enquiryPage) {
-			d.Form, d.Errors = f, ve.Fields
+			d.Form, d.Errors = f, atTop(ve.Fields, "status")
 		})
 	case isConflict(err):
 		return s.conflict(c, id, func(d *enquiryPage) {})

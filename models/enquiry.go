@@ -188,6 +188,11 @@ type EnquiryInput struct {
 	// consent to share (the API's PATCH with consent_share false); on an
 	// enquiry without that consent it changes nothing. See WithdrawShareConsent.
 	WithdrawShare bool
+	// Unread are the fields a form could not read as typed (a yes/no answer),
+	// each with its error. UpdateEnquiry refuses them with the edit's other
+	// problems, once the case is found open: a closed case's refusal is said
+	// first, and alone (as ActivityInput.Unread).
+	Unread map[string]string
 }
 
 // ConsentInput is the consent given with an enquiry, with the texts as shown.
@@ -1130,6 +1135,20 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 		if err != nil {
 			return err
 		}
+		// A closed case is reopened before its fields are edited (a PATCH
+		// that moves it to a working status reopens it in the same save).
+		// Withdrawing the consent to share changes no field: the person's
+		// wish is recorded on a closed case too.
+		if reopens := in.Status != "" && in.Status != "closed"; !reopens {
+			after := *e
+			in.apply(&after)
+			if len(changedFields(e, &after)) > 0 {
+				if err := reopenFirst(e, "error.closed_reopen_to_edit"); err != nil {
+					return err
+				}
+			}
+		}
+		maps.Copy(fields, in.Unread)
 		if err := s.checkReferences(tx, &in, fields); err != nil {
 			return err
 		}
@@ -1341,6 +1360,18 @@ func reopen(changes map[string]any) {
 	changes["outcome_org_number"] = ""
 }
 
+// reopenFirst refuses work on e if it is closed, saying msg (a message ID
+// "error.closed_reopen_to_…" naming the work): a closed case is reopened
+// first, by whoever takes it up again, and work on it is then counted as open
+// work. The refusal is said alone: the request's other problems can wait for
+// the reopening.
+func reopenFirst(e *Enquiry, msg string) error {
+	if e.Status == "closed" {
+		return invalid("status", msg)
+	}
+	return nil
+}
+
 // sameAsRead answers a change that would leave e as it is: nothing to do, or a
 // conflict if version is no longer e's.
 func sameAsRead(e *Enquiry, id int64, version int) error {
@@ -1364,8 +1395,8 @@ func (s *Store) AssignEnquiry(ctx context.Context, v *Viewer, a Actor, id, userI
 		if (userID == 0 && e.AssignedTo == nil && e.Status != "assigned") || (e.AssignedTo != nil && *e.AssignedTo == userID && e.Status != "new") {
 			return sameAsRead(e, id, version) // the adviser it has already, as ChangeStatus
 		}
-		if e.Status == "closed" {
-			return invalid("status", "error.closed_reopen_to_assign")
+		if err := reopenFirst(e, "error.closed_reopen_to_assign"); err != nil {
+			return err
 		}
 		changes := map[string]any{"assigned_to": nil}
 		if userID == 0 && e.Status == "assigned" {
@@ -1421,6 +1452,11 @@ func (s *Store) MoveToRegion(ctx context.Context, v *Viewer, a Actor, id, region
 			// Already there (the form offers its own region first): its
 			// adviser keeps it, as with a status or adviser it already has.
 			return sameAsRead(e, id, version)
+		}
+		// A closed case is reopened first, by whoever takes it up again: in
+		// another region it would arrive closed, with nobody to reopen it.
+		if err := reopenFirst(e, "error.closed_reopen_to_route"); err != nil {
+			return err
 		}
 		return s.moveEnquiry(tx, v, a, e, regionID, version)
 	})
@@ -1514,10 +1550,10 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err != nil {
 			return err
 		}
-		if e.Status == "closed" {
-			// Closed again, it would move its closing time and with it the
-			// retention clock; an outcome is changed by reopening first.
-			return invalid("status", "error.closed_reopen_to_close")
+		// Closed again, it would move its closing time and with it the
+		// retention clock; an outcome is changed by reopening first.
+		if err := reopenFirst(e, "error.closed_reopen_to_close"); err != nil {
+			return err
 		}
 		var drafts int64
 		if err := tx.Model(&Referral{}).Where("enquiry_id = ? AND status = ?", id, "draft").Count(&drafts).Error; err != nil {
@@ -1588,8 +1624,8 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 		if err != nil {
 			return err
 		}
-		if e.Status == "closed" {
-			return invalid("status", "error.closed_reopen_to_log")
+		if err := reopenFirst(e, "error.closed_reopen_to_log"); err != nil {
+			return err
 		}
 		fields := s.ActivityProblems(in)
 		maps.Copy(fields, in.Unread) // "ti" minutes is unreadable, not 0
