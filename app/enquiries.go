@@ -318,6 +318,7 @@ type enquiryPage struct {
 	Overdue    bool
 	Minutes    int
 	Conflict   bool
+	ErrorData  map[string]map[string]any // what the errors' messages name (models.ValidationError.Data)
 
 	// OpenReferrals and Drafts are the closing form's warnings: how many of
 	// the case's referrals are sent and still open (they stay open), and how
@@ -471,7 +472,7 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	edit(&d)
 	raw := d.Errors // message IDs, translated below
 	if raw != nil {
-		d.page = d.page.withErrors(raw)
+		d.page = d.page.withErrors(raw, d.ErrorData)
 	}
 	// The case's municipality is chosen among its region's, and its own stays
 	// offered (a queued case's is served by no region).
@@ -556,7 +557,7 @@ func (s *Server) afterAction(c echo.Context, id int64, err error, okFlash string
 	switch ve := asValidation(err); {
 	case ve != nil:
 		return s.renderEnquiry(c, http.StatusUnprocessableEntity, id, func(d *enquiryPage) {
-			d.Errors = atTop(ve.Fields, "status", "region_id")
+			d.Errors, d.ErrorData = atTop(ve.Fields, "status", "region_id"), ve.Data
 			keep(d)
 		})
 	case isConflict(err):

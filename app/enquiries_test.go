@@ -959,3 +959,38 @@ func TestMembershipTakesTheQueue(t *testing.T) {
 		t.Error("the region's adviser does not find the two Elverum enquiries")
 	}
 }
+
+// An activity dated before the case came in is refused, by the page and by
+// the API, with a message naming the day the case came in, and nothing
+// changes: it counted as the case's answer at its receipt.
+func TestActivityBeforeReceiptRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := adviserCase(t, ts)
+	e, err := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Datoen er før saken kom inn " + e.ReceivedAt.In(models.Oslo).Format("02.01.2006")
+	before := ts.store.Today().AddDate(0, 0, -1).Format("2006-01-02")
+	tok := ts.token(t, models.RoleAdviser)
+	for _, api := range []bool{false, true} {
+		fp := dbFingerprint(t, ts)
+		if api {
+			code, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/activities", `{"kind": "call", "occurred_on": "`+before+`", "minutes": 10, "text": "Ringte"}`)
+			errs, _ := out["error"].(map[string]any)
+			fields, _ := errs["fields"].(map[string]any)
+			if code != http.StatusUnprocessableEntity || !strings.Contains(fmtAny(fields["occurred_on"]), want) {
+				t.Errorf("API activity on %s = %d %v; want 422 with occurred_on %q", before, code, out, want)
+			}
+		} else {
+			res, body := c.post(path+"/activities", url.Values{"kind": {"call"}, "occurred_on": {before}, "minutes": {"10"}, "text": {"Ringte"}})
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-occurred_on-error">`+want) {
+				t.Errorf("activity on %s = %d; want 422 saying %q beside the date\n%s", before, res.StatusCode, want, errorSummary(body))
+			}
+		}
+		if dbFingerprint(t, ts) != fp {
+			t.Errorf("the refused activity (API %v) changed the case", api)
+		}
+	}
+}

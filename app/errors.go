@@ -16,8 +16,9 @@ import (
 type apiError struct {
 	status  int
 	code    string
-	message string            // message ID in the catalogues
-	fields  map[string]string // field → message ID
+	message string                    // message ID in the catalogues
+	fields  map[string]string         // field → message ID
+	data    map[string]map[string]any // field → what its message names
 }
 
 func (e *apiError) Error() string { return e.code }
@@ -56,7 +57,7 @@ func classify(err error) *apiError {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &ve):
-		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", message: "error.invalid", fields: ve.Fields}
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid", message: "error.invalid", fields: ve.Fields, data: ve.Data}
 	case errors.Is(err, models.ErrNotFound):
 		return fromStatus(http.StatusNotFound)
 	case errors.Is(err, models.ErrConflict):
@@ -94,7 +95,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if len(ae.fields) > 0 {
 			fields := map[string]string{}
 			for k, v := range ae.fields {
-				fields[k] = loc.T(v)
+				fields[k] = translateField(loc, k, v, ae.data)
 			}
 			body["fields"] = fields
 		}

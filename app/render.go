@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"io"
 	"net/http"
 	"net/url"
@@ -134,13 +136,32 @@ func (s *Server) page(c echo.Context, titleID string) page {
 	return p
 }
 
-// withErrors translates a ValidationError's fields into the page.
-func (p page) withErrors(fields map[string]string) page {
+// withErrors translates a ValidationError's fields into the page, with what
+// a field's message names (ValidationError.Data), if given.
+func (p page) withErrors(fields map[string]string, data ...map[string]map[string]any) page {
 	p.Errors = map[string]string{}
 	for k, id := range fields {
-		p.Errors[k] = p.loc.T(id)
+		p.Errors[k] = translateField(p.loc, k, id, data...)
 	}
 	return p
+}
+
+// translateField translates field's message id, filling in what data holds
+// for the field (see ValidationError.Data), times as dates.
+func translateField(loc *views.Localizer, field, id string, data ...map[string]map[string]any) string {
+	for _, d := range data {
+		if values, ok := d[field]; ok {
+			filled := map[string]any{}
+			for k, v := range values {
+				if t, ok := v.(time.Time); ok {
+					v = t.In(views.Oslo).Format("02.01.2006")
+				}
+				filled[k] = v
+			}
+			return loc.T(id, filled)
+		}
+	}
+	return loc.T(id)
 }
 
 // nav is the navigation the viewer's roles give.

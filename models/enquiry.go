@@ -1628,9 +1628,16 @@ func (s *Store) AddActivity(ctx context.Context, v *Viewer, a Actor, id int64, i
 			return err
 		}
 		fields := s.ActivityProblems(in)
+		var data map[string]map[string]any
+		if _, bad := fields["occurred_on"]; !bad && dateOf(in.OccurredOn).Before(dateOf(e.ReceivedAt)) {
+			// Dated before the case came in, it would count as its answer at
+			// receipt (see respondedAt) and flatter the response times.
+			fields["occurred_on"] = "error.activity_before_received"
+			data = map[string]map[string]any{"occurred_on": {"Date": e.ReceivedAt}}
+		}
 		maps.Copy(fields, in.Unread) // "ti" minutes is unreadable, not 0
 		if len(fields) > 0 {
-			return &ValidationError{Fields: fields}
+			return &ValidationError{Fields: fields, Data: data}
 		}
 		if err := tx.Omit("User").Create(&act).Error; err != nil {
 			return fmt.Errorf("add activity: %w", err)

@@ -1170,3 +1170,87 @@ func TestMemberTakesQueuedEnquiries(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// An activity is dated on or after the day the case came in (in Norway): a
+// call dated before it was counted as the case's answer at its receipt, which
+// flattered the first-response statistics. It is refused, naming the day the
+// case came in, and nothing changes; that day itself is allowed.
+func TestActivityNotBeforeReceipt(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 2, 0, 30, 0, 0, Oslo) // Monday in Norway, still Sunday in UTC
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	e := f.webEnquiry(t, "3412")
+	clock = time.Date(2026, 3, 5, 15, 0, 0, 0, Oslo)
+	day := func(d int) time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d-1) }
+	for _, on := range []time.Time{day(1), day(1).AddDate(0, 0, -20)} {
+		_, err := f.s.AddActivity(ctx, f.adviser, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: on, Minutes: 10, Text: "Ringte"})
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields["occurred_on"] != "error.activity_before_received" {
+			t.Errorf("an activity on %s = %v; want occurred_on refused as before the receipt", on.Format("2006-01-02"), err)
+			continue
+		}
+		if got, _ := ve.Data["occurred_on"]["Date"].(time.Time); !got.Equal(e.ReceivedAt) {
+			t.Errorf("the refusal names %v; want the receipt %v", ve.Data["occurred_on"], e.ReceivedAt)
+		}
+	}
+	acts, _ := f.s.Activities(ctx, f.adviser, e.ID)
+	got, _ := f.s.Enquiry(ctx, f.adviser, e.ID)
+	if len(acts) != 0 || got.FirstResponseAt != nil || got.Version != e.Version {
+		t.Fatalf("after the refusals: %d activities, first response %v, version %d; want none, none, %d", len(acts), got.FirstResponseAt, got.Version, e.Version)
+	}
+	if _, err := f.s.AddActivity(ctx, f.adviser, Actor{}, e.ID, ActivityInput{Kind: "call", OccurredOn: day(2), Minutes: 10, Text: "Ringte"}); err != nil {
+		t.Errorf("an activity on the day the case came in: %v", err)
+	}
+}
+
+// activitiesOutsideCase lists the activities of s dated before the day their
+// case came in or after today, as "reference occurred_on (received)".
+func activitiesOutsideCase(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.rdb.Raw(`SELECT enquiries.reference, activities.occurred_on, enquiries.received_at
+		FROM activities JOIN enquiries ON enquiries.id = activities.enquiry_id ORDER BY activities.id`).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var bad []string
+	n := 0
+	for rows.Next() {
+		var ref string
+		var on, received time.Time
+		if err := rows.Scan(&ref, &on, &received); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if dateOf(on).Before(dateOf(received)) || dateOf(on).After(s.Today()) {
+			bad = append(bad, fmt.Sprintf("%s %s (received %s)", ref, on.Format("2006-01-02"), received.In(Oslo).Format("2006-01-02 15:04")))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no activities to check")
+	}
+	return bad
+}
+
+// The demo data and the generated data date every activity between the day
+// its case came in and today, as AddActivity requires.
+func TestDemoAndGeneratedActivitiesLieWithinTheirCase(t *testing.T) {
+	t.Parallel()
+	demo := newStore(t)
+	demo.SetClock(func() time.Time { return time.Date(2026, 11, 27, 0, 20, 0, 0, Oslo).UTC() }) // just after midnight in Norway
+	if err := demo.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gen := generated(t, 3, 4000)
+	gen.SetClock(func() time.Time { return genTestUntil })
+	for name, s := range map[string]*Store{"demo": demo, "generated": gen} {
+		if bad := activitiesOutsideCase(t, s); len(bad) > 0 {
+			t.Errorf("the %s data has %d activities dated before their case came in or after today, as %v", name, len(bad), bad[:min(len(bad), 5)])
+		}
+	}
+}

@@ -17,6 +17,10 @@ var ErrConflict = errors.New("version conflict")
 // catalogues in views/locales, so the app can show them in the reader's language.
 type ValidationError struct {
 	Fields map[string]string
+	// Data holds, by field, what a field's message names (as "Date", the day
+	// a case came in): the app fills it into the message as it translates it,
+	// formatting times as dates.
+	Data map[string]map[string]any
 }
 
 func (e *ValidationError) Error() string {
