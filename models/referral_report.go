@@ -142,6 +142,13 @@ func nullTime(t sql.NullTime) *time.Time {
 	return &t.Time
 }
 
+// referredReferral are the statuses of a referral by which its case counts as
+// referred in the share referred: sent, and not withdrawn. A draft never
+// reached the partner, and a withdrawn referral took the case back (sent by
+// mistake, or the person withdrew before the partner took it), so the case
+// was not referred. The partners' own figures still count what was sent.
+var referredReferral = []string{"sent", "acknowledged", "in_progress", "completed", "declined", "no_response"}
+
 // ReferralReport computes the board's figures for the viewer's region over the
 // referrals sent from from to to (inclusive dates).
 func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Time) (*ReferralReport, error) {
@@ -274,7 +281,7 @@ func (s *Store) ReferralReport(ctx context.Context, v *Viewer, from, to time.Tim
 	}
 	var referredInPeriod int64
 	err = s.read(ctx).Model(&Enquiry{}).Where("region_id = ? AND received_at >= ? AND received_at < ? AND EXISTS (SELECT 1 FROM referrals WHERE referrals.enquiry_id = enquiries.id AND referrals.status IN ?)",
-		v.Region.ID, start, end, sentReferral).Count(&referredInPeriod).Error
+		v.Region.ID, start, end, referredReferral).Count(&referredInPeriod).Error
 	if err != nil {
 		return nil, err
 	}

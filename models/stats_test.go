@@ -156,3 +156,33 @@ func TestWithhold(t *testing.T) {
 		t.Errorf("in time = %+v; want withheld beside 2 late", st.WithinTarget)
 	}
 }
+
+// The board's share referred counts the enquiries that were referred: a case
+// whose only referral was withdrawn (before the partner took it, say) or is an
+// unsent draft was not referred. Withdrawn referrals were counted.
+func TestShareReferredLeavesOutWithdrawnAndDrafts(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	f.s.SetClock(func() time.Time { return time.Date(2026, 3, 10, 10, 0, 0, 0, Oslo).UTC() })
+	sent, withdrawn, draft, both := f.webEnquiry(t, "3403"), f.webEnquiry(t, "3403"), f.webEnquiry(t, "3412"), f.webEnquiry(t, "3412")
+	f.s.db.Exec("UPDATE enquiries SET received_at = ?", f.s.now()) // with the fixture's two: 6 received
+	f.refer(t, sent, f.innovation, false)
+	for _, e := range []*Enquiry{withdrawn, both} {
+		r := f.refer(t, e, f.innovation, false)
+		if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, r.ID, ReferralOutcome{Outcome: "withdrawn", Reason: "sent_by_mistake", Version: r.Version}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.refer(t, both, f.siva, false) // referred again, to another partner
+	if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, draft.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing", Send: false}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.s.ReferralReport(ctx, f.board, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.EnquiriesReceived != 6 || rep.EnquiriesReferred != 2 || rep.ReferredPercent == nil || *rep.ReferredPercent != 33 {
+		t.Errorf("referred = %d of %d, %v %%; want 2 of 6 (the sent, and the one referred again), 33 %%", rep.EnquiriesReferred, rep.EnquiriesReceived, deref(rep.ReferredPercent))
+	}
+}
