@@ -276,8 +276,10 @@ func keepDigit(r rune) rune {
 }
 
 // storedPhone is an enquiry's phone without the spaces, hyphens and
-// parentheses people type (validPhone allows nothing else besides digits and +).
-const storedPhone = `REPLACE(REPLACE(REPLACE(REPLACE(phone, ' ', ''), '-', ''), '(', ''), ')', '')`
+// parentheses people type (validPhone allows nothing else besides digits and
+// +), and without the trunk zero "(0)" written after a country code ("+44
+// (0)20 …"), which is not dialled from abroad: as phoneForms reads a query.
+const storedPhone = `REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '(0)', ''), ' ', ''), '-', ''), '(', ''), ')', '')`
 
 func (q PersonQuery) scope(db *gorm.DB) *gorm.DB {
 	email := strings.ToLower(strings.TrimSpace(q.Email))
@@ -301,10 +303,12 @@ func (q PersonQuery) scope(db *gorm.DB) *gorm.DB {
 // cleaned it: the whole number, never a part of it. Norwegian numbers are
 // stored as typed, with or without +47 or 0047, so an eight-digit number (or
 // one with either prefix) matches all three; a foreign number with + or 00
-// matches either way of writing that prefix.
+// matches either way of writing that prefix. A trunk zero written "(0)" after
+// the country code is left out, as storedPhone leaves it out: "+46 (0)70 …"
+// is "+46 70 …".
 func phoneForms(p string) []string {
 	var b strings.Builder
-	for _, r := range strings.TrimSpace(p) {
+	for _, r := range strings.ReplaceAll(strings.TrimSpace(p), "(0)", "") {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)

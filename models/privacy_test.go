@@ -222,6 +222,79 @@ func TestPersonQueryMatchesWholePhoneNumber(t *testing.T) {
 	}
 }
 
+// A foreign number is found however its prefix and trunk zero are written:
+// + or 00, and the "(0)" many countries write after their code ("+44 (0)20
+// …", "+46 (0)70 …"), which a caller leaves out or an adviser types, on
+// either side. Numbers that only look alike are not: a national number
+// without its country code, another country's code, a part of the number,
+// or an organisation number typed as a phone (the lookup reads the phone
+// column only, never free text or other numbers, so an amount, a date or an
+// organisation number in a description is never taken for one). The "(0)"
+// was kept as a digit, and "+46 70 123 45 67" missed "+46 (0)70 123 45 67".
+func TestPersonQueryFindsInternationalNumbers(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	create := func(name, phone, org string) int64 {
+		t.Helper()
+		in := sampleInput("3412")
+		in.Name, in.Email, in.Phone, in.OrgNumber = name, "", phone, org
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "phone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	sven := create("Sven Svensk", "+46 (0)70 123 45 67", "")
+	svenAgain := create("Sven Svensk", "0046 70-123 45 67", "")
+	oliver := create("Oliver English", "+44 (0)20 7946 0958", "")
+	nora := create("Nora Norsk", "912 34 567", "923609016")
+	for _, tt := range []struct {
+		phone string
+		want  []int64
+	}{
+		{"+46 70 123 45 67", []int64{sven, svenAgain}},
+		{"+46 (0)70 123 45 67", []int64{sven, svenAgain}},
+		{"0046701234567", []int64{sven, svenAgain}},
+		{"0046 (0)70 123 45 67", []int64{sven, svenAgain}},
+		{"+44 20 7946 0958", []int64{oliver}},
+		{"0044 (0)20 7946 0958", []int64{oliver}},
+		{"+47 912 34 567", []int64{nora}},
+		// Misses.
+		{"070 123 45 67", nil},     // the Swedish number as dialled in Sweden: which country is unknown
+		{"+47 70 123 45 67", nil},  // the same digits in Norway
+		{"+46 70 123 45 6", nil},   // a part of it
+		{"+45 912 34 567", nil},    // Nora's digits in Denmark
+		{"20 7946 0958", nil},      // the English number without its code
+		{"923 609 016", nil},       // Nora's organisation number
+		{"+46 70 123 45 678", nil}, // one digit too many
+	} {
+		t.Run(tt.phone, func(t *testing.T) {
+			exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Phone: tt.phone})
+			var got []int64
+			if err == nil {
+				for _, e := range exp.Enquiries {
+					got = append(got, e.ID)
+				}
+			} else if ve := (*ValidationError)(nil); !errors.As(err, &ve) || tt.want != nil {
+				t.Fatalf("export by %q: %v", tt.phone, err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("export by %q found enquiries %v; want %v", tt.phone, got, tt.want)
+			}
+		})
+	}
+	n, err := f.s.ErasePerson(ctx, f.admin, Actor{}, PersonQuery{Phone: "+46 70 123 45 67"}, "Krav per telefon")
+	if err != nil || n != 2 {
+		t.Fatalf("erase = %d (%v); want 2", n, err)
+	}
+	for id, want := range map[int64]string{sven: Redacted, svenAgain: Redacted, oliver: "Oliver English", nora: "Nora Norsk"} {
+		if got, _ := f.s.Enquiry(ctx, f.admin, id); got.Name != want {
+			t.Errorf("enquiry %d after erasing Sven: name %q; want %q", id, got.Name, want)
+		}
+	}
+}
+
 // A case reopened after retention found it due keeps its person data: the
 // retention job anonymises only what is still closed as it was when found,
 // and so does a case closed again since, whose period starts anew.
