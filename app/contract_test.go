@@ -6,6 +6,7 @@ package app
 // already prove is not repeated here.
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -339,5 +340,50 @@ func TestContractListParameters(t *testing.T) {
 		if status != http.StatusOK || !isList || !hasTotal || out["limit"] != float64(2) || out["page"] != float64(1) {
 			t.Errorf("GET %s?q=a&limit=2&page=1 = %d %v; want 200 with items, total, limit 2 and page 1", path, status, out)
 		}
+	}
+}
+
+// TestContractEnquiryReferrals: the contract names /{id}/referrals under an
+// enquiry; besides referring (POST) it lists the enquiry's referrals (GET), in
+// the viewer's scope: an enquiry the viewer may not see answers 404.
+func TestContractEnquiryReferrals(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.token(t, models.RoleAdviser)
+	referred := mustSubmit(t, ts)
+	rid := referWithShare(t, ts, referred, "Innovasjon Norge")
+	referWithShare(t, ts, mustSubmit(t, ts), "Siva") // another enquiry's, not listed
+	unreferred := mustSubmit(t, ts)
+	osloID, _ := submit(t, ts, "0301", "Oslo er ikke i regionen", "") // the admin queue: not the adviser's
+
+	status, out := ts.api(t, adviser, http.MethodGet, "/api/v1/enquiries/"+itoa(referred)+"/referrals", "")
+	items, _ := out["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || out["total"] != float64(1) {
+		t.Fatalf("GET the referred enquiry's referrals = %d %v; want its one referral", status, out)
+	}
+	r := items[0].(map[string]any)
+	if r["id"] != float64(rid) || r["enquiry_id"] != float64(referred) {
+		t.Errorf("the enquiry's referral is %v; want referral %d of enquiry %d", r, rid, referred)
+	}
+	// Reading them reads the person's data, as the case does: audited on the enquiry.
+	if views, err := ts.store.AuditFor(context.Background(), "enquiry", itoa(referred)); err != nil || len(views) == 0 ||
+		views[0].Action != "view" || views[0].Detail != "api referrals rows=1" {
+		t.Errorf("the read of the enquiry's referrals is not audited on the enquiry: %v %+v", err, views)
+	}
+	status, out = ts.api(t, adviser, http.MethodGet, "/api/v1/enquiries/"+itoa(unreferred)+"/referrals", "")
+	if items, ok := out["items"].([]any); status != http.StatusOK || !ok || len(items) != 0 {
+		t.Errorf("GET an unreferred enquiry's referrals = %d %v; want 200 with an empty list", status, out)
+	}
+	for _, id := range []int64{osloID, 99999999} {
+		status, body := func() (int, []byte) {
+			s, _, b := ts.rawAPI(t, adviser, http.MethodGet, "/api/v1/enquiries/"+itoa(id)+"/referrals", "")
+			return s, b
+		}()
+		if code, _ := checkErrorShape(t, "enquiry out of scope", body); status != http.StatusNotFound || code != "not_found" {
+			t.Errorf("GET /api/v1/enquiries/%d/referrals as the adviser = %d %s; want 404", id, status, body)
+		}
+	}
+	if status, _ := ts.api(t, adviser, http.MethodGet, "/api/v1/enquiries/"+itoa(referred)+"/referrals?bogus=1", ""); status != http.StatusBadRequest {
+		t.Errorf("an unknown parameter = %d; want 400", status)
 	}
 }

@@ -73,6 +73,31 @@ func (s *Server) apiListReferrals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.referralListJSON(c, list, total, f.Page, "referral", "list", "api")
+}
+
+// apiListEnquiryReferrals lists the referrals of one enquiry, with the
+// filters of the referral list; 404 for an enquiry out of the viewer's scope.
+func (s *Server) apiListEnquiryReferrals(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	q := newListQuery(c)
+	f := parseReferralFilter(c, q)
+	if err := q.refuseUnknown().err(); err != nil {
+		return err
+	}
+	list, total, err := s.store.ReferralsOfEnquiry(c.Request().Context(), viewer(c), id, f)
+	if err != nil {
+		return err
+	}
+	return s.referralListJSON(c, list, total, f.Page, "enquiry", strconv.FormatInt(id, 10), "api referrals")
+}
+
+// referralListJSON answers a list of referrals, auditing the read of the
+// person data it holds as a view of the record (object, id).
+func (s *Server) referralListJSON(c echo.Context, list []models.Referral, total int64, pg models.Page, object, id, detail string) error {
 	now := s.store.Now()
 	v := viewer(c)
 	out := make([]referralOut, 0, len(list))
@@ -86,11 +111,11 @@ func (s *Server) apiListReferrals(c echo.Context) error {
 	// Reads of person data are audited, as for one referral: a list that shows
 	// none (the board's, a partner's without consent) is not.
 	if shown > 0 {
-		if err := s.store.RecordView(c.Request().Context(), actor(c), "referral", "list", "api rows="+strconv.Itoa(shown)); err != nil {
+		if err := s.store.RecordView(c.Request().Context(), actor(c), object, id, detail+" rows="+strconv.Itoa(shown)); err != nil {
 			return err
 		}
 	}
-	return c.JSON(http.StatusOK, newList(out, total, f.Page))
+	return c.JSON(http.StatusOK, newList(out, total, pg))
 }
 
 func (s *Server) apiShowReferral(c echo.Context) error {

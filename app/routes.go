@@ -154,6 +154,7 @@ func (s *Server) routeTable() []route {
 		{get, "/api/v1/enquiries/:id/activities", s.apiListActivities, can(policies.Enquiry, policies.Read)},
 		{post, "/api/v1/enquiries/:id/activities", s.apiCreateActivity, can(policies.Enquiry, policies.Update)},
 		{get, "/api/v1/reports/municipality", s.apiStatistics, can(policies.Statistics, policies.Read)},
+		{get, "/api/v1/enquiries/:id/referrals", s.apiListEnquiryReferrals, can(policies.Enquiry, policies.Read)},
 		{post, "/api/v1/enquiries/:id/referrals", s.apiCreateReferral, can(policies.Referral, policies.Create)},
 		{get, "/api/v1/referrals", s.apiListReferrals, can(policies.Referral, policies.Read)},
 		{get, "/api/v1/referrals/:id", s.apiShowReferral, can(policies.Referral, policies.Read)},

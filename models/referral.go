@@ -504,6 +504,17 @@ func (s *Store) Referrals(ctx context.Context, v *Viewer, f ReferralFilter) ([]R
 	return s.referrals(ctx, v, f, true)
 }
 
+// ReferralsOfEnquiry is Referrals of one enquiry: ErrNotFound when the
+// viewer may not see the enquiry, rather than an empty list that would not
+// tell an enquiry without referrals from one out of scope.
+func (s *Store) ReferralsOfEnquiry(ctx context.Context, v *Viewer, id int64, f ReferralFilter) ([]Referral, int64, error) {
+	if err := s.checkEnquiry(ctx, v, id); err != nil {
+		return nil, 0, err
+	}
+	f.EnquiryID = id
+	return s.referrals(ctx, v, f, true)
+}
+
 // ReferralList is Referrals for the list of referrals: of each enquiry only
 // the ID, reference and municipality (with its name) are read, and the
 // adviser is not. The enquiry's description and contact details were most of
