@@ -297,29 +297,6 @@ func TestContractRecordFields(t *testing.T) {
 	}
 }
 
-// TestContractFactorCodes: the factor catalogue the API lists has the
-// contract's enabling and hindering factors under their codes.
-func TestContractFactorCodes(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	_, out := ts.api(t, ts.token(t, models.RoleAdviser), http.MethodGet, "/api/v1/factors?limit=100", "")
-	got := map[string]string{}
-	for _, it := range out["items"].([]any) {
-		f := it.(map[string]any)
-		got[f["code"].(string)] = f["polarity"].(string)
-	}
-	for _, c := range []struct{ polarity, codes string }{
-		{"enabling", "cohesion equality shared_goals non_municipal_actors leadership"},
-		{"hindering", "weak_cohesion skewed_power lacking_interest overcommitment"},
-	} {
-		for _, code := range strings.Fields(c.codes) {
-			if got[code] != c.polarity {
-				t.Errorf("factor %s: polarity %q; want %q", code, got[code], c.polarity)
-			}
-		}
-	}
-}
-
 // TestContractListParameters: every list of the API named in the contract
 // takes q, limit and page, and answers them in one shape.
 func TestContractListParameters(t *testing.T) {
