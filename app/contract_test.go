@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -362,5 +363,51 @@ func TestContractEnquiryReferrals(t *testing.T) {
 	}
 	if status, _ := ts.api(t, adviser, http.MethodGet, "/api/v1/enquiries/"+itoa(referred)+"/referrals?bogus=1", ""); status != http.StatusBadRequest {
 		t.Errorf("an unknown parameter = %d; want 400", status)
+	}
+}
+
+// TestContractVersions: every record the API updates carries version, and an
+// update must send the version it read: without one it is refused (422 on
+// version), with an older one it is stale (409), and neither changes anything;
+// with the one it read it is taken and the version moves on.
+func TestContractVersions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, coord, admin := ts.token(t, models.RoleAdviser), ts.token(t, models.RoleCoordinator), ts.token(t, models.RoleAdmin)
+	enquiry := mustSubmit(t, ts)
+	referral := referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge")
+	due := ts.store.Today().AddDate(0, 0, 10).Format("2006-01-02")
+	for _, c := range []struct {
+		token, path, change string
+	}{
+		{adviser, "/api/v1/enquiries/" + itoa(enquiry), `"description": "Endret beskrivelse"`},
+		{adviser, "/api/v1/referrals/" + itoa(referral), `"follow_up_due": "` + due + `"`},
+		{coord, "/api/v1/projects/" + itoa(demoProjectID(t, ts, demoShared)), `"summary": "Endret sammendrag"`},
+		{coord, "/api/v1/regions/" + itoa(demoRegion(t, ts).ID), `"retention_months": 24`},
+		{admin, "/api/v1/partners/1", `"description": "Endret omtale"`},
+	} {
+		status, rec := ts.api(t, c.token, http.MethodGet, c.path, "")
+		version, ok := rec["version"].(float64)
+		if status != http.StatusOK || !ok || version < 1 {
+			t.Errorf("GET %s = %d, version %#v; want a version", c.path, status, rec["version"])
+			continue
+		}
+		v := strconv.Itoa(int(version))
+		before := dbFingerprint(t, ts)
+		status, out := ts.api(t, c.token, http.MethodPatch, c.path, "{"+c.change+"}")
+		if e, _ := out["error"].(map[string]any); status != http.StatusUnprocessableEntity || e["fields"].(map[string]any)["version"] == nil {
+			t.Errorf("PATCH %s without version = %d %v; want 422 on version", c.path, status, out)
+		}
+		stale := strconv.Itoa(int(version) - 1)
+		if status, out := ts.api(t, c.token, http.MethodPatch, c.path, "{"+c.change+`, "version": `+stale+"}"); status != http.StatusConflict {
+			t.Errorf("PATCH %s with version %s of %s = %d %v; want 409", c.path, stale, v, status, out)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("a refused PATCH %s changed the database", c.path)
+		}
+		status, out = ts.api(t, c.token, http.MethodPatch, c.path, "{"+c.change+`, "version": `+v+"}")
+		if status != http.StatusOK || out["version"] != version+1 {
+			t.Errorf("PATCH %s with version %s = %d, version %v; want 200 and version %v", c.path, v, status, out["version"], version+1)
+		}
 	}
 }
