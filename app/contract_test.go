@@ -411,3 +411,61 @@ func TestContractVersions(t *testing.T) {
 		}
 	}
 }
+
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// jsonKeys collects the object keys of v at any depth that are not snake_case,
+// with where they were found.
+func jsonKeys(v any, at string, bad map[string]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if !snakeCase.MatchString(k) {
+				bad[at+"."+k] = k
+			}
+			jsonKeys(x, at+"."+k, bad)
+		}
+	case []any:
+		for _, x := range v {
+			jsonKeys(x, at+"[]", bad)
+		}
+	}
+}
+
+// TestContractSnakeCase reads every GET of the API as the roles that may and
+// checks that every field name in the answers is snake_case.
+func TestContractSnakeCase(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	enquiry := mustSubmit(t, ts)
+	referWithShare(t, ts, enquiry, "Innovasjon Norge")
+	pid := demoProjectID(t, ts, demoShared)
+	assessment := latestAssessment(t, ts, pid)
+	region := demoRegion(t, ts).ID
+	paths := map[string][]string{
+		models.RoleAdmin: {"/api/v1/me", "/api/v1/regions", "/api/v1/regions/" + itoa(region), "/api/v1/municipalities",
+			"/api/v1/municipalities/3412", "/api/v1/partners", "/api/v1/partners/1", "/api/v1/factors", "/api/v1/factors/cohesion",
+			"/api/v1/tokens", "/api/v1/intake/consent", "/api/v1/enquiries", "/api/v1/enquiries/" + itoa(enquiry),
+			"/api/v1/enquiries/" + itoa(enquiry) + "/activities", "/api/v1/enquiries/" + itoa(enquiry) + "/referrals",
+			"/api/v1/referrals", "/api/v1/projects", "/api/v1/projects/" + itoa(pid), "/api/v1/projects/" + itoa(pid) + "/assessments",
+			"/api/v1/regions/" + itoa(region) + "/assessments", "/api/v1/assessments/" + itoa(assessment.ID), "/api/v1/reports/referrals"},
+		models.RoleMunicipality: {"/api/v1/me", "/api/v1/reports/municipality"},
+		models.RolePartner:      {"/api/v1/referrals"},
+	}
+	for role, list := range paths {
+		tok := ts.token(t, role)
+		for _, path := range list {
+			status, _, body := ts.rawAPI(t, tok, http.MethodGet, path, "")
+			var v any
+			if err := json.Unmarshal(body, &v); status != http.StatusOK || err != nil {
+				t.Errorf("GET %s as %s = %d %v", path, role, status, err)
+				continue
+			}
+			bad := map[string]string{}
+			jsonKeys(v, "", bad)
+			for where := range bad {
+				t.Errorf("GET %s as %s: the field %s is not snake_case", path, role, where)
+			}
+		}
+	}
+}
