@@ -469,3 +469,21 @@ func TestContractSnakeCase(t *testing.T) {
 		}
 	}
 }
+
+// TestContractIntakeAnswer: the one door as JSON answers 201 with the
+// reference alone, like HAM-2026-00042: the region's code, the year, a number.
+func TestContractIntakeAnswer(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	body := `{"municipality": "3403", "enquirer_kind": "prospective_entrepreneur", "needs": ["basic_information"],
+		"description": "Vil starte kafé", "name": "Kari", "email": "kari@example.org", "consent_store": true}`
+	status, _, raw := ts.rawAPI(t, "", http.MethodPost, "/api/v1/intake", body)
+	var out map[string]string
+	if err := json.Unmarshal(raw, &out); status != http.StatusCreated || err != nil || len(out) != 1 {
+		t.Fatalf("POST /api/v1/intake = %d %s; want 201 {\"reference\": ...}", status, raw)
+	}
+	year := strconv.Itoa(ts.store.Today().Year())
+	if !regexp.MustCompile(`^HAM-` + year + `-\d{5}$`).MatchString(out["reference"]) {
+		t.Errorf("reference %q; want HAM-%s-NNNNN", out["reference"], year)
+	}
+}
