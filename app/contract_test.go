@@ -248,7 +248,7 @@ func TestContractRecordFields(t *testing.T) {
 
 	referral := firstItem(t, ts, adviser, "/api/v1/referrals?status=sent")
 	contractRecord{what: "referral",
-		fields: []string{"enquiry_id", "partner_id", "reason", "share_personal_data", "follow_up_due", "status", "outcome",
+		fields: []string{"enquiry_id", "partner_id", "reason", "message", "share_personal_data", "follow_up_due", "status", "outcome",
 			"outcome_reason", "instrument", "amount_nok", "version"},
 		codes: map[string][]string{"status": models.ReferralStatuses, "outcome": optional(models.ReferralOutcomes),
 			"reason": models.Needs},
@@ -257,6 +257,13 @@ func TestContractRecordFields(t *testing.T) {
 	}.check(t, referral)
 	if _, ok := referral["amount_nok"].(float64); !ok {
 		t.Errorf("referral: amount_nok = %#v; want a number", referral["amount_nok"])
+	}
+	// A referral sent without a message has the field too, empty: every field
+	// of the contract's list is there whatever it holds.
+	status, bare := ts.api(t, adviser, http.MethodPost, "/api/v1/enquiries/"+itoa(mustSubmit(t, ts))+"/referrals",
+		`{"partner_id": `+partnerID(t, ts, "Siva")+`, "reason": "financing"}`)
+	if message, ok := bare["message"]; status != http.StatusCreated || !ok || message != "" {
+		t.Errorf("a referral sent without a message = %d, message %#v (present: %v); want \"\"", status, message, ok)
 	}
 
 	pid := demoProjectID(t, ts, demoShared)

@@ -20,7 +20,7 @@ type referralOut struct {
 	PartnerID         int64           `json:"partner_id"`
 	AdviserID         *int64          `json:"adviser_id"`
 	Reason            string          `json:"reason"`
-	Message           string          `json:"message,omitempty"`
+	Message           string          `json:"message"`
 	SharePersonalData bool            `json:"share_personal_data"`
 	Status            string          `json:"status"`
 	FollowUpDue       string          `json:"follow_up_due"`
