@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -158,6 +159,25 @@ func TestContractUserAddLinks(t *testing.T) {
 			if u.PartnerID == nil || *u.PartnerID != partner.ID {
 				t.Errorf("%s: partner %v; want %d", c.email, u.PartnerID, partner.ID)
 			}
+		}
+	}
+}
+
+// Every setting of the server is a flag of serve and a SAMSPILL_* variable of
+// the same name, and serve --help names both.
+func TestContractEverySettingFlagAndVariable(t *testing.T) {
+	t.Parallel()
+	flags := app.SettingFlags()
+	if n := reflect.TypeOf(app.Config{}).NumField(); len(flags) != n {
+		t.Errorf("%d settings have a flag and a variable; Config has %d fields", len(flags), n)
+	}
+	var out bytes.Buffer
+	_ = run(context.Background(), []string{"serve", "--help"}, &out, func(string) string { return "" })
+	help := out.String()
+	for _, f := range flags {
+		variable := "SAMSPILL_" + strings.ToUpper(strings.ReplaceAll(f, "-", "_"))
+		if !strings.Contains(help, "-"+f) || !strings.Contains(help, variable) {
+			t.Errorf("samspill serve --help does not name the flag --%s and the variable %s:\n%s", f, variable, help)
 		}
 	}
 }
