@@ -494,3 +494,16 @@ func TestContractIntakeAnswer(t *testing.T) {
 		t.Errorf("reference %q; want HAM-%s-NNNNN", out["reference"], year)
 	}
 }
+
+// TestContractHealthz: GET /healthz answers 200 with JSON, without log-in,
+// while the database answers.
+func TestContractHealthz(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	status, header, body := ts.rawAPI(t, "", http.MethodGet, "/healthz", "")
+	var out map[string]string
+	if err := json.Unmarshal(body, &out); status != http.StatusOK || err != nil || out["status"] != "ok" ||
+		!strings.HasPrefix(header.Get("Content-Type"), "application/json") {
+		t.Errorf("GET /healthz = %d %q %s; want 200 with JSON {\"status\": \"ok\"}", status, header.Get("Content-Type"), body)
+	}
+}
