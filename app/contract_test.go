@@ -507,3 +507,39 @@ func TestContractHealthz(t *testing.T) {
 		t.Errorf("GET /healthz = %d %q %s; want 200 with JSON {\"status\": \"ok\"}", status, header.Get("Content-Type"), body)
 	}
 }
+
+// TestContractBearerScheme: the API takes Authorization: Bearer TOKEN, the
+// scheme's name in any case as HTTP has it (RFC 9110, 11.1), and refuses
+// anything else with 401.
+func TestContractBearerScheme(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	for _, c := range []struct {
+		header string
+		want   int
+	}{
+		{"Bearer " + tok, http.StatusOK},
+		{"bearer " + tok, http.StatusOK},
+		{"BEARER " + tok, http.StatusOK},
+		{"Bearer  " + tok, http.StatusOK},
+		{"Basic " + tok, http.StatusUnauthorized},
+		{"Bearer", http.StatusUnauthorized},
+		{"Bearer " + tok + "x", http.StatusUnauthorized},
+		{tok, http.StatusUnauthorized},
+	} {
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/me", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", c.header)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("Authorization: %q = %d; want %d", strings.Replace(c.header, tok, "TOKEN", 1), res.StatusCode, c.want)
+		}
+	}
+}

@@ -176,7 +176,8 @@ func bearerToken(r *http.Request) string {
 	if h == "" {
 		return ""
 	}
-	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+	// The scheme's name is case-insensitive (RFC 9110, 11.1): "bearer" is "Bearer".
+	if scheme, t, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		return strings.TrimSpace(t)
 	}
 	return "malformed"
