@@ -350,10 +350,56 @@ type AuditFilter struct {
 }
 
 // AuditLine is an audit entry as the log's viewer shows it, with the name
-// and e-mail of the user who acted (empty when no user did).
+// and e-mail of the user who acted (empty when no user did), and the names of
+// what its detail refers to by id.
 type AuditLine struct {
 	AuditEntry
 	UserName, UserEmail string
+	Names               *AuditNames // shared by the lines of one page
+}
+
+// AuditNames are the names of the users, regions, partners and
+// municipalities that a page of audit details refers to by id or number
+// ("assigned_to=12", "region=3", "partner=4", "roles=adviser@1", a member's
+// kommunenummer). A record gone since has no name here.
+type AuditNames struct {
+	Users, Regions, Partners map[int64]string
+	Municipalities           map[string]string
+}
+
+// auditRefKinds are the detail keys whose value is the id of a user, region or
+// partner.
+var auditRefKinds = map[string]string{"assigned_to": "users", "user": "users", "region": "regions", "from_region": "regions", "partner": "partners"}
+
+// add notes the ids and numbers that e's detail refers to, with empty names.
+func (n *AuditNames) add(e AuditEntry) {
+	if (e.Action == "save_member" || e.Action == "remove_member") && e.Object == "region" {
+		n.Municipalities[e.Detail] = ""
+		return
+	}
+	for _, tok := range strings.FieldsFunc(e.Detail, func(r rune) bool { return r == ' ' || r == ',' }) {
+		key, value, ok := strings.Cut(tok, "=")
+		if !ok { // an item of a list of roles after its first: "coordinator@1"
+			key, value = "", tok
+		}
+		if key == "roles" || key == "" {
+			if _, region, ok := strings.Cut(value, "@"); ok {
+				key, value = "region", region
+			}
+		}
+		id, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		switch auditRefKinds[key] {
+		case "users":
+			n.Users[id] = ""
+		case "regions":
+			n.Regions[id] = ""
+		case "partners":
+			n.Partners[id] = ""
+		}
+	}
 }
 
 // AuditEntries lists audit entries for admins (everything) and coordinators
@@ -414,12 +460,39 @@ func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]A
 	for _, u := range users {
 		byID[u.ID] = u
 	}
+	names := &AuditNames{Users: map[int64]string{}, Regions: map[int64]string{}, Partners: map[int64]string{}, Municipalities: map[string]string{}}
+	for _, e := range entries {
+		names.add(e)
+	}
+	if err := s.auditNames(ctx, names); err != nil {
+		return nil, 0, fmt.Errorf("list audit: %w", err)
+	}
 	out := make([]AuditLine, len(entries))
 	for i, e := range entries {
-		out[i].AuditEntry = e
+		out[i].AuditEntry, out[i].Names = e, names
 		if e.UserID != nil {
 			out[i].UserName, out[i].UserEmail = byID[*e.UserID].Name, byID[*e.UserID].Email
 		}
 	}
 	return out, total, nil
+}
+
+// auditNames fills names, one query for each kind of record referred to.
+func (s *Store) auditNames(ctx context.Context, names *AuditNames) error {
+	for table, m := range map[string]map[int64]string{"users": names.Users, "regions": names.Regions, "partners": names.Partners} {
+		if err := s.namesOf(ctx, table, m); err != nil {
+			return err
+		}
+	}
+	if len(names.Municipalities) == 0 {
+		return nil
+	}
+	var rows []Municipality
+	if err := s.read(ctx).Select("kommunenummer", "name").Where("kommunenummer IN ?", slices.Collect(maps.Keys(names.Municipalities))).Find(&rows).Error; err != nil {
+		return fmt.Errorf("names of municipalities: %w", err)
+	}
+	for _, m := range rows {
+		names.Municipalities[m.Kommunenummer] = m.Name
+	}
+	return nil
 }

@@ -145,7 +145,8 @@ func TestAuditCodesListed(t *testing.T) {
 	// The calls that name their action; the few that choose it at run time
 	// (retire or reinstate, activate or deactivate) are listed by hand.
 	// The generator of national test data writes entries too.
-	call := regexp.MustCompile(`(?:s\.audit\(tx|g\.audit\(\w+(?:\.\w+)?), .*?"([a-z_]+)", "([a-z_]+)", `)
+	// Entries about a user's account (auditUser) count too.
+	call := regexp.MustCompile(`(?:s\.audit\(tx|s\.auditUser\(tx|g\.audit\(\w+(?:\.\w+)?), .*?"([a-z_]+)", "([a-z_]+)", `)
 	found := 0
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -167,5 +168,63 @@ func TestAuditCodesListed(t *testing.T) {
 	}
 	if found < 30 {
 		t.Errorf("found %d audit calls; the pattern no longer matches the code", found)
+	}
+}
+
+// The audit viewer names what a page's details refer to by id or number: the
+// user a case was assigned to, the partner of a referral, the regions of a
+// user's roles and the municipality of a membership, one query for each kind.
+func TestAuditEntriesNameWhatDetailsReferTo(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	region, err := s.RegionBySlug(ctx, DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &Viewer{User: &User{ID: 1, Roles: []UserRole{{Role: RoleAdmin}}}, Region: region}
+	for _, tt := range []struct {
+		action, object string
+		name           func(n *AuditNames, e AuditEntry) string
+	}{
+		{"assign", "enquiry", func(n *AuditNames, e AuditEntry) string {
+			id, _ := detailID(e.Detail, "assigned_to=")
+			return n.Users[id]
+		}},
+		{"create", "referral", func(n *AuditNames, e AuditEntry) string {
+			_, p, _ := strings.Cut(e.Detail, "partner=")
+			id, _ := strconv.ParseInt(strings.Fields(p)[0], 10, 64)
+			return n.Partners[id]
+		}},
+		{"save_member", "region", func(n *AuditNames, e AuditEntry) string { return n.Municipalities[e.Detail] }},
+	} {
+		lines, _, err := s.AuditEntries(ctx, v, AuditFilter{Action: tt.action, Object: tt.object, Page: Page{Number: 1, Size: 50}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lines) == 0 {
+			t.Fatalf("the demo has no %s %s entry", tt.action, tt.object)
+		}
+		for _, l := range lines {
+			if l.Names == nil || tt.name(l.Names, l.AuditEntry) == "" {
+				t.Errorf("%s %s %q: no name for what it refers to (%+v)", tt.action, tt.object, l.Detail, l.Names)
+			}
+		}
+	}
+	lines, _, err := s.AuditEntries(ctx, v, AuditFilter{Action: "create", Object: "user", Page: Page{Number: 1, Size: 50}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := false
+	for _, l := range lines {
+		if strings.Contains(l.Detail, "@"+itoa(region.ID)) {
+			named = l.Names.Regions[region.ID] == region.Name
+		}
+	}
+	if !named {
+		t.Errorf("the regions of the users' roles are not named")
 	}
 }
