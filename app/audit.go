@@ -42,8 +42,8 @@ func auditLabel(loc *views.Localizer, kind, code string) string {
 }
 
 // listAudit is the audit log viewer: admins see everything, coordinators their
-// region. Who acted is chosen by name or e-mail (user); a link may choose them
-// by id (user_id).
+// region. A user is chosen by name or e-mail (user), or by a link with their
+// id (user_id): the entries they made and those about their account.
 func (s *Server) listAudit(c echo.Context) error {
 	p := s.page(c, "audit.title")
 	q := newListQuery(c)
@@ -70,8 +70,11 @@ func (s *Server) listAudit(c echo.Context) error {
 		// The user field says whose entries the link chose: by the name the
 		// rows give, as no other user's name is the viewer's to read.
 		who := p.T("audit.user_number", "ID", f.UserID)
-		if len(list) > 0 && list[0].UserName != "" {
-			who = list[0].UserName
+		for _, e := range list { // an entry about the user names who acted on it, not the user
+			if e.UserID != nil && *e.UserID == f.UserID && e.UserName != "" {
+				who = e.UserName
+				break
+			}
 		}
 		filters[0].Hint = p.T("audit.user_chosen", "User", who)
 	}
@@ -87,7 +90,7 @@ func auditFilters(p page, q *listQuery, f models.AuditFilter) []views.Field {
 		fd.Options[0].Label = p.T("audit.all")
 	}
 	return []views.Field{
-		m.text("user", "audit.user", f.User).As("search"), object,
+		m.text("user", "audit.user", f.User).As("search").WithHint(p.T("audit.user_hint")), object,
 		m.text("object_id", "audit.object_id", f.ObjectID), action,
 		m.text("from", "audit.from", q.text("from")).As("date"), m.text("to", "audit.to", q.text("to")).As("date"),
 	}

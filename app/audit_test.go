@@ -225,3 +225,49 @@ func TestAuditLogShowsDetailsInWords(t *testing.T) {
 		t.Error("the cases moved to the queue do not say so in words")
 	}
 }
+
+// The audit log's user filter finds the entries a user made and those about
+// the user's account: an admin changed the adviser's roles, and filtering by
+// the adviser found only what the adviser did.
+func TestAuditUserFilterFindsEntriesAboutTheUser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	adviser, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	path := "/admin/users/" + itoa(adviser.ID)
+	admin.get(path)
+	if res, body := admin.post(path+"/roles", url.Values{"region_id": {itoa(hamar.ID)}, "roles": {"adviser", "board"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set roles = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	own := ts.client(t)
+	own.login(adviser.Email, models.DemoPassword)
+	own.get("/enquiries/1") // what the adviser did: a view of a case
+	total := regexp.MustCompile(`Antall treff: (\d+)`)
+	for _, as := range []string{models.RoleAdmin, models.RoleCoordinator} {
+		c := ts.client(t)
+		c.login(demoEmail(as), models.DemoPassword)
+		for _, q := range []string{"user=" + url.QueryEscape(adviser.Email), "user=" + url.QueryEscape(adviser.Name), "user_id=" + itoa(adviser.ID)} {
+			_, page := c.get("/admin/audit?action=set_roles&" + q)
+			if m := total.FindStringSubmatch(page); m == nil || m[1] != "1" || !strings.Contains(page, "<td>"+itoa(adviser.ID)+"</td>") {
+				t.Errorf("as %s, GET /admin/audit?action=set_roles&%s: %v; want the one entry about %s", as, q, m, adviser.Name)
+			}
+			_, page = c.get("/admin/audit?action=view&" + q)
+			if m := total.FindStringSubmatch(page); m == nil || m[1] == "0" || !strings.Contains(page, adviser.Email) {
+				t.Errorf("as %s, GET /admin/audit?action=view&%s: %v; want what %s did", as, q, m, adviser.Name)
+			}
+		}
+		// Nobody's name finds nothing, neither done by nor about anyone.
+		_, page := c.get("/admin/audit?user=ingen-slik-bruker")
+		if m := total.FindStringSubmatch(page); m == nil || m[1] != "0" {
+			t.Errorf("as %s, an unknown user finds %v", as, m)
+		}
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := c.get("/admin/audit"); !strings.Contains(page, "det brukeren gjorde, og det som ble gjort med brukerkontoen") {
+		t.Error("the user filter does not say it finds entries about the user too")
+	}
+}

@@ -289,7 +289,7 @@ func TestAuditLogNamesUsers(t *testing.T) {
 	if !strings.Contains(page, `<input type="hidden" name="user_id" value="`+itoa(adviserUser.ID)+`">`) {
 		t.Error("the form drops the user chosen by a link when other filters are chosen")
 	}
-	if !strings.Contains(page, "viser bare handlingene til "+adviserUser.Name+".") {
+	if !strings.Contains(page, "viser bare det "+adviserUser.Name+" gjorde,") {
 		t.Error("the user field does not say whose entries the link chose")
 	}
 }

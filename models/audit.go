@@ -340,8 +340,8 @@ var (
 
 // AuditFilter narrows the audit viewer.
 type AuditFilter struct {
-	UserID   int64
-	User     string // part of the name or e-mail of the user who acted
+	UserID   int64  // the user who acted or whose account the entry is about
+	User     string // part of the name or e-mail of that user
 	Object   string
 	ObjectID string
 	Action   string
@@ -405,34 +405,9 @@ func (n *AuditNames) add(e AuditEntry) {
 // AuditEntries lists audit entries for admins (everything) and coordinators
 // (their current region's), newest first.
 func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]AuditLine, int64, error) {
-	q := s.read(ctx).Model(&AuditEntry{})
-	switch {
-	case v.IsAdmin():
-	case v.Region != nil && v.Has(RoleCoordinator):
-		q = q.Where("region_id = ?", v.Region.ID)
-	default:
-		return nil, 0, ErrNotFound
-	}
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
-	if t := strings.TrimSpace(f.User); t != "" {
-		q = q.Where(`user_id IN (SELECT id FROM users WHERE `+s.fold("name")+` LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')`, likeTerm(t), likeTerm(t))
-	}
-	if f.Object != "" {
-		q = q.Where("object = ?", f.Object)
-	}
-	if f.ObjectID != "" {
-		q = q.Where("object_id = ?", f.ObjectID)
-	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.From != nil {
-		q = q.Where("at >= ?", time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, Oslo).UTC())
-	}
-	if f.To != nil {
-		q = q.Where("at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
+	q, err := s.auditQuery(s.read(ctx), v, f)
+	if err != nil {
+		return nil, 0, err
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -475,6 +450,47 @@ func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]A
 		}
 	}
 	return out, total, nil
+}
+
+// auditQuery selects the entries of the log that v may read and f chooses.
+// A user is chosen as the one who acted or the one whose account the entry is
+// about (object user), as "everything to do with Kari" means both. Each side
+// of the OR is served by its own index (audit_log_user, audit_log_object), so
+// that the 5 million entries of a national log are not read one by one
+// (TestQueryPlans).
+func (s *Store) auditQuery(db *gorm.DB, v *Viewer, f AuditFilter) (*gorm.DB, error) {
+	q := db.Model(&AuditEntry{})
+	switch {
+	case v.IsAdmin():
+	case v.Region != nil && v.Has(RoleCoordinator):
+		q = q.Where("region_id = ?", v.Region.ID)
+	default:
+		return nil, ErrNotFound
+	}
+	if f.UserID != 0 {
+		q = q.Where("(user_id = ? OR (object = 'user' AND object_id = ?))", f.UserID, strconv.FormatInt(f.UserID, 10))
+	}
+	if t := strings.TrimSpace(f.User); t != "" {
+		match := ` FROM users WHERE ` + s.fold("name") + ` LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\'`
+		q = q.Where(`(user_id IN (SELECT id`+match+`) OR (object = 'user' AND object_id IN (SELECT CAST(id AS TEXT)`+match+`)))`,
+			likeTerm(t), likeTerm(t), likeTerm(t), likeTerm(t))
+	}
+	if f.Object != "" {
+		q = q.Where("object = ?", f.Object)
+	}
+	if f.ObjectID != "" {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.From != nil {
+		q = q.Where("at >= ?", time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, Oslo).UTC())
+	}
+	if f.To != nil {
+		q = q.Where("at < ?", time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, Oslo).UTC())
+	}
+	return q, nil
 }
 
 // auditNames fills names, one query for each kind of record referred to.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 func TestAuditAppendOnlyAndChained(t *testing.T) {
@@ -226,5 +228,52 @@ func TestAuditEntriesNameWhatDetailsReferTo(t *testing.T) {
 	}
 	if !named {
 		t.Errorf("the regions of the users' roles are not named")
+	}
+}
+
+// The audit log's user filter, which finds entries made by the user or about
+// the user's account, searches each side in its own index (audit_log_user,
+// audit_log_object) for admins and coordinators, counting and listing, rather
+// than reading the national log's 5 million entries (as TestQueryPlans).
+func TestAuditUserFilterPlan(t *testing.T) {
+	skipOnPostgres(t, "SQLite's query plans")
+	s := newStore(t)
+	region := &Region{ID: 1}
+	viewers := map[string]*Viewer{
+		"admin":       {User: &User{ID: 1, Roles: []UserRole{{Role: RoleAdmin}}}, Region: region},
+		"coordinator": {User: &User{ID: 2, Roles: []UserRole{{RegionID: &region.ID, Role: RoleCoordinator}}}, Region: region},
+	}
+	for who, v := range viewers {
+		both := []string{"SEARCH audit_log USING INDEX audit_log_user (user_id=?)", "SEARCH audit_log USING INDEX audit_log_object (object=? AND object_id=?)"}
+		for _, c := range []struct {
+			f    AuditFilter
+			want []string
+		}{
+			{AuditFilter{User: "kari"}, both},
+			{AuditFilter{UserID: 7}, both},
+			{AuditFilter{User: "kari", Action: "set_roles"}, both},
+			// With the object chosen, the entries about users are few enough to read.
+			{AuditFilter{User: "kari", Object: "user"}, []string{"SEARCH audit_log USING INDEX audit_log_object (object=?)"}},
+		} {
+			f := c.f
+			for _, count := range []bool{false, true} {
+				plan := queryPlan(t, s, func(tx *gorm.DB) *gorm.DB {
+					q, err := s.auditQuery(tx, v, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if count {
+						var n int64
+						return q.Count(&n)
+					}
+					return q.Order("seq DESC").Limit(50).Find(&[]AuditEntry{})
+				})
+				for _, want := range c.want {
+					if !strings.Contains(plan, want) || strings.Contains(plan, "SCAN audit_log") {
+						t.Errorf("%s, %+v, count %t: the plan does not %s:\n%s", who, f, count, want, plan)
+					}
+				}
+			}
+		}
 	}
 }
