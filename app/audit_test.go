@@ -271,3 +271,72 @@ func TestAuditUserFilterFindsEntriesAboutTheUser(t *testing.T) {
 		t.Error("the user filter does not say it finds entries about the user too")
 	}
 }
+
+// The audit log's filters asked with what cannot be used say so and list
+// nothing, and those that can be used but find nothing say that; none of
+// them writes anything. A "to" date before the "from" date listed nothing
+// without a word, as if the log were empty for the period.
+func TestAuditFiltersWithBadInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	before, err := ts.store.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, first := c.get("/admin/audit")
+	all := regexp.MustCompile(`Antall treff: (\d+)`).FindStringSubmatch(first)
+	if all == nil || all[1] == "0" {
+		t.Fatalf("the region's log: %v", all)
+	}
+	tests := []struct {
+		query string
+		want  int
+		says  []string // on the page; for a refusal, in its error summary
+		hits  string   // the number of entries listed, for a page that lists
+	}{
+		{"from=2026-05-01&to=2026-01-01", http.StatusUnprocessableEntity, []string{`href="#f-to"`, "Til dato: Til-datoen kan ikke være før fra-datoen.", `value="2026-01-01"`}, ""},
+		{"from=1.5.2026", http.StatusBadRequest, []string{"Fra dato: Skriv en dato (åååå-mm-dd).", `value="1.5.2026"`}, ""},
+		{"to=2026-02-30", http.StatusBadRequest, []string{"Til dato: Skriv en dato (åååå-mm-dd).", `value="2026-02-30"`}, ""},
+		{"user_id=0", http.StatusUnprocessableEntity, []string{"Bruker-ID: Skriv et helt tall som er 1 eller større."}, ""},
+		{"user_id=99999999999999999999", http.StatusBadRequest, []string{"Bruker-ID: Skriv et tall."}, ""},
+		{"page=2&limit=x&user=rune", http.StatusBadRequest, []string{"Rader per side: Skriv et tall.", `href="/admin/audit?user=rune">Vis første side`}, ""},
+		// Usable, finding nothing: an unknown user, and LIKE's wildcards taken as they are.
+		{"user_id=99999", http.StatusOK, []string{"Ingen oppføringer passer utvalget.", "bruker nr. 99999"}, "0"},
+		{"user=ingen-slik-bruker", http.StatusOK, []string{"Ingen oppføringer passer utvalget.", `value="ingen-slik-bruker"`}, "0"},
+		{"user=%25", http.StatusOK, []string{"Ingen oppføringer passer utvalget."}, "0"},
+		{"user=_", http.StatusOK, []string{"Ingen oppføringer passer utvalget."}, "0"},
+		// Dates at the ends of the calendar are a period like any other.
+		{"from=0001-01-01&to=9999-12-31", http.StatusOK, nil, all[1]},
+		{"from=2026-01-01&to=2026-01-01", http.StatusOK, nil, ""},
+	}
+	for _, tt := range tests {
+		res, page := c.get("/admin/audit?" + tt.query)
+		if res.StatusCode != tt.want {
+			t.Errorf("GET /admin/audit?%s = %d; want %d", tt.query, res.StatusCode, tt.want)
+			continue
+		}
+		where := page
+		if tt.want != http.StatusOK {
+			where = regexp.MustCompile(`(?s)id="error-summary".*?</div>`).FindString(page) + regexp.MustCompile(`(?s)<form method="get".*?</form>`).FindString(page)
+			if strings.Contains(page, "<tbody>") || strings.Contains(page, "Antall treff") {
+				t.Errorf("GET /admin/audit?%s lists entries under a filter it could not use", tt.query)
+			}
+		}
+		for _, s := range tt.says {
+			if !strings.Contains(where, s) {
+				t.Errorf("GET /admin/audit?%s does not say %s", tt.query, s)
+			}
+		}
+		if tt.hits != "" {
+			if m := regexp.MustCompile(`Antall treff: (\d+)`).FindStringSubmatch(page); m == nil || m[1] != tt.hits {
+				t.Errorf("GET /admin/audit?%s lists %v entries; want %s", tt.query, m, tt.hits)
+			}
+		}
+	}
+	if after, err := ts.store.VerifyAudit(ctx); err != nil || after != before {
+		t.Errorf("the log holds %d entries after reading it (%v); want %d", after, err, before)
+	}
+}
