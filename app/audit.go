@@ -227,8 +227,8 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 		f, err := strconv.ParseFloat(kv["business_fte"], 64)
 		text = t("auditlog.detail.municipality_business", "Organisation", org, "FTE", views.FormatDecimal(f))
 		fail(err == nil)
-	case a == "status enquiry", a == "status referral":
-		prefix := map[string]string{"enquiry": "status.", "referral": "rstatus."}[e.Object]
+	case a == "status enquiry", a == "status referral", a == "status project":
+		prefix := map[string]string{"enquiry": "status.", "referral": "rstatus.", "project": "project.status."}[e.Object]
 		from, to, has := strings.Cut(d, "->")
 		text = code(prefix, from) + " → " + code(prefix, to)
 		fail(has)

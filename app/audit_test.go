@@ -74,6 +74,7 @@ func TestAuditDetailsInWords(t *testing.T) {
 		{"update", "municipality", "organisation= business_fte=0", "Organisering: Ikke oppgitt; 0 årsverk til næringsutvikling", "Organisation: Not given; 0 FTE for business development"},
 		{"status", "enquiry", "closed->in_progress", "Avsluttet → Under arbeid", "Closed → In progress"},
 		{"status", "referral", "sent->acknowledged", "Sendt → Bekreftet mottatt", "Sent → Acknowledged"},
+		{"status", "project", "active->completed", "Aktiv → Fullført", "Active → Completed"},
 		{"assign", "enquiry", "assigned_to=12", "Til Rune Rådgiver", "To Rune Rådgiver"},
 		{"assign", "enquiry", "assigned_to=0", "Ikke tildelt", "Not assigned"},
 		{"activity", "enquiry", "kind=meeting", "Møte", "Meeting"},
