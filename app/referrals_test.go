@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
@@ -1389,5 +1390,142 @@ func TestNewAPIFieldsRefuseBadInput(t *testing.T) {
 		if r2, e2 := versions(); r2 != refV || e2 != enqV {
 			t.Errorf("%s %s %s changed the versions to %d, %d", c.method, c.path, c.body, r2, e2)
 		}
+	}
+}
+
+// A partner who answers late, after the referral was closed as unanswered,
+// may do so through the one-time link, so the board learns what came of it:
+// through a link made before (still live) after the adviser marked it
+// unanswered, and through a new link the adviser makes once the nightly round
+// has marked it (the first link ran out by then: 30 days against the
+// follow-up date plus the region's days without answer). The late answer is
+// recorded as on the partner's page (status, outcome, history via the link,
+// audited), and moves the referral between the follow-up lists. Only an
+// outcome is taken: an acknowledgement of a closed referral is refused, and
+// the link is used up by the outcome as always.
+func TestLateAnswerThroughLink(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	clock := time.Now().UTC()
+	ts.store.SetClock(func() time.Time { return clock })
+	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	status := func(rid string) *models.Referral {
+		t.Helper()
+		r, err := ts.store.Referral(ctx, adminViewer(t, ts), int64(mustAtoi(t, rid)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	listed := func(rid string, f models.ReferralFilter) bool {
+		t.Helper()
+		list, _, err := ts.store.Referrals(ctx, adminViewer(t, ts), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list {
+			if itoa(r.ID) == rid {
+				return true
+			}
+		}
+		return false
+	}
+
+	// The adviser marks it unanswered; the link made before still works.
+	adviser, rid := sentReferral(t, ts, true)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	_, page = adviser.get("/referrals/" + rid)
+	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"no_response"}, "outcome_reason": {"partner_silent"},
+		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closing as unanswered = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	anon := ts.client(t)
+	res, body := anon.get(link)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Meld utfallet likevel") || strings.Contains(body, `value="acknowledge"`) {
+		t.Fatalf("the link of an unanswered referral = %d, late form %t, acknowledge offered %t; want 200 with the late outcome form alone",
+			res.StatusCode, strings.Contains(body, "Meld utfallet likevel"), strings.Contains(body, `value="acknowledge"`))
+	}
+	before := dbFingerprint(t, ts)
+	if res, body := anon.post(link, url.Values{"action": {"acknowledge"}}); res.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "bekreftet mottatt") {
+		t.Errorf("acknowledging an unanswered referral by link = %d; want 422, not thanked", res.StatusCode)
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("acknowledging an unanswered referral by link changed the database")
+	}
+	if !listed(rid, models.ReferralFilter{Status: "no_response"}) {
+		t.Fatal("the unanswered referral is not among the unanswered")
+	}
+	res, body = anon.post(link, url.Values{"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"}, "amount_nok": {"150 000"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Takk, utfallet er registrert") {
+		t.Fatalf("the late answer by link = %d; want 200 thanking\n%s", res.StatusCode, fieldError(body))
+	}
+	if r := status(rid); r.Status != "completed" || r.Outcome != "supported" || r.AmountNOK != 150000 || r.Instrument != "start_up_grant" {
+		t.Errorf("after the late answer by link: %s %s %s %d; want completed, supported, start_up_grant, 150000", r.Status, r.Outcome, r.Instrument, r.AmountNOK)
+	}
+	if listed(rid, models.ReferralFilter{Status: "no_response"}) || !listed(rid, models.ReferralFilter{Outcome: "supported"}) {
+		t.Error("the follow-up lists still count the late-answered referral as unanswered")
+	}
+	audit, _ := ts.store.AuditFor(ctx, "referral", rid)
+	found := false
+	for _, a := range audit {
+		found = found || (a.Action == "close" && strings.Contains(a.Detail, "via=link") && strings.Contains(a.Detail, "after=no_response"))
+	}
+	if !found {
+		t.Error("the late answer by link is not in the audit log as one")
+	}
+	history, _ := ts.store.ReferralHistory(ctx, adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if last := history[len(history)-1]; last.FromStatus != "no_response" || last.ToStatus != "completed" || last.Via != "link" {
+		t.Errorf("the history's last step = %s→%s via %s; want no_response→completed via link", last.FromStatus, last.ToStatus, last.Via)
+	}
+	if res, _ := anon.post(link, url.Values{"action": {"outcome"}, "outcome": {"declined"}, "outcome_reason": {"not_ready"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a second answer through the used link = %d; want 404", res.StatusCode)
+	}
+	if r := status(rid); r.Outcome != "supported" {
+		t.Errorf("the used link changed the outcome to %s", r.Outcome)
+	}
+
+	// The nightly round marks it unanswered after the first link ran out;
+	// the adviser makes a new one, and the partner answers through it.
+	adviser, rid = sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page = adviser.post("/referrals/"+rid+"/link", nil)
+	old := oneTimeLink.FindStringSubmatch(page)[1]
+	clock = clock.AddDate(0, 0, 60)
+	if n, err := ts.store.MarkNoResponse(ctx); err != nil || n == 0 {
+		t.Fatalf("the round marked %d, %v", n, err)
+	}
+	if r := status(rid); r.Status != "no_response" {
+		t.Fatalf("after the round: %s; want no_response", r.Status)
+	}
+	if res, _ := anon.get(old); res.StatusCode != http.StatusNotFound {
+		t.Errorf("the expired link = %d; want 404", res.StatusCode)
+	}
+	adviser = ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	if _, page := adviser.get("/referrals/" + rid); !strings.Contains(page, `action="/referrals/`+rid+`/link"`) {
+		t.Error("the page of an unanswered referral offers the adviser no new link")
+	}
+	res, page = adviser.post("/referrals/"+rid+"/link", nil)
+	m := oneTimeLink.FindStringSubmatch(page)
+	if res.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("a new link for an unanswered referral = %d, link shown %t", res.StatusCode, m != nil)
+	}
+	anon.get(m[1])
+	if res, body := anon.post(m[1], url.Values{"action": {"outcome"}, "outcome": {"declined"}, "outcome_reason": {"not_ready"}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("the late answer through the new link = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	if r := status(rid); r.Status != "declined" || r.Outcome != "declined" || r.OutcomeReason != "not_ready" {
+		t.Errorf("after the late answer through the new link: %s %s %s; want declined, declined, not_ready", r.Status, r.Outcome, r.OutcomeReason)
+	}
+	// Closed otherwise, it takes no new link.
+	_, page = adviser.get("/referrals/" + rid)
+	if strings.Contains(page, `action="/referrals/`+rid+`/link"`) {
+		t.Error("a declined referral's page offers a new link")
+	}
+	if res, _ := adviser.post("/referrals/"+rid+"/link", nil); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a link for a declined referral = %d; want 422", res.StatusCode)
 	}
 }

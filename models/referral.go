@@ -1029,7 +1029,10 @@ func (s *Store) CreateReferralLink(ctx context.Context, v *Viewer, a Actor, id i
 		if !(v.IsAdmin() || v.Has(RoleAdviser) || v.Has(RoleCoordinator)) {
 			return ErrNotFound
 		}
-		if r.Closed() || r.Status == "draft" {
+		// A referral closed as unanswered takes a link too: the partner's
+		// late answer is what the board wants to know, and a link made at
+		// sending has run out by the time the nightly round marks it.
+		if !r.TakesOutcome() {
 			return invalid("link", "error.referral_not_open")
 		}
 		now := s.now()
@@ -1078,7 +1081,9 @@ func (s *Store) liveLink(db *gorm.DB, token string) (*referralLink, error) {
 }
 
 // ReferralByLink returns the referral a valid, unused, unexpired one-time link
-// answers, minimised to what was shared with the partner.
+// answers, minimised to what was shared with the partner. A referral closed
+// as unanswered still takes the partner's late outcome through it (see
+// TakesOutcome); one closed otherwise has ended the link.
 func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, error) {
 	l, err := s.liveLink(s.read(ctx), token)
 	if err != nil {
@@ -1088,7 +1093,7 @@ func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, er
 	if err := s.read(ctx).Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").First(&r, l.ReferralID).Error; err != nil {
 		return nil, fmt.Errorf("referral by link: %w", err)
 	}
-	if r.Closed() {
+	if !r.TakesOutcome() {
 		// Closed by anyone, withdrawn by the adviser say: the link has done
 		// its work, and shows the person to nobody.
 		return nil, ErrLinkEnded
@@ -1098,7 +1103,9 @@ func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, er
 }
 
 // AnswerByLink lets the partner acknowledge the referral, or report its outcome,
-// through a one-time link. Reporting the outcome uses the link up.
+// through a one-time link. Reporting the outcome uses the link up. A referral
+// closed as unanswered takes the late outcome, as on the partner's page, but
+// no acknowledgement: that would record nothing, and thank for it.
 func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowledge bool, o *ReferralOutcome) error {
 	if o != nil {
 		if o.Outcome != "supported" && o.Outcome != "declined" {
@@ -1117,8 +1124,11 @@ func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowl
 		if err := tx.First(&r, l.ReferralID).Error; err != nil {
 			return err
 		}
-		if r.Closed() {
+		if !r.TakesOutcome() {
 			return ErrLinkEnded
+		}
+		if r.Status == "no_response" && o == nil {
+			return invalid("form", "referral.link_late_outcome_only")
 		}
 		a.RegionID = r.RegionID
 		if acknowledge && r.Status == "sent" {
