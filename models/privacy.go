@@ -27,6 +27,10 @@ func (s *Store) anonymise(tx *gorm.DB, id int64, only ...func(*gorm.DB) *gorm.DB
 
 func (s *Store) anonymiseRows(tx *gorm.DB, id int64, only []func(*gorm.DB) *gorm.DB) (bool, error) {
 	now := s.now()
+	var person Enquiry // as it was: the referrals' contacts are checked against it
+	if err := tx.Select("name", "email", "phone").Where("id = ?", id).Limit(1).Find(&person).Error; err != nil {
+		return false, fmt.Errorf("anonymise enquiry %d: %w", id, err)
+	}
 	// The conditions are in the UPDATE itself, which PostgreSQL checks again
 	// on the row as it is once a concurrent change of it commits.
 	res := tx.Model(&Enquiry{}).Scopes(only...).Where("id = ? AND anonymised_at IS NULL", id).Updates(map[string]any{
@@ -43,7 +47,10 @@ func (s *Store) anonymiseRows(tx *gorm.DB, id int64, only []func(*gorm.DB) *gorm
 	if err := tx.Model(&Activity{}).Where("enquiry_id = ? AND text <> ''", id).Update("text", Redacted).Error; err != nil {
 		return false, err
 	}
-	if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Updates(map[string]any{"message": Redacted, "contact_name": "", "contact_email": ""}).Error; err != nil {
+	if err := tx.Model(&Referral{}).Where("enquiry_id = ?", id).Update("message", Redacted).Error; err != nil {
+		return false, err
+	}
+	if err := eraseContactsNaming(tx, id, &person); err != nil {
 		return false, err
 	}
 	if err := tx.Model(&ReferralComment{}).Where("referral_id IN (SELECT id FROM referrals WHERE enquiry_id = ?)", id).Update("text", Redacted).Error; err != nil {

@@ -220,6 +220,48 @@ func minimise(v *Viewer, r *Referral) {
 	r.Enquiry = &e
 }
 
+// eraseContactsNaming blanks the partner contact of enquiry id's referrals
+// where it names the person p (the enquiry as it was before anonymising): the
+// contact is the partner's employee who handled the case, and is kept when
+// the person's data is erased, unless an adviser typed the person's name,
+// e-mail or phone in it.
+func eraseContactsNaming(tx *gorm.DB, id int64, p *Enquiry) error {
+	var contacts []Referral
+	if err := tx.Select("id", "contact_name", "contact_email").Where("enquiry_id = ? AND (contact_name <> '' OR contact_email <> '')", id).Find(&contacts).Error; err != nil {
+		return fmt.Errorf("referral contacts of enquiry %d: %w", id, err)
+	}
+	var ids []int64
+	for _, r := range contacts {
+		if namesPerson(p, r.ContactName) || namesPerson(p, r.ContactEmail) {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.Model(&Referral{}).Where("id IN ?", ids).Updates(map[string]any{"contact_name": "", "contact_email": ""}).Error; err != nil {
+		return fmt.Errorf("erase referral contacts of enquiry %d: %w", id, err)
+	}
+	return nil
+}
+
+// namesPerson reports whether text holds the person's name or e-mail address
+// (in any case) or phone number (in any spacing, with or without the country
+// code).
+func namesPerson(p *Enquiry, text string) bool {
+	lower := strings.ToLower(text)
+	name, email := strings.ToLower(strings.TrimSpace(p.Name)), strings.ToLower(strings.TrimSpace(p.Email))
+	if name != "" && name != strings.ToLower(Redacted) && strings.Contains(lower, name) || email != "" && strings.Contains(lower, email) {
+		return true
+	}
+	phone := strings.Map(keepDigit, p.Phone)
+	if len(phone) == 10 && strings.HasPrefix(phone, "47") || len(phone) == 12 && strings.HasPrefix(phone, "0047") {
+		phone = phone[len(phone)-8:] // a Norwegian number, as it may be written without +47
+	}
+	phone = strings.TrimLeft(phone, "0")
+	return len(phone) >= 6 && strings.Contains(strings.Map(keepDigit, text), phone)
+}
+
 // ReferralInput is what an adviser sets when referring.
 type ReferralInput struct {
 	PartnerID         int64

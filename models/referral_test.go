@@ -1182,3 +1182,56 @@ func TestDiscardAuditLiesInTheDraftsRegion(t *testing.T) {
 		t.Errorf("the discard lies in region %v; want the draft's, %d", deref(got), draft.RegionID)
 	}
 }
+
+// Erasing a person's data keeps the partner's contact on their referrals: the
+// contact is the partner's employee, who handled the case, not the person.
+// The message (which may name the person) is still removed, and so is a
+// contact that is the person after all (an adviser who typed the enquirer's
+// name, e-mail or phone in the contact fields): erasure left nothing of them.
+func TestErasureKeepsThePartnersContact(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	c := consent()
+	c.Share = true
+	for _, tc := range []struct {
+		name, email string
+		kept        bool
+	}{
+		{"Per Partner", "per@innovasjonnorge.no", true},
+		{"", "per@innovasjonnorge.no", true},
+		{"Kari Nordmann", "", false},
+		{"kari nordmann (gründeren)", "per@innovasjonnorge.no", false},
+		{"Per", "KARI.N@example.org", false},
+		{"Ring 912 34 567", "", false},
+	} {
+		in := sampleInput("3412")
+		in.Name, in.Email, in.Phone = "Kari Nordmann", "kari.n@example.org", "+47 912 34 567"
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: c, Channel: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, e.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "financing",
+			ContactName: tc.name, ContactEmail: tc.email, Message: "Kari Nordmann (912 34 567) trenger lån", SharePersonalData: true, Send: true})
+		if err != nil {
+			t.Fatalf("%q %q: %v", tc.name, tc.email, err)
+		}
+		if n, err := f.s.ErasePerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, PersonQuery{Email: "kari.n@example.org"}, "Request by e-mail"); err != nil || n != 1 {
+			t.Fatalf("erase = %d (%v)", n, err)
+		}
+		got, err := f.s.Referral(ctx, f.admin, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Message != Redacted {
+			t.Errorf("%q %q: the message after erasure = %q; want it removed", tc.name, tc.email, got.Message)
+		}
+		want := [2]string{}
+		if tc.kept {
+			want = [2]string{tc.name, tc.email}
+		}
+		if have := [2]string{got.ContactName, got.ContactEmail}; have != want {
+			t.Errorf("the contact %q %q after erasure = %q; want %q", tc.name, tc.email, have, want)
+		}
+	}
+}
