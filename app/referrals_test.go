@@ -1529,3 +1529,20 @@ func TestLateAnswerThroughLink(t *testing.T) {
 		t.Errorf("a link for a declined referral = %d; want 422", res.StatusCode)
 	}
 }
+
+// The refer form's contact is the partner's: "Kontaktperson" alone could be
+// read as the enquirer's, whose name would then be kept when their data is
+// erased, as the partner's contact is.
+func TestReferFormContactIsThePartners(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := mustSubmit(t, ts)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	_, page := adviser.get("/enquiries/" + itoa(id))
+	for _, want := range []string{`for="f-contact_name">Kontaktperson hos partneren<`, `for="f-contact_email">Kontaktpersonens e-post<`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refer form lacks %s", want)
+		}
+	}
+}
