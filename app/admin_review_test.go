@@ -285,3 +285,52 @@ func demoOpenReferral(t *testing.T, ts *testServer, partnerID int64) (*models.Re
 	t.Fatalf("the demo has no open referral (partner %d)", partnerID)
 	return nil, nil
 }
+
+// Removing a membership that is not there is a not found, as for other
+// unknown records, even when the municipality's enquiries are in the region
+// (routed there by the admin from their queue): it was refused as "in use",
+// telling the admin to give a left date to a membership that does not exist.
+// A member whose enquiries are in the region is still refused as in use.
+func TestRemoveMemberNotAMember(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	hamar := demoRegion(t, ts)
+	// An enquiry from Lillehammer, no member, moved into the region.
+	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", `{"municipality": "3405", "enquirer_kind": "prospective_entrepreneur",
+		"needs": ["financing"], "description": "Fra Lillehammer", "name": "Lise Lillehammer", "email": "lise@example.org", "consent_store": true}`)
+	if status != http.StatusCreated {
+		t.Fatalf("intake = %d %v", status, out)
+	}
+	list, _, err := ts.store.Enquiries(ctx, adminViewer(t, ts), models.EnquiryFilter{Q: "Lise Lillehammer"})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("the enquiry from Lillehammer: %d (%v)", len(list), err)
+	}
+	if err := ts.store.MoveToRegion(ctx, adminViewer(t, ts), models.Actor{}, list[0].ID, hamar.ID, list[0].Version); err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	path := "/admin/regions/" + itoa(hamar.ID)
+	admin.get(path)
+	for _, tc := range []struct {
+		kommunenummer, what string
+		want                int
+	}{
+		{"3405", "Lillehammer, no member, with an enquiry in the region", http.StatusNotFound},
+		{"3401", "Kongsvinger, no member, nothing in the region", http.StatusNotFound},
+		{"3403", "Hamar, a member with enquiries", http.StatusUnprocessableEntity},
+	} {
+		before := dbFingerprint(t, ts)
+		res, body := admin.post(path+"/members/"+tc.kommunenummer+"/delete", nil)
+		if res.StatusCode != tc.want {
+			t.Errorf("remove %s = %d; want %d\n%s", tc.what, res.StatusCode, tc.want, errorSummary(body))
+		}
+		if tc.want == http.StatusUnprocessableEntity && !strings.Contains(body, "utmeldingsdato") {
+			t.Errorf("remove %s: the refusal does not say to give a left date", tc.what)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("remove %s changed the database", tc.what)
+		}
+	}
+}

@@ -408,6 +408,17 @@ func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in Memb
 // municipality was never part of.
 func (s *Store) RemoveMember(ctx context.Context, a Actor, regionID int64, kommunenummer string) error {
 	return s.inTx(ctx, func(tx *gorm.DB) error {
+		// Not a member is not found, as any unknown record, whatever the
+		// region holds of the municipality (an enquiry the admin routed
+		// there from their queue): "in use" would have the admin give a
+		// left date to a membership that is not there.
+		var member int64
+		if err := tx.Model(&RegionMember{}).Where("region_id = ? AND kommunenummer = ?", regionID, kommunenummer).Count(&member).Error; err != nil {
+			return fmt.Errorf("member %s of region %d: %w", kommunenummer, regionID, err)
+		}
+		if member == 0 {
+			return fmt.Errorf("member %s of region %d: %w", kommunenummer, regionID, ErrNotFound)
+		}
 		var used int64
 		err := tx.Raw(`SELECT
 			(SELECT COUNT(*) FROM enquiries WHERE region_id = ? AND kommunenummer = ?) +
