@@ -432,6 +432,30 @@ func (s *Server) linkEnded(c echo.Context) error {
 	return c.Render(http.StatusNotFound, "referrals/link", linkPage{page: p, Ended: true, Answered: c.Request().Method == http.MethodPost})
 }
 
+// linkEndedOrRepeated answers a post through a link that has ended: the
+// outcome that used it up, sent again at once (a double click, a slow
+// connection), is thanked for as recorded, as it was (see
+// models.RepeatedLinkAnswer); anything else is told the link has ended.
+func (s *Server) linkEndedOrRepeated(c echo.Context) error {
+	if c.FormValue("action") != "outcome" {
+		return s.linkEnded(c)
+	}
+	f, o, errs := parseOutcome(c)
+	if len(errs) > 0 {
+		return s.linkEnded(c)
+	}
+	r, err := s.store.RepeatedLinkAnswer(c.Request().Context(), c.Param("token"), o)
+	if errors.Is(err, models.ErrNotFound) {
+		return s.linkEnded(c)
+	}
+	if err != nil {
+		return err
+	}
+	d := s.linkPageData(c, r, f, nil)
+	d.Done = true
+	return c.Render(http.StatusOK, "referrals/link", d)
+}
+
 // linkReferral shows the referral behind a one-time link: only what was shared.
 func (s *Server) linkReferral(c echo.Context) error {
 	r, err := s.store.ReferralByLink(c.Request().Context(), c.Param("token"))
@@ -466,7 +490,7 @@ func (s *Server) answerLink(c echo.Context) error {
 	token := c.Param("token")
 	r, err := s.store.ReferralByLink(ctx, token)
 	if errors.Is(err, models.ErrLinkEnded) {
-		return s.linkEnded(c)
+		return s.linkEndedOrRepeated(c)
 	}
 	if err != nil {
 		return err
@@ -491,7 +515,7 @@ func (s *Server) answerLink(c echo.Context) error {
 		return c.Render(http.StatusUnprocessableEntity, "referrals/link", s.linkPageData(c, r, f, ve.Fields))
 	}
 	if errors.Is(err, models.ErrLinkEnded) { // closed, or answered, since it was read
-		return s.linkEnded(c)
+		return s.linkEndedOrRepeated(c)
 	}
 	if err != nil {
 		return err

@@ -1546,3 +1546,56 @@ func TestReferFormContactIsThePartners(t *testing.T) {
 		}
 	}
 }
+
+// A partner who presses "Lagre utfall" twice (a double click, a slow
+// connection, the browser's "send again") had their outcome recorded by the
+// first and was told by the second, the page they are left with, that their
+// answer was not recorded. The same answer again within minutes of the first
+// is thanked for as recorded, and records nothing more; another answer, or the
+// same one long after, is told the link has ended, as before (a link holder
+// may not learn the outcome by guessing at it).
+func TestLinkOutcomeSentTwice(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	clock := time.Now().UTC()
+	ts.store.SetClock(func() time.Time { return clock })
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	anon.get(link)
+	answer := url.Values{"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"200 000"}}
+	if res, body := anon.post(link, answer); res.StatusCode != http.StatusOK || !strings.Contains(body, "Takk, utfallet er registrert") {
+		t.Fatalf("the answer = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	const recorded, ended = "Takk, utfallet er registrert", "Svaret ble ikke registrert"
+	clock = clock.Add(5 * time.Second)
+	before := dbFingerprint(t, ts)
+	res, body := anon.post(link, answer)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, recorded) || strings.Contains(body, ended) {
+		t.Errorf("the same answer again at once = %d, thanked %t, told not recorded %t; want 200 thanking", res.StatusCode, strings.Contains(body, recorded), strings.Contains(body, ended))
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("the same answer again changed the database")
+	}
+	other := url.Values{"action": {"outcome"}, "outcome": {"declined"}, "outcome_reason": {"not_ready"}}
+	for name, tc := range map[string]struct {
+		form  url.Values
+		after time.Duration
+	}{
+		"another answer at once":      {other, 0},
+		"another amount at once":      {url.Values{"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"300 000"}}, 0},
+		"the same answer a day after": {answer, 24 * time.Hour},
+	} {
+		clock = clock.Add(tc.after)
+		res, body := anon.post(link, tc.form)
+		if res.StatusCode != http.StatusNotFound || !strings.Contains(body, ended) || strings.Contains(body, recorded) {
+			t.Errorf("%s = %d, told not recorded %t; want 404 saying the answer was not recorded", name, res.StatusCode, strings.Contains(body, ended))
+		}
+		clock = clock.Add(-tc.after)
+	}
+	if r, _ := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid))); r.Outcome != "supported" || r.AmountNOK != 200000 {
+		t.Errorf("after the answers: %s %d; want the first, supported 200000", r.Outcome, r.AmountNOK)
+	}
+}

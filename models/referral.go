@@ -1194,3 +1194,39 @@ func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowl
 		return nil
 	})
 }
+
+// linkRepeatWindow is how long after a one-time link's outcome the same
+// outcome sent through it again is taken as the same answer sent twice.
+const linkRepeatWindow = 10 * time.Minute
+
+// RepeatedLinkAnswer tells whether o, sent through the used link of token, is
+// the outcome that used it up, sent again within linkRepeatWindow (a double
+// click, a slow connection): then it returns the referral with its partner
+// alone, to thank for the answer recorded; nothing is written. Otherwise it
+// is ErrLinkEnded (or ErrNotFound for a link that never was): after the
+// window, or for another answer, a holder of the link learns nothing of the
+// outcome.
+func (s *Store) RepeatedLinkAnswer(ctx context.Context, token string, o ReferralOutcome) (*Referral, error) {
+	if !strings.HasPrefix(token, linkPrefix) || len(token) > 100 {
+		return nil, ErrNotFound
+	}
+	var l referralLink
+	err := s.read(ctx).Where("token_hash = ?", hashToken(token)).First(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if l.UsedAt == nil || s.now().Sub(*l.UsedAt) > linkRepeatWindow {
+		return nil, ErrLinkEnded
+	}
+	var r Referral
+	if err := s.read(ctx).Preload("Partner").First(&r, l.ReferralID).Error; err != nil {
+		return nil, fmt.Errorf("referral by link: %w", err)
+	}
+	if r.Outcome != o.Outcome || r.OutcomeReason != o.Reason || r.Instrument != o.Instrument || r.AmountNOK != o.AmountNOK {
+		return nil, ErrLinkEnded
+	}
+	return &Referral{ID: r.ID, PartnerID: r.PartnerID, Partner: r.Partner, Status: r.Status}, nil
+}
