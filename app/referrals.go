@@ -419,8 +419,10 @@ type linkPage struct {
 	Outcomes   []string
 	Reasons    map[string][]string
 	Instrument []string
+	ExpiresAt  time.Time // when the link stops working
 	Done       bool
 	Ended      bool // the link has done its work, and shows nothing
+	Unknown    bool // no such link was made: cut short in an e-mail, most likely
 	Answered   bool // an answer came through the ended link, and was not recorded
 }
 
@@ -430,6 +432,28 @@ type linkPage struct {
 func (s *Server) linkEnded(c echo.Context) error {
 	p := s.publicPage(c, "nb", "referral.link_ended_title")
 	return c.Render(http.StatusNotFound, "referrals/link", linkPage{page: p, Ended: true, Answered: c.Request().Method == http.MethodPost})
+}
+
+// linkUnknown tells the holder of a link that was never made, one cut short
+// by an e-mail program most likely, how to mend it: the general "not found"
+// page invites to log in, which a partner without an account cannot.
+func (s *Server) linkUnknown(c echo.Context) error {
+	p := s.publicPage(c, "nb", "referral.link_unknown_title")
+	return c.Render(http.StatusNotFound, "referrals/link", linkPage{page: p, Unknown: true, Answered: c.Request().Method == http.MethodPost})
+}
+
+// linkFailed answers a link that does not lead to a referral to answer:
+// ended, or never made.
+func (s *Server) linkFailed(c echo.Context, err error) error {
+	switch {
+	case errors.Is(err, models.ErrLinkEnded) && c.Request().Method == http.MethodPost:
+		return s.linkEndedOrRepeated(c)
+	case errors.Is(err, models.ErrLinkEnded):
+		return s.linkEnded(c)
+	case errors.Is(err, models.ErrNotFound):
+		return s.linkUnknown(c)
+	}
+	return err
 }
 
 // linkEndedOrRepeated answers a post through a link that has ended: the
@@ -451,19 +475,16 @@ func (s *Server) linkEndedOrRepeated(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := s.linkPageData(c, r, f, nil)
+	d := s.linkPageData(c, &models.LinkedReferral{Referral: r}, f, nil)
 	d.Done = true
 	return c.Render(http.StatusOK, "referrals/link", d)
 }
 
 // linkReferral shows the referral behind a one-time link: only what was shared.
 func (s *Server) linkReferral(c echo.Context) error {
-	r, err := s.store.ReferralByLink(c.Request().Context(), c.Param("token"))
-	if errors.Is(err, models.ErrLinkEnded) {
-		return s.linkEnded(c)
-	}
+	r, err := s.store.ReferralLink(c.Request().Context(), c.Param("token"))
 	if err != nil {
-		return err
+		return s.linkFailed(c, err)
 	}
 	if err := s.store.RecordView(c.Request().Context(), actor(c), "referral", strconv.FormatInt(r.ID, 10), "link"); err != nil {
 		return err
@@ -471,7 +492,7 @@ func (s *Server) linkReferral(c echo.Context) error {
 	return c.Render(http.StatusOK, "referrals/link", s.linkPageData(c, r, outcomeForm{}, nil))
 }
 
-func (s *Server) linkPageData(c echo.Context, r *models.Referral, f outcomeForm, errs map[string]string) linkPage {
+func (s *Server) linkPageData(c echo.Context, r *models.LinkedReferral, f outcomeForm, errs map[string]string) linkPage {
 	p := s.publicPage(c, "nb", "referral.link_title")
 	if errs != nil {
 		p = p.withErrors(errs)
@@ -479,8 +500,8 @@ func (s *Server) linkPageData(c echo.Context, r *models.Referral, f outcomeForm,
 	// The link acts as the partner, and models minimised r as for them: the
 	// person is shown as on the partner's page, when the adviser shared it
 	// (which the person's consent allowed).
-	return linkPage{page: p, Referral: r, Token: c.Param("token"), PersonData: r.SharePersonalData, Outcome: f, Outcomes: []string{"supported", "declined"},
-		Reasons: models.OutcomeReasons, Instrument: models.Instruments}
+	return linkPage{page: p, Referral: r.Referral, Token: c.Param("token"), PersonData: r.SharePersonalData, Outcome: f, Outcomes: []string{"supported", "declined"},
+		Reasons: models.OutcomeReasons, Instrument: models.Instruments, ExpiresAt: r.LinkExpiresAt}
 }
 
 // answerLink takes the partner's answer through a one-time link: acknowledge,
@@ -488,12 +509,9 @@ func (s *Server) linkPageData(c echo.Context, r *models.Referral, f outcomeForm,
 func (s *Server) answerLink(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := c.Param("token")
-	r, err := s.store.ReferralByLink(ctx, token)
-	if errors.Is(err, models.ErrLinkEnded) {
-		return s.linkEndedOrRepeated(c)
-	}
+	r, err := s.store.ReferralLink(ctx, token)
 	if err != nil {
-		return err
+		return s.linkFailed(c, err)
 	}
 	var o *models.ReferralOutcome
 	f, parsed, errs := parseOutcome(c)
@@ -521,7 +539,7 @@ func (s *Server) answerLink(c echo.Context) error {
 		return err
 	}
 	if o == nil {
-		r, err = s.store.ReferralByLink(ctx, token)
+		r, err = s.store.ReferralLink(ctx, token)
 		if err != nil {
 			return err
 		}

@@ -1599,3 +1599,58 @@ func TestLinkOutcomeSentTwice(t *testing.T) {
 		t.Errorf("after the answers: %s %d; want the first, supported 200000", r.Outcome, r.AmountNOK)
 	}
 }
+
+// The one-time link's page, as a partner without an account reads it: it
+// names the adviser who sent the referral (the page tells them to contact the
+// adviser, and did not say who), when it was sent, and until when the link
+// works and that it may be used again until the outcome is reported. A form
+// sent with errors opens with a summary of them (the fields are far down the
+// page, and the page seemed unchanged). A link cut short (e-mail programs
+// break long links) is told so, in words for the partner rather than the
+// log-in invitation of the general "not found" page.
+func TestLinkPageForThePartner(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	_, body := anon.get(link)
+	today := ts.store.Now().In(models.Oslo)
+	until := ts.store.Now().Add(LinkValidity).In(models.Oslo).Format("02.01.2006")
+	for _, want := range []string{"Rune Rådgiver", `href="mailto:radgiver@hamarregionen.example"`, today.Format("02.01.2006"),
+		"Lenken virker til " + until, "til utfallet er meldt"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the link's page lacks %q", want)
+		}
+	}
+	for name, form := range map[string]url.Values{
+		"nothing chosen":   {"action": {"outcome"}},
+		"amount not a sum": {"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"mange"}},
+	} {
+		res, body := anon.post(link, form)
+		summary := strings.Index(body, `id="error-summary"`)
+		if res.StatusCode != http.StatusUnprocessableEntity || summary < 0 || summary > strings.Index(body, `<form`) {
+			t.Errorf("%s = %d, summary at %d before the first form at %d; want 422 opening with a summary", name, res.StatusCode, summary, strings.Index(body, `<form`))
+		}
+	}
+	_, body = anon.post(link, url.Values{"action": {"outcome"}})
+	if !strings.Contains(body, `href="#f-outcome-0"`) {
+		t.Error("the summary does not lead to the outcome's first choice")
+	}
+	for _, bad := range []string{link[:len(link)-10], "/r/rl_" + strings.Repeat("A", 43)} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			var res *http.Response
+			var body string
+			if method == http.MethodGet {
+				res, body = anon.get(bad)
+			} else {
+				res, body = anon.post(bad, url.Values{"action": {"acknowledge"}})
+			}
+			if res.StatusCode != http.StatusNotFound || !strings.Contains(body, "hele lenken") || strings.Contains(body, "Logg inn") || strings.Contains(body, "Lenken kan ikke brukes lenger") {
+				t.Errorf("%s of a link cut short = %d, says to check the whole link %t; want 404 saying so, without the log-in", method, res.StatusCode, strings.Contains(body, "hele lenken"))
+			}
+		}
+	}
+}

@@ -1122,17 +1122,36 @@ func (s *Store) liveLink(db *gorm.DB, token string) (*referralLink, error) {
 	return &l, nil
 }
 
+// LinkedReferral is the referral behind a one-time link, with the time the
+// link stops working: its holder is told until when it does.
+type LinkedReferral struct {
+	*Referral
+	LinkExpiresAt time.Time
+}
+
 // ReferralByLink returns the referral a valid, unused, unexpired one-time link
 // answers, minimised to what was shared with the partner. A referral closed
 // as unanswered still takes the partner's late outcome through it (see
 // TakesOutcome); one closed otherwise has ended the link.
 func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, error) {
+	l, err := s.ReferralLink(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return l.Referral, nil
+}
+
+// ReferralLink is ReferralByLink with the link's expiry, and the adviser who
+// sent the referral (name and e-mail alone): whom its holder may ask.
+func (s *Store) ReferralLink(ctx context.Context, token string) (*LinkedReferral, error) {
 	l, err := s.liveLink(s.read(ctx), token)
 	if err != nil {
 		return nil, err
 	}
 	var r Referral
-	if err := s.read(ctx).Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").First(&r, l.ReferralID).Error; err != nil {
+	err = s.read(ctx).Preload("Enquiry").Preload("Enquiry.Municipality").Preload("Partner").
+		Preload("Adviser", func(db *gorm.DB) *gorm.DB { return db.Select("id", "name", "email") }).First(&r, l.ReferralID).Error
+	if err != nil {
 		return nil, fmt.Errorf("referral by link: %w", err)
 	}
 	if !r.TakesOutcome() {
@@ -1141,7 +1160,7 @@ func (s *Store) ReferralByLink(ctx context.Context, token string) (*Referral, er
 		return nil, ErrLinkEnded
 	}
 	minimise(linkViewer(&r), &r)
-	return &r, nil
+	return &LinkedReferral{Referral: &r, LinkExpiresAt: l.ExpiresAt}, nil
 }
 
 // AnswerByLink lets the partner acknowledge the referral, or report its outcome,
