@@ -1654,3 +1654,25 @@ func TestLinkPageForThePartner(t *testing.T) {
 		}
 	}
 }
+
+// The reasons of both outcomes are in one list, grouped by outcome: a reason
+// of the other outcome is refused saying so, where it said "Velg et av
+// alternativene." to a partner who had chosen one. Nothing is recorded.
+func TestLinkReasonOfTheOtherOutcome(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	anon.get(link)
+	before := dbFingerprint(t, ts)
+	res, body := anon.post(link, url.Values{"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"not_ready"}, "instrument": {"loan"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Begrunnelsen passer ikke til utfallet") {
+		t.Errorf("a reason of the other outcome = %d: %s; want 422 saying it does not go with the outcome", res.StatusCode, fieldError(body))
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("the refused answer changed the database")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -865,6 +866,10 @@ func (o *ReferralOutcome) validate() error {
 	checkChoice(fields, "outcome", o.Outcome, ReferralOutcomes, true)
 	if o.Outcome != "" && fields["outcome"] == "" {
 		checkChoice(fields, "outcome_reason", o.Reason, OutcomeReasons[o.Outcome], true)
+		if fields["outcome_reason"] == "error.choice" && slices.ContainsFunc(ReferralOutcomes, func(other string) bool { return contains(OutcomeReasons[other], o.Reason) }) {
+			// The form lists every outcome's reasons, grouped by outcome.
+			fields["outcome_reason"] = "error.reason_for_outcome"
+		}
 	}
 	if o.Outcome == "supported" {
 		checkChoice(fields, "instrument", o.Instrument, Instruments, true)
