@@ -1676,3 +1676,29 @@ func TestLinkReasonOfTheOtherOutcome(t *testing.T) {
 		t.Error("the refused answer changed the database")
 	}
 }
+
+// Once the referral is acknowledged, the link's page no longer asks the
+// partner to acknowledge it (right below the thanks for doing so): it asks
+// for the outcome alone.
+func TestLinkPageAfterAcknowledging(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	if _, body := anon.get(link); !strings.Contains(body, "Bekreft at dere har mottatt henvisningen") {
+		t.Error("the link's page of a sent referral does not ask to acknowledge it")
+	}
+	res, body := anon.post(link, url.Values{"action": {"acknowledge"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Takk, henvisningen er bekreftet mottatt") {
+		t.Fatalf("acknowledge = %d", res.StatusCode)
+	}
+	for name, body := range map[string]string{"after acknowledging": body, "opened again": func() string { _, b := anon.get(link); return b }()} {
+		if strings.Contains(body, "Bekreft at dere har mottatt") || !strings.Contains(body, "Meld utfallet når det er klart") {
+			t.Errorf("%s, the page asks to acknowledge %t, for the outcome %t; want the outcome alone", name,
+				strings.Contains(body, "Bekreft at dere har mottatt"), strings.Contains(body, "Meld utfallet når det er klart"))
+		}
+	}
+}
