@@ -1702,3 +1702,26 @@ func TestLinkPageAfterAcknowledging(t *testing.T) {
 		}
 	}
 }
+
+// An outcome reported without its reason, or supported without the
+// instrument, names what to choose from the list, where it said "Fyll ut
+// feltet." (fill in the field) beside a drop-down.
+func TestOutcomeSaysWhatToChoose(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	anon.get(link)
+	res, body := anon.post(link, url.Values{"action": {"outcome"}, "outcome": {"supported"}})
+	for _, want := range []string{"Velg en begrunnelse for utfallet.", "Velg hvilket virkemiddel som ble innvilget."} {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+			t.Errorf("supported without reason and instrument = %d, lacking %q", res.StatusCode, want)
+		}
+	}
+	if strings.Contains(body, "Fyll ut feltet.") {
+		t.Error("a drop-down is told to be filled in")
+	}
+}

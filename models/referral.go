@@ -870,9 +870,15 @@ func (o *ReferralOutcome) validate() error {
 			// The form lists every outcome's reasons, grouped by outcome.
 			fields["outcome_reason"] = "error.reason_for_outcome"
 		}
+		if fields["outcome_reason"] == "error.required" { // a drop-down: say what to choose
+			fields["outcome_reason"] = "error.reason_required"
+		}
 	}
 	if o.Outcome == "supported" {
 		checkChoice(fields, "instrument", o.Instrument, Instruments, true)
+		if fields["instrument"] == "error.required" {
+			fields["instrument"] = "error.instrument_required"
+		}
 		if o.AmountNOK < 0 || o.AmountNOK > maxAmountNOK {
 			fields["amount_nok"] = "error.amount_range"
 		}
