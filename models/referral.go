@@ -311,8 +311,8 @@ func (s *Store) CreateReferral(ctx context.Context, v *Viewer, a Actor, enquiryI
 		if err != nil {
 			return err
 		}
-		if e.Status == "closed" { // said alone: the form's other problems can wait for the reopening
-			return invalid("status", "error.closed_reopen_to_refer")
+		if err := reopenFirst(e, "error.closed_reopen_to_refer"); err != nil {
+			return err
 		}
 		if e.RegionID == nil {
 			fields["partner_id"] = "error.assign_queue"
@@ -719,8 +719,8 @@ func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id in
 			if err := tx.Select("id", "status").First(&e, r.EnquiryID).Error; err != nil {
 				return err
 			}
-			if e.Status == "closed" {
-				return invalid("status", "error.closed_reopen_to_refer")
+			if err := reopenFirst(&e, "error.closed_reopen_to_refer"); err != nil {
+				return err
 			}
 		}
 		if err := s.changeReferral(tx, r, version, status, map[string]any{}, &v.User.ID, "user", ""); err != nil {
