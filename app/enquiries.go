@@ -28,8 +28,8 @@ func parseFilter(c echo.Context, q *listQuery) models.EnquiryFilter {
 		Municipality: q.kommunenummer("municipality"), Channel: q.code("channel", models.Channels),
 		Need: q.code("need", models.Needs), Kind: q.code("enquirer_kind", models.EnquirerKinds), Stage: q.code("stage", models.Stages),
 		Q: q.text("q"), Sort: q.code("sort", slices.Collect(maps.Keys(models.EnquirySorts))),
-		Overdue: q.flag("overdue"), Queue: q.flag("queue"), AssignedTo: q.id("assigned_to"), From: q.date("from"), To: q.date("to"),
-		Page: q.page()}
+		Overdue: q.flag("overdue"), Queue: q.flag("queue"), AssignedTo: q.id("assigned_to"), Page: q.page()}
+	f.From, f.To = q.period("from", "to")
 	// Only an admin's inbox holds several regions; anyone else's is their
 	// region's, and a link naming another (a tab left open across a region
 	// switch) must not empty it unexplained.

@@ -83,6 +83,17 @@ func (q *listQuery) date(name string) *time.Time {
 	return &t
 }
 
+// period is the calendar days from and to, each nil when not sent. A period
+// that ends before it starts holds nothing: to is refused, saying why, rather
+// than answered with an empty list or swapped unsaid.
+func (q *listQuery) period(from, to string) (*time.Time, *time.Time) {
+	start, end := q.date(from), q.date(to)
+	if start != nil && end != nil && end.Before(*start) {
+		q.bad(to, "error.to_before_from", false)
+	}
+	return start, end
+}
+
 // flag is a yes or no: "on" (a checked box) or "true", "false" or "off".
 func (q *listQuery) flag(name string) bool {
 	switch q.text(name) {

@@ -204,3 +204,65 @@ func TestPagesRefuseBogusPageNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A period that ends before it starts holds nothing: every list and report
+// with from and to refuses it as the audit log does, beside the to date and
+// in the error summary with both dates kept (422), and the API names to.
+// Before, the inbox, the referrals and their API lists answered an empty
+// list without a word, and the report swapped the dates unsaid.
+func TestListsRefuseAPeriodEndingBeforeItStarts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	const reversed = "from=2026-05-01&to=2026-01-01"
+	pages := []struct{ path, label string }{
+		{"/enquiries", "Mottatt til"},
+		{"/referrals", "Sendt til"},
+		{"/reports/referrals", "Til"},
+		{"/admin/audit", "Til dato"},
+	}
+	for _, tt := range pages {
+		res, page := c.get(tt.path + "?" + reversed)
+		summary := regexp.MustCompile(`(?s)id="error-summary".*?</div>`).FindString(page)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(summary, `href="#f-to"`) ||
+			!strings.Contains(summary, tt.label+": Til-datoen kan ikke være før fra-datoen.") {
+			t.Errorf("GET %s?%s = %d; want 422 with the to date refused in the error summary:\n%s", tt.path, reversed, res.StatusCode, summary)
+		}
+		if !regexp.MustCompile(`(?s)id="f-to"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="f-to"`).MatchString(page) ||
+			!strings.Contains(page, "Til-datoen kan ikke være før fra-datoen.</") {
+			t.Errorf("GET %s?%s does not mark the to date with its error", tt.path, reversed)
+		}
+		for _, typed := range []string{`value="2026-05-01"`, `value="2026-01-01"`} {
+			if !strings.Contains(page, typed) {
+				t.Errorf("GET %s?%s does not keep %s", tt.path, reversed, typed)
+			}
+		}
+		if strings.Contains(page, "<tbody>") || strings.Contains(page, "HAM-2026-0000") {
+			t.Errorf("GET %s?%s lists rows for a period it refused", tt.path, reversed)
+		}
+		// One day, and a period the right way round, are periods like any other.
+		for _, query := range []string{"from=2026-01-01&to=2026-01-01", "from=2026-01-01&to=2026-05-01"} {
+			if res, page := c.get(tt.path + "?" + query); res.StatusCode != http.StatusOK || strings.Contains(page, "error-summary") {
+				t.Errorf("GET %s?%s = %d; want 200 without errors", tt.path, query, res.StatusCode)
+			}
+		}
+	}
+	for _, path := range []string{"/enquiries/export.csv", "/enquiries/export.xlsx", "/reports/referrals.csv"} {
+		if res, body := c.get(path + "?" + reversed); res.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "HAM-2026-0000") {
+			t.Errorf("GET %s?%s = %d; want 422, not an export of nothing", path, reversed, res.StatusCode)
+		}
+	}
+	tok := ts.token(t, models.RoleAdmin)
+	for _, path := range []string{"/api/v1/enquiries", "/api/v1/referrals", "/api/v1/enquiries/1/referrals", "/api/v1/reports/referrals"} {
+		status, body := ts.api(t, tok, http.MethodGet, path+"?"+reversed, "")
+		e, _ := body["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || fields["to"] != "Til-datoen kan ikke være før fra-datoen." {
+			t.Errorf("GET %s?%s = %d %v; want 422 naming to", path, reversed, status, e)
+		}
+		if status, body := ts.api(t, tok, http.MethodGet, path+"?from=2026-01-01&to=2026-01-01", ""); status != http.StatusOK {
+			t.Errorf("GET %s of one day = %d %v; want 200", path, status, body["error"])
+		}
+	}
+}

@@ -116,7 +116,8 @@ func parseReferralFilter(c echo.Context, q *listQuery) models.ReferralFilter {
 	f := models.ReferralFilter{Tab: q.code("tab", referralTabs), Q: q.text("q"), Status: q.code("status", models.ReferralStatuses),
 		Municipality: q.kommunenummer("municipality"), Outcome: q.code("outcome", models.ReferralOutcomes),
 		Overdue: q.flag("overdue"), Open: q.flag("open"), PartnerID: q.id("partner"), AdviserID: q.id("adviser"),
-		From: q.date("from"), To: q.date("to"), Page: q.page()}
+		Page: q.page()}
+	f.From, f.To = q.period("from", "to")
 	// As in the inbox, only an admin's list holds several regions: a report's
 	// drill-down naming the region worked in before a switch shows the
 	// current region's referrals, not an empty list.

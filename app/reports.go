@@ -15,14 +15,15 @@ import (
 	"samspill/views"
 )
 
-// reportPeriod reads ?from= and ?to=, noting in q a date it cannot read;
-// the default is the year so far. An end alone starts with its year; a start
-// alone runs to today.
+// reportPeriod reads ?from= and ?to=, noting in q a date it cannot read and
+// an end typed before the start; the default is the year so far. An end alone
+// starts with its year; a start alone runs to today (or from today, when it
+// lies ahead).
 func (s *Server) reportPeriod(q *listQuery) (time.Time, time.Time) {
 	now := s.store.Now().In(models.Oslo)
 	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	start, end := q.date("from"), q.date("to")
+	start, end := q.period("from", "to")
 	if end != nil {
 		to = *end
 		from = time.Date(to.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
