@@ -207,6 +207,38 @@ type referralPage struct {
 
 type outcomeForm struct{ Outcome, Reason, Instrument, Amount string }
 
+// ShowsOutcome reports whether the page draws the outcome's form: to the
+// adviser's side and the partner's, while the referral takes an outcome.
+func (d referralPage) ShowsOutcome() bool {
+	return (d.CanAdvise || d.CanAnswer) && d.Referral.TakesOutcome()
+}
+
+// ErrorSummary lists the errors of the form sent from the page, as links to
+// its fields in the page's order: the outcome's (far down the page, which
+// seemed unchanged), a draft's text, the follow-up date, a comment. A field
+// the page does not draw is left out: its message stands at the top (see
+// afterReferral).
+func (d referralPage) ErrorSummary() problems {
+	var pairs []string
+	if d.ShowsOutcome() {
+		pairs = append(pairs, "outcome#outcome-0", "referral.outcome", "outcome_reason", "referral.outcome_reason",
+			"instrument", "referral.instrument", "amount_nok", "referral.amount_nok")
+	}
+	ps := d.Problems(pairs...)
+	for _, f := range d.DraftForm {
+		if f.Error != "" {
+			ps.Fields = append(ps.Fields, f)
+		}
+	}
+	if d.CanAdvise && !d.Referral.Closed() {
+		ps.Fields = append(ps.Fields, d.Problems("follow_up_due", "referral.new_follow_up_due").Fields...)
+	}
+	if d.CanComment {
+		ps.Fields = append(ps.Fields, d.Problems("comment", "referral.comment").Fields...)
+	}
+	return ps
+}
+
 func (s *Server) showReferral(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

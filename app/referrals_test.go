@@ -1725,3 +1725,92 @@ func TestOutcomeSaysWhatToChoose(t *testing.T) {
 		t.Error("a drop-down is told to be filled in")
 	}
 }
+
+// A form of the logged-in referral page sent with errors opens the page with
+// an error summary, as the one-time link's page and every other form do: its
+// links lead to the fields, in their order, and nothing is saved. Before, the
+// outcome's errors stood beside its fields far down the page, which seemed
+// unchanged; the follow-up date's and a comment's likewise.
+func TestReferralPageErrorSummary(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	adviser, rid := sentReferral(t, ts, false)
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	id, err := strconv.ParseInt(rid, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		r, err := ts.store.Referral(ctx, adminViewer(t, ts), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comments, err := ts.store.ReferralComments(ctx, adminViewer(t, ts), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(r.Version, r.Status, r.Outcome, r.FollowUpDue, len(comments))
+	}
+	version := func(c *client) string {
+		_, page := c.get("/referrals/" + rid)
+		return regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	}
+	tests := []struct {
+		name  string
+		as    *client
+		path  string
+		form  url.Values
+		links []string
+		shows []string
+	}{
+		{"adviser's outcome, nothing chosen", adviser, "/close", url.Values{}, []string{"#f-outcome-0"}, []string{"Utfall: "}},
+		{"adviser's outcome, an amount that is no sum", adviser, "/close",
+			url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"mange"}}, []string{"#f-amount_nok"}, nil},
+		{"partner's outcome, a reason of the other outcome", partner, "/close",
+			url.Values{"outcome": {"supported"}, "outcome_reason": {"not_eligible"}, "instrument": {"loan"}}, []string{"#f-outcome_reason"}, nil},
+		{"follow-up date that is no date", adviser, "/follow-up", url.Values{"follow_up_due": {"i morgen"}}, []string{"#f-follow_up_due"}, nil},
+		{"board's comment too long", board, "/comments", url.Values{"comment": {strings.Repeat("Status? ", 300)}}, []string{"#f-comment"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.path != "/comments" {
+				tt.form.Set("version", version(tt.as))
+			}
+			before := state()
+			res, body := tt.as.post("/referrals/"+rid+tt.path, tt.form)
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("POST %s = %d; want 422\n%s", tt.path, res.StatusCode, body)
+			}
+			summary := errorSummary(body)
+			// The summary opens the page: under its heading, before the referral's facts and forms.
+			if at := strings.Index(body, `id="error-summary"`); at < strings.Index(body, "<h1") || at > strings.Index(body, `<dl class="facts">`) {
+				t.Fatalf("the page does not open with an error summary under its heading (at %d)\n%s", at, body)
+			}
+			var got []string
+			for _, m := range summaryLink.FindAllStringSubmatch(summary, -1) {
+				got = append(got, m[1])
+				if !strings.Contains(body, `id="`+strings.TrimPrefix(m[1], "#")+`"`) {
+					t.Errorf("the summary's link %s leads to no element of the page", m[1])
+				}
+			}
+			if !slices.Equal(got, tt.links) {
+				t.Errorf("the error summary links to %q; want %q\n%s", got, tt.links, summary)
+			}
+			for _, want := range tt.shows {
+				if !strings.Contains(summary, want) {
+					t.Errorf("the summary lacks %q", want)
+				}
+			}
+			if n := strings.Count(body, "Noen felt må rettes."); n != 1 {
+				t.Errorf("the page says %d times that some fields must be corrected; want once, as the summary's title", n)
+			}
+			if after := state(); after != before {
+				t.Errorf("a refused form changed the referral: %s; want %s", after, before)
+			}
+		})
+	}
+}
