@@ -64,7 +64,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	rows := make([]auditRow, len(list))
 	for i, e := range list {
 		rows[i] = auditRow{AuditLine: e, ActionLabel: auditLabel(p.loc, "action", e.Action), ObjectLabel: auditLabel(p.loc, "object", e.Object)}
-		rows[i].Details, rows[i].Coded = auditDetails(p, e)
+		rows[i].Details, rows[i].Coded = auditDetails(p, e, false)
 		rows[i].Coded = rows[i].Coded && rows[i].Details != e.Detail
 	}
 	if f.UserID != 0 {
@@ -105,8 +105,19 @@ func auditFilters(p page, q *listQuery, f models.AuditFilter) []views.Field {
 // (an older version's, say), which the page then shows as it is.
 // TestAuditDetailsInWords holds a case for every action in models.AuditActions
 // and for every action and object that the models write.
-func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
+//
+// bare leaves out the label a value has in the log ("Kanal: ", "Til "), for a
+// reader who has the action's words before it: a case's history says
+// "Opprettet: Nettskjema", "Tildelte saken: Rune Rådgiver" (historyDetails).
+func auditDetails(p page, e models.AuditLine, bare bool) (text string, ok bool) {
 	t := p.T
+	// labelled words a value under its label, or bare.
+	labelled := func(id, key string, value any) string {
+		if bare {
+			return fmt.Sprint(value)
+		}
+		return t(id, key, value)
+	}
 	// code names a code by the catalogue's prefix, or fails.
 	code := func(prefix, c string) string {
 		if c == "" || !p.loc.Has(prefix+c) {
@@ -161,7 +172,7 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 	case e.Action == "view":
 		text = auditView(t, e.Object, d, kv, count, &ok)
 	case a == "create enquiry":
-		text = t("auditlog.detail.channel", "Channel", code("channel.", kv["channel"]))
+		text = labelled("auditlog.detail.channel", "Channel", code("channel.", kv["channel"]))
 	case a == "create referral", a == "discard referral":
 		out := t("auditlog.detail.referral", "Enquiry", kv["enquiry"], "Partner", name("partner", kv["partner"]))
 		if share, has := kv["share"]; has || e.Action == "create" {
@@ -173,11 +184,11 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 	case a == "create api_token":
 		text = t("auditlog.detail.token_days", "User", name("user", kv["user"]), "Count", count(kv["days"]))
 	case a == "create partner":
-		text = t("auditlog.detail.name", "Name", d)
+		text = labelled("auditlog.detail.name", "Name", d)
 	case a == "create region":
-		text = t("auditlog.detail.slug", "Slug", d)
+		text = labelled("auditlog.detail.slug", "Slug", d)
 	case a == "create project", a == "update project":
-		text = t("auditlog.detail.status", "Status", code("project.status.", kv["status"]))
+		text = labelled("auditlog.detail.status", "Status", code("project.status.", kv["status"]))
 	case a == "create milestone", a == "update milestone":
 		text = t("auditlog.detail.milestone", "Project", kv["project"], "Status", code("milestone.status.", kv["status"]))
 	case a == "create assessment":
@@ -188,14 +199,14 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 		text = t("auditlog.detail.assessment_region", "Count", count(kv["scores"]))
 		fail(slices.Contains(words, "region"))
 	case a == "create factor":
-		text = t("auditlog.detail.polarity", "Polarity", code("factor.polarity.", d))
+		text = labelled("auditlog.detail.polarity", "Polarity", code("factor.polarity.", d))
 	case a == "update enquiry":
 		fields, has := strings.CutPrefix(d, "fields=")
 		var labels []string
 		for _, f := range strings.Split(fields, ",") {
 			labels = append(labels, code("history.field.", f))
 		}
-		text = t("auditlog.detail.fields", "Fields", strings.Join(labels, ", "))
+		text = labelled("auditlog.detail.fields", "Fields", strings.Join(labels, ", "))
 		fail(has)
 	case a == "update region" && d == "settings":
 		text = t("regions.settings")
@@ -235,13 +246,13 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 			text = t("enquiry.unassigned")
 			break
 		}
-		text = t("auditlog.detail.to", "Name", name("user", kv["assigned_to"]))
+		text = labelled("auditlog.detail.to", "Name", name("user", kv["assigned_to"]))
 	case a == "activity enquiry":
 		text = code("activity.", kv["kind"])
 	case a == "close enquiry":
-		text = t("auditlog.detail.outcome", "Outcome", code("outcome.", kv["outcome"]))
+		text = labelled("auditlog.detail.outcome", "Outcome", code("outcome.", kv["outcome"]))
 	case a == "close referral":
-		out := t("auditlog.detail.outcome", "Outcome", code("routcome.", kv["outcome"]))
+		out := labelled("auditlog.detail.outcome", "Outcome", code("routcome.", kv["outcome"]))
 		switch kv["via"] {
 		case "user":
 		case "link":
@@ -256,9 +267,9 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 	case a == "route enquiry" && kv["from_region"] == "queue":
 		text = t("auditlog.detail.from_queue")
 	case a == "route enquiry" && kv["from_region"] != "":
-		text = t("auditlog.detail.from", "Name", name("region", kv["from_region"]))
+		text = labelled("auditlog.detail.from", "Name", name("region", kv["from_region"]))
 	case a == "route enquiry":
-		text = t("auditlog.detail.to", "Name", name("region", kv["region"]))
+		text = labelled("auditlog.detail.to", "Name", name("region", kv["region"]))
 	case a == "for_board referral":
 		switch d {
 		case "true", "false":
@@ -280,7 +291,7 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 		fail(has && err1 == nil && err2 == nil)
 	case a == "erase enquiry":
 		reason, has := strings.CutPrefix(d, "reason: ")
-		text = t("auditlog.detail.reason", "Reason", reason)
+		text = labelled("auditlog.detail.reason", "Reason", reason)
 		fail(has)
 	case a == "anonymise enquiry" && d == "retention period ended":
 		text = t("auditlog.detail.retention")
@@ -293,13 +304,15 @@ func auditDetails(p page, e models.AuditLine) (text string, ok bool) {
 		if n := names.Municipalities[d]; n != "" {
 			m += " " + n
 		}
-		text = t("auditlog.detail.member", "Municipality", m)
+		text = labelled("auditlog.detail.member", "Municipality", m)
 	case a == "withdraw_consent enquiry" && kv["purpose"] == "share":
+		text = t("auditlog.detail.withdrawn")
 		if n := count(kv["referrals"]); n > 0 {
 			text = t("auditlog.detail.withdrawn_referrals", "Count", n)
-			break
 		}
-		text = t("auditlog.detail.withdrawn")
+		if !bare {
+			text = t("auditlog.detail.consent_share") + "; " + text
+		}
 	case a == "unshare referral" && d == "consent withdrawn":
 		text = t("auditlog.detail.unshare")
 	default:

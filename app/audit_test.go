@@ -123,7 +123,7 @@ func TestAuditDetailsInWords(t *testing.T) {
 		covered[tt.action+" "+tt.object] = true
 		e := models.AuditLine{AuditEntry: models.AuditEntry{Action: tt.action, Object: tt.object, Detail: tt.detail}, Names: names}
 		for lang, want := range map[string]string{"nb": tt.nb, "en": tt.en} {
-			got, ok := auditDetails(page{loc: set.Localizer(lang)}, e)
+			got, ok := auditDetails(page{loc: set.Localizer(lang)}, e, false)
 			if got != want || !ok {
 				t.Errorf("%s %s %q in %s = %q, %t; want %q, true", tt.action, tt.object, tt.detail, lang, got, ok, want)
 			}
@@ -188,7 +188,7 @@ func TestAuditDetailsUnknownShownAsItIs(t *testing.T) {
 		{Action: "frobnicate", Object: "enquiry", Detail: "x=1"},
 		{Action: "anonymise", Object: "enquiry", Detail: "by hand"},
 	} {
-		got, ok := auditDetails(page{loc: set.Localizer("nb")}, models.AuditLine{AuditEntry: e})
+		got, ok := auditDetails(page{loc: set.Localizer("nb")}, models.AuditLine{AuditEntry: e}, false)
 		if got != e.Detail || ok {
 			t.Errorf("%s %s %q = %q, %t; want it as it is, false", e.Action, e.Object, e.Detail, got, ok)
 		}

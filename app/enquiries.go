@@ -351,42 +351,21 @@ func historyLines(p page, entries []models.HistoryEntry) []historyLine {
 	return out
 }
 
+// historyDetails is an entry's detail as the audit log words it
+// (auditDetails), bare of the label the line's action already says, so that
+// an action is worded once for both. A detail it cannot word shows nothing,
+// never the log's codes. An erasure's reason is left to the audit log, which
+// only admins and coordinators read: typed freely, it may name the person
+// whose data it erased from this page.
 func historyDetails(p page, e models.HistoryEntry) string {
-	code := func(prefix, key string) string {
-		if v, ok := strings.CutPrefix(e.Detail, prefix); ok && v != "" {
-			return p.T(key + v)
-		}
+	if e.Action == "erase" {
 		return ""
 	}
-	switch e.Action {
-	case "create":
-		return code("channel=", "channel.")
-	case "activity":
-		return code("kind=", "activity.")
-	case "close":
-		return code("outcome=", "outcome.")
-	case "status":
-		if from, to, ok := strings.Cut(e.Detail, "->"); ok {
-			return p.T("status."+from) + " → " + p.T("status."+to)
-		}
-	case "assign":
-		if e.Subject == "" {
-			return p.T("enquiry.unassigned")
-		}
-		return e.Subject
-	case "route":
-		return e.Subject
-	case "update":
-		fields, _ := strings.CutPrefix(e.Detail, "fields=")
-		var names []string
-		for _, f := range strings.Split(fields, ",") {
-			if f != "" {
-				names = append(names, p.T("history.field."+f))
-			}
-		}
-		return strings.Join(names, ", ")
+	text, ok := auditDetails(p, models.AuditLine{AuditEntry: e.AuditEntry, UserName: e.UserName, Names: e.Names}, true)
+	if !ok {
+		return ""
 	}
-	return ""
+	return text
 }
 
 type activityForm struct{ Kind, OccurredOn, Minutes, Text string }

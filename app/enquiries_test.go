@@ -377,6 +377,18 @@ func TestEnquiryHistoryInWords(t *testing.T) {
 	if strings.Contains(history, "Så på saken") || strings.Contains(history, "revisjonsloggen") {
 		t.Error("the adviser's case history lists views or links to the audit log")
 	}
+	// A withdrawn consent says what it did to the referrals, worded as the
+	// audit log words it, without the log's label that the line already says.
+	shared, _ := submitShared(t, ts, true)
+	sharedPath := "/enquiries/" + itoa(shared)
+	_, page = c.get(sharedPath)
+	if res, body := c.post(sharedPath+"/withdraw-consent", url.Values{"confirm": {"on"}, "version": {versionField.FindStringSubmatch(page)[3]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw consent = %d\n%s", res.StatusCode, body)
+	}
+	_, page = c.get(sharedPath)
+	if want := "<td>Registrerte at personen trakk tilbake samtykket til deling: ingen åpen henvisning delte personopplysninger</td>"; !strings.Contains(page[strings.Index(page, `id="s-history"`):], want) {
+		t.Errorf("history lacks %q", want)
+	}
 	coord := ts.client(t)
 	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
 	if _, page := coord.get(path); !strings.Contains(page, `href="/admin/audit?object=enquiry&amp;object_id=`+itoa(id)+`"`) {
@@ -991,6 +1003,56 @@ func TestActivityBeforeReceiptRefused(t *testing.T) {
 		}
 		if dbFingerprint(t, ts) != fp {
 			t.Errorf("the refused activity (API %v) changed the case", api)
+		}
+	}
+}
+
+// TestEnquiryHistoryDetails: the case's history words each kind of entry the
+// models write about an enquiry as the audit log does (auditDetails), without
+// the label its action already says, so that a new action is worded once for
+// both; a detail it cannot word shows nothing rather than codes. Before, the
+// history had words of its own and showed nothing for a withdrawn consent or
+// an anonymisation, and "not assigned" for an adviser whose account is gone.
+func TestEnquiryHistoryDetails(t *testing.T) {
+	t.Parallel()
+	set, err := views.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := page{loc: set.Localizer("nb")}
+	names := &models.AuditNames{Users: map[int64]string{12: "Rune Rådgiver"}, Regions: map[int64]string{2: "Osloregionen"}}
+	tests := []struct{ action, detail, want string }{
+		{"create", "channel=walk_in", "Opprettet: Oppmøte"},
+		{"update", "fields=needs,org_number", "Endret opplysninger: behov, organisasjonsnummer"},
+		{"status", "closed->in_progress", "Endret status: Avsluttet → Under arbeid"},
+		{"assign", "assigned_to=12", "Tildelte saken: Rune Rådgiver"},
+		{"assign", "assigned_to=0", "Tildelte saken: Ikke tildelt"},
+		{"assign", "assigned_to=13", "Tildelte saken: bruker nr. 13"}, // an account gone since
+		{"activity", "kind=meeting", "La til aktivitet: Møte"},
+		{"close", "outcome=guided", "Avsluttet saken: Veiledet"},
+		{"route", "region=2", "Sendte saken til region: Osloregionen"},
+		{"withdraw_consent", "purpose=share referrals=0", "Registrerte at personen trakk tilbake samtykket til deling: ingen åpen henvisning delte personopplysninger"},
+		{"withdraw_consent", "purpose=share referrals=2", "Registrerte at personen trakk tilbake samtykket til deling: 2 åpne henvisninger sluttet å dele personopplysninger"},
+		{"anonymise", "retention period ended", "Anonymiserte: Oppbevaringstiden var ute"},
+		{"erase", "reason: Krav fra Kari Nordmann per e-post", "Slettet personopplysninger"}, // the reason is the audit log's
+		{"close", "outcome=bogus", "Avsluttet saken"}, // not worded: no codes
+		{"update", "something else", "Endret opplysninger"},
+	}
+	covered := map[string]bool{"view": true} // views are not in the history
+	for _, tt := range tests {
+		covered[tt.action] = true
+		lines := historyLines(p, []models.HistoryEntry{{AuditEntry: models.AuditEntry{Action: tt.action, Object: "enquiry", Detail: tt.detail}, UserName: "Kari", Names: names}})
+		got := lines[0].What
+		if lines[0].Details != "" {
+			got += ": " + lines[0].Details
+		}
+		if got != tt.want {
+			t.Errorf("%s %q in the history = %q; want %q", tt.action, tt.detail, got, tt.want)
+		}
+	}
+	for _, kind := range auditKindsWritten(t) {
+		if action, ok := strings.CutSuffix(kind, " enquiry"); ok && !covered[action] {
+			t.Errorf("the models write %q, which has no case here: give its action words (audit.%s) and add one", kind, action)
 		}
 	}
 }

@@ -186,13 +186,14 @@ func (s *Store) AuditFor(ctx context.Context, object, objectID string) ([]AuditE
 }
 
 // HistoryEntry is one line of a record's history as its readers see it: the
-// user's name instead of an id, and the name of the user or region that an
-// assignment or a routing points to (Subject). Detail keeps the entry's codes
-// for the page to put in words.
+// user's name instead of an id, and the names of the users and regions its
+// detail refers to (an assignment's adviser, a routing's region), as the
+// audit log's viewer has them. Detail keeps the entry's codes for the page to
+// put in words, in the words of the audit log.
 type HistoryEntry struct {
 	AuditEntry
 	UserName string
-	Subject  string
+	Names    *AuditNames // shared by the lines of one history
 }
 
 // History lists what was done to one record, newest first, with names. Views
@@ -208,33 +209,16 @@ func (s *Store) History(ctx context.Context, object, objectID string) ([]History
 	out = slices.DeleteFunc(out, func(e HistoryEntry) bool {
 		return e.Action == "route" && strings.HasPrefix(e.Detail, "from_region=")
 	})
-	// Assignments name a user and routings a region by id: one query each for all of them.
-	users, regions := map[int64]string{}, map[int64]string{}
+	// The names the details refer to, one query for each kind of record.
+	names := newAuditNames()
 	for _, e := range out {
-		if id, ok := detailID(e.Detail, "assigned_to="); ok && id > 0 {
-			users[id] = ""
-		}
-		if id, ok := detailID(e.Detail, "region="); ok {
-			regions[id] = ""
-		}
+		names.add(e.AuditEntry)
 	}
-	if err := s.namesOf(ctx, "users", users); err != nil {
-		return nil, err
+	if err := s.auditNames(ctx, names); err != nil {
+		return nil, fmt.Errorf("history of %s %s: %w", object, objectID, err)
 	}
-	if err := s.namesOf(ctx, "regions", regions); err != nil {
-		return nil, err
-	}
-	for i, e := range out {
-		switch {
-		case e.Action == "assign":
-			if id, ok := detailID(e.Detail, "assigned_to="); ok {
-				out[i].Subject = users[id]
-			}
-		case e.Action == "route":
-			if id, ok := detailID(e.Detail, "region="); ok {
-				out[i].Subject = regions[id]
-			}
-		}
+	for i := range out {
+		out[i].Names = names
 	}
 	return out, nil
 }
@@ -246,16 +230,6 @@ func historyQuery(db *gorm.DB, object, objectID string) *gorm.DB {
 		Joins("LEFT JOIN users ON users.id = audit_log.user_id").
 		Where("audit_log.object = ? AND audit_log.object_id = ? AND audit_log.action <> 'view'", object, objectID).
 		Order("audit_log.seq DESC").Limit(200)
-}
-
-// detailID reads the number after prefix in an audit detail such as "assigned_to=12".
-func detailID(detail, prefix string) (int64, bool) {
-	rest, ok := strings.CutPrefix(detail, prefix)
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	return id, err == nil
 }
 
 // namesOf fills names with the name column of the rows of table (users or
@@ -367,6 +341,10 @@ type AuditNames struct {
 	Municipalities           map[string]string
 }
 
+func newAuditNames() *AuditNames {
+	return &AuditNames{Users: map[int64]string{}, Regions: map[int64]string{}, Partners: map[int64]string{}, Municipalities: map[string]string{}}
+}
+
 // auditRefKinds are the detail keys whose value is the id of a user, region or
 // partner.
 var auditRefKinds = map[string]string{"assigned_to": "users", "user": "users", "region": "regions", "from_region": "regions", "partner": "partners"}
@@ -435,7 +413,7 @@ func (s *Store) AuditEntries(ctx context.Context, v *Viewer, f AuditFilter) ([]A
 	for _, u := range users {
 		byID[u.ID] = u
 	}
-	names := &AuditNames{Users: map[int64]string{}, Regions: map[int64]string{}, Partners: map[int64]string{}, Municipalities: map[string]string{}}
+	names := newAuditNames()
 	for _, e := range entries {
 		names.add(e)
 	}

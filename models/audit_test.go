@@ -311,3 +311,13 @@ func TestAuditRegionPlan(t *testing.T) {
 		}
 	}
 }
+
+// detailID reads the number after prefix in an audit detail such as "assigned_to=12".
+func detailID(detail, prefix string) (int64, bool) {
+	rest, ok := strings.CutPrefix(detail, prefix)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil
+}

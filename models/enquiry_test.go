@@ -1072,8 +1072,8 @@ func TestRoutingAuditedInBothRegions(t *testing.T) {
 	}
 	var routings []string
 	for _, h := range history {
-		if h.Action == "route" {
-			routings = append(routings, h.Subject)
+		if id, ok := detailID(h.Detail, "region="); ok && h.Action == "route" {
+			routings = append(routings, h.Names.Regions[id])
 		}
 	}
 	if len(routings) != 1 || routings[0] != f.ringsaker.Name {
