@@ -193,7 +193,7 @@ func (s *Store) AuditFor(ctx context.Context, object, objectID string) ([]AuditE
 type HistoryEntry struct {
 	AuditEntry
 	UserName string
-	Names    *AuditNames // shared by the lines of one history
+	Names    *AuditNames `gorm:"-"` // shared by the lines of one history; filled after the query
 }
 
 // History lists what was done to one record, newest first, with names. Views
