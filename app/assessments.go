@@ -138,10 +138,10 @@ func (s *Server) loadEvidence(c echo.Context, regionID int64, p *models.Project)
 		}
 		flagged = append(flagged, l)
 		if l.NoCapacity {
-			parts = append(parts, loc.T("load.evidence_no_capacity", map[string]any{"Name": l.Municipality.Name, "Committed": views.FormatDecimal(l.CommittedFTE)}))
+			parts = append(parts, loc.T("load.evidence_no_capacity", map[string]any{"Name": l.Municipality.Name, "Committed": loc.Numbers().Decimal(l.CommittedFTE)}))
 		} else {
-			parts = append(parts, loc.T("load.evidence_item", map[string]any{"Name": l.Municipality.Name, "Percent": views.FormatDecimal(l.DisplayPercent()),
-				"Committed": views.FormatDecimal(l.CommittedFTE), "Capacity": views.FormatDecimal(l.CapacityFTE)}))
+			parts = append(parts, loc.T("load.evidence_item", map[string]any{"Name": l.Municipality.Name, "Percent": loc.Numbers().Decimal(l.DisplayPercent()),
+				"Committed": loc.Numbers().Decimal(l.CommittedFTE), "Capacity": loc.Numbers().Decimal(l.CapacityFTE)}))
 		}
 	}
 	text := ""

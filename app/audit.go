@@ -212,7 +212,7 @@ func auditDetails(p page, e models.AuditLine, bare bool) (text string, ok bool) 
 		text = t("regions.settings")
 	case a == "update region":
 		f, err := strconv.ParseFloat(kv["load_threshold"], 64)
-		text = t("auditlog.detail.threshold", "Percent", views.FormatDecimal(f))
+		text = t("auditlog.detail.threshold", "Percent", p.loc.Numbers().Decimal(f))
 		fail(err == nil)
 	case a == "update partner":
 		switch kv["active"] {
@@ -234,7 +234,7 @@ func auditDetails(p page, e models.AuditLine, bare bool) (text string, ok bool) 
 			org = code("organisation.", kv["organisation"])
 		}
 		f, err := strconv.ParseFloat(kv["business_fte"], 64)
-		text = t("auditlog.detail.municipality_business", "Organisation", org, "FTE", views.FormatDecimal(f))
+		text = t("auditlog.detail.municipality_business", "Organisation", org, "FTE", p.loc.Numbers().Decimal(f))
 		fail(err == nil)
 	case a == "status enquiry", a == "status referral", a == "status project":
 		prefix := map[string]string{"enquiry": "status.", "referral": "rstatus.", "project": "project.status."}[e.Object]

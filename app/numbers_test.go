@@ -138,3 +138,36 @@ func TestCasePageGroupsThousands(t *testing.T) {
 		}
 	}
 }
+
+// An English page writes numbers the English way, "999.5", a Bokmål page
+// "999,5" (their thousands: TestNumbers), both in what the page says (the audit log's words for a
+// municipality's business FTE); a form field keeps the one form that the form
+// reads back, whatever the language. Before, English pages wrote "999,5".
+func TestNumbersFollowThePageLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	hamar, err := ts.store.Municipality(context.Background(), "3403")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	c.get("/admin/municipalities/3403")
+	if res, body := c.post("/admin/municipalities/3403", url.Values{"organisation": {""}, "business_fte": {"999,5"}, "version": {itoa(int64(hamar.Version))}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("update = %d\n%s", res.StatusCode, body)
+	}
+	tests := []struct{ lang, says string }{
+		{"nb", "999,5 årsverk til næringsutvikling"},
+		{"en", "999.5 FTE for business development"},
+	}
+	for _, tt := range tests {
+		c.post("/language", url.Values{"lang": {tt.lang}, "back": {"/admin/audit"}})
+		if _, page := c.get("/admin/audit?object=municipality&action=update"); !strings.Contains(page, tt.says) {
+			t.Errorf("the audit log in %s does not say %q", tt.lang, tt.says)
+		}
+		_, form := c.get("/admin/municipalities/3403")
+		if !strings.Contains(form, `value="999,5"`) {
+			t.Errorf("the business FTE field in %s is not in the form's own form, 999,5", tt.lang)
+		}
+	}
+}

@@ -16,9 +16,14 @@ import (
 	"samspill/views"
 )
 
-// Render lets Echo render our templates.
+// Render lets Echo render our templates, with numbers written as the page's
+// language writes them.
 func (s *Server) Render(w io.Writer, name string, data any, _ echo.Context) error {
-	return s.views.Execute(w, name, data)
+	lang := "nb"
+	if p, ok := data.(interface{ language() string }); ok {
+		lang = p.language()
+	}
+	return s.views.Execute(w, lang, name, data)
 }
 
 // page is what the base layout needs; every page's data embeds it.
@@ -59,6 +64,9 @@ func (p page) T(id string, kv ...any) string {
 	}
 	return p.loc.T(id, data)
 }
+
+// language is the page's language, which every page data embedding page has.
+func (p page) language() string { return p.Lang }
 
 // Err is the translated error of one form field, or "".
 func (p page) Err(field string) string { return p.Errors[field] }

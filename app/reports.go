@@ -116,7 +116,7 @@ func (s *Server) referralReport(c echo.Context) error {
 		funnel = append(funnel, Bar{Label: x.Name, Value: int64(x.Sent), Display: strconv.Itoa(x.Sent), Href: fmt.Sprintf("/referrals?partner=%d&%s", x.PartnerID, period)})
 	}
 	for _, x := range rep.ByQuarter {
-		granted = append(granted, Bar{Label: x.Label, Value: x.NOK, Display: views.FormatNOK(x.NOK)})
+		granted = append(granted, Bar{Label: x.Label, Value: x.NOK, Display: p.loc.Numbers().NOK(x.NOK)})
 	}
 	d.Funnel = newBarChart("sent", p.T("report.chart_sent"), funnel)
 	d.GrantedChart = newBarChart("granted", p.T("report.chart_granted"), granted)

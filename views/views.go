@@ -51,8 +51,8 @@ func Direction(code string) string {
 
 // Set is the parsed templates and the message bundle.
 type Set struct {
-	pages  map[string]*template.Template
-	roots  map[string]string // page → the layout it is drawn in
+	pages  map[string]map[Numbers]*template.Template // each page for each way of writing numbers
+	roots  map[string]string                         // page → the layout it is drawn in
 	bundle *i18n.Bundle
 	texts  sync.Map // memoKey → string: messages without data, as each fallback chain renders them
 }
@@ -74,7 +74,7 @@ func New() (*Set, error) {
 			return nil, fmt.Errorf("load %s: %w", name, err)
 		}
 	}
-	set := &Set{pages: map[string]*template.Template{}, roots: map[string]string{}, bundle: bundle}
+	set := &Set{pages: map[string]map[Numbers]*template.Template{}, roots: map[string]string{}, bundle: bundle}
 	// Pages are drawn in the site's layout "base"; documents, which are
 	// downloaded and read away from the site (an access request's answer), in
 	// the self-contained layout "document". A document is named
@@ -87,12 +87,19 @@ func New() (*Set, error) {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
 				return err
 			}
-			t, err := template.New("").Funcs(funcs).ParseFS(files, "templates/layouts/*.html", "templates/partials/*.html", p)
+			t, err := template.New("").Funcs(funcs).Funcs(norwegianNumbers.funcs()).ParseFS(files, "templates/layouts/*.html", "templates/partials/*.html", p)
 			if err != nil {
 				return fmt.Errorf("parse %s: %w", p, err)
 			}
+			// English pages write numbers their way: a copy of the page,
+			// parsed once, with the number helpers that do so.
+			en, err := t.Clone()
+			if err != nil {
+				return fmt.Errorf("copy %s: %w", p, err)
+			}
 			name := strings.TrimSuffix(strings.TrimPrefix(p, dir.prefix), ".html")
-			set.pages[name], set.roots[name] = t, dir.root
+			set.pages[name] = map[Numbers]*template.Template{norwegianNumbers: t, englishNumbers: en.Funcs(englishNumbers.funcs())}
+			set.roots[name] = dir.root
 			return nil
 		})
 		if err != nil {
@@ -102,10 +109,11 @@ func New() (*Set, error) {
 	return set, nil
 }
 
-// Execute renders page with data through its layout. It renders into a
-// buffer first so that a template error never sends half a page.
-func (s *Set) Execute(w io.Writer, page string, data any) error {
-	t, ok := s.pages[page]
+// Execute renders page with data through its layout, with numbers written
+// as lang writes them. It renders into a buffer first so that a template
+// error never sends half a page.
+func (s *Set) Execute(w io.Writer, lang, page string, data any) error {
+	t, ok := s.pages[page][NumbersOf(lang)]
 	if !ok {
 		return fmt.Errorf("no page %q", page)
 	}
@@ -180,7 +188,7 @@ func (s *Set) PublicLocalizer(lang string) *Localizer {
 // form for one and one for other numbers, chosen by its data's Count.
 func (l *Localizer) T(id string, data ...map[string]any) string {
 	if len(data) > 0 {
-		cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: withGroupedCount(data[0]), PluralCount: data[0]["Count"]}
+		cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: withGroupedCount(data[0], l.Numbers()), PluralCount: data[0]["Count"]}
 		msg, err := l.localize(cfg)
 		if err != nil && cfg.PluralCount != nil {
 			// A message given in one form only (as a language without plural
@@ -207,7 +215,7 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 
 // withGroupedCount writes a whole-number Count with its thousands grouped,
 // "1 045" as the pages write numbers; the plural form is chosen by the number.
-func withGroupedCount(data map[string]any) map[string]any {
+func withGroupedCount(data map[string]any, numbers Numbers) map[string]any {
 	var n int
 	switch c := data["Count"].(type) {
 	case int:
@@ -222,7 +230,7 @@ func withGroupedCount(data map[string]any) map[string]any {
 	}
 	out := make(map[string]any, len(data))
 	maps.Copy(out, data)
-	out["Count"] = formatInt(n)
+	out["Count"] = numbers.Whole(int64(n))
 	return out
 }
 
@@ -248,14 +256,13 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// funcs are the template helpers. They hold no per-request state.
+// funcs are the template helpers. They hold no per-request state: the
+// helpers that write numbers (nok, num, decimal) are added for each way of
+// writing them, to a copy of every page parsed once (see New, Numbers.funcs).
 var funcs = template.FuncMap{
 	"date":         formatDate,
 	"datetime":     formatDateTime,
 	"isodate":      func(t time.Time) string { return t.Format("2006-01-02") },
-	"nok":          formatNOK,
-	"num":          formatWhole,
-	"decimal":      formatDecimal,
 	"join":         strings.Join,
 	"add":          func(a, b int) int { return a + b },
 	"field":        newField,
@@ -346,70 +353,6 @@ func formatDateTime(v any) string {
 		return formatDateTime(*t)
 	}
 	return ""
-}
-
-// FormatNOK shows an amount as "1 234 567 kr" for handlers.
-func FormatNOK(amount int64) string { return formatNOK(amount) }
-
-// formatNOK shows an amount as "1 234 567 kr" with non-breaking spaces.
-func formatNOK(amount int64) string {
-	s := fmt.Sprint(amount)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune('\u00a0')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String() + "\u00a0kr"
-	if neg {
-		out = "−" + out
-	}
-	return out
-}
-
-// formatInt shows a whole number with a space between thousands, "32 879".
-func formatInt(n int) string { return strings.TrimSuffix(formatNOK(int64(n)), "\u00a0kr") }
-
-// formatWhole is formatInt for the templates, which hold counts as int or
-// int64, and optional ones (the jobs of a case) as *int.
-func formatWhole(n any) string {
-	switch x := n.(type) {
-	case int:
-		return formatInt(x)
-	case *int:
-		if x == nil {
-			return ""
-		}
-		return formatInt(*x)
-	case int64:
-		return strings.TrimSuffix(formatNOK(x), "\u00a0kr")
-	}
-	return fmt.Sprint(n)
-}
-
-// formatDecimal shows a decimal the Norwegian way, with a comma and its
-// thousands grouped: "0,5", "1 250 000,5".
-func formatDecimal(f float64) string { return FormatDecimal(f) }
-
-// FormatDecimal is formatDecimal for handlers that fill form fields. The
-// minus stays ASCII, so that a form gives back what it was given.
-func FormatDecimal(f float64) string {
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	sign := ""
-	if w, ok := strings.CutPrefix(whole, "-"); ok {
-		sign, whole = "-", w
-	}
-	if n, err := strconv.ParseInt(whole, 10, 64); err == nil {
-		whole = strings.TrimSuffix(formatNOK(n), "\u00a0kr")
-	}
-	if hasFrac {
-		return sign + whole + "," + frac
-	}
-	return sign + whole
 }
 
 // Field is what the form partials need to draw one labelled form field. Kind

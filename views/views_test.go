@@ -183,12 +183,105 @@ func TestCodesHaveMessages(t *testing.T) {
 	}
 }
 
-func TestFormatNOK(t *testing.T) {
+// TestNumbers: every number is written as the page's language writes it,
+// Bokmål "1 234,5" (as every language but English), English "1,234.5"; the
+// form fields' and exports' one form is Bokmål's whatever the language.
+// Before, English pages wrote decimals with a comma ("120,5") and grouped
+// thousands with spaces.
+func TestNumbers(t *testing.T) {
 	t.Parallel()
-	tests := map[int64]string{0: "0\u00a0kr", 999: "999\u00a0kr", 1000: "1\u00a0000\u00a0kr", 1234567: "1\u00a0234\u00a0567\u00a0kr", -150000: "−150\u00a0000\u00a0kr"}
-	for in, want := range tests {
-		if got := formatNOK(in); got != want {
-			t.Errorf("formatNOK(%d) = %q; want %q", in, got, want)
+	const nbsp = "\u00a0"
+	tests := []struct {
+		lang, format string
+		in           any
+		want         string
+	}{
+		{"nb", "decimal", 120.5, "120,5"},
+		{"nb", "decimal", 1234.5, "1" + nbsp + "234,5"},
+		{"nb", "decimal", 1250000.25, "1" + nbsp + "250" + nbsp + "000,25"},
+		{"nb", "decimal", 0.5, "0,5"},
+		{"nb", "decimal", 12.0, "12"},
+		{"nb", "decimal", -1234.5, "-1" + nbsp + "234,5"},
+		{"nb", "whole", int64(0), "0"},
+		{"nb", "whole", int64(999), "999"},
+		{"nb", "whole", int64(1000), "1" + nbsp + "000"},
+		{"nb", "whole", int64(-150000), "−150" + nbsp + "000"},
+		{"nb", "nok", int64(1234567), "1" + nbsp + "234" + nbsp + "567" + nbsp + "kr"},
+		{"nb", "nok", int64(-150000), "−150" + nbsp + "000" + nbsp + "kr"},
+		{"nb", "count", 1045, "Nedlasting med 1" + nbsp + "045 rader"},
+		{"en", "decimal", 120.5, "120.5"},
+		{"en", "decimal", 1234.5, "1,234.5"},
+		{"en", "decimal", 1250000.25, "1,250,000.25"},
+		{"en", "decimal", 0.5, "0.5"},
+		{"en", "decimal", -1234.5, "-1,234.5"},
+		{"en", "whole", int64(999), "999"},
+		{"en", "whole", int64(1000), "1,000"},
+		{"en", "whole", int64(-150000), "−150,000"},
+		{"en", "nok", int64(1234567), "1,234,567" + nbsp + "kr"},
+		{"en", "count", 1045, "A download of 1,045 rows"},
+		{"nn", "decimal", 1234.5, "1" + nbsp + "234,5"},
+		{"pl", "decimal", 1234.5, "1" + nbsp + "234,5"},
+		{"ar", "whole", int64(1000), "1" + nbsp + "000"},
+		{"xx", "decimal", 0.5, "0,5"}, // an unknown language is Bokmål
+		// The fixed form of form fields and exports, whatever the page's language.
+		{"", "field", 1234.5, "1" + nbsp + "234,5"},
+	}
+	set, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		n := NumbersOf(tt.lang)
+		var got string
+		switch tt.format {
+		case "decimal":
+			got = n.Decimal(tt.in.(float64))
+		case "whole":
+			got = n.Whole(tt.in.(int64))
+		case "nok":
+			got = n.NOK(tt.in.(int64))
+		case "count":
+			got = set.Localizer(tt.lang).T("auditlog.detail.view.export", map[string]any{"Count": tt.in})
+		case "field":
+			got = FormatDecimal(tt.in.(float64))
+		}
+		if got != tt.want {
+			t.Errorf("%s %s of %v = %q; want %q", tt.lang, tt.format, tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestPageNumbers: the templates' nok, num and decimal write a page's numbers
+// in its language.
+func TestPageNumbers(t *testing.T) {
+	t.Parallel()
+	set, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{
+		"nb": "1\u00a0234,5 1\u00a0000 1\u00a0000\u00a0kr",
+		"en": "1,234.5 1,000 1,000\u00a0kr",
+		"pl": "1\u00a0234,5 1\u00a0000 1\u00a0000\u00a0kr",
+	} {
+		page, ok := set.pages["projects/load"][NumbersOf(lang)]
+		if !ok {
+			t.Fatalf("no %s page", lang)
+		}
+		copied, err := page.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		probe, err := copied.New("probe").Parse(`{{decimal 1234.5}} {{num 1000}} {{nok 1000}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := probe.Execute(&b, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.String(); got != want {
+			t.Errorf("a page in %s writes %q; want %q", lang, got, want)
 		}
 	}
 }
