@@ -266,8 +266,10 @@ func (s *Server) createEnquiry(c echo.Context) error {
 	var err error
 	if len(errs) == 0 {
 		e, err = s.store.CreateEnquiry(c.Request().Context(), viewer(c), actor(c), n)
+	} else if problems, perr := s.store.NewEnquiryProblems(c.Request().Context(), n); perr != nil {
+		return perr
 	} else {
-		addProblems(errs, n.Problems())
+		addProblems(errs, problems)
 		err = &models.ValidationError{Fields: errs}
 	}
 	if ve := asValidation(err); ve != nil {

@@ -312,12 +312,38 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	anon := ts.client(t)
+	// An enquiry with an unknown municipality (tampered with: the form offers
+	// a list) and a field wrong besides: the unknown municipality is said in
+	// the first answer, not once the other field is mended.
+	unknownPlace := url.Values{"municipality": {"9999"}, "enquirer_kind": {"prospective_entrepreneur"}, "needs": {"financing"},
+		"description": {"Idé"}, "name": {""}, "email": {"ola@example.org"}, "consent_store": {"on"}, "channel": {"phone"}}
+	answered := func(extra url.Values) url.Values {
+		v := url.Values{}
+		for k, vs := range unknownPlace {
+			v[k] = vs
+		}
+		for k, vs := range extra {
+			v[k] = vs
+		}
+		return v
+	}
 	for _, tc := range []struct {
 		c        *client
 		page, to string
 		form     url.Values
 		want     []string // the parse error's id, then the model's
 	}{
+		{anon, "/enquiry", "/enquiry", unknownPlace, []string{"f-name-error", "f-municipality-error"}},
+		{anon, "/enquiry", "/enquiry", answered(url.Values{"name": {"Ola"}, "under_30": {"kanskje"}}), []string{"f-under_30-error", "f-municipality-error"}},
+		{adviser, "/enquiries/new", "/enquiries", answered(url.Values{"name": {"Ola"}, "raw_material": {"kanskje"}}),
+			[]string{"f-raw_material-error", "f-municipality-error"}},
+		{coord, "/assessments/new", "/assessments", url.Values{"assessed_at": {"2026-02-30"}, "score_cohesion": {"7"}},
+			[]string{"f-assessed_at-error", "f-score_cohesion-error"}},
+		{coord, "/projects/" + pid + "/assessments/new", "/projects/" + pid + "/assessments", url.Values{"assessed_at": {"30.02.2026"}, "score_cohesion": {"0"}},
+			[]string{"f-assessed_at-error", "f-score_cohesion-error"}},
 		{coord, "/projects/new", "/projects", url.Values{"title": {""}, "budget_nok": {"mye"}, "status": {"planning"}, "visibility": {"participants"},
 			"mun_kommunenummer": {"3403"}, "mun_role": {"lead"}}, []string{"f-budget_nok-error", "f-title-error"}},
 		{coord, "/projects/" + pid, "/projects/" + pid + "/milestones", url.Values{"milestone_title": {""}, "due_on": {"2026-02-30"},

@@ -126,9 +126,12 @@ func (s *Server) submitIntake(c echo.Context) error {
 	lang := intakeLanguage(c)
 	in, fields := f.input()
 	n := models.NewEnquiry{Input: in, Consent: s.consentFor(lang, f.ConsentStore, f.ConsentShare), Channel: "web"}
-	addProblems(fields, n.Problems())
+	problems, err := s.store.NewEnquiryProblems(c.Request().Context(), n)
+	if err != nil {
+		return err
+	}
+	addProblems(fields, problems)
 	var r *models.Receipt
-	var err error
 	if len(fields) == 0 {
 		if err := s.intakeAllowed(c); err != nil {
 			return err
@@ -255,8 +258,12 @@ func (s *Server) apiIntake(c echo.Context) error {
 	}
 	c.Set(ctxIntakeLang, lang) // its errors are in the enquiry's language, as its form's would be
 	n := models.NewEnquiry{Input: j.input(), Consent: s.consentFor(lang, j.ConsentStore, j.ConsentShare), Channel: "web"}
-	if fields := n.Problems(); len(fields) > 0 {
-		return &models.ValidationError{Fields: fields}
+	fields, err := s.store.NewEnquiryProblems(c.Request().Context(), n)
+	if err != nil {
+		return err
+	}
+	if err := invalidFields(fields); err != nil {
+		return err
 	}
 	if err := s.intakeAllowed(c); err != nil {
 		return err

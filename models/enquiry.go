@@ -543,6 +543,31 @@ func (n *NewEnquiry) problems() map[string]string {
 // limit, so that someone mending typing errors is not shut out.
 func (n NewEnquiry) Problems() map[string]string { return n.problems() }
 
+// NewEnquiryProblems is every error CreateEnquiry would refuse n with, the
+// municipality and industry section it names read from the database too, with
+// nothing written. The one door and the API answer them all at once, beside
+// what they could not parse, without counting the submission against the rate
+// limit: an unknown municipality is not said only after the other errors are
+// mended.
+func (s *Store) NewEnquiryProblems(ctx context.Context, n NewEnquiry) (map[string]string, error) {
+	fields := n.problems()
+	if err := s.checkReferences(s.read(ctx), &n.Input, fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
+// EnquiryProblems is NewEnquiryProblems for an edit: what UpdateEnquiry would
+// refuse in with, its fields and what they name, with nothing written. An API
+// edit refused for a field it cannot take answers these beside it.
+func (s *Store) EnquiryProblems(ctx context.Context, in EnquiryInput) (map[string]string, error) {
+	fields := in.validate()
+	if err := s.checkReferences(s.read(ctx), &in, fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
 // Receipt is what the one door's receipt says of an enquiry: its reference
 // and the region that will answer it (nil: the admin queue). Nothing of the
 // person.

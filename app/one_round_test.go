@@ -1,0 +1,78 @@
+package app
+
+import (
+	"net/http"
+	"sort"
+	"testing"
+
+	"samspill/models"
+)
+
+// TestAPIEveryErrorInOneRound sends every endpoint of the API that creates or
+// changes a record a body with two or three independent mistakes, each of the
+// right JSON type: the 422 names every one of them in its fields, and nothing
+// is written (every change writes an audit entry in its transaction).
+func TestAPIEveryErrorInOneRound(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.token(t, models.RoleAdmin)
+	adviser := ts.token(t, models.RoleAdviser)
+	enquiry := itoa(mustSubmit(t, ts))
+	referral := itoa(referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge"))
+	region := itoa(demoRegion(t, ts).ID)
+	const (
+		post, patch = http.MethodPost, http.MethodPatch
+		// badScores is a score list whose one row has an unknown factor and a score out of 1–5.
+		badScores = `"scores": [{"factor": "bogus", "score": 9}]`
+	)
+	tests := []struct {
+		name, token, method, path, body string
+		want                            []string // the fields the answer must name, every one
+	}{
+		{"intake", "", post, "/api/v1/intake",
+			`{"municipality": "9999", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing"], "description": "Idé", "name": "", "email": "x", "consent_store": true}`,
+			[]string{"municipality", "name", "email"}},
+		{"create enquiry", adviser, post, "/api/v1/enquiries",
+			`{"municipality": "9999", "enquirer_kind": "bogus", "needs": ["financing"], "description": "", "name": "Ola", "email": "ola@example.org", "consent_store": true}`,
+			[]string{"municipality", "enquirer_kind", "description"}},
+		{"update enquiry", adviser, patch, "/api/v1/enquiries/" + enquiry,
+			`{"municipality": "9999", "email": "x", "stage": "bogus", "version": 1}`, []string{"municipality", "email", "stage"}},
+		{"add activity", adviser, post, "/api/v1/enquiries/" + enquiry + "/activities",
+			`{"kind": "bogus", "occurred_on": "2026-02-30", "minutes": -5}`, []string{"kind", "occurred_on", "minutes"}},
+		{"create referral", adviser, post, "/api/v1/enquiries/" + enquiry + "/referrals",
+			`{"partner_id": 99999, "reason": "bogus", "follow_up_due": "2026-02-30"}`, []string{"partner_id", "reason", "follow_up_due"}},
+		{"update referral without version", adviser, patch, "/api/v1/referrals/" + referral,
+			`{"follow_up_due": "2026-02-30"}`, []string{"version", "follow_up_due"}},
+		{"close referral", adviser, patch, "/api/v1/referrals/" + referral,
+			`{"outcome": "bogus", "amount_nok": -5, "version": 1}`, []string{"outcome", "amount_nok"}},
+		{"update region", admin, patch, "/api/v1/regions/" + region,
+			`{"slug": "Bad Slug", "host_municipality": "9999", "version": 1}`, []string{"slug", "host_municipality"}},
+		{"create factor", admin, post, "/api/v1/factors",
+			`{"code": "", "polarity": "bogus", "title_nb": ""}`, []string{"code", "polarity", "title_nb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := auditCount(t, ts)
+			status, out := ts.api(t, tt.token, tt.method, tt.path, tt.body)
+			e, _ := out["error"].(map[string]any)
+			fields, _ := e["fields"].(map[string]any)
+			var got []string
+			for f := range fields {
+				got = append(got, f)
+			}
+			sort.Strings(got)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("%s %s = %d %v; want 422", tt.method, tt.path, status, out)
+			}
+			for _, f := range tt.want {
+				if _, ok := fields[f]; !ok {
+					t.Errorf("%s %s names %v; want %v, every one in the first answer", tt.method, tt.path, got, tt.want)
+					break
+				}
+			}
+			if after := auditCount(t, ts); after != before {
+				t.Errorf("a refused %s %s wrote %d audit entries", tt.method, tt.path, after-before)
+			}
+		})
+	}
+}
