@@ -16,9 +16,11 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	admin := ts.token(t, models.RoleAdmin)
+	coord := ts.token(t, models.RoleCoordinator)
 	adviser := ts.token(t, models.RoleAdviser)
 	enquiry := itoa(mustSubmit(t, ts))
 	referral := itoa(referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge"))
+	project := itoa(demoProjectID(t, ts, demoShared))
 	region := itoa(demoRegion(t, ts).ID)
 	const (
 		post, patch = http.MethodPost, http.MethodPatch
@@ -45,6 +47,12 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"follow_up_due": "2026-02-30"}`, []string{"version", "follow_up_due"}},
 		{"close referral", adviser, patch, "/api/v1/referrals/" + referral,
 			`{"outcome": "bogus", "amount_nok": -5, "version": 1}`, []string{"outcome", "amount_nok"}},
+		{"assess project", coord, post, "/api/v1/projects/" + project + "/assessments",
+			`{"assessed_at": "2026-02-30", ` + badScores + `}`, []string{"assessed_at", "scores[0].factor", "scores[0].score"}},
+		{"assess region", coord, post, "/api/v1/regions/" + region + "/assessments",
+			`{"assessed_at": "30.02.2026", ` + badScores + `}`, []string{"assessed_at", "scores[0].factor", "scores[0].score"}},
+		{"assess region without a date", coord, post, "/api/v1/regions/" + region + "/assessments",
+			`{` + badScores + `}`, []string{"assessed_at", "scores[0].factor", "scores[0].score"}},
 		{"update region", admin, patch, "/api/v1/regions/" + region,
 			`{"slug": "Bad Slug", "host_municipality": "9999", "version": 1}`, []string{"slug", "host_municipality"}},
 		{"create factor", admin, post, "/api/v1/factors",

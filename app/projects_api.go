@@ -375,6 +375,15 @@ func (s *Server) apiCreateAssessment(c echo.Context, regionID, projectID int64) 
 		return err
 	}
 	in, fields := j.input()
+	if len(fields) > 0 && models.MayAssess(viewer(c), regionID) {
+		// A date that does not parse still lets the scores be checked: every
+		// error in one answer.
+		problems, err := s.store.AssessmentProblems(c.Request().Context(), in)
+		if err != nil {
+			return err
+		}
+		addProblems(fields, problems)
+	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
