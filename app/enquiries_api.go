@@ -148,7 +148,8 @@ func (j enquiryJSON) closes(e *models.Enquiry) bool {
 // again), and a closed case's outcome; null empties the jobs, as an empty
 // field of the form does.
 func (j enquiryJSON) closeInput(e *models.Enquiry) models.CloseInput {
-	in := models.CloseInput{Outcome: e.Outcome, OrgNumber: e.OutcomeOrgNumber, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated, Version: *j.Version}
+	in := models.CloseInput{Outcome: e.Outcome, OrgNumber: e.OutcomeOrgNumber, JobsExpected: e.JobsExpected, JobsCreated: e.JobsCreated}
+	set(&in.Version, j.Version)
 	set(&in.Outcome, j.Outcome)
 	set(&in.OrgNumber, j.OutcomeOrgNumber)
 	if j.sent["jobs_expected"] {
@@ -220,9 +221,6 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 			fields[f] = "error.outcome_on_create"
 		}
 	}
-	if err := invalidFields(fields); err != nil {
-		return err
-	}
 	var in models.EnquiryInput
 	j.apply(&in)
 	n := models.NewEnquiry{Input: in, Channel: "phone"}
@@ -232,6 +230,14 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 		lang = "nb"
 	}
 	n.Consent = s.consentFor(lang, j.ConsentStore != nil && *j.ConsentStore, j.ConsentShare != nil && *j.ConsentShare)
+	if len(fields) > 0 { // refused already: the rest of the body's errors in the same answer
+		problems, err := s.store.NewEnquiryProblems(c.Request().Context(), n)
+		if err != nil {
+			return err
+		}
+		addProblems(fields, problems)
+		return invalidFields(fields)
+	}
 	e, err := s.store.CreateEnquiry(c.Request().Context(), viewer(c), actor(c), n)
 	if err != nil {
 		return err
@@ -272,6 +278,9 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 				fields[name] = "error.close_alone"
 			}
 		}
+		if len(fields) > 0 {
+			addProblems(fields, models.CloseProblems(j.closeInput(e)))
+		}
 		if err := invalidFields(fields); err != nil {
 			return err
 		}
@@ -299,14 +308,23 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 	if j.ConsentShare != nil && *j.ConsentShare {
 		fields["consent_share"] = "error.consent_share_given_at_registration"
 	}
-	if err := invalidFields(fields); err != nil {
-		return err
-	}
 	in := models.InputOf(e)
 	j.apply(&in)
 	in.WithdrawShare = j.ConsentShare != nil // false: true was refused above
 	if j.Status != nil {
 		in.Status = *j.Status
+	}
+	if len(fields) > 0 {
+		// Refused already: the edit's other errors in the same answer. A
+		// closed case's refusal is the model's to say, first and alone.
+		if e.Status != "closed" {
+			problems, err := s.store.EnquiryProblems(ctx, e, in)
+			if err != nil {
+				return err
+			}
+			addProblems(fields, problems)
+		}
+		return invalidFields(fields)
 	}
 	if e, err = s.store.UpdateEnquiry(ctx, v, actor(c), id, in, *j.Version); err != nil {
 		return err

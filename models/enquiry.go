@@ -557,15 +557,34 @@ func (s *Store) NewEnquiryProblems(ctx context.Context, n NewEnquiry) (map[strin
 	return fields, nil
 }
 
-// EnquiryProblems is NewEnquiryProblems for an edit: what UpdateEnquiry would
-// refuse in with, its fields and what they name, with nothing written. An API
-// edit refused for a field it cannot take answers these beside it.
-func (s *Store) EnquiryProblems(ctx context.Context, in EnquiryInput) (map[string]string, error) {
+// EnquiryProblems is NewEnquiryProblems for an edit of e: what UpdateEnquiry
+// would refuse in with, its fields and what they name, with nothing written.
+// An API edit refused for a field it cannot take answers these beside it.
+func (s *Store) EnquiryProblems(ctx context.Context, e *Enquiry, in EnquiryInput) (map[string]string, error) {
 	fields := in.validate()
-	if err := s.checkReferences(s.read(ctx), &in, fields); err != nil {
+	if err := s.checkEdit(s.read(ctx), e, &in, fields); err != nil {
 		return nil, err
 	}
 	return fields, nil
+}
+
+// checkEdit adds to fields what is wrong with the edit in of e that only the
+// database knows: the municipality and industry section it names, and that
+// the case stays with a municipality its region serves (one set to another
+// region's would be handled and counted by the wrong region; moving it is
+// routing, which admins do).
+func (s *Store) checkEdit(tx *gorm.DB, e *Enquiry, in *EnquiryInput, fields map[string]string) error {
+	if err := s.checkReferences(tx, in, fields); err != nil {
+		return err
+	}
+	if _, bad := fields["municipality"]; !bad && e.RegionID != nil && in.Kommunenummer != e.Kommunenummer {
+		if member, err := s.isMember(tx, *e.RegionID, in.Kommunenummer, s.now()); err != nil {
+			return err
+		} else if !member {
+			fields["municipality"] = "error.municipality_outside_region"
+		}
+	}
+	return nil
 }
 
 // Receipt is what the one door's receipt says of an enquiry: its reference
@@ -1174,18 +1193,8 @@ func (s *Store) UpdateEnquiry(ctx context.Context, v *Viewer, a Actor, id int64,
 			}
 		}
 		maps.Copy(fields, in.Unread)
-		if err := s.checkReferences(tx, &in, fields); err != nil {
+		if err := s.checkEdit(tx, e, &in, fields); err != nil {
 			return err
-		}
-		// A case stays with a municipality its region serves: one set to another
-		// region's would be handled and counted by the wrong region. Moving it
-		// is routing, which admins do.
-		if _, bad := fields["municipality"]; !bad && e.RegionID != nil && in.Kommunenummer != e.Kommunenummer {
-			if member, err := s.isMember(tx, *e.RegionID, in.Kommunenummer, s.now()); err != nil {
-				return err
-			} else if !member {
-				fields["municipality"] = "error.municipality_outside_region"
-			}
 		}
 		if len(fields) > 0 {
 			return &ValidationError{Fields: fields}
