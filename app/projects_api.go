@@ -239,8 +239,17 @@ func (s *Server) apiCreateProject(c echo.Context) error {
 		return err
 	}
 	in := models.ProjectInput{Status: models.NewProjectStatus, Visibility: "participants"}
-	if err := invalidFields(j.apply(&in)); err != nil {
-		return err
+	if fields := j.apply(&in); len(fields) > 0 {
+		// A date that does not parse still lets the rest be checked: every
+		// error in one answer.
+		if v := viewer(c); v.Region != nil && (v.IsAdmin() || v.Has(models.RoleCoordinator)) {
+			problems, err := s.store.ProjectProblems(c.Request().Context(), v.Region.ID, 0, in)
+			if err != nil {
+				return err
+			}
+			addProblems(fields, problems)
+		}
+		return invalidFields(fields)
 	}
 	p, err := s.store.CreateProject(c.Request().Context(), viewer(c), actor(c), in)
 	if err != nil {
@@ -266,12 +275,21 @@ func (s *Server) apiUpdateProject(c echo.Context) error {
 		return err
 	}
 	addProblems(fields, versionRequired(j.Version))
-	if err := invalidFields(fields); err != nil {
-		return err
-	}
 	in := p.Input()
-	if err := invalidFields(j.apply(&in)); err != nil {
-		return err
+	addProblems(fields, j.apply(&in))
+	if len(fields) > 0 {
+		// Refused already: the edit's other errors in the same answer, to
+		// those who may make it.
+		if ok, err := s.store.CanEditProject(ctx, v, id); err != nil {
+			return err
+		} else if ok {
+			problems, err := s.store.ProjectProblems(ctx, p.RegionID, p.ID, in)
+			if err != nil {
+				return err
+			}
+			addProblems(fields, problems)
+		}
+		return invalidFields(fields)
 	}
 	if err := s.store.UpdateProject(ctx, v, actor(c), id, in); err != nil {
 		return err
