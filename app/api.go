@@ -259,11 +259,16 @@ func (s *Server) apiCreateRegion(c echo.Context) error {
 	fields := map[string]string{}
 	required(fields, "slug", j.Slug != nil)
 	required(fields, "name", j.Name != nil)
-	if err := invalidFields(fields); err != nil {
-		return err
-	}
 	in := models.DefaultRegionInput()
 	j.apply(&in)
+	if len(fields) > 0 { // refused already: the body's other errors in the same answer
+		problems, err := s.store.RegionProblems(c.Request().Context(), in)
+		if err != nil {
+			return err
+		}
+		addProblems(fields, problems)
+		return invalidFields(fields)
+	}
 	r, err := s.store.CreateRegion(c.Request().Context(), actor(c), in)
 	if err != nil {
 		return err
@@ -287,15 +292,20 @@ func (s *Server) apiUpdateRegion(c echo.Context) error {
 		return err
 	}
 	addProblems(fields, versionRequired(j.Version))
-	if err := invalidFields(fields); err != nil {
-		return err
-	}
 	in := models.RegionInput{Slug: r.Slug, Name: r.Name, FirstResponseDays: r.FirstResponseDays, ReferralFollowUpDays: r.ReferralFollowUpDays,
 		NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths, ContactEmail: r.ContactEmail, ContactPhone: r.ContactPhone}
 	if r.HostMunicipality != nil {
 		in.HostMunicipality = *r.HostMunicipality
 	}
 	j.apply(&in)
+	if len(fields) > 0 { // refused already: the edit's other errors in the same answer
+		problems, err := s.store.RegionProblems(ctx, in)
+		if err != nil {
+			return err
+		}
+		addProblems(fields, problems)
+		return invalidFields(fields)
+	}
 	if err := s.store.UpdateRegion(ctx, viewer(c), actor(c), id, in); err != nil {
 		return err
 	}

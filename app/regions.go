@@ -41,7 +41,7 @@ func regionFormFrom(r models.RegionInput) regionForm {
 	}
 }
 
-func parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string]string) {
+func (s *Server) parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string]string, error) {
 	f := regionForm{
 		Slug: c.FormValue("slug"), Name: c.FormValue("name"), HostMunicipality: c.FormValue("host_municipality"),
 		FirstResponseDays: c.FormValue("first_response_days"), ReferralFollowUpDays: c.FormValue("referral_follow_up_days"),
@@ -62,9 +62,13 @@ func parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string
 	if len(errs) > 0 {
 		// The store is not asked when a number did not parse: say at once what
 		// else is wrong, rather than in a second round.
-		addProblems(errs, in.Problems())
+		problems, err := s.store.RegionProblems(c.Request().Context(), in)
+		if err != nil {
+			return f, in, nil, err
+		}
+		addProblems(errs, problems)
 	}
-	return f, in, errs
+	return f, in, errs, nil
 }
 
 type regionFormPage struct {
@@ -104,9 +108,11 @@ func (s *Server) newRegionForm(c echo.Context) error {
 }
 
 func (s *Server) createRegion(c echo.Context) error {
-	f, in, errs := parseRegionForm(c)
+	f, in, errs, err := s.parseRegionForm(c)
+	if err != nil {
+		return err
+	}
 	var r *models.Region
-	var err error
 	if len(errs) == 0 {
 		r, err = s.store.CreateRegion(c.Request().Context(), actor(c), in)
 		if ve := asValidation(err); ve != nil {
@@ -177,7 +183,10 @@ func (s *Server) updateRegion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in, errs := parseRegionForm(c)
+	f, in, errs, err := s.parseRegionForm(c)
+	if err != nil {
+		return err
+	}
 	if len(errs) == 0 {
 		err = s.store.UpdateRegion(c.Request().Context(), viewer(c), actor(c), id, in)
 		switch ve := asValidation(err); {

@@ -98,10 +98,17 @@ func DefaultRegionInput() RegionInput {
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// Problems reports what is wrong with in, by the checks CreateRegion and
-// UpdateRegion make before they read the database, without saving anything: a
-// form whose numbers did not parse still hears about its other fields.
-func (in RegionInput) Problems() map[string]string { return in.validate() }
+// RegionProblems reports what is wrong with in, by the checks CreateRegion
+// and UpdateRegion make (the host municipality read from the database too),
+// writing nothing: a form whose numbers did not parse, or an API body refused
+// for a missing field, still hears about its other fields in the same answer.
+func (s *Store) RegionProblems(ctx context.Context, in RegionInput) (map[string]string, error) {
+	fields := in.validate()
+	if err := s.checkHost(s.read(ctx), in.HostMunicipality, fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
 
 func (in *RegionInput) validate() map[string]string {
 	fields := map[string]string{}
