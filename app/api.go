@@ -412,11 +412,12 @@ func (s *Server) apiCreatePartner(c echo.Context) error {
 	fields := map[string]string{}
 	required(fields, "name", j.Name != nil)
 	required(fields, "kind", j.Kind != nil)
+	in := models.PartnerInput{Active: true}
+	j.apply(&in)
+	addProblems(fields, in.Problems()) // every error in one answer
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
-	in := models.PartnerInput{Active: true}
-	j.apply(&in)
 	p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
 	if err != nil {
 		return err
@@ -440,11 +441,14 @@ func (s *Server) apiUpdatePartner(c echo.Context) error {
 		return err
 	}
 	addProblems(fields, versionRequired(j.Version))
+	in := models.PartnerInput{Name: p.Name, Kind: p.Kind, Services: p.ServiceList(), Description: p.Description, Website: p.Website, Active: p.Active}
+	j.apply(&in)
+	if len(fields) > 0 { // refused already: the edit's other errors in the same answer
+		addProblems(fields, in.Problems())
+	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
-	in := models.PartnerInput{Name: p.Name, Kind: p.Kind, Services: p.ServiceList(), Description: p.Description, Website: p.Website, Active: p.Active}
-	j.apply(&in)
 	if err := s.store.UpdatePartner(ctx, actor(c), id, in); err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 	referral := itoa(referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge"))
 	project := itoa(demoProjectID(t, ts, demoShared))
 	region := itoa(demoRegion(t, ts).ID)
+	siva := partnerID(t, ts, "Siva")
 	const (
 		post, patch = http.MethodPost, http.MethodPatch
 		// badScores is a score list whose one row has an unknown factor and a score out of 1–5.
@@ -77,6 +78,10 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"slug": "Bad Slug", "first_response_days": 0}`, []string{"version", "slug", "first_response_days"}},
 		{"update region", admin, patch, "/api/v1/regions/" + region,
 			`{"slug": "Bad Slug", "host_municipality": "9999", "version": 1}`, []string{"slug", "host_municipality"}},
+		{"create partner", admin, post, "/api/v1/partners",
+			`{"kind": "global", "services": ["magic"]}`, []string{"name", "kind", "services"}},
+		{"update partner without version", admin, patch, "/api/v1/partners/" + siva,
+			`{"kind": "global", "services": ["magic"]}`, []string{"version", "kind", "services"}},
 		{"create factor", admin, post, "/api/v1/factors",
 			`{"code": "", "polarity": "bogus", "title_nb": ""}`, []string{"code", "polarity", "title_nb"}},
 	}

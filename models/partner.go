@@ -52,6 +52,18 @@ type PartnerInput struct {
 	Version     int // for updates: the version the admin read
 }
 
+// Problems reports what is wrong with in, by the checks CreatePartner and
+// UpdatePartner make before they write (a name already taken is found only
+// then), without saving anything: an API body refused for a missing field or
+// version still hears about its other fields in the same answer.
+func (in PartnerInput) Problems() map[string]string {
+	var ve *ValidationError
+	if errors.As(in.validate(), &ve) {
+		return ve.Fields
+	}
+	return nil
+}
+
 func (in *PartnerInput) validate() error {
 	fields := map[string]string{}
 	in.Name = strings.TrimSpace(in.Name)
