@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"testing"
@@ -55,6 +56,8 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"kind": "bogus", "occurred_on": "2026-02-30", "minutes": -5}`, []string{"kind", "occurred_on", "minutes"}},
 		{"create referral", adviser, post, "/api/v1/enquiries/" + enquiry + "/referrals",
 			`{"partner_id": 99999, "reason": "bogus", "follow_up_due": "2026-02-30"}`, []string{"partner_id", "reason", "follow_up_due"}},
+		{"create referral with a bad status", adviser, post, "/api/v1/enquiries/" + enquiry + "/referrals",
+			`{"partner_id": ` + siva + `, "reason": "bogus", "status": "bogus"}`, []string{"status", "reason"}},
 		{"update referral without version", adviser, patch, "/api/v1/referrals/" + referral,
 			`{"follow_up_due": "2026-02-30"}`, []string{"version", "follow_up_due"}},
 		{"close referral", adviser, patch, "/api/v1/referrals/" + referral,
@@ -109,5 +112,48 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 				t.Errorf("a refused %s %s wrote %d audit entries", tt.method, tt.path, after-before)
 			}
 		})
+	}
+}
+
+// TestAPIReferralEnquiryID: the contract lists enquiry_id among a referral's
+// fields, so a client may send it when it refers an enquiry. Equal to the
+// path's enquiry it is taken (and changes nothing); another enquiry's is
+// refused with 422 on enquiry_id, beside the body's other errors, and nothing
+// is written.
+func TestAPIReferralEnquiryID(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.token(t, models.RoleAdviser)
+	id, other := mustSubmit(t, ts), mustSubmit(t, ts)
+	path := "/api/v1/enquiries/" + itoa(id) + "/referrals"
+	body := func(enquiryID int64, reason string) string {
+		return `{"enquiry_id": ` + itoa(enquiryID) + `, "partner_id": ` + partnerID(t, ts, "Innovasjon Norge") + `, "reason": "` + reason + `", "message": "Trenger kapital"}`
+	}
+
+	before := auditCount(t, ts)
+	status, out := ts.api(t, adviser, http.MethodPost, path, body(other, "financing"))
+	e, _ := out["error"].(map[string]any)
+	fields, _ := e["fields"].(map[string]any)
+	if status != http.StatusUnprocessableEntity || fields["enquiry_id"] != "Henvisningen må gjelde saken i adressen: enquiry_id er en annen sak." {
+		t.Errorf("POST %s with another enquiry's enquiry_id = %d %v; want 422 on enquiry_id", path, status, out)
+	}
+	status, out = ts.api(t, adviser, http.MethodPost, path, body(other, "bogus"))
+	e, _ = out["error"].(map[string]any)
+	fields, _ = e["fields"].(map[string]any)
+	if _, ok := fields["reason"]; status != http.StatusUnprocessableEntity || fields["enquiry_id"] == nil || !ok {
+		t.Errorf("POST %s with another enquiry's enquiry_id and a bad reason = %d %v; want 422 on both", path, status, out)
+	}
+	if after := auditCount(t, ts); after != before {
+		t.Errorf("a refused referral wrote %d audit entries", after-before)
+	}
+	for _, enquiry := range []int64{id, other} {
+		if rs, err := ts.store.EnquiryReferrals(context.Background(), adminViewer(t, ts), enquiry); err != nil || len(rs) != 0 {
+			t.Fatalf("a refused referral was stored for enquiry %d: %v %v", enquiry, rs, err)
+		}
+	}
+
+	status, out = ts.api(t, adviser, http.MethodPost, path, body(id, "financing"))
+	if status != http.StatusCreated || out["enquiry_id"] != float64(id) {
+		t.Errorf("POST %s with its own enquiry_id = %d %v; want 201 for enquiry %d", path, status, out, id)
 	}
 }

@@ -145,8 +145,11 @@ type referralText struct {
 	SharePersonalData *bool   `json:"share_personal_data"`
 }
 
-// referralJSON is a referral as the API takes it.
+// referralJSON is a referral as the API takes it. enquiry_id, which the
+// contract lists among a referral's fields, may come too: the path's enquiry,
+// or refused.
 type referralJSON struct {
+	EnquiryID *int64 `json:"enquiry_id"`
 	PartnerID *int64 `json:"partner_id"`
 	referralText
 	FollowUpDue *string `json:"follow_up_due"`
@@ -169,21 +172,30 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 	set(&in.Reason, j.Reason)
 	set(&in.Message, j.Message)
 	set(&in.SharePersonalData, j.SharePersonalData)
+	// What the request cannot take is refused beside the model's problems,
+	// every one in one answer, after a closed case is.
+	unread := map[string]string{}
+	if j.EnquiryID != nil && *j.EnquiryID != id {
+		unread["enquiry_id"] = "error.enquiry_id_mismatch"
+	}
 	if j.Status != nil {
 		switch *j.Status {
 		case "draft":
 			in.Send = false
 		case "sent":
 		default:
-			return invalidFields(map[string]string{"status": "error.choice"})
+			unread["status"] = "error.choice"
 		}
 	}
 	if j.FollowUpDue != nil {
 		if d, ok := parseDate(*j.FollowUpDue); ok {
 			in.FollowUpDue = &d
 		} else {
-			in.Unread = map[string]string{"follow_up_due": "error.date"} // refused after a closed case is
+			unread["follow_up_due"] = "error.date"
 		}
+	}
+	if len(unread) > 0 {
+		in.Unread = unread
 	}
 	r, err := s.store.CreateReferral(c.Request().Context(), viewer(c), actor(c), id, in)
 	if err != nil {
