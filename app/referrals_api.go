@@ -258,27 +258,42 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		// when the text is refused; the two are saved one after the other.
 		addProblems(fields, map[string]string{"status": "error.draft_text_alone"})
 	}
+	// A PATCH names what it changes: the rest of the draft stays as it is.
+	draft := models.DraftInput{ContactName: r.ContactName, ContactEmail: r.ContactEmail, Reason: r.Reason, Message: r.Message,
+		SharePersonalData: r.SharePersonalData}
+	set(&draft.ContactName, j.ContactName)
+	set(&draft.ContactEmail, j.ContactEmail)
+	set(&draft.Reason, j.Reason)
+	set(&draft.Message, j.Message)
+	set(&draft.SharePersonalData, j.SharePersonalData)
+	set(&draft.Version, j.Version)
+	var o models.ReferralOutcome
+	set(&o.Outcome, j.Outcome)
+	set(&o.Reason, j.OutcomeReason)
+	set(&o.Instrument, j.Instrument)
+	set(&o.AmountNOK, j.AmountNOK)
+	set(&o.Version, j.Version)
+	if len(fields) > 0 && fields["status"] == "" && fields["follow_up_due"] == "" {
+		// Refused already, and for one change asked: its other errors in
+		// the same answer.
+		switch {
+		case draftText:
+			addProblems(fields, models.ReferralChangeProblems(&draft, nil, ""))
+		case j.Outcome != nil:
+			addProblems(fields, models.ReferralChangeProblems(nil, &o, ""))
+		case j.Status != nil:
+			addProblems(fields, models.ReferralChangeProblems(nil, nil, *j.Status))
+		}
+	}
 	if err := invalidFields(fields); err != nil {
 		return err
 	}
 	switch {
 	case draftText:
-		// A PATCH names what it changes: the rest of the draft stays as it is.
-		in := models.DraftInput{ContactName: r.ContactName, ContactEmail: r.ContactEmail, Reason: r.Reason, Message: r.Message,
-			SharePersonalData: r.SharePersonalData, Version: *j.Version}
-		set(&in.ContactName, j.ContactName)
-		set(&in.ContactEmail, j.ContactEmail)
-		set(&in.Reason, j.Reason)
-		set(&in.Message, j.Message)
-		set(&in.SharePersonalData, j.SharePersonalData)
-		err = s.store.UpdateDraftReferral(ctx, v, actor(c), id, in)
+		err = s.store.UpdateDraftReferral(ctx, v, actor(c), id, draft)
 	case j.FollowUpDue != nil:
 		err = s.store.SetReferralFollowUp(ctx, v, actor(c), id, due, *j.Version)
 	case j.Outcome != nil:
-		o := models.ReferralOutcome{Outcome: *j.Outcome, Version: *j.Version}
-		set(&o.Reason, j.OutcomeReason)
-		set(&o.Instrument, j.Instrument)
-		set(&o.AmountNOK, j.AmountNOK)
 		err = s.store.CloseReferral(ctx, v, actor(c), id, o)
 	case j.Status != nil:
 		err = s.store.SetReferralStatus(ctx, v, actor(c), id, *j.Status, *j.Version)

@@ -687,11 +687,8 @@ func noChange(r *Referral, version int) error {
 // SetReferralStatus moves a referral along: an adviser sends a draft; a partner
 // acknowledges it or reports it in progress. Closing goes through CloseReferral.
 func (s *Store) SetReferralStatus(ctx context.Context, v *Viewer, a Actor, id int64, status string, version int) error {
-	if contains(ClosedReferral, status) {
-		return invalid("status", "error.close_with_outcome")
-	}
-	if !contains(ReferralStatuses, status) {
-		return invalid("status", "error.choice")
+	if err := referralStatusProblem(status); err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		r, err := s.lockToChange(tx, v, id)
@@ -740,6 +737,41 @@ type DraftInput struct {
 	Message           string
 	SharePersonalData bool
 	Version           int
+}
+
+// ReferralChangeProblems reports what is wrong with a change of a referral
+// by the checks made before the referral is read (its state and the
+// enquiry's consent are known only then), writing nothing: a request refused
+// for a missing version still hears about the rest in the same answer. Give
+// the one change asked: a draft's new text, an outcome, or a status.
+func ReferralChangeProblems(draft *DraftInput, outcome *ReferralOutcome, status string) map[string]string {
+	fields := map[string]string{}
+	var ve *ValidationError
+	switch {
+	case draft != nil:
+		checkReferralText(fields, draft.Reason, draft.Message, draft.ContactName, draft.ContactEmail)
+	case outcome != nil:
+		if errors.As(outcome.validate(), &ve) {
+			return ve.Fields
+		}
+	case status != "":
+		if errors.As(referralStatusProblem(status), &ve) {
+			return ve.Fields
+		}
+	}
+	return fields
+}
+
+// referralStatusProblem is what SetReferralStatus refuses status with before
+// it reads the referral.
+func referralStatusProblem(status string) error {
+	if contains(ClosedReferral, status) {
+		return invalid("status", "error.close_with_outcome")
+	}
+	if !contains(ReferralStatuses, status) {
+		return invalid("status", "error.choice")
+	}
+	return nil
 }
 
 // lockDraft locks referral id for a change only its drafts take, made by the
