@@ -144,6 +144,8 @@ func (s *Server) createToken(c echo.Context) error {
 	var err error
 	if len(errs) == 0 {
 		token, _, err = s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, data.TokenName, days)
+	} else {
+		addProblems(errs, models.TokenProblems(data.TokenName, days))
 	}
 	if ve := asValidation(err); ve != nil {
 		errs = ve.Fields

@@ -302,8 +302,10 @@ func TestTextareasCountLineBreaksOnce(t *testing.T) {
 	}
 }
 
-// TestFormsShowEveryErrorInOneRound posts forms with a field that does not
-// parse and another the model refuses: both errors show in the first answer.
+// TestFormsShowEveryErrorInOneRound posts every kind of form with two or three
+// independent mistakes (a field that does not parse, one the model refuses, a
+// code or municipality that does not exist): each is refused with 422 and
+// every error shows in the first answer.
 func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -330,12 +332,41 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		}
 		return v
 	}
+	enquiry := itoa(mustSubmit(t, ts))
+	_, referral := sentReferral(t, ts, true)
+	project, err := ts.store.Project(context.Background(), regionAdmin(t, ts), demoProjectID(t, ts, demoShared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	milestone := "/projects/" + pid + "/milestones/" + itoa(project.Milestones[0].ID)
+	ms := "f-ms-" + itoa(project.Milestones[0].ID) + "-"
 	for _, tc := range []struct {
 		c        *client
 		page, to string
 		form     url.Values
 		want     []string // the parse error's id, then the model's
 	}{
+		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry, answered(url.Values{"name": {"Ola"}, "under_30": {"kanskje"}, "email": {"x"}, "version": {"1"}}),
+			[]string{"f-under_30-error", "f-municipality-error", "f-email-error"}},
+		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry + "/activities", url.Values{"kind": {"bogus"}, "occurred_on": {"2026-02-30"}, "minutes": {"mye"}},
+			[]string{"f-occurred_on-error", "f-minutes-error", "f-kind-error"}},
+		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry + "/close", url.Values{"outcome": {"bogus"}, "jobs_created": {"mye"}, "version": {"1"}},
+			[]string{"f-jobs_created-error", "f-outcome-error"}},
+		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry + "/referrals", url.Values{"partner_id": {"abc"}, "reason": {"bogus"}, "follow_up_due": {"2026-02-30"}, "send": {"send"}},
+			[]string{"f-follow_up_due-error", "f-partner_id-error", "f-reason-error"}},
+		{adviser, "/referrals/" + referral, "/referrals/" + referral + "/close", url.Values{"outcome": {"bogus"}, "amount_nok": {"mye"}, "version": {"1"}},
+			[]string{"f-amount_nok-error", "f-outcome-error"}},
+		{coord, "/projects/" + pid, milestone, url.Values{"milestone_title": {""}, "due_on": {"2026-02-30"}, "milestone_status": {"bogus"}, "version": {"1"}},
+			[]string{ms + "due-error", ms + "title-error", ms + "status-error"}},
+		{coord, "/projects/" + pid + "/edit", "/projects/" + pid, url.Values{"title": {""}, "starts_on": {"2026-02-30"}, "status": {"bogus"}, "visibility": {"participants"},
+			"mun_kommunenummer": {"9999"}, "mun_role": {"lead"}, "version": {"1"}}, []string{"#f-starts_on", "#f-title", "#f-status", "#f-mun-0-kommunenummer"}},
+		{admin, "/admin/partners/new", "/admin/partners", url.Values{"name": {""}, "kind": {"bogus"}, "website": {"x"}}, []string{"#f-name", "#f-kind-error", "#f-website"}},
+		{admin, "/admin/partners/1", "/admin/partners/1", url.Values{"name": {""}, "kind": {"bogus"}, "version": {"x"}}, []string{"#f-name", "#f-kind-error"}},
+		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {""}, "polarity": {"bogus"}, "title_nb": {""}}, []string{"#f-code", "#f-polarity-error", "#f-title_nb"}},
+		{admin, "/admin/users/2", "/admin/users/2", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "version": {"1"}}, []string{"#f-partner_id", "#f-name", "#f-email"}},
+		{coord, "/profile", "/profile/tokens", url.Values{"name": {strings.Repeat("x", 101)}, "days": {"mye"}}, []string{"#f-days", "#f-name"}},
+		{coord, "/profile", "/profile/password", url.Values{"current_password": {"feil"}, "new_password": {"kort"}, "repeat_password": {"annet"}}, []string{"#f-new_password", "#f-repeat_password"}},
+		{coord, "/load", "/load/threshold", url.Values{"threshold": {"mye"}}, []string{"#f-threshold"}},
 		{anon, "/enquiry", "/enquiry", unknownPlace, []string{"f-name-error", "f-municipality-error"}},
 		{anon, "/enquiry", "/enquiry", answered(url.Values{"name": {"Ola"}, "under_30": {"kanskje"}}), []string{"f-under_30-error", "f-municipality-error"}},
 		{adviser, "/enquiries/new", "/enquiries", answered(url.Values{"name": {"Ola"}, "raw_material": {"kanskje"}}),
@@ -364,7 +395,10 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 			"score_cohesion": {"3"}}, []string{"f-assessed_at-error", "f-note-error"}},
 	} {
 		tc.c.get(tc.page)
-		_, body := tc.c.post(tc.to, tc.form)
+		res, body := tc.c.post(tc.to, tc.form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("POST %s = %d; want 422", tc.to, res.StatusCode)
+		}
 		for _, id := range tc.want {
 			if !strings.Contains(body, id) {
 				t.Errorf("POST %s: no %s in the first answer", tc.to, id)

@@ -72,6 +72,9 @@ func parsePartnerForm(c echo.Context) (partnerForm, models.PartnerInput, map[str
 	if f.Version != "" {
 		in.Version = formInt(errs, "version", f.Version)
 	}
+	if len(errs) > 0 { // the store is not asked: its checks are said in the same answer
+		addProblems(errs, in.Problems())
+	}
 	return f, in, errs
 }
 

@@ -392,6 +392,8 @@ func (s *Server) closeReferral(c echo.Context) error {
 	if len(errs) == 0 {
 		err = s.store.CloseReferral(c.Request().Context(), viewer(c), actor(c), id, o)
 	} else {
+		// An amount that does not parse still lets the outcome be checked.
+		addProblems(errs, models.ReferralChangeProblems(nil, &o, ""))
 		err = &models.ValidationError{Fields: errs}
 	}
 	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) { d.Outcome = f })

@@ -44,6 +44,18 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// TokenProblems reports what CreateToken refuses a token's name and days
+// with, writing nothing: a form whose days did not parse hears about its name
+// in the same answer.
+func TokenProblems(name string, days int) map[string]string {
+	fields := map[string]string{}
+	checkText(fields, "name", strings.TrimSpace(name), 100, false)
+	if days < 1 || days > TokenMaxDays {
+		fields["days"] = "error.token_days"
+	}
+	return fields
+}
+
 // CreateToken makes a new API token for a user, working for days days (1 to
 // TokenMaxDays), and returns it in clear, once.
 func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name string, days int) (string, *APIToken, error) {
@@ -54,12 +66,7 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name str
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
 	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days)}
-	fields := map[string]string{}
-	checkText(fields, "name", t.Name, 100, false)
-	if days < 1 || days > TokenMaxDays {
-		fields["days"] = "error.token_days"
-	}
-	if len(fields) > 0 {
+	if fields := TokenProblems(name, days); len(fields) > 0 {
 		return "", nil, &ValidationError{Fields: fields}
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
