@@ -333,7 +333,11 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		return v
 	}
 	enquiry := itoa(mustSubmit(t, ts))
-	_, referral := sentReferral(t, ts, true)
+	referrer, referral := sentReferral(t, ts, true)
+	referrer.get("/referrals/" + referral)
+	_, linkPage := referrer.post("/referrals/"+referral+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(linkPage)[1]
+	_, other := sentReferral(t, ts, true) // the link's referral is answered by the partner, the other by the adviser
 	project, err := ts.store.Project(context.Background(), regionAdmin(t, ts), demoProjectID(t, ts, demoShared))
 	if err != nil {
 		t.Fatal(err)
@@ -354,7 +358,8 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 			[]string{"f-jobs_created-error", "f-outcome-error"}},
 		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry + "/referrals", url.Values{"partner_id": {"abc"}, "reason": {"bogus"}, "follow_up_due": {"2026-02-30"}, "send": {"send"}},
 			[]string{"f-follow_up_due-error", "f-partner_id-error", "f-reason-error"}},
-		{adviser, "/referrals/" + referral, "/referrals/" + referral + "/close", url.Values{"outcome": {"bogus"}, "amount_nok": {"mye"}, "version": {"1"}},
+		{anon, link, link, url.Values{"action": {"outcome"}, "outcome": {"supported"}, "amount_nok": {"mye"}}, []string{"f-amount_nok-error", "f-outcome_reason-error"}},
+		{adviser, "/referrals/" + other, "/referrals/" + other + "/close", url.Values{"outcome": {"bogus"}, "amount_nok": {"mye"}, "version": {"1"}},
 			[]string{"f-amount_nok-error", "f-outcome-error"}},
 		{coord, "/projects/" + pid, milestone, url.Values{"milestone_title": {""}, "due_on": {"2026-02-30"}, "milestone_status": {"bogus"}, "version": {"1"}},
 			[]string{ms + "due-error", ms + "title-error", ms + "status-error"}},

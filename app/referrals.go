@@ -562,6 +562,9 @@ func (s *Server) answerLink(c echo.Context) error {
 	if len(errs) == 0 {
 		err = s.store.AnswerByLink(ctx, actor(c), token, c.FormValue("action") == "acknowledge" || o != nil, o)
 	} else {
+		if o != nil { // an amount that does not parse still lets the outcome be checked
+			addProblems(errs, models.ReferralChangeProblems(nil, o, ""))
+		}
 		err = &models.ValidationError{Fields: errs}
 	}
 	if ve := asValidation(err); ve != nil {
