@@ -262,7 +262,7 @@ func (s *Server) apiCreateRegion(c echo.Context) error {
 	in := models.DefaultRegionInput()
 	j.apply(&in)
 	if len(fields) > 0 { // refused already: the body's other errors in the same answer
-		problems, err := s.store.RegionProblems(c.Request().Context(), in)
+		problems, err := s.store.RegionProblems(c.Request().Context(), 0, in)
 		if err != nil {
 			return err
 		}
@@ -299,7 +299,7 @@ func (s *Server) apiUpdateRegion(c echo.Context) error {
 	}
 	j.apply(&in)
 	if len(fields) > 0 { // refused already: the edit's other errors in the same answer
-		problems, err := s.store.RegionProblems(ctx, in)
+		problems, err := s.store.RegionProblems(ctx, id, in)
 		if err != nil {
 			return err
 		}

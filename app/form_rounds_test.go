@@ -391,6 +391,8 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		{admin, "/admin/regions/new", "/admin/regions", url.Values{"slug": {"ny-region"}, "name": {"Ny region"}, "host_municipality": {"9999"},
 			"first_response_days": {"mye"}, "referral_follow_up_days": {"14"}, "no_response_days": {"30"}, "retention_months": {"36"}},
 			[]string{"f-first_response_days-error", "f-host_municipality-error"}},
+		{admin, "/admin/regions/new", "/admin/regions", url.Values{"slug": {"hamarregionen"}, "name": {""}, "first_response_days": {"2"},
+			"referral_follow_up_days": {"14"}, "no_response_days": {"30"}, "retention_months": {"36"}}, []string{"#f-slug", "#f-name"}},
 		{admin, "/admin/regions/1", "/admin/regions/1", url.Values{"slug": {"hamarregionen"}, "name": {"Hamarregionen"}, "host_municipality": {"9999"},
 			"first_response_days": {"2"}, "referral_follow_up_days": {"to"}, "no_response_days": {"30"}, "retention_months": {"36"}, "version": {"1"}},
 			[]string{"f-referral_follow_up_days-error", "f-host_municipality-error"}},

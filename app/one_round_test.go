@@ -24,6 +24,12 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 	project := itoa(demoProjectID(t, ts, demoShared))
 	region := itoa(demoRegion(t, ts).ID)
 	siva := partnerID(t, ts, "Siva")
+	other, err := ts.store.CreateRegion(context.Background(), models.Actor{}, models.RegionInput{Slug: "annen-region", Name: "Annen region",
+		FirstResponseDays: 2, ReferralFollowUpDays: 14, NoResponseDays: 30, RetentionMonths: 36})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRegion := other.Slug
 	const (
 		post, patch = http.MethodPost, http.MethodPatch
 		// badScores is a score list whose one row has an unknown factor and a score out of 1–5.
@@ -87,6 +93,10 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"slug": "Bad Slug", "first_response_days": 0}`, []string{"version", "slug", "first_response_days"}},
 		{"update region", admin, patch, "/api/v1/regions/" + region,
 			`{"slug": "Bad Slug", "host_municipality": "9999", "version": 1}`, []string{"slug", "host_municipality"}},
+		{"create region with a slug taken", admin, post, "/api/v1/regions",
+			`{"slug": "hamarregionen", "name": "", "first_response_days": 0}`, []string{"slug", "name", "first_response_days"}},
+		{"update region to a slug taken", admin, patch, "/api/v1/regions/" + region,
+			`{"slug": "` + otherRegion + `", "first_response_days": 0, "version": 1}`, []string{"slug", "first_response_days"}},
 		{"create partner", admin, post, "/api/v1/partners",
 			`{"kind": "global", "services": ["magic"]}`, []string{"name", "kind", "services"}},
 		{"update partner without version", admin, patch, "/api/v1/partners/" + siva,

@@ -41,7 +41,7 @@ func regionFormFrom(r models.RegionInput) regionForm {
 	}
 }
 
-func (s *Server) parseRegionForm(c echo.Context) (regionForm, models.RegionInput, map[string]string, error) {
+func (s *Server) parseRegionForm(c echo.Context, id int64) (regionForm, models.RegionInput, map[string]string, error) {
 	f := regionForm{
 		Slug: c.FormValue("slug"), Name: c.FormValue("name"), HostMunicipality: c.FormValue("host_municipality"),
 		FirstResponseDays: c.FormValue("first_response_days"), ReferralFollowUpDays: c.FormValue("referral_follow_up_days"),
@@ -62,7 +62,7 @@ func (s *Server) parseRegionForm(c echo.Context) (regionForm, models.RegionInput
 	if len(errs) > 0 {
 		// The store is not asked when a number did not parse: say at once what
 		// else is wrong, rather than in a second round.
-		problems, err := s.store.RegionProblems(c.Request().Context(), in)
+		problems, err := s.store.RegionProblems(c.Request().Context(), id, in)
 		if err != nil {
 			return f, in, nil, err
 		}
@@ -108,7 +108,7 @@ func (s *Server) newRegionForm(c echo.Context) error {
 }
 
 func (s *Server) createRegion(c echo.Context) error {
-	f, in, errs, err := s.parseRegionForm(c)
+	f, in, errs, err := s.parseRegionForm(c, 0)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Server) updateRegion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in, errs, err := s.parseRegionForm(c)
+	f, in, errs, err := s.parseRegionForm(c, id)
 	if err != nil {
 		return err
 	}

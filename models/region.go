@@ -98,16 +98,34 @@ func DefaultRegionInput() RegionInput {
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// RegionProblems reports what is wrong with in, by the checks CreateRegion
-// and UpdateRegion make (the host municipality read from the database too),
-// writing nothing: a form whose numbers did not parse, or an API body refused
-// for a missing field, still hears about its other fields in the same answer.
-func (s *Store) RegionProblems(ctx context.Context, in RegionInput) (map[string]string, error) {
+// RegionProblems reports what is wrong with in, for region id (0 for a new
+// one), by the checks CreateRegion and UpdateRegion make (the host
+// municipality and the slug read from the database too), writing nothing: a
+// form whose numbers did not parse, or an API body refused for a missing
+// field, still hears about its other fields in the same answer.
+func (s *Store) RegionProblems(ctx context.Context, id int64, in RegionInput) (map[string]string, error) {
 	fields := in.validate()
-	if err := s.checkHost(s.read(ctx), in.HostMunicipality, fields); err != nil {
+	if err := s.checkRegionRefs(s.read(ctx), id, in, fields); err != nil {
 		return nil, err
 	}
 	return fields, nil
+}
+
+// checkRegionRefs adds to fields what only the database knows of in, for
+// region id (0 for a new one): the host municipality, and the slug taken.
+func (s *Store) checkRegionRefs(tx *gorm.DB, id int64, in RegionInput, fields map[string]string) error {
+	if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {
+		return err
+	}
+	if fields["slug"] != "" {
+		return nil
+	}
+	if ok, err := taken(tx, &Region{}, "slug", in.Slug, id); err != nil {
+		return err
+	} else if ok {
+		fields["slug"] = "error.slug_taken"
+	}
+	return nil
 }
 
 func (in *RegionInput) validate() map[string]string {
@@ -210,7 +228,7 @@ func (s *Store) CreateRegion(ctx context.Context, a Actor, in RegionInput) (*Reg
 		NoResponseDays: in.NoResponseDays, RetentionMonths: in.RetentionMonths, ContactEmail: in.ContactEmail, ContactPhone: in.ContactPhone,
 		Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {
+		if err := s.checkRegionRefs(tx, 0, in, fields); err != nil {
 			return err
 		}
 		if len(fields) > 0 {
@@ -255,7 +273,7 @@ func (s *Store) UpdateRegion(ctx context.Context, v *Viewer, a Actor, id int64, 
 	}
 	fields := in.validate()
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := s.checkHost(tx, in.HostMunicipality, fields); err != nil {
+		if err := s.checkRegionRefs(tx, id, in, fields); err != nil {
 			return err
 		}
 		if len(fields) > 0 {

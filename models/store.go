@@ -390,6 +390,22 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // SQLDB exposes the writer's *sql.DB for checks such as integrity tests.
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
 
+// taken reports whether a row of model other than the one with exceptID (0:
+// none) holds value in column, which a unique index keeps single. Asked with
+// a record's other checks, a name or code already taken is said beside them,
+// not after they are mended; the unique index still decides a race.
+func taken(tx *gorm.DB, model any, column, value string, exceptID int64) (bool, error) {
+	q := tx.Model(model).Where(column+" = ?", value)
+	if exceptID != 0 {
+		q = q.Where("id <> ?", exceptID)
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check %s: %w", column, err)
+	}
+	return n > 0, nil
+}
+
 // isUniqueViolation reports whether err is a unique constraint failure on either
 // database. This is the one place that knows both drivers' wording.
 func isUniqueViolation(err error) bool {
