@@ -414,9 +414,13 @@ func (s *Server) apiCreatePartner(c echo.Context) error {
 	required(fields, "kind", j.Kind != nil)
 	in := models.PartnerInput{Active: true}
 	j.apply(&in)
-	addProblems(fields, in.Problems()) // every error in one answer
-	if err := invalidFields(fields); err != nil {
-		return err
+	if len(fields) > 0 { // refused already: the body's other errors in the same answer
+		problems, err := s.store.PartnerProblems(c.Request().Context(), 0, in)
+		if err != nil {
+			return err
+		}
+		addProblems(fields, problems)
+		return invalidFields(fields)
 	}
 	p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
 	if err != nil {
@@ -444,10 +448,12 @@ func (s *Server) apiUpdatePartner(c echo.Context) error {
 	in := models.PartnerInput{Name: p.Name, Kind: p.Kind, Services: p.ServiceList(), Description: p.Description, Website: p.Website, Active: p.Active}
 	j.apply(&in)
 	if len(fields) > 0 { // refused already: the edit's other errors in the same answer
-		addProblems(fields, in.Problems())
-	}
-	if err := invalidFields(fields); err != nil {
-		return err
+		problems, err := s.store.PartnerProblems(ctx, id, in)
+		if err != nil {
+			return err
+		}
+		addProblems(fields, problems)
+		return invalidFields(fields)
 	}
 	if err := s.store.UpdatePartner(ctx, actor(c), id, in); err != nil {
 		return err

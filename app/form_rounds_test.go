@@ -366,6 +366,7 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		{coord, "/projects/" + pid + "/edit", "/projects/" + pid, url.Values{"title": {""}, "starts_on": {"2026-02-30"}, "status": {"bogus"}, "visibility": {"participants"},
 			"mun_kommunenummer": {"9999"}, "mun_role": {"lead"}, "version": {"1"}}, []string{"#f-starts_on", "#f-title", "#f-status", "#f-mun-0-kommunenummer"}},
 		{admin, "/admin/partners/new", "/admin/partners", url.Values{"name": {""}, "kind": {"bogus"}, "website": {"x"}}, []string{"#f-name", "#f-kind-error", "#f-website"}},
+		{admin, "/admin/partners/new", "/admin/partners", url.Values{"name": {"Siva"}, "kind": {"bogus"}}, []string{"#f-name", "#f-kind-error"}},
 		{admin, "/admin/partners/1", "/admin/partners/1", url.Values{"name": {""}, "kind": {"bogus"}, "version": {"x"}}, []string{"#f-name", "#f-kind-error"}},
 		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {""}, "polarity": {"bogus"}, "title_nb": {""}}, []string{"#f-code", "#f-polarity-error", "#f-title_nb"}},
 		{admin, "/admin/users/2", "/admin/users/2", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "version": {"1"}}, []string{"#f-partner_id", "#f-name", "#f-email"}},

@@ -62,7 +62,7 @@ func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, 
 	return data, nil
 }
 
-func parsePartnerForm(c echo.Context) (partnerForm, models.PartnerInput, map[string]string) {
+func (s *Server) parsePartnerForm(c echo.Context, id int64) (partnerForm, models.PartnerInput, map[string]string, error) {
 	f := partnerForm{Name: c.FormValue("name"), Kind: c.FormValue("kind"), Description: c.FormValue("description"),
 		Website: c.FormValue("website"), Version: c.FormValue("version"), Active: c.FormValue("active") == "on"}
 	params, _ := c.FormParams()
@@ -73,9 +73,13 @@ func parsePartnerForm(c echo.Context) (partnerForm, models.PartnerInput, map[str
 		in.Version = formInt(errs, "version", f.Version)
 	}
 	if len(errs) > 0 { // the store is not asked: its checks are said in the same answer
-		addProblems(errs, in.Problems())
+		problems, err := s.store.PartnerProblems(c.Request().Context(), id, in)
+		if err != nil {
+			return f, in, nil, err
+		}
+		addProblems(errs, problems)
 	}
-	return f, in, errs
+	return f, in, errs, nil
 }
 
 func (s *Server) newPartnerForm(c echo.Context) error {
@@ -87,7 +91,10 @@ func (s *Server) newPartnerForm(c echo.Context) error {
 }
 
 func (s *Server) createPartner(c echo.Context) error {
-	f, in, errs := parsePartnerForm(c)
+	f, in, errs, err := s.parsePartnerForm(c, 0)
+	if err != nil {
+		return err
+	}
 	if len(errs) == 0 {
 		p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
 		if ve := asValidation(err); ve != nil {
@@ -134,7 +141,10 @@ func (s *Server) updatePartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in, errs := parsePartnerForm(c)
+	f, in, errs, err := s.parsePartnerForm(c, id)
+	if err != nil {
+		return err
+	}
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		err = s.store.UpdatePartner(c.Request().Context(), actor(c), id, in)

@@ -52,16 +52,28 @@ type PartnerInput struct {
 	Version     int // for updates: the version the admin read
 }
 
-// Problems reports what is wrong with in, by the checks CreatePartner and
-// UpdatePartner make before they write (a name already taken is found only
-// then), without saving anything: an API body refused for a missing field or
-// version still hears about its other fields in the same answer.
-func (in PartnerInput) Problems() map[string]string {
+// PartnerProblems reports what is wrong with in, for partner id (0 for a new
+// one), by the checks CreatePartner and UpdatePartner make, a name already
+// taken too, writing nothing: a form or API body refused for a field it could
+// not read still hears about its other fields in the same answer.
+func (s *Store) PartnerProblems(ctx context.Context, id int64, in PartnerInput) (map[string]string, error) {
+	return s.partnerProblems(s.read(ctx), id, &in)
+}
+
+func (s *Store) partnerProblems(tx *gorm.DB, id int64, in *PartnerInput) (map[string]string, error) {
+	fields := map[string]string{}
 	var ve *ValidationError
 	if errors.As(in.validate(), &ve) {
-		return ve.Fields
+		fields = ve.Fields
 	}
-	return nil
+	if fields["name"] == "" {
+		if ok, err := taken(tx, &Partner{}, "name", in.Name, id); err != nil {
+			return nil, err
+		} else if ok {
+			fields["name"] = "error.name_taken"
+		}
+	}
+	return fields, nil
 }
 
 func (in *PartnerInput) validate() error {
@@ -165,8 +177,10 @@ func (s *Store) PartnerByName(ctx context.Context, name string) (*Partner, error
 // CreatePartner adds a partner to the catalogue, active or not as in.Active
 // says: an admin may enter a partner before referrals to it may be sent.
 func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*Partner, error) {
-	if err := in.validate(); err != nil {
+	if fields, err := s.partnerProblems(s.read(ctx), 0, &in); err != nil {
 		return nil, err
+	} else if len(fields) > 0 {
+		return nil, &ValidationError{Fields: fields}
 	}
 	p := Partner{Name: in.Name, Kind: in.Kind, Services: strings.Join(in.Services, ","), Description: in.Description,
 		Website: in.Website, Active: in.Active, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
@@ -188,8 +202,10 @@ func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*P
 // UpdatePartner saves an admin's edit of a partner; Active false deactivates it.
 // Partners are never deleted: referrals keep pointing at them.
 func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in PartnerInput) error {
-	if err := in.validate(); err != nil {
+	if fields, err := s.partnerProblems(s.read(ctx), id, &in); err != nil {
 		return err
+	} else if len(fields) > 0 {
+		return &ValidationError{Fields: fields}
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		values := map[string]any{
