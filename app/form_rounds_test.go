@@ -368,6 +368,8 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		{admin, "/admin/partners/new", "/admin/partners", url.Values{"name": {""}, "kind": {"bogus"}, "website": {"x"}}, []string{"#f-name", "#f-kind-error", "#f-website"}},
 		{admin, "/admin/partners/new", "/admin/partners", url.Values{"name": {"Siva"}, "kind": {"bogus"}}, []string{"#f-name", "#f-kind-error"}},
 		{admin, "/admin/partners/1", "/admin/partners/1", url.Values{"name": {""}, "kind": {"bogus"}, "version": {"x"}}, []string{"#f-name", "#f-kind-error"}},
+		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {"cohesion"}, "polarity": {"bogus"}, "title_nb": {"T"}, "title_en": {"T"}},
+			[]string{"#f-code", "#f-polarity-error"}},
 		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {""}, "polarity": {"bogus"}, "title_nb": {""}}, []string{"#f-code", "#f-polarity-error", "#f-title_nb"}},
 		{admin, "/admin/users/2", "/admin/users/2", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "version": {"1"}}, []string{"#f-partner_id", "#f-name", "#f-email"}},
 		{coord, "/profile", "/profile/tokens", url.Values{"name": {strings.Repeat("x", 101)}, "days": {"mye"}}, []string{"#f-days", "#f-name"}},

@@ -101,6 +101,8 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"name": "Siva", "kind": "global"}`, []string{"name", "kind"}},
 		{"update partner to a name taken", admin, patch, "/api/v1/partners/" + siva,
 			`{"name": "Innovasjon Norge", "kind": "global", "version": 1}`, []string{"name", "kind"}},
+		{"create factor with a code taken", admin, post, "/api/v1/factors",
+			`{"code": "cohesion", "polarity": "bogus", "title_nb": "T", "title_en": "T"}`, []string{"code", "polarity"}},
 		{"create partner", admin, post, "/api/v1/partners",
 			`{"kind": "global", "services": ["magic"]}`, []string{"name", "kind", "services"}},
 		{"update partner without version", admin, patch, "/api/v1/partners/" + siva,

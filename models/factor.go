@@ -113,7 +113,15 @@ func (in *FactorInput) validate() map[string]string {
 
 // AddFactor adds a factor to the end of the catalogue.
 func (s *Store) AddFactor(ctx context.Context, a Actor, in FactorInput) (*Factor, error) {
-	if fields := in.validate(); len(fields) > 0 {
+	fields := in.validate()
+	if fields["code"] == "" { // a code taken is said beside the other errors
+		if ok, err := taken(s.read(ctx), &Factor{}, "code", in.Code, 0); err != nil {
+			return nil, err
+		} else if ok {
+			fields["code"] = "error.code_taken"
+		}
+	}
+	if len(fields) > 0 {
 		return nil, &ValidationError{Fields: fields}
 	}
 	f := Factor{Code: in.Code, Polarity: in.Polarity, TitleNB: in.TitleNB, TitleEN: in.TitleEN, DescriptionNB: in.DescriptionNB, DescriptionEN: in.DescriptionEN}
