@@ -344,6 +344,11 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 	}
 	milestone := "/projects/" + pid + "/milestones/" + itoa(project.Milestones[0].ID)
 	ms := "f-ms-" + itoa(project.Milestones[0].ID) + "-"
+	adviserUser, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adviserPage := "/admin/users/" + itoa(adviserUser.ID)
 	for _, tc := range []struct {
 		c        *client
 		page, to string
@@ -371,6 +376,9 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {"cohesion"}, "polarity": {"bogus"}, "title_nb": {"T"}, "title_en": {"T"}},
 			[]string{"#f-code", "#f-polarity-error"}},
 		{admin, "/admin/factors", "/admin/factors", url.Values{"code": {""}, "polarity": {"bogus"}, "title_nb": {""}}, []string{"#f-code", "#f-polarity-error", "#f-title_nb"}},
+		{admin, "/admin/users/new", "/admin/users", url.Values{"name": {""}, "email": {demoEmail(models.RoleBoard)}, "region_id": {"1"}, "roles": {"adviser"}},
+			[]string{"#f-name", "#f-email"}},
+		{admin, adviserPage, adviserPage, url.Values{"name": {""}, "email": {demoEmail(models.RoleBoard)}, "version": {"1"}}, []string{"#f-name", "#f-email"}},
 		{admin, "/admin/users/2", "/admin/users/2", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "version": {"1"}}, []string{"#f-partner_id", "#f-name", "#f-email"}},
 		{coord, "/profile", "/profile/tokens", url.Values{"name": {strings.Repeat("x", 101)}, "days": {"mye"}}, []string{"#f-days", "#f-name"}},
 		{coord, "/profile", "/profile/password", url.Values{"current_password": {"feil"}, "new_password": {"kort"}, "repeat_password": {"annet"}}, []string{"#f-new_password", "#f-repeat_password"}},

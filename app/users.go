@@ -300,7 +300,7 @@ func (s *Server) updateUser(c echo.Context) error {
 		}
 	} else {
 		// The user's roles are not on this form: only its own fields are checked.
-		addProblems(errs, s.store.UserProblems(c.Request().Context(), in, nil))
+		addProblems(errs, s.store.UserProblems(c.Request().Context(), id, in, nil))
 	}
 	return s.renderUser(c, status, id, &f, errs, "")
 }

@@ -414,20 +414,24 @@ type RoleGrant struct {
 	Role     string
 }
 
-// UserProblems reports what is wrong with in and grants, by the checks
-// CreateUser and UpdateUser make, reading the database but writing nothing. A
-// form that failed to parse a field asks it too, so that every error shows in
-// one round.
-func (s *Store) UserProblems(ctx context.Context, in UserInput, grants []RoleGrant) map[string]string {
-	return s.validateUser(s.read(ctx), &in, grants)
+// UserProblems reports what is wrong with in and grants for user id (0 for a
+// new one), by the checks CreateUser and UpdateUser make, reading the
+// database but writing nothing. A form that failed to parse a field asks it
+// too, so that every error shows in one round.
+func (s *Store) UserProblems(ctx context.Context, id int64, in UserInput, grants []RoleGrant) map[string]string {
+	return s.validateUser(s.read(ctx), id, &in, grants)
 }
 
-func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map[string]string {
+func (s *Store) validateUser(tx *gorm.DB, id int64, in *UserInput, grants []RoleGrant) map[string]string {
 	fields := map[string]string{}
 	in.Email = normaliseEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	if msg := checkEmail(in.Email); msg != "" {
 		fields["email"] = msg
+	} else if ok, err := taken(tx, &User{}, "email", in.Email, id); err == nil && ok {
+		// Said beside the other errors; should the read fail, the unique
+		// index refuses the address at the write all the same.
+		fields["email"] = "error.email_taken"
 	}
 	checkText(fields, "name", in.Name, 200, true)
 	needsMunicipality, needsPartner := false, false
@@ -472,7 +476,7 @@ func (s *Store) validateUser(tx *gorm.DB, in *UserInput, grants []RoleGrant) map
 func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput, password string, grants []RoleGrant) (*User, error) {
 	var u User
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		fields := s.validateUser(tx, &in, grants)
+		fields := s.validateUser(tx, 0, &in, grants)
 		if msg := checkPassword(password); msg != "" {
 			fields["password"] = msg
 		}
@@ -558,7 +562,7 @@ func (s *Store) UpdateUser(ctx context.Context, v *Viewer, a Actor, id int64, in
 			}
 			grants = append(grants, g)
 		}
-		if fields := s.validateUser(tx, &in, grants); len(fields) > 0 {
+		if fields := s.validateUser(tx, id, &in, grants); len(fields) > 0 {
 			return &ValidationError{Fields: fields}
 		}
 		var mun, partner any
@@ -994,7 +998,7 @@ func (s *Store) CreateUserBy(ctx context.Context, v *Viewer, a Actor, in UserInp
 // CreateUserBy makes, writing nothing: for a form that failed to parse a
 // field, so that every error shows in one round.
 func (s *Store) NewUserProblems(ctx context.Context, v *Viewer, in UserInput, grants []RoleGrant) map[string]string {
-	fields := s.UserProblems(ctx, in, grants)
+	fields := s.UserProblems(ctx, 0, in, grants)
 	for field, msg := range grantProblems(v, grants) {
 		fields[field] = msg
 	}
