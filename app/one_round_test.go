@@ -52,6 +52,8 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"municipality": "9999", "email": "x"}`, []string{"version", "municipality", "email"}},
 		{"update enquiry", adviser, patch, "/api/v1/enquiries/" + enquiry,
 			`{"municipality": "9999", "email": "x", "stage": "bogus", "version": 1}`, []string{"municipality", "email", "stage"}},
+		{"update enquiry to a status it cannot take", adviser, patch, "/api/v1/enquiries/" + enquiry,
+			`{"status": "assigned", "email": "x", "version": 1}`, []string{"status", "email"}},
 		{"update enquiry's channel", adviser, patch, "/api/v1/enquiries/" + enquiry,
 			`{"channel": "web", "email": "x", "version": 1}`, []string{"channel", "email"}},
 		{"close enquiry without version", adviser, patch, "/api/v1/enquiries/" + enquiry,

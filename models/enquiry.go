@@ -568,12 +568,19 @@ func (s *Store) EnquiryProblems(ctx context.Context, e *Enquiry, in EnquiryInput
 	return fields, nil
 }
 
-// checkEdit adds to fields what is wrong with the edit in of e that only the
-// database knows: the municipality and industry section it names, and that
-// the case stays with a municipality its region serves (one set to another
-// region's would be handled and counted by the wrong region; moving it is
-// routing, which admins do).
+// checkEdit adds to fields what is wrong with the edit in of e that only e
+// and the database know: a move to a status e cannot take, the municipality
+// and industry section it names, and that the case stays with a municipality
+// its region serves (one set to another region's would be handled and counted
+// by the wrong region; moving it is routing, which admins do).
 func (s *Store) checkEdit(tx *gorm.DB, e *Enquiry, in *EnquiryInput, fields map[string]string) error {
+	if moves := in.Status != "" && in.Status != e.Status; moves && fields["status"] == "" {
+		if in.Status == "closed" {
+			fields["status"] = "error.status_closed_by_outcome"
+		} else if msg := statusProblem(e, in.Status); msg != "" {
+			fields["status"] = msg
+		}
+	}
 	if err := s.checkReferences(tx, in, fields); err != nil {
 		return err
 	}
