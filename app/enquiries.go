@@ -627,8 +627,10 @@ func (s *Server) closeEnquiry(c echo.Context) error {
 	}
 	if len(errs) == 0 {
 		_, err = s.store.CloseEnquiry(c.Request().Context(), viewer(c), actor(c), id, in)
+	} else if problems, perr := s.store.CloseEnquiryProblems(c.Request().Context(), id, in); perr != nil {
+		return perr
 	} else {
-		addProblems(errs, models.CloseProblems(in))
+		addProblems(errs, problems)
 		err = &models.ValidationError{Fields: errs}
 	}
 	return s.afterAction(c, id, err, "flash.enquiry_closed", func(d *enquiryPage) { d.Close = f })

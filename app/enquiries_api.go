@@ -279,7 +279,11 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 			}
 		}
 		if len(fields) > 0 {
-			addProblems(fields, models.CloseProblems(j.closeInput(e)))
+			problems, err := s.store.CloseEnquiryProblems(ctx, id, j.closeInput(e))
+			if err != nil {
+				return err
+			}
+			addProblems(fields, problems)
 		}
 		if err := invalidFields(fields); err != nil {
 			return err

@@ -333,6 +333,7 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		return v
 	}
 	enquiry := itoa(mustSubmit(t, ts))
+	drafted := itoa(draftedEnquiry(t, ts, ts.token(t, models.RoleAdviser)))
 	referrer, referral := sentReferral(t, ts, true)
 	referrer.get("/referrals/" + referral)
 	_, linkPage := referrer.post("/referrals/"+referral+"/link", nil)
@@ -361,6 +362,8 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 			[]string{"f-occurred_on-error", "f-minutes-error", "f-kind-error"}},
 		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry + "/close", url.Values{"outcome": {"bogus"}, "jobs_created": {"mye"}, "version": {"1"}},
 			[]string{"f-jobs_created-error", "f-outcome-error"}},
+		{adviser, "/enquiries/" + drafted, "/enquiries/" + drafted + "/close", url.Values{"outcome": {"referred"}, "jobs_created": {"mye"}, "version": {"1"}},
+			[]string{"Saken har utkast til henvisninger som ikke er sendt."}}, // the closing form is not drawn then: the drafts are said at the top
 		{adviser, "/enquiries/" + enquiry, "/enquiries/" + enquiry + "/referrals", url.Values{"partner_id": {"abc"}, "reason": {"bogus"}, "follow_up_due": {"2026-02-30"}, "send": {"send"}},
 			[]string{"f-follow_up_due-error", "f-partner_id-error", "f-reason-error"}},
 		{anon, link, link, url.Values{"action": {"outcome"}, "outcome": {"supported"}, "amount_nok": {"mye"}}, []string{"f-amount_nok-error", "f-outcome_reason-error"}},

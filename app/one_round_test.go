@@ -22,6 +22,7 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 	enquiry := itoa(mustSubmit(t, ts))
 	referral := itoa(referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge"))
 	project := itoa(demoProjectID(t, ts, demoShared))
+	drafted := itoa(draftedEnquiry(t, ts, adviser))
 	region := itoa(demoRegion(t, ts).ID)
 	siva := partnerID(t, ts, "Siva")
 	other, err := ts.store.CreateRegion(context.Background(), models.Actor{}, models.RegionInput{Slug: "annen-region", Name: "Annen region",
@@ -60,6 +61,10 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"status": "closed", "outcome": "bogus", "jobs_created": -1}`, []string{"version", "outcome", "jobs_created"}},
 		{"close enquiry with an edit", adviser, patch, "/api/v1/enquiries/" + enquiry,
 			`{"status": "closed", "outcome": "established", "name": "Ny", "version": 1}`, []string{"name", "outcome_org_number"}},
+		{"close enquiry with a draft", adviser, patch, "/api/v1/enquiries/" + drafted,
+			`{"status": "closed", "outcome": "bogus", "version": 1}`, []string{"status", "outcome"}},
+		{"close enquiry with a draft without version", adviser, patch, "/api/v1/enquiries/" + drafted,
+			`{"status": "closed", "outcome": "referred"}`, []string{"version", "status"}},
 		{"add activity", adviser, post, "/api/v1/enquiries/" + enquiry + "/activities",
 			`{"kind": "bogus", "occurred_on": "2026-02-30", "minutes": -5}`, []string{"kind", "occurred_on", "minutes"}},
 		{"create referral", adviser, post, "/api/v1/enquiries/" + enquiry + "/referrals",
@@ -180,4 +185,16 @@ func TestAPIReferralEnquiryID(t *testing.T) {
 	if status != http.StatusCreated || out["enquiry_id"] != float64(id) {
 		t.Errorf("POST %s with its own enquiry_id = %d %v; want 201 for enquiry %d", path, status, out, id)
 	}
+}
+
+// draftedEnquiry is an enquiry with an unsent draft of a referral, which
+// keeps it from being closed.
+func draftedEnquiry(t *testing.T, ts *testServer, token string) int64 {
+	t.Helper()
+	id := mustSubmit(t, ts)
+	body := `{"partner_id": ` + partnerID(t, ts, "Siva") + `, "reason": "premises_land", "message": "Utkast", "status": "draft"}`
+	if status, out := ts.api(t, token, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals", body); status != http.StatusCreated {
+		t.Fatalf("draft referral = %d %v", status, out)
+	}
+	return id
 }

@@ -1572,6 +1572,32 @@ func CloseProblems(in CloseInput) map[string]string {
 	return fields
 }
 
+// CloseEnquiryProblems is every error CloseEnquiry would refuse in with on
+// enquiry id, its unsent drafts read too, writing nothing: a closing form
+// whose jobs did not parse, or an API closing refused for a missing version,
+// hears about the drafts in the same answer. The caller has loaded the
+// enquiry as its viewer.
+func (s *Store) CloseEnquiryProblems(ctx context.Context, id int64, in CloseInput) (map[string]string, error) {
+	fields := CloseProblems(in)
+	if err := checkDrafts(s.read(ctx), id, fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
+// checkDrafts refuses the closing of enquiry id while it has an unsent draft
+// of a referral (see CloseEnquiry).
+func checkDrafts(tx *gorm.DB, id int64, fields map[string]string) error {
+	var drafts int64
+	if err := tx.Model(&Referral{}).Where("enquiry_id = ? AND status = ?", id, "draft").Count(&drafts).Error; err != nil {
+		return fmt.Errorf("count the enquiry's drafts: %w", err)
+	}
+	if drafts > 0 {
+		fields["status"] = "error.close_with_drafts"
+	}
+	return nil
+}
+
 // CloseEnquiry closes an enquiry with its outcome. A case with an unsent
 // draft of a referral is not closed: the adviser sends or discards it first.
 // A draft of a closed case is work nobody will finish (a closed case takes no
@@ -1581,9 +1607,7 @@ func CloseProblems(in CloseInput) map[string]string {
 // It returns the enquiry as the closing left it, read in its transaction (as
 // UpdateEnquiry, for the API's answer).
 func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, in CloseInput) (*Enquiry, error) {
-	if fields := CloseProblems(in); len(fields) > 0 {
-		return nil, &ValidationError{Fields: fields}
-	}
+	fields := CloseProblems(in)
 	in.OrgNumber = NormaliseOrgNumber(plainDigits(in.OrgNumber))
 	var closed Enquiry
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -1596,12 +1620,11 @@ func (s *Store) CloseEnquiry(ctx context.Context, v *Viewer, a Actor, id int64, 
 		if err := reopenFirst(e, "error.closed_reopen_to_close"); err != nil {
 			return err
 		}
-		var drafts int64
-		if err := tx.Model(&Referral{}).Where("enquiry_id = ? AND status = ?", id, "draft").Count(&drafts).Error; err != nil {
-			return fmt.Errorf("count the enquiry's drafts: %w", err)
+		if err := checkDrafts(tx, id, fields); err != nil {
+			return err
 		}
-		if drafts > 0 {
-			return invalid("status", "error.close_with_drafts")
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
 		}
 		changes := map[string]any{"outcome": in.Outcome, "outcome_org_number": in.OrgNumber, "jobs_expected": in.JobsExpected, "jobs_created": in.JobsCreated}
 		s.recordStatus(tx, v, e, "closed", changes)
