@@ -87,7 +87,8 @@ func (s *Server) changePassword(c echo.Context) error {
 	v := viewer(c)
 	ctx := c.Request().Context()
 	f := passwordForm{Current: c.FormValue("current_password"), New: c.FormValue("new_password"), Repeat: c.FormValue("repeat_password")}
-	if fields := f.validate(); len(fields) > 0 {
+	fields := f.validate()
+	if fields["current_password"] != "" {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(fields), "")
 	}
 	// The current password is guessed no more often here than at log-in,
@@ -102,6 +103,22 @@ func (s *Server) changePassword(c echo.Context) error {
 		p.Errors = map[string]string{"current_password": p.T("login.throttled", "Time", until.In(views.Oslo).Format("15:04"))}
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.store.Now()).Seconds())+1))
 		return s.renderProfile(c, http.StatusTooManyRequests, p, "")
+	}
+	if len(fields) > 0 {
+		// The new password is refused: the current one is checked all the
+		// same (an attempt as any other), and said wrong in the same answer.
+		ok, err := s.store.PasswordMatches(ctx, v.User.ID, f.Current)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := s.store.RecordLogin(ctx, v.User.Email, clientNetwork(c), true); err != nil {
+				return err
+			}
+		} else {
+			fields["current_password"] = "error.wrong_password"
+		}
+		return s.renderProfile(c, http.StatusUnprocessableEntity, s.page(c, "profile.title").withErrors(fields), "")
 	}
 	changed, err := s.store.ChangePassword(ctx, actor(c), v.User.ID, f.Current, f.New)
 	ve := asValidation(err)

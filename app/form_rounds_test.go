@@ -384,7 +384,8 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 		{admin, adviserPage, adviserPage, url.Values{"name": {""}, "email": {demoEmail(models.RoleBoard)}, "version": {"1"}}, []string{"#f-name", "#f-email"}},
 		{admin, "/admin/users/2", "/admin/users/2", url.Values{"name": {""}, "email": {"x"}, "partner_id": {"abc"}, "version": {"1"}}, []string{"#f-partner_id", "#f-name", "#f-email"}},
 		{coord, "/profile", "/profile/tokens", url.Values{"name": {strings.Repeat("x", 101)}, "days": {"mye"}}, []string{"#f-days", "#f-name"}},
-		{coord, "/profile", "/profile/password", url.Values{"current_password": {"feil"}, "new_password": {"kort"}, "repeat_password": {"annet"}}, []string{"#f-new_password", "#f-repeat_password"}},
+		{coord, "/profile", "/profile/password", url.Values{"current_password": {"feil-passord"}, "new_password": {"kort"}, "repeat_password": {"annet"}},
+			[]string{"#f-current_password", "#f-new_password", "#f-repeat_password"}},
 		{coord, "/load", "/load/threshold", url.Values{"threshold": {"mye"}}, []string{"#f-threshold"}},
 		{anon, "/enquiry", "/enquiry", unknownPlace, []string{"f-name-error", "f-municipality-error"}},
 		{anon, "/enquiry", "/enquiry", answered(url.Values{"name": {"Ola"}, "under_30": {"kanskje"}}), []string{"f-under_30-error", "f-municipality-error"}},
@@ -425,6 +426,11 @@ func TestFormsShowEveryErrorInOneRound(t *testing.T) {
 				t.Errorf("POST %s: no %s in the first answer", tc.to, id)
 			}
 		}
+	}
+	// The current password, right, is not said wrong beside the new one's errors.
+	coord.get("/profile")
+	if _, body := coord.post("/profile/password", url.Values{"current_password": {models.DemoPassword}, "new_password": {"kort"}, "repeat_password": {"kort"}}); strings.Contains(errorSummary(body), "#f-current_password") || !strings.Contains(errorSummary(body), "#f-new_password") {
+		t.Errorf("a right current password and a short new one: the summary is\n%s", errorSummary(body))
 	}
 	// A region that does not parse is one error on the roles, not two.
 	admin.get("/admin/users/new")

@@ -939,6 +939,17 @@ func (s *Store) ChangePassword(ctx context.Context, a Actor, userID int64, curre
 	return out, err
 }
 
+// PasswordMatches reports whether password is the user's own, writing
+// nothing: the password form says a wrong current password beside the new
+// one's errors, not only once they are mended.
+func (s *Store) PasswordMatches(ctx context.Context, userID int64, password string) (bool, error) {
+	var u User
+	if err := s.read(ctx).Select("id", "password_hash").First(&u, userID).Error; err != nil {
+		return false, fmt.Errorf("load user %d: %w", userID, err)
+	}
+	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), prehash(password)) == nil, nil
+}
+
 // SetPreferences remembers a user's language and current region.
 func (s *Store) SetPreferences(ctx context.Context, userID int64, language string, regionID int64) error {
 	updates := map[string]any{}
