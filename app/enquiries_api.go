@@ -115,6 +115,7 @@ type enquiryJSON struct {
 	ImmigrantBackground *bool     `json:"immigrant_background"`
 	Channel             *string   `json:"channel"`
 	Status              *string   `json:"status"`
+	Reference           *string   `json:"reference"` // names the case: a PATCH may send it back as read (see apiUpdateEnquiry)
 	ConsentStore        *bool     `json:"consent_store"`
 	ConsentShare        *bool     `json:"consent_share"`
 	Version             *int      `json:"version"`
@@ -216,6 +217,9 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 	if j.Status != nil { // every case starts new
 		fields["status"] = "error.read_only"
 	}
+	if j.Reference != nil { // the case's number is given, not chosen
+		fields["reference"] = "error.read_only"
+	}
 	for _, f := range closingFields {
 		if j.sent[f] {
 			fields[f] = "error.outcome_on_create"
@@ -269,12 +273,17 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 	delete(fields, "jobs_expected")
 	delete(fields, "jobs_created")
 	addProblems(fields, versionRequired(j.Version))
+	// The reference names the case, as the path does: sent back as read it
+	// changes nothing, another one is no edit a case can take.
+	if j.Reference != nil && *j.Reference != e.Reference {
+		fields["reference"] = "error.read_only"
+	}
 	if j.closes(e) {
 		// A closing is the case page's closing form: the outcome and the
 		// jobs, by the same checks and the same model function. Edits go in
 		// a PATCH of their own, so that a refused closing leaves no half.
 		for name := range j.sent {
-			if name != "status" && name != "version" && !slices.Contains(closingFields, name) {
+			if name != "status" && name != "version" && name != "reference" && !slices.Contains(closingFields, name) {
 				fields[name] = "error.close_alone"
 			}
 		}

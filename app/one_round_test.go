@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
 
 	"samspill/models"
@@ -197,4 +198,71 @@ func draftedEnquiry(t *testing.T, ts *testServer, token string) int64 {
 		t.Fatalf("draft referral = %d %v", status, out)
 	}
 	return id
+}
+
+// TestAPIPatchEchoesIdentity: a PATCH may carry the fields that say which
+// record it is, as the contract lists them (a referral's enquiry_id and
+// partner_id, an enquiry's reference): sent back as read they are taken and
+// change nothing; another value is refused with 422 on the field, beside the
+// body's other errors, and nothing is written. A referral cannot move to
+// another case or partner, nor an enquiry take another reference.
+func TestAPIPatchEchoesIdentity(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.token(t, models.RoleAdviser)
+	id, other := mustSubmit(t, ts), mustSubmit(t, ts)
+	in, siva := partnerID(t, ts, "Innovasjon Norge"), partnerID(t, ts, "Siva")
+	status, out := ts.api(t, adviser, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals",
+		`{"partner_id": `+in+`, "reason": "financing", "message": "Trenger kapital", "status": "draft"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("draft referral = %d %v", status, out)
+	}
+	rid := itoa(int64(out["id"].(float64)))
+	status, out = ts.api(t, adviser, http.MethodGet, "/api/v1/enquiries/"+itoa(id), "")
+	if status != http.StatusOK {
+		t.Fatalf("enquiry = %d %v", status, out)
+	}
+	reference := out["reference"].(string)
+
+	refused := []struct {
+		name, path, body string
+		want             []string
+	}{
+		{"referral to another case", "/api/v1/referrals/" + rid, `{"enquiry_id": ` + itoa(other) + `, "message": "Ny tekst", "version": 1}`, []string{"enquiry_id"}},
+		{"referral to another case, bad reason", "/api/v1/referrals/" + rid, `{"enquiry_id": ` + itoa(other) + `, "reason": "bogus", "version": 1}`, []string{"enquiry_id", "reason"}},
+		{"referral to another partner", "/api/v1/referrals/" + rid, `{"partner_id": ` + siva + `, "message": "Ny tekst", "version": 1}`, []string{"partner_id"}},
+		{"enquiry with another reference", "/api/v1/enquiries/" + itoa(id), `{"reference": "HAM-1999-00001", "description": "Ny", "version": 1}`, []string{"reference"}},
+		{"enquiry with another reference, no name", "/api/v1/enquiries/" + itoa(id), `{"reference": "HAM-1999-00001", "name": "", "version": 1}`, []string{"reference", "name"}},
+	}
+	for _, tt := range refused {
+		before := auditCount(t, ts)
+		status, out := ts.api(t, adviser, http.MethodPatch, tt.path, tt.body)
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || len(fields) != len(tt.want) {
+			t.Errorf("%s: PATCH %s = %d %v; want 422 naming %v", tt.name, tt.body, status, out, tt.want)
+		}
+		for _, f := range tt.want {
+			if s, _ := fields[f].(string); s == "" || strings.Contains(s, "error.") {
+				t.Errorf("%s: fields %v; want %s said in words", tt.name, fields, f)
+			}
+		}
+		if after := auditCount(t, ts); after != before {
+			t.Errorf("%s: a refused PATCH wrote %d audit entries", tt.name, after-before)
+		}
+	}
+	if rs, err := ts.store.EnquiryReferrals(context.Background(), adminViewer(t, ts), other); err != nil || len(rs) != 0 {
+		t.Errorf("the referral moved to enquiry %d: %v %v", other, rs, err)
+	}
+
+	status, out = ts.api(t, adviser, http.MethodPatch, "/api/v1/referrals/"+rid,
+		`{"enquiry_id": `+itoa(id)+`, "partner_id": `+in+`, "message": "Ny tekst", "version": 1}`)
+	if status != http.StatusOK || out["enquiry_id"] != float64(id) || out["message"] != "Ny tekst" {
+		t.Errorf("PATCH referral with its own enquiry_id and partner_id = %d %v; want 200 with the new text", status, out)
+	}
+	status, out = ts.api(t, adviser, http.MethodPatch, "/api/v1/enquiries/"+itoa(id),
+		`{"reference": "`+reference+`", "description": "Ny beskrivelse", "version": 1}`)
+	if status != http.StatusOK || out["reference"] != reference || out["description"] != "Ny beskrivelse" {
+		t.Errorf("PATCH enquiry with its own reference = %d %v; want 200 with the new description", status, out)
+	}
 }

@@ -209,7 +209,13 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 
 // referralPatch moves a referral on: a new status, an outcome that closes it,
 // a new follow-up date, or (a draft only) a new text; one of them at a time.
+// enquiry_id and partner_id, which the contract lists among a referral's
+// fields, may come too, as a client read them: they say which referral it
+// is, and a referral moves to no other case or partner, so another value is
+// refused and the same one changes nothing.
 type referralPatch struct {
+	EnquiryID *int64 `json:"enquiry_id"`
+	PartnerID *int64 `json:"partner_id"`
 	referralText
 	FollowUpDue   *string `json:"follow_up_due"`
 	Status        *string `json:"status"`
@@ -237,6 +243,12 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		return err
 	}
 	addProblems(fields, versionRequired(j.Version))
+	if j.EnquiryID != nil && *j.EnquiryID != r.EnquiryID {
+		fields["enquiry_id"] = "error.referral_enquiry_fixed"
+	}
+	if j.PartnerID != nil && *j.PartnerID != r.PartnerID {
+		fields["partner_id"] = "error.referral_partner_fixed"
+	}
 	if j.Status != nil && j.Outcome != nil {
 		// The outcome sets the status it closes in: a status beside it would
 		// be one of the two ignored.
