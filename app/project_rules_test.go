@@ -325,3 +325,28 @@ func TestMilestoneWithinProjectPeriod(t *testing.T) {
 		t.Errorf("cancelling a milestone due after the moved end = %d; want 303\n%s", res.StatusCode, fieldError(page))
 	}
 }
+
+// The reopen form of a closed project says a tampered version and a status
+// it cannot take in one answer: the status was checked only once the version
+// parsed, so the second error came a round later. Nothing changes.
+func TestProjectReopenOneRound(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := demoProjectID(t, ts, demoHamarStange)
+	path, api := "/projects/"+itoa(id), "/api/v1/projects/"+itoa(id)
+	tok := ts.token(t, models.RoleCoordinator)
+	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "completed", "version": `+projectVersion(t, ts, tok, id)+`}`); code != http.StatusOK {
+		t.Fatalf("completing = %d %v", code, out)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	coord.get(path)
+	before := dbFingerprint(t, ts)
+	res, body := coord.post(path+"/status", url.Values{"status": {"lukket"}, "version": {"x"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Skriv et tall.") || !strings.Contains(body, "Velg et av alternativene.") {
+		t.Errorf("POST %s/status with a bad version and a bad status = %d; want 422 saying both\n%s", path, res.StatusCode, body)
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("the refused reopening changed the project")
+	}
+}

@@ -604,7 +604,13 @@ func (s *Server) setProjectStatus(c echo.Context) error {
 	in := p.Input()
 	in.Status, in.Version = c.FormValue("status"), formInt(errs, "version", c.FormValue("version"))
 	status := http.StatusUnprocessableEntity
-	if len(errs) == 0 {
+	if len(errs) > 0 { // refused already: the status's error in the same answer
+		problems, err := s.store.ProjectProblems(c.Request().Context(), p.RegionID, p.ID, in)
+		if err != nil {
+			return err
+		}
+		addProblems(errs, problems)
+	} else {
 		err = s.store.UpdateProject(c.Request().Context(), viewer(c), actor(c), p.ID, in)
 		switch ve := asValidation(err); {
 		case ve != nil:
