@@ -94,6 +94,18 @@ func (q *listQuery) period(from, to string) (*time.Time, *time.Time) {
 	return start, end
 }
 
+// pastPeriod is period for a count of what has happened, such as the
+// referral report's: a start after today holds nothing yet, so from is
+// refused, saying why, rather than answered empty or turned round unsaid.
+// today is a calendar day at midnight UTC, as the dates parse.
+func (q *listQuery) pastPeriod(from, to string, today time.Time) (*time.Time, *time.Time) {
+	start, end := q.period(from, to)
+	if start != nil && start.After(today) {
+		q.bad(from, "error.from_in_future", false)
+	}
+	return start, end
+}
+
 // flag is a yes or no: "on" (a checked box) or "true", "false" or "off".
 func (q *listQuery) flag(name string) bool {
 	switch q.text(name) {

@@ -266,3 +266,44 @@ func TestListsRefuseAPeriodEndingBeforeItStarts(t *testing.T) {
 		}
 	}
 }
+
+// The board's referral report counts referrals sent: a period that starts
+// after today holds none yet. A "from" alone in the future was made the period
+// today..from unsaid, and with a "to" it showed an empty report; it is refused
+// beside the field, the typed dates kept, on the page, its export and the API.
+// Today, and a "to" ahead of a "from" that is not (the year so far and
+// on), still answer.
+func TestReferralReportRefusesFutureFrom(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	tok := ts.token(t, models.RoleBoard)
+	today := ts.store.Today()
+	day := func(n int) string { return today.AddDate(0, 0, n).Format("2006-01-02") }
+	const said = "Fra-datoen kan ikke ligge fram i tid"
+	for _, query := range []string{"from=" + day(1), "from=" + day(30) + "&to=" + day(60), "from=" + day(400) + "&to=" + day(10)} {
+		res, page := board.get("/reports/referrals?" + query)
+		from := strings.TrimPrefix(strings.Split(query, "&")[0], "from=")
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(page), said) || !strings.Contains(page, `value="`+from+`"`) {
+			t.Errorf("GET /reports/referrals?%s = %d; want 422 saying %q beside from, %s kept\n%s", query, res.StatusCode, said, from, errorSummary(page))
+		}
+		if res, _ := board.get("/reports/referrals.csv?" + query); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("GET /reports/referrals.csv?%s = %d; want 422", query, res.StatusCode)
+		}
+		status, out := ts.api(t, tok, http.MethodGet, "/api/v1/reports/referrals?"+query, "")
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(fmtAny(fields["from"]), said) {
+			t.Errorf("GET /api/v1/reports/referrals?%s = %d %v; want 422 on from", query, status, out)
+		}
+	}
+	for _, query := range []string{"from=" + day(0), "from=" + day(-30) + "&to=" + day(30), "to=" + day(30)} {
+		if res, page := board.get("/reports/referrals?" + query); res.StatusCode != http.StatusOK || strings.Contains(page, "error-summary") {
+			t.Errorf("GET /reports/referrals?%s = %d; want 200 without errors\n%s", query, res.StatusCode, errorSummary(page))
+		}
+		if status, out := ts.api(t, tok, http.MethodGet, "/api/v1/reports/referrals?"+query, ""); status != http.StatusOK {
+			t.Errorf("GET /api/v1/reports/referrals?%s = %d %v; want 200", query, status, out)
+		}
+	}
+}

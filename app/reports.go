@@ -15,24 +15,21 @@ import (
 	"samspill/views"
 )
 
-// reportPeriod reads ?from= and ?to=, noting in q a date it cannot read and
-// an end typed before the start; the default is the year so far. An end alone
-// starts with its year; a start alone runs to today (or from today, when it
-// lies ahead).
+// reportPeriod reads ?from= and ?to=, noting in q a date it cannot read, an
+// end typed before the start and a start after today (the report counts
+// referrals sent: a period ahead holds none, and a start alone ahead was
+// turned into today..from unsaid); the default is the year so far. An end
+// alone starts with its year; a start alone runs to today.
 func (s *Server) reportPeriod(q *listQuery) (time.Time, time.Time) {
-	now := s.store.Now().In(models.Oslo)
-	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	start, end := q.period("from", "to")
+	to := s.store.Today()
+	from := time.Date(to.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	start, end := q.pastPeriod("from", "to", to)
 	if end != nil {
 		to = *end
 		from = time.Date(to.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	if start != nil {
 		from = *start
-	}
-	if to.Before(from) {
-		from, to = to, from
 	}
 	return from, to
 }
