@@ -31,6 +31,37 @@ func (g *generator) projects() error {
 	return nil
 }
 
+// genProjectPath is the statuses a generated project went through to status,
+// the first the one it was created with.
+func genProjectPath(status string) []string {
+	switch status {
+	case "idea", "planning":
+		return []string{status}
+	case "active":
+		return []string{"planning", "active"}
+	}
+	return []string{"planning", "active", status} // paused, completed, stopped
+}
+
+// auditProjectSaves logs a project's creation and its saves as the app does
+// (CreateProject, UpdateProject): each move along path is an entry "status",
+// "old->new", and the other saves edits, "update" with the status after
+// them. The edits come first, while the project is planned; the saves lie
+// evenly between created and updated, the last at updated.
+func (g *generator) auditProjectSaves(r *genRegion, id, coordinator int64, path []string, saves int, created, updated time.Time) {
+	g.audit(created, coordinator, r.id, "create", "project", idStr(id), "status="+path[0], true)
+	edits := saves - (len(path) - 1)
+	for i := range saves {
+		at := created.Add(updated.Sub(created) * time.Duration(i+1) / time.Duration(saves))
+		if i < edits {
+			g.audit(at, coordinator, r.id, "update", "project", idStr(id), "status="+path[0], true)
+			continue
+		}
+		k := i - edits
+		g.audit(at, coordinator, r.id, "status", "project", idStr(id), path[k]+"->"+path[k+1], true)
+	}
+}
+
 func (g *generator) project(r *genRegion) error {
 	id := g.id("projects")
 	span := g.now.Sub(g.start)
@@ -72,18 +103,17 @@ func (g *generator) project(r *genRegion) error {
 	budget := min(maxAmount, int64(math.Round(g.lognormal(1_500_000, 0.9)/1000)*1000))
 	version := 1
 	updated := created
+	path := genProjectPath(status)
 	if status != "idea" {
 		version += 1 + g.rng.IntN(3)
 		updated = g.between(created, minTime(g.now, created.AddDate(0, 0, 400)))
+		version = max(version, len(path)) // a save per move at least
 	}
 	if err := g.w.add("projects", id, r.id, title, "Samarbeidsprosjekt i "+r.name+": "+t.title+".", status, starts, ends, budget,
 		t.role, t.focus, t.approach, visibility, coordinator, version, created, updated); err != nil {
 		return err
 	}
-	g.audit(created, coordinator, r.id, "create", "project", idStr(id), "status="+map[bool]string{true: "idea", false: "planning"}[status == "idea"], true)
-	if status != "idea" {
-		g.audit(updated, coordinator, r.id, "update", "project", idStr(id), "status="+status, true)
-	}
+	g.auditProjectSaves(r, id, coordinator, path, version-1, created, updated)
 	p := &genProject{id: id, starts: starts, ends: ends, status: status, municipalities: []string{lead}}
 	r.projects = append(r.projects, p)
 	g.sum.Projects++

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,63 @@ func TestGeneratedProjectsPassTheirChecks(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no generated project was checked")
+	}
+}
+
+// A generated project's audit log reads as the app writes it (UpdateProject):
+// it is created with its first status, each move of status is an entry of
+// its own, action "status" with "old->new", the moves chain from the first
+// status to the project's status now, and an edit ("update") names the status
+// the project had after it. The generator wrote every move as an edit,
+// "update" with "status=new", which the app writes for no move.
+func TestGeneratedProjectAuditReadsAsTheApps(t *testing.T) {
+	t.Parallel()
+	s := generated(t, 3, 100)
+	ctx := context.Background()
+	var projects []Project
+	if err := s.rdb.Order("id").Find(&projects).Error; err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for _, p := range projects {
+		entries, err := s.AuditFor(ctx, "project", fmt.Sprint(p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, saves := "", 0
+		for i := len(entries) - 1; i >= 0; i-- { // AuditFor is newest first
+			e := entries[i]
+			switch e.Action {
+			case "create":
+				if status != "" || !strings.HasPrefix(e.Detail, "status=") {
+					t.Errorf("project %d: create %q after %q", p.ID, e.Detail, status)
+				}
+				status = strings.TrimPrefix(e.Detail, "status=")
+			case "status":
+				old, next, ok := strings.Cut(e.Detail, "->")
+				if !ok || old != status || next == old || !slices.Contains(ProjectStatuses, next) {
+					t.Errorf("project %d: status move %q from %q", p.ID, e.Detail, status)
+				}
+				status = next
+				saves++
+				moved++
+			case "update":
+				if e.Detail != "status="+status {
+					t.Errorf("project %d: update %q while %q", p.ID, e.Detail, status)
+				}
+				saves++
+			default:
+				t.Errorf("project %d: audit action %q", p.ID, e.Action)
+			}
+		}
+		if status != p.Status {
+			t.Errorf("project %d is %q; its audit log leaves it %q", p.ID, p.Status, status)
+		}
+		if saves > p.Version-1 {
+			t.Errorf("project %d: %d saves audited, version %d", p.ID, saves, p.Version)
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no generated project moved its status")
 	}
 }
