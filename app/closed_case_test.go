@@ -419,3 +419,49 @@ func fmtNum(v any) string {
 	f, _ := v.(float64)
 	return itoa(int64(f))
 }
+
+// Closing a case that is closed already is refused saying to reopen it, alone,
+// also when the closing has a typing error or lacks its version: the one-round
+// check of a closing (its outcome and the case's drafts) is for an open case,
+// and a closed case's refusal is said first, as for its other work.
+func TestClosingAClosedCaseSaysReopenFirst(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, id, path := closedCase(t, ts)
+	v, _ := caseVersion(t, c, id)
+	const want = "Saken er allerede avsluttet. Gjenåpne saken hvis utfallet skal endres."
+	tok := ts.token(t, models.RoleAdviser)
+	for _, tt := range []struct {
+		name string
+		form url.Values
+		api  string
+	}{
+		{"form", url.Values{"outcome": {"referred"}, "version": {v}}, ""},
+		{"form with a typing error", url.Values{"outcome": {"referred"}, "jobs_expected": {"ti"}, "version": {v}}, ""},
+		{"form with a typing error and no outcome", url.Values{"jobs_expected": {"ti"}, "version": {v}}, ""},
+		{"API", nil, `{"status": "closed", "outcome": "referred", "version": ` + v + `}`},
+		{"API without version", nil, `{"status": "closed", "outcome": "referred"}`},
+		{"API without version, a bad outcome", nil, `{"status": "closed", "outcome": "kanskje"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			if tt.api != "" {
+				code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), tt.api)
+				errs, _ := out["error"].(map[string]any)
+				fields, _ := errs["fields"].(map[string]any)
+				if code != http.StatusUnprocessableEntity || fmtAny(fields["status"]) != want || len(fields) != 1 {
+					t.Errorf("PATCH = %d %v; want 422 with status %q alone", code, out, want)
+				}
+			} else {
+				res, body := c.post(path+"/close", tt.form)
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">`+want) ||
+					strings.Contains(errorSummary(body), "Skriv et tall") {
+					t.Errorf("POST close = %d; want 422 saying %q alone at the top\n%s", res.StatusCode, want, errorSummary(body))
+				}
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Error("the refused closing changed the closed case")
+			}
+		})
+	}
+}

@@ -627,8 +627,8 @@ func (s *Server) closeEnquiry(c echo.Context) error {
 	}
 	if len(errs) == 0 {
 		_, err = s.store.CloseEnquiry(c.Request().Context(), viewer(c), actor(c), id, in)
-	} else if problems, perr := s.store.CloseEnquiryProblems(c.Request().Context(), id, in); perr != nil {
-		return perr
+	} else if problems, perr := s.store.CloseEnquiryProblems(c.Request().Context(), viewer(c), id, in); perr != nil {
+		err = perr // a case closed already is refused alone
 	} else {
 		addProblems(errs, problems)
 		err = &models.ValidationError{Fields: errs}

@@ -288,7 +288,7 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) error {
 			}
 		}
 		if len(fields) > 0 {
-			problems, err := s.store.CloseEnquiryProblems(ctx, id, j.closeInput(e))
+			problems, err := s.store.CloseEnquiryProblems(ctx, v, id, j.closeInput(e))
 			if err != nil {
 				return err
 			}

@@ -1573,11 +1573,24 @@ func CloseProblems(in CloseInput) map[string]string {
 }
 
 // CloseEnquiryProblems is every error CloseEnquiry would refuse in with on
-// enquiry id, its unsent drafts read too, writing nothing: a closing form
-// whose jobs did not parse, or an API closing refused for a missing version,
-// hears about the drafts in the same answer. The caller has loaded the
-// enquiry as its viewer.
-func (s *Store) CloseEnquiryProblems(ctx context.Context, id int64, in CloseInput) (map[string]string, error) {
+// enquiry id, which v may see, its unsent drafts read too, writing nothing: a
+// closing form whose jobs did not parse, or an API closing refused for a
+// missing version, hears about the drafts in the same answer. A case closed
+// already is refused as CloseEnquiry refuses it, first and alone (a
+// *ValidationError): its outcome is changed by reopening it, so the closing's
+// other problems can wait.
+func (s *Store) CloseEnquiryProblems(ctx context.Context, v *Viewer, id int64, in CloseInput) (map[string]string, error) {
+	var e Enquiry
+	err := s.read(ctx).Select("id", "status").Scopes(enquiriesVisibleTo(v)).First(&e, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("enquiry %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load enquiry %d: %w", id, err)
+	}
+	if err := reopenFirst(&e, "error.closed_reopen_to_close"); err != nil {
+		return nil, err
+	}
 	fields := CloseProblems(in)
 	if err := checkDrafts(s.read(ctx), id, fields); err != nil {
 		return nil, err
