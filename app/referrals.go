@@ -389,13 +389,12 @@ func (s *Server) closeReferral(c echo.Context) error {
 		return err
 	}
 	f, o, errs := parseOutcome(c)
-	if len(errs) == 0 {
-		err = s.store.CloseReferral(c.Request().Context(), viewer(c), actor(c), id, o)
-	} else {
-		// An amount that does not parse still lets the outcome be checked.
-		addProblems(errs, models.ReferralChangeProblems(nil, &o, ""))
-		err = &models.ValidationError{Fields: errs}
+	// An amount that does not parse still lets the outcome be checked, by
+	// the model, which says first if the referral has closed meanwhile.
+	if len(errs) > 0 {
+		o.Unread = errs
 	}
+	err = s.store.CloseReferral(c.Request().Context(), viewer(c), actor(c), id, o)
 	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) { d.Outcome = f })
 }
 

@@ -1814,3 +1814,47 @@ func TestReferralPageErrorSummary(t *testing.T) {
 		})
 	}
 }
+
+// An outcome form left open while the referral was closed (withdrawn by the
+// adviser, say) is refused saying the referral is no longer open, also when
+// the form has a typing error or lacks a reason: the page of a closed
+// referral draws no outcome form, so the outcome's field errors were shown
+// nowhere, and the page said only "Noen felt må rettes." Nothing changes.
+func TestStaleOutcomeFormOnClosedReferral(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	versionOf := func(c *client) string {
+		_, page := c.get("/referrals/" + rid)
+		return regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	}
+	stale := versionOf(partner) // the partner's page, read before the referral closed
+	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"}, "version": {versionOf(adviser)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdrawing = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	const want = `role="alert"><p class="ds-paragraph">Henvisningen er ikke åpen.`
+	for _, tt := range []struct {
+		name string
+		form url.Values
+	}{
+		{"whole", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"5000"}}},
+		{"no reason nor instrument", url.Values{"outcome": {"supported"}}},
+		{"an amount that is no sum", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"mange"}}},
+		{"an amount that is no sum, no reason", url.Values{"outcome": {"supported"}, "amount_nok": {"mange"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			tt.form.Set("version", stale)
+			res, body := partner.post("/referrals/"+rid+"/close", tt.form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) || strings.Contains(body, "Noen felt må rettes.") {
+				t.Errorf("POST close = %d; want 422 saying the referral is not open, and no field errors it cannot show\n%s", res.StatusCode,
+					regexp.MustCompile(`role="alert"[^>]*>.{0,200}`).FindString(body))
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Error("the refused outcome changed something")
+			}
+		})
+	}
+}

@@ -891,6 +891,12 @@ type ReferralOutcome struct {
 	Instrument string
 	AmountNOK  int64
 	Version    int
+	// Unread are the fields a form could not read as typed (an amount that
+	// is no sum), each with its error. CloseReferral refuses them with the
+	// outcome's other problems, once the referral is found to take an
+	// outcome: a referral closed meanwhile is said first, and alone, as its
+	// page then draws no outcome form to show them beside.
+	Unread map[string]string
 }
 
 func (o *ReferralOutcome) validate() error {
@@ -934,9 +940,6 @@ func (o *ReferralOutcome) validate() error {
 // closed as unanswered takes the real outcome when the answer comes late, so
 // that the board counts what came of it; no other closed referral reopens.
 func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64, o ReferralOutcome) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		r, err := s.lockToChange(tx, v, id)
 		if err != nil {
@@ -944,6 +947,15 @@ func (s *Store) CloseReferral(ctx context.Context, v *Viewer, a Actor, id int64,
 		}
 		if !r.TakesOutcome() {
 			return invalid("outcome", "error.referral_not_open")
+		}
+		fields := map[string]string{}
+		var ve *ValidationError
+		if errors.As(o.validate(), &ve) {
+			fields = ve.Fields
+		}
+		maps.Copy(fields, o.Unread)
+		if len(fields) > 0 {
+			return &ValidationError{Fields: fields}
 		}
 		partnerSide := v.Has(RolePartner) && !v.Has(RoleAdviser) && !v.Has(RoleCoordinator) && !v.IsAdmin()
 		if partnerSide && o.Outcome != "supported" && o.Outcome != "declined" {
