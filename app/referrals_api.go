@@ -291,8 +291,12 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		switch {
 		case draftText:
 			addProblems(fields, models.ReferralChangeProblems(&draft, nil, ""))
-		case j.Outcome != nil:
-			addProblems(fields, models.ReferralChangeProblems(nil, &o, ""))
+		case j.Outcome != nil: // a referral closed already is said alone
+			problems, err := models.OutcomeProblems(v, r, o)
+			if err != nil {
+				return err
+			}
+			addProblems(fields, problems)
 		case j.Status != nil:
 			addProblems(fields, models.ReferralChangeProblems(nil, nil, *j.Status))
 		}

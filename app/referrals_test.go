@@ -1858,3 +1858,38 @@ func TestStaleOutcomeFormOnClosedReferral(t *testing.T) {
 		})
 	}
 }
+
+// The API's outcome for a referral closed already is refused saying it is no
+// longer open, first and alone, also when the body lacks its version or its
+// outcome is incomplete: the one-round check of an outcome (2dfbbe0) had
+// answered the version and the outcome's fields, and the closed referral only
+// once they were mended.
+func TestAPIOutcomeOnClosedReferral(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, rid := sentReferral(t, ts, false)
+	_, page := adviser.get("/referrals/" + rid)
+	v := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdrawing = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	tok := ts.token(t, models.RoleAdviser)
+	const want = "Henvisningen er ikke åpen."
+	for _, body := range []string{
+		`{"outcome": "supported", "outcome_reason": "granted", "instrument": "loan", "version": ` + v + `}`,
+		`{"outcome": "supported", "version": ` + v + `}`,
+		`{"outcome": "supported"}`,
+		`{"outcome": "supported", "outcome_reason": "granted", "instrument": "loan"}`,
+	} {
+		before := dbFingerprint(t, ts)
+		code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/referrals/"+rid, body)
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if code != http.StatusUnprocessableEntity || fmtAny(fields["outcome"]) != want || len(fields) != 1 {
+			t.Errorf("PATCH %s = %d %v; want 422 with outcome %q alone", body, code, out, want)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("PATCH %s changed something", body)
+		}
+	}
+}

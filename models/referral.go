@@ -762,6 +762,20 @@ func ReferralChangeProblems(draft *DraftInput, outcome *ReferralOutcome, status 
 	return fields
 }
 
+// OutcomeProblems is ReferralChangeProblems for an outcome of r, the
+// referral as v loaded it, writing nothing: a referral that takes no outcome
+// (closed already) is refused as CloseReferral refuses it, first and alone
+// (a *ValidationError), and one the viewer only reads is not found.
+func OutcomeProblems(v *Viewer, r *Referral, o ReferralOutcome) (map[string]string, error) {
+	if boardOnly(v, r) {
+		return nil, fmt.Errorf("referral %d: %w", r.ID, ErrNotFound)
+	}
+	if !r.TakesOutcome() {
+		return nil, invalid("outcome", "error.referral_not_open")
+	}
+	return ReferralChangeProblems(nil, &o, ""), nil
+}
+
 // referralStatusProblem is what SetReferralStatus refuses status with before
 // it reads the referral.
 func referralStatusProblem(status string) error {
