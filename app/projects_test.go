@@ -831,12 +831,11 @@ func TestStoredLinkDoesNotBlockUnrelatedEdit(t *testing.T) {
 	for _, link := range []string{"https://www.example.no/dokumenter/sluttrapport 2025.pdf", "Https://www.hamar.kommune.no"} {
 		ts := newTestServer(t)
 		tok := ts.token(t, models.RoleCoordinator)
-		status, out := ts.api(t, tok, http.MethodGet, "/api/v1/projects", "")
+		id := demoProjectID(t, ts, demoShared) // an open project: a closed one takes no edit
+		status, item := ts.api(t, tok, http.MethodGet, "/api/v1/projects/"+itoa(id), "")
 		if status != http.StatusOK {
-			t.Fatalf("list projects = %d", status)
+			t.Fatalf("read project = %d", status)
 		}
-		item := out["items"].([]any)[0].(map[string]any)
-		id := int64(item["id"].(float64))
 		sqlDB, err := ts.store.SQLDB()
 		if err != nil {
 			t.Fatal(err)
@@ -844,7 +843,7 @@ func TestStoredLinkDoesNotBlockUnrelatedEdit(t *testing.T) {
 		if _, err := sqlDB.Exec(`INSERT INTO project_links (project_id, title, url) VALUES (` + itoa(id) + `, 'Lenke', '` + link + `')`); err != nil {
 			t.Fatal(err)
 		}
-		status, out = ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(id), fmt.Sprintf(`{"title": "Nytt navn", "version": %v}`, item["version"]))
+		status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(id), fmt.Sprintf(`{"title": "Nytt navn", "version": %v}`, item["version"]))
 		if status != http.StatusOK {
 			t.Errorf("renaming a project with the link %q stored = %d %v; want 200 (the client sent no link)", link, status, out)
 		}

@@ -18,6 +18,7 @@ var DemoProjectLogins = []DemoLogin{
 type demoProject struct {
 	in         ProjectInput
 	milestones []demoMilestone
+	closeAs    string // completed or stopped: closed once its milestones are in, as a closed project takes none
 }
 
 type demoMilestone struct {
@@ -31,7 +32,8 @@ func months(n int) *int { return &n }
 
 // loadProjectDemo adds realistic projects, milestones and factor assessments to
 // the demo region: a Hamar–Stange project with Innovasjon Norge taking part,
-// shared projects of all three municipalities, and assessments a quarter apart.
+// shared projects of all three municipalities (one of them completed, so that
+// a closed project's page is seen), and assessments a quarter apart.
 // Dates are relative to today, so that the demo always has overdue milestones
 // and a trend. It is idempotent: a project whose title exists is left alone,
 // and a subject that has assessments gets no more.
@@ -146,6 +148,32 @@ func (s *Store) loadProjectDemo(ctx context.Context, region *Region) error {
 		}, milestones: []demoMilestone{
 			{"Planprogram vedtatt", "Lise Løten", 2, "planned", nil},
 		}},
+		{in: ProjectInput{
+			Title:   "Kompetanseløft for reiselivet rundt Mjøsa",
+			Summary: "Stange, Hamar og Løten ga små reiselivsbedrifter et felles kurs- og nettverksprogram i vertskap, digital markedsføring og booking, med Høgskolen i Innlandet som faglig partner. Prosjektet er avsluttet, og nettverket drives videre av bedriftene selv.",
+			Status:  "active", StartsOn: day(-26), EndsOn: day(-2), BudgetNOK: 480_000,
+			MunicipalRole: "producer", Focus: "job_development", Approach: "mobilising", Visibility: "members",
+			Municipalities: []ProjectMunicipalityInput{
+				{Kommunenummer: "3413", Role: "lead", ContributionNOK: 120_000, ContributionFTE: 0.2},
+				{Kommunenummer: "3403", Role: "participant", ContributionNOK: 80_000, ContributionFTE: 0.1},
+				{Kommunenummer: "3412", Role: "participant", ContributionNOK: 40_000, ContributionFTE: 0.1},
+			},
+			Partners:     []int64{partner("Høgskolen i Innlandet")},
+			Participants: []ParticipantInput{{Kind: "business", Name: "Reiselivsnettverket Mjøsa"}},
+			Funding: []FundingInput{
+				{Source: "Innlandet fylkeskommune, kompetansemidler", AmountNOK: 240_000, Confirmed: true},
+				{Source: "Stange, Hamar og Løten kommune", AmountNOK: 240_000, Confirmed: true},
+			},
+			Indicators: []IndicatorInput{
+				{Kind: "jobs", Target: 10, Actual: f(8)},
+				{Kind: "value_creation", Target: 2_000_000, Actual: f(2_400_000)},
+			},
+		}, milestones: []demoMilestone{
+			{"Kartlegging av kompetansebehov hos 25 bedrifter", "Siri Stange", -22, "done", months(-22)},
+			{"Kursrekke i vertskap og digital markedsføring gjennomført", "Høgskolen i Innlandet", -12, "done", months(-11)},
+			{"Felles bookingløsning tatt i bruk", "Reiselivsnettverket Mjøsa", -6, "done", months(-7)},
+			{"Sluttrapport levert til fylkeskommunen", "Kari Koordinator", -2, "done", months(-2)},
+		}, closeAs: "completed"},
 	}
 	ids := map[string]int64{}
 	for _, dp := range projects {
@@ -167,6 +195,13 @@ func (s *Store) loadProjectDemo(ctx context.Context, region *Region) error {
 			}
 			if _, err := s.AddMilestone(ctx, coord, a, p.ID, in); err != nil {
 				return fmt.Errorf("demo milestone %q: %w", m.title, err)
+			}
+		}
+		if dp.closeAs != "" {
+			in := dp.in
+			in.Status, in.Version = dp.closeAs, p.Version
+			if err := s.UpdateProject(ctx, coord, a, p.ID, in); err != nil {
+				return fmt.Errorf("demo project %q closed: %w", dp.in.Title, err)
 			}
 		}
 	}

@@ -936,7 +936,7 @@ func TestProjectDemoLoadsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := map[string]int64{"projects": 3, "milestones": 9, "assessments": 5}
+	want := map[string]int64{"projects": 4, "milestones": 13, "assessments": 5}
 	for table, n := range want {
 		if got := count(t, s, table); got != n {
 			t.Errorf("%s = %d; want %d", table, got, n)
@@ -963,6 +963,21 @@ func TestProjectDemoLoadsOnce(t *testing.T) {
 	}
 	if !names["Innovasjon Norge"] || len(p.Milestones) == 0 || p.OverdueMilestones() != 1 {
 		t.Errorf("the Hamar–Stange project: participants %v, %d milestones, %d overdue", names, len(p.Milestones), p.OverdueMilestones())
+	}
+	// One project is completed, all its milestones done, so that a closed
+	// project's page is in the demo (and in the accessibility sweep).
+	done, _, err := s.Projects(ctx, stange, ProjectFilter{Q: "reiselivet"})
+	if err != nil || len(done) != 1 {
+		t.Fatalf("the completed demo project: %d, %v", len(done), err)
+	}
+	if c, err := s.Project(ctx, stange, done[0].ID); err != nil || !c.Closed() || c.Status != "completed" || len(c.Milestones) == 0 {
+		t.Errorf("the completed demo project: %+v, %v", c, err)
+	} else {
+		for _, m := range c.Milestones {
+			if m.Status != "done" {
+				t.Errorf("milestone %q of the completed project is %s; want done", m.Title, m.Status)
+			}
+		}
 	}
 	trend, err := s.Trend(ctx, stange, region.ID, p.ID)
 	if err != nil || len(trend.Assessments) != 2 {
