@@ -193,8 +193,8 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		m.choice("select", "status", "enquiry.status", "status.", models.EnquiryStatuses, f.Status), mun,
 		m.choice("select", "channel", "enquiry.channel", "channel.", models.Channels, f.Channel),
 		m.choice("select", "need", "enquiry.need", "need.", models.Needs, f.Need),
-		m.choice("select", "enquirer_kind", "enquiry.enquirer_kind", "enquirer_kind.", models.EnquirerKinds, f.Kind),
-		m.choice("select", "stage", "intake.stage", "stage.", models.Stages, f.Stage), adviser, from, to, overdue,
+		m.choice("select", "enquirer_kind", "enquiry.enquirer_kind", "enquirer.", models.EnquirerKinds, f.Kind),
+		m.choice("select", "stage", "enquiry.stage", "phase.", models.Stages, f.Stage), adviser, from, to, overdue,
 	}
 	if p.Viewer.IsAdmin() {
 		// An admin's inbox holds every region's enquiries; one region's can be chosen.

@@ -52,11 +52,11 @@ func exportRow(loc *views.Localizer, e *models.Enquiry, now time.Time) []string 
 	}
 	stage := ""
 	if e.Stage != "" {
-		stage = loc.T("stage." + e.Stage)
+		stage = loc.T("phase." + e.Stage)
 	}
 	return []string{
 		e.Reference, e.ReceivedAt.In(models.Oslo).Format("2006-01-02 15:04"), loc.T("status." + e.Status), loc.T("channel." + e.Channel),
-		e.Municipality.Name, loc.T("enquirer_kind." + e.EnquirerKind), strings.Join(needs, "; "),
+		e.Municipality.Name, loc.T("enquirer." + e.EnquirerKind), strings.Join(needs, "; "),
 		e.Name, e.Email, e.Phone, e.OrgNumber, e.BusinessName, stage, assignee, responded, overdue, outcome, e.Description,
 	}
 }

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// TestStaffPagesWordTheEnquirerInThirdPerson: the one door asks the enquirer
+// "Hvor langt har du kommet?" and offers "Jeg vil starte bedrift"; the pages
+// staff, partners and municipalities read say what the enquirer answered in
+// the third person ("Fase: Holder på å starte"), not as if the reader had
+// said it, in Bokmål and in English.
+func TestStaffPagesWordTheEnquirerInThirdPerson(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	firstPerson := []string{"Hvor langt har du kommet?", "Jeg vil starte bedrift", "Jeg holder på å starte", "Jeg driver en bedrift",
+		"How far have you come?", "I want to start a business", "I am starting up"}
+	partner := ts.client(t)
+	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
+	_, list := partner.get("/referrals")
+	m := referralLink.FindStringSubmatch(list)
+	if m == nil {
+		t.Fatal("the demo partner has no referral")
+	}
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	municipality := ts.client(t)
+	municipality.login(demoEmail(models.RoleMunicipality), models.DemoPassword)
+	tests := []struct {
+		name, lang string
+		c          *client
+		path       string
+		want       []string
+	}{
+		{"partner's referral", "nb", partner, "/referrals/" + m[1], []string{"Fase", "Vil starte bedrift", "Holder på å starte"}},
+		{"partner's referral in English", "en", partner, "/referrals/" + m[1], []string{"Stage", "Wants to start a business", "Starting up"}},
+		{"adviser's inbox filters", "nb", adviser, "/enquiries", []string{"Fase", "Vil starte bedrift", "Driver en bedrift", "Har en idé"}},
+		{"municipality's statistics", "nb", municipality, "/statistics", []string{"Vil starte bedrift"}},
+	}
+	for _, tt := range tests {
+		tt.c.post("/language", map[string][]string{"lang": {tt.lang}, "back": {"/"}})
+		_, page := tt.c.get(tt.path)
+		for _, w := range tt.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: %s lacks %q", tt.name, tt.path, w)
+			}
+		}
+		for _, w := range firstPerson {
+			if strings.Contains(page, w) {
+				t.Errorf("%s: %s says %q, the enquirer's own words", tt.name, tt.path, w)
+			}
+		}
+	}
+}
