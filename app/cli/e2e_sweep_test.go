@@ -146,6 +146,23 @@ func demoProjectPath(ctx context.Context, s *models.Store, under string) (string
 	return "/projects/" + strconv.FormatInt(ps[0].ID, 10) + under, nil
 }
 
+// demoClosedProjectPath is the page of the demo's completed project, which
+// every municipality of the demo region takes part in.
+func demoClosedProjectPath(ctx context.Context, s *models.Store) (string, error) {
+	v, err := demoViewer(ctx, s, demoEmail(models.RoleCoordinator))
+	if err != nil {
+		return "", err
+	}
+	ps, _, err := s.Projects(ctx, v, models.ProjectFilter{Status: "completed"})
+	if err != nil {
+		return "", err
+	}
+	if len(ps) == 0 {
+		return "", errors.New("the demo data has no completed project")
+	}
+	return "/projects/" + strconv.FormatInt(ps[0].ID, 10), nil
+}
+
 // isPage tells the routes that answer a page for people: GET, and neither the
 // JSON API, static files, downloads (CSV, Excel) nor the health check.
 func isPage(r app.Route) bool {
@@ -173,7 +190,13 @@ func (e *e2e) pagePaths(t *testing.T) []string {
 		}
 		paths = append(paths, demoPath(t, e, r.Path))
 	}
-	paths = append(paths, "/finnes-ikke")
+	// A closed project's page differs from an open one's: no edit links, the
+	// reopen form. The demo's completed project shows it.
+	closed, err := demoClosedProjectPath(context.Background(), e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, closed, "/finnes-ikke")
 	// SAMSPILL_E2E_PAGES=/portfolio,/enquiries/ narrows the sweep to the pages
 	// whose paths begin so, while working on them.
 	if only := os.Getenv("SAMSPILL_E2E_PAGES"); only != "" {
