@@ -328,6 +328,38 @@ type enquiryPage struct {
 	OpenReferrals, Drafts int
 }
 
+// ErrorSummary lists the errors of a form sent from the case page other than
+// the edit form (which has its own summary, at the form): assigning, closing,
+// an activity, a referral, withdrawing the consent to share. Those forms stand
+// far down a long page, and "some fields must be corrected" alone left the
+// reader to look for what. A field the page does not draw is left out.
+func (d enquiryPage) ErrorSummary() problems {
+	if !d.HasErrors() || len(d.Fields.Errors()) > 0 {
+		return problems{}
+	}
+	var pairs []string
+	if d.Enquiry.Status != "closed" {
+		pairs = append(pairs, "assigned_to", "enquiry.assigned_to")
+		if d.Drafts == 0 {
+			pairs = append(pairs, "outcome#outcome-0", "enquiry.outcome", "outcome_org_number", "enquiry.outcome_org_number",
+				"jobs_expected", "enquiry.jobs_expected", "jobs_created", "enquiry.jobs_created")
+		}
+		pairs = append(pairs, "kind", "activity.kind", "occurred_on", "activity.date", "minutes", "activity.minutes", "text", "activity.text")
+	}
+	ps := d.Problems(pairs...)
+	if d.Enquiry.Status != "closed" && d.Enquiry.RegionID != nil {
+		for _, f := range d.ReferForm {
+			if f.Error != "" {
+				ps.Fields = append(ps.Fields, f)
+			}
+		}
+	}
+	if d.Enquiry.ConsentShare {
+		ps.Fields = append(ps.Fields, d.Problems("confirm", "enquiry.withdraw_share").Fields...)
+	}
+	return ps
+}
+
 // historyLine is one line of the case's history in words: who, what, and the
 // detail of what (the new status, the fields changed, the adviser assigned).
 type historyLine struct {
