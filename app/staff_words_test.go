@@ -54,3 +54,23 @@ func TestStaffPagesWordTheEnquirerInThirdPerson(t *testing.T) {
 		}
 	}
 }
+
+// TestReportGrantsEmptyState: the board's report with referrals sent in the
+// period but none granted says that none was granted, not that there were no
+// referrals, beside the count of the one sent.
+func TestReportGrantsEmptyState(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	_, page := board.get("/reports/referrals")
+	if !strings.Contains(page, "Innovasjon Norge") {
+		t.Fatalf("the demo's report has not the referral sent to Innovasjon Norge\n%s", page)
+	}
+	if strings.Contains(page, "Ingen henvisninger i perioden.") {
+		t.Error("the report says there were no referrals in the period beside the one sent")
+	}
+	if n := strings.Count(page, "Ingen henvisninger er innvilget i perioden."); n != 2 {
+		t.Errorf("the granted funds' tables say %d times that none was granted; want 2 (per quarter, per municipality)", n)
+	}
+}
