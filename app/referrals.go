@@ -169,7 +169,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 		partner.Options = append(partner.Options, views.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name, Selected: x.ID == f.PartnerID})
 	}
 	search := m.text("q", "referrals.search", f.Q).WithHint(p.T("referrals.search_hint"))
-	d.Filters = []views.Field{search, m.choice("select", "status", "referral.status", "rstatus.", models.ReferralStatuses, f.Status), partner,
+	d.Filters = []views.Field{search, m.choice("select", "status", "referral.status", "rstatus.", p.Viewer.ReferralStatusesSeen(), f.Status), partner,
 		m.text("from", "referrals.from", c.QueryParam("from")).As("date"), m.text("to", "referrals.to", c.QueryParam("to")).As("date"),
 		{Name: "overdue", Label: p.T("referrals.overdue_only"), Kind: "checkbox", Checked: f.Overdue}}
 	if p.Viewer.Has(models.RolePartner) {

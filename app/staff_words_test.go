@@ -74,3 +74,29 @@ func TestReportGrantsEmptyState(t *testing.T) {
 		t.Errorf("the granted funds' tables say %d times that none was granted; want 2 (per quarter, per municipality)", n)
 	}
 }
+
+// TestReferralStatusFilterOffersWhatTheViewerSees: the board and a partner
+// never see a draft, so the referral list's status filter does not offer
+// "Utkast" to them (choosing it listed nothing, unsaid why); advisers and
+// coordinators, who write drafts, are offered it.
+func TestReferralStatusFilterOffersWhatTheViewerSees(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	draft := `<option value="draft"`
+	for _, tt := range []struct {
+		role string
+		want bool
+	}{
+		{models.RoleAdviser, true}, {models.RoleCoordinator, true}, {models.RoleBoard, false}, {models.RolePartner, false},
+	} {
+		c := ts.client(t)
+		c.login(demoEmail(tt.role), models.DemoPassword)
+		_, page := c.get("/referrals")
+		if !strings.Contains(page, `<option value="sent"`) {
+			t.Fatalf("%s: the referral list has no status filter", tt.role)
+		}
+		if got := strings.Contains(page, draft); got != tt.want {
+			t.Errorf("%s: the status filter offers drafts = %v; want %v", tt.role, got, tt.want)
+		}
+	}
+}

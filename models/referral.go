@@ -155,6 +155,15 @@ func referralsVisibleTo(v *Viewer) func(*gorm.DB) *gorm.DB {
 	}
 }
 
+// ReferralStatusesSeen are the statuses of the referrals v may see, as
+// referralsVisibleTo has it: the board and partners never see a draft.
+func (v *Viewer) ReferralStatusesSeen() []string {
+	if v.IsAdmin() || v.Has(RoleCoordinator) || v.Has(RoleAdviser) {
+		return ReferralStatuses
+	}
+	return sentReferral
+}
+
 // SeesPersonData reports whether the viewer may see the person behind a
 // referral: the region's advisers and coordinators and admins always; a partner
 // contact only for a referral to their own organisation, when the adviser
