@@ -39,6 +39,15 @@ func TestStaffPagesWordTheEnquirerInThirdPerson(t *testing.T) {
 		{"adviser's inbox filters", "nb", adviser, "/enquiries", []string{"Fase", "Vil starte bedrift", "Driver en bedrift", "Har en idé"}},
 		{"municipality's statistics", "nb", municipality, "/statistics", []string{"Vil starte bedrift"}},
 	}
+	// The case page's facts name the language to answer in, not the one
+	// door's question (which its edit form, the enquirer's answers, keeps).
+	id, _ := submitShared(t, ts, false)
+	for lang, want := range map[string]string{"nb": "<dt>Svarspråk</dt>", "en": "<dt>Language to answer in</dt>"} {
+		adviser.post("/language", map[string][]string{"lang": {lang}, "back": {"/"}})
+		if _, page := adviser.get("/enquiries/" + itoa(id)); !strings.Contains(page, want) {
+			t.Errorf("the case page in %s lacks %s", lang, want)
+		}
+	}
 	for _, tt := range tests {
 		tt.c.post("/language", map[string][]string{"lang": {tt.lang}, "back": {"/"}})
 		_, page := tt.c.get(tt.path)
