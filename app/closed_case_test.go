@@ -465,3 +465,56 @@ func TestClosingAClosedCaseSaysReopenFirst(t *testing.T) {
 		})
 	}
 }
+
+// The reopening form of a closed case offers only the statuses the case can
+// take: "Ny" not while an adviser holds it, "Tildelt" not while none does.
+// Chosen, they were refused telling the reader to assign or unassign the case
+// first, which a closed case's page does not offer. An open case's status
+// form offers all four: its assign form is beside it.
+func TestReopenOffersOnlyStatusesTheCaseCanTake(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	statusForm := func(t *testing.T, c *client, path string) string {
+		t.Helper()
+		_, page := c.get(path)
+		start := strings.Index(page, `action="`+path+`/status"`)
+		if start < 0 {
+			t.Fatalf("%s has no status form", path)
+		}
+		end := strings.Index(page[start:], "</form>")
+		return page[start : start+end]
+	}
+	offers := func(form, status string) bool { return strings.Contains(form, `<option value="`+status+`"`) }
+
+	// Closed while nobody held it.
+	c, _, path := closedCase(t, ts)
+	if form := statusForm(t, c, path); offers(form, "assigned") || !offers(form, "new") || !offers(form, "in_progress") {
+		t.Errorf("an unassigned closed case's reopening offers:\n%s\nwant new, in progress and waiting, not assigned", form)
+	}
+
+	// Held by an adviser: open, then closed.
+	c, id, path := adviserCase(t, ts)
+	v, _ := caseVersion(t, c, id)
+	if res, _ := c.post(path+"/assign", url.Values{"assigned_to": {itoa(adviser.ID)}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign = %d", res.StatusCode)
+	}
+	if form := statusForm(t, c, path); !offers(form, "new") || !offers(form, "assigned") {
+		t.Errorf("an open case's status form offers:\n%s\nwant all four", form)
+	}
+	v, _ = caseVersion(t, c, id)
+	if res, _ := c.post(path+"/close", url.Values{"outcome": {"guided"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close = %d", res.StatusCode)
+	}
+	form := statusForm(t, c, path)
+	if offers(form, "new") || !offers(form, "assigned") || !offers(form, "waiting") {
+		t.Errorf("an assigned closed case's reopening offers:\n%s\nwant assigned, in progress and waiting, not new", form)
+	}
+	if !strings.Contains(form, `<option value="in_progress" selected`) {
+		t.Errorf("the reopening does not choose in progress:\n%s", form)
+	}
+}

@@ -1379,6 +1379,20 @@ func (s *Store) ChangeStatus(ctx context.Context, v *Viewer, a Actor, id int64, 
 	return reopened && err == nil, err
 }
 
+// StatusChoices are the statuses the case page's status form offers: the
+// four working statuses for an open case, whose assign form stands beside it
+// to mend what statusProblem refuses; for a closed case, which is reopened
+// before it is assigned, only those it can be reopened to as it is held.
+func (e *Enquiry) StatusChoices() []string {
+	out := []string{}
+	for _, st := range []string{"new", "assigned", "in_progress", "waiting"} {
+		if e.Status != "closed" || statusProblem(e, st) == "" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // statusProblem says why e cannot be moved to status to by hand, or "". New
 // and assigned tell whether an adviser holds the case, which AssignEnquiry
 // keeps true: "assigned" to nobody, or "new" with an adviser, was neither in
