@@ -208,6 +208,7 @@ func (s *Server) listEnquiries(c echo.Context) error {
 		}
 		data.Filters = append(data.Filters, choice, views.Field{Name: "queue", Label: p.T("enquiries.queue_only"), Kind: "checkbox", Checked: f.Queue})
 	}
+	allChoices(p, data.Filters)
 	data.Search = m.text("q", "enquiries.search", f.Q).As("search").WithHint(p.T("enquiries.search_hint"))
 	data.Sort = m.choice("select", "sort", "enquiries.sort", "sort.", []string{"received_desc", "received_asc", "due_asc", "status", "municipality", "reference"}, f.Sort)
 	data.Sort.Options = data.Sort.Options[1:] // a sort is always chosen

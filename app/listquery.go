@@ -236,3 +236,14 @@ func filterProblems(p page, q *listQuery, fields []views.Field, labels map[strin
 	}
 	return out
 }
+
+// allChoices words the blank choice of a list's select filters "Alle": left
+// blank, a filter lists every value, where a form's blank choice asks to
+// choose one ("Velg").
+func allChoices(p page, filters []views.Field) {
+	for i := range filters {
+		if f := &filters[i]; f.Kind == "select" && len(f.Options) > 0 && f.Options[0].Value == "" {
+			f.Options[0].Label = p.T("common.all")
+		}
+	}
+}

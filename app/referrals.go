@@ -175,6 +175,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 	if p.Viewer.Has(models.RolePartner) {
 		d.Filters = append(d.Filters[:2], d.Filters[3:]...) // a partner sees only their own organisation
 	}
+	allChoices(p, d.Filters)
 	if q.err() != nil {
 		d.Invalid = filterProblems(p, q, d.Filters, map[string]string{"tab": "enquiries.tabs", "open": "referrals.tab.open", "overdue": "referrals.overdue_only",
 			"outcome": "referral.outcome", "partner": "referral.partner", "adviser": "referral.adviser", "municipality": "intake.municipality", "region": "enquiries.region"})

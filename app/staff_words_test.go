@@ -1,6 +1,7 @@
 package app
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -106,6 +107,29 @@ func TestReferralStatusFilterOffersWhatTheViewerSees(t *testing.T) {
 		}
 		if got := strings.Contains(page, draft); got != tt.want {
 			t.Errorf("%s: the status filter offers drafts = %v; want %v", tt.role, got, tt.want)
+		}
+	}
+}
+
+// TestListFiltersOfferAll: a list's filter left blank lists every value, and
+// says so ("Alle"), as the audit log's and the users' do; the inbox and the
+// referrals said "Velg", as a form's required choice does.
+func TestListFiltersOfferAll(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	first := regexp.MustCompile(`<select class="ds-input" id="f-([a-z_]+)" name="[a-z_]+"[^>]*>\s*<option value=""[^>]*>([^<]*)</option>`)
+	for path, selects := range map[string]int{"/enquiries": 7, "/referrals": 2} {
+		_, page := c.get(path)
+		ms := first.FindAllStringSubmatch(page, -1)
+		if len(ms) < selects {
+			t.Fatalf("%s: %d selects with a blank choice; want %d", path, len(ms), selects)
+		}
+		for _, m := range ms {
+			if m[2] != "Alle" {
+				t.Errorf("%s: the filter %s's blank choice says %q; want Alle", path, m[1], m[2])
+			}
 		}
 	}
 }
