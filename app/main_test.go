@@ -174,36 +174,17 @@ func demoEmail(role string) string {
 	panic("no demo user " + role)
 }
 
-// api sends a JSON request with a bearer token.
+// api sends a JSON request with a bearer token and decodes the answer.
 func (ts *testServer) api(t *testing.T, token, method, path string, body string) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, ts.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	status, _, b := ts.rawAPI(t, token, method, path, body)
 	var out map[string]any
-	b, _ := io.ReadAll(res.Body)
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, &out); err != nil {
 			t.Fatalf("%s %s: answer is not JSON: %s", method, path, b)
 		}
 	}
-	return res.StatusCode, out
+	return status, out
 }
 
 // token makes an API token for the demo user with role.

@@ -257,17 +257,7 @@ func TestAuditUserFilterPlan(t *testing.T) {
 		} {
 			f := c.f
 			for _, count := range []bool{false, true} {
-				plan := queryPlan(t, s, func(tx *gorm.DB) *gorm.DB {
-					q, err := s.auditQuery(tx, v, f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if count {
-						var n int64
-						return q.Count(&n)
-					}
-					return q.Order("seq DESC").Limit(50).Find(&[]AuditEntry{})
-				})
+				plan := auditPlan(t, s, v, f, count)
 				for _, want := range c.want {
 					if !strings.Contains(plan, want) || strings.Contains(plan, "SCAN audit_log") {
 						t.Errorf("%s, %+v, count %t: the plan does not %s:\n%s", who, f, count, want, plan)
@@ -290,17 +280,7 @@ func TestAuditRegionPlan(t *testing.T) {
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, Oslo)
 	for _, f := range []AuditFilter{{}, {Action: "update"}, {Object: "project"}, {From: &from}, {From: &from, To: &from}} {
 		for _, count := range []bool{false, true} {
-			plan := queryPlan(t, s, func(tx *gorm.DB) *gorm.DB {
-				q, err := s.auditQuery(tx, v, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if count {
-					var n int64
-					return q.Count(&n)
-				}
-				return q.Order("seq DESC").Limit(50).Find(&[]AuditEntry{})
-			})
+			plan := auditPlan(t, s, v, f, count)
 			want := "USING INDEX audit_log_region (region_id=?)"
 			if count { // the filters are checked in the index: no row is read
 				want = "USING COVERING INDEX audit_log_region (region_id=?)"
@@ -320,4 +300,21 @@ func detailID(detail, prefix string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(rest, 10, 64)
 	return id, err == nil
+}
+
+// auditPlan is SQLite's plan of the audit log page's count, or of its first
+// page, for v with the filter f.
+func auditPlan(t *testing.T, s *Store, v *Viewer, f AuditFilter, count bool) string {
+	t.Helper()
+	return queryPlan(t, s, func(tx *gorm.DB) *gorm.DB {
+		q, err := s.auditQuery(tx, v, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if count {
+			var n int64
+			return q.Count(&n)
+		}
+		return q.Order("seq DESC").Limit(50).Find(&[]AuditEntry{})
+	})
 }
