@@ -80,24 +80,33 @@ func TestClosedCaseIsReopenedFirst(t *testing.T) {
 		{"API referral with a typing error", "/api/v1/enquiries/" + itoa(id) + "/referrals", nil, `{"partner_id": ` + innovasjon + `, "reason": "financing", "follow_up_due": "i morgen"}`, "Gjenåpne saken før du henviser den"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			before := dbFingerprint(t, ts)
-			if tt.api != "" {
-				code, out := ts.api(t, tok, http.MethodPost, tt.path, tt.api)
-				errs, _ := out["error"].(map[string]any)
-				fields, _ := errs["fields"].(map[string]any)
-				if code != http.StatusUnprocessableEntity || errs["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), tt.want) {
-					t.Errorf("POST %s = %d %v; want 422 with status %q", tt.path, code, out, tt.want)
-				}
-			} else {
-				res, body := c.post(tt.path, tt.form)
-				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">Saken er avsluttet. `+tt.want) {
-					t.Errorf("POST %s = %d; want 422 saying %q at the top\n%s", tt.path, res.StatusCode, tt.want, errorSummary(body))
-				}
-			}
-			if dbFingerprint(t, ts) != before {
-				t.Errorf("POST %s changed the closed case", tt.path)
-			}
+			checkClosedRefusal(t, ts, c, tok, http.MethodPost, tt.path, tt.form, tt.api, tt.want)
 		})
+	}
+}
+
+// checkClosedRefusal sends work on a closed case, the form by c or the JSON
+// api (by method, with tok), and checks that it is refused with 422 saying to
+// reopen the case (want), alone at the top of the page or on the API's
+// status, and that nothing changed.
+func checkClosedRefusal(t *testing.T, ts *testServer, c *client, tok, method, path string, form url.Values, api, want string) {
+	t.Helper()
+	before := dbFingerprint(t, ts)
+	if api != "" {
+		code, out := ts.api(t, tok, method, path, api)
+		errs, _ := out["error"].(map[string]any)
+		fields, _ := errs["fields"].(map[string]any)
+		if code != http.StatusUnprocessableEntity || errs["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), want) {
+			t.Errorf("%s %s %s = %d %v; want 422 with status %q", method, path, api, code, out, want)
+		}
+	} else {
+		res, body := c.post(path, form)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">Saken er avsluttet. `+want) {
+			t.Errorf("POST %s = %d; want 422 saying %q at the top\n%s", path, res.StatusCode, want, errorSummary(body))
+		}
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Errorf("%s %s changed the closed case", method, path)
 	}
 }
 
@@ -370,23 +379,7 @@ func TestClosedCaseIsReopenedBeforeEditOrRouting(t *testing.T) {
 		{"API edit sending the closed status", "/api/v1/enquiries/" + itoa(id), nil, `{"status": "closed", "name": "Kari", ` + ver + `}`, toEdit},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			before := dbFingerprint(t, ts)
-			if tt.api != "" {
-				code, out := ts.api(t, tok, http.MethodPatch, tt.path, tt.api)
-				errs, _ := out["error"].(map[string]any)
-				fields, _ := errs["fields"].(map[string]any)
-				if code != http.StatusUnprocessableEntity || errs["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), tt.want) {
-					t.Errorf("PATCH %s = %d %v; want 422 with status %q", tt.api, code, out, tt.want)
-				}
-			} else {
-				res, body := admin.post(tt.path, tt.form)
-				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"><p class="ds-paragraph">Saken er avsluttet. `+tt.want) {
-					t.Errorf("POST %s = %d; want 422 saying %q at the top\n%s", tt.path, res.StatusCode, tt.want, errorSummary(body))
-				}
-			}
-			if dbFingerprint(t, ts) != before {
-				t.Errorf("%s changed the closed case", tt.name)
-			}
+			checkClosedRefusal(t, ts, admin, tok, http.MethodPatch, tt.path, tt.form, tt.api, tt.want)
 		})
 	}
 
