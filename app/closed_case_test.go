@@ -511,3 +511,43 @@ func TestReopenOffersOnlyStatusesTheCaseCanTake(t *testing.T) {
 		t.Errorf("the reopening does not choose in progress:\n%s", form)
 	}
 }
+
+// A sent referral's text is what the partner got: a PATCH of it (contact,
+// reason, message, sharing) is refused saying only a draft's text changes,
+// first and alone, not after a round about its version and text, as a closed
+// case's refusal is; nothing changes. It answered the missing version and the
+// text's errors first, and the draft-only refusal in a second round.
+func TestAPISentReferralTextRefusedAlone(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := mustSubmit(t, ts)
+	for _, role := range []string{models.RoleAdviser, models.RoleCoordinator} {
+		tok := ts.token(t, role)
+		status, out := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries/"+itoa(id)+"/referrals",
+			`{"partner_id": `+partnerID(t, ts, map[string]string{models.RoleAdviser: "Innovasjon Norge", models.RoleCoordinator: "Siva"}[role])+`, "reason": "financing", "message": "Trenger kapital"}`)
+		if status != http.StatusCreated || out["status"] == "draft" {
+			t.Fatalf("referral = %d %v", status, out)
+		}
+		path := "/api/v1/referrals/" + itoa(int64(out["id"].(float64)))
+		v := itoa(int64(out["version"].(float64)))
+		for _, tt := range []struct{ name, body string }{
+			{"no version", `{"message": "Ny tekst"}`},
+			{"no version, a bad reason", `{"reason": "bogus", "contact_email": "ikke en adresse"}`},
+			{"a bad reason", `{"reason": "bogus", "version": ` + v + `}`},
+			{"a good text", `{"message": "Ny tekst", "version": ` + v + `}`},
+		} {
+			t.Run(role+" "+tt.name, func(t *testing.T) {
+				before := dbFingerprint(t, ts)
+				code, out := ts.api(t, tok, http.MethodPatch, path, tt.body)
+				errs, _ := out["error"].(map[string]any)
+				fields, _ := errs["fields"].(map[string]any)
+				if code != http.StatusUnprocessableEntity || len(fields) != 1 || !strings.HasPrefix(fmtAny(fields["status"]), "Bare et utkast kan endres.") {
+					t.Errorf("PATCH %s %s = %d %v; want 422 saying only a draft's text changes, alone", path, tt.body, code, out)
+				}
+				if dbFingerprint(t, ts) != before {
+					t.Errorf("PATCH %s %s changed something", path, tt.body)
+				}
+			})
+		}
+	}
+}

@@ -24,6 +24,13 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 	referral := itoa(referWithShare(t, ts, mustSubmit(t, ts), "Innovasjon Norge"))
 	project := itoa(demoProjectID(t, ts, demoShared))
 	drafted := itoa(draftedEnquiry(t, ts, adviser))
+	// A draft's own text is what a PATCH edits; a sent one's is refused alone.
+	status, out := ts.api(t, adviser, http.MethodPost, "/api/v1/enquiries/"+itoa(mustSubmit(t, ts))+"/referrals",
+		`{"partner_id": `+partnerID(t, ts, "Siva")+`, "reason": "premises_land", "message": "Utkast", "status": "draft"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("draft referral = %d %v", status, out)
+	}
+	draft := itoa(int64(out["id"].(float64)))
 	region := itoa(demoRegion(t, ts).ID)
 	siva := partnerID(t, ts, "Siva")
 	other, err := ts.store.CreateRegion(context.Background(), models.Actor{}, models.RegionInput{Slug: "annen-region", Name: "Annen region",
@@ -78,7 +85,7 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 			`{"outcome": "bogus", "amount_nok": -5}`, []string{"version", "outcome", "amount_nok"}},
 		{"move referral without version", adviser, patch, "/api/v1/referrals/" + referral,
 			`{"status": "bogus"}`, []string{"version", "status"}},
-		{"edit draft without version", adviser, patch, "/api/v1/referrals/" + referral,
+		{"edit draft without version", adviser, patch, "/api/v1/referrals/" + draft,
 			`{"reason": "bogus", "contact_email": "x"}`, []string{"version", "reason", "contact_email"}},
 		{"close referral", adviser, patch, "/api/v1/referrals/" + referral,
 			`{"outcome": "bogus", "amount_nok": -5, "version": 1}`, []string{"outcome", "amount_nok"}},

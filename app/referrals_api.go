@@ -289,8 +289,12 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 		// Refused already, and for one change asked: its other errors in
 		// the same answer.
 		switch {
-		case draftText:
-			addProblems(fields, models.ReferralChangeProblems(&draft, nil, ""))
+		case draftText: // a referral sent already is said alone
+			problems, err := models.DraftProblems(v, r, draft)
+			if err != nil {
+				return err
+			}
+			addProblems(fields, problems)
 		case j.Outcome != nil: // a referral closed already is said alone
 			problems, err := models.OutcomeProblems(v, r, o)
 			if err != nil {

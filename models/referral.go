@@ -785,6 +785,20 @@ func OutcomeProblems(v *Viewer, r *Referral, o ReferralOutcome) (map[string]stri
 	return ReferralChangeProblems(nil, &o, ""), nil
 }
 
+// DraftProblems is ReferralChangeProblems for a new text of r, the referral
+// as v loaded it, writing nothing: a referral sent already, whose text is
+// what the partner got, is refused as UpdateDraftReferral refuses it, first
+// and alone (a *ValidationError), and one the viewer may not edit is not found.
+func DraftProblems(v *Viewer, r *Referral, in DraftInput) (map[string]string, error) {
+	if !adviserSide(v) {
+		return nil, fmt.Errorf("referral %d: %w", r.ID, ErrNotFound)
+	}
+	if r.Status != "draft" {
+		return nil, invalid("status", "error.edit_only_draft")
+	}
+	return ReferralChangeProblems(&in, nil, ""), nil
+}
+
 // referralStatusProblem is what SetReferralStatus refuses status with before
 // it reads the referral.
 func referralStatusProblem(status string) error {
