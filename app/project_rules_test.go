@@ -111,6 +111,11 @@ func TestClosedProjectIsReopenedFirst(t *testing.T) {
 		{"API funding", api, nil, `{"funding": [], "version": ` + v + `}`},
 		{"API stopped with a new title", api, nil, `{"status": "stopped", "title": "Nytt navn", "version": ` + v + `}`},
 		{"API stale version", api, nil, `{"title": "Nytt navn", "version": ` + stale + `}`},
+		// Refused for more, the closing is said alone all the same, as the
+		// save says it, not beside the rest.
+		{"API title without version", api, nil, `{"title": "Nytt navn"}`},
+		{"API budget out of range without version", api, nil, `{"budget_nok": -5}`},
+		{"page edit with a typing error", path, withBudget(editForm(v, "active", "Nytt navn i nettleseren"), "mange"), ""},
 		{"page edit left open", path, editForm(stale, "active", "Nytt navn i nettleseren"), ""},
 		{"page edit as completed", path, editForm(v, "completed", "Nytt navn i nettleseren"), ""},
 		{"page new milestone", path + "/milestones", url.Values{"milestone_title": {"Ny milepæl"}, "due_on": {ts.store.Today().Format("2006-01-02")}, "milestone_status": {"planned"}}, ""},
@@ -123,13 +128,13 @@ func TestClosedProjectIsReopenedFirst(t *testing.T) {
 				code, out := ts.api(t, tok, http.MethodPatch, tt.path, tt.api)
 				e, _ := out["error"].(map[string]any)
 				fields, _ := e["fields"].(map[string]any)
-				if code != http.StatusUnprocessableEntity || e["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), said) {
-					t.Errorf("PATCH %s = %d %v; want 422 with status %q", tt.api, code, out, said)
+				if code != http.StatusUnprocessableEntity || e["code"] != "invalid" || !strings.Contains(fmtAny(fields["status"]), said) || len(fields) != 1 {
+					t.Errorf("PATCH %s = %d %v; want 422 with status %q alone", tt.api, code, out, said)
 				}
 			} else {
 				res, body := coord.post(tt.path, tt.form)
-				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, said) {
-					t.Errorf("POST %s = %d; want 422 saying %q\n%s", tt.path, res.StatusCode, said, errorSummary(body))
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, said) || strings.Count(errorSummary(body), "<li") > 1 {
+					t.Errorf("POST %s = %d; want 422 saying %q alone\n%s", tt.path, res.StatusCode, said, errorSummary(body))
 				}
 				if tt.form.Get("title") != "" && !strings.Contains(body, `value="`+tt.form.Get("title")+`"`) {
 					t.Errorf("POST %s lost the typed title", tt.path)
@@ -349,4 +354,10 @@ func TestProjectReopenOneRound(t *testing.T) {
 	if dbFingerprint(t, ts) != before {
 		t.Error("the refused reopening changed the project")
 	}
+}
+
+// withBudget is form with the budget typed as budget.
+func withBudget(form url.Values, budget string) url.Values {
+	form.Set("budget_nok", budget)
+	return form
 }

@@ -478,10 +478,13 @@ func (s *Server) updateProject(c echo.Context) error {
 		}
 	} else {
 		problems, err := s.store.ProjectProblems(c.Request().Context(), p.RegionID, p.ID, in)
-		if err != nil {
+		if ve := asValidation(err); ve != nil { // a closed project's, said alone
+			errs = idx.placeErrors(ve.Fields)
+		} else if err != nil {
 			return err
+		} else {
+			addProblems(errs, idx.placeErrors(problems))
 		}
-		addProblems(errs, idx.placeErrors(problems))
 	}
 	return s.renderProjectForm(c, status, p, f, errs)
 }
@@ -606,10 +609,13 @@ func (s *Server) setProjectStatus(c echo.Context) error {
 	status := http.StatusUnprocessableEntity
 	if len(errs) > 0 { // refused already: the status's error in the same answer
 		problems, err := s.store.ProjectProblems(c.Request().Context(), p.RegionID, p.ID, in)
-		if err != nil {
+		if ve := asValidation(err); ve != nil { // a closed project's, said alone
+			errs = ve.Fields
+		} else if err != nil {
 			return err
+		} else {
+			addProblems(errs, problems)
 		}
-		addProblems(errs, problems)
 	} else {
 		err = s.store.UpdateProject(c.Request().Context(), viewer(c), actor(c), p.ID, in)
 		switch ve := asValidation(err); {

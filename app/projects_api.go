@@ -284,7 +284,7 @@ func (s *Server) apiUpdateProject(c echo.Context) error {
 			return err
 		} else if ok {
 			problems, err := s.store.ProjectProblems(ctx, p.RegionID, p.ID, in)
-			if err != nil {
+			if err != nil { // a closed project's refusal too, said alone
 				return err
 			}
 			addProblems(fields, problems)

@@ -280,7 +280,9 @@ func checkYear(fields map[string]string, name string, t *time.Time) {
 // ProjectProblems reports what is wrong with in, for a project of the region
 // (projectID 0 for a new one), by the checks CreateProject and UpdateProject
 // make, reading the database but writing nothing. A form that failed to parse a
-// field asks it too, so that every error shows in one round.
+// field asks it too, so that every error shows in one round. An edit of a
+// closed project is refused as UpdateProject refuses it, first and alone (a
+// *ValidationError): the rest is said once it is reopened.
 func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, in ProjectInput) (map[string]string, error) {
 	fields, err := in.validate(s.read(ctx), regionID, projectID, s.Today())
 	if err != nil || projectID == 0 {
@@ -291,7 +293,7 @@ func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, 
 		return nil, fmt.Errorf("load project %d: %w", projectID, err)
 	}
 	if cur.Closed() && !sameProject(cur.Input(), in) {
-		fields["status"] = "error.project_closed"
+		return nil, invalid("status", "error.project_closed")
 	}
 	return fields, nil
 }
