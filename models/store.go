@@ -393,7 +393,11 @@ func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
 // taken reports whether a row of model other than the one with exceptID (0:
 // none) holds value in column, which a unique index keeps single. Asked with
 // a record's other checks, a name or code already taken is said beside them,
-// not after they are mended; the unique index still decides a race.
+// not after they are mended; the unique index still decides a race. It
+// compares with "=", as the indexes do: none folds case (plain UNIQUE or a
+// primary key, byte-wise on SQLite and PostgreSQL alike), and e-mail
+// addresses are stored in lower case already. An index made to fold case
+// would need taken to fold as it does (TestTakenAsItsIndex).
 func taken(tx *gorm.DB, model any, column, value string, exceptID int64) (bool, error) {
 	q := tx.Model(model).Where(column+" = ?", value)
 	if exceptID != 0 {

@@ -1,0 +1,173 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync/atomic"
+	"testing"
+
+	"gorm.io/gorm"
+)
+
+// takenKind is one of the four values a unique index keeps single: how to
+// save a record with it (and with another error beside it), and the field and
+// message a value already used is refused with.
+type takenKind struct {
+	name, table, field, msg string
+	// save saves a record with value; broken adds an error in another field,
+	// which must be said in the same answer.
+	save func(ctx context.Context, s *Store, value string, broken bool) error
+	// other is the field broken makes wrong.
+	other string
+}
+
+var takenKinds = []takenKind{
+	{"partner name", "partners", "name", "error.name_taken", func(ctx context.Context, s *Store, v string, broken bool) error {
+		in := PartnerInput{Name: v, Kind: "regional", Active: true}
+		if broken {
+			in.Kind = "bogus"
+		}
+		_, err := s.CreatePartner(ctx, Actor{}, in)
+		return err
+	}, "kind"},
+	{"region slug", "regions", "slug", "error.slug_taken", func(ctx context.Context, s *Store, v string, broken bool) error {
+		in := DefaultRegionInput()
+		in.Slug, in.Name = v, "Region "+v
+		if broken {
+			in.Name = ""
+		}
+		_, err := s.CreateRegion(ctx, Actor{}, in)
+		return err
+	}, "name"},
+	{"factor code", "factors", "code", "error.code_taken", func(ctx context.Context, s *Store, v string, broken bool) error {
+		in := FactorInput{Code: v, Polarity: "enabling", TitleNB: "Faktor " + v, TitleEN: "Factor " + v}
+		if broken {
+			in.Polarity = "bogus"
+		}
+		_, err := s.AddFactor(ctx, Actor{}, in)
+		return err
+	}, "polarity"},
+	{"user e-mail", "users", "email", "error.email_taken", func(ctx context.Context, s *Store, v string, broken bool) error {
+		in := UserInput{Email: v, Name: "Bruker"}
+		if broken {
+			in.Name = ""
+		}
+		_, err := s.CreateUser(ctx, Actor{}, in, GeneratePassword(), nil)
+		return err
+	}, "name"},
+}
+
+// A value a unique index already holds is said to be taken in the first
+// round, beside the record's other errors, with the kind's own message, and
+// exactly when the index would refuse it, on SQLite and PostgreSQL alike.
+// None of the four indexes folds case (models/migrate.go: plain UNIQUE and a
+// primary key, the byte-wise comparison on both databases), and taken
+// compares as they do: e-mail addresses are stored in lower case (Go's, which
+// knows Æ, Ø and Å), so an address in other letters is the same one and
+// taken; slugs and factor codes are lower-case words, so one in capitals is
+// refused for its form; a partner name differing in case only is another
+// name to the index, and taken says it is free.
+func TestTakenAsItsIndex(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	// Per kind: the value stored, and what is tried after it with the
+	// message wanted ("" saved).
+	type try struct{ variant, value, want string }
+	cases := map[string]struct {
+		stored string
+		tries  []try
+	}{
+		"partner name": {"Ålesund Næringsforum", []try{
+			{"same", "Ålesund Næringsforum", "error.name_taken"},
+			{"same, spaces around", "  Ålesund Næringsforum ", "error.name_taken"},
+			{"other case", "ÅLESUND NÆRINGSFORUM", ""},
+			{"other Norwegian letter case", "ålesund næringsforum", ""},
+		}},
+		"region slug": {"alesund", []try{
+			{"same", "alesund", "error.slug_taken"},
+			{"other case", "Alesund", "error.slug"},
+			{"other Norwegian letter case", "ålesund", "error.slug"},
+		}},
+		"factor code": {"naeringsliv", []try{
+			{"same", "naeringsliv", "error.code_taken"},
+			{"other case", "Naeringsliv", "error.code"},
+			{"other Norwegian letter case", "næringsliv", "error.code"},
+		}},
+		"user e-mail": {"åse.ødegård@ålesund.kommune.no", []try{
+			{"same", "åse.ødegård@ålesund.kommune.no", "error.email_taken"},
+			{"other case", "Åse.Ødegård@Ålesund.Kommune.NO", "error.email_taken"},
+			{"other Norwegian letter case", "ÅSE.ØDEGÅRD@ÅLESUND.KOMMUNE.NO", "error.email_taken"},
+		}},
+	}
+	for _, k := range takenKinds {
+		c := cases[k.name]
+		if err := k.save(ctx, s, c.stored, false); err != nil {
+			t.Fatalf("%s %q: %v", k.name, c.stored, err)
+		}
+		for _, tr := range c.tries {
+			t.Run(k.name+" "+tr.variant, func(t *testing.T) {
+				// With another error: both in the first answer.
+				var ve *ValidationError
+				err := k.save(ctx, s, tr.value, true)
+				if !errors.As(err, &ve) || ve.Fields[k.other] == "" {
+					t.Fatalf("%q with a bad %s = %v; want a validation error on %s", tr.value, k.other, err, k.other)
+				}
+				if got := ve.Fields[k.field]; got != tr.want {
+					t.Errorf("%q with a bad %s: %s = %q; want %q beside it", tr.value, k.other, k.field, got, tr.want)
+				}
+				// Alone: refused as said, or saved.
+				err = k.save(ctx, s, tr.value, false)
+				ve = nil
+				switch {
+				case tr.want == "" && err != nil:
+					t.Errorf("%q = %v; want it saved, as its index takes it", tr.value, err)
+				case tr.want != "" && (!errors.As(err, &ve) || ve.Fields[k.field] != tr.want || len(ve.Fields) != 1):
+					t.Errorf("%q = %v; want %s %q alone", tr.value, err, k.field, tr.want)
+				}
+			})
+		}
+	}
+}
+
+// Two saves at once, both past the check, the unique index refusing the
+// second: it is told that the value is taken, beside the field, as the
+// check would have told it, not an internal error. A callback stores the
+// same value in the save's transaction just before its insert, as the other
+// save would have.
+func TestTakenRaceSaidBesideTheField(t *testing.T) {
+	t.Parallel()
+	values := map[string]string{"partner name": "Samtidig AS", "region slug": "samtidig", "factor code": "samtidig", "user e-mail": "samtidig@example.org"}
+	for _, k := range takenKinds {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			ctx := context.Background()
+			var raced atomic.Bool
+			if err := s.db.Callback().Create().Before("gorm:create").Register("test:race", func(db *gorm.DB) {
+				if db.Statement.Table != k.table || !raced.CompareAndSwap(false, true) {
+					return
+				}
+				twin := reflect.New(reflect.TypeOf(db.Statement.Dest).Elem())
+				twin.Elem().Set(reflect.ValueOf(db.Statement.Dest).Elem())
+				if id := twin.Elem().FieldByName("ID"); id.IsValid() {
+					id.SetInt(0)
+				}
+				if err := db.Session(&gorm.Session{NewDB: true}).Omit("Roles").Create(twin.Interface()).Error; err != nil {
+					t.Errorf("the other save: %v", err)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var ve *ValidationError
+			err := k.save(ctx, s, values[k.name], false)
+			if !raced.Load() {
+				t.Fatal("the other save did not run")
+			}
+			if !errors.As(err, &ve) || ve.Fields[k.field] != k.msg || len(ve.Fields) != 1 {
+				t.Errorf("the second save = %v; want %s %q", err, k.field, k.msg)
+			}
+		})
+	}
+}
