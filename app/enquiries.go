@@ -245,7 +245,7 @@ func (s *Server) enquiryFormPage(c echo.Context, titleID string, f enquiryForm, 
 	if errs != nil {
 		p = p.withErrors(errs)
 	}
-	return enquiryFormPage{page: p, Form: f, Fields: newEnquiryFields(p.loc, f, errs, ms, sections)}, nil
+	return enquiryFormPage{page: p, Form: f, Fields: newEnquiryFields(p.loc, f, errs, ms, sections, true)}, nil
 }
 
 // newEnquiryForm registers an enquiry from another channel than the web form.
@@ -498,7 +498,7 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 	if err != nil {
 		return err
 	}
-	d.Fields = newEnquiryFields(p.loc, d.Form, raw, ms, sections)
+	d.Fields = newEnquiryFields(p.loc, d.Form, raw, ms, sections, true)
 	if d.Referrals, err = s.store.EnquiryReferrals(ctx, p.Viewer, id); err != nil {
 		return err
 	}

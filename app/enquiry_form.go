@@ -172,11 +172,43 @@ func (f enquiryFields) Errors() []views.Field {
 	return out
 }
 
-// newEnquiryFields builds the form's fields. Labels come from the intake
-// catalogue, so the one door and the adviser's form read the same.
-func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]string, municipalities []models.Municipality, sections []models.IndustrySection) enquiryFields {
+// enquiryWords are the message IDs of the enquiry form's questions about the
+// enquirer: the one door asks the enquirer ("Hvem er du?"), staff fill the
+// form in about the enquirer ("Hvem tok kontakt?").
+type enquiryWords struct {
+	municipalityHint, enquirerKind, kinds, needs, description, descriptionHint string
+	language, orgNumberHint, stage, stages, founder, founders                 string
+	under30, immigrant, immigrantHint                                         string
+}
+
+var (
+	oneDoorWords = enquiryWords{
+		municipalityHint: "intake.municipality_hint", enquirerKind: "intake.enquirer_kind", kinds: "enquirer_kind.",
+		needs: "intake.needs", description: "intake.description", descriptionHint: "intake.description_hint",
+		language: "intake.language", orgNumberHint: "intake.org_number_hint", stage: "intake.stage", stages: "stage.",
+		founder: "intake.founder", founders: "founder.", under30: "intake.under_30", immigrant: "intake.immigrant",
+		immigrantHint: "intake.immigrant_hint",
+	}
+	staffWords = enquiryWords{
+		municipalityHint: "enquiry.form.municipality_hint", enquirerKind: "enquiry.form.enquirer_kind", kinds: "enquirer.",
+		needs: "enquiry.form.needs", description: "enquiry.form.description", descriptionHint: "enquiry.form.description_hint",
+		language: "enquiry.language", orgNumberHint: "enquiry.form.org_number_hint", stage: "enquiry.stage", stages: "phase.",
+		founder: "enquiry.form.founder", founders: "founded.", under30: "enquiry.form.under_30", immigrant: "enquiry.form.immigrant",
+		immigrantHint: "enquiry.form.immigrant_hint",
+	}
+)
+
+// newEnquiryFields builds the form's fields. The one door (staff false) asks
+// the enquirer in the second person, as does the access document written to
+// the enquirer; staff forms (staff true) ask the same questions about the
+// enquirer in the third person.
+func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]string, municipalities []models.Municipality, sections []models.IndustrySection, staff bool) enquiryFields {
 	m := fieldMaker{loc: loc, errs: errs}
-	mun := views.Field{Name: "municipality", Label: m.t("intake.municipality"), Hint: m.t("intake.municipality_hint"), Error: m.err("municipality"), Kind: "select", Required: true}
+	w := oneDoorWords
+	if staff {
+		w = staffWords
+	}
+	mun := views.Field{Name: "municipality", Label: m.t("intake.municipality"), Hint: m.t(w.municipalityHint), Error: m.err("municipality"), Kind: "select", Required: true}
 	mun.Options = append(mun.Options, views.Option{Value: "", Label: m.t("common.choose"), Selected: f.Municipality == ""})
 	for _, x := range municipalities {
 		mun.Options = append(mun.Options, views.Option{Value: x.Kommunenummer, Label: x.Name, Selected: x.Kommunenummer == f.Municipality})
@@ -196,19 +228,19 @@ func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]strin
 	}
 	out := enquiryFields{
 		Municipality:  mun,
-		EnquirerKind:  m.choice("radios", "enquirer_kind", "intake.enquirer_kind", "enquirer_kind.", models.EnquirerKinds, f.EnquirerKind),
-		Needs:         m.choice("checkboxes", "needs", "intake.needs", "need.", models.Needs, f.Needs...),
-		Description:   views.Field{Name: "description", Label: m.t("intake.description"), Hint: m.t("intake.description_hint"), Value: f.Description, Error: m.err("description"), Kind: "textarea", Rows: 6, Max: 4000, Required: true},
+		EnquirerKind:  m.choice("radios", "enquirer_kind", w.enquirerKind, w.kinds, models.EnquirerKinds, f.EnquirerKind),
+		Needs:         m.choice("checkboxes", "needs", w.needs, "need.", models.Needs, f.Needs...),
+		Description:   views.Field{Name: "description", Label: m.t(w.description), Hint: m.t(w.descriptionHint), Value: f.Description, Error: m.err("description"), Kind: "textarea", Rows: 6, Max: 4000, Required: true},
 		Name:          m.text("name", "intake.name", f.Name).Req(),
 		Email:         m.text("email", "intake.email", f.Email).As("email"),
 		Phone:         m.text("phone", "intake.phone", f.Phone).As("tel"),
-		Language:      m.choice("select", "language", "intake.language", "language.", models.IntakeLanguages, lang),
-		OrgNumber:     m.text("org_number", "intake.org_number", f.OrgNumber).WithHint(m.t("intake.org_number_hint")).LeftToRight(),
+		Language:      m.choice("select", "language", w.language, "language.", models.IntakeLanguages, lang),
+		OrgNumber:     m.text("org_number", "intake.org_number", f.OrgNumber).WithHint(m.t(w.orgNumberHint)).LeftToRight(),
 		BusinessName:  m.text("business_name", "intake.business_name", f.BusinessName),
-		Stage:         m.choice("select", "stage", "intake.stage", "stage.", models.Stages, f.Stage),
-		Founder:       m.choice("radios", "founder", "intake.founder", "founder.", models.Founders, f.Founder),
-		Under30:       m.yesNo("under_30", "intake.under_30", f.Under30),
-		Immigrant:     m.yesNo("immigrant_background", "intake.immigrant", f.Immigrant),
+		Stage:         m.choice("select", "stage", w.stage, w.stages, models.Stages, f.Stage),
+		Founder:       m.choice("radios", "founder", w.founder, w.founders, models.Founders, f.Founder),
+		Under30:       m.yesNo("under_30", w.under30, f.Under30),
+		Immigrant:     m.yesNo("immigrant_background", w.immigrant, f.Immigrant),
 		Employees:     m.choice("select", "employees", "enquiry.employees", "employees.", models.EmployeeBands, f.Employees),
 		Market:        m.choice("select", "market", "enquiry.market", "market.", models.Markets, f.Market),
 		Ownership:     m.choice("select", "ownership", "enquiry.ownership", "ownership.", models.Ownerships, f.Ownership),
@@ -221,7 +253,7 @@ func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]strin
 		ConsentShare:  views.Field{Name: "consent_share", Label: m.t("intake.consent_share"), Hint: m.t("intake.consent_share_hint"), Error: m.err("consent_share"), Kind: "checkbox", Checked: f.ConsentShare},
 	}
 	out.Email.Autocomplete, out.Phone.Autocomplete, out.Name.Autocomplete = "email", "tel", "name"
-	out.Immigrant.Hint = m.t("intake.immigrant_hint")
+	out.Immigrant.Hint = m.t(w.immigrantHint)
 	out.Channel.Required = true
 	out.EnquirerKind.Required, out.Needs.Required = true, true
 	return out

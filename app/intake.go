@@ -95,7 +95,7 @@ func (s *Server) intakePageData(c echo.Context, f enquiryForm, errs map[string]s
 			return intakePage{}, err
 		}
 	}
-	data := intakePage{page: p, Form: f, Fields: newEnquiryFields(p.loc, f, errs, ms, nil)}
+	data := intakePage{page: p, Form: f, Fields: newEnquiryFields(p.loc, f, errs, ms, nil, false)}
 	for _, l := range models.IntakeLanguages {
 		data.Languages = append(data.Languages, languageLink{Code: l, Name: views.LanguageName(l), Href: "/enquiry?lang=" + l, Current: l == lang})
 	}

@@ -145,7 +145,7 @@ func regionsHolding(exp *models.PersonExport) []*models.Region {
 // built from the enquiry and each field's answer read off it, so that the
 // document can never name a field or a choice otherwise than the form does.
 func givenFields(loc *views.Localizer, e *models.Enquiry, sections []models.IndustrySection) []givenField {
-	f := newEnquiryFields(loc, formOf(e), nil, []models.Municipality{e.Municipality}, sections)
+	f := newEnquiryFields(loc, formOf(e), nil, []models.Municipality{e.Municipality}, sections, false)
 	var out []givenField
 	for _, x := range []views.Field{f.EnquirerKind, f.Needs, f.Description, f.Name, f.Email, f.Phone, f.Language, f.OrgNumber,
 		f.BusinessName, f.Stage, f.Founder, f.Under30, f.Immigrant, f.Employees, f.Market, f.Ownership, f.GoodsServices,

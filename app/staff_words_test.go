@@ -65,6 +65,63 @@ func TestStaffPagesWordTheEnquirerInThirdPerson(t *testing.T) {
 	}
 }
 
+// TestStaffEnquiryFormsAskAboutTheEnquirer: the adviser's new-enquiry form
+// and a case's edit form are filled in by the adviser about someone else, so
+// they ask about the enquirer in the third person ("Hvem tok kontakt?"), not
+// as the one door asks the enquirer ("Hvem er du?"); the one door keeps its
+// own second-person questions in every language it offers.
+func TestStaffEnquiryFormsAskAboutTheEnquirer(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	id, _ := submitShared(t, ts, false)
+	secondPerson := map[string][]string{
+		"nb": {"Hvem er du?", "Kommunen der du bor", "Hva trenger du hjelp til?", "Fortell kort om hva du trenger", "Hvilket språk vil du",
+			"Hvor langt har du kommet?", "Har du startet bedrift før?", "Er du under 30 år?", "Har du innvandrerbakgrunn?",
+			"Har du ikke startet bedrift", "gi deg bedre hjelp", "Jeg vil starte bedrift", "Jeg holder på å starte", "jeg har startet bedrift før"},
+		"en": {"Who are you?", "where you live", "What do you need help with?", "Tell us briefly what you need", "Which language should we",
+			"How far have you come?", "Have you started a business before?", "Are you under 30?", "Do you have an immigrant background?",
+			"If you have not started", "give you better help", "I want to start a business", "I am starting up", "I have started a business before"},
+	}
+	thirdPerson := map[string][]string{
+		"nb": {"Hvem tok kontakt?", "Kommunen personen bor i", "Hva trenger personen hjelp til?", "Har personen startet bedrift før?",
+			"Er personen under 30 år?", "Har personen innvandrerbakgrunn?", "Vil starte bedrift", "Holder på å starte"},
+		"en": {"Who got in touch?", "The municipality the person lives in", "What does the person need help with?", "Has the person started a business before?",
+			"Is the person under 30?", "Does the person have an immigrant background?", "Wants to start a business", "Starting up"},
+	}
+	for _, lang := range []string{"nb", "en"} {
+		adviser.post("/language", map[string][]string{"lang": {lang}, "back": {"/"}})
+		for _, path := range []string{"/enquiries/new", "/enquiries/" + itoa(id)} {
+			_, page := adviser.get(path)
+			for _, w := range thirdPerson[lang] {
+				if !strings.Contains(page, w) {
+					t.Errorf("%s in %s lacks %q", path, lang, w)
+				}
+			}
+			for _, w := range secondPerson[lang] {
+				if strings.Contains(page, w) {
+					t.Errorf("%s in %s asks the adviser %q, the one door's question to the enquirer", path, lang, w)
+				}
+			}
+		}
+	}
+	// The one door asks the enquirer, in the second person, in each of its
+	// languages: the staff words are not among its labels.
+	public := ts.client(t)
+	for lang, want := range map[string]string{"nb": "Hvem er du?", "en": "Who are you?", "nn": "", "pl": "", "uk": "", "ar": "", "lt": ""} {
+		_, page := public.get("/enquiry?lang=" + lang)
+		if want != "" && !strings.Contains(page, want) {
+			t.Errorf("the one door in %s lacks %q", lang, want)
+		}
+		for _, w := range append(thirdPerson["nb"][:6:6], thirdPerson["en"][:6]...) {
+			if strings.Contains(page, w) {
+				t.Errorf("the one door in %s says %q, the staff form's words", lang, w)
+			}
+		}
+	}
+}
+
 // TestReportGrantsEmptyState: the board's report with referrals sent in the
 // period but none granted says that none was granted, not that there were no
 // referrals, beside the count of the one sent.
