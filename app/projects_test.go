@@ -411,7 +411,7 @@ func TestDoneWhen(t *testing.T) {
 	}
 	_, page := coord.get(path)
 	for _, want := range []string{"Felles reiselivssatsing Hamar–Stange", "Innovasjon Norge", "Visit Innlandet", "1\u00a0200\u00a0000\u00a0kr",
-		"Stedsutvikling", "Forsinket", "I tide", "Søknad", "Arbeidsplasser"} {
+		"Stedsutvikling", "Forsinket", "i tide", "Søknad", "Arbeidsplasser"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the project page lacks %q", want)
 		}

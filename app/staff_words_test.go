@@ -190,3 +190,51 @@ func TestListFiltersOfferAll(t *testing.T) {
 		}
 	}
 }
+
+// TestTablesAndTagsReadNaturally: a table's header does not repeat the unit
+// its values already end in ("Bidrag (kr)" over "400 000 kr"), the project
+// list says a leading municipality leads the project ("Stange (Leder)" read
+// as Stange's leader), and a milestone done by its date is "Gjennomført i
+// tide", not "Gjennomført I tide"; in Bokmål and in English.
+func TestTablesAndTagsReadNaturally(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	board := ts.client(t)
+	board.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	link := regexp.MustCompile(`href="/projects/(\d+)"`)
+	for _, tt := range []struct {
+		lang                          string
+		lead, contribution, amount    string
+		onTime, granted, unit, capTag string
+	}{
+		{"nb", "(leder prosjektet)", `>Bidrag</th>`, `>Beløp</th>`, `data-color="success">i tide</span>`, `>Innvilget beløp</th>`, `(kr)</th>`, `>I tide<`},
+		{"en", "(leads the project)", `>Contribution</th>`, `>Amount</th>`, `data-color="success">on time</span>`, `>Amount granted</th>`, `(NOK)</th>`, `>On time<`},
+	} {
+		for _, c := range []*client{coord, board} {
+			c.post("/language", map[string][]string{"lang": {tt.lang}, "back": {"/"}})
+		}
+		_, list := coord.get("/projects")
+		if !strings.Contains(list, tt.lead) || strings.Contains(list, "(Leder)") || strings.Contains(list, "(Lead)") {
+			t.Errorf("%s: the project list does not say %q of the leading municipality", tt.lang, tt.lead)
+		}
+		var pages strings.Builder
+		for _, m := range link.FindAllStringSubmatch(list, -1) {
+			_, page := coord.get("/projects/" + m[1])
+			pages.WriteString(page)
+		}
+		_, report := board.get("/reports/referrals")
+		all := pages.String() + report
+		for _, want := range []string{tt.contribution, tt.amount, tt.onTime, tt.granted} {
+			if !strings.Contains(all, want) {
+				t.Errorf("%s: no project page nor the report has %q", tt.lang, want)
+			}
+		}
+		for _, bad := range []string{tt.unit, tt.capTag} {
+			if strings.Contains(all, bad) {
+				t.Errorf("%s: a project page or the report has %q", tt.lang, bad)
+			}
+		}
+	}
+}

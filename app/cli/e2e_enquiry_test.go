@@ -231,7 +231,7 @@ func TestScenarioEnquiryJourney(t *testing.T) {
 				innovation = row
 			}
 		}
-		// Partner, Sendt, Bekreftet, Fullført, Innvilget, Åpne, Forfalt, …, Innvilget (kr)
+		// Partner, Sendt, Bekreftet, Fullført, Innvilget, Åpne, Forfalt, …, Innvilget beløp
 		if innovation == nil || innovation[4] != "2" || innovation[len(innovation)-1] != "300 000 kr" {
 			board.fatalf("the follow-up's row for Innovasjon Norge is %q; want 2 supported with 300 000 kr", innovation)
 		}
