@@ -475,3 +475,55 @@ func TestPingReadOnlyPostgres(t *testing.T) {
 		t.Errorf("Ping of a read-only PostgreSQL: %v; want an error naming transaction_read_only", err)
 	}
 }
+
+// TestDemoEnquiriesAsTheyCameIn: the demo's web enquiries came through the one
+// door, which has no staff user: their creation is audited and their consents
+// recorded without a user, as the one door's are (CreateEnquiry with no
+// viewer and the one door's actor), not as by the adviser. And the demo has a
+// closed case, closed by the adviser through CloseEnquiry, so that a closed
+// case's page is seen and swept.
+func TestDemoEnquiriesAsTheyCameIn(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if err := s.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var web []struct {
+		ID        int64
+		CreatedBy *int64
+	}
+	if err := s.db.Raw("SELECT id, created_by FROM enquiries WHERE channel = 'web'").Scan(&web).Error; err != nil || len(web) == 0 {
+		t.Fatalf("the demo has %d web enquiries (%v)", len(web), err)
+	}
+	for _, e := range web {
+		var by []struct{ UserID *int64 }
+		s.db.Raw("SELECT user_id FROM audit_log WHERE object = 'enquiry' AND action = 'create' AND object_id = ?", fmt.Sprint(e.ID)).Scan(&by)
+		if e.CreatedBy != nil || len(by) != 1 || by[0].UserID != nil {
+			t.Errorf("web enquiry %d: created by %v, audited as by %+v; want no user, as the one door", e.ID, e.CreatedBy, by)
+		}
+		var recorded int64
+		s.db.Raw("SELECT COUNT(*) FROM consents WHERE enquiry_id = ? AND recorded_by IS NOT NULL", e.ID).Scan(&recorded)
+		if recorded != 0 {
+			t.Errorf("web enquiry %d: %d consents recorded by a user", e.ID, recorded)
+		}
+	}
+	var closed []struct {
+		ID               int64
+		Outcome          string
+		OutcomeOrgNumber string
+	}
+	s.db.Raw("SELECT id, outcome, outcome_org_number FROM enquiries WHERE status = 'closed'").Scan(&closed)
+	if len(closed) != 1 {
+		t.Fatalf("the demo has %d closed enquiries; want 1", len(closed))
+	}
+	c := closed[0]
+	if c.Outcome != "established" || CheckOrgNumber(c.OutcomeOrgNumber) != "" {
+		t.Errorf("the closed case's outcome is %q with org number %q; want established with a valid one", c.Outcome, c.OutcomeOrgNumber)
+	}
+	var closes []struct{ UserID *int64 }
+	s.db.Raw("SELECT user_id FROM audit_log WHERE object = 'enquiry' AND action = 'close' AND object_id = ?", fmt.Sprint(c.ID)).Scan(&closes)
+	if len(closes) != 1 || closes[0].UserID == nil {
+		t.Errorf("the closed case's closing is audited as %v; want once, by the adviser", closes)
+	}
+}

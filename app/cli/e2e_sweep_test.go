@@ -163,6 +163,23 @@ func demoClosedProjectPath(ctx context.Context, s *models.Store) (string, error)
 	return "/projects/" + strconv.FormatInt(ps[0].ID, 10), nil
 }
 
+// demoClosedEnquiryPath is the page of the demo's closed case, which the
+// adviser closed as established.
+func demoClosedEnquiryPath(ctx context.Context, s *models.Store) (string, error) {
+	v, err := demoViewer(ctx, s, demoEmail(models.RoleAdviser))
+	if err != nil {
+		return "", err
+	}
+	es, _, err := s.Enquiries(ctx, v, models.EnquiryFilter{Tab: "all", Status: "closed"})
+	if err != nil {
+		return "", err
+	}
+	if len(es) == 0 {
+		return "", errors.New("the demo data has no closed enquiry")
+	}
+	return "/enquiries/" + strconv.FormatInt(es[0].ID, 10), nil
+}
+
 // isPage tells the routes that answer a page for people: GET, and neither the
 // JSON API, static files, downloads (CSV, Excel) nor the health check.
 func isPage(r app.Route) bool {
@@ -196,7 +213,12 @@ func (e *e2e) pagePaths(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths = append(paths, closed, "/finnes-ikke")
+	// So does a closed case's: its fields shown, not edited; the reopen form.
+	closedCase, err := demoClosedEnquiryPath(context.Background(), e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, closed, closedCase, "/finnes-ikke")
 	// SAMSPILL_E2E_PAGES=/portfolio,/enquiries/ narrows the sweep to the pages
 	// whose paths begin so, while working on them.
 	if only := os.Getenv("SAMSPILL_E2E_PAGES"); only != "" {
