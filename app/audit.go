@@ -30,6 +30,21 @@ type auditRow struct {
 	models.AuditLine
 	ActionLabel, ObjectLabel, Details string
 	Coded                             bool
+	Who                               string // who acted, in words, for an entry without a user (actorWords)
+}
+
+// actorWords says who made an entry that no user made: a partner through a
+// one-time link, the one door (an enquiry's creation), or else Samspill's
+// own jobs (retention, no response, the demo's set-up).
+func actorWords(p page, e models.AuditEntry) string {
+	kv, _ := auditFields(e.Detail)
+	switch {
+	case e.Action == "acknowledge_by_link", e.Object == "referral" && e.Detail == "link", kv["via"] == "link":
+		return p.T("audit.by_link")
+	case e.Action == "create" && e.Object == "enquiry":
+		return p.T("enquiry.public")
+	}
+	return p.T("enquiry.system")
 }
 
 // auditLabel names an audit code in the reader's words; a code the catalogue
@@ -66,6 +81,9 @@ func (s *Server) listAudit(c echo.Context) error {
 		rows[i] = auditRow{AuditLine: e, ActionLabel: auditLabel(p.loc, "action", e.Action), ObjectLabel: auditLabel(p.loc, "object", e.Object)}
 		rows[i].Details, rows[i].Coded = auditDetails(p, e, false)
 		rows[i].Coded = rows[i].Coded && rows[i].Details != e.Detail
+		if e.UserID == nil {
+			rows[i].Who = actorWords(p, e.AuditEntry)
+		}
 	}
 	if f.UserID != 0 {
 		// The user field says whose entries the link chose: by the name the

@@ -341,3 +341,53 @@ func TestAuditFiltersWithBadInput(t *testing.T) {
 		t.Errorf("the log holds %d entries after reading it (%v); want %d", after, err, before)
 	}
 }
+
+// TestAuditLogNamesWhoActedWithoutAUser: an entry made through a partner's
+// one-time link, by the one door or by Samspill's own jobs has no user; the
+// log's user cell says who acted in words (Partner via engangslenke), not
+// nothing.
+func TestAuditLogNamesWhoActedWithoutAUser(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	adviser.get("/referrals/1")
+	_, page := adviser.post("/referrals/1/link", nil)
+	m := oneTimeLink.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no link")
+	}
+	anon := ts.client(t)
+	anon.get(m[1])
+	if res, _ := anon.post(m[1], url.Values{"action": {"acknowledge"}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("acknowledge by link = %d", res.StatusCode)
+	}
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	row := regexp.MustCompile(`(?s)<tr><td>\d+</td><td>[^<]*</td><td>([^<]*)(?:<div[^>]*>[^<]*</div>)?</td><td>([^<]*)</td><td>([^<]*)</td>`)
+	for lang, want := range map[string]map[string]string{
+		"nb": {"acknowledge_by_link": "Partner via engangslenke", "view": "Partner via engangslenke", "create": "Skjema på nettsiden"},
+		"en": {"acknowledge_by_link": "Partner via one-time link", "view": "Partner via one-time link", "create": "Web form"},
+	} {
+		coord.post("/language", url.Values{"lang": {lang}, "back": {"/"}})
+		seen := map[string]bool{}
+		for _, q := range []string{"?object=referral&object_id=1", "?object=enquiry"} {
+			_, log := coord.get("/admin/audit" + q)
+			for _, r := range row.FindAllStringSubmatch(log, -1) {
+				if strings.TrimSpace(r[1]) == "" {
+					t.Errorf("%s: an entry (%s %s) has an empty user cell", lang, r[2], r[3])
+				}
+				for action, who := range want {
+					if r[1] == who {
+						seen[action] = true
+					}
+				}
+			}
+		}
+		for action, who := range want {
+			if !seen[action] {
+				t.Errorf("%s: no entry's user cell says %q (%s)", lang, who, action)
+			}
+		}
+	}
+}

@@ -375,10 +375,7 @@ func historyLines(p page, entries []models.HistoryEntry) []historyLine {
 	for i, e := range entries {
 		l := historyLine{At: e.At, Who: e.UserName, What: p.T("audit." + e.Action)}
 		if l.Who == "" {
-			l.Who = p.T("enquiry.system")
-			if e.Action == "create" {
-				l.Who = p.T("enquiry.public")
-			}
+			l.Who = actorWords(p, e.AuditEntry)
 		}
 		l.Details = historyDetails(p, e)
 		out[i] = l
