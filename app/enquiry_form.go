@@ -177,8 +177,8 @@ func (f enquiryFields) Errors() []views.Field {
 // form in about the enquirer ("Hvem tok kontakt?").
 type enquiryWords struct {
 	municipalityHint, enquirerKind, kinds, needs, description, descriptionHint string
-	language, orgNumberHint, stage, stages, founder, founders                 string
-	under30, immigrant, immigrantHint                                         string
+	language, orgNumberHint, stage, stages, founder, founders                  string
+	under30, immigrant, immigrantHint                                          string
 }
 
 var (
