@@ -45,7 +45,7 @@ var demoEnquiries = []demoEnquiry{
 	// keep their ids; its reference is the last, though it came in first.
 	{34, "phone", EnquiryInput{Kommunenummer: "3413", EnquirerKind: "prospective_entrepreneur", Needs: []string{"basic_information", "premises_land"},
 		Description: "Frisør som vil starte egen salong i Stange sentrum. Trenger hjelp med etablering, regnskap og å finne lokale.",
-		Name:        "Sara Nilsen", Phone: "+47 934 56 789", Language: "nb", BusinessName: "Salong Sara", Stage: "starting", Founder: "first_time"}, false, "meeting", 50, "",
+		Name:        "Sara Nilsen", Email: "sara.nilsen@example.org", Language: "nb", BusinessName: "Salong Sara", Stage: "starting", Founder: "first_time"}, false, "meeting", 50, "",
 		&CloseInput{Outcome: "established", OrgNumber: "931725483", JobsExpected: intp(2), JobsCreated: intp(1)}},
 }
 
