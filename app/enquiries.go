@@ -242,6 +242,7 @@ func (s *Server) enquiryFormPage(c echo.Context, titleID string, f enquiryForm, 
 	if err != nil {
 		return enquiryFormPage{}, err
 	}
+	errs = staffErrors(errs)
 	if errs != nil {
 		p = p.withErrors(errs)
 	}
@@ -481,7 +482,7 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 		}
 	}
 	edit(&d)
-	raw := d.Errors // message IDs, translated below
+	raw := staffErrors(d.Errors) // message IDs, translated below
 	if raw != nil {
 		d.page = d.page.withErrors(raw, d.ErrorData)
 	}

@@ -198,6 +198,29 @@ var (
 	}
 )
 
+// staffErrorIDs are the one door's messages to the enquirer that a staff form
+// says about the enquirer instead: the adviser registering a call is told what
+// the person needs help with, not "what you need help with".
+var staffErrorIDs = map[string]string{
+	"error.needs_required":   "error.staff.needs_required",
+	"error.contact_required": "error.staff.contact_required",
+}
+
+// staffErrors returns errs (field → message ID) as a staff form says them.
+func staffErrors(errs map[string]string) map[string]string {
+	if errs == nil {
+		return nil
+	}
+	out := make(map[string]string, len(errs))
+	for field, id := range errs {
+		if staff, ok := staffErrorIDs[id]; ok {
+			id = staff
+		}
+		out[field] = id
+	}
+	return out
+}
+
 // newEnquiryFields builds the form's fields. The one door (staff false) asks
 // the enquirer in the second person, as does the access document written to
 // the enquirer; staff forms (staff true) ask the same questions about the

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -234,6 +236,39 @@ func TestTablesAndTagsReadNaturally(t *testing.T) {
 		for _, bad := range []string{tt.unit, tt.capTag} {
 			if strings.Contains(all, bad) {
 				t.Errorf("%s: a project page or the report has %q", tt.lang, bad)
+			}
+		}
+	}
+}
+
+// TestStaffFormErrorsSpeakOfTheEnquirer: the adviser registering a call is
+// told what the person needs help with and how to reach the person, not the
+// one door's "what you need help with … so we can reach you".
+func TestStaffFormErrorsSpeakOfTheEnquirer(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser := ts.client(t)
+	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	for lang, words := range map[string]struct{ want, not []string }{
+		"nb": {[]string{"Velg minst én ting personen trenger hjelp til.", "Oppgi e-post eller telefon, så dere kan nå personen."},
+			[]string{"du trenger hjelp til", "nå deg"}},
+		"en": {[]string{"Choose at least one thing the person needs help with.", "Give an e-mail address or a phone number to reach the person by."},
+			[]string{"you need help with", "reach you"}},
+	} {
+		adviser.post("/language", map[string][]string{"lang": {lang}, "back": {"/"}})
+		adviser.get("/enquiries/new")
+		res, page := adviser.post("/enquiries", url.Values{"channel": {"phone"}, "municipality": {"3403"}, "name": {"Kari Nordmann"}, "description": {"Vil starte kafé"}})
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d; want 422", lang, res.StatusCode)
+		}
+		for _, w := range words.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: the refused form lacks %q", lang, w)
+			}
+		}
+		for _, w := range words.not {
+			if strings.Contains(page, w) {
+				t.Errorf("%s: the refused form tells the adviser %q, the one door's words to the enquirer", lang, w)
 			}
 		}
 	}
