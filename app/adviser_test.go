@@ -11,6 +11,7 @@ import (
 	"samspill/models"
 )
 
+// caseVersionField finds the version a page's (first) form carries.
 var caseVersionField = regexp.MustCompile(`name="version" value="(\d+)"`)
 
 // caseVersion opens the case page and returns the version its forms carry, and the page.

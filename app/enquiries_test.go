@@ -534,7 +534,7 @@ func TestEnquiryStatusRefusalIsShown(t *testing.T) {
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
 	_, page := c.get("/enquiries/" + itoa(id))
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	res, body := c.post("/enquiries/"+itoa(id)+"/status", url.Values{"status": {"archived"}, "version": {version}})
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("unknown status = %d; want 422", res.StatusCode)
@@ -893,7 +893,7 @@ func TestAdminAssignsAmongTheCasesRegion(t *testing.T) {
 	// What the page offers is refused.
 	ctx := context.Background()
 	own, _ := ts.store.UserByEmail(ctx, "kanari@oslo.example")
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	if res, _ := c.post("/enquiries/"+ids["enquiry"]+"/assign", url.Values{"assigned_to": {itoa(own.ID)}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("assigning the adviser the page offers = %d; want 303", res.StatusCode)
 	}

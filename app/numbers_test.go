@@ -118,7 +118,7 @@ func TestCasePageGroupsThousands(t *testing.T) {
 		t.Fatalf("add activity = %d", res.StatusCode)
 	}
 	_, page := c.get(path)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	if res, _ := c.post(path+"/close", url.Values{"outcome": {"established"}, "outcome_org_number": {"923609016"}, "jobs_expected": {"1500"}, "jobs_created": {"2500"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close = %d", res.StatusCode)
 	}

@@ -60,12 +60,12 @@ func TestReferralLoop(t *testing.T) {
 	if !strings.Contains(page, "Testperson Tester") {
 		t.Error("shared person data is not shown to the partner")
 	}
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	if res, body := partner.post("/referrals/"+rid+"/status", url.Values{"status": {"acknowledged"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("acknowledge = %d\n%s", res.StatusCode, body)
 	}
 	_, page = partner.get("/referrals/" + rid)
-	version = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version = caseVersionField.FindStringSubmatch(page)[1]
 	// Without a reason the outcome is refused.
 	if res, _ := partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"supported"}, "instrument": {"start_up_grant"}, "amount_nok": {"150 000"}, "version": {version}}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("outcome without a reason = %d; want 422", res.StatusCode)
@@ -323,7 +323,7 @@ func TestReferralFormsKeepWhatWasTyped(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	_, rid := sentReferral(t, ts, true)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	version := caseVersionField
 
 	// Two windows of the partner: one acknowledges, the other then reports.
 	first, second := ts.client(t), ts.client(t)
@@ -419,7 +419,7 @@ func TestReferralRefusalsAreShown(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	adviser, rid := sentReferral(t, ts, false)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	version := caseVersionField
 
 	partner := ts.client(t)
 	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
@@ -613,7 +613,7 @@ func TestRefusedOutcomeKeepsOneReason(t *testing.T) {
 	ts := newTestServer(t)
 	adviser, rid := sentReferral(t, ts, false)
 	_, page := adviser.get("/referrals/" + rid)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	// Withdrawn with a reason, and an instrument only a supported outcome takes: refused.
 	res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"other"}, "instrument": {"loan"}, "version": {version}})
 	if res.StatusCode != http.StatusUnprocessableEntity {
@@ -716,7 +716,7 @@ func TestOutcomeAmountWithKr(t *testing.T) {
 	partner := ts.client(t)
 	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
 	_, page := partner.get("/referrals/" + rid)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	res, body := partner.post("/referrals/"+rid+"/close", url.Values{"outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"start_up_grant"},
 		"amount_nok": {"kr. 150 000"}, "version": {version}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -880,7 +880,7 @@ func TestBoardMemberAnswersOwnPartnersReferrals(t *testing.T) {
 	if !strings.Contains(page, `action="/referrals/`+itoa(own)+`/close"`) {
 		t.Error("the board member is not offered to answer a referral to their own organisation")
 	}
-	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	version := caseVersionField
 	if res, body := c.post("/referrals/"+itoa(own)+"/status", url.Values{"status": {"acknowledged"}, "version": {"1"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("acknowledging their own organisation's referral = %d; want 303\n%s", res.StatusCode, fieldError(body))
 	}
@@ -920,7 +920,7 @@ func TestEndedLinkSaysSo(t *testing.T) {
 	anon := ts.client(t)
 	anon.get(link)
 	_, page = adviser.get("/referrals/" + rid)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	if res, _ := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"}, "version": {version}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("withdraw = %d", res.StatusCode)
 	}
@@ -1005,7 +1005,7 @@ func TestReferralReportShowsEveryOutcomePerPartner(t *testing.T) {
 	ts := newTestServer(t)
 	adviser, rid := sentReferral(t, ts, false)
 	_, page := adviser.get("/referrals/" + rid)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	partner := ts.client(t)
 	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
 	partner.get("/referrals/" + rid)
@@ -1169,7 +1169,7 @@ func TestLateAnswerHTTP(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	adviser, rid := sentReferral(t, ts, false)
-	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	version := caseVersionField
 	_, page := adviser.get("/referrals/" + rid)
 	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"no_response"}, "outcome_reason": {"partner_silent"},
 		"version": {version.FindStringSubmatch(page)[1]}}); res.StatusCode != http.StatusSeeOther {
@@ -1409,7 +1409,7 @@ func TestLateAnswerThroughLink(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Now().UTC()
 	ts.store.SetClock(func() time.Time { return clock })
-	version := regexp.MustCompile(`name="version" value="(\d+)"`)
+	version := caseVersionField
 	status := func(rid string) *models.Referral {
 		t.Helper()
 		r, err := ts.store.Referral(ctx, adminViewer(t, ts), int64(mustAtoi(t, rid)))
@@ -1757,7 +1757,7 @@ func TestReferralPageErrorSummary(t *testing.T) {
 	}
 	version := func(c *client) string {
 		_, page := c.get("/referrals/" + rid)
-		return regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+		return caseVersionField.FindStringSubmatch(page)[1]
 	}
 	tests := []struct {
 		name  string
@@ -1828,7 +1828,7 @@ func TestStaleOutcomeFormOnClosedReferral(t *testing.T) {
 	partner.login(demoEmail(models.RolePartner), models.DemoPassword)
 	versionOf := func(c *client) string {
 		_, page := c.get("/referrals/" + rid)
-		return regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+		return caseVersionField.FindStringSubmatch(page)[1]
 	}
 	stale := versionOf(partner) // the partner's page, read before the referral closed
 	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"}, "version": {versionOf(adviser)}}); res.StatusCode != http.StatusSeeOther {
@@ -1869,7 +1869,7 @@ func TestAPIOutcomeOnClosedReferral(t *testing.T) {
 	ts := newTestServer(t)
 	adviser, rid := sentReferral(t, ts, false)
 	_, page := adviser.get("/referrals/" + rid)
-	v := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	v := caseVersionField.FindStringSubmatch(page)[1]
 	if res, body := adviser.post("/referrals/"+rid+"/close", url.Values{"outcome": {"withdrawn"}, "outcome_reason": {"enquirer_withdrew"}, "version": {v}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("withdrawing = %d\n%s", res.StatusCode, errorSummary(body))
 	}

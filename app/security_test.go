@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -249,7 +248,7 @@ func TestNULRefused(t *testing.T) {
 	adviser := ts.client(t)
 	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 	_, page := adviser.get("/enquiries/1")
-	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page)[1]
+	version := caseVersionField.FindStringSubmatch(page)[1]
 	anon := ts.client(t)
 	form := intakeForm("nb")
 	form.Set("description", "Hei\x00der")
