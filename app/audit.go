@@ -201,6 +201,9 @@ func auditDetails(p page, e models.AuditLine, bare bool) (text string, ok bool) 
 		text = auditRoles(t, code, name, d)
 	case a == "create api_token":
 		text = t("auditlog.detail.token_days", "User", name("user", kv["user"]), "Count", count(kv["days"]))
+		if scope, has := kv["scope"]; has { // the tokens made before scopes could write
+			text += ", " + code("auditlog.detail.token_scope.", scope)
+		}
 	case a == "create partner":
 		text = labelled("auditlog.detail.name", "Name", d)
 	case a == "create region":

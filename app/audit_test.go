@@ -55,6 +55,8 @@ func TestAuditDetailsInWords(t *testing.T) {
 		{"create", "user", "board@1", "Roller: Styret i Hamarregionen Utvikling", "Roles: Board in Hamarregionen Utvikling"}, // the national test data
 		{"create", "user", "admin@0", "Roller: Administrator", "Roles: Administrator"},
 		{"create", "api_token", "user=12 days=90", "For Rune Rådgiver, gyldig i 90 dager", "For Rune Rådgiver, valid for 90 days"},
+		{"create", "api_token", "user=12 days=90 scope=read", "For Rune Rådgiver, gyldig i 90 dager, bare lese", "For Rune Rådgiver, valid for 90 days, read only"},
+		{"create", "api_token", "user=12 days=1 scope=write", "For Rune Rådgiver, gyldig i 1 dag, lese og endre", "For Rune Rådgiver, valid for 1 day, read and change"},
 		{"create", "partner", "Sparebank 1 Østlandet", "Navn: Sparebank 1 Østlandet", "Name: Sparebank 1 Østlandet"},
 		{"create", "region", "hamarregionen", "Kortnavn: hamarregionen", "Short name: hamarregionen"},
 		{"create", "project", "status=idea", "Status: Idé", "Status: Idea"},
@@ -187,6 +189,7 @@ func TestAuditDetailsUnknownShownAsItIs(t *testing.T) {
 		{Action: "view", Object: "enquiry", Detail: "printout"},
 		{Action: "frobnicate", Object: "enquiry", Detail: "x=1"},
 		{Action: "anonymise", Object: "enquiry", Detail: "by hand"},
+		{Action: "create", Object: "api_token", Detail: "user=12 days=90 scope=admin"},
 	} {
 		got, ok := auditDetails(page{loc: set.Localizer("nb")}, models.AuditLine{AuditEntry: e}, false)
 		if got != e.Detail || ok {

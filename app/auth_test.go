@@ -727,7 +727,7 @@ func TestLockoutEndsTokens(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, made, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport", models.TokenDays)
+			tok, made, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport", models.TokenDays, models.TokenWrite)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -799,7 +799,7 @@ func TestTokenExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport", 30)
+	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "rapport", 30, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

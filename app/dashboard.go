@@ -160,9 +160,9 @@ func (s *Server) createToken(c echo.Context) error {
 	var token string
 	var err error
 	if len(errs) == 0 {
-		token, _, err = s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, data.TokenName, days)
+		token, _, err = s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, data.TokenName, days, models.TokenWrite)
 	} else {
-		addProblems(errs, models.TokenProblems(data.TokenName, days))
+		addProblems(errs, models.TokenProblems(data.TokenName, days, models.TokenWrite))
 	}
 	if ve := asValidation(err); ve != nil {
 		errs = ve.Fields

@@ -28,6 +28,7 @@ var (
 	errCSRF            = &apiError{status: http.StatusForbidden, code: "csrf", message: "error.csrf"}
 	errRegionChanged   = &apiError{status: http.StatusConflict, code: "conflict", message: "error.region_changed"}
 	errTokenAPIOnly    = &apiError{status: http.StatusForbidden, code: "forbidden", message: "error.token_api_only"}
+	errTokenReadOnly   = &apiError{status: http.StatusForbidden, code: "forbidden", message: "error.token_read_only"}
 )
 
 func errMalformed(messageID string) error {

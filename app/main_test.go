@@ -194,7 +194,7 @@ func (ts *testServer) token(t *testing.T, role string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test", models.TokenDays)
+	tok, _, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test", models.TokenDays, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

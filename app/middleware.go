@@ -189,6 +189,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		var user *models.User
+		var scope models.TokenScope // a token's; "" for a session
 		if p := c.Request().URL.Path; p == "/healthz" || strings.HasPrefix(p, "/static/") {
 			// The health check and the static files serve anyone alike: a
 			// monitor or client that sends its token on every request gets them.
@@ -202,14 +203,14 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
 				return errTokenAPIOnly
 			}
-			u, err := s.store.UserByToken(ctx, token)
+			u, sc, err := s.store.UserByToken(ctx, token)
 			if errors.Is(err, models.ErrNotFound) {
 				return errUnauthenticated
 			}
 			if err != nil {
 				return err
 			}
-			user = u
+			user, scope = u, sc
 			c.Set(ctxBearer, true)
 		} else if needsSession(c.Request()) {
 			id := s.sessions.GetInt64(ctx, sessUserID)
@@ -242,8 +243,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxViewer, v)
+		if scope == models.TokenRead && !readOnlyMethod(c.Request().Method) {
+			// The one place a read-only token is held to reading: no route
+			// and no handler it could write through is reached. Said in the
+			// user's language, hence after the viewer is known.
+			return errTokenReadOnly
+		}
 		return next(c)
 	}
+}
+
+// readOnlyMethod tells whether a request's method only reads: GET and HEAD,
+// all a read-only token may send. (The API has no OPTIONS routes.)
+func readOnlyMethod(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead
 }
 
 // endSession ends the session on the server, keeping only the language it was

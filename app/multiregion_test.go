@@ -222,7 +222,7 @@ func TestTokenNamesItsRegion(t *testing.T) {
 	}
 	// A region the user holds no role in is refused, not silently replaced.
 	other, _ := ts.store.UserByEmail(ctx, demoEmail(models.RoleBoard))
-	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, other.ID, "t", models.TokenDays)
+	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, other.ID, "t", models.TokenDays, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func (ts *testServer) tokenFor(t *testing.T, email string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test", models.TokenDays)
+	tok, _, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test", models.TokenDays, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

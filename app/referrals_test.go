@@ -206,7 +206,7 @@ func TestReferralScopesHTTP(t *testing.T) {
 		t.Errorf("another partner closing = %d; want 404", res.StatusCode)
 	}
 	u, _ := ts.store.UserByEmail(ctx, "siri@siva.example")
-	tok, _, _ := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "t", models.TokenDays)
+	tok, _, _ := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "t", models.TokenDays, models.TokenWrite)
 	if status, _ := ts.api(t, tok, http.MethodGet, "/api/v1/referrals/1", ""); status != http.StatusNotFound {
 		t.Errorf("another partner's referral by API = %d; want 404", status)
 	}
@@ -467,7 +467,7 @@ func TestReferralListAPIAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sivaToken, _, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "test", models.TokenDays)
+	sivaToken, _, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "test", models.TokenDays, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

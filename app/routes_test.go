@@ -172,11 +172,11 @@ func newProbe(t *testing.T, ts *testServer, role string) *probe {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, tok, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe", models.TokenDays)
+		_, tok, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe", models.TokenDays, models.TokenWrite)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, tok2, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe 2", models.TokenDays)
+		_, tok2, err := ts.store.CreateToken(ctx, models.Actor{}, u.ID, "probe 2", models.TokenDays, models.TokenWrite)
 		if err != nil {
 			t.Fatal(err)
 		}

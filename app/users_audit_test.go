@@ -38,11 +38,11 @@ func TestUserActionIsAuditedInEveryRegionOfTheUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, both.ID, "integrasjon", models.TokenDays)
+	tok, _, err := ts.store.CreateToken(ctx, models.Actor{}, both.ID, "integrasjon", models.TokenDays, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := ts.store.UserByToken(ctx, tok)
+	token, _, err := ts.store.UserByToken(ctx, tok)
 	if err != nil {
 		t.Fatal(err)
 	}

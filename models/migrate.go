@@ -672,6 +672,12 @@ var migrations = []string{
 	// indexes) are checked in the index, so a count reads no rows. Building it
 	// on a national log takes about 20 s, once.
 	`CREATE INDEX audit_log_region ON audit_log(region_id, seq, at, action, object)`,
+	// 23: what an API token may do: "read" (GET and HEAD only) or "write"
+	// (read and write, as every token could before). The tokens made before
+	// keep writing: an integration that writes must not stop at the upgrade.
+	// New tokens name their scope (the profile's form offers read-only
+	// first; the command line makes read-and-write tokens unless asked).
+	`ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write' CHECK (scope IN ('read', 'write'))`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +26,23 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
 	ExpiresAt  time.Time  `json:"expires_at"`
+	Scope      TokenScope `json:"scope"`
 	Expired    bool       `gorm:"-" json:"-"` // past ExpiresAt when listed; set by Tokens
 }
+
+// TokenScope is what a token may do with its owner's rights: read only
+// (GET and HEAD), or read and write. A token never has more rights than its
+// owner; a read-only one has fewer, so that an integration that only reads
+// statistics cannot change or erase cases when it leaks.
+type TokenScope string
+
+const (
+	TokenRead  TokenScope = "read"
+	TokenWrite TokenScope = "write"
+)
+
+// TokenScopes are the scopes a token is made with, the safer first.
+var TokenScopes = []TokenScope{TokenRead, TokenWrite}
 
 // A token works for TokenDays days unless it is made for another number of
 // days, at most TokenMaxDays: a token lost in a script or a log stops
@@ -44,36 +60,39 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// TokenProblems reports what CreateToken refuses a token's name and days
-// with, writing nothing: a form whose days did not parse hears about its name
-// in the same answer.
-func TokenProblems(name string, days int) map[string]string {
+// TokenProblems reports what CreateToken refuses a token's name, days and
+// scope with, writing nothing: a form whose days did not parse hears about
+// its name in the same answer.
+func TokenProblems(name string, days int, scope TokenScope) map[string]string {
 	fields := map[string]string{}
 	checkText(fields, "name", strings.TrimSpace(name), 100, false)
 	if days < 1 || days > TokenMaxDays {
 		fields["days"] = "error.token_days"
 	}
+	if !slices.Contains(TokenScopes, scope) {
+		fields["scope"] = "error.token_scope"
+	}
 	return fields
 }
 
 // CreateToken makes a new API token for a user, working for days days (1 to
-// TokenMaxDays), and returns it in clear, once.
-func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name string, days int) (string, *APIToken, error) {
+// TokenMaxDays) with scope, and returns it in clear, once.
+func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name string, days int, scope TokenScope) (string, *APIToken, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, err
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
-	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days)}
-	if fields := TokenProblems(name, days); len(fields) > 0 {
+	t := APIToken{UserID: userID, Name: strings.TrimSpace(name), TokenHash: hashToken(token), CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days), Scope: scope}
+	if fields := TokenProblems(name, days, scope); len(fields) > 0 {
 		return "", nil, &ValidationError{Fields: fields}
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&t).Error; err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
-		return s.auditUser(tx, a, userID, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d days=%d", userID, days))
+		return s.auditUser(tx, a, userID, "create", "api_token", fmt.Sprint(t.ID), fmt.Sprintf("user=%d days=%d scope=%s", userID, days, scope))
 	})
 	if err != nil {
 		return "", nil, err
@@ -81,32 +100,33 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name str
 	return token, &t, nil
 }
 
-// UserByToken returns the active user owning a valid token: not revoked,
-// not expired. An expired token is not found, as an unknown one.
-func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
+// UserByToken returns the active user owning a valid token, not revoked,
+// not expired, and what the token may do. An expired token is not found, as
+// an unknown one.
+func (s *Store) UserByToken(ctx context.Context, token string) (*User, TokenScope, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) > 100 {
-		return nil, ErrNotFound
+		return nil, "", ErrNotFound
 	}
 	var t APIToken
 	err := s.read(ctx).Scopes(liveTokens(s.now())).Where("token_hash = ?", hashToken(token)).First(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+		return nil, "", ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find token: %w", err)
+		return nil, "", fmt.Errorf("find token: %w", err)
 	}
 	u, err := s.UserByID(ctx, t.UserID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !u.Active {
-		return nil, ErrNotFound
+		return nil, "", ErrNotFound
 	}
 	// Recording last use is a courtesy: at most once a minute, and a failure must not refuse the request.
 	if t.LastUsedAt == nil || s.now().Sub(*t.LastUsedAt) > time.Minute {
 		_ = s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", s.now()).Error
 	}
-	return u, nil
+	return u, t.Scope, nil
 }
 
 // Tokens lists a user's tokens, newest first. Admins may list anyone's; others

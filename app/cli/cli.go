@@ -170,7 +170,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if !u.Active {
 			return fmt.Errorf("token create: %s is deactivated, and the API refuses a deactivated user's tokens", u.Email)
 		}
-		token, t, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name, *days)
+		token, t, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name, *days, models.TokenWrite)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func TestCLI(t *testing.T) {
 	if _, err := store.Authenticate(ctx, "ny@loten.kommune.no", password); err != nil {
 		t.Errorf("the printed password does not log in: %v", err)
 	}
-	if u, err := store.UserByToken(ctx, token); err != nil || u.Email != "ny@loten.kommune.no" {
+	if u, _, err := store.UserByToken(ctx, token); err != nil || u.Email != "ny@loten.kommune.no" {
 		t.Errorf("the printed token does not authenticate: %v", err)
 	}
 

@@ -418,7 +418,7 @@ func TestCLITokenDays(t *testing.T) {
 	}
 	defer store.Close()
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	u, err := store.UserByToken(context.Background(), lines[len(lines)-1])
+	u, _, err := store.UserByToken(context.Background(), lines[len(lines)-1])
 	if err != nil {
 		t.Fatalf("the printed token does not authenticate: %v\n%s", err, out.String())
 	}

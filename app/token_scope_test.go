@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"samspill/models"
+)
+
+// scopedToken makes an API token of scope for the demo user with role and
+// returns it with its id.
+func (ts *testServer) scopedToken(t *testing.T, role string, scope models.TokenScope) (string, int64) {
+	t.Helper()
+	u, err := ts.store.UserByEmail(context.Background(), demoEmail(role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, made, err := ts.store.CreateToken(context.Background(), models.Actor{}, u.ID, "test "+string(scope), models.TokenDays, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, made.ID
+}
+
+// A read-only token reads: every request but GET and HEAD under /api/v1 is
+// refused with 403 forbidden, saying in the user's language that the key may
+// only read, and changes nothing, whatever the user's role may do. Its reads,
+// those of person data that the audit log records among them, answer as
+// before. A read-and-write token writes as every token did.
+func TestReadOnlyTokenOnlyReads(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	read, _ := ts.scopedToken(t, models.RoleAdmin, models.TokenRead)
+	write, _ := ts.scopedToken(t, models.RoleAdmin, models.TokenWrite)
+	_, spare := ts.scopedToken(t, models.RoleAdmin, models.TokenWrite)
+	status, enq := ts.api(t, write, http.MethodGet, "/api/v1/enquiries/1", "")
+	if status != http.StatusOK {
+		t.Fatalf("GET enquiry 1 = %d", status)
+	}
+	version := fmtNum(enq["version"])
+	writes := []struct {
+		method, path, body string
+		want               int // the read-and-write token's answer; 0: any but 403
+	}{
+		{http.MethodPost, "/api/v1/enquiries", `{"municipality": "3412", "enquirer_kind": "other", "needs": ["financing"], "description": "Ny", "name": "Ola", "email": "ola@example.org", "consent_store": true}`, http.StatusCreated},
+		{http.MethodPatch, "/api/v1/enquiries/1", `{"description": "Endret av en integrasjon", "version": ` + version + `}`, http.StatusOK},
+		{http.MethodPost, "/api/v1/enquiries/1/activities", `{"kind": "note", "minutes": 5, "text": "Notat"}`, 0},
+		{http.MethodPost, "/api/v1/enquiries/1/referrals", `{"partner_id": 1, "reason": "financing", "status": "draft"}`, 0},
+		{http.MethodPatch, "/api/v1/referrals/1", `{"status": "withdrawn", "version": 1}`, 0},
+		{http.MethodDelete, "/api/v1/referrals/1?version=1", "", 0},
+		{http.MethodPost, "/api/v1/partners", `{"name": "Ny partner", "kind": "local", "services": ["advice"]}`, 0},
+		{http.MethodPatch, "/api/v1/partners/1", `{"description": "Endret", "version": 1}`, 0},
+		{http.MethodPost, "/api/v1/regions", `{"slug": "ny", "name": "Ny region"}`, 0},
+		{http.MethodPost, "/api/v1/projects", `{"title": "Nytt prosjekt", "status": "idea"}`, 0},
+		{http.MethodDelete, "/api/v1/tokens/" + itoa(spare), "", http.StatusNoContent},
+		{http.MethodPut, "/api/v1/enquiries/1", `{}`, 0},
+	}
+	for _, w := range writes {
+		before := dbFingerprint(t, ts)
+		status, out := ts.api(t, read, w.method, w.path, w.body)
+		e, _ := out["error"].(map[string]any)
+		if status != http.StatusForbidden || e["code"] != "forbidden" || !strings.Contains(fmtAny(e["message"]), "bare lese") {
+			t.Errorf("%s %s with a read-only token = %d %v; want 403 forbidden saying the key may only read", w.method, w.path, status, out)
+		}
+		if dbFingerprint(t, ts) != before {
+			t.Errorf("%s %s with a read-only token changed the database", w.method, w.path)
+		}
+	}
+	viewsOf1 := func() int {
+		entries, err := ts.store.AuditFor(context.Background(), "enquiry", "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Action == "view" {
+				n++
+			}
+		}
+		return n
+	}
+	viewed := viewsOf1()
+	for _, path := range []string{"/api/v1/me", "/api/v1/enquiries", "/api/v1/enquiries/1", "/api/v1/enquiries/1/activities",
+		"/api/v1/enquiries/1/referrals", "/api/v1/referrals", "/api/v1/partners", "/api/v1/projects", "/api/v1/tokens", "/api/v1/reports/referrals"} {
+		if status, out := ts.api(t, read, http.MethodGet, path, ""); status != http.StatusOK {
+			t.Errorf("GET %s with a read-only token = %d %v; want 200", path, status, out)
+		}
+	}
+	if status, _, _ := ts.rawAPI(t, read, http.MethodHead, "/api/v1/me", ""); status == http.StatusForbidden {
+		t.Errorf("HEAD /api/v1/me with a read-only token = 403; a HEAD reads")
+	}
+	if n := viewsOf1(); n < viewed+3 {
+		t.Errorf("the read-only token's three reads of enquiry 1 made %d audited views; want 3", n-viewed)
+	}
+	for _, w := range writes {
+		status, out := ts.api(t, write, w.method, w.path, w.body)
+		if w.want != 0 && status != w.want || status == http.StatusForbidden {
+			t.Errorf("%s %s with a read-and-write token = %d %v; want %d", w.method, w.path, status, out, w.want)
+		}
+	}
+
+	// In the user's language.
+	db, err := ts.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE users SET language = 'en' WHERE email = ?`, demoEmail(models.RoleAdmin)); err != nil {
+		t.Fatal(err)
+	}
+	_, out := ts.api(t, read, http.MethodPost, "/api/v1/enquiries", `{}`)
+	if e, _ := out["error"].(map[string]any); !strings.Contains(fmtAny(e["message"]), "only read") {
+		t.Errorf("a read-only token's write for an English-speaking user = %v; want the message in English", out)
+	}
+}
+
+// GET /api/v1/tokens says each token's scope, "read" or "write".
+func TestAPITokenListShowsScope(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	read, readID := ts.scopedToken(t, models.RoleBoard, models.TokenRead)
+	_, writeID := ts.scopedToken(t, models.RoleBoard, models.TokenWrite)
+	status, list := ts.api(t, read, http.MethodGet, "/api/v1/tokens", "")
+	if status != http.StatusOK {
+		t.Fatalf("list tokens: %d", status)
+	}
+	got := map[string]any{}
+	for _, it := range list["items"].([]any) {
+		m := it.(map[string]any)
+		got[fmtNum(m["id"])] = m["scope"]
+	}
+	if got[itoa(readID)] != "read" || got[itoa(writeID)] != "write" {
+		t.Errorf("the tokens' scopes in the list = %v; want %d read, %d write", got, readID, writeID)
+	}
+}
