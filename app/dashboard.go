@@ -44,6 +44,10 @@ type profilePage struct {
 	NewToken  string // shown once, right after it is made
 	TokenName string // the new key's form, as typed
 	TokenDays string
+	// TokenScope is the scope chosen on the new key's form, read-only
+	// beforehand; Scopes are the choices, the safer first.
+	TokenScope string
+	Scopes     []models.TokenScope
 }
 
 // TokenOwner is "" on the profile page: its tokens are the viewer's own.
@@ -54,7 +58,7 @@ func (s *Server) profile(c echo.Context) error {
 }
 
 func (s *Server) renderProfile(c echo.Context, status int, p page, newToken string) error {
-	return s.renderProfilePage(c, status, profilePage{page: p, NewToken: newToken, TokenDays: strconv.Itoa(models.TokenDays)})
+	return s.renderProfilePage(c, status, profilePage{page: p, NewToken: newToken, TokenDays: strconv.Itoa(models.TokenDays), TokenScope: string(models.TokenRead)})
 }
 
 func (s *Server) renderProfilePage(c echo.Context, status int, data profilePage) error {
@@ -63,6 +67,7 @@ func (s *Server) renderProfilePage(c echo.Context, status int, data profilePage)
 		return err
 	}
 	data.Tokens = tokens
+	data.Scopes = models.TokenScopes
 	return c.Render(status, "profile/show", data)
 }
 
@@ -148,10 +153,16 @@ func (s *Server) changePassword(c echo.Context) error {
 }
 
 // createToken makes an API token for the viewer, working for the days asked
-// (TokenDays when the field is left empty), and shows it once.
+// (TokenDays when the field is left empty) with the scope chosen (read-only,
+// the safer, when none is sent, as the form chooses it beforehand), and shows
+// it once.
 func (s *Server) createToken(c echo.Context) error {
 	v := viewer(c)
-	data := profilePage{TokenName: c.FormValue("name"), TokenDays: strings.TrimSpace(c.FormValue("days"))}
+	data := profilePage{TokenName: c.FormValue("name"), TokenDays: strings.TrimSpace(c.FormValue("days")), TokenScope: c.FormValue("scope")}
+	if data.TokenScope == "" {
+		data.TokenScope = string(models.TokenRead)
+	}
+	scope := models.TokenScope(data.TokenScope)
 	errs := map[string]string{}
 	days := models.TokenDays
 	if data.TokenDays != "" {
@@ -160,9 +171,9 @@ func (s *Server) createToken(c echo.Context) error {
 	var token string
 	var err error
 	if len(errs) == 0 {
-		token, _, err = s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, data.TokenName, days, models.TokenWrite)
+		token, _, err = s.store.CreateToken(c.Request().Context(), actor(c), v.User.ID, data.TokenName, days, scope)
 	} else {
-		addProblems(errs, models.TokenProblems(data.TokenName, days, models.TokenWrite))
+		addProblems(errs, models.TokenProblems(data.TokenName, days, scope))
 	}
 	if ve := asValidation(err); ve != nil {
 		errs = ve.Fields

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -132,5 +133,63 @@ func TestAPITokenListShowsScope(t *testing.T) {
 	}
 	if got[itoa(readID)] != "read" || got[itoa(writeID)] != "write" {
 		t.Errorf("the tokens' scopes in the list = %v; want %d read, %d write", got, readID, writeID)
+	}
+}
+
+// The profile's token form offers the two scopes in words, read-only chosen
+// beforehand, and makes a key of the one chosen (of read only when none is
+// sent, the safer); the list says each key's scope. A scope it does not know
+// is refused beside the choice and makes no key.
+func TestProfileTokenScope(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	u, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(u.Email, models.DemoPassword)
+	_, page := c.get("/profile")
+	for _, want := range []string{`name="scope" value="read" checked`, `name="scope" value="write" aria-describedby`, "Bare lese", "Lese og endre"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the profile's token form lacks %q", want)
+		}
+	}
+	for _, tt := range []struct {
+		sent string
+		want models.TokenScope
+		says string
+	}{
+		{"read", models.TokenRead, "Bare lese"},
+		{"write", models.TokenWrite, "Lese og endre"},
+		{"", models.TokenRead, "Bare lese"},
+	} {
+		form := url.Values{"name": {"nøkkel " + tt.sent}}
+		if tt.sent != "" {
+			form.Set("scope", tt.sent)
+		}
+		res, body := c.post("/profile/tokens", form)
+		if res.StatusCode != http.StatusOK || !regexpSecret.MatchString(body) {
+			t.Fatalf("making a key of scope %q = %d, no key shown", tt.sent, res.StatusCode)
+		}
+		tokens, err := ts.store.Tokens(ctx, &models.Viewer{User: u}, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tokens[0].Name != strings.TrimSpace("nøkkel "+tt.sent) || tokens[0].Scope != tt.want {
+			t.Errorf("the key made with scope %q is %q of scope %q; want %q", tt.sent, tokens[0].Name, tokens[0].Scope, tt.want)
+		}
+		if !strings.Contains(body, "<td>"+tt.says+"</td>") {
+			t.Errorf("the token list does not say %q for the key of scope %q", tt.says, tt.sent)
+		}
+	}
+	before := dbFingerprint(t, ts)
+	res, body := c.post("/profile/tokens", url.Values{"name": {"Rapport"}, "scope": {"admin"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Velg hva nøkkelen skal kunne gjøre") || !strings.Contains(body, `value="Rapport"`) {
+		t.Errorf("a key of an unknown scope = %d; want 422 saying to choose, keeping the name\n%.2000s", res.StatusCode, body)
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("a key of an unknown scope changed the database")
 	}
 }
