@@ -59,7 +59,7 @@ Usage:
   samspill serve [--addr :8080] [--db samspill.db] [--demo]   run the web server
   samspill migrate [--db …]                                   bring the database schema up to date
   samspill user add --email E --name N --role R [--region SLUG] [--municipality NNNN] [--partner ID]
-  samspill token create --email E [--name N] [--days 90]      print a new API token for a user
+  samspill token create --email E [--name N] [--days 90] [--read-only]  print a new API token for a user (reads and writes unless --read-only)
   samspill backup [--db …] FILE                               write a consistent copy of the database
   samspill restore [--db …] FILE                              replace the database with a checked backup (server stopped)
   samspill audit verify [--db …]                              check the audit log's hash chain
@@ -147,6 +147,9 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		email := fs.String("email", "", "the user's e-mail address")
 		name := fs.String("name", "cli", "what the token is for")
 		days := fs.Int("days", models.TokenDays, fmt.Sprintf("days the token works, 1 to %d", models.TokenMaxDays))
+		// Read and write unless asked, as every token was before: a script
+		// that makes tokens for an integration that writes keeps working.
+		readOnly := fs.Bool("read-only", false, "make a token that may only read (GET and HEAD); without it, the token reads and writes with the user's rights")
 		if err := parseEnv(fs, rest); err != nil {
 			return err
 		}
@@ -170,12 +173,16 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		if !u.Active {
 			return fmt.Errorf("token create: %s is deactivated, and the API refuses a deactivated user's tokens", u.Email)
 		}
-		token, t, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name, *days, models.TokenWrite)
+		scope, may := models.TokenWrite, "read and write"
+		if *readOnly {
+			scope, may = models.TokenRead, "read only"
+		}
+		token, t, err := store.CreateToken(ctx, models.Actor{UserID: u.ID, RequestID: "cli"}, u.ID, *name, *days, scope)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "API token for %s, working until %s (shown once; only its hash is stored):\n%s\n",
-			u.Email, t.ExpiresAt.Format(time.RFC3339), token)
+		fmt.Fprintf(out, "API token for %s, %s, working until %s (shown once; only its hash is stored):\n%s\n",
+			u.Email, may, t.ExpiresAt.Format(time.RFC3339), token)
 		return nil
 	case "restore":
 		file, err := parseFileEnv(fs, rest)

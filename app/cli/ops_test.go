@@ -761,3 +761,48 @@ func healthz(t *testing.T, base string) int {
 	res.Body.Close()
 	return res.StatusCode
 }
+
+// token create makes a token that reads and writes, as it always has (a
+// script that makes one keeps working); with --read-only one that only
+// reads. The output says which, the token alone on its last line.
+func TestCLITokenReadOnly(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	env := func(string) string { return "" }
+	if err := run(context.Background(), []string{"user", "add", "--email", "omfang@example.org", "--name", "Omfang", "--role", "admin", "--db", db}, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		flags []string
+		want  models.TokenScope
+		says  string
+	}{
+		{nil, models.TokenWrite, "read and write"},
+		{[]string{"--read-only"}, models.TokenRead, "read only"},
+		{[]string{"--read-only=false"}, models.TokenWrite, "read and write"},
+	} {
+		var out bytes.Buffer
+		args := append([]string{"token", "create", "--email", "omfang@example.org", "--db", db}, tt.flags...)
+		if err := run(context.Background(), args, &out, env); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		store, err := models.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, scope, err := store.UserByToken(context.Background(), lines[len(lines)-1])
+		store.Close()
+		if err != nil || scope != tt.want {
+			t.Errorf("samspill %s made a token of scope %q (%v); want %s", strings.Join(args, " "), scope, err, tt.want)
+		}
+		if !strings.Contains(out.String(), tt.says) {
+			t.Errorf("samspill %s says %q; want it to say %q", strings.Join(args, " "), out.String(), tt.says)
+		}
+	}
+	var help bytes.Buffer
+	run(context.Background(), []string{"token", "create", "--help"}, &help, env)
+	if !strings.Contains(help.String(), "-read-only") {
+		t.Errorf("token create --help does not offer --read-only:\n%s", help.String())
+	}
+}
