@@ -103,11 +103,11 @@ func TestReadOnlyTokenOnlyReads(t *testing.T) {
 	}
 
 	// In the user's language.
-	db, err := ts.store.SQLDB()
+	admin, err := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`UPDATE users SET language = 'en' WHERE email = ?`, demoEmail(models.RoleAdmin)); err != nil {
+	if err := ts.store.SetPreferences(context.Background(), admin.ID, "en", 0); err != nil {
 		t.Fatal(err)
 	}
 	_, out := ts.api(t, read, http.MethodPost, "/api/v1/enquiries", `{}`)
