@@ -172,6 +172,9 @@ type meJSON struct {
 	*models.User
 	CurrentRegion *models.Region `json:"current_region"`
 	Regions       []regionRef    `json:"regions"`
+	// TokenScope is what the calling token may do ("read" or "write"), so
+	// that an integration can tell before it writes; absent in a session.
+	TokenScope models.TokenScope `json:"token_scope,omitempty"`
 }
 
 type regionRef struct {
@@ -190,7 +193,8 @@ func (s *Server) apiMe(c echo.Context) error {
 	for _, r := range regions {
 		refs = append(refs, regionRef{r.ID, r.Slug, r.Name})
 	}
-	return c.JSON(http.StatusOK, meJSON{User: v.User, CurrentRegion: v.Region, Regions: refs})
+	scope, _ := c.Get(ctxBearer).(models.TokenScope)
+	return c.JSON(http.StatusOK, meJSON{User: v.User, CurrentRegion: v.Region, Regions: refs, TokenScope: scope})
 }
 
 func (s *Server) apiListRegions(c echo.Context) error {

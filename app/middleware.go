@@ -211,7 +211,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			user, scope = u, sc
-			c.Set(ctxBearer, true)
+			c.Set(ctxBearer, sc) // its scope; any non-nil value marks a token's request
 		} else if needsSession(c.Request()) {
 			id := s.sessions.GetInt64(ctx, sessUserID)
 			if id != 0 {

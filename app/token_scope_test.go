@@ -193,3 +193,23 @@ func TestProfileTokenScope(t *testing.T) {
 		t.Error("a key of an unknown scope changed the database")
 	}
 }
+
+// GET /api/v1/me says what the calling token may do, so that an integration
+// can tell before it writes; a browser session has no token and no scope.
+func TestAPIMeSaysTheTokensScope(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, scope := range models.TokenScopes {
+		tok, _ := ts.scopedToken(t, models.RoleBoard, scope)
+		status, me := ts.api(t, tok, http.MethodGet, "/api/v1/me", "")
+		if status != http.StatusOK || me["token_scope"] != string(scope) {
+			t.Errorf("GET /api/v1/me with a %s token = %d, token_scope %v; want %q", scope, status, me["token_scope"], scope)
+		}
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	res, body := c.get("/api/v1/me")
+	if res.StatusCode != http.StatusOK || strings.Contains(body, "token_scope") {
+		t.Errorf("GET /api/v1/me in a browser session = %d %s; want 200 without token_scope", res.StatusCode, body)
+	}
+}
