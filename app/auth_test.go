@@ -472,8 +472,8 @@ func TestEndedSessionKeepsLanguage(t *testing.T) {
 	}
 	clk.Add(31 * time.Minute)
 	res, page := c.post("/enquiries/1/activities", url.Values{"kind": {"call"}, "minutes": {"10"}})
-	if !strings.Contains(page, `<html lang="en"`) || !strings.Contains(page, "The form has expired") {
-		t.Errorf("a form posted after the session ended = %d in %q; want the English page, \"The form has expired…\"", res.StatusCode, htmlLang(page))
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, `<html lang="en"`) || !strings.Contains(page, "You were logged out before the form was saved") {
+		t.Errorf("a form posted after the session ended = %d in %q; want 401, the English page \"You were logged out before the form was saved…\"", res.StatusCode, htmlLang(page))
 	}
 	res, _ = c.get("/enquiries/1")
 	if res.StatusCode != http.StatusSeeOther {

@@ -103,13 +103,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(ae.status, map[string]any{"error": body})
 		return
 	}
-	if ae.status == http.StatusUnauthorized {
-		// Back to the page after log-in; a form post cannot be replayed, so it says why instead.
-		target := "/login?expired=1"
-		if c.Request().Method == http.MethodGet {
-			target = "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
-		}
-		_ = c.Redirect(http.StatusSeeOther, target)
+	if ae.status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+		// Back to the page after log-in. A form post cannot be replayed: its
+		// page says why instead, below, and gives back what was typed.
+		_ = c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		return
 	}
 	var p page
@@ -120,8 +117,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	p.Status = ae.status
 	p.Message = p.loc.T(ae.message)
-	if err == errRegionChanged {
+	switch ae {
+	case errRegionChanged:
 		p.Typed = typedText(c)
+	case errUnauthenticated:
+		// A form sent after the session ended (idle, logged out in another
+		// tab): nothing was saved, and logging in leads back to its page.
+		p.Message = p.loc.T("error.logged_out")
+		p.Back = refererPath(c.Request())
+		if sameOrigin(c.Request()) {
+			p.Typed = typedText(c)
+		}
 	}
 	if err := c.Render(ae.status, "errors/status", p); err != nil {
 		s.log.Error("render error page", "err", err)
@@ -151,6 +157,37 @@ func typedText(c echo.Context) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sameOrigin tells whether the browser says the request was sent from one of
+// our own pages: by Sec-Fetch-Site, which every current browser sends and
+// which then decides, else (an older browser) by an Origin naming this host.
+// A request not from a browser can claim either, but it shows its text to no
+// one but its sender.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
+	origin := r.Header.Get(echo.HeaderOrigin)
+	return strings.EqualFold(origin, "http://"+r.Host) || strings.EqualFold(origin, "https://"+r.Host)
+}
+
+// refererPath is the page of this site a form was sent from, by its Referer,
+// to return to: the path and query of a Referer on this host, checked as a
+// log-in's next is (safeNext), or "" for anything else.
+func refererPath(r *http.Request) string {
+	ref := r.Header.Get("Referer")
+	for _, origin := range []string{"http://" + r.Host, "https://" + r.Host} {
+		if len(ref) >= len(origin) && strings.EqualFold(ref[:len(origin)], origin) {
+			// The path follows the host at once: the host "h:80" is not
+			// the Referer "http://h:8080/x"'s.
+			if ref = ref[len(origin):]; !strings.HasPrefix(ref, "/") {
+				return ""
+			}
+			break
+		}
+	}
+	return safeNext(ref) // a path alone, or nothing: "https://evil.example/x" and "//evil.example" are refused
 }
 
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }

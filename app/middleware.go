@@ -428,6 +428,12 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		want := s.sessionString(c, sessCSRF)
 		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+			if viewer(c) == nil && s.needsLogin(c) {
+				// The session ended (idle, logged out in another tab) and its
+				// token with it: the form is refused because nobody is logged
+				// in, as the route guard would say, and its page says so.
+				return errUnauthenticated
+			}
 			return errCSRF
 		}
 		// A form whose record goes to the region the user works in carries the
@@ -441,6 +447,17 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// needsLogin tells whether the request's route is for logged-in users only.
+func (s *Server) needsLogin(c echo.Context) bool {
+	method, path := c.Request().Method, c.Path()
+	for _, r := range s.routes {
+		if r.method == method && r.path == path {
+			return r.access.kind == authenticated || r.access.kind == permission
+		}
+	}
+	return false
 }
 
 // sessionString reads a string from the session, or "" when the request has none.

@@ -41,6 +41,7 @@ type page struct {
 	Status    int               // on error pages
 	Message   string            // on error pages
 	Typed     []string          // on the page of a form refused unsaved: what was typed in it, to copy
+	Back      string            // on the page of a form refused unsaved: the page of this site it was sent from, or ""
 	Dir       string            // "rtl" for Arabic, else "ltr"
 	Public    bool              // a page of the one door: no menu, its own language list
 	loc       *views.Localizer

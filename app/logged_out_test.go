@@ -1,0 +1,231 @@
+package app
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"samspill/models"
+)
+
+// note is an activity note as an adviser writes one, with the characters
+// HTML gives a meaning to: the page that gives it back must show it as text.
+const note = `Ringte <b>gründeren</b> om "lån" & tilskudd; avtalte møte 'neste uke' <script>alert(1)</script>.`
+
+// sendNote posts the activity form of case 1 with the token the client was
+// given and the headers a browser adds.
+func sendNote(c *client, csrf string, header http.Header) (*http.Response, string) {
+	c.t.Helper()
+	form := url.Values{"_csrf": {csrf}, "kind": {"note"}, "occurred_on": {"2026-11-27"}, "minutes": {"10"}, "text": {note}}
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	for k, v := range header {
+		h[k] = v
+	}
+	return c.do(http.MethodPost, "/enquiries/1/activities", strings.NewReader(form.Encode()), h)
+}
+
+// fromCase is what a browser sends with a form posted from case 1's page.
+func fromCase(ts *testServer) http.Header {
+	return http.Header{"Origin": {ts.URL}, "Sec-Fetch-Site": {"same-origin"}, "Referer": {ts.URL + "/enquiries/1"}}
+}
+
+// crossSite is what a browser sends with a form another site posts to us.
+var crossSite = http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}, "Referer": {"https://evil.example/x"}}
+
+var loginLink = regexp.MustCompile(`<a class="ds-link" href="(/login[^"]*)"`)
+
+// loginNext is the page the refused form's log-in link returns to, and
+// whether the page has the link at all.
+func loginNext(t *testing.T, body string) (string, bool) {
+	t.Helper()
+	m := loginLink.FindStringSubmatch(body)
+	if m == nil {
+		return "", false
+	}
+	u, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatalf("the log-in link %q does not parse: %v", m[1], err)
+	}
+	return u.Query().Get("next"), true
+}
+
+// showsNote tells whether the page gives the note back to copy, and fails
+// the test if it gives it back unescaped.
+func showsNote(t *testing.T, body string) bool {
+	t.Helper()
+	if strings.Contains(body, "<b>gründeren</b>") || strings.Contains(body, "<script>alert(1)") {
+		t.Errorf("the page holds the typed text as HTML, unescaped:\n%s", body)
+	}
+	return strings.Contains(html.UnescapeString(body), ">"+note+"</textarea>")
+}
+
+func notesSaved(t *testing.T, ts *testServer) int {
+	t.Helper()
+	db, err := ts.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM activities WHERE text = ?`, note).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// An adviser writes a long activity note, takes a phone call and sends it
+// after they were logged out: the answer stays 401, but it is a page saying
+// so, with what they wrote to copy and a log-in link back to the case, not a
+// redirect to the log-in page that loses the text and lands on the start page.
+func TestLoggedOutFormKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		logout func(t *testing.T, ts *testServer, c *client, clk *clock) *client // the browser that sends the form
+	}{
+		{"idle timeout", func(_ *testing.T, _ *testServer, c *client, clk *clock) *client { clk.Add(31 * time.Minute); return c }},
+		{"logged out in another tab", func(_ *testing.T, _ *testServer, c *client, _ *clock) *client { c.post("/logout", nil); return c }},
+		{"session gone with its cookie", func(t *testing.T, ts *testServer, _ *client, _ *clock) *client { return ts.client(t) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, func(c *Config) { c.SessionIdle = 30 * time.Minute })
+			clk := &clock{now: time.Now().UTC()}
+			ts.store.SetClock(clk.Now)
+			c := ts.client(t)
+			c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+			c.get("/enquiries/1")
+			csrf := c.csrf
+			c = tt.logout(t, ts, c, clk)
+
+			res, body := sendNote(c, csrf, fromCase(ts))
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Du ble logget ut før skjemaet ble lagret") {
+				t.Fatalf("the note sent after being logged out = %d (Location %q); want 401 with a page saying they were logged out before it was saved\n%s",
+					res.StatusCode, res.Header.Get("Location"), body)
+			}
+			if !showsNote(t, body) {
+				t.Errorf("the page does not give back the note to copy:\n%s", body)
+			}
+			if next, ok := loginNext(t, body); !ok || next != "/enquiries/1" {
+				t.Errorf("the log-in link returns to %q (link found: %v); want the case, /enquiries/1", next, ok)
+			}
+			if n := notesSaved(t, ts); n != 0 {
+				t.Errorf("the note was saved %d times without a session", n)
+			}
+
+			// The log-in page the link leads to returns to the case after log-in.
+			m := loginLink.FindStringSubmatch(body)
+			if m == nil {
+				t.Fatal("no log-in link")
+			}
+			_, login := c.get(html.UnescapeString(m[1]))
+			if !strings.Contains(login, `name="next" value="/enquiries/1"`) {
+				t.Errorf("the log-in page does not carry the case to return to:\n%s", login)
+			}
+			res, _ = c.post("/login", url.Values{"email": {demoEmail(models.RoleAdviser)}, "password": {models.DemoPassword}, "next": {"/enquiries/1"}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/enquiries/1" {
+				t.Errorf("log-in from the link = %d to %q; want 303 to /enquiries/1", res.StatusCode, res.Header.Get("Location"))
+			}
+		})
+	}
+}
+
+// A page, not a form, keeps today's answer when the session has ended: a
+// redirect to the log-in page, which returns to it.
+func TestLoggedOutPageStillRedirects(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SessionIdle = 30 * time.Minute })
+	clk := &clock{now: time.Now().UTC()}
+	ts.store.SetClock(clk.Now)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	clk.Add(31 * time.Minute)
+	res, _ := c.get("/enquiries/1")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2Fenquiries%2F1" {
+		t.Errorf("the case page after the idle timeout = %d to %q; want 303 to /login?next=%%2Fenquiries%%2F1", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// A form another site posts in the name of a logged-out browser gets no text
+// of its choosing shown on our pages, and its Referer chooses no page to go
+// to after log-in: only a path on this site does.
+func TestLoggedOutFormFromElsewhere(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.get("/login") // a session with a CSRF token but nobody logged in
+
+	res, body := sendNote(c, c.csrf, crossSite)
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a cross-site post to a logged-out browser = %d; want 401", res.StatusCode)
+	}
+	if strings.Contains(html.UnescapeString(body), "gründeren") {
+		t.Errorf("a cross-site post's text is shown on our page:\n%s", body)
+	}
+	if next, _ := loginNext(t, body); next != "" {
+		t.Errorf("a cross-site post's log-in link returns to %q; want nowhere in particular", next)
+	}
+
+	host := strings.TrimPrefix(ts.URL, "http://")
+	referers := []struct{ referer, want string }{
+		{ts.URL + "/enquiries/1", "/enquiries/1"},
+		{ts.URL + "/enquiries?q=Hamar+kafé&status=new", "/enquiries?q=Hamar+kafé&status=new"},
+		{"/enquiries/1", "/enquiries/1"},
+		{"https://evil.example/x", ""},
+		{"https://evil.example/enquiries/1", ""},
+		{"//evil.example", ""},
+		{"//evil.example/enquiries/1", ""},
+		{ts.URL + "//evil.example/x", ""},
+		{ts.URL + `/\evil.example`, ""},
+		{"/%5Cevil.example", "/%5Cevil.example"}, // kept encoded by the browser: a path here
+		{"http://evil.example@" + host + "/enquiries/1", ""},
+		{"http://127.0.0.1:1/enquiries/1", ""},
+		{ts.URL + "0/enquiries/1", ""}, // another port that begins with ours
+		{"javascript:alert(1)", ""},
+		{"", ""},
+	}
+	for _, r := range referers {
+		h := fromCase(ts)
+		h.Set("Referer", r.referer)
+		if r.referer == "" {
+			h.Del("Referer")
+		}
+		res, body := sendNote(c, c.csrf, h)
+		next, ok := loginNext(t, body)
+		if res.StatusCode != http.StatusUnauthorized || !ok || next != r.want {
+			t.Errorf("Referer %q: %d with a log-in link (%v) returning to %q; want 401 and %q", r.referer, res.StatusCode, ok, next, r.want)
+		}
+	}
+}
+
+// The API answers as before: JSON 401 when the session has ended, JSON 403
+// when a live session's call lacks its token.
+func TestLoggedOutAPIUnchanged(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SessionIdle = 30 * time.Minute })
+	clk := &clock{now: time.Now().UTC()}
+	ts.store.SetClock(clk.Now)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	body := `{"kind": "note", "occurred_on": "2026-11-27", "text": "` + strings.ReplaceAll(note, `"`, `\"`) + `"}`
+	send := func(token string) (*http.Response, string) {
+		h := fromCase(ts)
+		h.Set("Content-Type", "application/json")
+		if token != "" {
+			h.Set("X-CSRF-Token", token)
+		}
+		return c.do(http.MethodPost, "/api/v1/enquiries/1/activities", strings.NewReader(body), h)
+	}
+	if res, out := send(""); res.StatusCode != http.StatusForbidden || !strings.Contains(out, `"code":"csrf"`) {
+		t.Errorf("an API call of a live session without its token = %d %s; want 403 JSON, code csrf", res.StatusCode, out)
+	}
+	token := c.csrf
+	clk.Add(31 * time.Minute)
+	if res, out := send(token); res.StatusCode != http.StatusUnauthorized || !strings.Contains(out, `"code":"unauthenticated"`) || strings.Contains(out, "gründeren") {
+		t.Errorf("an API call after the idle timeout = %d %s; want 401 JSON, code unauthenticated", res.StatusCode, out)
+	}
+}
