@@ -128,6 +128,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if sameOrigin(c.Request()) {
 			p.Typed = typedText(c)
 		}
+	case errCSRF:
+		// A form opened before the user logged in again, perhaps in another
+		// tab. Its text is given back only to a post from our own pages: a
+		// forged post from another site must not get text of its choosing
+		// shown on ours.
+		p.Back = refererPath(c.Request())
+		if sameOrigin(c.Request()) {
+			if p.Typed = typedText(c); len(p.Typed) > 0 {
+				p.Message = p.loc.T("error.csrf_typed")
+			}
+		}
 	}
 	if err := c.Render(ae.status, "errors/status", p); err != nil {
 		s.log.Error("render error page", "err", err)

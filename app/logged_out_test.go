@@ -202,6 +202,60 @@ func TestLoggedOutFormFromElsewhere(t *testing.T) {
 	}
 }
 
+// A form refused by the CSRF check while logged in (opened before a log-in in
+// another tab, which gives the session a new token) gives back what was typed,
+// saying to open the page again and paste it, but only to a post from our own
+// pages: a forged post from another site gets no text of its choosing shown
+// on our origin.
+func TestCSRFRefusalKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tests := []struct {
+		name   string
+		header http.Header
+		shown  bool
+	}{
+		{"same-origin", fromCase(ts), true},
+		{"same-origin by Origin alone", http.Header{"Origin": {ts.URL}, "Referer": {ts.URL + "/enquiries/1"}}, true},
+		{"cross-site", crossSite, false},
+		{"cross-site naming no origin", http.Header{"Sec-Fetch-Site": {"cross-site"}}, false},
+		{"same-site", http.Header{"Sec-Fetch-Site": {"same-site"}, "Origin": {"http://other.localhost"}}, false},
+		{"sandboxed", http.Header{"Origin": {"null"}}, false},
+		{"no headers", nil, false},
+		{"another port", http.Header{"Origin": {"http://127.0.0.1:1"}}, false},
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/1")
+	stale := c.csrf
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword) // another tab
+	for _, tt := range tests {
+		res, body := sendNote(c, stale, tt.header)
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: the stale form = %d; want 403", tt.name, res.StatusCode)
+			continue
+		}
+		if got := showsNote(t, body); got != tt.shown {
+			t.Errorf("%s: the page gives back the text: %v; want %v\n%s", tt.name, got, tt.shown, body)
+		}
+		if tt.shown && !strings.Contains(body, "Åpne siden på nytt og lim inn teksten") {
+			t.Errorf("%s: the page does not say to open the page again and paste the text:\n%s", tt.name, body)
+		}
+		if !tt.shown && strings.Contains(html.UnescapeString(body), "gründeren") {
+			t.Errorf("%s: the page shows the posted text:\n%s", tt.name, body)
+		}
+	}
+	if n := notesSaved(t, ts); n != 0 {
+		t.Errorf("the note was saved %d times with a stale token", n)
+	}
+	// A public form refused for its token is refused as before, logged in or not.
+	d := ts.client(t)
+	d.get("/login")
+	if res, _ := d.post("/language", url.Values{"_csrf": {"forged"}, "lang": {"en"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("the language form with a forged token = %d; want 403", res.StatusCode)
+	}
+}
+
 // The API answers as before: JSON 401 when the session has ended, JSON 403
 // when a live session's call lacks its token.
 func TestLoggedOutAPIUnchanged(t *testing.T) {
