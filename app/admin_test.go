@@ -715,3 +715,56 @@ func TestUserPageCountsOpenCasesAssigned(t *testing.T) {
 		t.Errorf("the adviser's page does not say %q with a link to the list", want)
 	}
 }
+
+// A partner name that is another partner's but for case and spacing is
+// refused beside the field, by form and API, on creating and renaming,
+// naming the partner it is too like; a partner may still change the case of
+// its own name.
+func TestPartnerNameTooLikeAnother(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	token := ts.token(t, models.RoleAdmin)
+	siva, err := ts.store.PartnerByName(ctx, "Siva")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "for likt partneren «Innovasjon Norge»"
+	renameForm := func(name string) url.Values {
+		p, err := ts.store.Partner(ctx, siva.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return url.Values{"name": {name}, "kind": {p.Kind}, "services": p.ServiceList(), "active": {"on"}, "version": {strconv.Itoa(p.Version)}}
+	}
+	admin.get("/admin/partners/new")
+	if res, body := admin.post("/admin/partners", url.Values{"name": {" innovasjon  NORGE "}, "kind": {"national"}}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(fieldError(body), want) {
+		t.Errorf("new partner by form %q = %d, %q; want 422 saying %q", " innovasjon  NORGE ", res.StatusCode, fieldError(body), want)
+	}
+	path := "/admin/partners/" + itoa(siva.ID)
+	admin.get(path)
+	if res, body := admin.post(path, renameForm("INNOVASJON NORGE")); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(fieldError(body), want) {
+		t.Errorf("rename Siva by form to INNOVASJON NORGE = %d, %q; want 422 saying %q", res.StatusCode, fieldError(body), want)
+	}
+	for _, tt := range []struct{ method, path, body string }{
+		{http.MethodPost, "/api/v1/partners", `{"name": "innovasjon norge", "kind": "national"}`},
+		{http.MethodPost, "/api/v1/partners", `{"name": "innovasjon norge", "kind": "bogus"}`},
+		{http.MethodPatch, "/api/v1/partners/" + itoa(siva.ID), `{"name": "Innovasjon  Norge", "version": ` + strconv.Itoa(siva.Version) + `}`},
+	} {
+		status, out := ts.api(t, token, tt.method, tt.path, tt.body)
+		e, _ := out["error"].(map[string]any)
+		fields, _ := e["fields"].(map[string]any)
+		if msg, _ := fields["name"].(string); status != http.StatusUnprocessableEntity || !strings.Contains(msg, want) {
+			t.Errorf("%s %s %s = %d %v; want 422 with name saying %q", tt.method, tt.path, tt.body, status, out, want)
+		}
+	}
+	admin.get(path)
+	if res, body := admin.post(path, renameForm("SIVA")); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("rename Siva to SIVA = %d; want 303\n%s", res.StatusCode, errorSummary(body))
+	}
+	if p, _ := ts.store.Partner(ctx, siva.ID); p.Name != "SIVA" {
+		t.Errorf("name = %q; want SIVA", p.Name)
+	}
+}

@@ -423,8 +423,8 @@ func (s *Server) apiCreatePartner(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		addProblems(fields, problems)
-		return invalidFields(fields)
+		addProblems(fields, problems.Fields)
+		return &models.ValidationError{Fields: fields, Data: problems.Data}
 	}
 	p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
 	if err != nil {
@@ -456,8 +456,8 @@ func (s *Server) apiUpdatePartner(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		addProblems(fields, problems)
-		return invalidFields(fields)
+		addProblems(fields, problems.Fields)
+		return &models.ValidationError{Fields: fields, Data: problems.Data}
 	}
 	if err := s.store.UpdatePartner(ctx, actor(c), id, in); err != nil {
 		return err

@@ -47,22 +47,24 @@ type partnerPage struct {
 	Pending  int64 // referrals sent to the partner and open, which deactivating it leaves open
 }
 
-func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, f partnerForm, errs map[string]string) (partnerPage, error) {
+// partnerPage is the partner form; data is what errs' messages name
+// (models.ValidationError.Data), as the partner a name clashes with.
+func (s *Server) partnerPage(c echo.Context, titleID string, p *models.Partner, f partnerForm, errs map[string]string, data map[string]map[string]any) (partnerPage, error) {
 	pg := s.page(c, titleID)
 	if errs != nil {
-		pg = pg.withErrors(errs)
+		pg = pg.withErrors(errs, data)
 	}
-	data := partnerPage{page: pg, Partner: p, Form: f, Kinds: models.PartnerKinds, Services: models.PartnerServices}
+	out := partnerPage{page: pg, Partner: p, Form: f, Kinds: models.PartnerKinds, Services: models.PartnerServices}
 	if p != nil && pg.Viewer.IsAdmin() { // the form that says it is an admin's
 		var err error
-		if data.Pending, err = s.store.PendingReferrals(c.Request().Context(), p.ID); err != nil {
+		if out.Pending, err = s.store.PendingReferrals(c.Request().Context(), p.ID); err != nil {
 			return partnerPage{}, err
 		}
 	}
-	return data, nil
+	return out, nil
 }
 
-func (s *Server) parsePartnerForm(c echo.Context, id int64) (partnerForm, models.PartnerInput, map[string]string, error) {
+func (s *Server) parsePartnerForm(c echo.Context, id int64) (partnerForm, models.PartnerInput, map[string]string, map[string]map[string]any, error) {
 	f := partnerForm{Name: c.FormValue("name"), Kind: c.FormValue("kind"), Description: c.FormValue("description"),
 		Website: c.FormValue("website"), Version: c.FormValue("version"), Active: c.FormValue("active") == "on"}
 	params, _ := c.FormParams()
@@ -75,15 +77,16 @@ func (s *Server) parsePartnerForm(c echo.Context, id int64) (partnerForm, models
 	if len(errs) > 0 { // the store is not asked: its checks are said in the same answer
 		problems, err := s.store.PartnerProblems(c.Request().Context(), id, in)
 		if err != nil {
-			return f, in, nil, err
+			return f, in, nil, nil, err
 		}
-		addProblems(errs, problems)
+		addProblems(errs, problems.Fields)
+		return f, in, errs, problems.Data, nil
 	}
-	return f, in, errs, nil
+	return f, in, errs, nil, nil
 }
 
 func (s *Server) newPartnerForm(c echo.Context) error {
-	data, err := s.partnerPage(c, "partners.new", nil, partnerForm{Kind: "local", Active: true}, nil)
+	data, err := s.partnerPage(c, "partners.new", nil, partnerForm{Kind: "local", Active: true}, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -91,14 +94,14 @@ func (s *Server) newPartnerForm(c echo.Context) error {
 }
 
 func (s *Server) createPartner(c echo.Context) error {
-	f, in, errs, err := s.parsePartnerForm(c, 0)
+	f, in, errs, named, err := s.parsePartnerForm(c, 0)
 	if err != nil {
 		return err
 	}
 	if len(errs) == 0 {
 		p, err := s.store.CreatePartner(c.Request().Context(), actor(c), in)
 		if ve := asValidation(err); ve != nil {
-			errs = ve.Fields
+			errs, named = ve.Fields, ve.Data
 		} else if err != nil {
 			return err
 		} else {
@@ -106,7 +109,7 @@ func (s *Server) createPartner(c echo.Context) error {
 			return redirect(c, "/admin/partners/"+strconv.FormatInt(p.ID, 10))
 		}
 	}
-	data, err := s.partnerPage(c, "partners.new", nil, f, errs)
+	data, err := s.partnerPage(c, "partners.new", nil, f, errs, named)
 	if err != nil {
 		return err
 	}
@@ -124,7 +127,7 @@ func (s *Server) showPartner(c echo.Context) error {
 	}
 	f := partnerForm{Name: p.Name, Kind: p.Kind, Description: p.Description, Website: p.Website, Services: p.ServiceList(),
 		Active: p.Active, Version: strconv.Itoa(p.Version)}
-	data, err := s.partnerPage(c, "partners.edit", p, f, nil)
+	data, err := s.partnerPage(c, "partners.edit", p, f, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -141,7 +144,7 @@ func (s *Server) updatePartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in, errs, err := s.parsePartnerForm(c, id)
+	f, in, errs, named, err := s.parsePartnerForm(c, id)
 	if err != nil {
 		return err
 	}
@@ -150,7 +153,7 @@ func (s *Server) updatePartner(c echo.Context) error {
 		err = s.store.UpdatePartner(c.Request().Context(), actor(c), id, in)
 		switch ve := asValidation(err); {
 		case ve != nil:
-			errs = ve.Fields
+			errs, named = ve.Fields, ve.Data
 		case isConflict(err):
 			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
 		case err != nil:
@@ -160,7 +163,7 @@ func (s *Server) updatePartner(c echo.Context) error {
 			return redirect(c, "/admin/partners/"+strconv.FormatInt(id, 10))
 		}
 	}
-	data, err := s.partnerPage(c, "partners.edit", p, f, errs)
+	data, err := s.partnerPage(c, "partners.edit", p, f, errs, named)
 	if err != nil {
 		return err
 	}

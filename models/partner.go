@@ -55,25 +55,68 @@ type PartnerInput struct {
 // PartnerProblems reports what is wrong with in, for partner id (0 for a new
 // one), by the checks CreatePartner and UpdatePartner make, a name already
 // taken too, writing nothing: a form or API body refused for a field it could
-// not read still hears about its other fields in the same answer.
-func (s *Store) PartnerProblems(ctx context.Context, id int64, in PartnerInput) (map[string]string, error) {
+// not read still hears about its other fields in the same answer. Its Data
+// names the partner a name clashes with.
+func (s *Store) PartnerProblems(ctx context.Context, id int64, in PartnerInput) (ValidationError, error) {
 	return s.partnerProblems(s.read(ctx), id, &in)
 }
 
-func (s *Store) partnerProblems(tx *gorm.DB, id int64, in *PartnerInput) (map[string]string, error) {
-	fields := map[string]string{}
+func (s *Store) partnerProblems(tx *gorm.DB, id int64, in *PartnerInput) (ValidationError, error) {
+	out := ValidationError{Fields: map[string]string{}}
 	var ve *ValidationError
 	if errors.As(in.validate(), &ve) {
-		fields = ve.Fields
+		out.Fields = ve.Fields
 	}
-	if fields["name"] == "" {
+	if out.Fields["name"] == "" {
 		if ok, err := taken(tx, &Partner{}, "name", in.Name, id); err != nil {
-			return nil, err
+			return ValidationError{}, err
 		} else if ok {
-			fields["name"] = "error.name_taken"
+			out.Fields["name"] = "error.name_taken"
+		} else if clash, err := partnerNameClash(tx, id, in.Name); err != nil {
+			return ValidationError{}, err
+		} else if clash != "" {
+			out.Fields["name"] = "error.name_clash"
+			out.Data = map[string]map[string]any{"name": {"Name": clash}}
 		}
 	}
-	return fields, nil
+	return out, nil
+}
+
+// foldName is a partner name as people tell names apart: in lower case (Go's,
+// which knows Æ, Ø and Å, as the searches' fold() does) with every run of
+// spaces one space. "ACME  AS" and "Acme AS" are one organisation to an
+// adviser choosing where to refer.
+func foldName(name string) string { return strings.Join(strings.Fields(strings.ToLower(name)), " ") }
+
+// partnerNameClash returns the name of another partner than id whose name is
+// name's by foldName, or "" if there is none. The unique index on
+// partners.name compares bytes, and a folding one cannot be added where
+// near-duplicates are already stored; so the names are compared here, in Go,
+// the same on SQLite and PostgreSQL (whose lower() and whitespace rules are
+// not SQLite's). The catalogue is short: every name is read.
+//
+// A partner keeping its own name by foldName (a new case, spaces tidied) is
+// not refused for a near-duplicate stored before this check: editing it must
+// not wait for the other one to be renamed.
+func partnerNameClash(tx *gorm.DB, id int64, name string) (string, error) {
+	key := foldName(name)
+	var others []Partner
+	if err := tx.Model(&Partner{}).Select("id, name").Order("id").Find(&others).Error; err != nil {
+		return "", fmt.Errorf("check partner name: %w", err)
+	}
+	clash := ""
+	for _, p := range others {
+		if foldName(p.Name) != key {
+			continue
+		}
+		if p.ID == id {
+			return "", nil // its own name, by foldName
+		}
+		if clash == "" {
+			clash = p.Name
+		}
+	}
+	return clash, nil
 }
 
 func (in *PartnerInput) validate() error {
@@ -177,14 +220,17 @@ func (s *Store) PartnerByName(ctx context.Context, name string) (*Partner, error
 // CreatePartner adds a partner to the catalogue, active or not as in.Active
 // says: an admin may enter a partner before referrals to it may be sent.
 func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*Partner, error) {
-	if fields, err := s.partnerProblems(s.read(ctx), 0, &in); err != nil {
+	if ve, err := s.partnerProblems(s.read(ctx), 0, &in); err != nil {
 		return nil, err
-	} else if len(fields) > 0 {
-		return nil, &ValidationError{Fields: fields}
+	} else if len(ve.Fields) > 0 {
+		return nil, &ve
 	}
 	p := Partner{Name: in.Name, Kind: in.Kind, Services: strings.Join(in.Services, ","), Description: in.Description,
 		Website: in.Website, Active: in.Active, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := nameStillFree(tx, 0, in.Name); err != nil {
+			return err
+		}
 		if err := tx.Create(&p).Error; err != nil {
 			if isUniqueViolation(err) {
 				return invalid("name", "error.name_taken")
@@ -202,10 +248,10 @@ func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*P
 // UpdatePartner saves an admin's edit of a partner; Active false deactivates it.
 // Partners are never deleted: referrals keep pointing at them.
 func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in PartnerInput) error {
-	if fields, err := s.partnerProblems(s.read(ctx), id, &in); err != nil {
+	if ve, err := s.partnerProblems(s.read(ctx), id, &in); err != nil {
 		return err
-	} else if len(fields) > 0 {
-		return &ValidationError{Fields: fields}
+	} else if len(ve.Fields) > 0 {
+		return &ve
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
 		values := map[string]any{
@@ -213,6 +259,9 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 			"website": in.Website, "active": in.Active,
 		}
 		if same, err := unchanged(tx, &Partner{}, in.Version, values, "id = ?", id); err != nil || same {
+			return err
+		}
+		if err := nameStillFree(tx, id, in.Name); err != nil {
 			return err
 		}
 		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
@@ -225,6 +274,20 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 		}
 		return s.audit(tx, a, "update", "partner", fmt.Sprint(id), fmt.Sprintf("active=%t", in.Active))
 	})
+}
+
+// nameStillFree checks partnerNameClash again in the saving transaction: a
+// near-duplicate saved by someone else since the check before it has no
+// unique index to stop it.
+func nameStillFree(tx *gorm.DB, id int64, name string) error {
+	clash, err := partnerNameClash(tx, id, name)
+	switch {
+	case err != nil || clash == "":
+		return err
+	case clash == name:
+		return invalid("name", "error.name_taken")
+	}
+	return &ValidationError{Fields: map[string]string{"name": "error.name_clash"}, Data: map[string]map[string]any{"name": {"Name": clash}}}
 }
 
 // PendingReferrals counts the referrals sent to a partner and not yet closed,

@@ -66,8 +66,10 @@ var takenKinds = []takenKind{
 // compares as they do: e-mail addresses are stored in lower case (Go's, which
 // knows Æ, Ø and Å), so an address in other letters is the same one and
 // taken; slugs and factor codes are lower-case words, so one in capitals is
-// refused for its form; a partner name differing in case only is another
-// name to the index, and taken says it is free.
+// refused for its form. A partner name differing in case or spacing only is
+// another name to the index, but the same organisation to the advisers
+// choosing it: it is refused as too like the stored one (partnerNameClash),
+// without an index that near-duplicates stored before would break.
 func TestTakenAsItsIndex(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
@@ -82,8 +84,10 @@ func TestTakenAsItsIndex(t *testing.T) {
 		"partner name": {"Ålesund Næringsforum", []try{
 			{"same", "Ålesund Næringsforum", "error.name_taken"},
 			{"same, spaces around", "  Ålesund Næringsforum ", "error.name_taken"},
-			{"other case", "ÅLESUND NÆRINGSFORUM", ""},
-			{"other Norwegian letter case", "ålesund næringsforum", ""},
+			{"other case", "ÅLESUND NÆRINGSFORUM", "error.name_clash"},
+			{"other Norwegian letter case", "ålesund næringsforum", "error.name_clash"},
+			{"spaces inside", "Ålesund  \tNæringsforum", "error.name_clash"},
+			{"other name", "Ålesund Næringsforening", ""},
 		}},
 		"region slug": {"alesund", []try{
 			{"same", "alesund", "error.slug_taken"},
@@ -170,4 +174,74 @@ func TestTakenRaceSaidBesideTheField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A partner name like another's but for case and spacing is refused beside
+// the field, naming the partner it clashes with, when a partner is created
+// or renamed; a partner may still take another case of its own name, and one
+// of two near-duplicates stored before the check can still be edited.
+func TestPartnerNameClash(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	create := func(name string) *Partner {
+		t.Helper()
+		p, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: name, Kind: "national", Active: true})
+		if err != nil {
+			t.Fatalf("create %q: %v", name, err)
+		}
+		return p
+	}
+	rename := func(p *Partner, name string, active bool) error {
+		t.Helper()
+		cur, err := s.Partner(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.UpdatePartner(ctx, Actor{}, p.ID, PartnerInput{Name: name, Kind: cur.Kind, Active: active, Version: cur.Version})
+	}
+	clashes := func(what string, err error, with string) {
+		t.Helper()
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields["name"] != "error.name_clash" || ve.Data["name"]["Name"] != with || len(ve.Fields) != 1 {
+			t.Errorf("%s = %v (%+v); want name error.name_clash alone, naming %q", what, err, ve, with)
+		}
+	}
+	vekst := create("Vekst Sør")
+	acme := create("Acme AS")
+
+	_, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: " vekst  sør ", Kind: "national", Active: true})
+	clashes("create ' vekst  sør '", err, "Vekst Sør")
+	ve, err := s.PartnerProblems(ctx, 0, PartnerInput{Name: "VEKST SØR", Kind: "bogus"})
+	if err != nil || ve.Fields["name"] != "error.name_clash" || ve.Data["name"]["Name"] != "Vekst Sør" || ve.Fields["kind"] == "" {
+		t.Errorf("PartnerProblems(VEKST SØR, bad kind) = %+v, %v; want the clash beside the kind's error", ve, err)
+	}
+	clashes("rename Vekst Sør to ACME  as", rename(vekst, "ACME  as", true), "Acme AS")
+
+	if err := rename(acme, "ACME AS", true); err != nil {
+		t.Errorf("rename Acme AS to its own name in capitals: %v", err)
+	}
+	if p, _ := s.Partner(ctx, acme.ID); p.Name != "ACME AS" {
+		t.Errorf("name = %q; want ACME AS", p.Name)
+	}
+
+	// Near-duplicates from before the check: either can still be edited
+	// (deactivated) under its own name; a third partner cannot take theirs,
+	// and hears of the first one stored.
+	older := create("Gammel Partner")
+	if err := s.db.Exec("INSERT INTO partners (name, kind, active, version, created_at, updated_at) VALUES (?, 'local', ?, 1, ?, ?)",
+		"GAMMEL  PARTNER", true, s.now(), s.now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	twin, err := s.PartnerByName(ctx, "GAMMEL  PARTNER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rename(twin, "GAMMEL  PARTNER", false); err != nil {
+		t.Errorf("deactivate a near-duplicate stored before the check: %v", err)
+	}
+	if err := rename(older, "Gammel partner", true); err != nil {
+		t.Errorf("rename the older near-duplicate within its own name: %v", err)
+	}
+	clashes("rename Acme AS to gammel partner", rename(acme, "gammel partner", true), "Gammel partner")
 }
