@@ -34,12 +34,18 @@ type auditRow struct {
 }
 
 // actorWords says who made an entry that no user made: a partner through a
-// one-time link, the one door (an enquiry's creation), or else Samspill's
+// one-time link (by the name of the referral's partner, which names holds
+// for the page), the one door (an enquiry's creation), or else Samspill's
 // own jobs (retention, no response, the demo's set-up).
-func actorWords(p page, e models.AuditEntry) string {
+func actorWords(p page, e models.AuditEntry, names *models.AuditNames) string {
 	kv, _ := auditFields(e.Detail)
 	switch {
 	case e.Action == "acknowledge_by_link", e.Object == "referral" && e.Detail == "link", kv["via"] == "link":
+		if names != nil && e.Object == "referral" {
+			if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil && names.ReferralPartners[id] != "" {
+				return p.T("audit.by_link_of", "Partner", names.ReferralPartners[id])
+			}
+		}
 		return p.T("audit.by_link")
 	case e.Action == "create" && e.Object == "enquiry":
 		return p.T("enquiry.public")
@@ -82,7 +88,7 @@ func (s *Server) listAudit(c echo.Context) error {
 		rows[i].Details, rows[i].Coded = auditDetails(p, e, false)
 		rows[i].Coded = rows[i].Coded && rows[i].Details != e.Detail
 		if e.UserID == nil {
-			rows[i].Who = actorWords(p, e.AuditEntry)
+			rows[i].Who = actorWords(p, e.AuditEntry, e.Names)
 		}
 	}
 	if f.UserID != 0 {

@@ -347,15 +347,18 @@ func TestAuditFiltersWithBadInput(t *testing.T) {
 
 // TestAuditLogNamesWhoActedWithoutAUser: an entry made through a partner's
 // one-time link, by the one door or by Samspill's own jobs has no user; the
-// log's user cell says who acted in words (Partner via engangslenke), not
-// nothing.
+// log's user cell says who acted in words (Innovasjon Norge via
+// engangslenke, by the referral's partner), not nothing, nor a partner
+// without its name.
 func TestAuditLogNamesWhoActedWithoutAUser(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
+	r, partner := demoOpenReferral(t, ts, 0)
+	rid := itoa(r.ID)
 	adviser := ts.client(t)
 	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
-	adviser.get("/referrals/1")
-	_, page := adviser.post("/referrals/1/link", nil)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
 	m := oneTimeLink.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("no link")
@@ -369,12 +372,12 @@ func TestAuditLogNamesWhoActedWithoutAUser(t *testing.T) {
 	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
 	row := regexp.MustCompile(`(?s)<tr><td>\d+</td><td>[^<]*</td><td>([^<]*)(?:<div[^>]*>[^<]*</div>)?</td><td>([^<]*)</td><td>([^<]*)</td>`)
 	for lang, want := range map[string]map[string]string{
-		"nb": {"acknowledge_by_link": "Partner via engangslenke", "view": "Partner via engangslenke", "create": "Skjema på nettsiden"},
-		"en": {"acknowledge_by_link": "Partner via one-time link", "view": "Partner via one-time link", "create": "Web form"},
+		"nb": {"acknowledge_by_link": partner.Name + " via engangslenke", "view": partner.Name + " via engangslenke", "create": "Skjema på nettsiden"},
+		"en": {"acknowledge_by_link": partner.Name + " via one-time link", "view": partner.Name + " via one-time link", "create": "Web form"},
 	} {
 		coord.post("/language", url.Values{"lang": {lang}, "back": {"/"}})
 		seen := map[string]bool{}
-		for _, q := range []string{"?object=referral&object_id=1", "?object=enquiry"} {
+		for _, q := range []string{"?object=referral&object_id=" + rid, "?object=enquiry"} {
 			_, log := coord.get("/admin/audit" + q)
 			for _, r := range row.FindAllStringSubmatch(log, -1) {
 				if strings.TrimSpace(r[1]) == "" {

@@ -376,7 +376,7 @@ func historyLines(p page, entries []models.HistoryEntry) []historyLine {
 	for i, e := range entries {
 		l := historyLine{At: e.At, Who: e.UserName, What: p.T("audit." + e.Action)}
 		if l.Who == "" {
-			l.Who = actorWords(p, e.AuditEntry)
+			l.Who = actorWords(p, e.AuditEntry, e.Names)
 		}
 		l.Details = historyDetails(p, e)
 		out[i] = l

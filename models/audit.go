@@ -339,18 +339,29 @@ type AuditLine struct {
 type AuditNames struct {
 	Users, Regions, Partners map[int64]string
 	Municipalities           map[string]string
+	// ReferralPartners names, by referral id, the partner of each referral
+	// that an entry without a user is about: who acted through the
+	// referral's one-time link.
+	ReferralPartners map[int64]string
 }
 
 func newAuditNames() *AuditNames {
-	return &AuditNames{Users: map[int64]string{}, Regions: map[int64]string{}, Partners: map[int64]string{}, Municipalities: map[string]string{}}
+	return &AuditNames{Users: map[int64]string{}, Regions: map[int64]string{}, Partners: map[int64]string{}, Municipalities: map[string]string{},
+		ReferralPartners: map[int64]string{}}
 }
 
 // auditRefKinds are the detail keys whose value is the id of a user, region or
 // partner.
 var auditRefKinds = map[string]string{"assigned_to": "users", "user": "users", "region": "regions", "from_region": "regions", "partner": "partners"}
 
-// add notes the ids and numbers that e's detail refers to, with empty names.
+// add notes the ids and numbers that e's detail refers to, with empty names,
+// and the referral an entry without a user is about.
 func (n *AuditNames) add(e AuditEntry) {
+	if e.UserID == nil && e.Object == "referral" {
+		if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil && id > 0 {
+			n.ReferralPartners[id] = ""
+		}
+	}
 	if (e.Action == "save_member" || e.Action == "remove_member") && e.Object == "region" {
 		n.Municipalities[e.Detail] = ""
 		return
@@ -485,6 +496,19 @@ func (s *Store) auditNames(ctx context.Context, names *AuditNames) error {
 	for table, m := range map[string]map[int64]string{"users": names.Users, "regions": names.Regions, "partners": names.Partners} {
 		if err := s.namesOf(ctx, table, m); err != nil {
 			return err
+		}
+	}
+	if len(names.ReferralPartners) > 0 {
+		var refs []struct {
+			ID   int64
+			Name string
+		}
+		if err := s.read(ctx).Table("referrals").Select("referrals.id, partners.name").Joins("JOIN partners ON partners.id = referrals.partner_id").
+			Where("referrals.id IN ?", slices.Collect(maps.Keys(names.ReferralPartners))).Scan(&refs).Error; err != nil {
+			return fmt.Errorf("partners of referrals: %w", err)
+		}
+		for _, r := range refs {
+			names.ReferralPartners[r.ID] = r.Name
 		}
 	}
 	if len(names.Municipalities) == 0 {
