@@ -207,8 +207,11 @@ func (j enquiryJSON) apply(in *models.EnquiryInput) {
 	}
 }
 
-// apiCreateEnquiry registers an enquiry from another channel.
-func (s *Server) apiCreateEnquiry(c echo.Context) error {
+// apiCreateEnquiry registers an enquiry from another channel. Its errors are
+// said as the staff forms say them (staffWorded): an integration registers
+// someone else's enquiry, as an adviser does.
+func (s *Server) apiCreateEnquiry(c echo.Context) (err error) {
+	defer func() { err = staffWorded(err) }()
 	var j enquiryJSON
 	if err := decodeJSON(c, &j); err != nil {
 		return err
@@ -249,8 +252,10 @@ func (s *Server) apiCreateEnquiry(c echo.Context) error {
 	return c.JSON(http.StatusCreated, enquiryJSONOut(e, s.store.Now()))
 }
 
-// apiUpdateEnquiry changes the fields sent, if version is still current.
-func (s *Server) apiUpdateEnquiry(c echo.Context) error {
+// apiUpdateEnquiry changes the fields sent, if version is still current. Its
+// errors are said as the staff forms say them (staffWorded).
+func (s *Server) apiUpdateEnquiry(c echo.Context) (err error) {
+	defer func() { err = staffWorded(err) }()
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err

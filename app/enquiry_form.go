@@ -221,6 +221,16 @@ func staffErrors(errs map[string]string) map[string]string {
 	return out
 }
 
+// staffWorded returns err with its field messages as a staff form says them
+// (staffErrors), for the staff API; any other error as it is.
+func staffWorded(err error) error {
+	ve := asValidation(err)
+	if ve == nil {
+		return err
+	}
+	return &models.ValidationError{Fields: staffErrors(ve.Fields), Data: ve.Data}
+}
+
 // newEnquiryFields builds the form's fields. The one door (staff false) asks
 // the enquirer in the second person, as does the access document written to
 // the enquirer; staff forms (staff true) ask the same questions about the

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -270,6 +271,47 @@ func TestStaffFormErrorsSpeakOfTheEnquirer(t *testing.T) {
 			if strings.Contains(page, w) {
 				t.Errorf("%s: the refused form tells the adviser %q, the one door's words to the enquirer", lang, w)
 			}
+		}
+	}
+}
+
+// TestStaffAPIErrorsSpeakOfTheEnquirer: the staff API's answers about a
+// missing need or contact (POST and PATCH /api/v1/enquiries, which the
+// region's own integrations send for a person who rang) speak of the person,
+// as the staff forms do; the one door's API (POST /api/v1/intake), which the
+// enquirer's own browser or app sends, keeps its words to the enquirer.
+func TestStaffAPIErrorsSpeakOfTheEnquirer(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	token := ts.token(t, models.RoleAdviser)
+	id, _ := submitShared(t, ts, false)
+	status, got := ts.api(t, token, http.MethodGet, "/api/v1/enquiries/"+itoa(id), "")
+	version, ok := got["version"].(float64)
+	if status != http.StatusOK || !ok {
+		t.Fatalf("GET the enquiry = %d %v", status, got)
+	}
+	v := strconv.Itoa(int(version))
+	const (
+		staffNeeds, staffContact   = "Velg minst én ting personen trenger hjelp til.", "Oppgi e-post eller telefon, så dere kan nå personen."
+		publicNeeds, publicContact = "Velg minst én ting du trenger hjelp til.", "Oppgi e-post eller telefon, så vi kan nå deg."
+	)
+	body := `"municipality": "3403", "enquirer_kind": "prospective_entrepreneur", "needs": [], "description": "Vil starte kafé", "name": "Kari Nordmann", "consent_store": true`
+	tests := []struct {
+		name, token, method, path, body string
+		needs, contact                  string
+	}{
+		{"create", token, http.MethodPost, "/api/v1/enquiries", `{` + body + `}`, staffNeeds, staffContact},
+		{"create refused for another field too", token, http.MethodPost, "/api/v1/enquiries", `{` + body + `, "status": "closed"}`, staffNeeds, staffContact},
+		{"edit", token, http.MethodPatch, "/api/v1/enquiries/" + itoa(id), `{"needs": [], "email": "", "phone": "", "version": ` + v + `}`, staffNeeds, staffContact},
+		{"edit refused for another field too", token, http.MethodPatch, "/api/v1/enquiries/" + itoa(id), `{"needs": [], "email": "", "phone": "", "channel": "web", "version": ` + v + `}`, staffNeeds, staffContact},
+		{"the one door", "", http.MethodPost, "/api/v1/intake", `{` + body + `}`, publicNeeds, publicContact},
+	}
+	for _, tt := range tests {
+		status, out := ts.api(t, tt.token, tt.method, tt.path, tt.body)
+		errBody, _ := out["error"].(map[string]any)
+		fields, _ := errBody["fields"].(map[string]any)
+		if status != http.StatusUnprocessableEntity || fields["needs"] != tt.needs || fields["email"] != tt.contact {
+			t.Errorf("%s: %s %s = %d, needs %q, email %q; want 422, %q, %q", tt.name, tt.method, tt.path, status, fields["needs"], fields["email"], tt.needs, tt.contact)
 		}
 	}
 }
