@@ -134,17 +134,29 @@ func TestRoleChangeIsAuditedInItsRegion(t *testing.T) {
 }
 
 // A partner deactivated while referrals to it are open: the admin is told how
-// many before saving, and the adviser following one up is told the partner no
-// longer takes referrals.
+// many before saving, the sent ones and the drafts, each by what deactivating
+// does to them (the count of open referrals left the drafts out, unsaid),
+// and the adviser following one up is told the partner no longer takes
+// referrals.
 func TestDeactivatedPartnerWithOpenReferrals(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	r, p := demoOpenReferral(t, ts, 0)
+	draftReferral(t, ts, models.RoleAdviser) // to Innovasjon Norge
+	if p.Name != "Innovasjon Norge" {
+		t.Fatalf("the demo's open referral is to %s; want Innovasjon Norge, which the draft goes to", p.Name)
+	}
 	admin := ts.client(t)
 	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
 	path := "/admin/partners/" + itoa(p.ID)
-	if _, page := admin.get(path); !regexp.MustCompile(`\d+ åp(en|ne) henvisning`).MatchString(page) {
-		t.Error("the partner's page does not say it has open referrals")
+	_, page := admin.get(path)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`\d+ sendte? henvisninge?r? til partneren er åp(en|ne) nå`),
+		regexp.MustCompile(`1 henvisning til partneren er et utkast som ikke er sendt. Deaktiverer du partneren, kan det ikke sendes`),
+	} {
+		if !want.MatchString(page) {
+			t.Errorf("the partner's page does not say %s", want)
+		}
 	}
 	form := url.Values{"name": {p.Name}, "kind": {p.Kind}, "services": p.ServiceList(), "description": {p.Description}, "website": {p.Website}, "version": {strconv.Itoa(p.Version)}}
 	if res, body := admin.post(path, form); res.StatusCode != http.StatusSeeOther {

@@ -44,7 +44,7 @@ type partnerPage struct {
 	Form     partnerForm
 	Kinds    []string
 	Services []string
-	Pending  int64 // referrals sent to the partner and open, which deactivating it leaves open
+	Pending  models.PendingReferrals // the partner's open referrals and drafts, which deactivating it leaves behind
 }
 
 // partnerPage is the partner form; data is what errs' messages name

@@ -290,12 +290,31 @@ func nameStillFree(tx *gorm.DB, id int64, name string) error {
 	return &ValidationError{Fields: map[string]string{"name": "error.name_clash"}, Data: map[string]map[string]any{"name": {"Name": clash}}}
 }
 
-// PendingReferrals counts the referrals sent to a partner and not yet closed,
-// in every region: what an admin deactivating the partner leaves open.
-func (s *Store) PendingReferrals(ctx context.Context, partnerID int64) (int64, error) {
-	var n int64
-	if err := s.read(ctx).Model(&Referral{}).Where("partner_id = ? AND status IN ?", partnerID, pendingReferral).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("pending referrals of partner %d: %w", partnerID, err)
+// PendingReferrals counts a partner's referrals, in every region, that an
+// admin deactivating the partner leaves behind.
+type PendingReferrals struct {
+	Sent   int64 // sent and not yet closed: they stay open until followed up
+	Drafts int64 // saved, not sent: they cannot be sent to an inactive partner
+}
+
+// PendingReferrals counts the referrals to a partner that deactivating it
+// leaves behind, in every region: the open ones sent, and the drafts.
+func (s *Store) PendingReferrals(ctx context.Context, partnerID int64) (PendingReferrals, error) {
+	var rows []struct {
+		Status string
+		N      int64
 	}
-	return n, nil
+	if err := s.read(ctx).Model(&Referral{}).Select("status, COUNT(*) AS n").
+		Where("partner_id = ? AND status IN ?", partnerID, append([]string{"draft"}, pendingReferral...)).Group("status").Scan(&rows).Error; err != nil {
+		return PendingReferrals{}, fmt.Errorf("pending referrals of partner %d: %w", partnerID, err)
+	}
+	var out PendingReferrals
+	for _, r := range rows {
+		if r.Status == "draft" {
+			out.Drafts += r.N
+		} else {
+			out.Sent += r.N
+		}
+	}
+	return out, nil
 }

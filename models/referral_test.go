@@ -1235,3 +1235,34 @@ func TestErasureKeepsThePartnersContact(t *testing.T) {
 		}
 	}
 }
+
+// The referrals a partner's deactivation leaves behind are counted as sent
+// and open, and as drafts, apart: neither closed ones nor another partner's.
+func TestPendingReferralsOfPartner(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	before, err := f.s.PendingReferrals(ctx, f.siva.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: sampleInput("3413"), Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.refer(t, f.withConsent, f.siva, false)
+	f.refer(t, f.noConsent, f.siva, false)
+	closed := f.refer(t, third, f.siva, false)
+	if err := f.s.CloseReferral(ctx, f.adviser, Actor{}, closed.ID, ReferralOutcome{Outcome: "withdrawn", Reason: "other", Version: closed.Version}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []ReferralInput{{PartnerID: f.siva.ID, Reason: "financing"}, {PartnerID: f.innovation.ID, Reason: "financing"}} {
+		if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, third.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.s.PendingReferrals(ctx, f.siva.ID)
+	if want := (PendingReferrals{Sent: before.Sent + 2, Drafts: before.Drafts + 1}); err != nil || got != want {
+		t.Errorf("PendingReferrals = %+v, %v; want %+v", got, err, want)
+	}
+}
