@@ -66,6 +66,14 @@ func newTestServerOn(t testing.TB, dsn string, mutate ...func(*Config)) *testSer
 	if err := store.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return serveStore(t, store, mutate...)
+}
+
+// serveStore starts a server over store, migrated and filled as the test
+// wants it (the demo, or generated data).
+func serveStore(t testing.TB, store *models.Store, mutate ...func(*Config)) *testServer {
+	t.Helper()
+	ctx := context.Background()
 	enforcer, err := policies.New()
 	if err != nil {
 		t.Fatal(err)
