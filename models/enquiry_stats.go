@@ -171,7 +171,7 @@ func (s *Store) MunicipalityStats(ctx context.Context, v *Viewer) (*Municipality
 		Kommunenummer: number, From: from.Format("2006-01-02"), To: now.Format("2006-01-02"), FromDay: from, ToDay: now,
 		Total: newCount(total), PerMonth: buckets(months, true), PerNeed: ordered(needs, Needs),
 		PerKind: ordered(kinds, EnquirerKinds), PerStage: ordered(stageCounts, append(append([]string{}, Stages...), "unknown")),
-		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(due, answered, within),
+		Answered: newCount(answered), WithinTarget: newCount(within), WithinTargetPc: shareWithinTarget(total, due, answered, within),
 	}
 	st.withhold(total, answered, within)
 	return st, nil
@@ -197,9 +197,12 @@ func (st *MunicipalityStatistics) withhold(total, answered, within int) {
 // their deadline) answered within target, or nil when it would give away a
 // count under SmallCount: with the counts shown, the share tells how many were
 // answered in time, late, or not by their deadline (answered 3 and 33 % is
-// one in time), so none of them may be 1 or 2.
-func shareWithinTarget(due, answered, within int) *int {
-	if due < SmallCount || newCount(within).Hidden || newCount(answered-within).Hidden || newCount(due-answered).Hidden {
+// one in time), so none of them may be 1 or 2. Beside the count in time it
+// tells how many were due (4 in time at 57 % is 4 of 7), and so, with the
+// total, how many are not yet due: that may not be 1 or 2 either, or the total
+// less the due gave away what a withheld count answered keeps unknown.
+func shareWithinTarget(total, due, answered, within int) *int {
+	if due < SmallCount || newCount(within).Hidden || newCount(answered-within).Hidden || newCount(due-answered).Hidden || newCount(total-due).Hidden {
 		return nil
 	}
 	pc := percent(share(float64(within), float64(due)))

@@ -469,32 +469,38 @@ func TestMunicipalityStatsHideSmallCounts(t *testing.T) {
 func TestMunicipalityStatsHideSmallShares(t *testing.T) {
 	t.Parallel()
 	// Overdue are enquiries nobody answered by their deadline: they count
-	// against the share as those answered late do.
+	// against the share as those answered late do. Fresh are neither answered
+	// nor due yet: they are the total less the due, which the share and the
+	// count in time give away, so 1 or 2 of them hide it too.
 	tests := []struct {
-		answered, within, overdue int
-		want                      *int // nil: hidden
+		answered, within, overdue, fresh int
+		want                             *int // nil: hidden
 	}{
-		{0, 0, 0, nil},
-		{2, 2, 0, nil},
-		{3, 0, 0, ptr(0)},
-		{3, 1, 0, nil},
-		{3, 2, 0, nil},
-		{3, 3, 0, ptr(100)},
-		{4, 2, 0, nil},
-		{5, 3, 0, nil},
-		{6, 3, 0, ptr(50)},
-		{7, 5, 0, nil},
-		{6, 3, 3, ptr(33)},
-		{3, 3, 3, ptr(50)},
-		{6, 6, 1, nil},
-		{0, 0, 3, ptr(0)},
+		{0, 0, 0, 3, nil},
+		{2, 2, 0, 3, nil},
+		{3, 0, 0, 3, ptr(0)},
+		{3, 1, 0, 3, nil},
+		{3, 2, 0, 3, nil},
+		{3, 3, 0, 3, ptr(100)},
+		{4, 2, 0, 3, nil},
+		{5, 3, 0, 3, nil},
+		{6, 3, 0, 3, ptr(50)},
+		{7, 5, 0, 3, nil},
+		{6, 3, 3, 3, ptr(33)},
+		{3, 3, 3, 3, ptr(50)},
+		{6, 6, 1, 3, nil},
+		{0, 0, 3, 3, ptr(0)},
+		{6, 3, 0, 0, ptr(50)},
+		{6, 3, 0, 1, nil},
+		{6, 3, 3, 2, nil},
+		{6, 3, 3, 1, nil},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%d answered, %d within target, %d overdue", tt.answered, tt.within, tt.overdue), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d answered, %d within target, %d overdue, %d fresh", tt.answered, tt.within, tt.overdue, tt.fresh), func(t *testing.T) {
 			t.Parallel()
 			f := newEnquiryFixture(t)
 			ctx := context.Background()
-			for i := 0; i < tt.answered+tt.overdue+1; i++ { // and one not answered, nor due yet
+			for i := 0; i < tt.answered+tt.overdue+tt.fresh; i++ {
 				e := f.webEnquiry(t, "3412")
 				change := map[string]any{}
 				switch {

@@ -11,7 +11,7 @@ import (
 // 57.49999… and 57 %.)
 func TestPercentsRoundHalfUp(t *testing.T) {
 	t.Parallel()
-	if got := shareWithinTarget(40, 40, 23); got == nil || *got != 58 {
+	if got := shareWithinTarget(40, 40, 40, 23); got == nil || *got != 58 {
 		t.Errorf("23 of 40 answered within target = %v %%; want 58 %%", deref(got))
 	}
 	p := buildPortfolio([]projectGroup{{Status: "active", N: 40}}, milestoneCounts{Total: 40, Done: 40, OnTime: 23},

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // A withheld count is one that would have been shown, so at least 3: beside
@@ -41,5 +42,43 @@ func TestWithheldCountLeavesHiddenUnknown(t *testing.T) {
 	}
 	if c := got["prospective_entrepreneur"]; !c.Withheld {
 		t.Errorf("prospective = %+v; want withheld", c)
+	}
+}
+
+// The share answered within the target is of the enquiries due (answered, or
+// past their deadline), and beside the count in time it tells how many were
+// due: 4 in time at 57 % is 4 of 7. With the total it gave away the
+// enquiries not yet due, and so the count answered when that was withheld:
+// of 8 enquiries, 7 due and all answered leaves 1 not answered.
+func TestShareWithinTargetKeepsTheNotYetDueUnknown(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 6, 10, 10, 0, 0, 0, Oslo)
+	clock := now
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	for i := 0; i < 7; i++ {
+		clock = now.AddDate(0, -2, i)
+		e := f.webEnquiry(t, "3412")
+		if i < 4 {
+			clock = clock.Add(time.Hour) // in time
+		} else {
+			clock = clock.AddDate(0, 0, 21) // late
+		}
+		if _, err := f.s.ChangeStatus(ctx, f.adviser, Actor{}, e.ID, "in_progress", e.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock = now
+	f.webEnquiry(t, "3412") // came in this morning: neither answered nor due
+	st, err := f.s.MunicipalityStats(ctx, f.municipalty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total.N != 8 || !st.Answered.Withheld || st.WithinTarget.N != 4 {
+		t.Fatalf("total %+v, answered %+v, in time %+v; want 8 shown, withheld (beside 1 not answered) and 4 shown", st.Total, st.Answered, st.WithinTarget)
+	}
+	if st.WithinTargetPc != nil {
+		t.Errorf("the share in time is %d %%: 4 in time makes 7 due, and of 8 the 1 left is not answered; want no share", *st.WithinTargetPc)
 	}
 }
