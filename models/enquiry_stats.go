@@ -35,16 +35,19 @@ func (c Count) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprint(c.N)), nil
 }
 
-// withhold keeps a single hidden count of a list that adds up to a total
-// shown from being worked out as the total less the counts shown: it withholds
-// the smallest count shown beside it, so that two are unknown. (Two or more
-// hidden counts give away only their sum, which is small.) A withheld count
-// would have been shown, so it is known to be at least SmallCount: it is one
-// above that where there is one, for a withheld 3 beside a hidden count that
-// add up to 4 give away a hidden 1 (only 1 + 3 makes 4), where 1 + 4 could be
-// 2 + 3. (Beside counts of 3 alone a hidden 1 cannot be kept unknown.)
+// withhold keeps the hidden counts of a list that adds up to a total shown
+// from being worked out as the total less the counts shown: where that tells
+// them, it withholds the smallest count shown beside them, so that one more is
+// unknown. A single hidden count is told by the rest; several give away only
+// their sum, which tells each of them when it is all ones or all twos (two
+// hidden counts that add up to 2 are 1 each), and where it is neither they
+// stay unknown. A withheld count would have been shown, so it is known to be
+// at least SmallCount: it is one above that where there is one, for a
+// withheld 3 beside a hidden count that add up to 4 give away a hidden 1
+// (only 1 + 3 makes 4), where 1 + 4 could be 2 + 3. (Beside counts of 3 alone
+// a hidden 1 cannot be kept unknown.)
 func withhold(bs []Bucket, total Count) {
-	hidden, smallest := 0, -1
+	hidden, shown, smallest := 0, 0, -1
 	less := func(a, b int) bool { // by size, those above SmallCount first
 		if (a > SmallCount) != (b > SmallCount) {
 			return a > SmallCount
@@ -58,8 +61,11 @@ func withhold(bs []Bucket, total Count) {
 		case b.Count.N > 0 && (smallest < 0 || less(b.Count.N, bs[smallest].Count.N)):
 			smallest = i
 		}
+		shown += b.Count.N
 	}
-	if hidden == 1 && !total.Hidden && smallest >= 0 {
+	sum := total.N - shown // of the hidden counts, each 1 or 2
+	told := hidden == 1 || hidden > 1 && (sum == hidden || sum == 2*hidden)
+	if told && !total.Hidden && smallest >= 0 {
 		bs[smallest].Count = Count{Withheld: true}
 	}
 }

@@ -121,6 +121,12 @@ func TestWithhold(t *testing.T) {
 		{"one hidden", []int{5, 1, 7, 4}, "nhnw"},
 		{"one hidden, zeros shown as zeros", []int{0, 2, 9, 0, 6}, "nhnnw"},
 		{"two hidden give away only their sum", []int{5, 1, 2, 7}, "nhhn"},
+		// Hidden counts are 1 or 2: two that add up to 2 are 1 each, two
+		// that add up to 4 are 2 each, unless a count beside them is withheld.
+		{"two hidden ones", []int{5, 1, 1, 7}, "whhn"},
+		{"two hidden twos", []int{5, 2, 2, 7}, "whhn"},
+		{"three hidden ones", []int{1, 1, 9, 1, 0}, "hhwhn"},
+		{"three hidden, one a two", []int{1, 2, 9, 1, 5}, "hhnhn"},
 		{"none hidden", []int{5, 3, 7}, "nnn"},
 		{"total hidden", []int{0, 2}, "nh"},
 	}
