@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -594,4 +595,21 @@ func TestFiguresAgreeOnAwkwardCases(t *testing.T) {
 	}
 
 	checkPairs(t, gs.figurePairs(t))
+}
+
+// The board report's share referred is of the enquiries received in the
+// period, whenever they were referred; the report's other figures are of the
+// referrals sent in it. Its words say which, or "14 of 61 enquiries were
+// referred" reads as the enquiries behind the 27 referrals sent.
+func TestReferredShareSaysItsEnquiries(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	for lang, says := range map[string]string{"nb": "av henvendelsene mottatt i perioden", "en": "of the enquiries received in the period"} {
+		c.post("/language", url.Values{"lang": {lang}, "back": {"/reports/referrals"}})
+		if _, page := c.get("/reports/referrals"); !strings.Contains(page, says) {
+			t.Errorf("%s: the share referred does not say %q", lang, says)
+		}
+	}
 }
