@@ -161,6 +161,12 @@ func (gs *generatedServer) apiTotal(t *testing.T, token, path string) int64 {
 // csvRows counts the rows of a CSV file below its header.
 func csvRows(t *testing.T, c *client, path string) int64 {
 	t.Helper()
+	return int64(len(csvTable(t, c, path)) - 1)
+}
+
+// csvTable reads a CSV file, its header first.
+func csvTable(t *testing.T, c *client, path string) [][]string {
+	t.Helper()
 	res, body := c.get(path)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s = %d", path, res.StatusCode)
@@ -171,7 +177,7 @@ func csvRows(t *testing.T, c *client, path string) int64 {
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
-	return int64(len(rows) - 1)
+	return rows
 }
 
 type figure struct {
@@ -356,6 +362,37 @@ func (gs *generatedServer) figurePairs(t *testing.T) []figurePair {
 			figurePair{"enquiries received" + at, figure{"the inbox", inbox("")}, figure{"the sum of its municipalities", num(sumInbox)}},
 		)
 		pairs = append(pairs, linkedFigures(t, board, "/reports/referrals?"+period, "the board")...)
+		// The report's CSV tables, column by column summed: sent, supported,
+		// declined, no response, open and overdue per partner; sent, open and
+		// overdue per adviser.
+		csvSum := func(table string, col int) func() int64 {
+			return func() int64 {
+				var sum int64
+				for _, row := range csvTable(t, board, "/reports/referrals.csv?table="+table+"&"+period)[1:] {
+					sum += digits(t, "0"+row[col])
+				}
+				return sum
+			}
+		}
+		var sumDeclined, sumNoResponse, sumAdviserOpen int64
+		for _, x := range rep.Partners {
+			sumDeclined += x.Declined
+			sumNoResponse += x.NoResponse
+		}
+		for _, x := range rep.Advisers {
+			sumAdviserOpen += x.Open
+		}
+		pairs = append(pairs,
+			figurePair{"referrals sent" + at, figure{"the report", num(rep.Sent)}, figure{"its CSV per partner", csvSum("partners", 1)}},
+			figurePair{"referrals supported" + at, figure{"the report", num(rep.Supported)}, figure{"its CSV per partner", csvSum("partners", 4)}},
+			figurePair{"referrals declined" + at, figure{"the report", num(sumDeclined)}, figure{"its CSV per partner", csvSum("partners", 5)}},
+			figurePair{"referrals not answered" + at, figure{"the report", num(sumNoResponse)}, figure{"its CSV per partner", csvSum("partners", 6)}},
+			figurePair{"open referrals" + at, figure{"the report", num(rep.Open)}, figure{"its CSV per partner", csvSum("partners", 7)}},
+			figurePair{"overdue referrals" + at, figure{"the report", num(rep.Overdue)}, figure{"its CSV per partner", csvSum("partners", 8)}},
+			figurePair{"open referrals of advisers" + at, figure{"the report", num(sumAdviserOpen)}, figure{"its CSV per adviser", csvSum("advisers", 2)}},
+			figurePair{"referrals supported" + at, figure{"the report", num(rep.Supported)}, figure{"its CSV per municipality", csvSum("municipalities", 1)}},
+			figurePair{"referrals supported" + at, figure{"the report", num(rep.Supported)}, figure{"its CSV per quarter", csvSum("quarters", 1)}},
+		)
 	}
 
 	// The inbox's kept totals (a status, a need) against the same list
