@@ -650,3 +650,41 @@ func TestReferredShareSaysItsEnquiries(t *testing.T) {
 		}
 	}
 }
+
+// The granted funds are of the referrals sent in the period, each in the
+// quarter it was granted: a referral sent in March and granted in April
+// stands under the second quarter in a report of the first. The page says
+// so, or the row "2. kvartal" reads as all that was granted then, and
+// differs from the second quarter's own report.
+func TestGrantedPerQuarterSaysWhichReferrals(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 3, 20, 10, 0, 0, 0, time.UTC)
+	ts.store.SetClock(func() time.Time { return clock })
+	id, _ := submit(t, ts, "3412", "Trenger kapital", "")
+	innovation, err := ts.store.PartnerByName(ctx, "Innovasjon Norge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ts.store.CreateReferral(ctx, regionAdmin(t, ts), models.Actor{}, id, models.ReferralInput{PartnerID: innovation.ID, Reason: "financing", Message: "Trenger kapital", Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = time.Date(2026, 4, 10, 10, 0, 0, 0, time.UTC)
+	if err := ts.store.CloseReferral(ctx, regionAdmin(t, ts), models.Actor{}, r.ID, models.ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "grant", AmountNOK: 100000, Version: r.Version}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleBoard), models.DemoPassword)
+	for lang, says := range map[string]string{"nb": "etter kvartalet de ble innvilget i", "en": "by the quarter they were granted in"} {
+		c.post("/language", url.Values{"lang": {lang}, "back": {"/reports/referrals"}})
+		_, page := c.get("/reports/referrals?from=2026-01-01&to=2026-03-31")
+		if !strings.Contains(page, map[string]string{"nb": "2. kvartal 2026", "en": "Q2 2026"}[lang]) {
+			t.Fatalf("%s: the report of the first quarter has not the referral granted in the second; the test's set-up is wrong", lang)
+		}
+		if !strings.Contains(page, says) {
+			t.Errorf("%s: the granted funds do not say they are %q", lang, says)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func TestReportGrantsEmptyState(t *testing.T) {
 	if strings.Contains(page, "Ingen henvisninger i perioden.") {
 		t.Error("the report says there were no referrals in the period beside the one sent")
 	}
-	if n := strings.Count(page, "Ingen henvisninger er innvilget i perioden."); n != 2 {
+	if n := strings.Count(page, "Ingen av henvisningene sendt i perioden er innvilget."); n != 2 {
 		t.Errorf("the granted funds' tables say %d times that none was granted; want 2 (per quarter, per municipality)", n)
 	}
 }
