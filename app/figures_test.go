@@ -81,7 +81,7 @@ func (gs *generatedServer) apiToken(t *testing.T, role string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := gs.store.CreateToken(context.Background(), models.Actor{}, u.ID, "figures", models.TokenDays)
+	tok, _, err := gs.store.CreateToken(context.Background(), models.Actor{}, u.ID, "figures", models.TokenDays, models.TokenWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
