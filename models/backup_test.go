@@ -159,7 +159,7 @@ func TestRestoreKeepsTheOldDatabaseWhole(t *testing.T) {
 		return err == nil
 	}
 	for i, kept := range []string{crashed + ".before-restore", crashed + ".before-restore.2"} {
-		if err := Restore(ctx, backup, crashed); err != nil {
+		if _, err := Restore(ctx, backup, crashed); err != nil {
 			t.Fatal(err)
 		}
 		if hasUser(crashed) {
@@ -182,7 +182,7 @@ func TestRestoreKeepsTheOldDatabaseWhole(t *testing.T) {
 	if err := os.WriteFile(gone+"-wal", b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := Restore(ctx, backup, gone); err != nil {
+	if _, err := Restore(ctx, backup, gone); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Open(gone)

@@ -427,47 +427,76 @@ func (s *Store) Now() time.Time { return s.now() }
 // after checking that the backup is whole: integrity_check passes, its schema
 // is known, and its audit chain holds. The server must be stopped. The old
 // database is kept beside it as target+".before-restore" (see keepBeforeRestore).
-func Restore(ctx context.Context, source, target string) error {
+//
+// A person erased, or an enquiry anonymised by retention, after the backup
+// was taken must not come back with it: Restore re-applies to the restored
+// database the erasures and anonymisations that the replaced database's
+// audit log records after the backup's last entry (see erasuresAfter and
+// reapply). When they cannot be read (the replaced database is broken, or is
+// not a later state of the backup's database), it restores all the same, a
+// broken database being a reason to restore, and says so in the result's
+// Warning for the operator to erase them again by hand.
+func Restore(ctx context.Context, source, target string) (RestoreResult, error) {
+	var res RestoreResult
 	if strings.HasPrefix(target, "postgres") {
-		return errors.New("use pg_restore for PostgreSQL")
+		return res, errors.New("use pg_restore for PostgreSQL")
 	}
 	if _, err := os.Stat(source); err != nil { // Open would make an empty one
-		return fmt.Errorf("no backup at %s: %w", source, err)
+		return res, fmt.Errorf("no backup at %s: %w", source, err)
 	}
 	b, err := Open(source)
 	if err != nil {
-		return err
+		return res, err
 	}
 	var check string
 	if err := b.rdb.WithContext(ctx).Raw("PRAGMA integrity_check").Scan(&check).Error; err != nil || check != "ok" {
 		b.Close()
-		return fmt.Errorf("backup %s fails integrity_check: %q %v", source, check, err)
+		return res, fmt.Errorf("backup %s fails integrity_check: %q %v", source, check, err)
 	}
 	if v, err := b.SchemaVersion(ctx); err != nil || v == 0 || v > len(migrations) {
 		b.Close()
-		return fmt.Errorf("backup %s has schema version %d, this program knows %d (%v)", source, v, len(migrations), err)
+		return res, fmt.Errorf("backup %s has schema version %d, this program knows %d (%v)", source, v, len(migrations), err)
 	}
 	if _, err := b.VerifyAudit(ctx); err != nil {
 		b.Close()
-		return fmt.Errorf("backup %s: %w", source, err)
+		return res, fmt.Errorf("backup %s: %w", source, err)
+	}
+	var head auditHead
+	if err := b.read(ctx).First(&head, 1).Error; err != nil {
+		b.Close()
+		return res, fmt.Errorf("backup %s: audit head: %w", source, err)
 	}
 	if err := b.Close(); err != nil {
-		return err
+		return res, err
 	}
+	var pending []AuditEntry
+	var unread error
 	if _, err := os.Stat(target); err == nil {
-		if _, err := keepBeforeRestore(target); err != nil {
-			return err
+		// Read before anything moves, so that a database that cannot be
+		// read is known as such; the restore goes on regardless.
+		pending, unread = erasuresAfter(ctx, target, head)
+		if res.Kept, err = keepBeforeRestore(target); err != nil {
+			return res, err
 		}
 	} else {
 		// No database, but perhaps the log and index of one deleted after a
 		// crash: SQLite would replay that log into the restored file.
 		for _, suffix := range []string{"-wal", "-shm"} {
 			if err := os.Remove(target + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
+				return res, err
 			}
 		}
 	}
-	return copyFileSynced(source, target)
+	if err := copyFileSynced(source, target); err != nil {
+		return res, err
+	}
+	if unread == nil && len(pending) > 0 {
+		res.Reapplied, unread = reapply(ctx, target, pending)
+	}
+	if unread != nil {
+		res.Warning = fmt.Errorf("%w: %w", ErrErasuresNotReapplied, unread)
+	}
+	return res, nil
 }
 
 // keepBeforeRestore moves the database at target aside, to the first free

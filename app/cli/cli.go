@@ -197,7 +197,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		defer unlock()
-		if err := models.Restore(ctx, file, cfg.DB); err != nil {
+		if _, err := models.Restore(ctx, file, cfg.DB); err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
 		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
