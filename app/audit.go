@@ -316,6 +316,16 @@ func auditDetails(p page, e models.AuditLine, bare bool) (text string, ok bool) 
 		g, err2 := time.Parse("2006-01-02", to)
 		text = views.FormatDate(f) + " → " + views.FormatDate(g)
 		fail(has && err1 == nil && err2 == nil)
+	case (a == "erase enquiry" || a == "anonymise enquiry") && strings.HasPrefix(d, models.ReappliedPrefix):
+		// Re-applied by a restore: the entry re-applied, numbered as in the
+		// replaced database's log, and its own detail in words.
+		entry, first, _ := strings.Cut(strings.TrimPrefix(d, models.ReappliedPrefix), " ")
+		n, err := strconv.ParseInt(strings.TrimPrefix(entry, "entry="), 10, 64)
+		inner := e
+		inner.Detail = first
+		words, good := auditDetails(p, inner, false)
+		text = t("auditlog.detail.reapplied", "Entry", n, "Details", words)
+		fail(good && err == nil && n > 0 && strings.HasPrefix(entry, "entry="))
 	case a == "erase enquiry":
 		reason, has := strings.CutPrefix(d, "reason: ")
 		text = labelled("auditlog.detail.reason", "Reason", reason)

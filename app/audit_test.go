@@ -97,6 +97,13 @@ func TestAuditDetailsInWords(t *testing.T) {
 		{"discard", "referral", "enquiry=5 partner=3", "Henvendelse nr. 5 til Innovasjon Norge", "Enquiry no. 5 to Innovasjon Norge"},
 		{"erase", "enquiry", "reason: Krav per e-post", "Begrunnelse: Krav per e-post", "Reason: Krav per e-post"},
 		{"anonymise", "enquiry", "retention period ended", "Oppbevaringstiden var ute", "The retention period ended"},
+		// Re-applied by a restore to the restored database (models.ReappliedPrefix).
+		{"erase", "enquiry", "reapplied after restore: entry=57 reason: Krav per e-post",
+			"Gjort på nytt etter gjenoppretting fra sikkerhetskopi (oppføring 57 i databasen som ble erstattet): Begrunnelse: Krav per e-post",
+			"Done again after restoring from a backup (entry 57 in the database that was replaced): Reason: Krav per e-post"},
+		{"anonymise", "enquiry", "reapplied after restore: entry=58 retention period ended",
+			"Gjort på nytt etter gjenoppretting fra sikkerhetskopi (oppføring 58 i databasen som ble erstattet): Oppbevaringstiden var ute",
+			"Done again after restoring from a backup (entry 58 in the database that was replaced): The retention period ended"},
 		{"set_roles", "user", "roles=board@1", "Roller: Styret i Hamarregionen Utvikling", "Roles: Board in Hamarregionen Utvikling"},
 		{"set_roles", "user", "roles=", "Ingen roller", "No roles"},
 		{"activate", "user", "", "", ""},
@@ -189,6 +196,8 @@ func TestAuditDetailsUnknownShownAsItIs(t *testing.T) {
 		{Action: "view", Object: "enquiry", Detail: "printout"},
 		{Action: "frobnicate", Object: "enquiry", Detail: "x=1"},
 		{Action: "anonymise", Object: "enquiry", Detail: "by hand"},
+		{Action: "anonymise", Object: "enquiry", Detail: "reapplied after restore: entry=x retention period ended"},
+		{Action: "anonymise", Object: "enquiry", Detail: "reapplied after restore: entry=58 by hand"},
 		{Action: "create", Object: "api_token", Detail: "user=12 days=90 scope=admin"},
 	} {
 		got, ok := auditDetails(page{loc: set.Localizer("nb")}, models.AuditLine{AuditEntry: e}, false)

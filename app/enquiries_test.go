@@ -1035,6 +1035,8 @@ func TestEnquiryHistoryDetails(t *testing.T) {
 		{"withdraw_consent", "purpose=share referrals=2", "Registrerte at personen trakk tilbake samtykket til deling: 2 åpne henvisninger sluttet å dele personopplysninger"},
 		{"anonymise", "retention period ended", "Anonymiserte: Oppbevaringstiden var ute"},
 		{"erase", "reason: Krav fra Kari Nordmann per e-post", "Slettet personopplysninger"}, // the reason is the audit log's
+		{"anonymise", "reapplied after restore: entry=58 retention period ended", "Anonymiserte: Gjort på nytt etter gjenoppretting fra sikkerhetskopi (oppføring 58 i databasen som ble erstattet): Oppbevaringstiden var ute"},
+		{"erase", "reapplied after restore: entry=57 reason: Krav fra Kari Nordmann", "Slettet personopplysninger"},
 		{"close", "outcome=bogus", "Avsluttet saken"}, // not worded: no codes
 		{"update", "something else", "Endret opplysninger"},
 	}
