@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 )
 
 // RestoreResult is what Restore did besides putting the backup in place.
 type RestoreResult struct {
-	Kept      string // where the replaced database was kept; "" if there was none
-	Reapplied int    // erasures and retention anonymisations re-applied to the restored database
+	Kept      string    // where the replaced database was kept; "" if there was none
+	Reapplied int       // erasures and retention anonymisations re-applied to the restored database
+	BackupSeq int64     // the number of the backup's last audit entry (0: its log is empty)
+	BackupAt  time.Time // and when it was written: erasures after it are what Reapplied counts
 	// Warning, wrapping ErrErasuresNotReapplied, says why erasures made
 	// after the backup could not be re-applied; nil if there were none to
 	// re-apply or all were.

@@ -466,6 +466,15 @@ func Restore(ctx context.Context, source, target string) (RestoreResult, error) 
 		b.Close()
 		return res, fmt.Errorf("backup %s: audit head: %w", source, err)
 	}
+	res.BackupSeq = head.Seq
+	if head.Seq > 0 {
+		var last AuditEntry
+		if err := b.read(ctx).Where("seq = ?", head.Seq).First(&last).Error; err != nil {
+			b.Close()
+			return res, fmt.Errorf("backup %s: audit entry %d: %w", source, head.Seq, err)
+		}
+		res.BackupAt = last.At
+	}
 	if err := b.Close(); err != nil {
 		return res, err
 	}

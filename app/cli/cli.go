@@ -31,13 +31,19 @@ import (
 
 // Main runs the command line args (without the program's name) and returns
 // the process's exit code: 0; 2 for a command line it cannot read, as Go's
-// flag package and most commands exit; or 1 for a command that failed.
+// flag package and most commands exit; 1 for a command that failed; or 3 for
+// a restore done whose erasures made after the backup could not be
+// re-applied, so that a script does not start the server on it unawares.
 func Main(args []string) int {
 	err := run(context.Background(), args, os.Stdout, os.Getenv)
 	var usage usageError
+	var warning restoreWarning
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp): // help asked for is help given
 		return 0
+	case errors.As(err, &warning):
+		fmt.Fprintln(os.Stderr, "samspill:", err)
+		return 3
 	case errors.As(err, &usage):
 		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 2
@@ -45,6 +51,34 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 1
 	}
+}
+
+// restoreWarning is a restore done whose erasures made after the backup
+// could not be re-applied (models.ErrErasuresNotReapplied): the restored
+// database may hold again the data of people erased since. Main says what the
+// operator must do, on standard error, and exits 3.
+type restoreWarning struct {
+	res models.RestoreResult
+	db  string
+}
+
+func (w restoreWarning) Unwrap() error { return w.res.Warning }
+
+func (w restoreWarning) Error() string {
+	since := "the backup was taken"
+	if !w.res.BackupAt.IsZero() {
+		since = fmt.Sprintf("the backup's last audit entry (number %d, %s)", w.res.BackupSeq, w.res.BackupAt.UTC().Format(time.RFC3339))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "restore: warning: %v.\n", w.res.Warning)
+	fmt.Fprintf(&b, "The restored database %s may hold again the personal data of people erased, or anonymised by retention, since %s. ", w.db, since)
+	b.WriteString("Before anyone uses it, erase them again:\n")
+	fmt.Fprintf(&b, "  - find them in the audit log of the replaced database, kept as %s (repair a broken one first, e.g. with sqlite3's .recover):\n", w.res.Kept)
+	fmt.Fprintf(&b, "      sqlite3 %s \"SELECT seq, at, action, object_id FROM audit_log WHERE object = 'enquiry' AND action IN ('erase', 'anonymise') AND seq > %d\"\n", w.res.Kept, w.res.BackupSeq)
+	b.WriteString("  - for each erasure, open the enquiry (object_id) at /enquiries/ID and erase its person again as an admin under Personvern (/admin/privacy), by e-mail or phone number;\n")
+	fmt.Fprintf(&b, "  - run samspill retention --apply --db %s before starting the server: it anonymises again the closed enquiries whose retention period has ended.\n", w.db)
+	fmt.Fprintf(&b, "If %s is not a later copy of the database this backup was taken of, check the backup and --db: nothing of it was re-applied.", w.res.Kept)
+	return b.String()
 }
 
 // usageError is a command line the program cannot read: an unknown command
@@ -69,6 +103,8 @@ Usage:
   samspill copy [--db …] --to postgres://…                    copy every row into a new, empty database (SQLite to PostgreSQL)
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
+Exit codes: 0 done, 1 failed, 2 command line not understood, 3 restored but erasures made after
+the backup could not be re-applied (see the warning).
 `
 
 // run dispatches to a subcommand. getenv is os.Getenv outside tests.
@@ -197,10 +233,20 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			return err
 		}
 		defer unlock()
-		if _, err := models.Restore(ctx, file, cfg.DB); err != nil {
+		res, err := models.Restore(ctx, file, cfg.DB)
+		if err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
 		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
+		if res.Kept != "" {
+			fmt.Fprintf(out, "the replaced database is kept as %s\n", res.Kept)
+		}
+		if res.Warning != nil {
+			return restoreWarning{res: res, db: cfg.DB}
+		}
+		if res.Kept != "" {
+			fmt.Fprintf(out, "re-applied %d erasure(s) and retention anonymisation(s) made after the backup\n", res.Reapplied)
+		}
 		return nil
 	case "audit verify":
 		if err := parseEnv(fs, rest); err != nil {
