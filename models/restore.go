@@ -40,14 +40,35 @@ const ReappliedPrefix = "reapplied after restore: "
 // backup's last has the same hash, which covers every entry before it, and
 // each entry after it links to the one before, up to the log's head. Else the
 // enquiries' ids may be another database's, or the entries forged, and it
-// returns an error saying why. An empty backup log proves no lineage: it
-// returns an error only if there is something to re-apply.
+// returns an error saying why, unless its log holds no erasure at all (a
+// database made by a first start before the restore, or an empty file): then
+// nothing can be missed. An empty backup log proves no lineage either.
 func erasuresAfter(ctx context.Context, path string, backup auditHead) ([]AuditEntry, error) {
 	s, err := Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("the database being replaced, %s, cannot be opened: %w", path, err)
 	}
 	defer s.Close()
+	var tables int64
+	if err := s.read(ctx).Raw(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'`).Scan(&tables).Error; err != nil {
+		return nil, fmt.Errorf("the database being replaced, %s, cannot be read: %w", path, err)
+	}
+	if tables == 0 {
+		return nil, nil // an empty database (a file of no bytes): nothing to re-apply
+	}
+	// notLater is the answer for a log that does not continue the backup's:
+	// an error, unless it holds no erasure at all (a first start's database),
+	// when nothing can be missed whatever database it is.
+	notLater := func(why string) ([]AuditEntry, error) {
+		var found []int64
+		if err := s.read(ctx).Model(&AuditEntry{}).Where("object = 'enquiry' AND action IN ('erase', 'anonymise')").Limit(1).Pluck("seq", &found).Error; err != nil {
+			return nil, fmt.Errorf("the audit log of the database being replaced, %s, cannot be read: %w", path, err)
+		}
+		if len(found) == 0 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s is not a later state of the backup's database: %s", path, why)
+	}
 	rows, err := s.read(ctx).Model(&AuditEntry{}).Where("seq >= ?", backup.Seq).Order("seq").Rows()
 	if err != nil {
 		return nil, fmt.Errorf("the audit log of the database being replaced, %s, cannot be read: %w", path, err)
@@ -63,7 +84,7 @@ func erasuresAfter(ctx context.Context, path string, backup auditHead) ([]AuditE
 		}
 		if !seen {
 			if e.Seq != backup.Seq || e.Hash != backup.Hash {
-				return nil, fmt.Errorf("%s is not a later state of the backup's database: its audit entry %d is not the backup's last", path, backup.Seq)
+				return notLater(fmt.Sprintf("its audit entry %d is not the backup's last", backup.Seq))
 			}
 			seen, prev = true, e.Hash
 			continue
@@ -85,7 +106,7 @@ func erasuresAfter(ctx context.Context, path string, backup auditHead) ([]AuditE
 		return nil, fmt.Errorf("the audit log of %s cannot be read: %w", path, err)
 	}
 	if !seen {
-		return nil, fmt.Errorf("%s is not a later state of the backup's database: its audit log ends before the backup's last entry, %d", path, backup.Seq)
+		return notLater(fmt.Sprintf("its audit log ends before the backup's last entry, %d", backup.Seq))
 	}
 	var head auditHead
 	if err := s.read(ctx).First(&head, 1).Error; err != nil {
@@ -95,7 +116,7 @@ func erasuresAfter(ctx context.Context, path string, backup auditHead) ([]AuditE
 		return nil, fmt.Errorf("%w in %s: the log ends at %d but the head says %d", ErrAuditBroken, path, last, head.Seq)
 	}
 	if backup.Seq == 0 && len(out) > 0 {
-		return nil, fmt.Errorf("the backup's audit log is empty, so nothing shows that %s is a later state of the backup's database", path)
+		return notLater("the backup's audit log is empty, so nothing shows that it is")
 	}
 	return out, nil
 }

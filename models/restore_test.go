@@ -143,11 +143,11 @@ func firstErasure(t *testing.T, path, id string) int64 {
 	return e.Seq
 }
 
-// When the database being replaced cannot be read, or is another database's
-// (its audit log does not continue the backup's), the restore still restores
-// but re-applies nothing and says that erasures made after the backup could
-// not be re-applied. Restoring where there is no database yet is no cause
-// for a warning.
+// When the database being replaced cannot be read, is another database's
+// (its audit log does not continue the backup's), or has a log changed after
+// the backup, the restore still restores but re-applies nothing and says
+// that erasures made after the backup could not be re-applied. Restoring where there is no database yet, or one with
+// no erasure in its log (made by a first start), is no cause for a warning.
 func TestRestoreWarnsWhenErasuresCannotBeReapplied(t *testing.T) {
 	t.Parallel()
 	s, live, backup := restoreFixture(t)
@@ -178,6 +178,55 @@ func TestRestoreWarnsWhenErasuresCannotBeReapplied(t *testing.T) {
 	if err := other.Backup(ctx, otherPath); err != nil {
 		t.Fatal(err)
 	}
+	// This database's own later state, but with an entry changed after the
+	// backup: its entries are not to be trusted, the erasure among them.
+	changed := filepath.Join(dir, "changed.db")
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ErasePerson(ctx, &Viewer{User: admin}, Actor{UserID: admin.ID}, PersonQuery{Email: person.Email}, "Request"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.db.Exec(dropAuditTrigger(c, "audit_log_no_update")).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.db.Exec("UPDATE audit_log SET ip = '10.0.0.1' WHERE seq = (SELECT MAX(seq) FROM audit_log)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Backup(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A database made by a first start before the restore: its log holds
+	// no erasure, so there is nothing it could miss, whatever its lineage.
+	fresh := filepath.Join(dir, "fresh.db")
+	f, err := Open(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.loadDemoUsers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tt := range []struct {
 		name, target string
@@ -185,7 +234,10 @@ func TestRestoreWarnsWhenErasuresCannotBeReapplied(t *testing.T) {
 	}{
 		{"broken", broken, true},
 		{"another lineage", otherPath, true},
+		{"its log changed after the backup", changed, true},
 		{"no database yet", filepath.Join(dir, "new.db"), false},
+		{"a first start's database, no erasure in it", fresh, false},
+		{"an empty file", empty, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := Restore(ctx, backup, tt.target)
