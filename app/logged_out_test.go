@@ -283,3 +283,21 @@ func TestLoggedOutAPIUnchanged(t *testing.T) {
 		t.Errorf("an API call after the idle timeout = %d %s; want 401 JSON, code unauthenticated", res.StatusCode, out)
 	}
 }
+
+// Pressing "Logg ut" after the session has ended already has nothing to lose:
+// it goes to the log-in page, not to the page about a form that was not saved.
+func TestLogoutAfterSessionEndedGoesToLogin(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SessionIdle = 30 * time.Minute })
+	clk := &clock{now: time.Now().UTC()}
+	ts.store.SetClock(clk.Now)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/1")
+	clk.Add(31 * time.Minute)
+	res, body := c.do(http.MethodPost, "/logout", strings.NewReader(url.Values{"_csrf": {c.csrf}}.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Sec-Fetch-Site": {"same-origin"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("logging out after the session ended = %d to %q; want 303 to /login\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+}

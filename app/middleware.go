@@ -428,6 +428,10 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		want := s.sessionString(c, sessCSRF)
 		if want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+			if viewer(c) == nil && c.Path() == "/logout" {
+				// Logging out of a session that has ended already: done.
+				return redirect(c, "/login")
+			}
 			if viewer(c) == nil && s.needsLogin(c) {
 				// The session ended (idle, logged out in another tab) and its
 				// token with it: the form is refused because nobody is logged
