@@ -154,7 +154,7 @@ func TestStatusAgreesWithTheAdviser(t *testing.T) {
 func TestAPIShowsTheEstablishedCompany(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	id, _ := submit(t, ts, "3412", another("Trenger hjelp"), "")
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 	v, _ := caseVersion(t, c, id)
@@ -175,7 +175,7 @@ func TestRouteToOwnRegionKeepsTheCase(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	id, _ := submit(t, ts, "3412", another("Trenger hjelp"), "")
 	hamar := demoRegion(t, ts)
 	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
 	if err != nil {
@@ -209,7 +209,7 @@ func TestRouteToOwnRegionKeepsTheCase(t *testing.T) {
 // demo adviser in: the adviser's client, the case and its page's path.
 func adviserCase(t *testing.T, ts *testServer) (*client, int64, string) {
 	t.Helper()
-	id, _ := submit(t, ts, "3412", "Trenger hjelp", "")
+	id, _ := submit(t, ts, "3412", another("Trenger hjelp"), "")
 	c := ts.client(t)
 	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 	return c, id, "/enquiries/" + itoa(id)

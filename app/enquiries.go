@@ -294,7 +294,11 @@ func (s *Server) createEnquiry(c echo.Context) error {
 		}
 		return redirect(c, "/enquiries")
 	}
-	s.flash(c, "flash.enquiry_created")
+	if e.Repeated { // a double click, or sent again: the case registered a moment ago
+		s.flash(c, "flash.enquiry_already_registered", map[string]any{"Reference": e.Reference})
+	} else {
+		s.flash(c, "flash.enquiry_created")
+	}
 	return redirect(c, "/enquiries/"+strconv.FormatInt(e.ID, 10))
 }
 

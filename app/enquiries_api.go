@@ -249,6 +249,14 @@ func (s *Server) apiCreateEnquiry(c echo.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if e.Repeated {
+		// The same enquiry was registered a moment ago (a retry): 200 with
+		// that one, nothing made, and its reading audited as a view is.
+		if err := s.store.RecordView(c.Request().Context(), actor(c), "enquiry", strconv.FormatInt(e.ID, 10), "api"); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, enquiryJSONOut(e, s.store.Now()))
+	}
 	return c.JSON(http.StatusCreated, enquiryJSONOut(e, s.store.Now()))
 }
 

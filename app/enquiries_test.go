@@ -948,6 +948,7 @@ func TestMembershipTakesTheQueue(t *testing.T) {
 	form.Set("municipality", "3420") // Elverum: no region serves it
 	for i := 0; i < 2; i++ {
 		web.get("/enquiry")
+		form.Set("description", another("Jeg vil starte et bakeri i Elverum")) // two enquiries, not one sent twice
 		if res, body := web.post("/enquiry", form); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("an Elverum enquiry = %d\n%s", res.StatusCode, body)
 		}

@@ -122,7 +122,7 @@ func sentReferral(t *testing.T, ts *testServer, share bool) (*client, string) {
 // submitShared submits an enquiry with or without consent to share.
 func submitShared(t *testing.T, ts *testServer, share bool) (int64, string) {
 	t.Helper()
-	body := `{"municipality": "3412", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing"], "description": "Hemmelig plan",
+	body := `{"municipality": "3412", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing"], "description": "` + another("Hemmelig plan") + `",
 		"name": "Testperson Tester", "email": "test@example.org", "consent_store": true, "consent_share": ` + map[bool]string{true: "true", false: "false"}[share] + `}`
 	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", body)
 	if status != http.StatusCreated {
@@ -1056,11 +1056,11 @@ func TestAPIStatusWithOutcomeRefused(t *testing.T) {
 func TestLinkShowsWhatThePartnerPageShows(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	body := `{"municipality": "3412", "enquirer_kind": "established_business", "needs": ["financing"], "description": "Hemmelig plan",
-		"name": "Testperson Tester", "email": "test@example.org", "phone": "91234567", "business_name": "Testbedrift AS", "org_number": "923609016",
-		"consent_store": true, "consent_share": true}`
 	ids := []int64{}
-	for range 2 {
+	for range 2 { // two enquiries, each its own
+		body := `{"municipality": "3412", "enquirer_kind": "established_business", "needs": ["financing"], "description": "` + another("Hemmelig plan") + `",
+			"name": "Testperson Tester", "email": "test@example.org", "phone": "91234567", "business_name": "Testbedrift AS", "org_number": "923609016",
+			"consent_store": true, "consent_share": true}`
 		status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", body)
 		if status != http.StatusCreated {
 			t.Fatalf("intake = %d %v", status, out)

@@ -86,6 +86,10 @@ type Enquiry struct {
 	Version             int
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+
+	// Repeated is set by CreateEnquiry when it registered nothing: the
+	// enquiry is the one that was sent the same a moment before (repeatOf).
+	Repeated bool `gorm:"-"`
 }
 
 // NeedList is the enquiry's needs as codes.
@@ -462,7 +466,10 @@ func (s *Store) checkNew(tx *gorm.DB, n *NewEnquiry) error {
 // CreateEnquiry registers an enquiry: it routes it to the region that serves the
 // municipality (or the admin queue), gives it a reference and a first-response
 // deadline, and stores it with its consents and audit entry in one transaction.
-// v is nil for the public one door.
+// v is nil for the public one door. The same enquiry sent again within the
+// RepeatWindow (repeatOf) is not stored again: the first is returned, marked
+// Repeated, and nothing is written, not even to the audit log (nothing was
+// made, and the person only sent again what they had sent).
 func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnquiry) (*Enquiry, error) {
 	var e Enquiry
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -486,6 +493,12 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 			} else if member {
 				region = v.Region
 			}
+		}
+		if first, err := s.repeatOf(tx, v, region, &n, received); err != nil {
+			return err
+		} else if first != nil { // sent again: the first answers it, and nothing is written
+			e, e.Repeated = *first, true
+			return nil
 		}
 		days := DefaultRegionInput().FirstResponseDays
 		if region != nil {
@@ -627,7 +640,9 @@ func (s *Store) ReceiptFor(ctx context.Context, reference string, regionID int64
 // bot's (it filled in the hidden field): checked alike, routed alike and
 // given the next reference of the series, but nothing of it is stored. The
 // bot is answered as a person is, down to a reference of the series; the
-// price is a number the region's series skips.
+// price is a number the region's series skips. Sent again the same within the
+// RepeatWindow, it is given the same reference, as a person's repeat is
+// (CreateEnquiry), from the store's memory of the receipts it reserved.
 func (s *Store) ReserveReceipt(ctx context.Context, n NewEnquiry) (*Receipt, error) {
 	var r Receipt
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -640,8 +655,19 @@ func (s *Store) ReserveReceipt(ctx context.Context, n NewEnquiry) (*Receipt, err
 			return err
 		}
 		r.Region = region
-		r.Reference, err = s.nextReference(tx, referencePrefix(region), now.In(Oslo).Year())
-		return err
+		key := contentKey(&n, region)
+		if err := s.lockRepeat(tx, &n); err != nil {
+			return err
+		}
+		if first, ok := s.reserved.find(key, now); ok { // sent again: the same reference, as a person's
+			r = first
+			return nil
+		}
+		if r.Reference, err = s.nextReference(tx, referencePrefix(region), now.In(Oslo).Year()); err != nil {
+			return err
+		}
+		s.reserved.remember(key, r, now)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -61,10 +62,15 @@ func newEnquiryFixture(t *testing.T) *enquiryFixture {
 	return f
 }
 
+// sampleInput is an enquiry from kommune. Each call's is another: its
+// description is numbered, as the same enquiry sent again within the
+// RepeatWindow would be taken for the first (repeatOf).
 func sampleInput(kommune string) EnquiryInput {
 	return EnquiryInput{Kommunenummer: kommune, EnquirerKind: "prospective_entrepreneur", Needs: []string{"financing", "network_competence"},
-		Description: "Vil starte gårdsutsalg med lokalmat", Name: "Ola Nordmann", Email: "ola@example.org", Language: "nb"}
+		Description: fmt.Sprintf("Vil starte gårdsutsalg med lokalmat (%d)", samples.Add(1)), Name: "Ola Nordmann", Email: "ola@example.org", Language: "nb"}
 }
+
+var samples atomic.Int64
 
 // webEnquiry sends an enquiry from kommune through the one door, filled as
 // sampleInput fills it.

@@ -678,6 +678,12 @@ var migrations = []string{
 	// New tokens name their scope (the profile's form offers read-only
 	// first; the command line makes read-and-write tokens unless asked).
 	`ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write' CHECK (scope IN ('read', 'write'))`,
+	// 24: an enquiry sent again (repeatOf) is looked for on every
+	// registration by its municipality, its e-mail and the last minutes: by
+	// municipality and time alone, each registration read every enquiry of
+	// its municipality in the window, as many as came in (a burst of 1 000
+	// made each of the last ones read 1 000 rows, and intake 15 % slower).
+	`CREATE INDEX enquiries_repeat ON enquiries(kommunenummer, email, received_at)`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

@@ -84,6 +84,14 @@ func TestQueryPlans(t *testing.T) {
 		{"inbox by municipality", sortedBy(EnquiryFilter{Sort: "municipality"}), "municipalities_name_order"},
 		{"inbox by municipality, open", sortedBy(EnquiryFilter{Sort: "municipality", Tab: "open"}), "municipalities_name_order"},
 		{"inbox by municipality, of one", sortedBy(EnquiryFilter{Sort: "municipality", Municipality: "3412"}), "enquiries_region_municipality"},
+		// An enquiry sent again is looked for among its municipality's of the
+		// last minutes, on the one door's and the advisers' every registration.
+		{"repeat, one door", func(tx *gorm.DB) *gorm.DB {
+			return repeatCandidates(tx, nil, &NewEnquiry{Input: sampleInput("3412"), Channel: "web"}, time.Now()).Find(&[]Enquiry{})
+		}, "enquiries_repeat (kommunenummer=? AND email=? AND received_at>? AND received_at<?)"},
+		{"repeat, adviser", func(tx *gorm.DB) *gorm.DB {
+			return repeatCandidates(tx, v, &NewEnquiry{Input: sampleInput("3412"), Channel: "phone"}, time.Now()).Find(&[]Enquiry{})
+		}, "enquiries_repeat (kommunenummer=? AND email=? AND received_at>? AND received_at<?)"},
 		{"case history", func(tx *gorm.DB) *gorm.DB {
 			var out []HistoryEntry
 			return historyQuery(tx, "enquiry", "1").Scan(&out)

@@ -33,8 +33,9 @@ type Store struct {
 	now      func() time.Time
 	sessions *SessionStore
 	writes   groupCommit
-	file     string      // SQLite: the database file's path
-	opened   os.FileInfo // SQLite: the file opened at that path, for Ping to see it is still there
+	reserved reservedReceipts // the bot trap's receipts, by contentKey (ReserveReceipt)
+	file     string           // SQLite: the database file's path
+	opened   os.FileInfo      // SQLite: the file opened at that path, for Ping to see it is still there
 
 	exportLimit int // 0: DefaultExportLimit
 }

@@ -1,0 +1,225 @@
+package models
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// RepeatWindow is how long after an enquiry the same enquiry sent again (a
+// double click on "Send", the back button and "Send" again, a phone that
+// retries a request whose answer it lost) is taken for that one, and answered
+// with its reference, rather than registered as a second case that two
+// advisers would pick up and the statistics would count twice.
+const RepeatWindow = 10 * time.Minute
+
+// repeatOf is the enquiry of the last RepeatWindow that n repeats, or nil:
+// the one rule for every path that registers an enquiry (CreateEnquiry) and
+// for the one door's bot trap (ReserveReceipt, through its own memory).
+//
+// n repeats an enquiry when it came the same way (channel), from the same
+// municipality to the same region, from the same person (the same e-mail,
+// and the same phone number compared as an erasure compares them, so that
+// "912 34 567" and "+47 91234567" are one), and says the same: description,
+// needs, and every other field the person filled in, and the same consent to
+// share. Anything that differs is a new enquiry, so that nothing typed is
+// lost: someone who adds their organisation number and sends again has a
+// case with it. A staff viewer finds only an enquiry it may see; the one door
+// (v nil) any.
+//
+// It must run in the writer transaction that would register n, and it is
+// race-safe there: on SQLite every write runs on the one writer connection,
+// one after another (groupCommit runs each in its savepoint, seeing the writes
+// before it), so the second of two identical requests sees the first. On
+// PostgreSQL two transactions see nothing of each other until they commit, so
+// repeatOf first takes a transaction-level advisory lock keyed by a hash of
+// what it compares: the second waits until the first commits or rolls back,
+// and its look-up (read committed: a new snapshot per statement) then sees
+// the first. Different enquiries hash apart and do not wait for each other.
+//
+// The look-up seeks the index enquiries_repeat (kommunenummer, email,
+// received_at): the person's enquiries of the window, whatever else the
+// municipality receives.
+func (s *Store) repeatOf(tx *gorm.DB, v *Viewer, region *Region, n *NewEnquiry, received time.Time) (*Enquiry, error) {
+	if err := s.lockRepeat(tx, n); err != nil {
+		return nil, err
+	}
+	var found []Enquiry
+	if err := repeatCandidates(tx, v, n, received).Find(&found).Error; err != nil {
+		return nil, fmt.Errorf("repeated enquiry: %w", err)
+	}
+	for i := range found {
+		if e := &found[i]; sameRegion(e.RegionID, region) && repeats(n, e) {
+			e.Region = region
+			return e, nil
+		}
+	}
+	return nil, nil
+}
+
+// repeatCandidates are the enquiries of the window that n may repeat, the
+// first first, read by the index enquiries_repeat.
+func repeatCandidates(tx *gorm.DB, v *Viewer, n *NewEnquiry, received time.Time) *gorm.DB {
+	q := tx.Model(&Enquiry{}).Where("kommunenummer = ? AND received_at > ? AND received_at <= ? AND email = ? AND description = ? AND channel = ? AND anonymised_at IS NULL",
+		n.Input.Kommunenummer, received.Add(-RepeatWindow), received, n.Input.Email, n.Input.Description, n.Channel)
+	if v != nil {
+		q = q.Scopes(enquiriesVisibleTo(v))
+	}
+	return q.Order("received_at, id")
+}
+
+func sameRegion(id *int64, r *Region) bool {
+	if id == nil || r == nil {
+		return id == nil && r == nil
+	}
+	return *id == r.ID
+}
+
+// repeats says whether n says what e says, field for field (see repeatOf).
+// n's input is normalised (checkNew has run).
+func repeats(n *NewEnquiry, e *Enquiry) bool {
+	was := InputOf(e)
+	in := n.Input
+	if !samePhone(in.Phone, was.Phone) || !sameSet(in.Needs, was.Needs) || n.Consent.Share != e.ConsentShare {
+		return false
+	}
+	in.Phone, in.Needs, in.Status, in.WithdrawShare, in.Unread = "", nil, "", false, nil
+	was.Phone, was.Needs = "", nil
+	return in.Kommunenummer == was.Kommunenummer && in.EnquirerKind == was.EnquirerKind && in.Description == was.Description &&
+		in.Name == was.Name && in.Email == was.Email && in.Language == was.Language && in.OrgNumber == was.OrgNumber &&
+		in.BusinessName == was.BusinessName && in.Stage == was.Stage && in.Founder == was.Founder &&
+		sameBool(in.Under30, was.Under30) && sameBool(in.ImmigrantBackground, was.ImmigrantBackground) &&
+		in.Employees == was.Employees && in.Market == was.Market && in.Ownership == was.Ownership &&
+		in.GoodsServices == was.GoodsServices && sameBool(in.RawMaterial, was.RawMaterial) && sameBool(in.Agriculture, was.Agriculture) &&
+		in.IndustrySection == was.IndustrySection
+}
+
+// samePhone compares two phone numbers as PersonQuery does: whole numbers,
+// however they are written.
+func samePhone(a, b string) bool {
+	fa, fb := phoneForms(a), phoneForms(b)
+	if len(fa) == 0 || len(fb) == 0 {
+		return len(fa) == len(fb)
+	}
+	return fa[0] == fb[0]
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+func sameBool(a, b *bool) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// repeatKey is the hash of what repeatOf looks an enquiry up by (and the bot
+// trap remembers it by): its municipality, channel, person and description.
+func repeatKey(n *NewEnquiry) int64 {
+	h := fnv.New64a()
+	phone := ""
+	if f := phoneForms(n.Input.Phone); len(f) > 0 {
+		phone = f[0]
+	}
+	for _, part := range []string{n.Input.Kommunenummer, n.Channel, n.Input.Email, phone, n.Input.Description} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return int64(h.Sum64())
+}
+
+// lockRepeat takes PostgreSQL's transaction-level advisory lock on n's
+// repeatKey (see repeatOf); SQLite has one writer and needs none.
+func (s *Store) lockRepeat(tx *gorm.DB, n *NewEnquiry) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", repeatKey(n)).Error; err != nil {
+		return fmt.Errorf("repeat lock: %w", err)
+	}
+	return nil
+}
+
+// contentKey is the hash of everything repeats compares, and of the region:
+// the bot trap remembers its receipts by it.
+func contentKey(n *NewEnquiry, region *Region) int64 {
+	var e Enquiry
+	n.Input.apply(&e)
+	needs := slices.Clone(n.Input.Needs)
+	slices.Sort(needs)
+	regionID := int64(0)
+	if region != nil {
+		regionID = region.ID
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%d\x00%t\x00%q\x00%q\x00", repeatKey(n), regionID, n.Consent.Share, needs, []string{e.EnquirerKind, e.Name, e.Language,
+		e.OrgNumber, e.BusinessName, e.Stage, e.Founder, e.Employees, e.Market, e.Ownership, e.GoodsServices, n.Input.IndustrySection})
+	for _, b := range []*bool{e.Under30, e.ImmigrantBackground, e.RawMaterial, e.Agriculture} {
+		fmt.Fprintf(h, "%v\x00", deref(b))
+	}
+	return int64(h.Sum64())
+}
+
+// reservedReceipts is the bot trap's memory of the receipts it gave (see
+// ReserveReceipt): a bot that sends the same submission again within the
+// RepeatWindow is given the same reference, as a person is, so that it cannot
+// tell it was caught by the references either. It holds nothing of the
+// submission but a hash, and forgets after the window; it is bounded, and
+// per server process (a bot answered by two servers on one PostgreSQL
+// database may see two references, the price of storing nothing of it).
+type reservedReceipts struct {
+	mu   sync.Mutex
+	byID map[int64]reservedReceipt
+}
+
+type reservedReceipt struct {
+	receipt Receipt
+	at      time.Time
+}
+
+// maxReserved bounds the bot trap's memory; past it, it forgets the oldest.
+const maxReserved = 10000
+
+// find is the receipt reserved for key within the window before now.
+func (m *reservedReceipts) find(key int64, now time.Time) (Receipt, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.byID[key]
+	if !ok || !r.at.After(now.Add(-RepeatWindow)) || r.at.After(now) {
+		return Receipt{}, false
+	}
+	return r.receipt, true
+}
+
+// remember keeps the receipt reserved for key, forgetting what is past the window.
+func (m *reservedReceipts) remember(key int64, r Receipt, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byID == nil {
+		m.byID = map[int64]reservedReceipt{}
+	}
+	if len(m.byID) >= maxReserved {
+		var oldest int64
+		var first time.Time
+		for k, v := range m.byID {
+			if !v.at.After(now.Add(-RepeatWindow)) {
+				delete(m.byID, k)
+			} else if first.IsZero() || v.at.Before(first) {
+				oldest, first = k, v.at
+			}
+		}
+		if len(m.byID) >= maxReserved {
+			delete(m.byID, oldest)
+		}
+	}
+	m.byID[key] = reservedReceipt{receipt: r, at: now}
+}

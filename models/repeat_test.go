@@ -1,0 +1,177 @@
+package models
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// An enquiry the same as one registered within the RepeatWindow is that one
+// sent again: CreateEnquiry answers with the first and writes nothing (no
+// enquiry, no reference of the series, no audit entry). Anything the person
+// filled in that differs makes it a new one, so nothing typed is lost; the
+// contact is compared as an erasure compares it.
+func TestCreateEnquirySentAgain(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, Oslo)
+	yes := true
+	tests := []struct {
+		name   string
+		after  time.Duration
+		by     func(f *enquiryFixture) *Viewer
+		change func(n *NewEnquiry)
+		repeat bool
+	}{
+		{"the same, a second later", time.Second, nil, func(n *NewEnquiry) {}, true},
+		{"the same, nine minutes later", 9 * time.Minute, nil, func(n *NewEnquiry) {}, true},
+		{"the same, ten minutes later", RepeatWindow, nil, func(n *NewEnquiry) {}, false},
+		{"the phone written otherwise", time.Second, nil, func(n *NewEnquiry) { n.Input.Phone = "+47 91234567" }, true},
+		{"the e-mail in capitals, with spaces", time.Second, nil, func(n *NewEnquiry) { n.Input.Email = " OLA@Example.org " }, true},
+		{"the needs in another order", time.Second, nil, func(n *NewEnquiry) { n.Input.Needs = []string{"network_competence", "financing"} }, true},
+		{"the description trimmed", time.Second, nil, func(n *NewEnquiry) { n.Input.Description += "  " }, true},
+		{"another phone", time.Second, nil, func(n *NewEnquiry) { n.Input.Phone = "91234568" }, false},
+		{"no phone", time.Second, nil, func(n *NewEnquiry) { n.Input.Phone = "" }, false},
+		{"another e-mail", time.Second, nil, func(n *NewEnquiry) { n.Input.Email = "kari@example.org" }, false},
+		{"another description", time.Second, nil, func(n *NewEnquiry) { n.Input.Description += "!" }, false},
+		{"another need", time.Second, nil, func(n *NewEnquiry) { n.Input.Needs = append(n.Input.Needs, "recruitment") }, false},
+		{"another municipality", time.Second, nil, func(n *NewEnquiry) { n.Input.Kommunenummer = "3403" }, false},
+		{"another channel", time.Second, nil, func(n *NewEnquiry) { n.Channel = "email" }, false},
+		{"another name", time.Second, nil, func(n *NewEnquiry) { n.Input.Name = "Ola Normann" }, false},
+		{"an organisation number added", time.Second, nil, func(n *NewEnquiry) { n.Input.OrgNumber = "974760673" }, false},
+		{"a trait answered", time.Second, nil, func(n *NewEnquiry) { n.Input.Under30 = &yes }, false},
+		{"consent to share given", time.Second, nil, func(n *NewEnquiry) { n.Consent.Share = true }, false},
+		{"the same, registered by an adviser", time.Second, func(f *enquiryFixture) *Viewer { return f.adviser }, func(n *NewEnquiry) {}, true},
+		// The other region's adviser cannot see the first: theirs is registered
+		// (in the region that serves the municipality, as any would be).
+		{"the same, by an adviser who cannot see it", time.Second, func(f *enquiryFixture) *Viewer { return f.otherAdviser }, func(n *NewEnquiry) {}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newEnquiryFixture(t)
+			ctx := context.Background()
+			clock := start
+			f.s.SetClock(func() time.Time { return clock.UTC() })
+			n := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"}
+			n.Input.Phone = "912 34 567"
+			first, err := f.s.CreateEnquiry(ctx, nil, Actor{}, n)
+			if err != nil || first.Repeated {
+				t.Fatalf("first: %v, repeated %v", err, first != nil && first.Repeated)
+			}
+			audited := len(auditOf(t, f.s))
+			clock = clock.Add(tt.after)
+			again := n
+			again.Input.Needs = append([]string(nil), n.Input.Needs...)
+			tt.change(&again)
+			var v *Viewer
+			if tt.by != nil {
+				v = tt.by(f)
+			}
+			second, err := f.s.CreateEnquiry(ctx, v, Actor{}, again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, total, _ := f.s.Enquiries(ctx, f.admin, EnquiryFilter{})
+			if tt.repeat {
+				if !second.Repeated || second.ID != first.ID || second.Reference != first.Reference || second.Region == nil || second.Region.ID != f.hamar.ID {
+					t.Errorf("sent again: %s (id %d, repeated %v); want the first, %s (id %d), in its region", second.Reference, second.ID, second.Repeated, first.Reference, first.ID)
+				}
+				if total != 1 || len(auditOf(t, f.s)) != audited {
+					t.Errorf("sent again: %d enquiries, %d audit entries added; want 1 and none", total, len(auditOf(t, f.s))-audited)
+				}
+				// Nothing was taken from the series: the next is the next number.
+				n.Input.Description = "Noe annet"
+				if next, err := f.s.CreateEnquiry(ctx, nil, Actor{}, n); err != nil || next.Reference != "HAM-2026-00002" {
+					t.Errorf("the next enquiry: %v %v; want HAM-2026-00002", next.Reference, err)
+				}
+				return
+			}
+			if second.Repeated || second.ID == first.ID || second.Reference == first.Reference || total != 2 {
+				t.Errorf("a new enquiry: %s (id %d, repeated %v), %d stored; want another than %s, and 2", second.Reference, second.ID, second.Repeated, total, first.Reference)
+			}
+		})
+	}
+}
+
+func auditOf(t *testing.T, s *Store) []AuditEntry {
+	t.Helper()
+	var all []AuditEntry
+	if err := s.db.Find(&all).Error; err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// The same enquiry sent by many at the same instant (a double click, a retry
+// racing its original) is registered once, and every request is answered with
+// it.
+func TestCreateEnquirySentAgainAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	n := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"}
+	const senders = 8
+	refs := make([]string, senders)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range senders {
+		wg.Go(func() {
+			<-start
+			e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, n)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			refs[i] = e.Reference
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, r := range refs {
+		if r != refs[0] {
+			t.Errorf("references %v; want one", refs)
+			break
+		}
+	}
+	if _, total, _ := f.s.Enquiries(ctx, f.admin, EnquiryFilter{}); total != 1 {
+		t.Errorf("%d enquiries stored; want 1", total)
+	}
+}
+
+// The one door's bot trap answers a bot's submission sent again as a
+// person's is answered: with the same reference, within the window, and with
+// another when it says anything else or comes later. Nothing is stored.
+func TestReserveReceiptSentAgain(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 27, 10, 0, 0, 0, Oslo)
+	f.s.SetClock(func() time.Time { return clock.UTC() })
+	n := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"}
+	reserve := func(n NewEnquiry) string {
+		t.Helper()
+		r, err := f.s.ReserveReceipt(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Reference
+	}
+	first := reserve(n)
+	clock = clock.Add(time.Second)
+	if again := reserve(n); again != first {
+		t.Errorf("the bot's submission sent again: %s; want %s, as a person's", again, first)
+	}
+	other := n
+	other.Input.Needs = []string{"recruitment"}
+	if r := reserve(other); r == first {
+		t.Errorf("another submission: %s; want another reference", r)
+	}
+	clock = clock.Add(RepeatWindow)
+	if r := reserve(n); r == first {
+		t.Errorf("the same after the window: %s; want another reference", r)
+	}
+	if _, total, _ := f.s.Enquiries(ctx, f.admin, EnquiryFilter{}); total != 0 {
+		t.Errorf("%d enquiries stored by the bot trap", total)
+	}
+}
