@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"hash/fnv"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -87,15 +88,11 @@ func repeats(n *NewEnquiry, e *Enquiry) bool {
 	if !samePhone(in.Phone, was.Phone) || !sameSet(in.Needs, was.Needs) || n.Consent.Share != e.ConsentShare {
 		return false
 	}
+	// Every other field compared as it is, whatever fields the input gains:
+	// a field left out here would lose what a second sending added.
 	in.Phone, in.Needs, in.Status, in.WithdrawShare, in.Unread = "", nil, "", false, nil
-	was.Phone, was.Needs = "", nil
-	return in.Kommunenummer == was.Kommunenummer && in.EnquirerKind == was.EnquirerKind && in.Description == was.Description &&
-		in.Name == was.Name && in.Email == was.Email && in.Language == was.Language && in.OrgNumber == was.OrgNumber &&
-		in.BusinessName == was.BusinessName && in.Stage == was.Stage && in.Founder == was.Founder &&
-		sameBool(in.Under30, was.Under30) && sameBool(in.ImmigrantBackground, was.ImmigrantBackground) &&
-		in.Employees == was.Employees && in.Market == was.Market && in.Ownership == was.Ownership &&
-		in.GoodsServices == was.GoodsServices && sameBool(in.RawMaterial, was.RawMaterial) && sameBool(in.Agriculture, was.Agriculture) &&
-		in.IndustrySection == was.IndustrySection
+	was.Phone, was.Needs, was.Status, was.WithdrawShare, was.Unread = "", nil, "", false, nil
+	return reflect.DeepEqual(in, was)
 }
 
 // samePhone compares two phone numbers as PersonQuery does: whole numbers,
@@ -113,13 +110,6 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
-}
-
-func sameBool(a, b *bool) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
 }
 
 // repeatKey is the hash of what repeatOf looks an enquiry up by (and the bot
