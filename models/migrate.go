@@ -679,11 +679,23 @@ var migrations = []string{
 	// first; the command line makes read-and-write tokens unless asked).
 	`ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write' CHECK (scope IN ('read', 'write'))`,
 	// 24: an enquiry sent again (repeatOf) is looked for on every
-	// registration by its municipality, its e-mail and the last minutes: by
+	// registration by its e-mail, its municipality and the last minutes: by
 	// municipality and time alone, each registration read every enquiry of
 	// its municipality in the window, as many as came in (a burst of 1 000
 	// made each of the last ones read 1 000 rows, and intake 15 % slower).
-	`CREATE INDEX enquiries_repeat ON enquiries(kommunenummer, email, received_at)`,
+	// E-mail first, so that a case's other enquiries from the same person
+	// (RelatedEnquiries) are found by it too, on SQLite; PostgreSQL has had
+	// an index of e-mails since migration 7 (text_pattern_ops serves
+	// equality too).
+	`CREATE INDEX enquiries_repeat ON enquiries(email, kommunenummer, received_at)`,
+	// 25: a case's other enquiries are found by phone number by an index too
+	// (by organisation number they have been since migration 2), instead of
+	// walking the region's history for the newest that match. The index
+	// holds the storedPhone expression exactly as the query spells it (else
+	// the query walks the region: TestQueryPlans says so). Building it on a
+	// national database (500 000 enquiries) takes about a second, once; it
+	// adds an index entry to each written enquiry.
+	`CREATE INDEX enquiries_phone ON enquiries((REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '(0)', ''), ' ', ''), '-', ''), '(', ''), ')', '')))`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A

@@ -52,6 +52,13 @@ func TestQueryPlans(t *testing.T) {
 				Scopes(s.sorted(f)).Limit(50).Offset(100).Find(&[]Enquiry{})
 		}
 	}
+	admin := &Viewer{User: &User{ID: 8, Roles: []UserRole{{Role: RoleAdmin}}}, Region: region}
+	related := func(v *Viewer) func(tx *gorm.DB) *gorm.DB {
+		return func(tx *gorm.DB) *gorm.DB {
+			e := &Enquiry{ID: 5, Email: "kari@example.org", Phone: "+47 912 34 567", OrgNumber: "923609016"}
+			return s.relatedQuery(tx, v, e).Limit(RelatedLimit + 1).Scan(&[]RelatedEnquiry{})
+		}
+	}
 	inbox := func(tab string) func(tx *gorm.DB) *gorm.DB { return inboxOf(EnquiryFilter{Tab: tab}) }
 	count := func(tab string) func(tx *gorm.DB) *gorm.DB { return countOf(EnquiryFilter{Tab: tab}) }
 	for _, c := range []struct {
@@ -88,10 +95,20 @@ func TestQueryPlans(t *testing.T) {
 		// last minutes, on the one door's and the advisers' every registration.
 		{"repeat, one door", func(tx *gorm.DB) *gorm.DB {
 			return repeatCandidates(tx, nil, &NewEnquiry{Input: sampleInput("3412"), Channel: "web"}, time.Now()).Find(&[]Enquiry{})
-		}, "enquiries_repeat (kommunenummer=? AND email=? AND received_at>? AND received_at<?)"},
+		}, "enquiries_repeat (email=? AND kommunenummer=? AND received_at>? AND received_at<?)"},
 		{"repeat, adviser", func(tx *gorm.DB) *gorm.DB {
 			return repeatCandidates(tx, v, &NewEnquiry{Input: sampleInput("3412"), Channel: "phone"}, time.Now()).Find(&[]Enquiry{})
-		}, "enquiries_repeat (kommunenummer=? AND email=? AND received_at>? AND received_at<?)"},
+		}, "enquiries_repeat (email=? AND kommunenummer=? AND received_at>? AND received_at<?)"},
+		// A case's related enquiries are found by the person's e-mail, phone
+		// and organisation number, each in an index of its own, not by
+		// walking the region's history (or, for an admin, the nation's) for
+		// the ten newest that match.
+		{"related enquiries", related(v), "INTEGER PRIMARY KEY (rowid=?)"},
+		{"related enquiries by e-mail", related(v), "enquiries_repeat (email=?)"},
+		{"related enquiries by phone", related(v), "enquiries_phone"},
+		{"related enquiries by org number", related(v), "enquiries_org_number"},
+		{"related enquiries, admin", related(admin), "INTEGER PRIMARY KEY (rowid=?)"},
+		{"related enquiries by e-mail, admin", related(admin), "enquiries_repeat (email=?)"},
 		{"case history", func(tx *gorm.DB) *gorm.DB {
 			var out []HistoryEntry
 			return historyQuery(tx, "enquiry", "1").Scan(&out)
@@ -156,6 +173,39 @@ func TestQueryPlansPostgres(t *testing.T) {
 		}
 		if strings.Contains(plan, "\n  ->  Sort") || strings.HasPrefix(plan, "Sort") {
 			t.Errorf("sorted by %s (tab %q): the plan sorts every row:\n%s", c.filter.Sort, c.filter.Tab, plan)
+		}
+	}
+}
+
+// On PostgreSQL a case's related enquiries are found in the e-mail's prefix
+// index (migration 7), the phone's expression index and the organisation
+// number's (migration 24), as on SQLite.
+func TestRelatedPlanPostgres(t *testing.T) {
+	if !dbtest.Postgres() {
+		t.Skip("PostgreSQL's query plans")
+	}
+	t.Parallel()
+	s := newStore(t)
+	region := &Region{ID: 1}
+	v := &Viewer{User: &User{ID: 7, Roles: []UserRole{{RegionID: &region.ID, Role: RoleAdviser}}}, Region: region}
+	e := &Enquiry{ID: 5, Email: "kari@example.org", Phone: "+47 912 34 567", OrgNumber: "923609016"}
+	sql := s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return s.relatedQuery(tx, v, e).Limit(RelatedLimit + 1).Scan(&[]RelatedEnquiry{})
+	})
+	var lines []string
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+			return err
+		}
+		return tx.Raw("EXPLAIN " + sql).Scan(&lines).Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	for _, w := range []string{"enquiries_email_prefix", "enquiries_phone", "enquiries_org_number"} {
+		if !strings.Contains(plan, w) {
+			t.Errorf("the plan has no %s:\n%s", w, plan)
 		}
 	}
 }
