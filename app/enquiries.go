@@ -98,15 +98,8 @@ func inboxRows(p page, list []models.Enquiry, now time.Time) []inboxRow {
 	var needs strings.Builder
 	for i := range list {
 		e := &list[i]
-		needs.Reset()
-		for j, n := range e.NeedList() {
-			if j > 0 {
-				needs.WriteString(", ")
-			}
-			needs.WriteString(p.T("need." + n))
-		}
 		r := inboxRow{ID: e.ID, Reference: e.Reference, Received: views.FormatDate(e.ReceivedAt), Name: e.Name, BusinessName: e.BusinessName,
-			Municipality: e.Municipality.Name, Needs: needs.String(), Status: p.T("status." + e.Status), StatusColor: views.StatusColor(e.Status)}
+			Municipality: e.Municipality.Name, Needs: needWords(p, &needs, e.NeedList()), Status: p.T("status." + e.Status), StatusColor: views.StatusColor(e.Status)}
 		if e.Assignee != nil {
 			r.Assignee = e.Assignee.Name
 		}
@@ -120,6 +113,51 @@ func inboxRows(p page, list []models.Enquiry, now time.Time) []inboxRow {
 			r.Overdue = e.Overdue(now)
 		}
 		rows[i] = r
+	}
+	return rows
+}
+
+// needWords is an enquiry's needs in the reader's words, as the inbox lists
+// them, written in b (reused from row to row).
+func needWords(p page, b *strings.Builder, needs []string) string {
+	b.Reset()
+	for j, n := range needs {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.T("need." + n))
+	}
+	return b.String()
+}
+
+// relatedRow is one of the case's other enquiries from the same person or
+// business, in the reader's words: the needs as the inbox shows them, and
+// what the two share.
+type relatedRow struct {
+	ID                  int64
+	Reference, Received string
+	Status, StatusColor string
+	Needs, Matched      string
+}
+
+// relatedRows writes the case's related enquiries out for the page.
+func relatedRows(p page, list []models.RelatedEnquiry) []relatedRow {
+	rows := make([]relatedRow, len(list))
+	var needs strings.Builder
+	for i := range list {
+		r := &list[i]
+		var matched []string
+		for _, m := range []struct {
+			on bool
+			id string
+		}{{r.ByEmail, "enquiry.related_by_email"}, {r.ByPhone, "enquiry.related_by_phone"}, {r.ByOrgNumber, "enquiry.related_by_org_number"}} {
+			if m.on {
+				matched = append(matched, p.T(m.id))
+			}
+		}
+		rows[i] = relatedRow{ID: r.ID, Reference: r.Reference, Received: views.FormatDate(r.ReceivedAt),
+			Status: p.T("status." + r.Status), StatusColor: views.StatusColor(r.Status),
+			Needs: needWords(p, &needs, r.NeedList()), Matched: strings.Join(matched, ", ")}
 	}
 	return rows
 }
@@ -328,6 +366,15 @@ type enquiryPage struct {
 	Conflict   bool
 	ErrorData  map[string]map[string]any // what the errors' messages name (models.ValidationError.Data)
 
+	// Related are the person's or business's other enquiries the viewer may
+	// see, newest first (none: no section). RelatedMore says there are more
+	// than the page lists; the inbox's search finds them by the case's
+	// e-mail or organisation number (RelatedEmail, RelatedOrgNumber; the
+	// inbox cannot search by phone).
+	Related                        []relatedRow
+	RelatedMore                    bool
+	RelatedEmail, RelatedOrgNumber string
+
 	// OpenReferrals and Drafts are the closing form's warnings: how many of
 	// the case's referrals are sent and still open (they stay open), and how
 	// many drafts must be sent or discarded before it closes.
@@ -466,6 +513,16 @@ func (s *Server) renderEnquiry(c echo.Context, status int, id int64, edit func(*
 		return err
 	}
 	d.Audit = historyLines(p, entries)
+	// The related enquiries show no person data beyond the case's own, whose
+	// view is audited above; each one's own page audits its view when opened.
+	related, more, err := s.store.RelatedEnquiries(ctx, p.Viewer, e, models.RelatedLimit)
+	if err != nil {
+		return err
+	}
+	d.Related, d.RelatedMore = relatedRows(p, related), more
+	if more {
+		d.RelatedEmail, d.RelatedOrgNumber = e.Email, e.OrgNumber
+	}
 	d.AuditLink = s.allowed(p.Viewer, policies.Audit, policies.Read)
 	assignees, err := s.store.Assignees(ctx, e.RegionID) // the case's region, which for an admin need not be theirs
 	if err != nil {

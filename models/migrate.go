@@ -693,8 +693,9 @@ var migrations = []string{
 	// walking the region's history for the newest that match. The index
 	// holds the storedPhone expression exactly as the query spells it (else
 	// the query walks the region: TestQueryPlans says so). Building it on a
-	// national database (500 000 enquiries) takes about a second, once; it
-	// adds an index entry to each written enquiry.
+	// national database (500 000 enquiries) took about a second on SQLite; it
+	// adds an index entry to each written enquiry. The lookup took some
+	// 50 µs with it, 0.5–1.5 s without.
 	`CREATE INDEX enquiries_phone ON enquiries((REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, '(0)', ''), ' ', ''), '-', ''), '(', ''), ')', '')))`,
 }
 

@@ -315,6 +315,10 @@ func newFloorWork(ctx context.Context, store *models.Store, regions []models.Ben
 				func() error { _, err := store.StatusHistory(ctx, fw.cur.adviser, id); return err },
 				func() error { _, err := store.Consents(ctx, fw.cur.adviser, id); return err },
 				func() error { _, err := store.History(ctx, "enquiry", sid); return err },
+				func() error {
+					_, _, err := store.RelatedEnquiries(ctx, fw.cur.adviser, e, models.RelatedLimit)
+					return err
+				},
 				func() error { _, err := store.Assignees(ctx, e.RegionID); return err },
 				func() error { _, err := store.RegionMunicipalities(ctx, *e.RegionID, e.Kommunenummer); return err },
 				func() error { _, err := store.IndustrySections(ctx); return err },

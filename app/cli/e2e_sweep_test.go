@@ -180,6 +180,30 @@ func demoClosedEnquiryPath(ctx context.Context, s *models.Store) (string, error)
 	return "/enquiries/" + strconv.FormatInt(es[0].ID, 10), nil
 }
 
+// demoRelatedEnquiry sends through the one door a second enquiry from the
+// person of the demo case the sweep shows (demoReferral's), with the same
+// e-mail and phone, so that the case page's section of related enquiries is
+// drawn and checked. The demo data itself keeps no such pair.
+func demoRelatedEnquiry(ctx context.Context, s *models.Store) error {
+	r, err := demoReferral(ctx, s)
+	if err != nil {
+		return err
+	}
+	v, err := demoViewer(ctx, s, demoEmail(models.RoleAdviser))
+	if err != nil {
+		return err
+	}
+	c, err := s.Enquiry(ctx, v, r.EnquiryID)
+	if err != nil {
+		return err
+	}
+	_, err = s.CreateEnquiry(ctx, nil, models.Actor{}, models.NewEnquiry{Channel: "web",
+		Input: models.EnquiryInput{Kommunenummer: c.Kommunenummer, EnquirerKind: c.EnquirerKind, Needs: []string{"financing"},
+			Description: "Følger opp forrige henvendelse", Name: c.Name, Email: c.Email, Phone: c.Phone, OrgNumber: c.OrgNumber, Language: "nb"},
+		Consent: models.ConsentInput{Store: true, StoreText: "Lagre", Version: "2026-1", Language: "nb"}})
+	return err
+}
+
 // isPage tells the routes that answer a page for people: GET, and neither the
 // JSON API, static files, downloads (CSV, Excel) nor the health check.
 func isPage(r app.Route) bool {
@@ -216,6 +240,11 @@ func (e *e2e) pagePaths(t *testing.T) []string {
 	// So does a closed case's: its fields shown, not edited; the reopen form.
 	closedCase, err := demoClosedEnquiryPath(context.Background(), e.store)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A case whose person came before lists their other enquiries. No two
+	// demo enquiries share a person, so the demo case's person writes again.
+	if err := demoRelatedEnquiry(context.Background(), e.store); err != nil {
 		t.Fatal(err)
 	}
 	paths = append(paths, closed, closedCase, "/finnes-ikke")
