@@ -65,9 +65,9 @@ func (s *Store) relatedQuery(db *gorm.DB, v *Viewer, e *Enquiry) *gorm.DB {
 	}
 	email, phones := PersonQuery{Email: e.Email, Phone: e.Phone}.forms()
 	var finds []string
-	var findArgs, byArgs []any
+	var args []any // each match's, in the same order in the columns and in the condition
 	match := func(cond string, arg any) string {
-		finds, findArgs, byArgs = append(finds, "SELECT id FROM enquiries WHERE "+cond), append(findArgs, arg), append(byArgs, arg)
+		finds, args = append(finds, "SELECT id FROM enquiries WHERE "+cond), append(args, arg)
 		return "(" + cond + ")"
 	}
 	byEmail, byPhone, byOrg := "1 = 0", "1 = 0", "1 = 0"
@@ -89,9 +89,9 @@ func (s *Store) relatedQuery(db *gorm.DB, v *Viewer, e *Enquiry) *gorm.DB {
 	}
 	return db.Table(table).
 		Select("enquiries.id, enquiries.reference, enquiries.received_at, enquiries.status, enquiries.needs, "+
-			byEmail+" AS by_email, "+byPhone+" AS by_phone, "+byOrg+" AS by_org_number", byArgs...).
+			byEmail+" AS by_email, "+byPhone+" AS by_phone, "+byOrg+" AS by_org_number", args...).
 		Scopes(enquiriesVisibleTo(v)).
-		Where("enquiries.id IN ("+strings.Join(finds, " UNION ALL ")+")", findArgs...).
+		Where("enquiries.id IN ("+strings.Join(finds, " UNION ALL ")+")", args...).
 		Where("enquiries.id <> ? AND enquiries.anonymised_at IS NULL", e.ID).
 		Order("enquiries.received_at DESC, enquiries.id DESC")
 }
