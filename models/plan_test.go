@@ -179,7 +179,7 @@ func TestQueryPlansPostgres(t *testing.T) {
 
 // On PostgreSQL a case's related enquiries are found in the e-mail's prefix
 // index (migration 7), the phone's expression index and the organisation
-// number's (migration 24), as on SQLite.
+// number's (migrations 25 and 2), as on SQLite.
 func TestRelatedPlanPostgres(t *testing.T) {
 	if !dbtest.Postgres() {
 		t.Skip("PostgreSQL's query plans")

@@ -42,7 +42,7 @@ const RepeatWindow = 10 * time.Minute
 // and its look-up (read committed: a new snapshot per statement) then sees
 // the first. Different enquiries hash apart and do not wait for each other.
 //
-// The look-up seeks the index enquiries_repeat (kommunenummer, email,
+// The look-up seeks the index enquiries_repeat (email, kommunenummer,
 // received_at): the person's enquiries of the window, whatever else the
 // municipality receives.
 func (s *Store) repeatOf(tx *gorm.DB, v *Viewer, region *Region, n *NewEnquiry, received time.Time) (*Enquiry, error) {
