@@ -4,18 +4,24 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"samspill/models"
 )
+
+// intakes numbers intakeFrom's enquiries: each says something new, or the
+// one door would take it for the one before sent again (models.RepeatWindow).
+var intakes atomic.Int64
 
 // intakeFrom sends an enquiry through the JSON one door from the person with
 // email, phone and orgNumber, and returns its id.
 func intakeFrom(t *testing.T, ts *testServer, municipality, email, phone, orgNumber string) int64 {
 	t.Helper()
 	body := `{"municipality": "` + municipality + `", "enquirer_kind": "prospective_entrepreneur", "needs": ["financing", "premises_land"],
-		"description": "Trenger lokaler og lån", "name": "Kari Hansen", "email": ` + quote(email) + `, "phone": ` + quote(phone) + `,
+		"description": "Trenger lokaler og lån, henvendelse ` + strconv.FormatInt(intakes.Add(1), 10) + `", "name": "Kari Hansen", "email": ` + quote(email) + `, "phone": ` + quote(phone) + `,
 		"org_number": ` + quote(orgNumber) + `, "consent_store": true}`
 	status, out := ts.api(t, "", http.MethodPost, "/api/v1/intake", body)
 	if status != http.StatusCreated {
