@@ -149,7 +149,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 // typedText is what was typed in a form refused before its handler ran (sent
 // after a region switch): the texts of more than a word, so that nothing
 // written is lost with the form. Codes, numbers and the form's own fields are
-// left out.
+// left out, and passwords (a passphrase has words too): they are not text to
+// paste again, and would stand on the screen and in the page's source.
 func typedText(c echo.Context) []string {
 	form, err := c.FormParams()
 	if err != nil {
@@ -157,7 +158,7 @@ func typedText(c echo.Context) []string {
 	}
 	var out []string
 	for name, values := range form {
-		if name == "_csrf" || name == "form_region" || name == "version" {
+		if name == "_csrf" || name == "form_region" || name == "version" || strings.Contains(name, "password") {
 			continue
 		}
 		for _, v := range values {

@@ -317,3 +317,49 @@ func TestLogoutAfterSessionEndedGoesToLogin(t *testing.T) {
 		t.Errorf("logging out after the session ended = %d to %q; want 303 to /login\n%s", res.StatusCode, res.Header.Get("Location"), body)
 	}
 }
+
+// A password is never given back on the page that refuses a form, however
+// many words it has: not from the log-in form sent with the token of a page
+// opened before a log-in in another tab, nor from the password form sent
+// after the session ended. It is not text to paste in again, and it would
+// stand on the screen and in the page's source.
+func TestRefusedFormGivesBackNoPassword(t *testing.T) {
+	t.Parallel()
+	const secret = "korrekt hest batteri stift"
+	ts := newTestServer(t)
+	from := func(path string) http.Header {
+		return http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {ts.URL}, "Sec-Fetch-Site": {"same-origin"}, "Referer": {ts.URL + path}}
+	}
+	tests := []struct {
+		name   string
+		status int
+		send   func(c *client) (*http.Response, string)
+	}{
+		{"log-in form opened before a log-in in another tab", http.StatusForbidden, func(c *client) (*http.Response, string) {
+			c.get("/login")
+			stale := c.csrf
+			c.login(demoEmail(models.RoleAdviser), models.DemoPassword) // another tab
+			form := url.Values{"_csrf": {stale}, "email": {demoEmail(models.RoleAdviser)}, "password": {secret}}
+			return c.do(http.MethodPost, "/login", strings.NewReader(form.Encode()), from("/login"))
+		}},
+		{"password form sent after logging out in another tab", http.StatusUnauthorized, func(c *client) (*http.Response, string) {
+			c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+			c.get("/profile")
+			csrf := c.csrf
+			c.post("/logout", nil)
+			form := url.Values{"_csrf": {csrf}, "current_password": {secret}, "new_password": {secret + " ny"}, "repeat_password": {secret + " ny"}}
+			return c.do(http.MethodPost, "/profile/password", strings.NewReader(form.Encode()), from("/profile"))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := tt.send(ts.client(t))
+			if res.StatusCode != tt.status {
+				t.Fatalf("= %d; want %d\n%s", res.StatusCode, tt.status, body)
+			}
+			if strings.Contains(html.UnescapeString(body), "batteri") {
+				t.Errorf("the page gives back the password:\n%s", body)
+			}
+		})
+	}
+}
