@@ -30,6 +30,16 @@ func TestCreateEnquirySentAgain(t *testing.T) {
 		{"the e-mail in capitals, with spaces", time.Second, nil, func(n *NewEnquiry) { n.Input.Email = " OLA@Example.org " }, true},
 		{"the needs in another order", time.Second, nil, func(n *NewEnquiry) { n.Input.Needs = []string{"network_competence", "financing"} }, true},
 		{"the description trimmed", time.Second, nil, func(n *NewEnquiry) { n.Input.Description += "  " }, true},
+		// What checkNew makes of the second input is what the first was stored as.
+		{"the language left empty (Bokmål)", time.Second, nil, func(n *NewEnquiry) { n.Input.Language = "" }, true},
+		{"the optional fields left as spaces", time.Second, nil, func(n *NewEnquiry) {
+			n.Input.BusinessName, n.Input.OrgNumber, n.Input.Name = "   ", " ", n.Input.Name+"  "
+		}, true},
+		{"a need twice, and an empty one", time.Second, nil, func(n *NewEnquiry) { n.Input.Needs = append(n.Input.Needs, "financing", " ") }, true},
+		{"the form's unread fields, none", time.Second, nil, func(n *NewEnquiry) { n.Input.Unread = map[string]string{} }, true},
+		{"a business name added", time.Second, nil, func(n *NewEnquiry) { n.Input.BusinessName = "Gårdsutsalget AS " }, false},
+		{"another language", time.Second, nil, func(n *NewEnquiry) { n.Input.Language = "en" }, false},
+		{"a trait answered no", time.Second, nil, func(n *NewEnquiry) { no := false; n.Input.ImmigrantBackground = &no }, false},
 		{"another phone", time.Second, nil, func(n *NewEnquiry) { n.Input.Phone = "91234568" }, false},
 		{"no phone", time.Second, nil, func(n *NewEnquiry) { n.Input.Phone = "" }, false},
 		{"another e-mail", time.Second, nil, func(n *NewEnquiry) { n.Input.Email = "kari@example.org" }, false},
