@@ -29,8 +29,8 @@ const RepeatWindow = 10 * time.Minute
 // needs, and every other field the person filled in, and the same consent to
 // share. Anything that differs is a new enquiry, so that nothing typed is
 // lost: someone who adds their organisation number and sends again has a
-// case with it. A staff viewer finds only an enquiry it may see; the one door
-// (v nil) any.
+// case with it. A staff viewer finds only an enquiry it may see or registered
+// itself (one sent to another region); the one door (v nil) any.
 //
 // It must run in the writer transaction that would register n, and it is
 // race-safe there: on SQLite every write runs on the one writer connection,
@@ -68,7 +68,17 @@ func repeatCandidates(tx *gorm.DB, v *Viewer, n *NewEnquiry, received time.Time)
 	q := tx.Model(&Enquiry{}).Where("kommunenummer = ? AND received_at > ? AND received_at <= ? AND email = ? AND description = ? AND channel = ? AND anonymised_at IS NULL",
 		n.Input.Kommunenummer, received.Add(-RepeatWindow), received, n.Input.Email, n.Input.Description, n.Channel)
 	if v != nil {
-		q = q.Scopes(enquiriesVisibleTo(v))
+		// The enquiries the viewer may see, and those they registered
+		// themselves: one they sent to the region that serves another
+		// municipality is no longer theirs to see, but their double click is
+		// still the same enquiry, and its reference they were given already.
+		switch all, region := enquiryScope(v); {
+		case all:
+		case region != 0:
+			q = q.Where("(enquiries.region_id = ? OR enquiries.created_by = ?)", region, v.User.ID)
+		default:
+			q = q.Where("enquiries.created_by = ?", v.User.ID)
+		}
 	}
 	return q.Order("received_at, id")
 }

@@ -185,3 +185,40 @@ func TestReserveReceiptSentAgain(t *testing.T) {
 		t.Errorf("%d enquiries stored by the bot trap", total)
 	}
 }
+
+// An adviser who registers an enquiry from a municipality another region
+// serves cannot see it afterwards (it goes to that region), but their own
+// double click is still one case: the enquiry they registered themselves
+// answers it. Another adviser of their region, who did not register it, is
+// still not answered with the other region's case.
+func TestCreateEnquirySentAgainToAnotherRegion(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	colleague, err := f.s.CreateUser(ctx, Actor{}, UserInput{Email: "k@ringsaker.example", Name: "Kollega Ringsaker"}, "passord-passord", []RoleGrant{{RegionID: f.ringsaker.ID, Role: RoleAdviser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "phone"}
+	first, err := f.s.CreateEnquiry(ctx, f.otherAdviser, Actor{}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Region == nil || first.Region.ID != f.hamar.ID {
+		t.Fatalf("registered by Ringsaker's adviser for 3412: region %v; want Hamarregionen", first.Region)
+	}
+	again, err := f.s.CreateEnquiry(ctx, f.otherAdviser, Actor{}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Repeated || again.ID != first.ID || again.Region == nil || again.Region.ID != f.hamar.ID {
+		t.Errorf("sent again by the adviser who registered it: %s (repeated %v); want the first, %s, in Hamarregionen", again.Reference, again.Repeated, first.Reference)
+	}
+	other, err := f.s.CreateEnquiry(ctx, &Viewer{User: colleague, Region: f.ringsaker}, Actor{}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Repeated || other.ID == first.ID {
+		t.Errorf("the same sent by a colleague who cannot see it: answered with %s; want a new enquiry", other.Reference)
+	}
+}
