@@ -476,6 +476,12 @@ func (s *Store) CreateEnquiry(ctx context.Context, v *Viewer, a Actor, n NewEnqu
 		if err := s.checkNew(tx, &n); err != nil {
 			return err
 		}
+		// Before the clock is read: a sending that waits here for the same
+		// one before it to commit must be received after it, or the window
+		// it looks back in (repeatOf) would end before the first was received.
+		if err := s.lockRepeat(tx, &n); err != nil {
+			return err
+		}
 		now := s.now()
 		received := now
 		if !n.receivedAt.IsZero() {

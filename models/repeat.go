@@ -37,18 +37,16 @@ const RepeatWindow = 10 * time.Minute
 // one after another (groupCommit runs each in its savepoint, seeing the writes
 // before it), so the second of two identical requests sees the first. On
 // PostgreSQL two transactions see nothing of each other until they commit, so
-// repeatOf first takes a transaction-level advisory lock keyed by a hash of
-// what it compares: the second waits until the first commits or rolls back,
-// and its look-up (read committed: a new snapshot per statement) then sees
-// the first. Different enquiries hash apart and do not wait for each other.
+// CreateEnquiry first takes a transaction-level advisory lock keyed by a hash
+// of what it compares (lockRepeat), before it reads the clock: the second
+// waits until the first commits or rolls back, is received after it, and its
+// look-up (read committed: a new snapshot per statement) then sees the
+// first. Different enquiries hash apart and do not wait for each other.
 //
 // The look-up seeks the index enquiries_repeat (email, kommunenummer,
 // received_at): the person's enquiries of the window, whatever else the
 // municipality receives.
 func (s *Store) repeatOf(tx *gorm.DB, v *Viewer, region *Region, n *NewEnquiry, received time.Time) (*Enquiry, error) {
-	if err := s.lockRepeat(tx, n); err != nil {
-		return nil, err
-	}
 	var found []Enquiry
 	if err := repeatCandidates(tx, v, n, received).Find(&found).Error; err != nil {
 		return nil, fmt.Errorf("repeated enquiry: %w", err)
