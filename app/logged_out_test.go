@@ -363,3 +363,27 @@ func TestRefusedFormGivesBackNoPassword(t *testing.T) {
 		})
 	}
 }
+
+// The language switch on a page answered to a form (a refused form shown
+// again) returns to a page a browser can open, the form's own page, not to
+// the address the form was posted to, which only takes posts.
+func TestLanguageSwitchAfterRefusedFormReturnsToAPage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+	c.get("/enquiries/1")
+	form := url.Values{"_csrf": {c.csrf}, "kind": {"note"}, "occurred_on": {"not a date"}, "minutes": {"10"}, "text": {note}}
+	res, body := c.do(http.MethodPost, "/enquiries/1/activities", strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Referer": {ts.URL + "/enquiries/1"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("refused activity = %d; want 422", res.StatusCode)
+	}
+	m := regexp.MustCompile(`name="back" value="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no language switch on the page")
+	}
+	if back := html.UnescapeString(m[1]); back != "/enquiries/1" {
+		t.Errorf("the language switch returns to %q; want the case, /enquiries/1", back)
+	}
+}

@@ -35,6 +35,7 @@ type page struct {
 	CSRF      string
 	Flash     string
 	Path      string
+	Here      string // where the header's small forms return to (see here)
 	Nav       []navItem
 	Languages []string
 	Errors    map[string]string // field → translated message
@@ -127,6 +128,7 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		Dir:       "ltr",
 		Viewer:    viewer(c),
 		Path:      c.Request().URL.Path,
+		Here:      here(c.Request()),
 		Languages: views.Languages,
 		loc:       loc,
 	}
@@ -143,6 +145,20 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		p.Nav = s.nav(p)
 	}
 	return p
+}
+
+// here is the page a small form on this one (the language switch, revoking a
+// key) returns to: this page, or, for a page answered to a form sent (a
+// refused form shown again), the page the form was on, as its Referer says:
+// the address a form is posted to only takes posts. Failing both, the start.
+func here(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.Path
+	}
+	if from := refererPath(r); from != "" && from != r.URL.Path {
+		return from
+	}
+	return "/"
 }
 
 // withErrors translates a ValidationError's fields into the page, with what
