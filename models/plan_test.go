@@ -153,20 +153,7 @@ func TestQueryPlansPostgres(t *testing.T) {
 			return tx.Model(&Enquiry{}).Scopes(enquiriesVisibleTo(v), s.filterScope(v, c.filter)).Select(inboxColumns).
 				Scopes(s.sorted(c.filter)).Limit(50).Find(&[]Enquiry{})
 		})
-		var lines []string
-		err := s.db.Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-				return err
-			}
-			if err := tx.Exec("SET LOCAL enable_sort = off").Error; err != nil {
-				return err
-			}
-			return tx.Raw("EXPLAIN " + sql).Scan(&lines).Error
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan := strings.Join(lines, "\n")
+		plan := explainPostgres(t, s, sql, "enable_seqscan", "enable_sort")
 		for _, w := range c.want {
 			if !strings.Contains(plan, w) {
 				t.Errorf("sorted by %s (tab %q): the plan has no %q:\n%s", c.filter.Sort, c.filter.Tab, w, plan)
@@ -193,17 +180,7 @@ func TestRelatedPlanPostgres(t *testing.T) {
 	sql := s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		return s.relatedQuery(tx, v, e).Limit(RelatedLimit + 1).Scan(&[]RelatedEnquiry{})
 	})
-	var lines []string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-			return err
-		}
-		return tx.Raw("EXPLAIN " + sql).Scan(&lines).Error
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := strings.Join(lines, "\n")
+	plan := explainPostgres(t, s, sql, "enable_seqscan")
 	// The e-mail is found in either index that leads with it: migration 7's
 	// prefix index or migration 24's of repeated enquiries.
 	for _, any := range [][]string{{"enquiries_email_prefix", "enquiries_repeat"}, {"enquiries_phone"}, {"enquiries_org_number"}} {
@@ -211,4 +188,24 @@ func TestRelatedPlanPostgres(t *testing.T) {
 			t.Errorf("the plan has none of %s:\n%s", strings.Join(any, ", "), plan)
 		}
 	}
+}
+
+// explainPostgres is PostgreSQL's plan of sql with the planner settings off
+// (enable_seqscan, enable_sort): a test database holds too few rows for the
+// planner to prefer an index by itself, so the test asks whether one can serve.
+func explainPostgres(t *testing.T, s *Store, sql string, off ...string) string {
+	t.Helper()
+	var lines []string
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		for _, setting := range off {
+			if err := tx.Exec("SET LOCAL " + setting + " = off").Error; err != nil {
+				return err
+			}
+		}
+		return tx.Raw("EXPLAIN " + sql).Scan(&lines).Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"samspill/models/dbtest"
 )
 
@@ -48,30 +50,8 @@ func TestCreateTokenDays(t *testing.T) {
 // days from the upgrade: none stops at the upgrade, none works for ever.
 func TestMigrationGivesOldTokensAnExpiry(t *testing.T) {
 	t.Parallel()
-	s, err := Open(dbtest.DSN(t, "old.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, db := storeBefore(t, "api_tokens ADD COLUMN expires_at")
 	ctx := context.Background()
-	step := 0
-	for i, m := range migrations {
-		if strings.Contains(m, "api_tokens ADD COLUMN expires_at") {
-			step = i + 1
-		}
-	}
-	if step == 0 {
-		t.Fatal("no migration adds api_tokens.expires_at")
-	}
-	db := s.db.WithContext(ctx)
-	if err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at ` + s.portable("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
-		t.Fatal(err)
-	}
-	for v := 1; v < step; v++ {
-		if err := s.applyMigration(db, v); err != nil {
-			t.Fatal(err)
-		}
-	}
 	made := time.Now().UTC().AddDate(-1, 0, 0) // a year old
 	if err := db.Exec(`INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (1, 'gammel@example.org', 'Gammel', 'x', ?, ?)`, made, made).Error; err != nil {
 		t.Fatal(err)
@@ -97,30 +77,8 @@ func TestMigrationGivesOldTokensAnExpiry(t *testing.T) {
 // the upgrade.
 func TestMigrationKeepsOldTokensReadWrite(t *testing.T) {
 	t.Parallel()
-	s, err := Open(dbtest.DSN(t, "old.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, db := storeBefore(t, "api_tokens ADD COLUMN scope")
 	ctx := context.Background()
-	step := 0
-	for i, m := range migrations {
-		if strings.Contains(m, "api_tokens ADD COLUMN scope") {
-			step = i + 1
-		}
-	}
-	if step == 0 {
-		t.Fatal("no migration adds api_tokens.scope")
-	}
-	db := s.db.WithContext(ctx)
-	if err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at ` + s.portable("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
-		t.Fatal(err)
-	}
-	for v := 1; v < step; v++ {
-		if err := s.applyMigration(db, v); err != nil {
-			t.Fatal(err)
-		}
-	}
 	made := time.Now().UTC()
 	if err := db.Exec(`INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (1, 'gammel@example.org', 'Gammel', 'x', ?, ?)`, made, made).Error; err != nil {
 		t.Fatal(err)
@@ -184,4 +142,34 @@ func TestCreateTokenScope(t *testing.T) {
 	if err != nil || len(list) != 2 || list[0].Scope != TokenWrite || list[1].Scope != TokenRead {
 		t.Errorf("Tokens = %+v, %v; want the write token, then the read one", list, err)
 	}
+}
+
+// storeBefore opens a new database migrated up to, not including, the
+// migration whose text holds change: a database as it was before it.
+func storeBefore(t *testing.T, change string) (*Store, *gorm.DB) {
+	t.Helper()
+	s, err := Open(dbtest.DSN(t, "old.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	step := 0
+	for i, m := range migrations {
+		if strings.Contains(m, change) {
+			step = i + 1
+		}
+	}
+	if step == 0 {
+		t.Fatalf("no migration holds %q", change)
+	}
+	db := s.db.WithContext(context.Background())
+	if err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at ` + s.portable("{{TIME}}") + ` NOT NULL)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v < step; v++ {
+		if err := s.applyMigration(db, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, db
 }
