@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,6 +32,7 @@ type groupCommit struct {
 	queue  chan *writeRequest
 	closed bool
 	wg     sync.WaitGroup
+	kept   writerStmts // the transactions' compiled statements
 }
 
 type writeRequest struct {
@@ -67,6 +69,11 @@ func (g *groupCommit) run(s *Store, ctx context.Context, fn func(tx *gorm.DB) er
 
 func (g *groupCommit) loop(s *Store) {
 	defer g.wg.Done()
+	defer g.kept.close()
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		sqlDB = nil // nothing kept: each transaction compiles its statements
+	}
 	for req := range g.queue {
 		batch := []*writeRequest{req}
 	more:
@@ -85,6 +92,9 @@ func (g *groupCommit) loop(s *Store) {
 		for _, r := range batch {
 			r.done <- r.err
 		}
+		if sqlDB != nil {
+			g.kept.prepare(sqlDB) // those the batch used first, now that the connection is free
+		}
 	}
 }
 
@@ -92,10 +102,11 @@ func (g *groupCommit) loop(s *Store) {
 func (s *Store) commitGroup(batch []*writeRequest) {
 	if len(batch) == 1 {
 		r := batch[0]
-		r.err = s.db.WithContext(context.WithoutCancel(r.ctx)).Transaction(func(tx *gorm.DB) error { return safely(r.fn, tx) })
+		r.err = s.db.WithContext(context.WithoutCancel(r.ctx)).Transaction(func(tx *gorm.DB) error { return safely(r.fn, s.keep(tx)) })
 		return
 	}
 	err := s.db.Transaction(func(tx *gorm.DB) error {
+		tx = s.keep(tx)
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				r.err = err // given up before it started: nothing was done
@@ -121,6 +132,18 @@ func (s *Store) commitGroup(batch []*writeRequest) {
 			}
 		}
 	}
+}
+
+// keep is the transaction tx running its statements with the kept compiled
+// ones (keptTx); its commit stays with tx's Transaction.
+func (s *Store) keep(tx *gorm.DB) *gorm.DB {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return tx
+	}
+	tx = tx.Session(&gorm.Session{Context: tx.Statement.Context}) // a statement of its own
+	tx.Statement.ConnPool = &keptTx{Tx: sqlTx, kept: &s.writes.kept}
+	return tx
 }
 
 // safely runs fn, turning a panic into an error: it runs on the committer's
