@@ -66,9 +66,10 @@ func gormConfig() *gorm.Config {
 // compiled once per connection and kept (pgx keeps PostgreSQL's itself):
 // compiling was a fifth to a third of a page's time. The most kept bounds the
 // memory: a statement's text differs with the length of its IN lists, so a few
-// hundred cover the queries a page makes. The writer compiles afresh: a kept
-// statement left stepping (the bulk copies read rows while they write) would
-// fail its transaction's commit.
+// hundred cover the queries a page makes. The writer's pool compiles afresh:
+// a kept statement left stepping (the bulk copies read rows while they write)
+// would fail its transaction's commit. The group commit's transactions keep
+// theirs where that cannot happen (keptTx).
 func readerConfig() *gorm.Config {
 	c := gormConfig()
 	c.PrepareStmt, c.PrepareStmtMaxSize = true, 300

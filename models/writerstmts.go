@@ -87,7 +87,8 @@ func (w *writerStmts) close() {
 // compiled ones where that is safe, and compiles the others afresh:
 //
 //   - one statement only (no ";"): a prepared statement runs only the first
-//     of several;
+//     of several; and with one argument to each "?", as a prepared statement
+//     insists (compiled afresh, extra arguments are left unused);
 //   - an Exec only of INSERT, UPDATE or DELETE without RETURNING, which runs
 //     to its end: a kept statement that stopped at a row would stay active,
 //     and SQLite refuses to commit a transaction while a write is active;
@@ -102,7 +103,7 @@ type keptTx struct {
 }
 
 func (t *keptTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if keepsExec(query) {
+	if keepsExec(query, len(args)) {
 		if st := t.kept.stmt(query); st != nil {
 			return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 		}
@@ -111,7 +112,7 @@ func (t *keptTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 }
 
 func (t *keptTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if strings.Contains(query, ";") || t.reading(query) {
+	if !keeps(query, len(args)) || t.reading(query) {
 		return t.Tx.QueryContext(ctx, query, args...)
 	}
 	st := t.kept.stmt(query)
@@ -139,10 +140,16 @@ func (t *keptTx) reading(query string) bool {
 	return err == nil
 }
 
+// keeps says whether query may run with a kept statement: one statement, an
+// argument to each "?".
+func keeps(query string, args int) bool {
+	return !strings.Contains(query, ";") && strings.Count(query, "?") == args
+}
+
 // keepsExec says whether query may run as an Exec with a kept statement: a
 // single INSERT, UPDATE or DELETE that returns no rows.
-func keepsExec(query string) bool {
-	if strings.Contains(query, ";") {
+func keepsExec(query string, args int) bool {
+	if !keeps(query, args) {
 		return false
 	}
 	q := strings.TrimSpace(query)
