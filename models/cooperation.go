@@ -78,7 +78,7 @@ func (s *Store) Cooperation(ctx context.Context, v *Viewer) (*Cooperation, error
 			}
 		}
 		for _, m := range p.Milestones { // ordered by due date, so the overdue come first
-			if m.Open() && p.Status != "stopped" && len(cp.Next) < nextMilestones {
+			if m.Open() && !p.PlanOver() && len(cp.Next) < nextMilestones {
 				cp.Next = append(cp.Next, m)
 			}
 		}

@@ -29,6 +29,12 @@ type Milestone struct {
 // MilestoneStatuses are the states of a milestone.
 var MilestoneStatuses = []string{"planned", "in_progress", "done", "cancelled"}
 
+// PlanOver reports whether the project's plan is over: it is stopped (given
+// up) or completed. A milestone it left open is not overdue, nor next, nor
+// counted in the follow-up of plans, as if cancelled; what it did counts.
+// Reopened, the plan runs again.
+func (p *Project) PlanOver() bool { return p.Closed() }
+
 // Open reports whether the milestone is neither done nor cancelled.
 func (m Milestone) Open() bool { return m.Status != "done" && m.Status != "cancelled" }
 
@@ -40,12 +46,14 @@ func (m Milestone) OnTime() bool {
 // overdueOn reports whether the milestone is open and was due before today.
 func (m Milestone) overdueOn(today time.Time) bool { return m.Open() && m.DueOn.Before(today) }
 
-// markOverdue sets the Overdue flag of every milestone of the projects.
+// markOverdue sets the Overdue flag of every milestone of the projects. A
+// closed project's plan is over (see Project.PlanOver): nobody will do what
+// it left open, which is not overdue.
 func (s *Store) markOverdue(ps []Project) {
 	today := s.Today()
 	for i := range ps {
-		if ps[i].Status == "stopped" {
-			continue // its plan is given up: nobody will do what is open
+		if ps[i].PlanOver() {
+			continue
 		}
 		for j := range ps[i].Milestones {
 			ps[i].Milestones[j].Overdue = ps[i].Milestones[j].overdueOn(today)

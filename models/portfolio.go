@@ -41,7 +41,8 @@ type FocusRow struct {
 // MilestoneFollowUp answers "are plans followed up?". A milestone's outcome is
 // decided once it is done, or once its due date has passed while it is open
 // (overdue). The share on time is the done-on-time among the decided, in per cent.
-// Cancelled milestones, and the open ones of a stopped project, do not count.
+// Cancelled milestones, and the open ones of a closed project (its plan over,
+// see Project.PlanOver), do not count.
 type MilestoneFollowUp struct {
 	Total    int // all milestones that count: not cancelled, not given up
 	Done     int
@@ -111,9 +112,9 @@ func (s *Store) Portfolio(ctx context.Context, v *Viewer, regionID int64) (*Port
 			COALESCE(SUM(CASE WHEN status = 'done' AND done_on IS NOT NULL AND done_on <= due_on THEN 1 ELSE 0 END), 0) AS on_time,
 			COALESCE(SUM(CASE WHEN status <> 'done' AND due_on < ? THEN 1 ELSE 0 END), 0) AS overdue`, today).
 		Where("status <> 'cancelled' AND project_id IN (?)", visible()).
-		// A stopped project's open milestones went with its plan, as if
-		// cancelled; what it finished still counts.
-		Where("status = 'done' OR project_id NOT IN (SELECT id FROM projects WHERE status = 'stopped')").Scan(&ms).Error
+		// A closed project's open milestones went with its plan, as if
+		// cancelled (Project.PlanOver); what it finished still counts.
+		Where("status = 'done' OR project_id NOT IN (SELECT id FROM projects WHERE status IN ?)", ClosedProjectStatuses).Scan(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("portfolio milestones: %w", err)
 	}
@@ -156,7 +157,7 @@ type projectGroup struct {
 }
 
 // milestoneCounts are the milestones that are not cancelled (nor left open in
-// a stopped project): all, done, done by their due date, and open past it.
+// a closed project): all, done, done by their due date, and open past it.
 type milestoneCounts struct{ Total, Done, OnTime, Overdue int }
 
 // municipalityPart is one municipality's part in the projects.

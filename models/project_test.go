@@ -829,17 +829,20 @@ func TestPortfolio(t *testing.T) {
 	}
 }
 
-// A stopped project's plan is given up: its open milestones are not overdue
-// on its page, in the list or in the portfolio's follow-up (nobody will do
-// them), while what it did finish still counts. A completed project's open
-// milestones stay overdue: the coordinator should mark them done.
-func TestStoppedProjectMilestonesNotOverdue(t *testing.T) {
+// A closed project's plan is over: the open milestones of a stopped project
+// are given up, and so are those a completed project was left with (as an
+// older database, or one from before completing asked for them, may hold).
+// Neither counts as overdue on the project's page, in the list, in the
+// portfolio's follow-up, nor as a next milestone on the cooperation page,
+// while what the project did finish still counts.
+func TestClosedProjectMilestonesNotOverdue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	// Milestones are set while the projects run; closed, they are kept as they were.
 	stopped := f.project(t, "Stoppet", "active", "members", lead("3403"))
 	completed := f.project(t, "Ferdig", "active", "members", lead("3403"))
+	running := f.project(t, "Pågår", "active", "members", lead("3403"))
 	for _, m := range []struct {
 		project *Project
 		due     *time.Time
@@ -849,24 +852,30 @@ func TestStoppedProjectMilestonesNotOverdue(t *testing.T) {
 	}{
 		{stopped, date(2026, 3, 1), "done", date(2026, 2, 20), "done before it stopped"},
 		{stopped, date(2026, 5, 1), "planned", nil, "given up"},
+		{completed, date(2026, 4, 1), "done", date(2026, 4, 10), "done late before it was completed"},
 		{completed, date(2026, 5, 1), "in_progress", nil, "not marked done"},
+		{completed, date(2026, 9, 1), "planned", nil, "not yet due"},
+		{running, date(2026, 6, 1), "planned", nil, "overdue"},
 	} {
 		if _, err := f.s.AddMilestone(ctx, f.coord, Actor{}, m.project.ID, MilestoneInput{Title: m.title, DueOn: m.due, Status: m.status, DoneOn: m.done}); err != nil {
 			t.Fatalf("%s: %v", m.title, err)
 		}
 	}
-	for p, status := range map[*Project]string{stopped: "stopped", completed: "completed"} {
-		in := p.Input()
-		in.Status = status
-		if err := f.s.UpdateProject(ctx, f.coord, Actor{}, p.ID, in); err != nil {
-			t.Fatalf("%s: %v", status, err)
-		}
+	in := stopped.Input()
+	in.Status = "stopped"
+	if err := f.s.UpdateProject(ctx, f.coord, Actor{}, stopped.ID, in); err != nil {
+		t.Fatalf("stopped: %v", err)
+	}
+	// Completing with open milestones is refused now: the completed project
+	// with open milestones is one an older version left.
+	if err := f.s.db.Exec("UPDATE projects SET status = 'completed' WHERE id = ?", completed.ID).Error; err != nil {
+		t.Fatal(err)
 	}
 	pf, err := f.s.Portfolio(ctx, f.board, f.region.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := MilestoneFollowUp{Total: 2, Done: 1, OnTime: 1, Overdue: 1, Decided: 2, Share: 50}
+	want := MilestoneFollowUp{Total: 3, Done: 2, OnTime: 1, Late: 1, Overdue: 1, Decided: 3, Share: float64(100) / 3}
 	if pf.Milestones != want {
 		t.Errorf("milestones %+v; want %+v", pf.Milestones, want)
 	}
@@ -878,15 +887,30 @@ func TestStoppedProjectMilestonesNotOverdue(t *testing.T) {
 	for _, p := range list {
 		overdue[p.Title] = p.OverdueMilestones()
 	}
-	if overdue["Stoppet"] != 0 || overdue["Ferdig"] != 1 {
-		t.Errorf("overdue in the list %v; want Stoppet 0, Ferdig 1", overdue)
+	if want := map[string]int{"Stoppet": 0, "Ferdig": 0, "Pågår": 1}; !reflect.DeepEqual(overdue, want) {
+		t.Errorf("overdue in the list %v; want %v", overdue, want)
 	}
-	p, err := f.s.Project(ctx, f.coord, stopped.ID)
+	for _, id := range []int64{stopped.ID, completed.ID} {
+		p, err := f.s.Project(ctx, f.coord, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := p.OverdueMilestones(); n != 0 {
+			t.Errorf("the %s project's page flags %d milestones overdue; want none", p.Status, n)
+		}
+	}
+	co, err := f.s.Cooperation(ctx, f.hamar)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := p.OverdueMilestones(); n != 0 {
-		t.Errorf("the stopped project's page flags %d milestones overdue; want none", n)
+	next := map[string][]string{}
+	for _, cp := range co.Projects {
+		for _, m := range cp.Next {
+			next[cp.Project.Title] = append(next[cp.Project.Title], m.Title)
+		}
+	}
+	if want := map[string][]string{"Pågår": {"overdue"}}; !reflect.DeepEqual(next, want) {
+		t.Errorf("next milestones on the cooperation page %v; want %v", next, want)
 	}
 }
 
