@@ -72,7 +72,7 @@ func TestClosedProjectIsReopenedFirst(t *testing.T) {
 	}
 	coord.get(path + "/edit") // the form as it was before the project closed
 	stale := projectVersion(t, ts, tok, id)
-	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "completed", "version": `+stale+`}`); code != http.StatusOK {
+	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "completed", "cancel_open_milestones": true, "version": `+stale+`}`); code != http.StatusOK {
 		t.Fatalf("completing = %d %v", code, out)
 	}
 	v := projectVersion(t, ts, tok, id)
@@ -340,7 +340,7 @@ func TestProjectReopenOneRound(t *testing.T) {
 	id := demoProjectID(t, ts, demoHamarStange)
 	path, api := "/projects/"+itoa(id), "/api/v1/projects/"+itoa(id)
 	tok := ts.token(t, models.RoleCoordinator)
-	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "completed", "version": `+projectVersion(t, ts, tok, id)+`}`); code != http.StatusOK {
+	if code, out := ts.api(t, tok, http.MethodPatch, api, `{"status": "completed", "cancel_open_milestones": true, "version": `+projectVersion(t, ts, tok, id)+`}`); code != http.StatusOK {
 		t.Fatalf("completing = %d %v", code, out)
 	}
 	coord := ts.client(t)
@@ -360,4 +360,148 @@ func TestProjectReopenOneRound(t *testing.T) {
 func withBudget(form url.Values, budget string) url.Values {
 	form.Set("budget_nok", budget)
 	return form
+}
+
+// Completing a project with open milestones asks what becomes of them: on the
+// edit form, a choice listing them cancels them in the same step; without it,
+// the completion is refused by the form (422 naming them, what was typed and
+// chosen kept) and by the API (422 with fields.status), and nothing changes.
+// Asked with cancel_open_milestones, the API cancels them too; each
+// cancelling is audited as a milestone update. Reopened, the project keeps
+// them cancelled, none overdue. The completion left them open, overdue for
+// ever in every count, and a closed project's milestones cannot be changed.
+func TestCompletingWithOpenMilestonesByPageAndAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id := demoProjectID(t, ts, demoHamarStange)
+	path, api := "/projects/"+itoa(id), "/api/v1/projects/"+itoa(id)
+	tok := ts.token(t, models.RoleCoordinator)
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	p, err := ts.store.Project(ctx, regionAdmin(t, ts), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := p.OpenMilestones()
+	if len(open) != 3 {
+		t.Fatalf("the demo project has %d open milestones; want 3", len(open))
+	}
+	const named = "Prosjektet har 3 åpne milepæler: «Reguleringsplan for næringsarealet lagt ut på høring», «Første bedriftssamling på Åkershagan», «De første bedriftene etablert»."
+	_, page := coord.get(path + "/edit")
+	for _, want := range []string{`name="cancel_open_milestones"`, "Avlys de 3 åpne milepælene når prosjektet fullføres", open[0].Title, open[2].Title} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the edit form lacks %q", want)
+		}
+	}
+	v := projectVersion(t, ts, tok, id)
+	editForm := func(status, title string, cancel bool) url.Values {
+		f := url.Values{"version": {v}, "title": {title}, "status": {status}, "visibility": {"participants"},
+			"mun_kommunenummer": {"3403", "3413"}, "mun_role": {"lead", "participant"}, "mun_nok": {"400000", "250000"}, "mun_fte": {"0,5", "0,4"}}
+		if cancel {
+			f.Set("cancel_open_milestones", "on")
+		}
+		return f
+	}
+	for _, tt := range []struct {
+		name, path string
+		form       url.Values // a page form, or else
+		api        string     // the JSON body of a PATCH to path
+		field, say string
+	}{
+		{"API completed", api, nil, `{"status": "completed", "version": ` + v + `}`, "status", named},
+		{"API completed, the cancelling declined", api, nil, `{"status": "completed", "cancel_open_milestones": false, "version": ` + v + `}`, "status", named},
+		{"API cancelling without completing", api, nil, `{"status": "paused", "cancel_open_milestones": true, "version": ` + v + `}`,
+			"cancel_open_milestones", "Åpne milepæler kan bare avlyses sammen med at prosjektet fullføres"},
+		{"page edit completed", path, editForm("completed", "Næringspark Hamar–Stange, ferdig", false), "", "status", named},
+		{"page edit paused, cancelling", path, editForm("paused", "Næringspark Hamar–Stange, ferdig", true), "", "cancel_open_milestones",
+			"Åpne milepæler kan bare avlyses sammen med at prosjektet fullføres"},
+		{"page status completed", path + "/status", url.Values{"status": {"completed"}, "version": {v}}, "", "status", named},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := dbFingerprint(t, ts)
+			if tt.form == nil {
+				code, out := ts.api(t, tok, http.MethodPatch, tt.path, tt.api)
+				e, _ := out["error"].(map[string]any)
+				fields, _ := e["fields"].(map[string]any)
+				if code != http.StatusUnprocessableEntity || !strings.Contains(fmtAny(fields[tt.field]), tt.say) || len(fields) != 1 {
+					t.Errorf("PATCH %s = %d %v; want 422 with %s %q alone", tt.api, code, out, tt.field, tt.say)
+				}
+			} else {
+				res, body := coord.post(tt.path, tt.form)
+				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, tt.say) || strings.Count(errorSummary(body), "<li") > 1 {
+					t.Errorf("POST %s = %d; want 422 saying %q\n%s", tt.path, res.StatusCode, tt.say, errorSummary(body))
+				}
+				if title := tt.form.Get("title"); title != "" {
+					if !strings.Contains(body, `value="`+title+`"`) {
+						t.Errorf("POST %s lost the typed title", tt.path)
+					}
+					if !regexp.MustCompile(`<option value="` + tt.form.Get("status") + `" selected>`).MatchString(body) {
+						t.Errorf("POST %s lost the chosen status", tt.path)
+					}
+					checked := regexp.MustCompile(`name="cancel_open_milestones"[^>]* checked`).MatchString(body)
+					if checked != (tt.form.Get("cancel_open_milestones") != "") {
+						t.Errorf("POST %s: the choice to cancel is ticked %v; want as sent", tt.path, checked)
+					}
+				}
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Errorf("%s changed the project", tt.name)
+			}
+		})
+	}
+
+	// Completed on its form with the choice: the open milestones are
+	// cancelled, each audited, the done ones kept.
+	if res, body := coord.post(path, editForm("completed", "Næringspark Hamar–Stange", true)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("completing with the choice = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	p, err = ts.store.Project(ctx, regionAdmin(t, ts), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := func(p *models.Project) []string {
+		var out []string
+		for _, m := range p.Milestones {
+			out = append(out, m.Status)
+		}
+		return out
+	}
+	if want := []string{"done", "done", "cancelled", "cancelled", "cancelled"}; p.Status != "completed" || !reflect.DeepEqual(statuses(p), want) {
+		t.Errorf("completed: %s with milestones %q; want completed, %q", p.Status, statuses(p), want)
+	}
+	for _, m := range open {
+		entries, err := ts.store.AuditFor(ctx, "milestone", itoa(m.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) == 0 || entries[0].Action != "update" || entries[0].Detail != "project="+itoa(id)+" status=cancelled" || entries[0].UserID == nil {
+			t.Errorf("the cancelling of %q is not audited as the coordinator's update: %+v", m.Title, entries)
+		}
+	}
+
+	// Reopened, they stay cancelled and none is overdue.
+	coord.get(path)
+	if res, body := coord.post(path+"/status", url.Values{"status": {"active"}, "version": {projectVersion(t, ts, tok, id)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopening = %d\n%s", res.StatusCode, errorSummary(body))
+	}
+	code, out := ts.api(t, tok, http.MethodGet, api, "")
+	if code != http.StatusOK || out["status"] != "active" {
+		t.Fatalf("the reopened project = %d %v", code, out["status"])
+	}
+	for _, m := range out["milestones"].([]any) {
+		m := m.(map[string]any)
+		if m["overdue"] == true || (m["status"] != "done" && m["status"] != "cancelled") {
+			t.Errorf("reopened, milestone %v is %v, overdue %v; want done or cancelled, not overdue", m["title"], m["status"], m["overdue"])
+		}
+	}
+
+	// The API completes with the choice as well.
+	shared := demoProjectID(t, ts, demoShared)
+	body := `{"status": "completed", "cancel_open_milestones": true, "version": ` + projectVersion(t, ts, tok, shared) + `}`
+	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(shared), body); code != http.StatusOK || out["status"] != "completed" {
+		t.Fatalf("completing by the API with the choice = %d %v", code, out)
+	} else if ms := out["milestones"].([]any); ms[len(ms)-1].(map[string]any)["status"] != "cancelled" {
+		t.Errorf("completed by the API, its open milestone is %v; want cancelled", ms[len(ms)-1])
+	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -87,6 +88,9 @@ type projectForm struct {
 	Funding                                             []fundingRow
 	Indicators                                          []indicatorRow
 	Links                                               []linkRow
+	// CancelOpenMilestones is the choice, offered while the project has open
+	// milestones, to cancel them as it is completed.
+	CancelOpenMilestones bool
 }
 
 type munRow struct{ Kommunenummer, Role, ContributionNOK, ContributionFTE string }
@@ -184,12 +188,13 @@ func parseProjectForm(c echo.Context) (projectForm, models.ProjectInput, map[str
 	f := projectForm{Title: c.FormValue("title"), Summary: c.FormValue("summary"), Status: c.FormValue("status"),
 		StartsOn: c.FormValue("starts_on"), EndsOn: c.FormValue("ends_on"), BudgetNOK: c.FormValue("budget_nok"),
 		MunicipalRole: c.FormValue("municipal_role"), Focus: c.FormValue("focus"), Approach: c.FormValue("approach"),
-		Visibility: c.FormValue("visibility"), Version: c.FormValue("version"), Partners: params["partners"]}
+		Visibility: c.FormValue("visibility"), Version: c.FormValue("version"), Partners: params["partners"],
+		CancelOpenMilestones: c.FormValue("cancel_open_milestones") != ""}
 	errs := map[string]string{}
 	idx := rowIndex{}
 	in := models.ProjectInput{Title: f.Title, Summary: f.Summary, Status: f.Status, MunicipalRole: f.MunicipalRole, Focus: f.Focus,
 		Approach: f.Approach, Visibility: f.Visibility, StartsOn: formDate(errs, "starts_on", f.StartsOn), EndsOn: formDate(errs, "ends_on", f.EndsOn),
-		BudgetNOK: formNOK(errs, "budget_nok", f.BudgetNOK)}
+		BudgetNOK: formNOK(errs, "budget_nok", f.BudgetNOK), CancelOpenMilestones: f.CancelOpenMilestones}
 	if f.Version != "" {
 		in.Version = formInt(errs, "version", f.Version)
 	}
@@ -292,9 +297,14 @@ type projectFormPage struct {
 	ParticipantKinds []string
 	Municipalities   []models.Municipality
 	Partners         []models.Partner
+	// OpenMilestones are the project's open milestones, which the form offers
+	// to cancel as it is completed.
+	OpenMilestones []models.Milestone
 }
 
-func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project, f projectForm, errs map[string]string) error {
+// renderProjectForm draws the project form with what was typed, its errors
+// and what their messages name (models.ValidationError.Data), if any.
+func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project, f projectForm, errs map[string]string, named ...map[string]map[string]any) error {
 	ctx := c.Request().Context()
 	regionID, projectID := projectFormIDs(viewer(c), p)
 	ms, err := s.store.ProjectMunicipalityChoices(ctx, regionID, projectID)
@@ -321,11 +331,15 @@ func (s *Server) renderProjectForm(c echo.Context, status int, p *models.Project
 		pg.Title = p.Title
 	}
 	if errs != nil {
-		pg = pg.withErrors(errs)
+		pg = pg.withErrors(errs, named...)
 	}
-	return c.Render(status, "projects/form", projectFormPage{page: pg, Project: p, Form: f, Statuses: models.ProjectStatuses,
+	d := projectFormPage{page: pg, Project: p, Form: f, Statuses: models.ProjectStatuses,
 		Roles: models.ProjectRoles, MunicipalRoles: models.MunicipalRoles, Focuses: models.ProjectFocuses, Approaches: models.ProjectApproaches,
-		Visibilities: models.ProjectVisibilities, ParticipantKinds: models.ParticipantKinds, Municipalities: ms, Partners: partners})
+		Visibilities: models.ProjectVisibilities, ParticipantKinds: models.ParticipantKinds, Municipalities: ms, Partners: partners}
+	if p != nil {
+		d.OpenMilestones = p.OpenMilestones()
+	}
+	return c.Render(status, "projects/form", d)
 }
 
 // projectFormIDs are the region and the id (0 for a new one) of the project a
@@ -348,7 +362,8 @@ func (d projectFormPage) ErrorSummary() problems {
 		"starts_on", "project.field.starts_on", "ends_on", "project.field.ends_on", "budget_nok", "project.field.budget_nok",
 		"municipal_role#municipal_role-error", "project.field.municipal_role", "focus#focus-error", "project.field.focus",
 		"approach#approach-error", "project.field.approach", "visibility#visibility-error", "project.field.visibility",
-		"municipalities#municipalities-error", "project.field.municipalities")
+		"municipalities#municipalities-error", "project.field.municipalities",
+		"cancel_open_milestones", "project.cancel_open_milestones_label")
 	add := func(group, key, id, labelID string) {
 		ps.Fields = append(ps.Fields, inGroup(d.page, group, key, id, labelID)...)
 	}
@@ -418,7 +433,7 @@ func (s *Server) createProject(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		addProblems(errs, idx.placeErrors(problems))
+		addProblems(errs, idx.placeErrors(problems.Fields))
 	}
 	return s.renderProjectForm(c, http.StatusUnprocessableEntity, nil, f, errs)
 }
@@ -463,11 +478,12 @@ func (s *Server) updateProject(c echo.Context) error {
 	}
 	f, in, errs, idx := parseProjectForm(c)
 	status := http.StatusUnprocessableEntity
+	var named map[string]map[string]any // what the messages name: the open milestones a completion leaves
 	if len(errs) == 0 {
 		err = s.store.UpdateProject(c.Request().Context(), viewer(c), actor(c), p.ID, in)
 		switch ve := asValidation(err); {
 		case ve != nil:
-			errs = idx.placeErrors(ve.Fields)
+			errs, named = idx.placeErrors(ve.Fields), ve.Data
 		case isConflict(err):
 			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
 		case err != nil:
@@ -483,10 +499,11 @@ func (s *Server) updateProject(c echo.Context) error {
 		} else if err != nil {
 			return err
 		} else {
-			addProblems(errs, idx.placeErrors(problems))
+			addProblems(errs, idx.placeErrors(problems.Fields))
+			named = problems.Data
 		}
 	}
-	return s.renderProjectForm(c, status, p, f, errs)
+	return s.renderProjectForm(c, status, p, f, errs, named)
 }
 
 type projectPage struct {
@@ -529,8 +546,9 @@ func (s *Server) showProject(c echo.Context) error {
 }
 
 // renderProject shows a project with its milestones, assessments and trend,
-// keeping what was typed in a milestone form that failed.
-func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, editing int64, errs map[string]string) error {
+// keeping what was typed in a milestone form that failed, with what the
+// errors' messages name (models.ValidationError.Data), if any.
+func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, editing int64, errs map[string]string, named ...map[string]map[string]any) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -564,7 +582,7 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 	pg.Title = p.Title
 	clean := pg
 	if errs != nil {
-		pg = pg.withErrors(errs)
+		pg = pg.withErrors(errs, named...)
 	}
 	base := strconv.FormatInt(p.ID, 10)
 	canEdit = canEdit && s.mayEditProjects(v)
@@ -597,15 +615,19 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 }
 
 // setProjectStatus gives a project another status and changes nothing else:
-// the one change a closed project's page offers, to reopen it.
+// the one change a closed project's page offers, to reopen it. Completing an
+// open project here asks what becomes of its open milestones as the edit form
+// does (cancel_open_milestones).
 func (s *Server) setProjectStatus(c echo.Context) error {
 	p, err := s.editableProject(c)
 	if err != nil {
 		return err
 	}
 	errs := map[string]string{}
+	var named map[string]map[string]any // what the messages name: the open milestones a completion leaves
 	in := p.Input()
 	in.Status, in.Version = c.FormValue("status"), formInt(errs, "version", c.FormValue("version"))
+	in.CancelOpenMilestones = c.FormValue("cancel_open_milestones") != ""
 	status := http.StatusUnprocessableEntity
 	if len(errs) > 0 { // refused already: the status's error in the same answer
 		problems, err := s.store.ProjectProblems(c.Request().Context(), p.RegionID, p.ID, in)
@@ -614,13 +636,14 @@ func (s *Server) setProjectStatus(c echo.Context) error {
 		} else if err != nil {
 			return err
 		} else {
-			addProblems(errs, problems)
+			addProblems(errs, problems.Fields)
+			named = problems.Data
 		}
 	} else {
 		err = s.store.UpdateProject(c.Request().Context(), viewer(c), actor(c), p.ID, in)
 		switch ve := asValidation(err); {
 		case ve != nil:
-			errs = ve.Fields
+			errs, named = ve.Fields, ve.Data
 		case isConflict(err):
 			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
 		case err != nil:
@@ -630,16 +653,37 @@ func (s *Server) setProjectStatus(c echo.Context) error {
 			return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
 		}
 	}
-	// The form draws the status beside its choice; anything else (a stored
-	// field a check refuses now) is said at the top.
+	// A closed project's form draws the status beside its choice; anything
+	// else (a stored field a check refuses now, an open project's status,
+	// which no form on its page draws) is said at the top.
 	others := make([]string, 0, len(errs))
 	for k := range errs {
-		if k != "status" {
+		if k != "status" || !p.Closed() {
 			others = append(others, k)
 		}
 	}
 	slices.Sort(others)
-	return s.renderProject(c, status, milestoneForm{}, 0, atTop(errs, others...))
+	return s.renderProject(c, status, milestoneForm{}, 0, atTop(errs, others...), topNamed(errs, named, others))
+}
+
+// topNamed is what the errors' messages name (models.ValidationError.Data),
+// with what the message atTop(errs, keys...) moves to the top names there.
+func topNamed(errs map[string]string, named map[string]map[string]any, keys []string) map[string]map[string]any {
+	if errs["form"] != "" {
+		return named
+	}
+	for _, k := range keys {
+		if errs[k] == "" {
+			continue
+		}
+		if d, ok := named[k]; ok {
+			out := maps.Clone(named)
+			out["form"] = d
+			return out
+		}
+		return named
+	}
+	return named
 }
 
 func parseMilestoneForm(c echo.Context) (milestoneForm, models.MilestoneInput, map[string]string) {

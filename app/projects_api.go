@@ -137,6 +137,11 @@ type projectJSON struct {
 	Indicators     *[]indicatorJSON           `json:"indicators"`
 	Links          *[]linkJSON                `json:"links"`
 	Version        *int                       `json:"version"`
+	// CancelOpenMilestones, with "status": "completed", cancels the open
+	// milestones as the project is completed; without it, completing a
+	// project with open milestones is refused. It is no field of the project,
+	// and not shown.
+	CancelOpenMilestones *bool `json:"cancel_open_milestones"`
 }
 
 // apiDate parses a YYYY-MM-DD date of the API; "" clears it.
@@ -171,6 +176,7 @@ func (j projectJSON) apply(in *models.ProjectInput) map[string]string {
 	set(&in.Visibility, j.Visibility)
 	set(&in.Partners, j.Partners)
 	set(&in.Version, j.Version)
+	set(&in.CancelOpenMilestones, j.CancelOpenMilestones)
 	if j.Municipalities != nil {
 		in.Municipalities = nil
 		for _, m := range *j.Municipalities {
@@ -247,7 +253,7 @@ func (s *Server) apiCreateProject(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			addProblems(fields, problems)
+			addProblems(fields, problems.Fields)
 		}
 		return invalidFields(fields)
 	}
@@ -287,7 +293,8 @@ func (s *Server) apiUpdateProject(c echo.Context) error {
 			if err != nil { // a closed project's refusal too, said alone
 				return err
 			}
-			addProblems(fields, problems)
+			addProblems(fields, problems.Fields)
+			return &models.ValidationError{Fields: fields, Data: problems.Data}
 		}
 		return invalidFields(fields)
 	}

@@ -172,14 +172,22 @@ func (p page) withErrors(fields map[string]string, data ...map[string]map[string
 }
 
 // translateField translates field's message id, filling in what data holds
-// for the field (see ValidationError.Data), times as dates.
+// for the field (see ValidationError.Data): times as dates, a list of names
+// each quoted as the language quotes, one after the other.
 func translateField(loc *views.Localizer, field, id string, data ...map[string]map[string]any) string {
 	for _, d := range data {
 		if values, ok := d[field]; ok {
 			filled := map[string]any{}
 			for k, v := range values {
-				if t, ok := v.(time.Time); ok {
-					v = t.In(views.Oslo).Format("02.01.2006")
+				switch x := v.(type) {
+				case time.Time:
+					v = x.In(views.Oslo).Format("02.01.2006")
+				case []string:
+					quoted := make([]string, len(x))
+					for i, name := range x {
+						quoted[i] = loc.T("common.quoted", map[string]any{"Text": name})
+					}
+					v = strings.Join(quoted, ", ")
 				}
 				filled[k] = v
 			}

@@ -241,12 +241,12 @@ func TestGeneratedProjectsPassTheirChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range ps {
-			fields, err := s.ProjectProblems(ctx, p.RegionID, p.ID, p.Input())
+			problems, err := s.ProjectProblems(ctx, p.RegionID, p.ID, p.Input())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(fields) > 0 {
-				t.Errorf("generated project %d %q is refused: %v", p.ID, p.Title, fields)
+			if len(problems.Fields) > 0 {
+				t.Errorf("generated project %d %q is refused: %v", p.ID, p.Title, problems.Fields)
 			}
 			open := p
 			open.Status = "active" // a closed project's milestones are refused as closed, not by their dates

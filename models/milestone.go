@@ -32,7 +32,9 @@ var MilestoneStatuses = []string{"planned", "in_progress", "done", "cancelled"}
 // PlanOver reports whether the project's plan is over: it is stopped (given
 // up) or completed. A milestone it left open is not overdue, nor next, nor
 // counted in the follow-up of plans, as if cancelled; what it did counts.
-// Reopened, the plan runs again.
+// Completing now cancels what is open (completionProblem), but a database
+// written before, by the app or the generator, may hold completed projects
+// with open milestones. Reopened, the plan runs again.
 func (p *Project) PlanOver() bool { return p.Closed() }
 
 // Open reports whether the milestone is neither done nor cancelled.
@@ -208,4 +210,57 @@ func (s *Store) UpdateMilestone(ctx context.Context, v *Viewer, a Actor, project
 		}
 		return s.audit(tx, a, "update", "milestone", fmt.Sprint(id), fmt.Sprintf("project=%d status=%s", projectID, in.Status))
 	})
+}
+
+// OpenMilestones are the project's milestones neither done nor cancelled.
+func (p *Project) OpenMilestones() []Milestone {
+	var out []Milestone
+	for _, m := range p.Milestones {
+		if m.Open() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// completionProblem adds to out what refuses in as a change of project cur
+// for the milestones still open. Completing says the plan was carried out:
+// a milestone left open in it would be neither done nor given up, so the
+// coordinator marks each done first, or completes with the choice to cancel
+// them (CancelOpenMilestones). Stopping gives the plan up as it is, and needs
+// neither.
+func completionProblem(out *ValidationError, cur *Project, in ProjectInput) {
+	if in.Status != "completed" || cur.Status == "completed" || in.CancelOpenMilestones {
+		return
+	}
+	open := cur.OpenMilestones()
+	if len(open) == 0 {
+		return
+	}
+	titles := make([]string, len(open))
+	for i, m := range open {
+		titles[i] = m.Title
+	}
+	out.Fields["status"] = "error.project_open_milestones"
+	if out.Data == nil {
+		out.Data = map[string]map[string]any{}
+	}
+	out.Data["status"] = map[string]any{"Count": len(open), "Titles": titles}
+}
+
+// cancelOpenMilestones cancels the open milestones of project cur as it is
+// completed, each saved and audited as UpdateMilestone saves one. A milestone
+// changed since cur was read is ErrConflict, and the completion with it.
+func (s *Store) cancelOpenMilestones(tx *gorm.DB, a Actor, cur *Project) error {
+	for _, m := range cur.OpenMilestones() {
+		res := tx.Model(&Milestone{}).Where("id = ? AND version = ?", m.ID, m.Version).
+			Updates(map[string]any{"status": "cancelled", "done_on": nil, "version": gorm.Expr("version + 1"), "updated_at": s.now()})
+		if err := versionCheck(tx, res, &Milestone{}, "id = ?", m.ID); err != nil {
+			return err
+		}
+		if err := s.audit(tx, a, "update", "milestone", fmt.Sprint(m.ID), fmt.Sprintf("project=%d status=cancelled", cur.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

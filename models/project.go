@@ -222,6 +222,10 @@ type ProjectInput struct {
 	Indicators             []IndicatorInput
 	Links                  []LinkInput
 	Version                int // for updates: the version that was read
+	// CancelOpenMilestones asks that completing the project cancel the
+	// milestones of its plan still open: without it, completing a project
+	// with open milestones is refused (see completionProblem).
+	CancelOpenMilestones bool
 }
 
 // ProjectMunicipalityInput is one participating municipality.
@@ -279,23 +283,26 @@ func checkYear(fields map[string]string, name string, t *time.Time) {
 
 // ProjectProblems reports what is wrong with in, for a project of the region
 // (projectID 0 for a new one), by the checks CreateProject and UpdateProject
-// make, reading the database but writing nothing. A form that failed to parse a
-// field asks it too, so that every error shows in one round. An edit of a
+// make, reading the database but writing nothing, with what a message names
+// (the open milestones a completion would leave). A form that failed to parse
+// a field asks it too, so that every error shows in one round. An edit of a
 // closed project is refused as UpdateProject refuses it, first and alone (a
 // *ValidationError): the rest is said once it is reopened.
-func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, in ProjectInput) (map[string]string, error) {
+func (s *Store) ProjectProblems(ctx context.Context, regionID, projectID int64, in ProjectInput) (ValidationError, error) {
 	fields, err := in.validate(s.read(ctx), regionID, projectID, s.Today())
+	out := ValidationError{Fields: fields}
 	if err != nil || projectID == 0 {
-		return fields, err
+		return out, err
 	}
 	var cur Project
 	if err := s.loadProject(s.read(ctx)).First(&cur, projectID).Error; err != nil {
-		return nil, fmt.Errorf("load project %d: %w", projectID, err)
+		return ValidationError{}, fmt.Errorf("load project %d: %w", projectID, err)
 	}
 	if cur.Closed() && !sameProject(cur.Input(), in) {
-		return nil, invalid("status", "error.project_closed")
+		return ValidationError{}, invalid("status", "error.project_closed")
 	}
-	return fields, nil
+	completionProblem(&out, &cur, in)
+	return out, nil
 }
 
 // validate checks the input for a project of the region (projectID 0 for a new
@@ -320,6 +327,11 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 	checkYear(fields, "starts_on", in.StartsOn)
 	checkYear(fields, "ends_on", in.EndsOn)
 	checkAmount(fields, "budget_nok", in.BudgetNOK)
+	if in.CancelOpenMilestones && in.Status != "completed" {
+		// Refused rather than ignored: whoever asked for the cancelling is
+		// told that it would not happen (see completionProblem).
+		fields["cancel_open_milestones"] = "error.cancel_milestones_not_completing"
+	}
 
 	leads := 0
 	for _, m := range in.Municipalities {
@@ -673,8 +685,10 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 		if cur.Closed() && edited {
 			return invalid("status", "error.project_closed")
 		}
+		problems := ValidationError{Fields: fields}
+		completionProblem(&problems, &cur, in)
 		if len(fields) > 0 {
-			return &ValidationError{Fields: fields}
+			return &problems
 		}
 		values := map[string]any{
 			"title": in.Title, "summary": in.Summary, "status": in.Status, "starts_on": in.StartsOn, "ends_on": in.EndsOn,
@@ -698,6 +712,11 @@ func (s *Store) UpdateProject(ctx context.Context, v *Viewer, a Actor, id int64,
 		}
 		if err := saveProjectParts(tx, id, in); err != nil {
 			return err
+		}
+		if in.Status == "completed" && cur.Status != "completed" && in.CancelOpenMilestones {
+			if err := s.cancelOpenMilestones(tx, a, &cur); err != nil {
+				return err
+			}
 		}
 		// A move of status is logged as one, as an enquiry's is: closing and
 		// reopening are found by it.
