@@ -203,6 +203,11 @@ func (g *generator) project(r *genRegion) error {
 		case due.Before(today.AddDate(0, 2, 0)):
 			status = g.pick([]string{"planned", "in_progress"})
 		}
+		if p.status == "completed" && status != "done" && status != "cancelled" {
+			// Completing cancels what is left open (completionProblem): the
+			// coordinator chose to, at the move to completed, the last save.
+			status, version, mupdated = "cancelled", 2, updated
+		}
 		if mupdated.After(g.now) {
 			mupdated = g.now
 		}

@@ -223,7 +223,8 @@ func TestGeneratedUserEntriesLieInTheUsersRegion(t *testing.T) {
 
 // The generated projects and milestones pass the checks a coordinator's own
 // pass: amounts from 0 to a billion kroner, dates within 1970–2100, a period
-// that ends after it starts, milestones due within their project's period.
+// that ends after it starts, milestones due within their project's period,
+// no open milestone in a completed project.
 func TestGeneratedProjectsPassTheirChecks(t *testing.T) {
 	t.Parallel()
 	s := generated(t, 1, 200)
@@ -249,7 +250,13 @@ func TestGeneratedProjectsPassTheirChecks(t *testing.T) {
 				t.Errorf("generated project %d %q is refused: %v", p.ID, p.Title, problems.Fields)
 			}
 			open := p
-			open.Status = "active" // a closed project's milestones are refused as closed, not by their dates
+			open.Status = "active"       // a closed project's milestones are refused as closed, not by their dates
+			if p.Status == "completed" { // completing it, with its milestones as they are, is taken
+				completing := ValidationError{Fields: map[string]string{}}
+				if completionProblem(&completing, &open, p.Input()); len(completing.Fields) > 0 {
+					t.Errorf("generated project %d %q is completed with %d open milestones: %v", p.ID, p.Title, len(p.OpenMilestones()), completing.Fields)
+				}
+			}
 			for _, m := range p.Milestones {
 				in := MilestoneInput{Title: m.Title, Responsible: m.Responsible, DueOn: &m.DueOn, Status: m.Status, DoneOn: m.DoneOn}
 				if fields := s.MilestoneProblems(&open, 0, in); len(fields) > 0 {
