@@ -400,8 +400,16 @@ func TestCompletingWithOpenMilestonesByPageAndAPI(t *testing.T) {
 			"mun_kommunenummer": {"3403", "3413"}, "mun_role": {"lead", "participant"}, "mun_nok": {"400000", "250000"}, "mun_fte": {"0,5", "0,4"}}
 		if cancel {
 			f.Set("cancel_open_milestones", "on")
+			for _, m := range open { // the milestones the form listed
+				f.Add("open_milestone", itoa(m.ID))
+			}
 		}
 		return f
+	}
+	for _, m := range open {
+		if !strings.Contains(page, `name="open_milestone" value="`+itoa(m.ID)+`"`) {
+			t.Errorf("the edit form does not send that it listed milestone %d", m.ID)
+		}
 	}
 	for _, tt := range []struct {
 		name, path string
@@ -451,6 +459,24 @@ func TestCompletingWithOpenMilestonesByPageAndAPI(t *testing.T) {
 		})
 	}
 
+	// A milestone added after the form listed the open ones is not
+	// cancelled unseen: the completion is refused, nothing changed, and the
+	// form shows the list as it is now.
+	late, err := ts.store.AddMilestone(ctx, regionAdmin(t, ts), models.Actor{}, id, models.MilestoneInput{Title: "Lagt til i mellomtiden", DueOn: &p.Milestones[len(p.Milestones)-1].DueOn, Status: "planned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dbFingerprint(t, ts)
+	res, body := coord.post(path, editForm("completed", "Næringspark Hamar–Stange", true))
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "De åpne milepælene er endret mens du arbeidet") ||
+		!strings.Contains(body, `name="open_milestone" value="`+itoa(late.ID)+`"`) || !strings.Contains(body, "Avlys de 4 åpne milepælene") {
+		t.Errorf("completing with a milestone added unseen = %d; want 422 listing it\n%s", res.StatusCode, errorSummary(body))
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("completing with a milestone added unseen changed something")
+	}
+	open = append(open, *late) // as the form now lists them
+
 	// Completed on its form with the choice: the open milestones are
 	// cancelled, each audited, the done ones kept.
 	if res, body := coord.post(path, editForm("completed", "Næringspark Hamar–Stange", true)); res.StatusCode != http.StatusSeeOther {
@@ -467,7 +493,7 @@ func TestCompletingWithOpenMilestonesByPageAndAPI(t *testing.T) {
 		}
 		return out
 	}
-	if want := []string{"done", "done", "cancelled", "cancelled", "cancelled"}; p.Status != "completed" || !reflect.DeepEqual(statuses(p), want) {
+	if want := []string{"done", "done", "cancelled", "cancelled", "cancelled", "cancelled"}; p.Status != "completed" || !reflect.DeepEqual(statuses(p), want) {
 		t.Errorf("completed: %s with milestones %q; want completed, %q", p.Status, statuses(p), want)
 	}
 	for _, m := range open {
@@ -498,7 +524,7 @@ func TestCompletingWithOpenMilestonesByPageAndAPI(t *testing.T) {
 
 	// The API completes with the choice as well.
 	shared := demoProjectID(t, ts, demoShared)
-	body := `{"status": "completed", "cancel_open_milestones": true, "version": ` + projectVersion(t, ts, tok, shared) + `}`
+	body = `{"status": "completed", "cancel_open_milestones": true, "version": ` + projectVersion(t, ts, tok, shared) + `}`
 	if code, out := ts.api(t, tok, http.MethodPatch, "/api/v1/projects/"+itoa(shared), body); code != http.StatusOK || out["status"] != "completed" {
 		t.Fatalf("completing by the API with the choice = %d %v", code, out)
 	} else if ms := out["milestones"].([]any); ms[len(ms)-1].(map[string]any)["status"] != "cancelled" {

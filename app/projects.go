@@ -195,6 +195,14 @@ func parseProjectForm(c echo.Context) (projectForm, models.ProjectInput, map[str
 	in := models.ProjectInput{Title: f.Title, Summary: f.Summary, Status: f.Status, MunicipalRole: f.MunicipalRole, Focus: f.Focus,
 		Approach: f.Approach, Visibility: f.Visibility, StartsOn: formDate(errs, "starts_on", f.StartsOn), EndsOn: formDate(errs, "ends_on", f.EndsOn),
 		BudgetNOK: formNOK(errs, "budget_nok", f.BudgetNOK), CancelOpenMilestones: f.CancelOpenMilestones}
+	if f.CancelOpenMilestones {
+		// The milestones the form listed: only those are cancelled unseen.
+		in.SeenOpenMilestones = []int64{}
+		for _, v := range params["open_milestone"] {
+			id, _ := strconv.ParseInt(v, 10, 64) // 0 for nonsense: matches none
+			in.SeenOpenMilestones = append(in.SeenOpenMilestones, id)
+		}
+	}
 	if f.Version != "" {
 		in.Version = formInt(errs, "version", f.Version)
 	}

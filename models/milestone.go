@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -230,10 +231,18 @@ func (p *Project) OpenMilestones() []Milestone {
 // them (CancelOpenMilestones). Stopping gives the plan up as it is, and needs
 // neither.
 func completionProblem(out *ValidationError, cur *Project, in ProjectInput) {
-	if in.Status != "completed" || cur.Status == "completed" || in.CancelOpenMilestones {
+	if in.Status != "completed" || cur.Status == "completed" {
 		return
 	}
 	open := cur.OpenMilestones()
+	if in.CancelOpenMilestones {
+		if in.SeenOpenMilestones != nil && !sameMilestones(open, in.SeenOpenMilestones) {
+			// Someone added, reopened or finished a milestone after the form
+			// listed them: the coordinator sees the list as it is now first.
+			out.Fields["cancel_open_milestones"] = "error.open_milestones_changed"
+		}
+		return
+	}
 	if len(open) == 0 {
 		return
 	}
@@ -263,4 +272,17 @@ func (s *Store) cancelOpenMilestones(tx *gorm.DB, a Actor, cur *Project) error {
 		}
 	}
 	return nil
+}
+
+// sameMilestones reports whether ms are the milestones with the ids seen, in
+// any order.
+func sameMilestones(ms []Milestone, seen []int64) bool {
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	seen = slices.Clone(seen)
+	slices.Sort(ids)
+	slices.Sort(seen)
+	return slices.Equal(ids, slices.Compact(seen))
 }

@@ -226,6 +226,11 @@ type ProjectInput struct {
 	// milestones of its plan still open: without it, completing a project
 	// with open milestones is refused (see completionProblem).
 	CancelOpenMilestones bool
+	// SeenOpenMilestones are the open milestones the form listed when it
+	// offered to cancel them (nil: not asked, as by the API, whose
+	// cancel_open_milestones cancels what is open). A milestone added or
+	// reopened since is not cancelled unseen: the completion is refused.
+	SeenOpenMilestones []int64
 }
 
 // ProjectMunicipalityInput is one participating municipality.
