@@ -204,6 +204,7 @@ var (
 var staffErrorIDs = map[string]string{
 	"error.needs_required":   "error.staff.needs_required",
 	"error.contact_required": "error.staff.contact_required",
+	"error.consent_required": "error.staff.consent_required",
 }
 
 // staffErrors returns errs (field → message ID) as a staff form says them.

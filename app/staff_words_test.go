@@ -251,10 +251,10 @@ func TestStaffFormErrorsSpeakOfTheEnquirer(t *testing.T) {
 	adviser := ts.client(t)
 	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 	for lang, words := range map[string]struct{ want, not []string }{
-		"nb": {[]string{"Velg minst én ting personen trenger hjelp til.", "Oppgi e-post eller telefon, så dere kan nå personen."},
-			[]string{"du trenger hjelp til", "nå deg"}},
-		"en": {[]string{"Choose at least one thing the person needs help with.", "Give an e-mail address or a phone number to reach the person by."},
-			[]string{"you need help with", "reach you"}},
+		"nb": {[]string{"Velg minst én ting personen trenger hjelp til.", "Oppgi e-post eller telefon, så dere kan nå personen.", "Kryss av når personen har sagt ja til at henvendelsen lagres."},
+			[]string{"du trenger hjelp til", "nå deg", "Vi må ha samtykket ditt", "ringe oss"}},
+		"en": {[]string{"Choose at least one thing the person needs help with.", "Give an e-mail address or a phone number to reach the person by.", "Tick this when the person has agreed to the enquiry being stored."},
+			[]string{"you need help with", "reach you", "We need your consent", "call us"}},
 	} {
 		adviser.post("/language", map[string][]string{"lang": {lang}, "back": {"/"}})
 		adviser.get("/enquiries/new")
