@@ -191,6 +191,7 @@ type referralPage struct {
 	History    []models.ReferralEvent
 	Comments   []models.ReferralComment
 	PersonData bool // the viewer may see the person behind it
+	ForPartner bool // the viewer answers for the referral's partner: a person hidden was not shared with them
 	CanAdvise  bool // the adviser's side: send, withdraw, make a link
 	CanAnswer  bool // the partner's side: acknowledge, report the outcome (a late one too)
 	CanComment bool // the board's follow-up
@@ -256,7 +257,7 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 		return err
 	}
 	v := p.Viewer
-	d := referralPage{page: p, Referral: r, PersonData: v.SeesPersonData(r), Overdue: r.Overdue(s.store.Now()),
+	d := referralPage{page: p, Referral: r, PersonData: v.SeesPersonData(r), ForPartner: v.AnswersFor(r), Overdue: r.Overdue(s.store.Now()),
 		CanAdvise:  v.IsAdmin() || v.Has(models.RoleAdviser) || v.Has(models.RoleCoordinator),
 		CanAnswer:  v.AnswersFor(r) && (!r.Closed() || r.TakesOutcome()), // a late answer too
 		CanComment: v.Has(models.RoleBoard) || v.Has(models.RoleCoordinator) || v.IsAdmin(),

@@ -1893,3 +1893,80 @@ func TestAPIOutcomeOnClosedReferral(t *testing.T) {
 		}
 	}
 }
+
+// The referral page says why the person behind it is not shown, truly for the
+// viewer: to the partner's contact, that the adviser did not share the person;
+// to the board, which never sees person data, not that the person was not
+// shared (here the partner does see them).
+func TestReferralPageSaysWhyThePersonIsHidden(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	shared := referWithShare(t, ts, mustFirst(submitShared(t, ts, true)), "Innovasjon Norge")
+	unshared, err := ts.store.CreateReferral(context.Background(), adviserViewer(t, ts), models.Actor{}, mustFirst(submitShared(t, ts, false)),
+		models.ReferralInput{PartnerID: mustPartnerID(t, ts, "Innovasjon Norge"), Reason: "financing", Message: "Trenger kapital", Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const notShared, notForRole = "Personopplysninger er ikke delt.", "Personopplysninger vises bare for rådgiverne"
+	tests := []struct {
+		name, role string
+		id         int64
+		want, not  string
+	}{
+		{"board, shared with the partner", models.RoleBoard, shared, notForRole, notShared},
+		{"board, not shared", models.RoleBoard, unshared.ID, notForRole, notShared},
+		{"partner, not shared", models.RolePartner, unshared.ID, notShared, notForRole},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ts.client(t)
+			c.login(demoEmail(tt.role), models.DemoPassword)
+			res, page := c.get("/referrals/" + itoa(tt.id))
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET /referrals/%d as %s = %d", tt.id, tt.role, res.StatusCode)
+			}
+			if !strings.Contains(page, tt.want) || strings.Contains(page, tt.not) {
+				t.Errorf("the %s is told %q about the person; want %q", tt.role, personSection(page), tt.want)
+			}
+		})
+	}
+}
+
+func mustFirst(id int64, _ string) int64 { return id }
+
+func mustPartnerID(t *testing.T, ts *testServer, name string) int64 {
+	t.Helper()
+	p, err := ts.store.PartnerByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+// adviserViewer is the demo adviser working in the demo region.
+func adviserViewer(t *testing.T, ts *testServer) *models.Viewer {
+	t.Helper()
+	ctx := context.Background()
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	region, err := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &models.Viewer{User: adviser, Region: region}
+}
+
+// personSection is the text of the page's section on the person, for a message.
+func personSection(page string) string {
+	i := strings.Index(page, `id="s-person"`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(page[i:], "</section>")
+	if j < 0 {
+		return page[i:]
+	}
+	return page[i : i+j]
+}
