@@ -182,6 +182,15 @@ func TestErrorSummary(t *testing.T) {
 			"municipal_role": {"nonsense"}},
 		status: http.StatusUnprocessableEntity, links: []string{"#f-municipal_role-error", "#f-municipalities-error"}, state: projectState,
 	}, {
+		name: "new milestone", role: models.RoleCoordinator, page: projectPath, path: projectPath + "/milestones",
+		form:   url.Values{"milestone_title": {""}, "due_on": {"2026-02-31"}, "milestone_status": {"planned"}},
+		status: http.StatusUnprocessableEntity, links: []string{"#f-ms-new-title", "#f-ms-new-due"}, state: projectState,
+	}, {
+		name: "milestone edit", role: models.RoleCoordinator, page: projectPath, path: projectPath + "/milestones/" + itoa(project.Milestones[0].ID),
+		form: url.Values{"milestone_title": {"Forprosjekt"}, "due_on": {day(0)}, "milestone_status": {"done"}, "done_on": {"31.02.2026"},
+			"version": {itoa(int64(project.Milestones[0].Version))}},
+		status: http.StatusUnprocessableEntity, links: []string{"#f-ms-" + itoa(project.Milestones[0].ID) + "-done"}, state: projectState,
+	}, {
 		name: "project assessment, as typed", role: models.RoleCoordinator, page: projectPath + "/assessments/new", path: projectPath + "/assessments",
 		form:   url.Values{"assessed_at": {""}, "comment_equality": {"Uten score"}},
 		status: http.StatusUnprocessableEntity, links: []string{"#f-assessed_at", "#f-score_equality-error"},

@@ -528,6 +528,20 @@ type projectPage struct {
 	Lines           []string // the trend's sparklines
 	NewMilestone    milestoneFormView
 	MilestoneForms  map[int64]milestoneFormView
+	FailedForm      string // the Key of the milestone form refused, drawn far down the page; "" if none
+}
+
+// ErrorSummary lists the errors of a refused milestone form at the top of the
+// page, linking to its fields: the form stands below the project's facts,
+// participants and funding, and the page reloaded at its top seemed unchanged.
+func (d projectPage) ErrorSummary() problems {
+	if d.FailedForm == "" || !d.CanEdit {
+		return problems{}
+	}
+	id := "ms-" + d.FailedForm
+	return d.Problems("milestone_title#"+id+"-title", "milestone.field.title", "responsible#"+id+"-responsible", "milestone.field.responsible",
+		"due_on#"+id+"-due", "milestone.field.due_on", "milestone_status#"+id+"-status", "milestone.field.status",
+		"done_on#"+id+"-done", "milestone.field.done_on")
 }
 
 // milestoneForm is a milestone form as typed.
@@ -611,6 +625,12 @@ func (s *Server) renderProject(c echo.Context, status int, mf milestoneForm, edi
 		newForm = mf
 	}
 	data.NewMilestone = form("new", "/projects/"+base+"/milestones", newForm, editing == 0 && errs != nil)
+	if errs != nil { // the status form's errors (a closed project's) are no milestone field's: its summary stays empty
+		data.FailedForm = "new"
+		if editing != 0 {
+			data.FailedForm = strconv.FormatInt(editing, 10)
+		}
+	}
 	for _, m := range p.Milestones {
 		id := strconv.FormatInt(m.ID, 10)
 		if m.ID == editing {
