@@ -959,3 +959,43 @@ func TestProjectFormSaysALeadIsNeeded(t *testing.T) {
 		}
 	}
 }
+
+// A coordinator of a region with no member municipalities yet is told, on the
+// new project form, why no municipality can be chosen and who adds them; the
+// form demands a lead municipality that its choice could not offer.
+func TestNewProjectFormInARegionWithoutMembers(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "ny-region", "Ny region"
+	region, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "koordinator@ny.example", Name: "Nora Ny"}, "ny-region-passord-1",
+		[]models.RoleGrant{{RegionID: region.ID, Role: models.RoleCoordinator}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("koordinator@ny.example", "ny-region-passord-1")
+	for lang, want := range map[string]string{
+		"nb": "Regionen har ingen medlemskommuner ennå",
+		"en": "The region has no member municipalities yet",
+	} {
+		c.post("/language", url.Values{"lang": {lang}, "back": {"/projects/new"}})
+		res, page := c.get("/projects/new")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /projects/new = %d", res.StatusCode)
+		}
+		if !strings.Contains(page, want) {
+			t.Errorf("%s: the new project form in a region without members does not say so (%q)", lang, want)
+		}
+	}
+	// In the demo region, with members, nothing of the kind is said.
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	if _, page := coord.get("/projects/new"); strings.Contains(page, "Regionen har ingen medlemskommuner ennå") {
+		t.Error("the demo region's new project form says it has no member municipalities")
+	}
+}
