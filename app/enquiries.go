@@ -355,6 +355,7 @@ type enquiryPage struct {
 	Assignees  []views.Option  // whom the case can be assigned to, its adviser chosen
 	Status     string          // the status the status form has chosen: the case's, or in progress to reopen it
 	ChoiceKept bool            // a refused assign or status form comes back with the viewer's choice, not the case's
+	Differs    []string        // a stale edit kept in the form: the names of the fields where it differs from the case now
 	Routes     []views.Option  // the regions an admin can route the case to, its own chosen
 	Activity   activityForm
 	Close      closeForm
@@ -462,6 +463,18 @@ func (s *Server) showEnquiry(c echo.Context) error {
 		return err
 	}
 	return s.renderEnquiry(c, http.StatusOK, id, func(d *enquiryPage) {})
+}
+
+// DifferingLabels are the labels of the fields a stale edit, kept in the
+// form, has otherwise than the case now, in the form's order.
+func (d enquiryPage) DifferingLabels() []string {
+	var out []string
+	for _, f := range d.Fields.All() {
+		if slices.Contains(d.Differs, f.Name) {
+			out = append(out, f.Label)
+		}
+	}
+	return out
 }
 
 // renderEnquiry loads the case the viewer may see and lets edit adjust the page
@@ -611,7 +624,13 @@ func (s *Server) updateEnquiry(c echo.Context) error {
 			d.Form, d.Errors = f, atTop(ve.Fields, "status")
 		})
 	case isConflict(err):
-		return s.conflict(c, id, func(d *enquiryPage) {})
+		// What was typed stays in the form, with the version now read, beside
+		// the fields where it differs from the case as it is now: one press
+		// saves it again once the viewer has looked, as a refused assign does.
+		return s.conflict(c, id, func(d *enquiryPage) {
+			f.Version = d.Form.Version
+			d.Differs, d.Form = differingFields(d.Form, f), f
+		})
 	case err != nil:
 		return err
 	}

@@ -139,6 +139,43 @@ func staleWindow(t *testing.T, ts *testServer) (int64, *client, string) {
 	return id, b, mb[3]
 }
 
+// A stale edit of the case's details is refused, and what was typed is not
+// lost: it stays in the form with the version now read, the page names the
+// fields where it differs from the case as it is now, and sending the form
+// again saves it.
+func TestEnquiryStaleEditKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, b, versionB := staleWindow(t, ts)
+	formB := enquiryEditForm("Lagret i vindu B")
+	formB.Set("version", versionB)
+	res, body := b.post("/enquiries/"+itoa(id), formB)
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("stale save = %d; want 409", res.StatusCode)
+	}
+	if !strings.Contains(body, ">Lagret i vindu B</textarea>") {
+		t.Error("the refused edit's description is not in the form any more")
+	}
+	if !strings.Contains(body, "Det du skrev, står fortsatt i skjemaet") || !strings.Contains(body, `<ul class="ds-list"><li>Beskriv kort hva personen trenger</li></ul>`) {
+		t.Errorf("the page does not say the edit is kept and which fields differ:\n%s", body)
+	}
+	m := versionField.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no edit form with a version on the refused page")
+	}
+	e, _ := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id)
+	if m[3] != itoa(int64(e.Version)) {
+		t.Fatalf("the kept form carries version %s; want the case's now, %d", m[3], e.Version)
+	}
+	formB.Set("version", m[3])
+	if res, _ := b.post("/enquiries/"+itoa(id), formB); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sending the kept edit again = %d; want 303", res.StatusCode)
+	}
+	if e, _ := ts.store.Enquiry(context.Background(), adminViewer(t, ts), id); e.Description != "Lagret i vindu B" {
+		t.Errorf("description = %q after sending the kept edit again", e.Description)
+	}
+}
+
 // Two windows open the same case and both save: the second is refused with a
 // clear message, and the first save stands.
 func TestEnquiryStaleEditPage(t *testing.T) {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,35 @@ func formOf(e *models.Enquiry) enquiryForm {
 		RawMaterial: yesNoString(in.RawMaterial), Agriculture: yesNoString(in.Agriculture), Section: in.IndustrySection,
 		Channel: e.Channel, Version: strconv.Itoa(e.Version),
 	}
+}
+
+// differingFields names the fields (by their form names) in which the form f
+// differs from cur, the case's own form. A textarea's line breaks, which a
+// browser sends as CRLF, and the spaces around a value do not count.
+func differingFields(cur, f enquiryForm) []string {
+	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	needs := func(n []string) string {
+		n = slices.Clone(n)
+		slices.Sort(n)
+		return strings.Join(n, ",")
+	}
+	var out []string
+	for _, x := range []struct{ name, was, now string }{
+		{"municipality", cur.Municipality, f.Municipality}, // the channel is no field of the details form
+		{"enquirer_kind", cur.EnquirerKind, f.EnquirerKind}, {"needs", needs(cur.Needs), needs(f.Needs)},
+		{"description", cur.Description, f.Description}, {"name", cur.Name, f.Name}, {"email", cur.Email, f.Email},
+		{"phone", cur.Phone, f.Phone}, {"org_number", cur.OrgNumber, f.OrgNumber}, {"business_name", cur.BusinessName, f.BusinessName},
+		{"stage", cur.Stage, f.Stage}, {"founder", cur.Founder, f.Founder}, {"under_30", cur.Under30, f.Under30},
+		{"immigrant_background", cur.Immigrant, f.Immigrant}, {"language", cur.Language, f.Language},
+		{"employees", cur.Employees, f.Employees}, {"market", cur.Market, f.Market}, {"ownership", cur.Ownership, f.Ownership},
+		{"goods_services", cur.GoodsServices, f.GoodsServices}, {"raw_material", cur.RawMaterial, f.RawMaterial},
+		{"agriculture", cur.Agriculture, f.Agriculture}, {"industry_section", cur.Section, f.Section},
+	} {
+		if norm(x.was) != norm(x.now) {
+			out = append(out, x.name)
+		}
+	}
+	return out
 }
 
 // fieldMaker builds form fields with translated labels and errors.
