@@ -104,6 +104,19 @@ type referralsPage struct {
 	Pager   pager
 	Now     time.Time
 	Invalid problems // the filters that cannot be used; the list is not shown
+	// Filtered says a search, filter or tab is set, so an empty list says
+	// "none match", not "none yet".
+	Filtered bool
+	// ForPartner says the viewer answers for a partner: an empty list says
+	// none have been sent to their organisation yet.
+	ForPartner bool
+}
+
+// referralsFiltered reports whether f narrows the list beyond the viewer's
+// own: the page asked for and an admin's region do not.
+func referralsFiltered(f models.ReferralFilter) bool {
+	f.Page, f.RegionID = models.Page{}, 0
+	return f != models.ReferralFilter{}
 }
 
 // referralTabs are the tabs of the list of referrals that name themselves
@@ -142,7 +155,8 @@ func (s *Server) listReferrals(c echo.Context) error {
 			return err
 		}
 	}
-	d := referralsPage{page: p, List: list, Filter: f, Pager: s.pager(c, f.Page, total), Now: s.store.Now()}
+	d := referralsPage{page: p, List: list, Filter: f, Pager: s.pager(c, f.Page, total), Now: s.store.Now(),
+		Filtered: referralsFiltered(f), ForPartner: p.Viewer.Has(models.RolePartner)}
 	tabs := []string{"", "open"}
 	if p.Viewer.Has(models.RoleAdviser) || p.Viewer.Has(models.RoleCoordinator) {
 		tabs = append(tabs, "due")

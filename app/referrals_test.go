@@ -1970,3 +1970,45 @@ func personSection(page string) string {
 	}
 	return page[i : i+j]
 }
+
+// An empty list of referrals says why: none sent yet (to a partner's contact:
+// none to their organisation yet), or, with a filter set, none that match.
+func TestReferralListEmptyStates(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "ny-region", "Ny region"
+	region, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	siva := mustPartnerID(t, ts, "Siva")
+	for _, u := range []struct {
+		email, role string
+		partner     int64
+	}{{"partner@ny.example", models.RolePartner, siva}, {"radgiver@ny.example", models.RoleAdviser, 0}} {
+		if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: u.email, Name: "Ny bruker", PartnerID: u.partner},
+			"ny-region-passord-1", []models.RoleGrant{{RegionID: region.ID, Role: u.role}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const filtered = "Ingen henvisninger passer utvalget. Prøv å fjerne noen filtre."
+	tests := []struct{ email, path, want string }{
+		{"partner@ny.example", "/referrals", "Ingen henvisninger er sendt til organisasjonen din ennå."},
+		{"partner@ny.example", "/referrals?status=sent", filtered},
+		{"radgiver@ny.example", "/referrals", "Ingen henvisninger ennå."},
+		{"radgiver@ny.example", "/referrals?open=on", filtered},
+	}
+	for _, tt := range tests {
+		c := ts.client(t)
+		c.login(tt.email, "ny-region-passord-1")
+		res, page := c.get(tt.path)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s as %s = %d", tt.path, tt.email, res.StatusCode)
+		}
+		if !strings.Contains(page, tt.want) {
+			t.Errorf("GET %s as %s: the empty list does not say %q", tt.path, tt.email, tt.want)
+		}
+	}
+}
