@@ -941,3 +941,30 @@ func TestProfileKeyIntroLetsTheDaysBeChosen(t *testing.T) {
 		}
 	}
 }
+
+// The log-in page, where the site's address leads, tells a user who has
+// forgotten the password whom to ask (there is no reset by e-mail), and an
+// entrepreneur who came to the wrong door where the one door is, in both
+// languages; after a failed log-in too.
+func TestLoginPageHelpsTheLost(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.client(t)
+	for lang, want := range map[string][]string{
+		"nb": {"Glemt passordet?", `href="/enquiry"`},
+		"en": {"Forgotten your password?", `href="/enquiry?lang=en"`},
+	} {
+		c.get("/login")
+		c.post("/language", url.Values{"lang": {lang}, "back": {"/login"}})
+		_, page := c.get("/login")
+		_, failed := c.post("/login", url.Values{"email": {demoEmail(models.RoleAdviser)}, "password": {"feil-passord"}})
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: the log-in page lacks %q", lang, w)
+			}
+			if !strings.Contains(failed, w) {
+				t.Errorf("%s: the log-in page after a failed log-in lacks %q", lang, w)
+			}
+		}
+	}
+}
