@@ -104,19 +104,30 @@ type referralsPage struct {
 	Pager   pager
 	Now     time.Time
 	Invalid problems // the filters that cannot be used; the list is not shown
-	// Filtered says a search, filter or tab is set, so an empty list says
-	// "none match", not "none yet".
-	Filtered bool
-	// ForPartner says the viewer answers for a partner: an empty list says
-	// none have been sent to their organisation yet.
-	ForPartner bool
+	Empty   string   // the message ID an empty list says (referralsEmpty)
 }
 
-// referralsFiltered reports whether f narrows the list beyond the viewer's
-// own: the page asked for and an admin's region do not.
-func referralsFiltered(f models.ReferralFilter) bool {
-	f.Page, f.RegionID = models.Page{}, 0
-	return f != models.ReferralFilter{}
+// referralsEmpty is what an empty list of referrals says: with a search or
+// filter set, that none match; on a tab alone, that the tab has none (an
+// adviser's "mine to follow up" is empty on most good days); else that none
+// have been sent yet, to a partner's contact none to their organisation. The
+// page asked for and an admin's region narrow nothing.
+func referralsEmpty(f models.ReferralFilter, partner bool) string {
+	rest := f
+	rest.Page, rest.RegionID, rest.Tab, rest.Open = models.Page{}, 0, "", false
+	switch {
+	case rest != models.ReferralFilter{}:
+		return "referrals.empty_filtered"
+	case f.Tab == "due":
+		return "referrals.empty_due"
+	case f.Tab == "for_board":
+		return "referrals.empty_for_board"
+	case f.Open:
+		return "referrals.empty_open"
+	case partner:
+		return "referrals.empty_partner"
+	}
+	return "referrals.empty"
 }
 
 // referralTabs are the tabs of the list of referrals that name themselves
@@ -156,7 +167,7 @@ func (s *Server) listReferrals(c echo.Context) error {
 		}
 	}
 	d := referralsPage{page: p, List: list, Filter: f, Pager: s.pager(c, f.Page, total), Now: s.store.Now(),
-		Filtered: referralsFiltered(f), ForPartner: p.Viewer.Has(models.RolePartner)}
+		Empty: referralsEmpty(f, p.Viewer.Has(models.RolePartner))}
 	tabs := []string{"", "open"}
 	if p.Viewer.Has(models.RoleAdviser) || p.Viewer.Has(models.RoleCoordinator) {
 		tabs = append(tabs, "due")

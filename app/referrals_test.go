@@ -1972,7 +1972,8 @@ func personSection(page string) string {
 }
 
 // An empty list of referrals says why: none sent yet (to a partner's contact:
-// none to their organisation yet), or, with a filter set, none that match.
+// none to their organisation yet), none on the tab chosen, or, with a filter
+// set, none that match.
 func TestReferralListEmptyStates(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -1998,7 +1999,9 @@ func TestReferralListEmptyStates(t *testing.T) {
 		{"partner@ny.example", "/referrals", "Ingen henvisninger er sendt til organisasjonen din ennå."},
 		{"partner@ny.example", "/referrals?status=sent", filtered},
 		{"radgiver@ny.example", "/referrals", "Ingen henvisninger ennå."},
-		{"radgiver@ny.example", "/referrals?open=on", filtered},
+		{"radgiver@ny.example", "/referrals?open=on", "Ingen åpne henvisninger."},
+		{"radgiver@ny.example", "/referrals?tab=due", "Ingen av henvisningene dine skal følges opp denne uka"},
+		{"radgiver@ny.example", "/referrals?tab=due&status=sent", filtered},
 	}
 	for _, tt := range tests {
 		c := ts.client(t)
