@@ -803,6 +803,11 @@ func (s *Store) searchScope(v *Viewer, q string) func(*gorm.DB) *gorm.DB {
 		if s.dialect == SQLite {
 			fts := ftsQuery(q)
 			if fts == "" {
+				// Typed, but no letter or digit to search by ("!!", an emoji): no
+				// match, as on PostgreSQL, rather than every enquiry counted as hits.
+				if strings.TrimSpace(q) != "" {
+					return db.Where("1 = 0")
+				}
 				return db
 			}
 			db = db.Table("enquiries NOT INDEXED")

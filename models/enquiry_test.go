@@ -277,6 +277,13 @@ func TestEnquirySearch(t *testing.T) {
 	if got := find("frisørsalong"); len(got) != 1 || got[0] == e.Reference {
 		t.Errorf("search frisørsalong = %v", got)
 	}
+	// A search of no letters or digits finds nothing, as on PostgreSQL: it
+	// listed every enquiry on SQLite, counted as that many hits.
+	for _, q := range []string{"😀", "!!", " - ", "«»"} {
+		if got := find(q); len(got) != 0 {
+			t.Errorf("search %q = %v; want none", q, got)
+		}
+	}
 	// After an edit the old word is gone and the new one found.
 	in.Description = "Ønsker hjelp med eksport av sider"
 	if _, err := f.s.UpdateEnquiry(ctx, f.adviser, Actor{}, e.ID, in, 1); err != nil {
