@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -82,11 +83,20 @@ func (s *Store) partnerProblems(tx *gorm.DB, id int64, in *PartnerInput) (Valida
 	return out, nil
 }
 
-// foldName is a partner name as people tell names apart: in lower case (Go's,
-// which knows Æ, Ø and Å, as the searches' fold() does) with every run of
-// spaces one space. "ACME  AS" and "Acme AS" are one organisation to an
-// adviser choosing where to refer.
-func foldName(name string) string { return strings.Join(strings.Fields(strings.ToLower(name)), " ") }
+// foldName is a partner name as people tell names apart: in NFC (see
+// partnerName), in lower case (Go's, which knows Æ, Ø and Å, as the searches'
+// fold() does) with every run of spaces one space. "ACME  AS" and "Acme AS"
+// are one organisation to an adviser choosing where to refer. NFC here too
+// for names stored before they were normalised.
+func foldName(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(name))), " ")
+}
+
+// partnerName is a name as it is stored: trimmed, and in NFC, so that "å"
+// typed as "a" and a combining ring (some keyboards, text copied from a PDF)
+// is the one character, and the unique index, the list's order and a search
+// meet the name as they meet it typed otherwise.
+func partnerName(name string) string { return norm.NFC.String(strings.TrimSpace(name)) }
 
 // partnerNameClash returns the name of another partner than id whose name is
 // name's by foldName, or "" if there is none. The unique index on
@@ -121,7 +131,7 @@ func partnerNameClash(tx *gorm.DB, id int64, name string) (string, error) {
 
 func (in *PartnerInput) validate() error {
 	fields := map[string]string{}
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = partnerName(in.Name)
 	checkText(fields, "name", in.Name, 200, true)
 	if !contains(PartnerKinds, in.Kind) {
 		fields["kind"] = "error.choice"

@@ -87,6 +87,8 @@ func TestTakenAsItsIndex(t *testing.T) {
 			{"other case", "ÅLESUND NÆRINGSFORUM", "error.name_clash"},
 			{"other Norwegian letter case", "ålesund næringsforum", "error.name_clash"},
 			{"spaces inside", "Ålesund  \tNæringsforum", "error.name_clash"},
+			{"same, å typed as a and a combining ring", "A\u030alesund Næringsforum", "error.name_taken"},
+			{"other case, å typed as a and a combining ring", "a\u030alesund næringsforum", "error.name_clash"},
 			{"other name", "Ålesund Næringsforening", ""},
 		}},
 		"region slug": {"alesund", []try{
@@ -244,4 +246,38 @@ func TestPartnerNameClash(t *testing.T) {
 		t.Errorf("rename the older near-duplicate within its own name: %v", err)
 	}
 	clashes("rename Acme AS to gammel partner", rename(acme, "gammel partner", true), "Gammel partner")
+}
+
+// A name typed with "å" as "a" and a combining ring (U+030A), as some
+// keyboards and copies from PDF documents give it, is the name with "å" to an
+// adviser, and stored as one character (NFC), so that the list, its order and
+// a search find it as they find the name typed otherwise. A near-duplicate
+// stored decomposed before names were normalised still clashes.
+func TestPartnerNameNormalised(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	decomposed := "Innovasjon Ma\u030aløy"
+	p, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: decomposed, Kind: "national", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Partner(ctx, p.ID); got.Name != "Innovasjon Måløy" {
+		t.Errorf("stored name = %+q; want %+q, with å as one character", got.Name, "Innovasjon Måløy")
+	}
+	if err := s.UpdatePartner(ctx, Actor{}, p.ID, PartnerInput{Name: "Innovasjon MA\u030aLØY", Kind: "national", Active: true, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Partner(ctx, p.ID); got.Name != "Innovasjon MÅLØY" {
+		t.Errorf("renamed name = %+q; want %+q, with Å as one character", got.Name, "Innovasjon MÅLØY")
+	}
+	if err := s.db.Exec("INSERT INTO partners (name, kind, active, version, created_at, updated_at) VALUES (?, 'local', ?, 1, ?, ?)",
+		"Vekst i Ba\u030ald", true, s.now(), s.now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	var ve *ValidationError
+	_, err = s.CreatePartner(ctx, Actor{}, PartnerInput{Name: "Vekst i Båld", Kind: "national", Active: true})
+	if !errors.As(err, &ve) || ve.Fields["name"] != "error.name_clash" || len(ve.Fields) != 1 {
+		t.Errorf("create %+q beside %+q stored before = %v; want name error.name_clash alone", "Vekst i Båld", "Vekst i Ba\u030ald", err)
+	}
 }
