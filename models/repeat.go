@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"reflect"
@@ -91,33 +92,29 @@ func sameRegion(id *int64, r *Region) bool {
 // repeats says whether n says what e says, field for field (see repeatOf).
 // n's input is normalised (checkNew has run).
 func repeats(n *NewEnquiry, e *Enquiry) bool {
-	was := InputOf(e)
-	in := n.Input
-	if !samePhone(in.Phone, was.Phone) || !sameSet(in.Needs, was.Needs) || n.Consent.Share != e.ConsentShare {
-		return false
-	}
-	// Every other field compared as it is, whatever fields the input gains:
-	// a field left out here would lose what a second sending added.
-	in.Phone, in.Needs, in.Status, in.WithdrawShare, in.Unread = "", nil, "", false, nil
-	was.Phone, was.Needs, was.Status, was.WithdrawShare, was.Unread = "", nil, "", false, nil
-	return reflect.DeepEqual(in, was)
+	// Every field compared as it is, whatever fields the input gains: a
+	// field left out here would lose what a second sending added.
+	return n.Consent.Share == e.ConsentShare && reflect.DeepEqual(repeatForm(n.Input), repeatForm(InputOf(e)))
 }
 
-// samePhone compares two phone numbers as PersonQuery does: whole numbers,
-// however they are written.
-func samePhone(a, b string) bool {
-	fa, fb := phoneForms(a), phoneForms(b)
-	if len(fa) == 0 || len(fb) == 0 {
-		return len(fa) == len(fb)
+// repeatForm is in as repeats compares it: the phone number in the first of
+// its forms (whole numbers, however they are written, as PersonQuery compares
+// them), the needs as a set, and without what is no
+// part of what the person said (a status to move to, a withdrawal of
+// consent, the fields a form could not read). contentKey hashes the same, so
+// the two cannot come apart.
+func repeatForm(in EnquiryInput) EnquiryInput {
+	phone := ""
+	if f := phoneForms(in.Phone); len(f) > 0 {
+		phone = f[0]
 	}
-	return fa[0] == fb[0]
-}
-
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
+	needs := slices.Clone(in.Needs)
+	slices.Sort(needs)
+	if len(needs) == 0 {
+		needs = nil
+	}
+	in.Phone, in.Needs, in.Status, in.WithdrawShare, in.Unread = phone, needs, "", false, nil
+	return in
 }
 
 // repeatKey is the hash of what repeatOf looks an enquiry up by (and the bot
@@ -148,22 +145,26 @@ func (s *Store) lockRepeat(tx *gorm.DB, n *NewEnquiry) error {
 }
 
 // contentKey is the hash of everything repeats compares, and of the region:
-// the bot trap remembers its receipts by it.
+// the bot trap remembers its receipts by it. It hashes the JSON of the input
+// in repeatForm, whole, so that a field the input gains is keyed as repeats
+// compares it (reflect.DeepEqual), without being named here; JSON tells a
+// yes/no not answered (null) from no (false), as DeepEqual does.
 func contentKey(n *NewEnquiry, region *Region) int64 {
-	var e Enquiry
-	n.Input.apply(&e)
-	needs := slices.Clone(n.Input.Needs)
-	slices.Sort(needs)
 	regionID := int64(0)
 	if region != nil {
 		regionID = region.ID
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%d\x00%t\x00%q\x00%q\x00", repeatKey(n), regionID, n.Consent.Share, needs, []string{e.EnquirerKind, e.Name, e.Language,
-		e.OrgNumber, e.BusinessName, e.Stage, e.Founder, e.Employees, e.Market, e.Ownership, e.GoodsServices, n.Input.IndustrySection})
-	for _, b := range []*bool{e.Under30, e.ImmigrantBackground, e.RawMaterial, e.Agriculture} {
-		fmt.Fprintf(h, "%v\x00", deref(b))
+	content, err := json.Marshal(struct {
+		Input   EnquiryInput
+		Channel string
+		Share   bool
+		Region  int64
+	}{repeatForm(n.Input), n.Channel, n.Consent.Share, regionID})
+	if err != nil {
+		panic(fmt.Sprintf("content key: %v", err)) // strings, bools and lists of strings always encode
 	}
+	h := fnv.New64a()
+	h.Write(content)
 	return int64(h.Sum64())
 }
 

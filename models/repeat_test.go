@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -220,5 +222,102 @@ func TestCreateEnquirySentAgainToAnotherRegion(t *testing.T) {
 	}
 	if other.Repeated || other.ID == first.ID {
 		t.Errorf("the same sent by a colleague who cannot see it: answered with %s; want a new enquiry", other.Reference)
+	}
+}
+
+// The bot trap's key (contentKey) tells apart two submissions exactly when
+// the repeat rule (repeats) does, field by field of the input, whatever
+// fields it gains: each field of EnquiryInput is changed in turn, by
+// reflection, and the key must differ where repeats finds another enquiry and
+// be the same where it finds the same one (the phone number written another
+// way, the needs in another order, what is no part of the enquiry). The way
+// it came, the consent to share and the region are keyed too.
+func TestContentKeyFollowsRepeats(t *testing.T) {
+	t.Parallel()
+	yes, no := true, false
+	base := NewEnquiry{Input: sampleInput("3412"), Consent: consent(), Channel: "web"}
+	base.Input.Phone = "912 34 567"
+	// Every field given, so that each can be taken away as well as changed.
+	in := reflect.ValueOf(&base.Input).Elem()
+	for i := range in.NumField() {
+		switch f := in.Field(i); f.Kind() {
+		case reflect.String:
+			if f.String() == "" {
+				f.SetString("svar " + in.Type().Field(i).Name)
+			}
+		case reflect.Pointer:
+			if f.Type().Elem().Kind() == reflect.Bool {
+				f.Set(reflect.ValueOf(&no))
+			}
+		}
+	}
+	base.Input.Status = ""
+	region := &Region{ID: 7}
+	var stored Enquiry
+	base.Input.apply(&stored)
+	stored.ConsentShare = base.Consent.Share
+	if !repeats(&base, &stored) {
+		t.Fatal("the enquiry does not repeat itself")
+	}
+	key := contentKey(&base, region)
+
+	type variant struct {
+		name string
+		edit func(v reflect.Value) // v is the field, settable
+	}
+	variants := func(f reflect.StructField) []variant {
+		switch {
+		case f.Type.Kind() == reflect.String && f.Name == "Phone":
+			return []variant{{"another number", func(v reflect.Value) { v.SetString("912 34 568") }},
+				{"the same number written otherwise", func(v reflect.Value) { v.SetString("+47 91234567") }},
+				{"none", func(v reflect.Value) { v.SetString("") }}}
+		case f.Type.Kind() == reflect.String:
+			return []variant{{"another", func(v reflect.Value) { v.SetString(v.String() + " og mer") }},
+				{"none", func(v reflect.Value) { v.SetString("") }}}
+		case f.Type.Kind() == reflect.Bool:
+			return []variant{{"flipped", func(v reflect.Value) { v.SetBool(!v.Bool()) }}}
+		case f.Type == reflect.TypeOf(&yes):
+			return []variant{{"yes", func(v reflect.Value) { v.Set(reflect.ValueOf(&yes)) }},
+				{"not answered", func(v reflect.Value) { v.Set(reflect.Zero(f.Type)) }}}
+		case f.Type == reflect.TypeOf([]string{}):
+			return []variant{{"one more", func(v reflect.Value) { v.Set(reflect.ValueOf(append(slices.Clone(v.Interface().([]string)), "other"))) }},
+				{"in another order", func(v reflect.Value) {
+					s := slices.Clone(v.Interface().([]string))
+					slices.Reverse(s)
+					v.Set(reflect.ValueOf(s))
+				}},
+				{"none", func(v reflect.Value) { v.Set(reflect.Zero(f.Type)) }}}
+		case f.Type == reflect.TypeOf(map[string]string{}):
+			return []variant{{"given", func(v reflect.Value) { v.Set(reflect.ValueOf(map[string]string{"under_30": "error.choice"})) }}}
+		}
+		t.Fatalf("EnquiryInput.%s is a %s: give the test a way to change it", f.Name, f.Type)
+		return nil
+	}
+	for i := range in.NumField() {
+		field := in.Type().Field(i)
+		for _, vr := range variants(field) {
+			n := base
+			n.Input.Needs = slices.Clone(base.Input.Needs)
+			vr.edit(reflect.ValueOf(&n.Input).Elem().Field(i))
+			same := repeats(&n, &stored)
+			if got := contentKey(&n, region) == key; got != same {
+				t.Errorf("%s %s: the same key %t; want %t, as repeats finds it the same enquiry %t", field.Name, vr.name, got, same, same)
+			}
+		}
+	}
+	others := map[string]func(n *NewEnquiry) *Region{
+		"another channel":      func(n *NewEnquiry) *Region { n.Channel = "email"; return region },
+		"consent to share":     func(n *NewEnquiry) *Region { n.Consent.Share = true; return region },
+		"another region":       func(n *NewEnquiry) *Region { return &Region{ID: 8} },
+		"the admin queue":      func(n *NewEnquiry) *Region { return nil },
+		"another consent text": func(n *NewEnquiry) *Region { n.Consent.ShareText = "Dele, ny tekst"; return region },
+	}
+	for name, change := range others {
+		n := base
+		r := change(&n)
+		want := name == "another consent text" // not compared: the person said the same
+		if got := contentKey(&n, r) == key; got != want {
+			t.Errorf("%s: the same key %t; want %t", name, got, want)
+		}
 	}
 }
