@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -2013,5 +2015,96 @@ func TestReferralListEmptyStates(t *testing.T) {
 		if !strings.Contains(page, tt.want) {
 			t.Errorf("GET %s as %s: the empty list does not say %q", tt.path, tt.email, tt.want)
 		}
+	}
+}
+
+// A partner's double click on a one-time link's button sends the same answer
+// twice at once. Each request is answered as the partner expects, with the
+// same confirmation (the acknowledgement thanked for, the outcome recorded),
+// and the referral takes the answer once: one step in its history, one audit
+// entry. On PostgreSQL, where two transactions run side by side, the second
+// read the link and the referral before the first committed and was answered
+// with a conflict, the page of a stale form, which a partner without an
+// account can make nothing of.
+func TestLinkAnswerSentTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	adviser, rid := sentReferral(t, ts, false)
+	adviser.get("/referrals/" + rid)
+	_, page := adviser.post("/referrals/"+rid+"/link", nil)
+	link := oneTimeLink.FindStringSubmatch(page)[1]
+	anon := ts.client(t)
+	anon.get(link)
+	const at = 8
+	sendAtOnce := func(form url.Values) (codes []int, bodies []string) {
+		t.Helper()
+		form.Set("_csrf", anon.csrf)
+		codes, bodies = make([]int, at), make([]string, at)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range at {
+			wg.Go(func() {
+				<-start
+				res, err := anon.http.PostForm(ts.URL+link, form)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				codes[i], bodies[i] = res.StatusCode, string(b)
+			})
+		}
+		close(start)
+		wg.Wait()
+		return codes, bodies
+	}
+	steps := func() map[string]int {
+		t.Helper()
+		history, err := ts.store.ReferralHistory(ctx, adminViewer(t, ts), int64(mustAtoi(t, rid)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, ev := range history {
+			n[ev.ToStatus]++
+		}
+		return n
+	}
+	audited := func(action string) int {
+		t.Helper()
+		entries, err := ts.store.AuditFor(ctx, "referral", rid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range entries {
+			if e.Action == action {
+				n++
+			}
+		}
+		return n
+	}
+
+	codes, bodies := sendAtOnce(url.Values{"action": {"acknowledge"}})
+	for i := range at {
+		if codes[i] != http.StatusOK || !strings.Contains(bodies[i], "Takk, henvisningen er bekreftet mottatt") {
+			t.Errorf("acknowledgement %d of %d sent at once = %d, thanked %t; want 200 thanking", i+1, at, codes[i], strings.Contains(bodies[i], "bekreftet mottatt"))
+		}
+	}
+	if n := steps()["acknowledged"]; n != 1 || audited("acknowledge_by_link") != 1 {
+		t.Errorf("%d acknowledgements sent at once: %d steps to acknowledged, %d audited; want 1 and 1", at, n, audited("acknowledge_by_link"))
+	}
+
+	answer := url.Values{"action": {"outcome"}, "outcome": {"supported"}, "outcome_reason": {"granted"}, "instrument": {"loan"}, "amount_nok": {"200 000"}}
+	codes, bodies = sendAtOnce(answer)
+	for i := range at {
+		if codes[i] != http.StatusOK || !strings.Contains(bodies[i], "Takk, utfallet er registrert") {
+			t.Errorf("outcome %d of %d sent at once = %d, thanked %t; want 200 thanking", i+1, at, codes[i], strings.Contains(bodies[i], "utfallet er registrert"))
+		}
+	}
+	if n := steps()["completed"]; n != 1 || audited("close") != 1 {
+		t.Errorf("%d outcomes sent at once: %d steps to completed, %d audited; want 1 and 1", at, n, audited("close"))
 	}
 }

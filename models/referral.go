@@ -1269,12 +1269,18 @@ func (s *Store) AnswerByLink(ctx context.Context, a Actor, token string, acknowl
 		}
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
-		l, err := s.liveLink(tx, token)
+		// The link and its referral locked (FOR UPDATE on PostgreSQL; SQLite
+		// writes one at a time): the same answer sent twice at once (a double
+		// click) waits for the first, then finds the link used, or the
+		// referral acknowledged, as one sent after it does, not a version
+		// the first changed under it (a conflict).
+		locked := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+		l, err := s.liveLink(locked, token)
 		if err != nil {
 			return err
 		}
 		var r Referral
-		if err := tx.First(&r, l.ReferralID).Error; err != nil {
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).First(&r, l.ReferralID).Error; err != nil {
 			return err
 		}
 		if !r.TakesOutcome() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -1264,5 +1265,70 @@ func TestPendingReferralsOfPartner(t *testing.T) {
 	got, err := f.s.PendingReferrals(ctx, f.siva.ID)
 	if want := (PendingReferrals{Sent: before.Sent + 2, Drafts: before.Drafts + 1}); err != nil || got != want {
 		t.Errorf("PendingReferrals = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+// A one-time link's answer sent many times at once (a double click, a
+// browser that sends again) is taken once: every acknowledgement succeeds and
+// one is recorded; one outcome is recorded and uses the link up, and the
+// others find it used (ErrLinkEnded, which the page answers as the same
+// answer sent again), never a conflict. On PostgreSQL two transactions read
+// the link and the referral side by side, and the later one's write met a
+// changed version: ErrConflict, a stale form's answer.
+func TestAnswerByLinkAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	r := f.refer(t, f.withConsent, f.innovation, true)
+	token, err := f.s.CreateReferralLink(ctx, f.adviser, Actor{}, r.ID, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const at = 16
+	answerAtOnce := func(acknowledge bool, o *ReferralOutcome) []error {
+		errs := make([]error, at)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range at {
+			wg.Go(func() {
+				<-start
+				var mine *ReferralOutcome
+				if o != nil {
+					c := *o
+					mine = &c
+				}
+				errs[i] = f.s.AnswerByLink(ctx, Actor{}, token, acknowledge, mine)
+			})
+		}
+		close(start)
+		wg.Wait()
+		return errs
+	}
+	steps := func(to string) int {
+		var n int64
+		if err := f.s.db.Model(&ReferralEvent{}).Where("referral_id = ? AND to_status = ?", r.ID, to).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+	for i, err := range answerAtOnce(true, nil) {
+		if err != nil {
+			t.Errorf("acknowledgement %d of %d at once: %v; want it taken", i+1, at, err)
+		}
+	}
+	if n := steps("acknowledged"); n != 1 {
+		t.Errorf("%d acknowledgements at once recorded %d times; want once", at, n)
+	}
+	taken := 0
+	for i, err := range answerAtOnce(false, &ReferralOutcome{Outcome: "supported", Reason: "granted", Instrument: "loan", AmountNOK: 100000}) {
+		switch {
+		case err == nil:
+			taken++
+		case !errors.Is(err, ErrLinkEnded):
+			t.Errorf("outcome %d of %d at once: %v; want it taken, or the link found used", i+1, at, err)
+		}
+	}
+	if n := steps("completed"); taken != 1 || n != 1 {
+		t.Errorf("%d outcomes at once: %d taken, %d recorded; want 1 and 1", at, taken, n)
 	}
 }
