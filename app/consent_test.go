@@ -124,9 +124,10 @@ func TestWithdrawShareConsentPage(t *testing.T) {
 }
 
 // In the API, PATCH with consent_share false (and the version) withdraws the
-// consent to share; true is refused (consent is given when the enquiry is
-// registered), as is consent_store (withdrawn by erasure), each naming the
-// field, and a stale version is a conflict.
+// consent to share; true is refused once withdrawn (consent is given when the
+// enquiry is registered; true sent back while it holds is no change), as is
+// consent_store false (withdrawn by erasure), each naming the field, and a
+// stale version is a conflict.
 func TestWithdrawShareConsentAPI(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -139,7 +140,6 @@ func TestWithdrawShareConsentAPI(t *testing.T) {
 		want        int
 		field, says string
 	}{
-		{tok, `{"consent_share": true, "version": 1}`, http.StatusUnprocessableEntity, "consent_share", "registrer"},
 		{tok, `{"consent_store": false, "version": 1}`, http.StatusUnprocessableEntity, "consent_store", "slett"},
 		{tok, `{"consent_share": false, "version": 9}`, http.StatusConflict, "", ""},
 		{tok, `{"consent_share": false}`, http.StatusUnprocessableEntity, "version", ""},
@@ -174,6 +174,13 @@ func TestWithdrawShareConsentAPI(t *testing.T) {
 	// Sent back as read: no change, no error.
 	if status, out := ts.api(t, tok, http.MethodPatch, path, `{"consent_share": false, "version": 2}`); status != http.StatusOK || out["version"] != float64(2) {
 		t.Errorf("PATCH consent_share false again = %d %v; want 200, version 2", status, out)
+	}
+	// Given again here it is refused: consent is given at registration.
+	status, out = ts.api(t, tok, http.MethodPatch, path, `{"consent_share": true, "version": 2}`)
+	e, _ := out["error"].(map[string]any)
+	fields, _ := e["fields"].(map[string]any)
+	if msg, _ := fields["consent_share"].(string); status != http.StatusUnprocessableEntity || !strings.Contains(strings.ToLower(msg), "registrer") {
+		t.Errorf("PATCH consent_share true after the withdrawal = %d %v; want 422 saying it is given at registration", status, out)
 	}
 }
 

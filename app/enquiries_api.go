@@ -3,9 +3,11 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -127,12 +129,136 @@ type enquiryJSON struct {
 	JobsExpected     *int    `json:"jobs_expected"`
 	JobsCreated      *int    `json:"jobs_created"`
 
+	// What the API shows of a case and no request sets (enquiryOut): a
+	// PATCH may send them back as read (see sentBackAsRead).
+	ID               *int64     `json:"id"`
+	RegionID         *int64     `json:"region_id"`
+	AssignedTo       *int64     `json:"assigned_to"`
+	ReceivedAt       *time.Time `json:"received_at"`
+	FirstResponseDue *time.Time `json:"first_response_due"`
+	FirstResponseAt  *time.Time `json:"first_response_at"`
+	ClosedAt         *time.Time `json:"closed_at"`
+	Overdue          *bool      `json:"overdue"`
+
 	nulls map[string]bool // the fields sent as null, which a pointer cannot tell from absent
 	sent  map[string]bool // every field sent, null or not
 }
 
 // closingFields are the fields a closing takes besides status and version.
 var closingFields = []string{"outcome", "outcome_org_number", "jobs_expected", "jobs_created"}
+
+// shownOnly are the fields the API shows of a case that no request sets:
+// the case's number in the series (id), where it was routed, whom it is
+// assigned to (the case page assigns), and the times the case's steps set.
+var shownOnly = []string{"id", "region_id", "assigned_to", "received_at", "first_response_due", "first_response_at", "closed_at", "overdue"}
+
+// sentBackAsRead takes out of j the fields that hold what e holds and that a
+// PATCH cannot change (how the case came in, the consents, what is shown
+// only, and the closing's fields outside a closing): an integration that
+// GETs a case, changes one field and sends the whole object back is not
+// refused for them, and they change nothing (no audit entry). A value that
+// differs is refused in fields, by the message a change of it always had;
+// consent_share false stays, a withdrawal. The reference is checked by the
+// caller, as before.
+func (j *enquiryJSON) sentBackAsRead(e *models.Enquiry, fields map[string]string) {
+	keep := func(name string, same bool, refusal string) {
+		if !j.sent[name] {
+			return
+		}
+		delete(fields, name) // a null that is the stored nothing
+		if same {
+			delete(j.sent, name)
+			return
+		}
+		fields[name] = refusal
+	}
+	null := func(name string) bool { return j.nulls[name] }
+	keep("id", j.ID != nil && *j.ID == e.ID, "error.read_only")
+	keep("region_id", sameRef(j.RegionID, null("region_id"), e.RegionID), "error.read_only")
+	keep("assigned_to", sameRef(j.AssignedTo, null("assigned_to"), e.AssignedTo), "error.read_only")
+	keep("received_at", j.ReceivedAt != nil && sameTime(*j.ReceivedAt, e.ReceivedAt), "error.read_only")
+	keep("first_response_due", j.FirstResponseDue != nil && sameTime(*j.FirstResponseDue, e.FirstResponseDue), "error.read_only")
+	keep("first_response_at", sameOptionalTime(j.FirstResponseAt, null("first_response_at"), e.FirstResponseAt), "error.read_only")
+	keep("closed_at", sameOptionalTime(j.ClosedAt, null("closed_at"), e.ClosedAt), "error.read_only")
+	// Overdue is worked out from the clock when the case is shown: one read
+	// before the deadline passed and sent back after it still says what the
+	// sender read, and changes nothing, as any value of it would.
+	keep("overdue", j.Overdue != nil, "error.read_only")
+	keep("channel", j.Channel != nil && *j.Channel == e.Channel, "error.read_only")
+	// Every case the API shows has the consent to store (enquiryJSONOut).
+	keep("consent_store", j.ConsentStore != nil && *j.ConsentStore, "error.consent_store_by_erasure")
+	if j.ConsentShare != nil && (*j.ConsentShare || !e.ConsentShare) { // false on true withdraws it
+		keep("consent_share", *j.ConsentShare == e.ConsentShare, "error.consent_share_given_at_registration")
+	}
+	// The closing's fields as the case holds them are no closing, but for
+	// the closing of an open case, which takes them as sent.
+	if j.Status == nil || *j.Status != "closed" || e.Status == "closed" {
+		keep("outcome", j.Outcome != nil && *j.Outcome == e.Outcome, "error.outcome_at_close")
+		keep("outcome_org_number", j.OutcomeOrgNumber != nil && *j.OutcomeOrgNumber == e.OutcomeOrgNumber, "error.outcome_at_close")
+		keep("jobs_expected", sameRef(j.JobsExpected, null("jobs_expected"), e.JobsExpected), "error.outcome_at_close")
+		keep("jobs_created", sameRef(j.JobsCreated, null("jobs_created"), e.JobsCreated), "error.outcome_at_close")
+	}
+}
+
+// editedFields are the fields a PATCH edits (enquiryJSON.apply), each as an
+// input holds it: a closing sent as the whole object read names them all.
+var editedFields = map[string]func(in *models.EnquiryInput) any{
+	"municipality":  func(in *models.EnquiryInput) any { return in.Kommunenummer },
+	"enquirer_kind": func(in *models.EnquiryInput) any { return in.EnquirerKind },
+	"needs":         func(in *models.EnquiryInput) any { return strings.Join(in.Needs, ",") },
+	"description":   func(in *models.EnquiryInput) any { return in.Description },
+	"name":          func(in *models.EnquiryInput) any { return in.Name },
+	"email":         func(in *models.EnquiryInput) any { return in.Email },
+	"phone":         func(in *models.EnquiryInput) any { return in.Phone },
+	"language":      func(in *models.EnquiryInput) any { return in.Language },
+	"org_number":    func(in *models.EnquiryInput) any { return in.OrgNumber },
+	"business_name": func(in *models.EnquiryInput) any { return in.BusinessName },
+	"stage":         func(in *models.EnquiryInput) any { return in.Stage },
+	"founder":       func(in *models.EnquiryInput) any { return in.Founder },
+	"under_30": func(in *models.EnquiryInput) any {
+		return fmt.Sprint(in.Under30 != nil, in.Under30 != nil && *in.Under30)
+	},
+	"immigrant_background": func(in *models.EnquiryInput) any {
+		return fmt.Sprint(in.ImmigrantBackground != nil, in.ImmigrantBackground != nil && *in.ImmigrantBackground)
+	},
+}
+
+// edits are the fields of j that would change e: a closing refuses them
+// (error.close_alone), and takes the others sent back as read.
+func (j enquiryJSON) edits(e *models.Enquiry) map[string]bool {
+	was := models.InputOf(e)
+	now := was
+	j.apply(&now)
+	out := map[string]bool{}
+	for name := range j.sent {
+		if field, ok := editedFields[name]; !ok || field(&was) != field(&now) {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// sameRef says whether a value sent (or null, sent) is the stored one.
+func sameRef[T comparable](sent *T, null bool, stored *T) bool {
+	if sent == nil || stored == nil {
+		return sent == nil && stored == nil && null
+	}
+	return *sent == *stored
+}
+
+// sameTime compares a time sent back with the stored one to the microsecond,
+// what PostgreSQL keeps: an answer given before the save was read back from
+// the database (a registration's) may carry nanoseconds it dropped.
+func sameTime(sent, stored time.Time) bool {
+	return sent.Truncate(time.Microsecond).Equal(stored.Truncate(time.Microsecond))
+}
+
+func sameOptionalTime(sent *time.Time, null bool, stored *time.Time) bool {
+	if sent == nil || stored == nil {
+		return sent == nil && stored == nil && null
+	}
+	return sameTime(*sent, *stored)
+}
 
 // closes reports whether the PATCH closes e: "status": "closed" on an open
 // case, or with an outcome on a closed one (a closed case sent back as read,
@@ -223,6 +349,11 @@ func (s *Server) apiCreateEnquiry(c echo.Context) (err error) {
 	if j.Reference != nil { // the case's number is given, not chosen
 		fields["reference"] = "error.read_only"
 	}
+	for _, f := range shownOnly {
+		if j.sent[f] {
+			fields[f] = "error.read_only"
+		}
+	}
 	for _, f := range closingFields {
 		if j.sent[f] {
 			fields[f] = "error.outcome_on_create"
@@ -291,11 +422,12 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) (err error) {
 	if j.Reference != nil && *j.Reference != e.Reference {
 		fields["reference"] = "error.read_only"
 	}
+	j.sentBackAsRead(e, fields)
 	if j.closes(e) {
 		// A closing is the case page's closing form: the outcome and the
 		// jobs, by the same checks and the same model function. Edits go in
 		// a PATCH of their own, so that a refused closing leaves no half.
-		for name := range j.sent {
+		for name := range j.edits(e) {
 			if name != "status" && name != "version" && name != "reference" && !slices.Contains(closingFields, name) {
 				fields[name] = "error.close_alone"
 			}
@@ -321,22 +453,14 @@ func (s *Server) apiUpdateEnquiry(c echo.Context) (err error) {
 		}
 	}
 	// How an enquiry came in and what the person consented to are facts, not
-	// edits. The person may withdraw the consent to share (false); consent is
-	// given when the enquiry is registered, never here. Consent to store is
-	// withdrawn by erasing the person's data (/admin/privacy): without it
-	// nothing of the person may be kept.
-	if j.Channel != nil {
-		fields["channel"] = "error.read_only"
-	}
-	if j.ConsentStore != nil {
-		fields["consent_store"] = "error.consent_store_by_erasure"
-	}
-	if j.ConsentShare != nil && *j.ConsentShare {
-		fields["consent_share"] = "error.consent_share_given_at_registration"
-	}
+	// edits, refused when they differ (sentBackAsRead). The person may
+	// withdraw the consent to share (false); consent is given when the
+	// enquiry is registered, never here. Consent to store is withdrawn by
+	// erasing the person's data (/admin/privacy): without it nothing of the
+	// person may be kept.
 	in := models.InputOf(e)
 	j.apply(&in)
-	in.WithdrawShare = j.ConsentShare != nil // false: true was refused above
+	in.WithdrawShare = j.ConsentShare != nil && !*j.ConsentShare // true: as held, or refused
 	if j.Status != nil {
 		in.Status = *j.Status
 	}

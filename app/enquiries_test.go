@@ -688,8 +688,8 @@ func TestEnquiryPatchNamesReadOnlyFields(t *testing.T) {
 		want []string
 	}{
 		{`{"consent_share": true, "version": 1}`, []string{"consent_share"}},
-		{`{"consent_store": false, "channel": "web", "version": 1}`, []string{"consent_store", "channel"}},
-		{`{"channel": "web"}`, []string{"channel", "version"}},
+		{`{"consent_store": false, "channel": "phone", "version": 1}`, []string{"consent_store", "channel"}},
+		{`{"channel": "phone"}`, []string{"channel", "version"}},
 	}
 	for _, c := range cases {
 		status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+itoa(id), c.body)

@@ -64,7 +64,7 @@ func TestAPIEveryErrorInOneRound(t *testing.T) {
 		{"update enquiry to a status it cannot take", adviser, patch, "/api/v1/enquiries/" + enquiry,
 			`{"status": "assigned", "email": "x", "version": 1}`, []string{"status", "email"}},
 		{"update enquiry's channel", adviser, patch, "/api/v1/enquiries/" + enquiry,
-			`{"channel": "web", "email": "x", "version": 1}`, []string{"channel", "email"}},
+			`{"channel": "phone", "email": "x", "version": 1}`, []string{"channel", "email"}},
 		{"close enquiry without version", adviser, patch, "/api/v1/enquiries/" + enquiry,
 			`{"status": "closed", "outcome": "bogus", "jobs_created": -1}`, []string{"version", "outcome", "jobs_created"}},
 		{"close enquiry with an edit", adviser, patch, "/api/v1/enquiries/" + enquiry,

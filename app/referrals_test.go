@@ -1347,8 +1347,8 @@ func TestEditDraftAPI(t *testing.T) {
 }
 
 // The newer fields of the API refuse bad input and change nothing: a
-// follow-up date of the wrong type or form, consent given by PATCH or of the
-// wrong type, a discard's version that is no number.
+// follow-up date of the wrong type or form, consent to store taken back by
+// PATCH or consent of the wrong type, a discard's version that is no number.
 func TestNewAPIFieldsRefuseBadInput(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -1382,7 +1382,7 @@ func TestNewAPIFieldsRefuseBadInput(t *testing.T) {
 		{http.MethodPatch, ref, fmt.Sprintf(`{"follow_up_due": "2026-02-30", "version": %d}`, refV), []int{400, 422}},
 		{http.MethodPatch, ref, fmt.Sprintf(`{"follow_up_due": "2099-01-01", "version": %d}`, refV), []int{422}},
 		{http.MethodPatch, enq, fmt.Sprintf(`{"consent_share": "nei", "version": %d}`, enqV), []int{400}},
-		{http.MethodPatch, enq, fmt.Sprintf(`{"consent_share": true, "version": %d}`, enqV), []int{422}},
+		{http.MethodPatch, enq, fmt.Sprintf(`{"consent_store": false, "version": %d}`, enqV), []int{422}},
 		{http.MethodDelete, ref + "?version=en", "", []int{400, 422}},
 	} {
 		code, out := ts.api(t, tok, c.method, c.path, c.body)
