@@ -250,7 +250,8 @@ func sameRef[T comparable](sent *T, null bool, stored *T) bool {
 // what PostgreSQL keeps: an answer given before the save was read back from
 // the database (a registration's) may carry nanoseconds it dropped.
 func sameTime(sent, stored time.Time) bool {
-	return sent.Truncate(time.Microsecond).Equal(stored.Truncate(time.Microsecond))
+	d := sent.Sub(stored)
+	return d > -time.Microsecond && d < time.Microsecond
 }
 
 func sameOptionalTime(sent *time.Time, null bool, stored *time.Time) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,5 +175,24 @@ func TestEnquiryCreateNamesShownOnlyFields(t *testing.T) {
 	}
 	if dbFingerprint(t, ts) != before {
 		t.Error("the refused registration changed the database")
+	}
+}
+
+// The answer to a registration may be sent back as read too: its times were
+// taken before the database stored them (PostgreSQL keeps microseconds).
+func TestEnquiryPatchRegistrationAnswerSentBack(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	tok := ts.token(t, models.RoleAdviser)
+	status, created := ts.api(t, tok, http.MethodPost, "/api/v1/enquiries", `{"municipality": "3412", "enquirer_kind": "other", "needs": ["financing"],
+		"description": "Registrert på telefon", "name": "Ola", "email": "ola.telefon@example.org", "consent_store": true}`)
+	if status != http.StatusCreated {
+		t.Fatalf("POST = %d %v", status, created)
+	}
+	created["description"] = "Registrert på telefon, rettet"
+	body, _ := json.Marshal(created)
+	status, out := ts.api(t, tok, http.MethodPatch, "/api/v1/enquiries/"+strconv.FormatFloat(created["id"].(float64), 'f', 0, 64), string(body))
+	if status != http.StatusOK || out["description"] != "Registrert på telefon, rettet" || out["version"] != float64(2) {
+		t.Errorf("PATCH of the registration's answer, one field changed = %d %v; want 200, saved, version 2", status, out)
 	}
 }
