@@ -182,10 +182,10 @@ func TestMassAssignment(t *testing.T) {
 	before := enquiryCount(t, ts)
 	for _, tc := range []struct {
 		body string
-		want int // 400 for a field unknown to the API, 422 for one it knows but a new case takes no value for
+		want int // 400 for a field unknown to the API, 422 for one it knows (shows, or takes in a PATCH) but a new case takes no value for
 	}{
-		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "region_id": 99}`, http.StatusBadRequest},
-		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "assigned_to": 1}`, http.StatusBadRequest},
+		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "region_id": 99}`, http.StatusUnprocessableEntity},
+		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "assigned_to": 1}`, http.StatusUnprocessableEntity},
 		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "created_at": "2020-01-01T00:00:00Z"}`, http.StatusBadRequest},
 		{`{"municipality": "3412", "enquirer_kind": "other", "needs": ["other"], "description": "x", "name": "x", "phone": "99999999", "consent_store": true, "status": "closed"}`, http.StatusUnprocessableEntity},
 	} {
