@@ -107,7 +107,8 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 }
 
 // StartJanitor starts the janitor: a round now and every ten minutes, which
-// removes expired sessions and old log-in attempts, marks unanswered
+// finishes the cleaning of SQLite's files after an erasure that failed
+// (ForgetErased), removes expired sessions and old log-in attempts, marks unanswered
 // referrals as no_response and, once a day, applies retention. Several
 // servers may run it at once: on PostgreSQL the retention job and the
 // no_response marking take an advisory lock, so one instance runs each while
@@ -166,6 +167,9 @@ func (s *Server) janitorOnce(ctx context.Context, retention bool) (retained bool
 		switch {
 		case errors.Is(err, models.ErrJobRunning):
 			retained = true // another instance is at it
+		case errors.Is(err, models.ErrForgetPending):
+			retained = true // anonymised; ForgetErased below tries the rest again
+			s.log.Warn("retention", "count", n, "err", err)
 		case err != nil && ctx.Err() == nil:
 			s.log.Warn("retention", "err", err)
 		case err == nil:
@@ -174,6 +178,9 @@ func (s *Server) janitorOnce(ctx context.Context, retention bool) (retained bool
 				s.log.Info("retention anonymised closed enquiries", "count", n)
 			}
 		}
+	}
+	if err := s.store.ForgetErased(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("erasure: the database's files", "err", err)
 	}
 	if err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("delete expired sessions", "err", err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -171,11 +172,17 @@ func (s *Store) applyRetention(ctx context.Context) (int, error) {
 	for _, c := range due {
 		done, err := s.anonymiseDue(ctx, c)
 		if err != nil {
+			if n > 0 {
+				err = errors.Join(err, s.forgetErased(ctx))
+			}
 			return n, err
 		}
 		if done {
 			n++
 		}
+	}
+	if n > 0 {
+		return n, s.forgetErased(ctx)
 	}
 	return n, nil
 }
@@ -474,5 +481,73 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 		}
 		return nil
 	})
-	return len(ids), err
+	if err != nil {
+		return 0, err
+	}
+	return len(ids), s.forgetErased(ctx)
+}
+
+// ErrForgetPending is forgetErased's failure: the enquiries are anonymised,
+// but what they held may still be readable in SQLite's files until the
+// janitor's next round (ForgetErased) tries again.
+var ErrForgetPending = errors.New("the anonymised data may still be readable in the database's files")
+
+// forgetErased makes what an anonymisation removed unreadable in SQLite's
+// files too, not only in its rows. The writer's secure_delete has zeroed what
+// was deleted or overwritten in the pages (openSQLite); what remains is
+//
+//   - the search index (FTS4), which marks a deleted document's words as
+//     deleted in a new segment and keeps them in its older segments until
+//     these are merged, in the file and in every backup: "optimize" merges
+//     each region's segments into one, leaving the deleted words out (FTS4
+//     has no secure-delete of its own, FTS5's is not built into the driver);
+//   - the write-ahead log, which keeps the pages' old images until it is
+//     written over: a TRUNCATE checkpoint copies its pages into the file and
+//     empties it.
+//
+// Both wait for the writes under way, and the checkpoint for the readers of
+// older pages (the busy timeout). The merge rewrites the whole index (about
+// a second per 100 000 enquiries); erasures are rare and retention runs
+// daily. It runs even if ctx ends: the anonymisation has been committed. On
+// PostgreSQL there is nothing to do here (README: VACUUM).
+func (s *Store) forgetErased(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	s.forgetDue.Store(true)
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		return tx.Exec(`INSERT INTO enquiry_search (enquiry_search) VALUES ('optimize')`).Error
+	})
+	if err == nil {
+		err = s.truncateLog(ctx)
+	}
+	if err != nil {
+		s.forgetDue.Store(true) // a forgetErased run meanwhile may have cleared it
+		return fmt.Errorf("%w: %w", ErrForgetPending, err)
+	}
+	s.forgetDue.Store(false)
+	return nil
+}
+
+// ForgetErased finishes a forgetErased that failed (the janitor calls it each
+// round); it does nothing if none did.
+func (s *Store) ForgetErased(ctx context.Context) error {
+	if !s.forgetDue.Load() {
+		return nil
+	}
+	return s.forgetErased(ctx)
+}
+
+// truncateLog checkpoints SQLite's write-ahead log into the database file and
+// truncates it to nothing, on the writer connection between two transactions.
+func (s *Store) truncateLog(ctx context.Context) error {
+	var busy, frames, copied int
+	if err := s.db.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("checkpoint the log: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint the log: readers held it (%d of %d pages copied)", copied, frames)
+	}
+	return nil
 }

@@ -168,5 +168,11 @@ func reapply(ctx context.Context, path string, erased []AuditEntry) (n int, err 
 	if err != nil {
 		return 0, fmt.Errorf("re-applying them to the restored database failed: %w", err)
 	}
+	if n > 0 {
+		// The backup's search index holds their words in its segments.
+		if err := s.forgetErased(ctx); err != nil {
+			return n, err
+		}
+	}
 	return n, nil
 }

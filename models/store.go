@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -38,6 +39,11 @@ type Store struct {
 	opened   os.FileInfo      // SQLite: the file opened at that path, for Ping to see it is still there
 
 	exportLimit int // 0: DefaultExportLimit
+
+	// forgetDue is set while what an erasure or retention removed may still
+	// be readable in SQLite's files: forgetErased failed, and the janitor's
+	// next round tries again (ForgetErased).
+	forgetDue atomic.Bool
 }
 
 // Dialects the store can speak.
@@ -154,6 +160,9 @@ func (s *Store) byName(column string) string { return column + s.collate }
 // acknowledged writes: one writer connection that takes the write lock at BEGIN
 // (_txlock=immediate, so a transaction never has to upgrade a read lock and fail),
 // a separate read-only pool, WAL, synchronous=FULL, foreign keys and a busy timeout.
+// The writer has secure_delete on: what it deletes or overwrites is zeroed in
+// the file, not left in the free space of a page or in a freed page, so that
+// an erased person's data cannot be read from the file (see forgetErased).
 // No cache=shared: it replaces the busy timeout with table-level lock errors.
 func openSQLite(dsn string) (*Store, error) {
 	path := sqlitePath(dsn)
@@ -171,6 +180,7 @@ func openSQLite(dsn string) (*Store, error) {
 	params.Set("_foreign_keys", "on")
 	params.Set("_synchronous", "FULL")
 	params.Set("_txlock", "immediate")
+	params.Set("_secure_delete", "on")
 	writer, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + path + "?" + params.Encode()}), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -189,6 +199,7 @@ func openSQLite(dsn string) (*Store, error) {
 
 	params.Del("_txlock")
 	params.Del("_journal_mode")
+	params.Del("_secure_delete") // readers delete nothing
 	params.Set("mode", "ro")
 	reader, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + path + "?" + params.Encode()}), readerConfig())
 	if err != nil {

@@ -186,7 +186,7 @@ func TestSQLitePragmas(t *testing.T) {
 	t.Parallel()
 	skipOnPostgres(t, "pragmas are SQLite's")
 	s := newStore(t)
-	checks := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"}
+	checks := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "secure_delete": "1"}
 	for pragma, want := range checks {
 		var got string
 		if err := s.db.Raw("PRAGMA " + pragma).Scan(&got).Error; err != nil {
