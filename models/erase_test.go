@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,4 +227,61 @@ func tracesIn(t *testing.T, path string, traces []string) []string {
 		}
 	}
 	return found
+}
+
+// A read of older pages that lasts (a long export) holds the checkpoint up:
+// the erasure stands and says so (ErrForgetPending), and the janitor's next
+// round (ForgetErased) finishes once the read is over.
+func TestErasureFinishedLaterWhenTheLogIsHeldUp(t *testing.T) {
+	skipOnPostgres(t, "the files are SQLite's")
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e := registerErasedPerson(t, f, time.Now())
+	// The writer waits a tenth of a second for readers, not ten seconds.
+	if err := f.s.db.Exec("PRAGMA busy_timeout = 100").Error; err != nil {
+		t.Fatal(err)
+	}
+	readers, err := f.s.rdb.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	export, err := readers.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer export.Close()
+	if _, err := export.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := export.QueryRowContext(ctx, "SELECT COUNT(*) FROM enquiries").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+
+	erased, err := f.s.ErasePerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, PersonQuery{Email: erasedPerson.Email}, "Request by letter")
+	if !errors.Is(err, ErrForgetPending) || erased != 1 {
+		t.Fatalf("ErasePerson with the log held = %d (%v); want 1 and ErrForgetPending", erased, err)
+	}
+	if got, _ := f.s.Enquiry(ctx, f.admin, e.ID); got.Name != Redacted {
+		t.Errorf("the erasure did not stand: %q", got.Name)
+	}
+	if err := f.s.ForgetErased(ctx); !errors.Is(err, ErrForgetPending) {
+		t.Errorf("ForgetErased with the log still held = %v; want ErrForgetPending", err)
+	}
+
+	if _, err := export.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.ForgetErased(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{f.s.file, f.s.file + "-wal"} {
+		if found := tracesIn(t, file, erasedTraces); len(found) > 0 {
+			t.Errorf("%s holds %q", filepath.Base(file), found)
+		}
+	}
+	if f.s.forgetDue.Load() {
+		t.Error("still due after it was done")
+	}
 }
