@@ -49,9 +49,12 @@ func TestListsOrderByAUniqueKey(t *testing.T) {
 	region := &Region{ID: 1}
 	v := &Viewer{User: &User{ID: 1, Roles: []UserRole{{Role: RoleAdmin}}}, Region: region}
 	var statements []string
-	if err := s.rdb.Callback().Query().After("gorm:query").Register("test:statements", func(db *gorm.DB) {
-		statements = append(statements, db.Statement.SQL.String())
-	}); err != nil {
+	record := func(db *gorm.DB) { statements = append(statements, db.Statement.SQL.String()) }
+	if err := s.rdb.Callback().Query().After("gorm:query").Register("test:statements", record); err != nil {
+		t.Fatal(err)
+	}
+	// Lists read row by row (Raw(...).Rows()) run through GORM's row callbacks.
+	if err := s.rdb.Callback().Row().After("gorm:row").Register("test:statements", record); err != nil {
 		t.Fatal(err)
 	}
 	lists := map[string]func() error{

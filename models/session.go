@@ -3,11 +3,11 @@ package models
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -81,9 +81,12 @@ func (ss *SessionStore) Find(token string) ([]byte, bool, error) {
 
 // FindCtx returns the data of an unexpired session.
 func (ss *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	// Every request with a session reads it: the row is read into its fields
+	// directly, without GORM's reflection.
 	var row sessionRow
-	err := ss.s.read(ctx).Where("token = ? AND expiry > ?", token, time.Now().UTC()).First(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := ss.s.read(ctx).Raw(`SELECT data, expiry FROM sessions WHERE token = ? AND expiry > ?`, token, time.Now().UTC()).
+		Row().Scan(&row.Data, &row.Expiry)
+	if errors.Is(err, sql.ErrNoRows) {
 		ss.forget(token)
 		return nil, false, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	_ "embed"
 	"encoding/base64"
 	"errors"
@@ -253,14 +254,39 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*User
 
 // UserByID loads an active or inactive user with roles, unscoped: for the session
 // middleware and the CLI.
+//
+// Every page request asks it, so its two queries are read into the fields
+// directly: GORM's First and Preload spent on reflection and building the
+// statements more CPU than SQLite spent on reading the rows.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
-	err := s.read(ctx).Preload("Roles").First(&u, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := s.read(ctx).Raw(`SELECT id, email, name, password_hash, active, municipality, partner_id, language,
+		last_region_id, session_epoch, version, created_at, updated_at FROM users WHERE id = ?`, id).Row().
+		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.Municipality, &u.PartnerID, &u.Language,
+			&u.LastRegionID, &u.SessionEpoch, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("user %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load user %d: %w", id, err)
+	}
+	// The roles as Preload read them: no order but the index's, and an
+	// empty list (not none) for a user without roles.
+	u.Roles = []UserRole{}
+	rows, err := s.read(ctx).Raw(`SELECT id, user_id, region_id, role FROM user_roles WHERE user_id = ?`, id).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("load roles of user %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r UserRole
+		if err := rows.Scan(&r.ID, &r.UserID, &r.RegionID, &r.Role); err != nil {
+			return nil, fmt.Errorf("load roles of user %d: %w", id, err)
+		}
+		u.Roles = append(u.Roles, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load roles of user %d: %w", id, err)
 	}
 	return &u, nil
 }
