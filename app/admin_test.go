@@ -540,7 +540,7 @@ func TestRegionMemberEditIsVersioned(t *testing.T) {
 		t.Fatalf("first save = %d\n%s", res.StatusCode, body)
 	}
 	res, body := b.post(path+"/members", form(pageB, "5"))
-	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har endret dette") || !strings.Contains(body, `name="votes" value="5"`) {
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har lagret endringer") || !strings.Contains(body, `name="votes" value="5"`) {
 		t.Errorf("stale save = %d; want 409 saying so, with what was typed", res.StatusCode)
 	}
 	blank := form(pageA, "7")

@@ -80,7 +80,12 @@ func (s *Server) updateMunicipality(c echo.Context) error {
 		case ve != nil:
 			errs = ve.Fields
 		case isConflict(err):
-			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+			// m is the municipality as read after the other save: what was
+			// typed stays, with m's version, beside the fields that differ.
+			data.Version = strconv.Itoa(m.Version)
+			errs = staleKept(c, keptField{"municipalities.organisation", data.Organisation, m.Organisation},
+				keptField{"municipalities.business_fte", data.BusinessFTE, views.FormatDecimal(m.BusinessFTE)})
+			status = http.StatusConflict
 		case err != nil:
 			return err
 		}

@@ -125,14 +125,18 @@ func (s *Server) showPartner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := partnerForm{Name: p.Name, Kind: p.Kind, Description: p.Description, Website: p.Website, Services: p.ServiceList(),
-		Active: p.Active, Version: strconv.Itoa(p.Version)}
-	data, err := s.partnerPage(c, "partners.edit", p, f, nil, nil)
+	data, err := s.partnerPage(c, "partners.edit", p, partnerFormOf(p), nil, nil)
 	if err != nil {
 		return err
 	}
 	data.Title = p.Name
 	return c.Render(http.StatusOK, "partners/form", data)
+}
+
+// partnerFormOf is the partner's edit form as the partner has it.
+func partnerFormOf(p *models.Partner) partnerForm {
+	return partnerForm{Name: p.Name, Kind: p.Kind, Description: p.Description, Website: p.Website, Services: p.ServiceList(),
+		Active: p.Active, Version: strconv.Itoa(p.Version)}
 }
 
 func (s *Server) updatePartner(c echo.Context) error {
@@ -155,7 +159,15 @@ func (s *Server) updatePartner(c echo.Context) error {
 		case ve != nil:
 			errs, named = ve.Fields, ve.Data
 		case isConflict(err):
-			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+			// p is the partner as read after the other save: what was typed
+			// stays, with p's version, beside the fields that differ from it.
+			now := partnerFormOf(p)
+			f.Version = now.Version
+			errs = staleKept(c, keptField{"partners.field.name", f.Name, now.Name}, keptField{"partners.field.kind", f.Kind, now.Kind},
+				keptField{"partners.field.services", sorted(f.Services), sorted(now.Services)},
+				keptField{"partners.field.website", f.Website, now.Website}, keptField{"partners.field.description", f.Description, now.Description},
+				keptField{"partners.field.active", f.Active, now.Active})
+			status = http.StatusConflict
 		case err != nil:
 			return err
 		default:

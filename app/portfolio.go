@@ -45,12 +45,8 @@ func (s *Server) cooperationLoad(c echo.Context) error {
 }
 
 func (s *Server) renderLoad(c echo.Context, status int, threshold, version string, errs map[string]string) error {
-	p := s.page(c, "load.title")
-	if errs != nil {
-		p = p.withErrors(errs)
-	}
-	data := loadPage{page: p}
-	if v := p.Viewer; v.Region != nil {
+	data := loadPage{}
+	if v := viewer(c); v.Region != nil {
 		loads, ls, err := s.store.CooperationLoad(c.Request().Context(), v, v.Region.ID)
 		if err != nil {
 			return err
@@ -58,9 +54,18 @@ func (s *Server) renderLoad(c echo.Context, status int, threshold, version strin
 		data.Loads, data.Settings = loads, ls
 		data.CanEdit = s.allowed(v, policies.Load, policies.Update)
 		data.Threshold, data.Version = strconv.Itoa(ls.ThresholdPercent()), strconv.Itoa(ls.Version)
-		if errs != nil {
+		if errs["form"] == "error.conflict" {
+			// Refused as stale: what was typed stays, with the version read
+			// now, beside the threshold saved meanwhile if it differs.
+			errs = staleKept(c, keptField{"load.threshold_field", threshold, data.Threshold})
+			data.Threshold = threshold
+		} else if errs != nil {
 			data.Threshold, data.Version = threshold, version
 		}
+	}
+	data.page = s.page(c, "load.title") // after staleKept, whose fields it lists
+	if errs != nil {
+		data.page = data.page.withErrors(errs)
 	}
 	return c.Render(status, "projects/load", data)
 }

@@ -120,6 +120,19 @@ func (f projectForm) withBlankRows() projectForm {
 }
 
 // projectFormFrom fills the form from a project's current values.
+// projectDiffers pairs the project form's fields as the project has them
+// now and as typed, both drawn from their inputs, so alike in form.
+func projectDiffers(now, typed projectForm) []keptField {
+	return []keptField{{"project.field.title", typed.Title, now.Title}, {"project.field.summary", typed.Summary, now.Summary},
+		{"project.field.status", typed.Status, now.Status}, {"project.field.starts_on", typed.StartsOn, now.StartsOn},
+		{"project.field.ends_on", typed.EndsOn, now.EndsOn}, {"project.field.budget_nok", typed.BudgetNOK, now.BudgetNOK},
+		{"project.field.municipal_role", typed.MunicipalRole, now.MunicipalRole}, {"project.field.focus", typed.Focus, now.Focus},
+		{"project.field.approach", typed.Approach, now.Approach}, {"project.field.visibility", typed.Visibility, now.Visibility},
+		{"project.field.municipalities", typed.Municipalities, now.Municipalities}, {"project.field.partners", sorted(typed.Partners), sorted(now.Partners)},
+		{"project.section.participants", typed.Participants, now.Participants}, {"project.section.funding", typed.Funding, now.Funding},
+		{"indicator.heading", typed.Indicators, now.Indicators}, {"project.section.links", typed.Links, now.Links}}
+}
+
 func projectFormFrom(in models.ProjectInput) projectForm {
 	f := projectForm{Title: in.Title, Summary: in.Summary, Status: in.Status, StartsOn: isoDate(in.StartsOn), EndsOn: isoDate(in.EndsOn),
 		MunicipalRole: in.MunicipalRole, Focus: in.Focus, Approach: in.Approach, Visibility: in.Visibility, Version: strconv.Itoa(in.Version)}
@@ -493,7 +506,11 @@ func (s *Server) updateProject(c echo.Context) error {
 		case ve != nil:
 			errs, named = idx.placeErrors(ve.Fields), ve.Data
 		case isConflict(err):
-			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+			// p is the project as read after the other save: what was typed
+			// stays, with p's version, beside the fields that differ from it.
+			now := projectFormFrom(p.Input())
+			f.Version = now.Version
+			errs, status = staleKept(c, projectDiffers(now, projectFormFrom(in))...), http.StatusConflict
 		case err != nil:
 			return err
 		default:
@@ -766,7 +783,20 @@ func (s *Server) updateMilestone(c echo.Context) error {
 		case ve != nil:
 			errs = ve.Fields
 		case isConflict(err):
-			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+			// p, read after the other save, has the milestone as it is now:
+			// what was typed stays, with its version, beside what differs.
+			status = http.StatusConflict
+			errs = map[string]string{"form": "error.conflict"}
+			for _, m := range p.Milestones {
+				if m.ID == mid {
+					now := milestoneFormOf(m)
+					f.Version = now.Version
+					errs = staleKept(c, keptField{"milestone.field.title", f.Title, now.Title},
+						keptField{"milestone.field.responsible", f.Responsible, now.Responsible},
+						keptField{"milestone.field.due_on", f.DueOn, now.DueOn}, keptField{"milestone.field.status", f.Status, now.Status},
+						keptField{"milestone.field.done_on", f.DoneOn, now.DoneOn})
+				}
+			}
 		case err != nil:
 			return err
 		default:

@@ -322,7 +322,7 @@ func TestRefusedChangesByAPIAndPage(t *testing.T) {
 	form := url.Values{"version": {itoa(int64(version - 1))}, "title": {"Skrevet over i nettleseren"}, "status": {"active"}, "visibility": {"participants"},
 		"mun_kommunenummer": {"3403", "3413"}, "mun_role": {"lead", "participant"}, "mun_nok": {"", ""}, "mun_fte": {"", ""}}
 	res, body := coord.post("/projects/"+itoa(id), form)
-	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har endret dette") || !strings.Contains(body, `value="Skrevet over i nettleseren"`) {
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har lagret endringer") || !strings.Contains(body, `value="Skrevet over i nettleseren"`) {
 		t.Errorf("stale page edit = %d; want 409 with the conflict message and the typed title", res.StatusCode)
 	}
 	form.Set("version", itoa(int64(version)))

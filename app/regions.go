@@ -145,8 +145,7 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "regions.title")
-	r, err := s.store.Region(c.Request().Context(), p.Viewer, id)
+	r, err := s.store.Region(c.Request().Context(), viewer(c), id)
 	if err != nil {
 		return err
 	}
@@ -162,8 +161,35 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 		ReferralFollowUpDays: r.ReferralFollowUpDays, NoResponseDays: r.NoResponseDays, RetentionMonths: r.RetentionMonths,
 		ContactEmail: r.ContactEmail, ContactPhone: r.ContactPhone, Version: r.Version})
 	if form != nil {
+		if errs["form"] == "error.conflict" {
+			// The region form refused as stale: what was typed stays, with
+			// the version read now, beside the fields that differ from r.
+			form.Version = f.Version
+			errs = staleKept(c, keptField{"regions.field.name", form.Name, f.Name}, keptField{"regions.field.slug", form.Slug, f.Slug},
+				keptField{"regions.field.host", form.HostMunicipality, f.HostMunicipality},
+				keptField{"regions.field.first_response_days", form.FirstResponseDays, f.FirstResponseDays},
+				keptField{"regions.field.referral_follow_up_days", form.ReferralFollowUpDays, f.ReferralFollowUpDays},
+				keptField{"regions.field.no_response_days", form.NoResponseDays, f.NoResponseDays},
+				keptField{"regions.field.retention_months", form.RetentionMonths, f.RetentionMonths},
+				keptField{"regions.field.contact_email", form.ContactEmail, f.ContactEmail},
+				keptField{"regions.field.contact_phone", form.ContactPhone, f.ContactPhone})
+		}
 		f = *form
+	} else if errs["form"] == "error.conflict" && member.Version != "" {
+		// The membership form refused as stale: the same, against the
+		// membership as it is now.
+		for _, m := range r.Members {
+			if m.Kommunenummer == member.Kommunenummer {
+				now := memberFormOf(m)
+				member.Version = now.Version
+				errs = staleKept(c, keptField{"regions.member.joined_on", member.JoinedOn, now.JoinedOn},
+					keptField{"regions.member.left_on", member.LeftOn, now.LeftOn}, keptField{"regions.member.votes", member.Votes, now.Votes},
+					keptField{"regions.member.committed_fte", member.CommittedFTE, now.CommittedFTE},
+					keptField{"regions.member.takes_enquiries", member.TakesEnquiries, now.TakesEnquiries})
+			}
+		}
 	}
+	p := s.page(c, "regions.title") // after staleKept, whose fields it lists
 	p.Title = r.Name
 	if errs != nil {
 		p = p.withErrors(errs)

@@ -45,6 +45,7 @@ type page struct {
 	Back      string            // on the page of a form refused unsaved: the page of this site it was sent from, or ""
 	Dir       string            // "rtl" for Arabic, else "ltr"
 	Public    bool              // a page of the one door: no menu, its own language list
+	Differs   []string          // on a form refused as stale, what was typed kept: the labels of the fields that differ from the record now
 	loc       *views.Localizer
 }
 
@@ -131,6 +132,11 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		Here:      here(c.Request()),
 		Languages: views.Languages,
 		loc:       loc,
+	}
+	if ids, ok := c.Get(ctxStaleDiffers).([]string); ok {
+		for _, id := range ids {
+			p.Differs = append(p.Differs, loc.T(id))
+		}
 	}
 	if c.Get(ctxSession) != nil {
 		p.CSRF = s.csrfToken(c)

@@ -249,6 +249,13 @@ func (s *Server) userShowPage(c echo.Context, id int64, form *userForm, errs map
 		f.PartnerID = strconv.FormatInt(*u.PartnerID, 10)
 	}
 	if form != nil {
+		if errs["form"] == "error.conflict" {
+			// The details form refused as stale: what was typed stays, with
+			// the version read now, beside the fields that differ from u.
+			form.Version = f.Version
+			errs = staleKept(c, keptField{"label.email", form.Email, f.Email}, keptField{"label.name", form.Name, f.Name},
+				keptField{"users.municipality", form.Municipality, f.Municipality}, keptField{"users.partner", form.PartnerID, f.PartnerID})
+		}
 		f = *form
 	}
 	data, err := s.userPage(c, "users.title", u, f, errs)

@@ -163,7 +163,10 @@ func TestStaleEditInTwoWindows(t *testing.T) {
 	if status := second.press("Lagre"); status != http.StatusConflict {
 		second.fatalf("the stale save answered %d; want 409", status)
 	}
-	second.sees("Noen andre har endret dette mens du arbeidet. Last siden på nytt og gjør endringen igjen.")
+	// What was typed is kept, with the version read now, and the fields
+	// where it differs from the region as saved meanwhile are named.
+	second.sees("Noen andre har lagret endringer mens du arbeidet, så endringen din ble ikke lagret.")
+	second.sees("det som står i skjemaet: Navn Lagringstid (måneder)")
 	if got := second.value("Navn"); got != "Hamarregionen Næringsutvikling" {
 		second.errorf("after the conflict the name field holds %q, not what was typed", got)
 	}

@@ -1,0 +1,178 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"samspill/models"
+)
+
+// pageForm is what a browser would send from the page's form posted to
+// action, as the page draws it: its fields' values, ticked boxes and chosen
+// options, the CSRF token and version included.
+func pageForm(t *testing.T, page, action string) url.Values {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range findAll(doc, "form") {
+		if a, _ := attr(form, "action"); a != action {
+			continue
+		}
+		out := url.Values{}
+		for _, in := range findAll(form, "input") {
+			name, _ := attr(in, "name")
+			kind, _ := attr(in, "type")
+			value, hasValue := attr(in, "value")
+			_, checked := attr(in, "checked")
+			switch {
+			case name == "" || kind == "submit" || kind == "button":
+			case kind == "checkbox" || kind == "radio":
+				if checked {
+					if !hasValue {
+						value = "on"
+					}
+					out.Add(name, value)
+				}
+			default:
+				out.Add(name, value)
+			}
+		}
+		for _, sel := range findAll(form, "select") {
+			name, _ := attr(sel, "name")
+			_, multiple := attr(sel, "multiple")
+			opts := findAll(sel, "option")
+			chosen := false
+			for _, o := range opts {
+				if _, ok := attr(o, "selected"); ok {
+					v, ok := attr(o, "value")
+					if !ok {
+						v = textOf(o)
+					}
+					out.Add(name, v)
+					chosen = true
+				}
+			}
+			if !chosen && !multiple && len(opts) > 0 {
+				v, ok := attr(opts[0], "value")
+				if !ok {
+					v = textOf(opts[0])
+				}
+				out.Add(name, v)
+			}
+		}
+		for _, ta := range findAll(form, "textarea") {
+			name, _ := attr(ta, "name")
+			out.Add(name, textOf(ta))
+		}
+		return out
+	}
+	t.Fatalf("no form posted to %s on the page", action)
+	return nil
+}
+
+// An edit form sent from a page read before someone else saved is refused
+// (409) and changes nothing, but what was typed is not lost: it stays in the
+// form, now with the record's version, and the page names the fields where
+// it differs from the record as it is now. Sending the form as returned
+// saves it, overwriting the other save in those fields.
+func TestStaleEditFormsKeepWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	pid := demoProjectID(t, ts, demoHamarStange)
+	p, err := ts.store.Project(ctx, regionAdmin(t, ts), pid)
+	if err != nil || len(p.Milestones) == 0 {
+		t.Fatalf("demo project: %v", err)
+	}
+	siva, err := ts.store.PartnerByName(ctx, "Siva")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, milestone := "/projects/"+itoa(pid), "/projects/"+itoa(pid)+"/milestones/"+itoa(p.Milestones[0].ID)
+	partner, user := "/admin/partners/"+itoa(siva.ID), "/admin/users/"+itoa(adviser.ID)
+	region := "/admin/regions/" + itoa(demoRegion(t, ts).ID)
+	forms := []struct {
+		name, role, page, action string
+		field, typed             string // what the refused form changed
+		other, otherValue        string // what the save before it changed
+		differ                   []string
+	}{
+		{"project", models.RoleCoordinator, project + "/edit", project, "title", "Næringspark Hamar–Stange II",
+			"summary", "Endret av en annen", []string{"Tittel", "Beskrivelse"}},
+		{"milestone", models.RoleCoordinator, project, milestone, "milestone_title", "Skrevet i vindu A",
+			"responsible", "Noen andre", []string{"Tiltak eller milepæl", "Ansvarlig"}},
+		{"partner", models.RoleAdmin, partner, partner, "name", "Siva SF",
+			"website", "https://siva.example.no", []string{"Navn", "Nettside"}},
+		{"user", models.RoleAdmin, user, user, "name", "Skrevet i vindu A",
+			"email", "ny.adresse@example.no", []string{"E-postadresse", "Navn"}},
+		{"region", models.RoleAdmin, region, region, "name", "Skrevet i vindu A",
+			"contact_phone", "62 00 00 00", []string{"Navn", "Telefon for henvendelser"}},
+		{"region membership", models.RoleAdmin, region + "?member=3412", region + "/members", "votes", "5",
+			"committed_fte", "0,7", []string{"Stemmer", "Årsverk"}},
+		{"municipality", models.RoleAdmin, "/admin/municipalities/3403", "/admin/municipalities/3403", "business_fte", "2,5",
+			"organisation", "regional_company", []string{"Organisering av næringsarbeidet", "Årsverk til næringsutvikling"}},
+		// The same field changed in both: named once.
+		{"load threshold", models.RoleCoordinator, "/load", "/load/threshold", "threshold", "70",
+			"threshold", "60", []string{"Terskel (prosent av kapasiteten)"}},
+	}
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			a, b := ts.client(t), ts.client(t)
+			a.login(demoEmail(f.role), models.DemoPassword)
+			b.login(demoEmail(f.role), models.DemoPassword)
+			_, pageA := a.get(f.page)
+			formA := pageForm(t, pageA, f.action)
+			_, pageB := b.get(f.page)
+			formB := pageForm(t, pageB, f.action)
+			if formA.Get("version") == "" {
+				t.Fatal("the form carries no version")
+			}
+			formB.Set(f.other, f.otherValue)
+			if res, body := b.post(f.action, formB); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the other save = %d\n%s", res.StatusCode, body)
+			}
+			before := dbFingerprint(t, ts)
+			original := formA.Get(f.other)
+			formA.Set(f.field, f.typed)
+			res, body := a.post(f.action, formA)
+			if res.StatusCode != http.StatusConflict {
+				t.Fatalf("stale save = %d; want 409\n%s", res.StatusCode, body)
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Error("the stale save changed the database")
+			}
+			kept := pageForm(t, body, f.action)
+			if kept.Get(f.field) != f.typed || f.other != f.field && kept.Get(f.other) != original {
+				t.Errorf("the refused form holds %s=%q, %s=%q; want what was typed, %q and %q",
+					f.field, kept.Get(f.field), f.other, kept.Get(f.other), f.typed, original)
+			}
+			_, now := b.get(f.page)
+			if v := pageForm(t, now, f.action).Get("version"); kept.Get("version") != v || v == formA.Get("version") {
+				t.Errorf("the refused form carries version %s; want the record's now, %s", kept.Get("version"), v)
+			}
+			list := "<ul class=\"ds-list\"><li>" + strings.Join(f.differ, "</li><li>") + "</li></ul>"
+			if !strings.Contains(body, "Noen andre har lagret endringer mens du arbeidet") || !strings.Contains(body, list) {
+				t.Errorf("the page does not say someone else saved first and which fields differ (%s):\n%s", list, body)
+			}
+			if res, body := a.post(f.action, kept); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sending the kept form again = %d; want 303\n%s", res.StatusCode, body)
+			}
+			_, saved := a.get(f.page)
+			got := pageForm(t, saved, f.action)
+			if got.Get(f.field) != f.typed || f.other != f.field && got.Get(f.other) != original {
+				t.Errorf("after sending it again %s=%q, %s=%q; want %q and %q", f.field, got.Get(f.field), f.other, got.Get(f.other), f.typed, original)
+			}
+		})
+	}
+}
