@@ -337,7 +337,8 @@ func (v *visitor) chartMatchesTable(title string, table [][]string, label, value
 
 // TestScenarioStaleEnquiryEdit is scenario 6: the adviser has the same
 // enquiry open in two windows and saves its details in both. The second save
-// is refused with a clear message, and the first one's change stands.
+// is refused with a clear message, keeping what it typed in the form, and the
+// first one's change stands.
 func TestScenarioStaleEnquiryEdit(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t)
@@ -361,9 +362,11 @@ func TestScenarioStaleEnquiryEdit(t *testing.T) {
 		second.fatalf("the stale save answered %d; want 409", status)
 	}
 	second.sees("Endringen ble ikke lagret",
-		"Noen andre har endret saken mens du arbeidet. Her er saken slik den er nå. Gjør endringen din på nytt hvis den fortsatt trengs.")
-	if got := second.value("Telefon"); got != "901 23 456" {
-		second.errorf("after the conflict the form shows the phone %q, not the saved one", got)
+		"Noen andre har endret saken mens du arbeidet.",
+		"Det du skrev, står fortsatt i skjemaet under Opplysninger.")
+	// What the second window typed is kept, to be checked and saved again.
+	if got := second.value("Navn"); got != "Navn fra det andre vinduet" {
+		second.errorf("after the conflict the form shows the name %q, not the one typed", got)
 	}
 	second.checkPage("nb")
 
