@@ -23,6 +23,15 @@ func (s *Store) anonymise(tx *gorm.DB, id int64, only ...func(*gorm.DB) *gorm.DB
 	if err != nil || !changed {
 		return false, err
 	}
+	if s.dialect == SQLite {
+		// In the anonymisation's own transaction: whoever made it, and
+		// whatever happens to the process after, the clean-up of the files
+		// is known to be due (forgetErased).
+		err := tx.Exec(`INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1`, forgetCounter).Error
+		if err != nil {
+			return false, fmt.Errorf("anonymise enquiry %d: %w", id, err)
+		}
+	}
 	return true, s.indexEnquiry(tx, id)
 }
 
@@ -492,6 +501,16 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 // janitor's next round (ForgetErased) tries again.
 var ErrForgetPending = errors.New("the anonymised data may still be readable in the database's files")
 
+// forgetCounter is the counter that says, in the database itself, that what
+// an anonymisation removed may still be readable in SQLite's files: each
+// anonymisation raises it in its own transaction, and forgetErased removes it
+// once it has cleaned the files of every anonymisation up to the value it
+// read. In the database, not in the process: a clean-up that `samspill
+// retention --apply` or a restore could not finish (a long read held it up)
+// is the running server's janitor's to finish, or the next start's, and so is
+// one a crash cut off.
+const forgetCounter = "forget_erased"
+
 // forgetErased makes what an anonymisation removed unreadable in SQLite's
 // files too, not only in its rows. The writer's secure_delete has zeroed what
 // was deleted or overwritten in the pages (openSQLite); what remains is
@@ -515,28 +534,51 @@ func (s *Store) forgetErased(ctx context.Context) error {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	s.forgetDue.Store(true)
+	var due int64 // the anonymisations the merge covers: those committed before it
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT value FROM counters WHERE name = ?`, forgetCounter).Scan(&due).Error; err != nil {
+			return err
+		}
 		return tx.Exec(`INSERT INTO enquiry_search (enquiry_search) VALUES ('optimize')`).Error
 	})
 	if err == nil {
 		err = s.truncateLog(ctx)
 	}
+	if err == nil && due > 0 {
+		// An anonymisation since has raised the counter: it stays due.
+		err = s.inTx(ctx, func(tx *gorm.DB) error {
+			return tx.Exec(`DELETE FROM counters WHERE name = ? AND value = ?`, forgetCounter, due).Error
+		})
+	}
 	if err != nil {
-		s.forgetDue.Store(true) // a forgetErased run meanwhile may have cleared it
 		return fmt.Errorf("%w: %w", ErrForgetPending, err)
 	}
-	s.forgetDue.Store(false)
 	return nil
 }
 
-// ForgetErased finishes a forgetErased that failed (the janitor calls it each
-// round); it does nothing if none did.
+// ForgetErased finishes a forgetErased that failed or was cut off, in this
+// process or another (the janitor calls it each round); it does nothing if
+// none is due.
 func (s *Store) ForgetErased(ctx context.Context) error {
-	if !s.forgetDue.Load() {
-		return nil
+	due, err := s.forgetDue(ctx)
+	if err != nil || !due {
+		return err
 	}
 	return s.forgetErased(ctx)
+}
+
+// forgetDue tells whether what an anonymisation removed may still be readable
+// in SQLite's files (forgetCounter).
+func (s *Store) forgetDue(ctx context.Context) (bool, error) {
+	if s.dialect != SQLite {
+		return false, nil
+	}
+	var n int64
+	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM counters WHERE name = ?`, forgetCounter).Scan(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("is an erasure's clean-up due: %w", err)
+	}
+	return n > 0, nil
 }
 
 // truncateLog checkpoints SQLite's write-ahead log into the database file and

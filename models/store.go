@@ -13,7 +13,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -39,11 +38,6 @@ type Store struct {
 	opened   os.FileInfo      // SQLite: the file opened at that path, for Ping to see it is still there
 
 	exportLimit int // 0: DefaultExportLimit
-
-	// forgetDue is set while what an erasure or retention removed may still
-	// be readable in SQLite's files: forgetErased failed, and the janitor's
-	// next round tries again (ForgetErased).
-	forgetDue atomic.Bool
 }
 
 // Dialects the store can speak.
