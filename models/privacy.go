@@ -182,7 +182,11 @@ func (s *Store) applyRetention(ctx context.Context) (int, error) {
 		done, err := s.anonymiseDue(ctx, c)
 		if err != nil {
 			if n > 0 {
-				err = errors.Join(err, s.forgetErased(ctx))
+				// Said, but not as ErrForgetPending: retention failed, and
+				// is not done. The clean-up stays due (forgetCounter).
+				if ferr := s.forgetErased(ctx); ferr != nil {
+					err = fmt.Errorf("%w (and %v)", err, ferr)
+				}
 			}
 			return n, err
 		}

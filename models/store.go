@@ -232,6 +232,16 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // SetExportLimit replaces DefaultExportLimit; tests use it to reach the limit.
 func (s *Store) SetExportLimit(n int) { s.exportLimit = n }
 
+// SetBusyTimeout replaces busyTimeoutMS, how long the SQLite writer waits
+// for a lock or for readers; tests use it to hold a write up for less than
+// ten seconds. It does nothing on PostgreSQL.
+func (s *Store) SetBusyTimeout(d time.Duration) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	return s.db.Exec(fmt.Sprintf("PRAGMA busy_timeout = %d", d.Milliseconds())).Error
+}
+
 // ExportLimit is the most enquiries one export holds.
 func (s *Store) ExportLimit() int {
 	if s.exportLimit > 0 {

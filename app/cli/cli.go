@@ -30,27 +30,100 @@ import (
 )
 
 // Main runs the command line args (without the program's name) and returns
-// the process's exit code: 0; 2 for a command line it cannot read, as Go's
-// flag package and most commands exit; 1 for a command that failed; or 3 for
-// a restore done whose erasures made after the backup could not be
-// re-applied, so that a script does not start the server on it unawares.
+// the process's exit code (exitCode), saying on standard error why it is not 0.
 func Main(args []string) int {
 	err := run(context.Background(), args, os.Stdout, os.Getenv)
+	code := exitCode(err)
+	if code != 0 {
+		fmt.Fprintln(os.Stderr, "samspill:", err)
+	}
+	return code
+}
+
+// exitCode is the process's exit code for run's error: 0; 2 for a command
+// line it cannot read, as Go's flag package and most commands exit; 1 for a
+// command that failed; 3 for a restore done whose erasures made after the
+// backup could not be re-applied, so that a script does not start the server
+// on it unawares; or 4 for anonymisations done whose clean-up of the
+// database's files the server's janitor will finish (cleanUpPending).
+func exitCode(err error) int {
 	var usage usageError
 	var warning restoreWarning
+	var pending cleanUpPending
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp): // help asked for is help given
 		return 0
 	case errors.As(err, &warning):
-		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 3
+	case errors.As(err, &pending):
+		return 4
 	case errors.As(err, &usage):
-		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "samspill:", err)
 		return 1
 	}
+}
+
+// cleanUpPending is a command whose erasures or retention anonymisations
+// stand, but whose clean-up of SQLite's files (the search index's merge, the
+// write-ahead log's checkpoint) a long read held up: until it is done the
+// people's data may still be read from the files. The database records it
+// as due, and the server's janitor finishes it. Main exits 4.
+type cleanUpPending struct {
+	cmd string // the command, and what it did: "retention: anonymised 3 closed enquiries"
+	err error  // wraps models.ErrForgetPending
+}
+
+func (p cleanUpPending) Unwrap() error { return p.err }
+
+func (p cleanUpPending) Error() string {
+	return p.cmd + ", but cleaning them out of the database's files is not finished: " + p.err.Error() + ".\n" +
+		"A long read (a backup, an export, a sqlite3 shell) held the write-ahead log's checkpoint up. " +
+		"Their data may be read from the database file and its log until the server's janitor finishes it: " +
+		"within ten minutes if the server is running, else when it starts. Nothing needs to be run again."
+}
+
+// forgetTries is how often, and after what pauses, retention --apply tries
+// again to clean what it anonymised out of SQLite's files when a read held
+// the clean-up up. Each try waits for the readers as long as the writer's
+// busy timeout (10 s): three tries end within about 35 s.
+type forgetTries struct {
+	waits []time.Duration
+	sleep func(context.Context, time.Duration) error
+}
+
+// sleepCtx waits d, or less if ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retentionApply anonymises the closed enquiries past their retention period
+// and cleans them out of SQLite's files, trying again as tries says when a
+// read holds the clean-up up (the server running beside it, a backup): the
+// anonymisations stand either way, and a clean-up still pending after the
+// tries is cleanUpPending, which the server's janitor finishes.
+func retentionApply(ctx context.Context, store *models.Store, out io.Writer, tries forgetTries) error {
+	n, err := store.ApplyRetention(ctx)
+	fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
+	if !errors.Is(err, models.ErrForgetPending) {
+		return err
+	}
+	for _, wait := range tries.waits {
+		if tries.sleep(ctx, wait) != nil {
+			break
+		}
+		if err = store.ForgetErased(ctx); !errors.Is(err, models.ErrForgetPending) {
+			return err
+		}
+	}
+	return cleanUpPending{cmd: fmt.Sprintf("retention: anonymised %d closed enquiries", n), err: err}
 }
 
 // restoreWarning is a restore done whose erasures made after the backup
@@ -104,7 +177,8 @@ Usage:
 
 Every setting is also a SAMSPILL_* environment variable; run "samspill COMMAND --help" for each.
 Exit codes: 0 done, 1 failed, 2 command line not understood, 3 restored but erasures made after
-the backup could not be re-applied (see the warning).
+the backup could not be re-applied (see the warning), 4 erased or anonymised but the clean-up of
+the database's files is pending (the server's janitor finishes it).
 `
 
 // run dispatches to a subcommand. getenv is os.Getenv outside tests.
@@ -292,9 +366,7 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			fmt.Fprintf(out, "%d closed enquiries are past their retention period\n", len(due))
 			return nil
 		}
-		n, err := store.ApplyRetention(ctx)
-		fmt.Fprintf(out, "anonymised %d closed enquiries\n", n)
-		return err
+		return retentionApply(ctx, store, out, forgetTries{waits: []time.Duration{time.Second, 3 * time.Second}, sleep: sleepCtx})
 	case "gen":
 		return gen(ctx, &cfg, fs, rest, parseEnv, out)
 	case "bench": // reads no variable: its database is its own, never SAMSPILL_DB's
