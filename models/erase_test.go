@@ -334,3 +334,59 @@ func TestErasureFinishedByAnotherProcess(t *testing.T) {
 		t.Errorf("still due after the server did it (%v)", err)
 	}
 }
+
+// A restore whose re-applied erasures' clean-up from the restored file a read
+// holds up says that, not that the erasures were not re-applied: they were,
+// and the server's janitor finishes the clean-up (at its start). Before, the
+// warning was "erasures made after the backup could not be re-applied", and
+// samspill restore told the operator to erase everyone again by hand.
+func TestRestoreSaysWhenOnlyTheCleanUpIsPending(t *testing.T) {
+	skipOnPostgres(t, "restore is SQLite's")
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	e := registerErasedPerson(t, f, time.Now())
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := f.s.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.s.ErasePerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, PersonQuery{Email: erasedPerson.Email}, "Request by letter"); err != nil || n != 1 {
+		t.Fatalf("ErasePerson = %d (%v)", n, err)
+	}
+	if err := f.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var release func()
+	held := func(path string) (*Store, error) { // a long read of the restored file
+		s, err := Open(path)
+		if err == nil {
+			release = holdLog(t, s)
+		}
+		return s, err
+	}
+	res, err := restore(ctx, backup, f.s.file, held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reapplied != 1 || !errors.Is(res.Warning, ErrForgetPending) || errors.Is(res.Warning, ErrErasuresNotReapplied) {
+		t.Fatalf("Restore with the restored file's log held: re-applied %d, warning %v; want 1, and that only the clean-up is pending", res.Reapplied, res.Warning)
+	}
+	release()
+
+	server, err := Open(f.s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if got, err := server.Enquiry(ctx, f.admin, e.ID); err != nil || got.Name != Redacted {
+		t.Errorf("the re-applied erasure did not stand: %q (%v)", got.Name, err)
+	}
+	if err := server.ForgetErased(ctx); err != nil { // the janitor's first round
+		t.Fatal(err)
+	}
+	for _, file := range []string{f.s.file, f.s.file + "-wal"} {
+		if found := tracesIn(t, file, erasedTraces); len(found) > 0 {
+			t.Errorf("the restored %s holds %q after the server's round", filepath.Base(file), found)
+		}
+	}
+}

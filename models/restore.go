@@ -17,8 +17,10 @@ type RestoreResult struct {
 	BackupSeq int64     // the number of the backup's last audit entry (0: its log is empty)
 	BackupAt  time.Time // and when it was written: erasures after it are what Reapplied counts
 	// Warning, wrapping ErrErasuresNotReapplied, says why erasures made
-	// after the backup could not be re-applied; nil if there were none to
-	// re-apply or all were.
+	// after the backup could not be re-applied; or, wrapping
+	// ErrForgetPending, that they were (Reapplied) but their clean-up from
+	// the restored file is not finished, which the server's janitor does.
+	// nil if there were none to re-apply or all were, cleaned up.
 	Warning error
 }
 
@@ -129,8 +131,8 @@ func erasuresAfter(ctx context.Context, path string, backup auditHead) ([]AuditE
 // is left as it is. The restored database is migrated first if the backup is
 // of an older schema, as serve would at start: anonymise writes the columns
 // this program knows. It returns how many it anonymised.
-func reapply(ctx context.Context, path string, erased []AuditEntry) (n int, err error) {
-	s, err := Open(path)
+func reapply(ctx context.Context, open func(string) (*Store, error), path string, erased []AuditEntry) (n int, err error) {
+	s, err := open(path)
 	if err != nil {
 		return 0, fmt.Errorf("the restored database cannot be opened: %w", err)
 	}

@@ -78,7 +78,7 @@ func (p cleanUpPending) Unwrap() error { return p.err }
 
 func (p cleanUpPending) Error() string {
 	return p.cmd + ", but cleaning them out of the database's files is not finished: " + p.err.Error() + ".\n" +
-		"A long read (a backup, an export, a sqlite3 shell) held the write-ahead log's checkpoint up. " +
+		"Most often a long read (a backup, an export, a sqlite3 shell) holds the write-ahead log's checkpoint up. " +
 		"Their data may be read from the database file and its log until the server's janitor finishes it: " +
 		"within ten minutes if the server is running, else when it starts. Nothing needs to be run again."
 }
@@ -314,6 +314,10 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 		fmt.Fprintf(out, "restored %s from %s\n", cfg.DB, file)
 		if res.Kept != "" {
 			fmt.Fprintf(out, "the replaced database is kept as %s\n", res.Kept)
+		}
+		if errors.Is(res.Warning, models.ErrForgetPending) {
+			fmt.Fprintf(out, "re-applied %d erasure(s) and retention anonymisation(s) made after the backup\n", res.Reapplied)
+			return cleanUpPending{cmd: fmt.Sprintf("restore: re-applied %d erasure(s) and retention anonymisation(s) made after the backup", res.Reapplied), err: res.Warning}
 		}
 		if res.Warning != nil {
 			return restoreWarning{res: res, db: cfg.DB}
