@@ -68,6 +68,10 @@ func (s *Server) exportPerson(c echo.Context) error {
 		return err
 	}
 	p := s.page(c, "privacy.doc_title")
+	// Written to the person, in their language, not the admin's.
+	lang := documentLanguage(exp)
+	p.loc, p.Lang = s.views.Localizer(lang), lang
+	p.Title = p.T("privacy.doc_title")
 	name := p.T("privacy.file") + "-" + exp.ExportedAt.In(models.Oslo).Format("20060102-150405")
 	if format == "json" {
 		c.Response().Header().Set(echo.HeaderContentDisposition, attachment(name+".json"))

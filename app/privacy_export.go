@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,29 @@ func newAccessDocument(p page, exp *models.PersonExport) accessDocument {
 		d.Cases = append(d.Cases, accessCase{personCase: c, Given: givenFields(p.loc, c.Enquiry, exp.Sections), Log: logLines(p, c)})
 	}
 	return d
+}
+
+// documentLanguage is the language of the access document for the person of
+// exp: the one their newest enquiry was written in (the one door's, or what
+// the adviser registered), where the signed-in interface speaks it. Nynorsk
+// is read in Bokmål, as the one door falls back; the one door's other
+// languages (Polish, Ukrainian, Arabic, Lithuanian) in English, as the one
+// door falls back for them too: the document's words (the form's questions,
+// the log) exist in Bokmål and English only. None recorded: Bokmål.
+func documentLanguage(exp *models.PersonExport) string {
+	for i := len(exp.Enquiries) - 1; i >= 0; i-- {
+		switch lang := exp.Enquiries[i].Language; {
+		case lang == "":
+			continue
+		case slices.Contains(views.Languages, lang):
+			return lang
+		case lang == "nn":
+			return "nb"
+		case slices.Contains(views.PublicLanguages, lang):
+			return "en"
+		}
+	}
+	return "nb"
 }
 
 // regionsHolding lists the regions that hold the person's enquiries, in the

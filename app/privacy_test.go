@@ -169,6 +169,12 @@ func TestPrivacyRefusesEmailAndPhoneOfDifferentPeople(t *testing.T) {
 // downloads her access export in format.
 func exportAs(t *testing.T, ts *testServer, lang, format string) (*http.Response, string) {
 	t.Helper()
+	return exportOf(t, ts, "ingrid.bakken@example.org", lang, format)
+}
+
+// exportOf is exportAs for the person with the e-mail address email.
+func exportOf(t *testing.T, ts *testServer, email, lang, format string) (*http.Response, string) {
+	t.Helper()
 	adviser := ts.client(t)
 	adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
 	if res, _ := adviser.get("/enquiries/1"); res.StatusCode != http.StatusOK {
@@ -180,7 +186,7 @@ func exportAs(t *testing.T, ts *testServer, lang, format string) (*http.Response
 		t.Fatalf("POST /language %s = %d", lang, res.StatusCode)
 	}
 	admin.get("/admin/privacy")
-	form := url.Values{"email": {"ingrid.bakken@example.org"}}
+	form := url.Values{"email": {email}}
 	if format != "" {
 		form.Set("format", format)
 	}
@@ -192,7 +198,7 @@ func exportAs(t *testing.T, ts *testServer, lang, format string) (*http.Response
 }
 
 // The access export is a document the admin can hand to the person: in the
-// admin's language, with the person's data in words (needs by their labels,
+// person's language (whatever the admin reads), with the person's data in words (needs by their labels,
 // the partner by name, dates as dd.mm.yyyy), the status histories, the log
 // by staff names without IP addresses, and built as an accessible page is. It
 // was a JSON dump with Go's field names and codes.
@@ -213,7 +219,8 @@ func TestAccessExportIsReadable(t *testing.T) {
 		t.Run(tt.lang, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t)
-			res, body := exportAs(t, ts, tt.lang, "")
+			setPersonLanguage(t, ts, "ingrid.bakken@example.org", tt.lang)
+			res, body := exportAs(t, ts, otherLanguage(tt.lang), "")
 			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Errorf("Content-Type = %q; want text/html", ct)
 			}
@@ -243,6 +250,66 @@ func TestAccessExportIsReadable(t *testing.T) {
 			cr := &crawler{t: t, ts: ts, cat: cat, lang: tt.lang, posts: postPatterns(ts)}
 			cr.check("/admin/privacy/export", doc) // lang, title, one h1, no message IDs, no text of the other language
 			checkDocumentStructure(t, doc)
+		})
+	}
+}
+
+// otherLanguage is the signed-in interface's language that lang is not.
+func otherLanguage(lang string) string {
+	if lang == "nb" {
+		return "en"
+	}
+	return "nb"
+}
+
+// setPersonLanguage records lang as the language of the enquiries of the
+// person with the e-mail address email, as an adviser's edit does.
+func setPersonLanguage(t *testing.T, ts *testServer, email, lang string) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdmin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &models.Viewer{User: admin}
+	list, _, err := ts.store.Enquiries(ctx, v, models.EnquiryFilter{Q: email})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("the enquiries of %s: %d (%v)", email, len(list), err)
+	}
+	for _, e := range list {
+		in := models.InputOf(&e)
+		in.Language = lang
+		if _, err := ts.store.UpdateEnquiry(ctx, v, models.Actor{UserID: admin.ID}, e.ID, in, e.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The access document is written in the language the person's newest
+// enquiry records, not in the admin's: a Norwegian person's in Bokmål when
+// the admin reads English. Nynorsk is read in Bokmål and the one door's other
+// languages in English, as the one door falls back for them. Before, it was
+// in the admin's language whatever the person's.
+func TestAccessExportInThePersonsLanguage(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ person, admin, want, file, heading string }{
+		{"nb", "en", "nb", "innsyn-", "Dette fortalte du oss"},
+		{"nn", "en", "nb", "innsyn-", "Dette fortalte du oss"},
+		{"en", "nb", "en", "access-request-", "What you told us"},
+		{"pl", "nb", "en", "access-request-", "What you told us"},
+		{"uk", "nb", "en", "access-request-", "What you told us"},
+	} {
+		t.Run(tt.person, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t)
+			setPersonLanguage(t, ts, "ingrid.bakken@example.org", tt.person)
+			res, body := exportAs(t, ts, tt.admin, "")
+			if !strings.Contains(body, `<html lang="`+tt.want+`"`) || !strings.Contains(html.UnescapeString(body), tt.heading) {
+				t.Errorf("the export for a person who wrote in %s, by an admin reading %s, is not in %s:\n%s", tt.person, tt.admin, tt.want, excerpt(body))
+			}
+			if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, tt.file) {
+				t.Errorf("Content-Disposition = %q; want %s…", cd, tt.file)
+			}
 		})
 	}
 }

@@ -156,6 +156,7 @@ func TestAccessExportShowsRegionContact(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t)
 			setRegionContact(t, ts, "post@hamar.example", "+47 00 00 00 00")
+			setPersonLanguage(t, ts, "ingrid.bakken@example.org", tt.lang)
 			_, body := exportAs(t, ts, tt.lang, "")
 			body = html.UnescapeString(body)
 			i := strings.Index(body, tt.heading)
