@@ -97,6 +97,29 @@ func TestPrivacyRefusesPartOfAPhoneNumber(t *testing.T) {
 	}
 }
 
+// The erasure form asks not to name the person in the reason, which stays in
+// the log; a reason that names them is refused beside it, nothing erased, and
+// what was typed kept.
+func TestErasureReasonNamingThePersonIsRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	if _, body := admin.get("/admin/privacy"); !strings.Contains(body, "ikke skriv navn, kontaktopplysninger eller andre personopplysninger her") {
+		t.Errorf("the erasure form does not ask to leave names out of the reason:\n%s", excerpt(body))
+	}
+	const reason = "Ingrid Bakken ringte og ba om sletting"
+	res, body := admin.post("/admin/privacy/erase", url.Values{"email": {"ingrid.bakken@example.org"}, "reason": {reason}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Begrunnelsen nevner personen som slettes") ||
+		!strings.Contains(body, `id="f-reason-error"`) || !strings.Contains(body, reason) {
+		t.Errorf("erasure with a reason naming the person = %d; want 422 with the message beside the reason, and the reason kept\n%s", res.StatusCode, excerpt(body))
+	}
+	adm, _ := ts.store.UserByEmail(context.Background(), demoEmail(models.RoleAdmin))
+	if e, err := ts.store.Enquiry(context.Background(), &models.Viewer{User: adm}, 1); err != nil || e.Name != "Ingrid Bakken" {
+		t.Errorf("the refused erasure erased: %q (%v)", e.Name, err)
+	}
+}
+
 // An e-mail that is not an address is refused beside the field, in the
 // export form and in the erasure form: it found nobody, and the export sent an
 // empty file and the erasure said "removed from 0 enquiries", as if the

@@ -7,6 +7,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -469,9 +471,18 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 	if len(fields) > 0 {
 		return 0, &ValidationError{Fields: fields}
 	}
-	var ids []int64
-	if err := s.read(ctx).Model(&Enquiry{}).Scopes(q.scope).Where("anonymised_at IS NULL").Pluck("id", &ids).Error; err != nil {
+	var people []Enquiry
+	if err := s.read(ctx).Select("id", "name", "email", "phone").Scopes(q.scope).Where("anonymised_at IS NULL").Order("id").Find(&people).Error; err != nil {
 		return 0, err
+	}
+	ids := make([]int64, len(people))
+	for i, e := range people {
+		ids[i] = e.ID
+	}
+	if reasonNames(reason, q, people) {
+		// The reason stays in the audit log after the erasure, where
+		// nothing erases it.
+		fields["reason"] = "error.reason_names_person"
 	}
 	if len(ids) == 0 {
 		// Said as an error beside what was typed, not as "removed from 0":
@@ -481,6 +492,8 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 				fields[field] = "error.person_not_found"
 			}
 		}
+	}
+	if len(fields) > 0 {
 		return 0, &ValidationError{Fields: fields}
 	}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
@@ -498,6 +511,86 @@ func (s *Store) ErasePerson(ctx context.Context, v *Viewer, a Actor, q PersonQue
 		return 0, err
 	}
 	return len(ids), s.forgetErased(ctx)
+}
+
+// reasonNames tells whether an erasure's reason names the person being
+// erased: the full name of one of their enquiries (two words or more, as
+// whole words; a single word such as "Per" is an ordinary word too), an
+// e-mail address, or a phone number (its last eight digits, written with or
+// without spaces, hyphens or parentheses) of the query or of one of the
+// enquiries. What it cannot tell (a first name alone, an address) the form's
+// hint asks the admin not to write.
+func reasonNames(reason string, q PersonQuery, people []Enquiry) bool {
+	text := strings.ToLower(strings.Join(strings.Fields(reason), " "))
+	emails, phones := []string{q.Email}, []string{q.Phone}
+	for _, e := range people {
+		emails, phones = append(emails, e.Email), append(phones, e.Phone)
+		if name := strings.ToLower(strings.Join(strings.Fields(e.Name), " ")); strings.Contains(name, " ") && containsWords(text, name) {
+			return true
+		}
+	}
+	for _, email := range emails {
+		if email = strings.ToLower(strings.TrimSpace(email)); email != "" && strings.Contains(text, email) {
+			return true
+		}
+	}
+	numbers := numbersIn(reason)
+	for _, phone := range phones {
+		d := strings.Map(keepDigit, phone)
+		if len(d) < minPhoneDigits {
+			continue
+		}
+		d = d[len(d)-minPhoneDigits:]
+		for _, n := range numbers {
+			if strings.Contains(n, d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containsWords tells whether text holds words as whole words: not as part
+// of a longer one.
+func containsWords(text, words string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], words)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(words)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if (start == 0 || !unicode.IsLetter(before) && !unicode.IsDigit(before)) && (end == len(text) || !unicode.IsLetter(after) && !unicode.IsDigit(after)) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+// numbersIn lists the digits of each number in text as a phone number is
+// written: digits with spaces, hyphens, parentheses or a leading + between
+// them ("+47 912 34 567"), not dots ("27.11.2026" is three numbers).
+func numbersIn(text string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case strings.ContainsRune(" -()+", r):
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
 }
 
 // ErrForgetPending is forgetErased's failure: the enquiries are anonymised,

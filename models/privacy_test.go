@@ -105,6 +105,48 @@ func TestAccessRequestAndErasure(t *testing.T) {
 	}
 }
 
+// An erasure whose reason names the person being erased (their full name,
+// e-mail or phone number, however the number is spaced) is refused beside the
+// reason and erases nothing: the reason stays in the audit log, where nothing
+// erases it. A reason that only looks alike (a date, a first name alone, a
+// word the name is part of) is taken. Before, any reason was.
+func TestErasureRefusesAReasonNamingThePerson(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	in := sampleInput("3412")
+	in.Name, in.Email, in.Phone = "Kari Marie Nordmann", "kari.nordmann@example.org", "+47 912 34 567"
+	kari, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		query  PersonQuery
+		reason string
+	}{
+		{PersonQuery{Email: in.Email}, "Krav fra Kari Marie Nordmann per brev"},
+		{PersonQuery{Email: in.Email}, "krav fra KARI  MARIE\nNORDMANN"},
+		{PersonQuery{Phone: "91234567"}, "Request by e-mail from Kari.Nordmann@example.org"},
+		{PersonQuery{Email: in.Email}, "Ringte fra 912 34 567 og ba om sletting"},
+		{PersonQuery{Email: in.Email}, "Krav per telefon (+47) 912-34-567, 27.11.2026"},
+		{PersonQuery{Email: in.Email}, "Krav per telefon 0047 91234567"},
+	} {
+		_, err := f.s.ErasePerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, tt.query, tt.reason)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields["reason"] != "error.reason_names_person" {
+			t.Errorf("erasure with the reason %q: %v; want it refused beside the reason", tt.reason, err)
+		}
+		if got, _ := f.s.Enquiry(ctx, f.admin, kari.ID); got.Name != in.Name {
+			t.Fatalf("the refused erasure with the reason %q erased: %q", tt.reason, got.Name)
+		}
+	}
+	n, err := f.s.ErasePerson(ctx, f.admin, Actor{UserID: f.admin.User.ID}, PersonQuery{Email: in.Email},
+		"Krav fra Kari per e-post 27.11.2026 kl. 09 12 34 56, jf. Nordmannsveien-saken")
+	if err != nil || n != 1 {
+		t.Fatalf("erasure with a reason that does not name the person = %d (%v); want 1", n, err)
+	}
+}
+
 // A closed enquiry in the admin queue (from a municipality no region serves)
 // has no region setting and is anonymised after DefaultRetentionMonths.
 func TestRetentionOfAdminQueue(t *testing.T) {
