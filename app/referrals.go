@@ -223,10 +223,11 @@ type referralPage struct {
 	Link       string
 	Overdue    bool
 	Outcome    outcomeForm
-	Comment    string        // a comment refused, as typed
-	FollowUp   string        // the follow-up date in the form: the referral's, or as typed
-	Draft      *referralForm // a draft's text as typed, refused; nil: the draft's own
-	DraftForm  []views.Field // a draft's text, for the adviser to change before sending
+	Comment    string                    // a comment refused, as typed
+	FollowUp   string                    // the follow-up date in the form: the referral's, or as typed
+	Draft      *referralForm             // a draft's text as typed, refused; nil: the draft's own
+	ErrorData  map[string]map[string]any // what the errors' messages name
+	DraftForm  []views.Field             // a draft's text, for the adviser to change before sending
 	Outcomes   []string
 	Reasons    map[string][]string
 	Instrument []string
@@ -317,13 +318,17 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 		d.DraftForm = draftFields(p, r.Enquiry, f, d.Errors)
 	}
 	if d.Errors != nil {
-		d.page = d.page.withErrors(d.Errors)
+		d.page = d.page.withErrors(d.Errors, d.ErrorData)
 	}
+	d.Differs = staleDiffers(c, d.loc) // edit's staleKept, after p was made
 	return c.Render(status, "referrals/show", d)
 }
 
-// afterReferral answers a form on the referral page.
-func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash string, keep func(*referralPage)) error {
+// afterReferral answers a form on the referral page. keep puts what the
+// form sent back on the page, and returns its fields as typed and as the
+// referral (d.Referral, read now) has them, for a form refused as stale;
+// none for a form with no text of its own.
+func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash string, keep func(*referralPage) []keptField) error {
 	switch ve := asValidation(err); {
 	case ve != nil:
 		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) {
@@ -338,8 +343,23 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 			keep(d)
 		})
 	case isConflict(err):
-		// Someone changed the referral first: say so, and keep what was typed.
-		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) { d.Errors = map[string]string{"form": "error.conflict"}; keep(d) })
+		// Someone changed the referral first: what was typed stays, and the
+		// page, read now, carries the referral's version now, so that one
+		// press saves it. A form with text names the fields where it differs
+		// from the referral now (staleKept); the outcome, which an open
+		// referral has none of, and a button with nothing typed say what the
+		// referral now is.
+		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) {
+			switch fields := keep(d); {
+			case len(fields) > 0:
+				d.Errors = staleKept(c, fields...)
+			case d.Outcome != outcomeForm{}:
+				d.Errors = map[string]string{"form": "error.referral_changed_outcome_kept"}
+			default:
+				d.Errors = map[string]string{"form": "error.referral_changed"}
+			}
+			d.ErrorData = map[string]map[string]any{"form": {"Status": d.T("rstatus." + d.Referral.Status)}}
+		})
 	case err != nil:
 		return err
 	}
@@ -358,7 +378,7 @@ func (s *Server) setReferralStatus(c echo.Context) error {
 	if status == "sent" { // a draft sent: the only way to "sent"
 		done = "flash.referred"
 	}
-	return s.afterReferral(c, id, err, done, func(*referralPage) {})
+	return s.afterReferral(c, id, err, done, nothingTyped)
 }
 
 // setReferralFollowUp moves the referral's follow-up date.
@@ -373,7 +393,13 @@ func (s *Server) setReferralFollowUp(c echo.Context) error {
 	} else {
 		err = &models.ValidationError{Fields: map[string]string{"follow_up_due": "error.date"}}
 	}
-	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) { d.FollowUp = typed })
+	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) []keptField {
+		d.FollowUp = typed
+		if day, ok := parseDate(typed); ok {
+			typed = day.Format("2006-01-02") // as the date field draws it
+		}
+		return []keptField{{"referral.new_follow_up_due", typed, d.Referral.FollowUpDue.In(models.Oslo).Format("2006-01-02")}}
+	})
 }
 
 // updateDraftReferral changes a draft's text before it is sent.
@@ -384,7 +410,12 @@ func (s *Server) updateDraftReferral(c echo.Context) error {
 	}
 	f, in := parseDraft(c)
 	err = s.store.UpdateDraftReferral(c.Request().Context(), viewer(c), actor(c), id, in)
-	return s.afterReferral(c, id, err, "flash.draft_saved", func(d *referralPage) { d.Draft = &f })
+	return s.afterReferral(c, id, err, "flash.draft_saved", func(d *referralPage) []keptField {
+		d.Draft = &f
+		r := d.Referral
+		return []keptField{{"referral.contact_name", f.ContactName, r.ContactName}, {"referral.contact_email", f.ContactEmail, r.ContactEmail},
+			{"referral.reason", f.Reason, r.Reason}, {"referral.message", f.Message, r.Message}, {"referral.share", f.Share, r.SharePersonalData}}
+	})
 }
 
 // discardReferral deletes a draft that was never sent, and goes back to its case.
@@ -395,11 +426,14 @@ func (s *Server) discardReferral(c echo.Context) error {
 	}
 	enquiryID, err := s.store.DiscardReferral(c.Request().Context(), viewer(c), actor(c), id, formVersion(c))
 	if err != nil {
-		return s.afterReferral(c, id, err, "", func(*referralPage) {})
+		return s.afterReferral(c, id, err, "", nothingTyped)
 	}
 	s.flash(c, "flash.draft_discarded")
 	return redirect(c, "/enquiries/"+strconv.FormatInt(enquiryID, 10))
 }
+
+// nothingTyped keeps nothing of a form on the referral page: a button.
+func nothingTyped(*referralPage) []keptField { return nil }
 
 // parseOutcome reads the outcome form; the amount may be typed "150 000".
 func parseOutcome(c echo.Context) (outcomeForm, models.ReferralOutcome, map[string]string) {
@@ -422,7 +456,7 @@ func (s *Server) closeReferral(c echo.Context) error {
 		o.Unread = errs
 	}
 	err = s.store.CloseReferral(c.Request().Context(), viewer(c), actor(c), id, o)
-	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) { d.Outcome = f })
+	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) []keptField { d.Outcome = f; return nil })
 }
 
 // createReferralLink makes a one-time link and shows it once, for the adviser to
@@ -434,7 +468,7 @@ func (s *Server) createReferralLink(c echo.Context) error {
 	}
 	token, err := s.store.CreateReferralLink(c.Request().Context(), viewer(c), actor(c), id, LinkValidity)
 	if ve := asValidation(err); ve != nil {
-		return s.afterReferral(c, id, err, "", func(*referralPage) {})
+		return s.afterReferral(c, id, err, "", nothingTyped)
 	}
 	if err != nil {
 		return err
@@ -450,7 +484,7 @@ func (s *Server) commentOnReferral(c echo.Context) error {
 	}
 	comment := c.FormValue("comment")
 	err = s.store.CommentOnReferral(c.Request().Context(), viewer(c), actor(c), id, comment)
-	return s.afterReferral(c, id, err, "flash.comment_added", func(d *referralPage) { d.Comment = comment })
+	return s.afterReferral(c, id, err, "flash.comment_added", func(d *referralPage) []keptField { d.Comment = comment; return nil })
 }
 
 func (s *Server) markReferralForBoard(c echo.Context) error {
@@ -466,7 +500,7 @@ func (s *Server) markReferralForBoard(c echo.Context) error {
 	default:
 		err = &models.ValidationError{Fields: map[string]string{"for_board": "error.choice"}}
 	}
-	return s.afterReferral(c, id, err, "flash.saved", func(*referralPage) {})
+	return s.afterReferral(c, id, err, "flash.saved", nothingTyped)
 }
 
 // linkPage is what a partner without an account sees through a one-time link.

@@ -341,7 +341,7 @@ func TestReferralFormsKeepWhatWasTyped(t *testing.T) {
 	if res.StatusCode != http.StatusConflict {
 		t.Fatalf("stale outcome = %d; want 409", res.StatusCode)
 	}
-	for _, want := range []string{"Noen andre har endret dette", `value="supported" checked>`, `<option value="granted" selected>`,
+	for _, want := range []string{"Noen andre har endret henvisningen mens du arbeidet (den har nå status «Bekreftet mottatt»)", `value="supported" checked>`, `<option value="granted" selected>`,
 		`<option value="start_up_grant" selected>`, `value="150 000"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the refused outcome's page lacks %q", want)

@@ -133,11 +133,7 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		Languages: views.Languages,
 		loc:       loc,
 	}
-	if ids, ok := c.Get(ctxStaleDiffers).([]string); ok {
-		for _, id := range ids {
-			p.Differs = append(p.Differs, loc.T(id))
-		}
-	}
+	p.Differs = staleDiffers(c, loc)
 	if c.Get(ctxSession) != nil {
 		p.CSRF = s.csrfToken(c)
 		p.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)

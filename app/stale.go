@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"samspill/views"
 )
 
 // A form refused because someone else saved the record first keeps what was
@@ -44,6 +46,17 @@ func staleKept(c echo.Context, fields ...keptField) map[string]string {
 		return map[string]string{"form": "error.conflict_kept_same"}
 	}
 	return map[string]string{"form": "error.conflict_kept"}
+}
+
+// staleDiffers is the labels of the fields staleKept found to differ on
+// the request, in loc's language; nil if it found none or was not called.
+func staleDiffers(c echo.Context, loc *views.Localizer) []string {
+	var labels []string
+	ids, _ := c.Get(ctxStaleDiffers).([]string)
+	for _, id := range ids {
+		labels = append(labels, loc.T(id))
+	}
+	return labels
 }
 
 // sorted is a sorted copy of a list whose order the form does not keep.
