@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -782,11 +783,10 @@ func (s *Server) updateMilestone(c echo.Context) error {
 		switch ve := asValidation(err); {
 		case ve != nil:
 			errs = ve.Fields
-		case isConflict(err):
+		case isConflict(err) && slices.ContainsFunc(p.Milestones, func(m models.Milestone) bool { return m.ID == mid }):
 			// p, read after the other save, has the milestone as it is now:
 			// what was typed stays, with its version, beside what differs.
 			status = http.StatusConflict
-			errs = map[string]string{"form": "error.conflict"}
 			for _, m := range p.Milestones {
 				if m.ID == mid {
 					now := milestoneFormOf(m)
@@ -797,6 +797,13 @@ func (s *Server) updateMilestone(c echo.Context) error {
 						keptField{"milestone.field.done_on", f.DoneOn, now.DoneOn})
 				}
 			}
+		case isConflict(err) || errors.Is(err, models.ErrNotFound):
+			// The milestone is not in the project (p, readable, was read
+			// before): deleted meanwhile. Saving again cannot change it, so
+			// what was typed stays in the form for a new milestone, which
+			// one press adds if it is still needed.
+			f.Version = ""
+			return s.renderProject(c, http.StatusConflict, f, 0, map[string]string{"form": "error.milestone_deleted"})
 		case err != nil:
 			return err
 		default:

@@ -176,3 +176,50 @@ func TestStaleEditFormsKeepWhatWasTyped(t *testing.T) {
 		})
 	}
 }
+
+// A milestone deleted by someone else while its edit form was open: saving
+// the form changes nothing and says the milestone was deleted meanwhile, not
+// that someone saved first (a press again would not save) or that the page
+// is not found; what was typed stays, in the form for a new milestone, for
+// one press to add it again if it is still needed.
+func TestMilestoneDeletedWhileEditing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	pid := demoProjectID(t, ts, demoHamarStange)
+	p, err := ts.store.Project(context.Background(), regionAdmin(t, ts), pid)
+	if err != nil || len(p.Milestones) == 0 {
+		t.Fatalf("demo project: %v", err)
+	}
+	project, mid := "/projects/"+itoa(pid), itoa(p.Milestones[0].ID)
+	milestone := project + "/milestones/" + mid
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	_, page := coord.get(project)
+	form := pageForm(t, page, milestone)
+	form.Set("milestone_title", "Skrevet før slettingen")
+	sqlDB, err := ts.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec(`DELETE FROM milestones WHERE id = ` + mid); err != nil {
+		t.Fatal(err)
+	}
+	before := dbFingerprint(t, ts)
+	res, body := coord.post(milestone, form)
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("saving the deleted milestone = %d; want 409\n%s", res.StatusCode, body)
+	}
+	if dbFingerprint(t, ts) != before {
+		t.Error("saving the deleted milestone changed the database")
+	}
+	if !strings.Contains(body, "Milepælen du endret, er slettet mens du arbeidet") || strings.Contains(body, "Noen andre har lagret") || strings.Contains(body, "Last siden") {
+		t.Errorf("the page does not say the milestone was deleted meanwhile:\n%s", body)
+	}
+	kept := pageForm(t, body, project+"/milestones")
+	if kept.Get("milestone_title") != "Skrevet før slettingen" || kept.Get("version") != "" {
+		t.Errorf("the new milestone's form holds title %q, version %q; want what was typed, no version", kept.Get("milestone_title"), kept.Get("version"))
+	}
+	if res, body := coord.post(project+"/milestones", kept); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("adding what was typed = %d; want 303\n%s", res.StatusCode, body)
+	}
+}
