@@ -691,7 +691,11 @@ func (s *Server) setProjectStatus(c echo.Context) error {
 		case ve != nil:
 			errs, named = ve.Fields, ve.Data
 		case isConflict(err):
-			errs, status = map[string]string{"form": "error.conflict"}, http.StatusConflict
+			// A choice with nothing typed: the page, read now, shows the
+			// project as it is, and the message says its status now (p was
+			// read after the other save).
+			errs, status = map[string]string{"form": "error.project_changed"}, http.StatusConflict
+			named = map[string]map[string]any{"form": {"Status": s.localizer(c).T("project.status." + p.Status)}}
 		case err != nil:
 			return err
 		default:

@@ -223,3 +223,72 @@ func TestMilestoneDeletedWhileEditing(t *testing.T) {
 		t.Errorf("adding what was typed = %d; want 303\n%s", res.StatusCode, body)
 	}
 }
+
+// A choice with nothing typed, sent from a page read before someone else
+// changed the record (the closed project's status form, a user's admin
+// role), is refused (409) and changes nothing; the message says someone else
+// changed it meanwhile and what it now is, not to reload the page, and the
+// page, read now, takes one more press.
+func TestStaleChoicesSayWhatIsNow(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	closed := "/projects/" + itoa(demoProjectID(t, ts, "Kompetanseløft for reiselivet rundt Mjøsa"))
+	adviser, err := ts.store.UserByEmail(ctx, demoEmail(models.RoleAdviser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "/admin/users/" + itoa(adviser.ID)
+	forms := []struct {
+		name, role, page, action string
+		typed                    map[string]string // the choice sent stale
+		other                    string            // the form someone else sent first
+		otherTyped               map[string]string
+		says                     string
+	}{
+		{"project status", models.RoleCoordinator, closed, closed + "/status", map[string]string{"status": "active"},
+			closed + "/status", map[string]string{"status": "stopped"},
+			"Noen andre har endret prosjektet mens du arbeidet, så statusen ble ikke endret. Her er prosjektet slik det er nå, med status «Stanset»."},
+		{"admin role", models.RoleAdmin, user, user + "/admin", map[string]string{"admin": "true"},
+			user, map[string]string{"name": "Endret av en annen"},
+			"Noen andre har endret brukeren mens du arbeidet, så administratorrollen ble ikke endret. Brukeren er nå ikke administrator."},
+	}
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			a, b := ts.client(t), ts.client(t)
+			a.login(demoEmail(f.role), models.DemoPassword)
+			b.login(demoEmail(f.role), models.DemoPassword)
+			_, pageA := a.get(f.page)
+			formA := pageForm(t, pageA, f.action)
+			_, pageB := b.get(f.page)
+			formB := pageForm(t, pageB, f.other)
+			for k, v := range f.otherTyped {
+				formB.Set(k, v)
+			}
+			if res, body := b.post(f.other, formB); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the other save = %d\n%s", res.StatusCode, body)
+			}
+			before := dbFingerprint(t, ts)
+			for k, v := range f.typed {
+				formA.Set(k, v)
+			}
+			res, body := a.post(f.action, formA)
+			if res.StatusCode != http.StatusConflict {
+				t.Fatalf("stale save = %d; want 409\n%s", res.StatusCode, body)
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Error("the stale save changed the database")
+			}
+			if !strings.Contains(body, f.says) || strings.Contains(body, "Last siden") {
+				t.Errorf("the page does not say %q (or says to reload):\n%s", f.says, body)
+			}
+			again := pageForm(t, body, f.action)
+			for k, v := range f.typed {
+				again.Set(k, v)
+			}
+			if res, body := a.post(f.action, again); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("choosing again on the page = %d; want 303\n%s", res.StatusCode, body)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -257,6 +258,12 @@ func (s *Server) userShowPage(c echo.Context, id int64, form *userForm, errs map
 				keptField{"users.municipality", form.Municipality, f.Municipality}, keptField{"users.partner", form.PartnerID, f.PartnerID})
 		}
 		f = *form
+	}
+	if errs["admin"] == "error.conflict" {
+		// The admin role's form, a choice with nothing typed, refused as
+		// stale: it now shows the role as u has it, and says which.
+		errs = maps.Clone(errs)
+		errs["admin"] = map[bool]string{true: "error.admin_changed_is", false: "error.admin_changed_not"}[u.IsAdmin()]
 	}
 	data, err := s.userPage(c, "users.title", u, f, errs)
 	if err != nil {
