@@ -72,10 +72,15 @@ func decodePatch(c echo.Context, dst any, required ...string) (map[string]string
 	if err != nil {
 		return nil, err
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, errMalformed("error.malformed")
+	raw, err := rawFields(body)
+	if err != nil {
+		return nil, err
 	}
+	return nullFields(raw, required), nil
+}
+
+// nullFields are the errors of the fields raw sends as null (see decodePatch).
+func nullFields(raw map[string]json.RawMessage, required []string) map[string]string {
 	fields := map[string]string{}
 	for name, v := range raw {
 		if string(v) != "null" || name == "version" {
@@ -86,7 +91,7 @@ func decodePatch(c echo.Context, dst any, required ...string) (map[string]string
 			fields[name] = "error.required"
 		}
 	}
-	return fields, nil
+	return fields
 }
 
 // readJSON is decodeJSON, and returns the body it read.
@@ -233,6 +238,12 @@ type regionJSON struct {
 	ContactEmail         *string `json:"contact_email"`
 	ContactPhone         *string `json:"contact_phone"`
 	Version              *int    `json:"version"`
+
+	// Shown only (regionShown): known, to be sent back as read.
+	ID        json.RawMessage `json:"id"`
+	Members   json.RawMessage `json:"members"`
+	CreatedAt json.RawMessage `json:"created_at"`
+	UpdatedAt json.RawMessage `json:"updated_at"`
 }
 
 // apply copies the fields that were sent onto in.
@@ -257,10 +268,14 @@ func set[T any](dst *T, src *T) {
 
 func (s *Server) apiCreateRegion(c echo.Context) error {
 	var j regionJSON
-	if err := decodeJSON(c, &j); err != nil {
+	body, err := readJSON(c, &j)
+	if err != nil {
 		return err
 	}
 	fields := map[string]string{}
+	if err := refuseShown(body, fields, regionShown); err != nil {
+		return err
+	}
 	required(fields, "slug", j.Slug != nil)
 	required(fields, "name", j.Name != nil)
 	in := models.DefaultRegionInput()
@@ -291,7 +306,7 @@ func (s *Server) apiUpdateRegion(c echo.Context) error {
 		return err
 	}
 	var j regionJSON
-	fields, err := decodePatch(c, &j, "slug", "name")
+	fields, err := decodeSentBack(c, &j, r, regionShown, "slug", "name")
 	if err != nil {
 		return err
 	}
@@ -396,6 +411,11 @@ type partnerJSON struct {
 	Website     *string   `json:"website"`
 	Active      *bool     `json:"active"`
 	Version     *int      `json:"version"`
+
+	// Shown only (partnerShown): known, to be sent back as read.
+	ID        json.RawMessage `json:"id"`
+	CreatedAt json.RawMessage `json:"created_at"`
+	UpdatedAt json.RawMessage `json:"updated_at"`
 }
 
 func (j partnerJSON) apply(in *models.PartnerInput) {
@@ -410,10 +430,14 @@ func (j partnerJSON) apply(in *models.PartnerInput) {
 
 func (s *Server) apiCreatePartner(c echo.Context) error {
 	var j partnerJSON
-	if err := decodeJSON(c, &j); err != nil {
+	body, err := readJSON(c, &j)
+	if err != nil {
 		return err
 	}
 	fields := map[string]string{}
+	if err := refuseShown(body, fields, partnerShown); err != nil {
+		return err
+	}
 	required(fields, "name", j.Name != nil)
 	required(fields, "kind", j.Kind != nil)
 	in := models.PartnerInput{Active: true}
@@ -444,7 +468,7 @@ func (s *Server) apiUpdatePartner(c echo.Context) error {
 		return err
 	}
 	var j partnerJSON
-	fields, err := decodePatch(c, &j, "name", "kind")
+	fields, err := decodeSentBack(c, &j, partnerJSONOut(*p), partnerShown, "name", "kind")
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func TestAPIBadInput(t *testing.T) {
 		{"region days out of range", http.MethodPatch, rPath, `{"first_response_days": 0, "version": 1}`, http.StatusUnprocessableEntity, "first_response_days"},
 		{"region days wrong type", http.MethodPatch, rPath, `{"first_response_days": "two", "version": 1}`, http.StatusBadRequest, "first_response_days"},
 		{"region stale", http.MethodPatch, rPath, `{"name": "Ny", "version": 7}`, http.StatusConflict, ""},
-		{"region mass assignment", http.MethodPatch, rPath, `{"id": 99, "version": 1}`, http.StatusBadRequest, "id"},
+		{"region mass assignment", http.MethodPatch, rPath, `{"id": 99, "version": 1}`, http.StatusUnprocessableEntity, "id"}, // shown only: 422 read_only, nothing changed
 		{"unknown partner", http.MethodPatch, "/api/v1/partners/99999", `{"version": 1}`, http.StatusNotFound, ""},
 	}
 	for _, tt := range tests {

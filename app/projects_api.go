@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -142,6 +143,13 @@ type projectJSON struct {
 	// project with open milestones is refused. It is no field of the project,
 	// and not shown.
 	CancelOpenMilestones *bool `json:"cancel_open_milestones"`
+
+	// Shown only (projectShown): known, to be sent back as read.
+	ID         json.RawMessage `json:"id"`
+	RegionID   json.RawMessage `json:"region_id"`
+	Milestones json.RawMessage `json:"milestones"`
+	CreatedAt  json.RawMessage `json:"created_at"`
+	UpdatedAt  json.RawMessage `json:"updated_at"`
 }
 
 // apiDate parses a YYYY-MM-DD date of the API; "" clears it.
@@ -241,11 +249,16 @@ func (s *Server) apiShowProject(c echo.Context) error {
 
 func (s *Server) apiCreateProject(c echo.Context) error {
 	var j projectJSON
-	if err := decodeJSON(c, &j); err != nil {
+	body, err := readJSON(c, &j)
+	if err != nil {
 		return err
 	}
 	in := models.ProjectInput{Status: models.NewProjectStatus, Visibility: "participants"}
-	if fields := j.apply(&in); len(fields) > 0 {
+	fields := j.apply(&in)
+	if err := refuseShown(body, fields, projectShown); err != nil {
+		return err
+	}
+	if len(fields) > 0 {
 		// A date that does not parse still lets the rest be checked: every
 		// error in one answer.
 		if v := viewer(c); v.Region != nil && (v.IsAdmin() || v.Has(models.RoleCoordinator)) {
@@ -276,7 +289,7 @@ func (s *Server) apiUpdateProject(c echo.Context) error {
 		return err
 	}
 	var j projectJSON
-	fields, err := decodePatch(c, &j, "title", "status", "visibility", "municipalities")
+	fields, err := decodeSentBack(c, &j, projectJSONOut(p), projectShown, "title", "status", "visibility", "municipalities")
 	if err != nil {
 		return err
 	}
