@@ -966,19 +966,9 @@ func TestProjectFormSaysALeadIsNeeded(t *testing.T) {
 func TestNewProjectFormInARegionWithoutMembers(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	in := models.DefaultRegionInput()
-	in.Slug, in.Name = "ny-region", "Ny region"
-	region, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "koordinator@ny.example", Name: "Nora Ny"}, "ny-region-passord-1",
-		[]models.RoleGrant{{RegionID: region.ID, Role: models.RoleCoordinator}}); err != nil {
-		t.Fatal(err)
-	}
+	emptyRegion(t, ts, regionUser{Email: "koordinator@ny.example", Role: models.RoleCoordinator})
 	c := ts.client(t)
-	c.login("koordinator@ny.example", "ny-region-passord-1")
+	c.login("koordinator@ny.example", emptyRegionPassword)
 	for lang, want := range map[string]string{
 		"nb": "Regionen har ingen medlemskommuner ennå",
 		"en": "The region has no member municipalities yet",

@@ -1979,23 +1979,8 @@ func personSection(page string) string {
 func TestReferralListEmptyStates(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ctx := context.Background()
-	in := models.DefaultRegionInput()
-	in.Slug, in.Name = "ny-region", "Ny region"
-	region, err := ts.store.CreateRegion(ctx, models.Actor{}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	siva := mustPartnerID(t, ts, "Siva")
-	for _, u := range []struct {
-		email, role string
-		partner     int64
-	}{{"partner@ny.example", models.RolePartner, siva}, {"radgiver@ny.example", models.RoleAdviser, 0}} {
-		if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: u.email, Name: "Ny bruker", PartnerID: u.partner},
-			"ny-region-passord-1", []models.RoleGrant{{RegionID: region.ID, Role: u.role}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	emptyRegion(t, ts, regionUser{Email: "partner@ny.example", Role: models.RolePartner, Partner: mustPartnerID(t, ts, "Siva")},
+		regionUser{Email: "radgiver@ny.example", Role: models.RoleAdviser})
 	const filtered = "Ingen henvisninger passer utvalget. Prøv å fjerne noen filtre."
 	tests := []struct{ email, path, want string }{
 		{"partner@ny.example", "/referrals", "Ingen henvisninger er sendt til organisasjonen din ennå."},
@@ -2007,7 +1992,7 @@ func TestReferralListEmptyStates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := ts.client(t)
-		c.login(tt.email, "ny-region-passord-1")
+		c.login(tt.email, emptyRegionPassword)
 		res, page := c.get(tt.path)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s as %s = %d", tt.path, tt.email, res.StatusCode)
