@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +228,8 @@ type referralPage struct {
 	FollowUp   string                    // the follow-up date in the form: the referral's, or as typed
 	Draft      *referralForm             // a draft's text as typed, refused; nil: the draft's own
 	ErrorData  map[string]map[string]any // what the errors' messages name
+	refused    string                    // the form refused for what was typed (422): its action's last part
+	readAt     int                       // and the referral's version it was read at
 	DraftForm  []views.Field             // a draft's text, for the adviser to change before sending
 	Outcomes   []string
 	Reasons    map[string][]string
@@ -265,6 +268,17 @@ func (d referralPage) ErrorSummary() problems {
 		ps.Fields = append(ps.Fields, d.Problems("comment", "referral.comment").Fields...)
 	}
 	return ps
+}
+
+// VersionFor is the version the form posting to action (its last part)
+// carries: the referral's now, but for a form refused for what was typed,
+// which keeps the version it was read at, as every edit form does, so that
+// once mended it is still refused if someone changed the referral meanwhile.
+func (d referralPage) VersionFor(action string) int {
+	if action == d.refused {
+		return d.readAt
+	}
+	return d.Referral.Version
 }
 
 func (s *Server) showReferral(c echo.Context) error {
@@ -340,6 +354,9 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 				top = append(top, "follow_up_due") // nor the follow-up date's
 			}
 			d.Errors = atTop(ve.Fields, top...)
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil {
+				d.refused, d.readAt = path.Base(c.Path()), v
+			}
 			keep(d)
 		})
 	case isConflict(err):

@@ -106,3 +106,74 @@ func TestStaleReferralFormsKeepWhatWasTyped(t *testing.T) {
 		})
 	}
 }
+
+// A referral form refused for what was typed (422) keeps the version it was
+// read at, as the other edit forms do: mended and sent again, a form read
+// before someone else's change is still refused as stale (409, with what
+// that change made named), not saved over it unseen.
+func TestRefusedReferralFormKeepsTheVersionRead(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	today := ts.store.Now().In(models.Oslo)
+	forms := []struct {
+		name, role string
+		sent       bool   // a sent referral, else a draft
+		action     string // under /referrals/ID
+		bad, good  map[string]string
+		other      string // the form someone else sent first, under /referrals/ID
+		otherTyped map[string]string
+	}{
+		{"draft text", models.RoleAdviser, false, "/draft", map[string]string{"contact_email": "ikke en adresse"}, map[string]string{"contact_email": "kari@example.no"},
+			"/draft", map[string]string{"message": "Endret av en annen"}},
+		{"follow-up date", models.RoleAdviser, true, "/follow-up", map[string]string{"follow_up_due": "2020-01-01"},
+			map[string]string{"follow_up_due": today.AddDate(0, 0, 30).Format("2006-01-02")},
+			"/follow-up", map[string]string{"follow_up_due": today.AddDate(0, 0, 20).Format("2006-01-02")}},
+		{"partner's outcome", models.RolePartner, true, "/close", map[string]string{"outcome": "supported", "outcome_reason": "granted", "amount_nok": "mye"},
+			map[string]string{"amount_nok": "150 000", "instrument": "start_up_grant"}, "/status", nil},
+	}
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			var rid string
+			if f.sent {
+				_, rid = sentReferral(t, ts, true)
+			} else {
+				_, _, rid = draftReferral(t, ts, models.RoleAdviser)
+			}
+			path := "/referrals/" + rid
+			a, b := ts.client(t), ts.client(t)
+			a.login(demoEmail(f.role), models.DemoPassword)
+			b.login(demoEmail(f.role), models.DemoPassword)
+			_, pageA := a.get(path)
+			formA := pageForm(t, pageA, path+f.action)
+			_, pageB := b.get(path)
+			formB := pageForm(t, pageB, path+f.other)
+			for k, v := range f.otherTyped {
+				formB.Set(k, v)
+			}
+			if res, body := b.post(path+f.other, formB); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the other save = %d\n%s", res.StatusCode, body)
+			}
+			for k, v := range f.bad {
+				formA.Set(k, v)
+			}
+			res, body := a.post(path+f.action, formA)
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("the stale form with a typing error = %d; want 422\n%s", res.StatusCode, body)
+			}
+			refused := pageForm(t, body, path+f.action)
+			if refused.Get("version") != formA.Get("version") {
+				t.Errorf("the refused form carries version %s; want the one read, %s", refused.Get("version"), formA.Get("version"))
+			}
+			before := dbFingerprint(t, ts)
+			for k, v := range f.good {
+				refused.Set(k, v)
+			}
+			if res, body := a.post(path+f.action, refused); res.StatusCode != http.StatusConflict || !strings.Contains(body, "Noen andre har ") {
+				t.Errorf("the stale form, mended = %d; want 409 saying someone else changed the referral\n%s", res.StatusCode, body)
+			}
+			if dbFingerprint(t, ts) != before {
+				t.Error("the stale form, mended, changed the database")
+			}
+		})
+	}
+}
