@@ -582,6 +582,11 @@ func userAdd(ctx context.Context, cfg *app.Config, fs *flag.FlagSet, args []stri
 	if *role == "" {
 		return usageErrorf("user add: --role: one of %s", strings.Join(models.Roles, ", "))
 	}
+	if !slices.Contains(models.Roles, *role) {
+		// Checked here, not by CreateUser, whose message (the web form's
+		// "choose one of the options") names no options on a command line.
+		return usageErrorf("user add: --role: %q is not a role; one of %s", *role, strings.Join(models.Roles, ", "))
+	}
 	if *role != models.RoleAdmin && *region == "" {
 		return usageErrorf("user add: --region: the slug of the region where the role %q holds", *role)
 	}
