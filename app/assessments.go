@@ -370,6 +370,8 @@ type comparePage struct {
 	ChoicesB []optionGroup // the same, B chosen
 	A, B     *models.Assessment
 	Rows     []models.ComparisonRow
+	Invalid  problems // the same assessment chosen twice; nothing is compared
+	ErrorB   string   // why the second choice cannot be compared, beside it
 }
 
 // optionGroup is one labelled group of a select's options.
@@ -410,7 +412,15 @@ func (s *Server) compareAssessments(c echo.Context) error {
 	data := comparePage{page: s.page(c, "assessment.compare_title")}
 	aID, _ := strconv.ParseInt(c.QueryParam("a"), 10, 64)
 	bID, _ := strconv.ParseInt(c.QueryParam("b"), 10, 64)
-	if aID != 0 && bID != 0 {
+	status := http.StatusOK
+	if aID != 0 && aID == bID {
+		// An assessment beside itself changes nothing on any factor: a
+		// comparison worth nothing, shown as if it were one.
+		data.ErrorB = data.T("error.compare_same")
+		data.Invalid = problems{Title: data.T("assessment.compare_invalid"),
+			Fields: []views.Field{{Name: "b", Label: data.T("assessment.compare_b"), Error: data.ErrorB, Kind: "select"}}}
+		status = http.StatusUnprocessableEntity
+	} else if aID != 0 && bID != 0 {
 		a, err := s.store.Assessment(ctx, v, aID)
 		if err != nil {
 			return err
@@ -433,7 +443,7 @@ func (s *Server) compareAssessments(c echo.Context) error {
 		}
 		data.ChoicesA, data.ChoicesB = assessmentGroups(data.page, choices, aID), assessmentGroups(data.page, choices, bID)
 	}
-	return c.Render(http.StatusOK, "projects/compare", data)
+	return c.Render(status, "projects/compare", data)
 }
 
 type trendPage struct {

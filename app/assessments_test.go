@@ -50,6 +50,28 @@ func TestCompareChangeFollowsTime(t *testing.T) {
 	}
 }
 
+// Comparing an assessment with itself shows nothing worth reading (every
+// change 0): the page refuses it, says why beside the second choice, and
+// shows no comparison. It compared the assessment with itself.
+func TestCompareRefusesTheSameAssessment(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := demoProjectID(t, ts, demoHamarStange)
+	a := assessDaysAgo(t, ts, id, 4000, models.ScoreInput{Factor: "cohesion", Score: 4})
+	coord := ts.client(t)
+	coord.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	res, body := coord.get("/assessments/compare?a=" + itoa(a.ID) + "&b=" + itoa(a.ID))
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("compare an assessment with itself = %d; want %d", res.StatusCode, http.StatusUnprocessableEntity)
+	}
+	if strings.Contains(body, "<caption>") {
+		t.Error("the assessment is compared with itself; want no comparison")
+	}
+	if !strings.Contains(body, "Velg en annen vurdering enn den første") || !strings.Contains(body, `id="f-b-error"`) {
+		t.Errorf("the page does not say, beside the second choice, to choose another assessment:\n%s", body)
+	}
+}
+
 // A project's page lists "Alle vurderinger" (all assessments) a page at a
 // time: it showed the newest 20, with no way to reach the older ones.
 func TestProjectPageListsEveryAssessment(t *testing.T) {
