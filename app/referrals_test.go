@@ -857,6 +857,38 @@ func draftReferral(t *testing.T, ts *testServer, role string) (*client, string, 
 	return c, ref, referralLink.FindStringSubmatch(page)[1]
 }
 
+// A draft saved without a follow-up date gets its date when it is sent (the
+// region's days from then): the date stored meanwhile is no date anyone
+// follows up on. The referral's page, the case's list of referrals and the
+// list of referrals say it is set when sent; they showed the stored date. A
+// draft given a date shows that date, which sending keeps.
+func TestDraftShowsNoFollowUpDateUntilSent(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	adviser, ref, rid := draftReferral(t, ts, models.RoleAdviser)
+	r, err := ts.store.Referral(context.Background(), adminViewer(t, ts), int64(mustAtoi(t, rid)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := r.FollowUpDue.In(models.Oslo).Format("02.01.2006")
+	const whenSent = "Settes når henvisningen sendes"
+	_, show := adviser.get("/referrals/" + rid)
+	_, enquiry := adviser.get("/enquiries/" + itoa(r.EnquiryID))
+	_, list := adviser.get("/referrals?q=" + url.QueryEscape(ref))
+	for name, page := range map[string]string{"referral page": show, "case page": enquiry, "referral list": list} {
+		if strings.Contains(page, stored) || !strings.Contains(page, whenSent) {
+			t.Errorf("the %s shows the draft's follow-up date %s; want %q", name, stored, whenSent)
+		}
+	}
+	due := ts.store.Today().AddDate(0, 0, 30)
+	if res, body := adviser.post("/referrals/"+rid+"/follow-up", url.Values{"follow_up_due": {due.Format("2006-01-02")}, "version": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("give the draft a follow-up date = %d\n%s", res.StatusCode, fieldError(body))
+	}
+	if _, show := adviser.get("/referrals/" + rid); !strings.Contains(show, due.Format("02.01.2006")) || strings.Contains(show, whenSent) {
+		t.Errorf("the draft given the follow-up date %s does not show it", due.Format("02.01.2006"))
+	}
+}
+
 // A board member who is also a partner's contact in the region (a partner's
 // representative on the board) answers the referrals to their own
 // organisation as any contact does: acknowledges and reports the outcome.

@@ -85,6 +85,11 @@ func (r *Referral) Overdue(now time.Time) bool {
 	return !r.Closed() && r.Status != "draft" && now.After(r.FollowUpDue)
 }
 
+// FollowUpWhenSent reports whether the referral's follow-up date is yet to
+// be set: a draft saved without one is due the region's days after it is
+// sent, so the date stored meanwhile is none anyone follows up on.
+func (r *Referral) FollowUpWhenSent() bool { return r.Status == "draft" && r.FollowUpDefault }
+
 // DaysToAcknowledge is the partner's time from sent to acknowledged, or -1.
 func (r *Referral) DaysToAcknowledge() float64 { return days(r.SentAt, r.AcknowledgedAt) }
 
