@@ -7,12 +7,39 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"samspill/models"
 )
 
 // withdrawForm is the case page's form that records a withdrawn consent to share.
 func withdrawForm(id int64) string { return `action="/enquiries/` + itoa(id) + `/withdraw-consent"` }
+
+// The consent line names its text's version, a day (ConsentVersion): as
+// every date on the pages, dd.mm.yyyy, in Bokmål and English alike. It
+// showed 2026-11-27.
+func TestConsentVersionShownAsDate(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id, _ := submitShared(t, ts, true)
+	day, err := time.Parse("2006-01-02", ConsentVersion)
+	if err != nil {
+		t.Fatalf("ConsentVersion %q is no day: %v", ConsentVersion, err)
+	}
+	for _, lang := range []struct{ code, want string }{
+		{"nb", "tekstversjon " + day.Format("02.01.2006")},
+		{"en", "text version " + day.Format("02.01.2006")},
+	} {
+		adviser := ts.client(t)
+		adviser.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+		adviser.get("/dashboard")
+		adviser.post("/language", url.Values{"lang": {lang.code}, "back": {"/"}})
+		_, page := adviser.get("/enquiries/" + itoa(id))
+		if !strings.Contains(page, lang.want) || strings.Contains(page, ConsentVersion) {
+			t.Errorf("%s: the consents do not show %q (the version as a date), or show %s", lang.code, lang.want, ConsentVersion)
+		}
+	}
+}
 
 // An adviser records on the case page that the person withdrew consent to
 // share: a confirmed form with CSRF and the version. Refused attempts change

@@ -263,6 +263,7 @@ var funcs = template.FuncMap{
 	"date":         formatDate,
 	"datetime":     formatDateTime,
 	"isodate":      func(t time.Time) string { return t.Format("2006-01-02") },
+	"version":      formatVersion,
 	"join":         strings.Join,
 	"add":          func(a, b int) int { return a + b },
 	"field":        newField,
@@ -337,6 +338,19 @@ func formatDate(v any) string {
 		return formatDate(*t)
 	}
 	return ""
+}
+
+// formatVersion shows a consent text's version, which names the day (or
+// month) its wording was set, as the pages write dates: "2026-11-27" as
+// 27.11.2026, "2026-11" as 11.2026. Any other name is shown as stored.
+func formatVersion(v string) string {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.Format("02.01.2006")
+	}
+	if t, err := time.Parse("2006-01", v); err == nil {
+		return t.Format("01.2006")
+	}
+	return v
 }
 
 func formatDateTime(v any) string {
