@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,11 +16,38 @@ type dashboardPage struct {
 	page
 	Roles   []string // the viewer's roles in the current region, each with its own section
 	Adviser *models.AdviserSummary
-	Queue   int64 // enquiries in the admin queue, for admins
+	Queue   int64           // enquiries in the admin queue, for admins
+	Board   *referralCounts // the region's open and overdue referrals, for the board
+	Partner *referralCounts // the open and overdue referrals to the viewer's organisation, for partners
+}
+
+// referralCounts are a start page's counts of referrals in the current
+// region, of one partner if PartnerID is not 0.
+type referralCounts struct {
+	Open, Overdue int64
+	PartnerID     int64
+}
+
+// referralCounts counts the open and overdue referrals the viewer sees in
+// the current region, of one partner if partnerID is not 0.
+func (s *Server) referralCounts(ctx context.Context, v *models.Viewer, partnerID int64) (*referralCounts, error) {
+	f := models.ReferralFilter{RegionID: v.Region.ID, PartnerID: partnerID}
+	open, overdue := f, f
+	open.Open, overdue.Overdue = true, true
+	rc := &referralCounts{PartnerID: partnerID}
+	var err error
+	if rc.Open, err = s.store.CountReferrals(ctx, v, open); err != nil {
+		return nil, err
+	}
+	if rc.Overdue, err = s.store.CountReferrals(ctx, v, overdue); err != nil {
+		return nil, err
+	}
+	return rc, nil
 }
 
 // dashboard is the start page: what each of the viewer's roles can do here,
-// and for advisers and coordinators their workload at a glance.
+// for advisers and coordinators their workload at a glance, for the board
+// and partners the referrals they follow up.
 func (s *Server) dashboard(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := s.page(c, "dashboard.title")
@@ -27,6 +55,16 @@ func (s *Server) dashboard(c echo.Context) error {
 	var err error
 	if p.Viewer.Has(models.RoleAdviser) || p.Viewer.Has(models.RoleCoordinator) {
 		if d.Adviser, err = s.store.AdviserSummary(ctx, p.Viewer); err != nil {
+			return err
+		}
+	}
+	if v := p.Viewer; v.Region != nil && v.Has(models.RoleBoard) {
+		if d.Board, err = s.referralCounts(ctx, v, 0); err != nil {
+			return err
+		}
+	}
+	if v := p.Viewer; v.Region != nil && v.Has(models.RolePartner) && v.User.PartnerID != nil {
+		if d.Partner, err = s.referralCounts(ctx, v, *v.User.PartnerID); err != nil {
 			return err
 		}
 	}

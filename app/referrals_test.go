@@ -857,6 +857,55 @@ func draftReferral(t *testing.T, ts *testServer, role string) (*client, string, 
 	return c, ref, referralLink.FindStringSubmatch(page)[1]
 }
 
+// The board's start page counts the region's open and overdue referrals, a
+// partner's the referrals to their organisation waiting for its answer and
+// the overdue among them; each count links to a list of as many. The start
+// page had counts for advisers only. A board member who is also a partner's
+// contact gets both, the partner's of their own organisation only.
+func TestBoardAndPartnerDashboardCounts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	sentReferral(t, ts, false) // one more open referral to Innovasjon Norge
+	draftReferral(t, ts, models.RoleAdviser)
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	in, _ := ts.store.PartnerByName(ctx, "Innovasjon Norge")
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "styre-in@example.org", Name: "Styre Partner", PartnerID: in.ID}, "styre-passord-123",
+		[]models.RoleGrant{{RegionID: hamar.ID, Role: models.RoleBoard}, {RegionID: hamar.ID, Role: models.RolePartner}}); err != nil {
+		t.Fatal(err)
+	}
+	card := regexp.MustCompile(`href="(/referrals\?[^"]*)"><span class="big-number">(\d+)</span>`)
+	total := regexp.MustCompile(`Antall treff: (\d+)`)
+	for _, who := range []struct {
+		email, password string
+		cards           int
+	}{
+		{demoEmail(models.RoleBoard), models.DemoPassword, 2},
+		{demoEmail(models.RolePartner), models.DemoPassword, 2},
+		{"styre-in@example.org", "styre-passord-123", 4},
+	} {
+		c := ts.client(t)
+		c.login(who.email, who.password)
+		_, page := c.get("/dashboard")
+		cards := card.FindAllStringSubmatch(page, -1)
+		if len(cards) != who.cards {
+			t.Errorf("%s: %d referral counts on the start page; want %d", who.email, len(cards), who.cards)
+		}
+		open := false
+		for _, m := range cards {
+			link := html.UnescapeString(m[1])
+			_, list := c.get(link)
+			if got := total.FindStringSubmatch(list); got == nil || got[1] != m[2] {
+				t.Errorf("%s: the start page says %s, and %s lists %v", who.email, m[2], link, got)
+			}
+			open = open || m[2] != "0"
+		}
+		if len(cards) > 0 && !open {
+			t.Errorf("%s: every count is 0, with an open referral to Innovasjon Norge", who.email)
+		}
+	}
+}
+
 // A draft saved without a follow-up date gets its date when it is sent (the
 // region's days from then): the date stored meanwhile is no date anyone
 // follows up on. The referral's page, the case's list of referrals and the

@@ -572,6 +572,17 @@ func (s *Store) ReferralsOfEnquiry(ctx context.Context, v *Viewer, id int64, f R
 	return s.referrals(ctx, v, f, true)
 }
 
+// CountReferrals counts the referrals the viewer may see that f picks, as
+// Referrals totals them: the start page's counts, each a link to the list
+// it counts.
+func (s *Store) CountReferrals(ctx context.Context, v *Viewer, f ReferralFilter) (int64, error) {
+	var n int64
+	if err := s.read(ctx).Model(&Referral{}).Scopes(referralsVisibleTo(v), s.referralFilter(v, f)).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count referrals: %w", err)
+	}
+	return n, nil
+}
+
 // ReferralList is Referrals for the list of referrals: of each enquiry only
 // the ID, reference and municipality (with its name) are read, and the
 // adviser is not. The enquiry's description and contact details were most of

@@ -129,6 +129,32 @@ func TestReferralPartnerScope(t *testing.T) {
 	}
 }
 
+// CountReferrals counts what Referrals totals, for each viewer and filter
+// the start page counts with: a draft is counted for nobody but the region's
+// staff, another partner's referral not for a partner.
+func TestCountReferralsAgreesWithReferrals(t *testing.T) {
+	t.Parallel()
+	f := newReferralFixture(t)
+	ctx := context.Background()
+	f.refer(t, f.withConsent, f.innovation, true)
+	f.refer(t, f.noConsent, f.siva, false)
+	if _, err := f.s.CreateReferral(ctx, f.adviser, Actor{}, f.noConsent.ID, ReferralInput{PartnerID: f.innovation.ID, Reason: "network_competence"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*Viewer{"adviser": f.adviser, "board": f.board, "partner": f.partner, "other partner": f.otherPartner} {
+		for _, rf := range []ReferralFilter{{Open: true}, {Overdue: true}, {Open: true, PartnerID: f.innovation.ID}, {Status: "draft"}} {
+			rf.RegionID = f.hamar.ID
+			_, want, err := f.s.Referrals(ctx, v, rf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := f.s.CountReferrals(ctx, v, rf); err != nil || got != want {
+				t.Errorf("%s, %+v: CountReferrals = %d, %v; Referrals totals %d", name, rf, got, err, want)
+			}
+		}
+	}
+}
+
 func TestReferralBoardSeesNoPersonData(t *testing.T) {
 	t.Parallel()
 	f := newReferralFixture(t)
