@@ -354,6 +354,13 @@ func (s *Server) viewerFor(c echo.Context, u *models.User) (*models.Viewer, erro
 			v.Region = &regions[i]
 		}
 	}
+	// An admin sees every region: the first where they hold a role is where
+	// they work, not the first of all by name.
+	for i := 0; v.Region == nil && i < len(regions); i++ {
+		if u.HoldsRoleIn(regions[i].ID) {
+			v.Region = &regions[i]
+		}
+	}
 	if v.Region == nil && len(regions) > 0 {
 		v.Region = &regions[0]
 	}

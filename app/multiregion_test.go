@@ -55,6 +55,37 @@ func TestFormKeepsTheRegionItWasOpenedIn(t *testing.T) {
 	}
 }
 
+// An admin who also holds a role in a region, logging in for the first time
+// (no region remembered), works in that region, as a user without the admin
+// role does: the admin sees every region, and landed in the first by name
+// (Agder, before Hamarregionen), where they have no part.
+func TestAdminStartsInTheirOwnRolesRegion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := models.DefaultRegionInput()
+	in.Slug, in.Name = "agder-vekst", "Agder Vekst" // first by name
+	if _, err := ts.store.CreateRegion(ctx, models.Actor{}, in); err != nil {
+		t.Fatal(err)
+	}
+	hamar, _ := ts.store.RegionBySlug(ctx, models.DemoRegionSlug)
+	if _, err := ts.store.CreateUser(ctx, models.Actor{}, models.UserInput{Email: "drift@example.org", Name: "Drift Koordinator"}, "drift-passord-123",
+		[]models.RoleGrant{{Role: models.RoleAdmin}, {RegionID: hamar.ID, Role: models.RoleCoordinator}}); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client(t)
+	c.login("drift@example.org", "drift-passord-123")
+	if _, page := c.get("/dashboard"); !strings.Contains(page, "Du arbeider i Hamarregionen Utvikling.") {
+		t.Errorf("the admin and Hamar coordinator does not start in Hamarregionen Utvikling:\n%s", excerpt(page))
+	}
+	// An admin with no region role starts in the first region by name, as before.
+	admin := ts.client(t)
+	admin.login(demoEmail(models.RoleAdmin), models.DemoPassword)
+	if _, page := admin.get("/dashboard"); !strings.Contains(page, "Du arbeider i Agder Vekst.") {
+		t.Errorf("the demo admin (no region role) does not start in Agder Vekst, the first by name:\n%s", excerpt(page))
+	}
+}
+
 // A form that does not concern the region the user works in (their own
 // profile) is not refused after the user switched region in a second tab.
 func TestRegionSwitchDoesNotRefuseProfileForm(t *testing.T) {

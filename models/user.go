@@ -74,6 +74,17 @@ func (u *User) HasRole(regionID int64, role string) bool {
 	return false
 }
 
+// HoldsRoleIn reports whether u holds any role in the region itself (the
+// global admin role is not one).
+func (u *User) HoldsRoleIn(regionID int64) bool {
+	for _, r := range u.Roles {
+		if r.RegionID != nil && *r.RegionID == regionID {
+			return true
+		}
+	}
+	return false
+}
+
 // IsAdmin reports whether u holds the global admin role.
 func (u *User) IsAdmin() bool {
 	for _, r := range u.Roles {
