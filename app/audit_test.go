@@ -312,7 +312,7 @@ func TestAuditFiltersWithBadInput(t *testing.T) {
 	}{
 		{"from=2026-05-01&to=2026-01-01", http.StatusUnprocessableEntity, []string{`href="#f-to"`, "Til dato: Til-datoen kan ikke være før fra-datoen.", `value="2026-01-01"`}, ""},
 		{"from=1.5.2026", http.StatusBadRequest, []string{"Fra dato: Skriv en dato (åååå-mm-dd).", `value="1.5.2026"`}, ""},
-		{"to=2026-02-30", http.StatusBadRequest, []string{"Til dato: Skriv en dato (åååå-mm-dd).", `value="2026-02-30"`}, ""},
+		{"to=2026-02-30", http.StatusBadRequest, []string{"Til dato: Datoen finnes ikke i kalenderen. Sjekk dag og måned (åååå-mm-dd).", `value="2026-02-30"`}, ""},
 		{"user_id=0", http.StatusUnprocessableEntity, []string{"Bruker-ID: Skriv et helt tall som er 1 eller større."}, ""},
 		{"user_id=99999999999999999999", http.StatusBadRequest, []string{"Bruker-ID: Skriv et tall."}, ""},
 		{"page=2&limit=x&user=rune", http.StatusBadRequest, []string{"Rader per side: Skriv et tall.", `href="/admin/audit?user=rune">Vis første side`}, ""},

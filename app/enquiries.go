@@ -709,10 +709,10 @@ func (s *Server) addActivity(c echo.Context) error {
 	f := activityForm{Kind: c.FormValue("kind"), OccurredOn: c.FormValue("occurred_on"), Minutes: c.FormValue("minutes"), Text: c.FormValue("text")}
 	errs := map[string]string{}
 	in := models.ActivityInput{Kind: f.Kind, Text: f.Text}
-	if d, ok := parseDate(f.OccurredOn); ok {
+	if d, problem := readDate(f.OccurredOn); problem == "" {
 		in.OccurredOn = d
 	} else {
-		errs["occurred_on"] = "error.date"
+		errs["occurred_on"] = problem
 	}
 	if strings.TrimSpace(f.Minutes) != "" {
 		in.Minutes = formInt(errs, "minutes", f.Minutes)

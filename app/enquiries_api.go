@@ -544,10 +544,10 @@ func (s *Server) apiCreateActivity(c echo.Context) error {
 	if j.OccurredOn == nil {
 		in.OccurredOn = s.store.Now().In(models.Oslo)
 		in.OccurredOn = time.Date(in.OccurredOn.Year(), in.OccurredOn.Month(), in.OccurredOn.Day(), 0, 0, 0, 0, time.UTC)
-	} else if d, ok := parseDate(*j.OccurredOn); ok {
+	} else if d, problem := readDate(*j.OccurredOn); problem == "" {
 		in.OccurredOn = d
 	} else {
-		in.Unread = map[string]string{"occurred_on": "error.date"} // refused after a closed case is
+		in.Unread = map[string]string{"occurred_on": problem} // refused after a closed case is
 	}
 	a, err := s.store.AddActivity(c.Request().Context(), viewer(c), actor(c), id, in)
 	if err != nil {

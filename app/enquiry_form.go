@@ -1,6 +1,7 @@
 package app
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -323,8 +324,21 @@ func newEnquiryFields(loc *views.Localizer, f enquiryForm, errs map[string]strin
 	return out
 }
 
-// parseDate reads a YYYY-MM-DD date as midnight UTC, the way dates are stored.
-func parseDate(s string) (time.Time, bool) {
-	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
-	return t, err == nil
+// readDate reads a YYYY-MM-DD date as midnight UTC, the way dates are
+// stored, or says what is wrong as a message ID: a date written as asked that the calendar does not have (31 February, month 13)
+// is told apart from one written otherwise, which is asked for in the right
+// form.
+func readDate(s string) (time.Time, string) {
+	s = strings.TrimSpace(s)
+	t, err := time.Parse("2006-01-02", s)
+	switch {
+	case err == nil:
+		return t, ""
+	case writtenAsDate.MatchString(s):
+		return time.Time{}, "error.date_not_exist"
+	}
+	return time.Time{}, "error.date"
 }
+
+// writtenAsDate is the form of a YYYY-MM-DD date, whether or not the day exists.
+var writtenAsDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)

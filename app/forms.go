@@ -146,9 +146,9 @@ func formDate(errs map[string]string, name, v string) *time.Time {
 	if v == "" {
 		return nil
 	}
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
-		errs[name] = "error.date"
+	t, problem := readDate(v)
+	if problem != "" {
+		errs[name] = problem
 		return nil
 	}
 	return &t

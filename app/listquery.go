@@ -75,9 +75,9 @@ func (q *listQuery) date(name string) *time.Time {
 	if v == "" {
 		return nil
 	}
-	t, ok := parseDate(v)
-	if !ok {
-		q.bad(name, "error.date", true)
+	t, problem := readDate(v)
+	if problem != "" {
+		q.bad(name, problem, true)
 		return nil
 	}
 	return &t

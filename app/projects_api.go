@@ -161,9 +161,9 @@ func apiDate(fields map[string]string, name string, v *string, dst **time.Time) 
 		*dst = nil
 		return
 	}
-	t, err := time.Parse("2006-01-02", *v)
-	if err != nil {
-		fields[name] = "error.date"
+	t, problem := readDate(*v)
+	if problem != "" {
+		fields[name] = problem
 		return
 	}
 	*dst = &t
@@ -376,7 +376,7 @@ func (j assessmentJSON) input() (models.AssessmentInput, map[string]string) {
 			day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 			in.AssessedOn = &day
 		} else {
-			fields["assessed_at"] = "error.date"
+			_, fields["assessed_at"] = readDate(*j.AssessedAt)
 		}
 	}
 	if j.Note != nil {

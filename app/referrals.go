@@ -84,10 +84,10 @@ func (s *Server) referEnquiry(c echo.Context) error {
 		SharePersonalData: f.Share, Send: c.FormValue("send") != "draft"}
 	in.PartnerID, _ = strconv.ParseInt(f.PartnerID, 10, 64)
 	if strings.TrimSpace(f.FollowUpDue) != "" {
-		if d, ok := parseDate(f.FollowUpDue); ok {
+		if d, problem := readDate(f.FollowUpDue); problem == "" {
 			in.FollowUpDue = &d
 		} else {
-			errs["follow_up_due"] = "error.date"
+			errs["follow_up_due"] = problem
 		}
 	}
 	in.Unread = errs // refused by the model, which says first if the case has closed meanwhile
@@ -405,10 +405,10 @@ func (s *Server) setReferralFollowUp(c echo.Context) error {
 		return err
 	}
 	typed := c.FormValue("follow_up_due")
-	if due, ok := parseDate(typed); ok {
+	if due, problem := readDate(typed); problem == "" {
 		err = s.store.SetReferralFollowUp(c.Request().Context(), viewer(c), actor(c), id, due, formVersion(c))
 	} else {
-		err = &models.ValidationError{Fields: map[string]string{"follow_up_due": "error.date"}}
+		err = &models.ValidationError{Fields: map[string]string{"follow_up_due": problem}}
 	}
 	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) []keptField {
 		d.FollowUp = typed

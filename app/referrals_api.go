@@ -188,10 +188,10 @@ func (s *Server) apiCreateReferral(c echo.Context) error {
 		}
 	}
 	if j.FollowUpDue != nil {
-		if d, ok := parseDate(*j.FollowUpDue); ok {
+		if d, problem := readDate(*j.FollowUpDue); problem == "" {
 			in.FollowUpDue = &d
 		} else {
-			unread["follow_up_due"] = "error.date"
+			unread["follow_up_due"] = problem
 		}
 	}
 	if len(unread) > 0 {
@@ -256,9 +256,9 @@ func (s *Server) apiUpdateReferral(c echo.Context) error {
 	}
 	var due time.Time
 	if j.FollowUpDue != nil {
-		var ok bool
-		if due, ok = parseDate(*j.FollowUpDue); !ok {
-			addProblems(fields, map[string]string{"follow_up_due": "error.date"})
+		var problem string
+		if due, problem = readDate(*j.FollowUpDue); problem != "" {
+			addProblems(fields, map[string]string{"follow_up_due": problem})
 		}
 		if j.Status != nil || j.Outcome != nil {
 			addProblems(fields, map[string]string{"follow_up_due": "error.follow_up_alone"})
