@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -249,9 +250,14 @@ func checkText(fields map[string]string, name, v string, max int, required bool)
 	case n == 0 && required:
 		fields[name] = "error.required"
 	case n > max:
-		fields[name] = "error.too_long"
+		fields[name] = tooLong(max)
 	}
 }
+
+// tooLong is the message ID of a text longer than max characters, with max
+// after "#" for the message to name (views.CountedID): the user is told how
+// much the field takes, not only that it is too much.
+func tooLong(max int) string { return "error.too_long" + "#" + strconv.Itoa(max) }
 
 // normalise trims text fields and the organisation number.
 func (in *EnquiryInput) normalise() {

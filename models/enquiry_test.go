@@ -1019,7 +1019,7 @@ func TestIntakeTakesWhatPeopleType(t *testing.T) {
 		}
 	}
 	in.Description += "bb" // the last line break was trimmed: 3 999 + 2
-	if fields := in.validate(); fields["description"] != "error.too_long" {
+	if fields := in.validate(); fields["description"] != "error.too_long#4000" {
 		t.Errorf("4 001 characters: %v; want too long", fields)
 	}
 }

@@ -146,7 +146,7 @@ func (in *PartnerInput) validate() error {
 	if in.Website != "" && !webAddress(in.Website) {
 		fields["website"] = "error.url"
 	} else if len(in.Website) > 500 {
-		fields["website"] = "error.too_long"
+		fields["website"] = tooLong(500)
 	}
 	if len(fields) > 0 {
 		return &ValidationError{Fields: fields}

@@ -458,7 +458,7 @@ func (in *ProjectInput) validate(tx *gorm.DB, regionID, projectID int64, today t
 		case !webAddress(l.URL):
 			fields[key+".url"] = "error.url"
 		case len(l.URL) > 1000:
-			fields[key+".url"] = "error.too_long"
+			fields[key+".url"] = tooLong(1000)
 		}
 	}
 	return fields, nil

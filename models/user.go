@@ -169,7 +169,7 @@ func checkPassword(pw string) string {
 	case n < MinPasswordLength:
 		return "error.password_short"
 	case n > maxPasswordLength:
-		return "error.too_long"
+		return tooLong(maxPasswordLength)
 	case commonPasswords()[strings.ToLower(pw)]:
 		return "error.password_common"
 	}
@@ -235,7 +235,7 @@ func checkEmail(e string) string {
 	case e == "":
 		return "error.required"
 	case len(e) > 254:
-		return "error.too_long"
+		return tooLong(254)
 	}
 	if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e, "@") {
 		return "error.email"

@@ -187,6 +187,13 @@ func (s *Set) PublicLocalizer(lang string) *Localizer {
 // A message that counts something ("1 arbeidsdag", "2 arbeidsdager") has a
 // form for one and one for other numbers, chosen by its data's Count.
 func (l *Localizer) T(id string, data ...map[string]any) string {
+	if base, count, ok := CountedID(id); ok {
+		filled := map[string]any{"Count": count}
+		if len(data) > 0 {
+			maps.Copy(filled, data[0])
+		}
+		return l.T(base, filled)
+	}
 	if len(data) > 0 {
 		cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: withGroupedCount(data[0], l.Numbers()), PluralCount: data[0]["Count"]}
 		msg, err := l.localize(cfg)
@@ -211,6 +218,23 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 	}
 	l.set.texts.Store(key, msg)
 	return msg
+}
+
+// CountedID splits a message ID that carries its count after "#"
+// ("error.too_long#2000": a text's limit in characters). The checks that find
+// a field's problem give it as a message ID alone, and many ways lead from
+// there to a translation (pages, the API, the command line); the count rides
+// along and T fills it in as the message's Count.
+func CountedID(id string) (base string, count int, ok bool) {
+	base, n, found := strings.Cut(id, "#")
+	if !found {
+		return id, 0, false
+	}
+	count, err := strconv.Atoi(n)
+	if err != nil {
+		return id, 0, false
+	}
+	return base, count, true
 }
 
 // withGroupedCount writes a whole-number Count with its thousands grouped,

@@ -317,6 +317,7 @@ func TestCLIRefusals(t *testing.T) {
 		{[]string{"user", "add", "--email", "kari@example.org", "--name", "Kari Nordmann", "--role", "adviser", "--region", "nowhere", "--db", db}, `--region: no region with the slug "nowhere"`},
 		{[]string{"user", "add", "--email", "admin@hamarregionen.example", "--name", "Ada To", "--role", "admin", "--db", db}, "--email: "},
 		{[]string{"user", "add", "--email", "ny@example.org", "--name", "Ny", "--role", "king", "--region", "hamarregionen", "--db", db}, `--role: "king" is not a role; one of admin, coordinator, adviser, municipality, board, partner`},
+		{[]string{"user", "add", "--email", "lang@example.org", "--name", strings.Repeat("n", 201), "--role", "admin", "--db", db}, "--name: Teksten er for lang (høyst 200 tegn)."},
 		{[]string{"serve", "--intake-every", "0", "--db", db}, "intake interval 0s"},
 		{[]string{"serve", "--intake-burst", "0", "--db", db}, "intake burst 0"},
 		{[]string{"serve", "--session-idle", "0", "--db", db}, "session timeouts"},
