@@ -36,7 +36,13 @@ type Server struct {
 func New(cfg Config, store *models.Store, enforcer *policies.Enforcer, set *views.Set, log *slog.Logger) (*echo.Echo, *Server) {
 	s := &Server{cfg: cfg, store: store, enforcer: enforcer, views: set, log: log}
 
-	s.sessions = scs.New()
+	// Not scs.New: it also starts a memory store, whose goroutine sweeps it
+	// every minute for as long as the process lives (its StopCleanup does
+	// nothing until that goroutine has begun); the sessions are in the
+	// database. Every field New sets is set below but one, the key of the
+	// session data in a request's context, which is then the same for every
+	// manager: a request passes through one.
+	s.sessions = &scs.SessionManager{}
 	s.sessions.Store = store.Sessions()
 	s.sessions.Codec = sessionCodec{}
 	// The server ends an idle session itself (authenticate, on the store's

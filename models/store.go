@@ -253,6 +253,12 @@ func (s *Store) ExportLimit() int {
 // Close finishes the writes still queued and closes both pools.
 func (s *Store) Close() error {
 	s.writes.stop()
+	// GORM's cache of the reader's compiled statements is swept by a
+	// goroutine GORM never ends (v1.31, go-gorm/gorm#7788): emptied, it
+	// keeps no statement and, through them, no pool once the store is closed.
+	if kept, ok := s.rdb.ConnPool.(*gorm.PreparedStmtDB); ok {
+		kept.Close()
+	}
 	var errs []error
 	for _, g := range []*gorm.DB{s.rdb, s.db} {
 		sqlDB, err := g.DB()

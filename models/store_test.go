@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 
 	"samspill/models/dbtest"
 )
@@ -525,5 +526,31 @@ func TestDemoEnquiriesAsTheyCameIn(t *testing.T) {
 	s.db.Raw("SELECT user_id FROM audit_log WHERE object = 'enquiry' AND action = 'close' AND object_id = ?", fmt.Sprint(c.ID)).Scan(&closes)
 	if len(closes) != 1 || closes[0].UserID == nil {
 		t.Errorf("the closed case's closing is audited as %v; want once, by the adviser", closes)
+	}
+}
+
+// Close lets go of the reader's compiled statements. GORM keeps them in a
+// cache whose sweeping goroutine it never ends (v1.31, go-gorm/gorm#7788):
+// left full, the cache kept every statement, and through them the closed
+// pool, for as long as the process ran; each test's store added its own.
+func TestCloseEmptiesTheReadersStatements(t *testing.T) {
+	t.Parallel()
+	skipOnPostgres(t, "PostgreSQL's reads keep no statements in GORM (pgx keeps them)")
+	s := newStore(t)
+	if _, err := s.RegionBySlug(context.Background(), "no-such-region"); err == nil {
+		t.Fatal("found a region that does not exist")
+	}
+	kept, ok := s.rdb.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok {
+		t.Fatalf("the reader's pool is %T; want GORM's statement cache", s.rdb.ConnPool)
+	}
+	if len(kept.Stmts.Keys()) == 0 {
+		t.Fatal("the read kept no statement; the test shows nothing")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if keys := kept.Stmts.Keys(); len(keys) > 0 {
+		t.Errorf("after Close the cache still keeps %d statements: %q", len(keys), keys)
 	}
 }

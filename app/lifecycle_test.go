@@ -1,0 +1,69 @@
+package app
+
+import (
+	"bytes"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"samspill/models"
+)
+
+// A server that has been shut down, and its store closed, leaves none of its
+// goroutines behind: every test starts a server, and a goroutine left by each
+// kept what it refers to until the end of the run. scs.New started a memory
+// store's sweeper that nothing stopped (the sessions are in the database).
+//
+// One goroutine is allowed for: GORM's cache of SQLite's compiled reads
+// sweeps itself on a goroutine that GORM gives no way to stop (v1.31,
+// go-gorm/gorm#7788); Store.Close empties the cache, so it holds nothing.
+func TestClosedServerLeavesNoGoroutines(t *testing.T) {
+	// Not parallel: it counts the whole process's goroutines, and parallel
+	// tests start only once the serial ones have ended.
+	before := goroutineStacks()
+	t.Run("server", func(t *testing.T) {
+		ts := newTestServer(t)
+		c := ts.client(t)
+		c.login(demoEmail(models.RoleAdviser), models.DemoPassword)
+		if res, body := c.get("/enquiries"); res.StatusCode != 200 {
+			t.Fatalf("/enquiries: %d\n%s", res.StatusCode, body)
+		}
+		c.post("/logout", nil)
+	})
+	// Connections and pools end their goroutines just after Close returns.
+	var left []string
+	for range 200 {
+		left = left[:0]
+		for id, stack := range goroutineStacks() {
+			if _, ok := before[id]; !ok && !strings.Contains(stack, "gorm.io/gorm/internal/lru.NewLRU") {
+				left = append(left, stack)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines outlive the closed server:\n\n%s", len(left), strings.Join(left, "\n\n"))
+}
+
+// goroutineStacks is every goroutine's stack by its first line ("goroutine 7").
+func goroutineStacks() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		s := string(g)
+		id, _, _ := strings.Cut(s, " [")
+		out[id] = s
+	}
+	return out
+}
