@@ -412,7 +412,7 @@ func (s *Server) setReferralFollowUp(c echo.Context) error {
 	}
 	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) []keptField {
 		d.FollowUp = typed
-		if day, ok := parseDate(typed); ok {
+		if day, problem := readDate(typed); problem == "" {
 			typed = day.Format("2006-01-02") // as the date field draws it
 		}
 		return []keptField{{"referral.new_follow_up_due", typed, d.Referral.FollowUpDue.In(models.Oslo).Format("2006-01-02")}}
