@@ -413,28 +413,32 @@ func (s *Server) compareAssessments(c echo.Context) error {
 	aID, _ := strconv.ParseInt(c.QueryParam("a"), 10, 64)
 	bID, _ := strconv.ParseInt(c.QueryParam("b"), 10, 64)
 	status := http.StatusOK
-	if aID != 0 && aID == bID {
-		// An assessment beside itself changes nothing on any factor: a
-		// comparison worth nothing, shown as if it were one.
-		data.ErrorB = data.T("error.compare_same")
-		data.Invalid = problems{Title: data.T("assessment.compare_invalid"),
-			Fields: []views.Field{{Name: "b", Label: data.T("assessment.compare_b"), Error: data.ErrorB, Kind: "select"}}}
-		status = http.StatusUnprocessableEntity
-	} else if aID != 0 && bID != 0 {
+	if aID != 0 && bID != 0 {
+		// Read first: an assessment the viewer may not see is not found,
+		// whatever else is wrong with the choice.
 		a, err := s.store.Assessment(ctx, v, aID)
 		if err != nil {
 			return err
 		}
-		b, err := s.store.Assessment(ctx, v, bID)
-		if err != nil {
-			return err
+		if aID == bID {
+			// An assessment beside itself changes nothing on any factor: a
+			// comparison worth nothing, shown as if it were one.
+			data.ErrorB = data.T("error.compare_same")
+			data.Invalid = problems{Title: data.T("assessment.compare_invalid"),
+				Fields: []views.Field{{Name: "b", Label: data.T("assessment.compare_b"), Error: data.ErrorB, Kind: "select"}}}
+			status = http.StatusUnprocessableEntity
+		} else {
+			b, err := s.store.Assessment(ctx, v, bID)
+			if err != nil {
+				return err
+			}
+			// The change is read over time, whichever was chosen first: the
+			// older assessment stands first, or a fall would show as a rise.
+			if b.AssessedOn.Before(a.AssessedOn) || b.AssessedOn.Equal(a.AssessedOn) && b.ID < a.ID {
+				a, b, aID, bID = b, a, bID, aID
+			}
+			data.A, data.B, data.Rows = a, b, models.Compare(a, b)
 		}
-		// The change is read over time, whichever was chosen first: the
-		// older assessment stands first, or a fall would show as a rise.
-		if b.AssessedOn.Before(a.AssessedOn) || b.AssessedOn.Equal(a.AssessedOn) && b.ID < a.ID {
-			a, b, aID, bID = b, a, bID, aID
-		}
-		data.A, data.B, data.Rows = a, b, models.Compare(a, b)
 	}
 	if v.Region != nil {
 		choices, err := s.store.AssessmentChoices(ctx, v, v.Region.ID)
