@@ -23,6 +23,14 @@ type Partner struct {
 	Version     int       `json:"version"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// NameFold is the name by foldName, which a unique index keeps single
+	// (migration 26): two admins saving names alike at the same moment both
+	// find no clash in partnerNameClash on PostgreSQL, where neither sees
+	// the other's uncommitted row, and the index refuses the second. Nil
+	// for a partner not saved since the migration, and may stay nil for one
+	// that keeps a name another partner had alike before the check (see
+	// nameStillFree).
+	NameFold *string `json:"-"`
 }
 
 // Partner kinds and services.
@@ -73,7 +81,7 @@ func (s *Store) partnerProblems(tx *gorm.DB, id int64, in *PartnerInput) (Valida
 			return ValidationError{}, err
 		} else if ok {
 			out.Fields["name"] = "error.name_taken"
-		} else if clash, err := partnerNameClash(tx, id, in.Name); err != nil {
+		} else if clash, _, err := partnerNameClash(tx, id, in.Name); err != nil {
 			return ValidationError{}, err
 		} else if clash != "" {
 			out.Fields["name"] = "error.name_clash"
@@ -100,33 +108,34 @@ func partnerName(name string) string { return norm.NFC.String(strings.TrimSpace(
 
 // partnerNameClash returns the name of another partner than id whose name is
 // name's by foldName, or "" if there is none. The unique index on
-// partners.name compares bytes, and a folding one cannot be added where
-// near-duplicates are already stored; so the names are compared here, in Go,
-// the same on SQLite and PostgreSQL (whose lower() and whitespace rules are
-// not SQLite's). The catalogue is short: every name is read.
+// partners.name compares bytes; the folded name's index (name_fold) holds the
+// names saved since migration 26 only, so the names are compared here, in
+// Go, the same on SQLite and PostgreSQL (whose lower() and whitespace rules
+// are not SQLite's). The catalogue is short: every name is read.
 //
 // A partner keeping its own name by foldName (a new case, spaces tidied) is
 // not refused for a near-duplicate stored before this check: editing it must
-// not wait for the other one to be renamed.
-func partnerNameClash(tx *gorm.DB, id int64, name string) (string, error) {
+// not wait for the other one to be renamed. shared says there is one.
+func partnerNameClash(tx *gorm.DB, id int64, name string) (clash string, shared bool, err error) {
 	key := foldName(name)
 	var others []Partner
 	if err := tx.Model(&Partner{}).Select("id, name").Order("id").Find(&others).Error; err != nil {
-		return "", fmt.Errorf("check partner name: %w", err)
+		return "", false, fmt.Errorf("check partner name: %w", err)
 	}
-	clash := ""
+	own := false
 	for _, p := range others {
-		if foldName(p.Name) != key {
-			continue
-		}
-		if p.ID == id {
-			return "", nil // its own name, by foldName
-		}
-		if clash == "" {
+		switch {
+		case foldName(p.Name) != key:
+		case p.ID == id:
+			own = true
+		case clash == "":
 			clash = p.Name
 		}
 	}
-	return clash, nil
+	if own {
+		return "", clash != "", nil // its own name, by foldName
+	}
+	return clash, false, nil
 }
 
 func (in *PartnerInput) validate() error {
@@ -238,19 +247,21 @@ func (s *Store) CreatePartner(ctx context.Context, a Actor, in PartnerInput) (*P
 	p := Partner{Name: in.Name, Kind: in.Kind, Services: strings.Join(in.Services, ","), Description: in.Description,
 		Website: in.Website, Active: in.Active, Version: 1, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
-		if err := nameStillFree(tx, 0, in.Name); err != nil {
+		key, err := nameStillFree(tx, 0, in.Name)
+		if err != nil {
 			return err
 		}
+		p.NameFold = key
 		if err := tx.Create(&p).Error; err != nil {
 			if isUniqueViolation(err) {
-				return invalid("name", "error.name_taken")
+				return errPartnerNameRace
 			}
 			return fmt.Errorf("create partner: %w", err)
 		}
 		return s.audit(tx, a, "create", "partner", fmt.Sprint(p.ID), p.Name)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.partnerNameRace(ctx, 0, &in, err)
 	}
 	return &p, nil
 }
@@ -263,7 +274,7 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 	} else if len(ve.Fields) > 0 {
 		return &ve
 	}
-	return s.inTx(ctx, func(tx *gorm.DB) error {
+	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		values := map[string]any{
 			"name": in.Name, "kind": in.Kind, "services": strings.Join(in.Services, ","), "description": in.Description,
 			"website": in.Website, "active": in.Active,
@@ -271,33 +282,68 @@ func (s *Store) UpdatePartner(ctx context.Context, a Actor, id int64, in Partner
 		if same, err := unchanged(tx, &Partner{}, in.Version, values, "id = ?", id); err != nil || same {
 			return err
 		}
-		if err := nameStillFree(tx, id, in.Name); err != nil {
+		key, err := nameStillFree(tx, id, in.Name)
+		if err != nil {
 			return err
+		}
+		if key != nil {
+			values["name_fold"] = key
 		}
 		values["version"], values["updated_at"] = gorm.Expr("version + 1"), s.now()
 		res := tx.Model(&Partner{}).Where("id = ? AND version = ?", id, in.Version).Updates(values)
 		if res.Error != nil && isUniqueViolation(res.Error) {
-			return invalid("name", "error.name_taken")
+			return errPartnerNameRace
 		}
 		if err := versionCheck(tx, res, &Partner{}, "id = ?", id); err != nil {
 			return err
 		}
 		return s.audit(tx, a, "update", "partner", fmt.Sprint(id), fmt.Sprintf("active=%t", in.Active))
 	})
+	return s.partnerNameRace(ctx, id, &in, err)
 }
 
-// nameStillFree checks partnerNameClash again in the saving transaction: a
-// near-duplicate saved by someone else since the check before it has no
-// unique index to stop it.
-func nameStillFree(tx *gorm.DB, id int64, name string) error {
-	clash, err := partnerNameClash(tx, id, name)
+// nameStillFree checks partnerNameClash again in the saving transaction, for
+// a near-duplicate saved by someone else since the check before it, and
+// returns the name_fold to store: the name by foldName, or nil for a partner
+// keeping a name another one had alike before the check, whose name_fold is
+// left as it is (the index would refuse the key twice, and editing it must
+// not wait for the other's rename).
+func nameStillFree(tx *gorm.DB, id int64, name string) (*string, error) {
+	clash, shared, err := partnerNameClash(tx, id, name)
 	switch {
-	case err != nil || clash == "":
-		return err
+	case err != nil:
+		return nil, err
+	case shared:
+		return nil, nil
+	case clash == "":
+		key := foldName(name)
+		return &key, nil
 	case clash == name:
+		return nil, invalid("name", "error.name_taken")
+	}
+	return nil, &ValidationError{Fields: map[string]string{"name": "error.name_clash"}, Data: map[string]map[string]any{"name": {"Name": clash}}}
+}
+
+// errPartnerNameRace is a partner's save refused by a unique index on its
+// name: another admin saved the name, or one alike, at the same moment, after
+// this save had checked it.
+var errPartnerNameRace = errors.New("partner name saved meanwhile")
+
+// partnerNameRace turns errPartnerNameRace into the refusal the admin would
+// have had saving a moment later, naming the partner saved meanwhile, now
+// that it is committed; other errors pass as they are.
+func (s *Store) partnerNameRace(ctx context.Context, id int64, in *PartnerInput, err error) error {
+	if !errors.Is(err, errPartnerNameRace) {
+		return err
+	}
+	ve, err := s.partnerProblems(s.read(ctx), id, in)
+	if err != nil {
+		return err
+	}
+	if ve.Fields["name"] == "" { // the other one renamed again since
 		return invalid("name", "error.name_taken")
 	}
-	return &ValidationError{Fields: map[string]string{"name": "error.name_clash"}, Data: map[string]map[string]any{"name": {"Name": clash}}}
+	return &ValidationError{Fields: map[string]string{"name": ve.Fields["name"]}, Data: ve.Data}
 }
 
 // PendingReferrals counts a partner's referrals, in every region, that an

@@ -68,8 +68,9 @@ var takenKinds = []takenKind{
 // taken; slugs and factor codes are lower-case words, so one in capitals is
 // refused for its form. A partner name differing in case or spacing only is
 // another name to the index, but the same organisation to the advisers
-// choosing it: it is refused as too like the stored one (partnerNameClash),
-// without an index that near-duplicates stored before would break.
+// choosing it: it is refused as too like the stored one (partnerNameClash;
+// the index on the folded name, migration 26, holds the names saved since
+// only, and is for saves at the same moment: TestPartnerNameClashAtOnce).
 func TestTakenAsItsIndex(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)

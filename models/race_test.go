@@ -1,0 +1,146 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"unicode"
+)
+
+// stampede runs save(i) for i in 0..n-1 at once, each on a goroutine of its
+// own released together, and returns their errors by i: two admins saving at
+// the same moment, many times over.
+func stampede(n int, save func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = save(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// caseVariant is name with the letters whose place in it is a set bit of mask
+// in capitals and the others in lower case: names alike by foldName, each
+// different from the others byte for byte (which the unique index on
+// partners.name alone tells apart).
+func caseVariant(name string, mask int) string {
+	var b strings.Builder
+	bit := 0
+	for _, r := range name {
+		if unicode.IsLetter(r) {
+			if mask&(1<<bit) != 0 {
+				r = unicode.ToUpper(r)
+			} else {
+				r = unicode.ToLower(r)
+			}
+			bit++
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Admins creating, or renaming to, partners with names alike by foldName at
+// the same moment: exactly one is saved, and each of the others is refused
+// as when they come one after another, with the clash naming the one saved.
+// On PostgreSQL both transactions found no clash before either had written
+// (SQLite has one writer at a time) and all were saved.
+func TestPartnerNameClashAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	const n = 12
+	for round, rename := range []bool{false, true, false, true} {
+		base := []string{"Kappløp Vekst AS", "Samtidig Fond AS", "Ørlandsløpet AS", "Åpne Løp SA"}[round]
+		var ids [n]int64
+		if rename {
+			for i := range ids {
+				p, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: base + " gammel " + string(rune('a'+i)), Kind: "local", Active: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[i] = p.ID
+			}
+		}
+		errs := stampede(n, func(i int) error {
+			in := PartnerInput{Name: caseVariant(base, i+1), Kind: "local", Active: true}
+			if rename {
+				in.Version = 1
+				return s.UpdatePartner(ctx, Actor{}, ids[i], in)
+			}
+			_, err := s.CreatePartner(ctx, Actor{}, in)
+			return err
+		})
+		var saved []string
+		for i, err := range errs {
+			if err == nil {
+				saved = append(saved, caseVariant(base, i+1))
+			}
+		}
+		if len(saved) != 1 {
+			t.Errorf("%q (rename %t): %d saved, %q; want exactly one", base, rename, len(saved), saved)
+			continue
+		}
+		for i, err := range errs {
+			if err == nil {
+				continue
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields["name"] != "error.name_clash" || ve.Data["name"]["Name"] != saved[0] {
+				t.Errorf("%q (rename %t) saving %q: %v (%+v); want error.name_clash naming %q", base, rename, caseVariant(base, i+1), err, ve, saved[0])
+			}
+		}
+	}
+}
+
+// A database holding partners alike by foldName (stored before names were
+// compared so) is upgraded: the folded names' index starts empty and refuses
+// none of them. Each can still be edited under its own name, a new partner
+// alike is refused for the clash, and renaming one away gives it its key.
+func TestPartnerNameFoldUpgrade(t *testing.T) {
+	t.Parallel()
+	s, db := storeBefore(t, "partners ADD COLUMN name_fold")
+	ctx := context.Background()
+	for _, name := range []string{"Gammel Vekst", "GAMMEL  VEKST", "gammel vekst"} {
+		if err := db.Exec("INSERT INTO partners (name, kind, active, version, created_at, updated_at) VALUES (?, 'local', ?, 1, ?, ?)",
+			name, true, s.now(), s.now()).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate with near-duplicates stored: %v", err)
+	}
+	for _, name := range []string{"Gammel Vekst", "GAMMEL  VEKST", "gammel vekst"} {
+		p, err := s.PartnerByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdatePartner(ctx, Actor{}, p.ID, PartnerInput{Name: name, Kind: "national", Active: true, Version: p.Version}); err != nil {
+			t.Errorf("edit %q under its own name: %v", name, err)
+		}
+	}
+	var ve *ValidationError
+	if _, err := s.CreatePartner(ctx, Actor{}, PartnerInput{Name: "Gammel VEKST", Kind: "local"}); !errors.As(err, &ve) || ve.Fields["name"] != "error.name_clash" {
+		t.Errorf("create Gammel VEKST = %v; want error.name_clash", err)
+	}
+	p, err := s.PartnerByName(ctx, "gammel vekst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdatePartner(ctx, Actor{}, p.ID, PartnerInput{Name: "Ny Vekst", Kind: "national", Active: true, Version: p.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ = s.Partner(ctx, p.ID); p.NameFold == nil || *p.NameFold != "ny vekst" {
+		t.Errorf("name_fold after the rename = %v; want \"ny vekst\"", p.NameFold)
+	}
+}
