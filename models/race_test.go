@@ -144,3 +144,69 @@ func TestPartnerNameFoldUpgrade(t *testing.T) {
 		t.Errorf("name_fold after the rename = %v; want \"ny vekst\"", p.NameFold)
 	}
 }
+
+// Admins adding a municipality to a region at the same moment: one adds it,
+// the others hear that it is a member already, as a moment later (on
+// PostgreSQL the unique index refused the others' insert, unanswered: a
+// server error). And admins of several regions each making their region the
+// one that takes a shared municipality's enquiries at the same moment: in the
+// end exactly one region takes them, as when they come one after another
+// (on PostgreSQL each one's clearing of the others missed the others' rows
+// not yet committed, and several took them).
+func TestMembershipAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	const n = 8
+	var regions [n]*Region
+	for i := range regions {
+		in := DefaultRegionInput()
+		in.Slug, in.Name = "samtidig-"+string(rune('a'+i)), "Samtidig "+string(rune('A'+i))
+		r, err := s.CreateRegion(ctx, Actor{}, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regions[i] = r
+	}
+	joined := *date(2020, 1, 1)
+	errs := stampede(n, func(int) error {
+		_, err := s.SaveMember(ctx, Actor{}, regions[0].ID, MemberInput{Kommunenummer: "3403", JoinedOn: joined, Votes: 1})
+		return err
+	})
+	added := 0
+	for _, err := range errs {
+		var ve *ValidationError
+		switch {
+		case err == nil:
+			added++
+		case !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields["kommunenummer"] != "error.already_member":
+			t.Errorf("adding a member at the same moment: %v; want error.already_member", err)
+		}
+	}
+	if added != 1 {
+		t.Errorf("%d added; want 1", added)
+	}
+
+	for round := range 3 {
+		errs = stampede(n, func(i int) error {
+			version := 0
+			if round > 0 {
+				version = round // each round's save changes the membership once
+			}
+			_, err := s.SaveMember(ctx, Actor{}, regions[i].ID, MemberInput{Kommunenummer: "3411", JoinedOn: joined, Votes: 1 + round, TakesEnquiries: true, Version: version})
+			return err
+		})
+		for i, err := range errs {
+			if err != nil && !errors.Is(err, ErrConflict) {
+				t.Errorf("round %d, region %d taking enquiries: %v", round, i, err)
+			}
+		}
+		var taking int64
+		if err := s.read(ctx).Model(&RegionMember{}).Where("kommunenummer = ? AND takes_enquiries = ?", "3411", true).Count(&taking).Error; err != nil {
+			t.Fatal(err)
+		}
+		if taking != 1 {
+			t.Errorf("round %d: %d regions take the enquiries of 3411; want 1", round, taking)
+		}
+	}
+}

@@ -381,6 +381,19 @@ func (s *Store) memberProblems(tx *gorm.DB, in MemberInput) (map[string]string, 
 func (s *Store) SaveMember(ctx context.Context, a Actor, regionID int64, in MemberInput) (moved int, err error) {
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		moved = 0 // a retried transaction counts again
+		// The municipality's memberships are saved one at a time, on
+		// PostgreSQL as on SQLite (one writer): two admins adding it to a
+		// region at once both found it not a member, and the second's insert
+		// failed on the unique index; two regions taking its enquiries at
+		// once each cleared the other's flag before it was committed, and
+		// both kept it. Its row is locked (NO KEY: an enquiry registered
+		// from it, whose foreign key shares the row, does not wait) before
+		// the memberships are read; SQLite ignores the clause.
+		var locked []string
+		if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Model(&Municipality{}).
+			Where("kommunenummer = ?", in.Kommunenummer).Pluck("kommunenummer", &locked).Error; err != nil {
+			return fmt.Errorf("lock municipality %s: %w", in.Kommunenummer, err)
+		}
 		fields, err := s.memberProblems(tx, in)
 		if err != nil {
 			return err
