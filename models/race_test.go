@@ -210,3 +210,42 @@ func TestMembershipAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Two coordinators (here an admin twice) each taking a user's roles in their
+// own region at the same moment, the user having roles in those two regions
+// only: one is saved, the other is refused as the user's last roles, as a
+// moment later. On PostgreSQL each counted the other region's roles before
+// the other's removal was committed, and the user was left with none.
+func TestLastRolesAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	regions := []int64{f.region.ID, f.other.ID}
+	for round := range 4 {
+		u, err := f.s.CreateUser(ctx, Actor{}, UserInput{Email: "to-regioner-" + string(rune('a'+round)) + "@test.example", Name: "To Regioner"},
+			GeneratePassword(), []RoleGrant{{RegionID: regions[0], Role: RoleAdviser}, {RegionID: regions[1], Role: RoleAdviser}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := stampede(2, func(i int) error {
+			return f.s.SetRegionRoles(ctx, f.admin, Actor{}, u.ID, regions[i], nil)
+		})
+		saved := 0
+		for _, err := range errs {
+			var ve *ValidationError
+			switch {
+			case err == nil:
+				saved++
+			case !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields["role"] != "error.last_role":
+				t.Errorf("round %d: taking the roles at the same moment: %v; want role error.last_role", round, err)
+			}
+		}
+		var left int64
+		if err := f.s.read(ctx).Model(&UserRole{}).Where("user_id = ?", u.ID).Count(&left).Error; err != nil {
+			t.Fatal(err)
+		}
+		if saved != 1 || left != 1 {
+			t.Errorf("round %d: %d saved, %d roles left; want 1 and 1", round, saved, left)
+		}
+	}
+}

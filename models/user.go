@@ -662,8 +662,14 @@ func (s *Store) SetRegionRoles(ctx context.Context, v *Viewer, a Actor, userID, 
 		return invalid("role", "error.demote_self")
 	}
 	return s.inTx(ctx, func(tx *gorm.DB) error {
+		// The user's row is locked before their other roles are counted
+		// (error.last_role): two coordinators taking the user's roles in
+		// their two regions at once each counted the other's before it was
+		// gone, on PostgreSQL, and left the user with none. NO KEY, as the
+		// session_epoch update below takes it anyway: an enquiry assigned to
+		// the user meanwhile does not wait. SQLite (one writer) ignores it.
 		var u User
-		if err := tx.Scopes(usersVisibleTo(v)).First(&u, userID).Error; err != nil {
+		if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Scopes(usersVisibleTo(v)).First(&u, userID).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
