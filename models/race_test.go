@@ -249,3 +249,40 @@ func TestLastRolesAtOnce(t *testing.T) {
 		}
 	}
 }
+// The other values a unique index keeps single, saved by several admins at
+// the same moment (e-mail addresses in letters of each case, which are
+// stored in lower case): one is saved, the others are refused with the
+// kind's message, as a moment later, not with a server error.
+func TestTakenAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	values := map[string]string{"region slug": "samtidig", "factor code": "samtidig", "user e-mail": "samtidig@test.example"}
+	for _, k := range takenKinds {
+		value, ok := values[k.name]
+		if !ok {
+			continue // partner names: TestPartnerNameClashAtOnce
+		}
+		const n = 8
+		errs := stampede(n, func(i int) error {
+			v := value
+			if k.name == "user e-mail" {
+				v = caseVariant(value, i)
+			}
+			return k.save(ctx, s, v, false)
+		})
+		saved := 0
+		for _, err := range errs {
+			var ve *ValidationError
+			switch {
+			case err == nil:
+				saved++
+			case !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[k.field] != k.msg:
+				t.Errorf("%s saved at the same moment: %v; want %s %s", k.name, err, k.field, k.msg)
+			}
+		}
+		if saved != 1 {
+			t.Errorf("%s: %d saved; want 1", k.name, saved)
+		}
+	}
+}
