@@ -249,6 +249,7 @@ func TestLastRolesAtOnce(t *testing.T) {
 		}
 	}
 }
+
 // The other values a unique index keeps single, saved by several admins at
 // the same moment (e-mail addresses in letters of each case, which are
 // stored in lower case): one is saved, the others are refused with the
