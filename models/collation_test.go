@@ -171,3 +171,79 @@ func TestUserSearchesFoldNorwegianLetters(t *testing.T) {
 		}
 	}
 }
+
+// Municipalities come in one Norwegian order on SQLite and PostgreSQL, in
+// every list that sorts them by name: the forms' choices (sorted in Go), the
+// inbox's sort by municipality (name_order, ranked in Go), and an ORDER BY
+// the name in the database (byName: our "nb" on SQLite, ICU's nb-NO on
+// PostgreSQL, whose own C.UTF-8 order put Å before Æ and every lower-case
+// name after Z). Namesakes (Herøy 1515 and 1818, Våler 3114 and 3419) come
+// by number in each, also after a municipality's row was rewritten, which
+// moves it in PostgreSQL's table.
+func TestMunicipalitiesInOneOrder(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if s.dialect == Postgres && s.collate == "" {
+		t.Fatalf("PostgreSQL has no collation %q (ICU): names sort in the database's own order", postgresNorwegian)
+	}
+	added := map[string]string{"9901": "Zzz", "9902": "Ærøy Test", "9903": "Aremark Test", "9904": "Øksnes Test", "9905": "ålesund test",
+		"9906": "Ålesund Test", "9907": "aaberg", "9908": "Østre Test", "9909": "Åse", "9910": "bø test"}
+	for number, name := range added {
+		if err := s.db.Exec(`INSERT INTO municipalities (kommunenummer, name, official_name, county_number, centrality_class, centrality_index, population)
+			VALUES (?, ?, ?, '34', 1, 1, 1)`, number, name, name).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A namesake's row rewritten (PostgreSQL puts the new row version at
+	// the end of the table) before the ranks are set again, as at a start.
+	if err := s.UpdateMunicipality(ctx, Actor{}, "1515", MunicipalityUpdate{BusinessFTE: 2, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LoadReferenceData(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Aremark Test", "bø test", "Herøy 1515", "Herøy 1818", "Våler 3114", "Våler 3419", "Zzz", "Ærøy Test", "Øksnes Test",
+		"Østre Test", "aaberg", "ålesund test", "Ålesund Test", "Åse"}
+	ours := func(number, name string) (string, bool) {
+		switch {
+		case added[number] != "":
+			return name, true
+		case name == "Herøy" || name == "Våler":
+			return name + " " + number, true
+		}
+		return "", false
+	}
+	all, err := s.AllMunicipalities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var choices []string
+	for _, m := range all {
+		if n, ok := ours(m.Kommunenummer, m.Name); ok {
+			choices = append(choices, n)
+		}
+	}
+	for what, order := range map[string]string{
+		"AllMunicipalities": "",
+		"name_order":        "name_order, kommunenummer",
+		"byName":            s.byName("name") + ", kommunenummer",
+	} {
+		got := choices
+		if order != "" {
+			var rows []struct{ Kommunenummer, Name string }
+			if err := s.read(ctx).Table("municipalities").Select("kommunenummer, name").Order(order).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			got = nil
+			for _, r := range rows {
+				if n, ok := ours(r.Kommunenummer, r.Name); ok {
+					got = append(got, n)
+				}
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s (%s): %q; want %q", what, s.dialect, got, want)
+		}
+	}
+}

@@ -147,7 +147,11 @@ func rankMunicipalities(tx *gorm.DB) error {
 		Kommunenummer, Name string
 		NameOrder           int
 	}
-	if err := tx.Table("municipalities").Select("kommunenummer, name, name_order").Scan(&rows).Error; err != nil {
+	// By number first, so that namesakes (Herøy, Våler) rank by number, as
+	// AllMunicipalities lists them: read in the table's order, they ranked
+	// by where their rows lay, which on PostgreSQL moves when a row is
+	// rewritten, and the inbox's sort by municipality swapped them.
+	if err := tx.Table("municipalities").Select("kommunenummer, name, name_order").Order("kommunenummer").Scan(&rows).Error; err != nil {
 		return fmt.Errorf("rank municipalities: %w", err)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return compareNorwegian(rows[i].Name, rows[j].Name) < 0 })
