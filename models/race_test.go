@@ -287,3 +287,46 @@ func TestTakenAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// The last two active admins deactivating each other at the same moment:
+// one is deactivated, the other keeps the administration and is refused as
+// the last active admin. Each found the other's account to deactivate, and
+// on PostgreSQL both were saved: nobody was left to administer anything but
+// through the database. One after another, the second had been logged out.
+func TestLastAdminsDeactivatingEachOther(t *testing.T) {
+	t.Parallel()
+	for round := range 2 {
+		s := newStore(t)
+		ctx := context.Background()
+		var admins [2]*Viewer
+		for i := range admins {
+			u, err := s.CreateUser(ctx, Actor{}, UserInput{Email: "admin-" + string(rune('a'+i)) + "@test.example", Name: "Admin"},
+				GeneratePassword(), []RoleGrant{{Role: RoleAdmin}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			admins[i] = &Viewer{User: u}
+		}
+		errs := stampede(2, func(i int) error {
+			_, err := s.SetActive(ctx, admins[i], Actor{UserID: admins[i].User.ID}, admins[1-i].User.ID, false, "")
+			return err
+		})
+		saved := 0
+		for _, err := range errs {
+			var ve *ValidationError
+			switch {
+			case err == nil:
+				saved++
+			case !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields["active"] != "error.last_admin":
+				t.Errorf("round %d: deactivating the other admin at the same moment: %v; want active error.last_admin", round, err)
+			}
+		}
+		var active int64
+		if err := s.read(ctx).Model(&User{}).Where("active = ?", true).Count(&active).Error; err != nil {
+			t.Fatal(err)
+		}
+		if saved != 1 || active != 1 {
+			t.Errorf("round %d: %d deactivated, %d admins active; want 1 and 1", round, saved, active)
+		}
+	}
+}

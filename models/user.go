@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -762,7 +763,7 @@ func (s *Store) SetAdmin(ctx context.Context, v *Viewer, a Actor, id int64, admi
 			if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Model(&UserRole{}).
 				Joins("JOIN users ON users.id = user_roles.user_id").
 				Where("user_roles.role = ? AND user_roles.region_id IS NULL AND users.active = ? AND users.id <> ?", RoleAdmin, true, id).
-				Pluck("user_roles.id", &others).Error; err != nil {
+				Order("user_roles.id").Pluck("user_roles.id", &others).Error; err != nil { // in lastAdminStays's order
 				return fmt.Errorf("other admins: %w", err)
 			}
 			if len(others) == 0 {
@@ -795,6 +796,27 @@ func (s *Store) SetAdmin(ctx context.Context, v *Viewer, a Actor, id int64, admi
 	return changed && err == nil, err
 }
 
+// lastAdminStays refuses to deactivate user id if they are the last active
+// admin. An admin cannot deactivate themselves, but the last two could each
+// other at the same moment: both found the other to deactivate, and nobody
+// was left to administer but through the database. The active admins' rows
+// are locked in one order (by the role's id) before anything is written, so
+// that a second deactivation waits for the first and then finds its own
+// account inactive; SQLite (one writer) ignores the lock.
+func lastAdminStays(tx *gorm.DB, id int64) error {
+	var admins []int64
+	if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Model(&UserRole{}).
+		Joins("JOIN users ON users.id = user_roles.user_id").
+		Where("user_roles.role = ? AND user_roles.region_id IS NULL AND users.active = ?", RoleAdmin, true).
+		Order("user_roles.id").Pluck("user_roles.user_id", &admins).Error; err != nil {
+		return fmt.Errorf("active admins: %w", err)
+	}
+	if slices.Equal(admins, []int64{id}) {
+		return invalid("active", "error.last_admin")
+	}
+	return nil
+}
+
 // What becomes of the open cases of a user deactivated, as the one who
 // deactivates them chooses.
 const (
@@ -822,6 +844,11 @@ func (s *Store) SetActive(ctx context.Context, v *Viewer, a Actor, id int64, act
 	}
 	held := 0
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
+		if !active {
+			if err := lastAdminStays(tx, id); err != nil {
+				return err
+			}
+		}
 		res := tx.Model(&User{}).Scopes(usersManagedBy(v)).Where("id = ?", id).Updates(map[string]any{
 			"active": active, "session_epoch": gorm.Expr("session_epoch + 1"), "updated_at": s.now(), "version": gorm.Expr("version + 1"),
 		})
