@@ -708,6 +708,17 @@ var migrations = []string{
 	// the check in Go still sees the others, which are committed.
 	`ALTER TABLE partners ADD COLUMN name_fold TEXT;
 	CREATE UNIQUE INDEX partners_name_fold ON partners(name_fold)`,
+	// 27: on PostgreSQL each written enquiry no longer updates two indexes of
+	// its organisation number. The queries ask for it in two ways only, equal
+	// to a number (RelatedEnquiries) and starting with one (the search), and
+	// migration 7's text_pattern_ops index serves both (PostgreSQL compares
+	// for equality by bytes in either operator class; TestRelatedPlanPostgres
+	// says it is used). SQLite keeps migration 2's: it is its only index of
+	// the number. Every other index of the enquiries, consents and audit log
+	// is in some query's plan on SQLite, and leaving it out makes that plan
+	// read more rows or sort them (the sorts by date, deadline and status of
+	// one status, the overdue tab, retention, a case's history): they stay.
+	`{{POSTGRES}} DROP INDEX enquiries_org_number`,
 }
 
 // portable rewrites the placeholders of a migration for the store's dialect. A
