@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"maps"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
+	"samspill/views"
 )
 
 // asValidation returns err as a ValidationError, or nil.
@@ -122,18 +122,16 @@ func formNOK(errs map[string]string, name, v string) int64 {
 // thousandsDots is a whole number with dots between its thousands, "1.500.000".
 var thousandsDots = regexp.MustCompile(`^-?\d{1,3}(\.\d{3})+$`)
 
-// formFloat parses a decimal form field as Norwegians write it: a decimal
-// comma, and spaces between thousands, as FormatDecimal writes them.
-// ParseFloat also takes "NaN" and "Inf", which are no amount anybody means and
-// slip past range checks (every comparison with NaN is false): they are refused
-// as any other text that is not a number.
-func formFloat(errs map[string]string, name, v string) float64 {
-	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", ".").Replace(strings.TrimSpace(v)) // "5 000 000,5"
-	if v == "" {
+// formFloat parses a decimal form field as the page's language writes it
+// (nums, the form's as it was pre-filled: views.Numbers.ReadDecimal), "0,5"
+// or "1 250 000,5" in Bokmål, "0.5" or "1,250,000.5" in English; what is no
+// number, "NaN" and "Inf" too, is refused.
+func formFloat(nums views.Numbers, errs map[string]string, name, v string) float64 {
+	if strings.TrimSpace(v) == "" {
 		return 0
 	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	f, ok := nums.ReadDecimal(v)
+	if !ok {
 		errs[name] = "error.number"
 		return 0
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"samspill/models"
-	"samspill/views"
 )
 
 type municipalitiesPage struct {
@@ -59,7 +58,7 @@ func (s *Server) showMunicipality(c echo.Context) error {
 	p := s.page(c, "municipalities.title")
 	p.Title = m.Name
 	return c.Render(http.StatusOK, "municipalities/show", municipalityPage{page: p, Municipality: m, Organisations: models.Organisations,
-		Organisation: m.Organisation, BusinessFTE: views.FormatDecimal(m.BusinessFTE), Version: strconv.Itoa(m.Version)})
+		Organisation: m.Organisation, BusinessFTE: s.numbers(c).Decimal(m.BusinessFTE), Version: strconv.Itoa(m.Version)})
 }
 
 func (s *Server) updateMunicipality(c echo.Context) error {
@@ -71,7 +70,7 @@ func (s *Server) updateMunicipality(c echo.Context) error {
 	data := municipalityPage{Municipality: m, Organisations: models.Organisations,
 		Organisation: c.FormValue("organisation"), BusinessFTE: c.FormValue("business_fte"), Version: c.FormValue("version")}
 	errs := map[string]string{}
-	u := models.MunicipalityUpdate{Organisation: data.Organisation, BusinessFTE: formFloat(errs, "business_fte", data.BusinessFTE),
+	u := models.MunicipalityUpdate{Organisation: data.Organisation, BusinessFTE: formFloat(s.numbers(c), errs, "business_fte", data.BusinessFTE),
 		Version: formInt(errs, "version", data.Version)}
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
@@ -84,7 +83,7 @@ func (s *Server) updateMunicipality(c echo.Context) error {
 			// typed stays, with m's version, beside the fields that differ.
 			data.Version = strconv.Itoa(m.Version)
 			errs = staleKept(c, keptField{"municipalities.organisation", data.Organisation, m.Organisation},
-				keptField{"municipalities.business_fte", data.BusinessFTE, views.FormatDecimal(m.BusinessFTE)})
+				keptField{"municipalities.business_fte", data.BusinessFTE, s.numbers(c).Decimal(m.BusinessFTE)})
 			status = http.StatusConflict
 		case err != nil:
 			return err

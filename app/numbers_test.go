@@ -141,8 +141,8 @@ func TestCasePageGroupsThousands(t *testing.T) {
 
 // An English page writes numbers the English way, "999.5", a Bokmål page
 // "999,5" (their thousands: TestNumbers), both in what the page says (the audit log's words for a
-// municipality's business FTE); a form field keeps the one form that the form
-// reads back, whatever the language. Before, English pages wrote "999,5".
+// municipality's business FTE) and in its form fields, which read it back
+// (TestDecimalFieldsRoundTripInEachLanguage). Before, English pages wrote "999,5".
 func TestNumbersFollowThePageLanguage(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -156,9 +156,9 @@ func TestNumbersFollowThePageLanguage(t *testing.T) {
 	if res, body := c.post("/admin/municipalities/3403", url.Values{"organisation": {""}, "business_fte": {"999,5"}, "version": {itoa(int64(hamar.Version))}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("update = %d\n%s", res.StatusCode, body)
 	}
-	tests := []struct{ lang, says string }{
-		{"nb", "999,5 årsverk til næringsutvikling"},
-		{"en", "999.5 FTE for business development"},
+	tests := []struct{ lang, says, field string }{
+		{"nb", "999,5 årsverk til næringsutvikling", "999,5"},
+		{"en", "999.5 FTE for business development", "999.5"},
 	}
 	for _, tt := range tests {
 		c.post("/language", url.Values{"lang": {tt.lang}, "back": {"/admin/audit"}})
@@ -166,8 +166,69 @@ func TestNumbersFollowThePageLanguage(t *testing.T) {
 			t.Errorf("the audit log in %s does not say %q", tt.lang, tt.says)
 		}
 		_, form := c.get("/admin/municipalities/3403")
-		if !strings.Contains(form, `value="999,5"`) {
-			t.Errorf("the business FTE field in %s is not in the form's own form, 999,5", tt.lang)
+		if !strings.Contains(form, `value="`+tt.field+`"`) {
+			t.Errorf("the business FTE field in %s is not written as the language writes it, %s", tt.lang, tt.field)
 		}
+	}
+}
+
+// A form's decimals are pre-filled as the page's language writes them, "0,5"
+// in Bokmål and "0.5" in English, and a form opened and saved unchanged
+// changes nothing, in either language: the form reads back what it wrote,
+// thousands grouped too ("1 250 000,5", "1,250,000.5"). Before, English
+// forms pre-filled "0,5" and "1 250 000,5".
+func TestDecimalFieldsRoundTripInEachLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	pid := demoProjectID(t, ts, demoHamarStange)
+	project, region := "/projects/"+itoa(pid), "/admin/regions/"+itoa(demoRegion(t, ts).ID)
+	kind := models.IndicatorKinds[0]
+	forms := []struct {
+		name, role, page, action string
+		set                      url.Values // in Bokmål, before the round trips
+		field                    string
+		nb, en                   string // how the field is pre-filled
+	}{
+		{"project", models.RoleCoordinator, project + "/edit", project,
+			url.Values{"indicator_target_" + kind: {"1 250 000,5"}, "indicator_actual_" + kind: {"0,25"}},
+			"indicator_target_" + kind, "1\u00a0250\u00a0000,5", "1,250,000.5"},
+		{"municipality", models.RoleAdmin, "/admin/municipalities/3403", "/admin/municipalities/3403",
+			url.Values{"business_fte": {"2,5"}}, "business_fte", "2,5", "2.5"},
+		{"region membership", models.RoleAdmin, region + "?member=3412", region + "/members",
+			url.Values{"committed_fte": {"0,5"}}, "committed_fte", "0,5", "0.5"},
+	}
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			c := ts.client(t)
+			c.login(demoEmail(f.role), models.DemoPassword)
+			c.post("/language", url.Values{"lang": {"nb"}, "back": {"/"}})
+			_, page := c.get(f.page)
+			form := pageForm(t, page, f.action)
+			for k, v := range f.set {
+				form[k] = v
+			}
+			if res, body := c.post(f.action, form); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("setting %v = %d\n%s", f.set, res.StatusCode, body)
+			}
+			for _, lang := range []string{"nb", "en", "nb"} {
+				c.post("/language", url.Values{"lang": {lang}, "back": {"/"}})
+				_, page := c.get(f.page)
+				before := pageForm(t, page, f.action)
+				want := map[string]string{"nb": f.nb, "en": f.en}[lang]
+				if got := before.Get(f.field); got != want {
+					t.Errorf("%s: %s is pre-filled %q; want %q", lang, f.field, got, want)
+				}
+				if res, body := c.post(f.action, before); res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("%s: saving the form unchanged = %d\n%s", lang, res.StatusCode, body)
+				}
+				_, page = c.get(f.page)
+				after := pageForm(t, page, f.action)
+				for k := range before {
+					if k != "version" && k != "_csrf" && strings.Join(after[k], "|") != strings.Join(before[k], "|") {
+						t.Errorf("%s: saving unchanged changed %s from %q to %q", lang, k, before[k], after[k])
+					}
+				}
+			}
+		})
 	}
 }

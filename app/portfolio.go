@@ -78,7 +78,7 @@ func (s *Server) setLoadThreshold(c echo.Context) error {
 	}
 	threshold, version := c.FormValue("threshold"), c.FormValue("version")
 	errs := map[string]string{}
-	pct := formFloat(errs, "threshold", threshold)
+	pct := formFloat(s.numbers(c), errs, "threshold", threshold)
 	if threshold == "" {
 		errs["threshold"] = "error.required"
 	}

@@ -134,7 +134,7 @@ func projectDiffers(now, typed projectForm) []keptField {
 		{"indicator.heading", typed.Indicators, now.Indicators}, {"project.section.links", typed.Links, now.Links}}
 }
 
-func projectFormFrom(in models.ProjectInput) projectForm {
+func projectFormFrom(nums views.Numbers, in models.ProjectInput) projectForm {
 	f := projectForm{Title: in.Title, Summary: in.Summary, Status: in.Status, StartsOn: isoDate(in.StartsOn), EndsOn: isoDate(in.EndsOn),
 		MunicipalRole: in.MunicipalRole, Focus: in.Focus, Approach: in.Approach, Visibility: in.Visibility, Version: strconv.Itoa(in.Version)}
 	if in.BudgetNOK != 0 {
@@ -142,7 +142,7 @@ func projectFormFrom(in models.ProjectInput) projectForm {
 	}
 	for _, m := range in.Municipalities {
 		f.Municipalities = append(f.Municipalities, munRow{Kommunenummer: m.Kommunenummer, Role: m.Role,
-			ContributionNOK: strconv.FormatInt(m.ContributionNOK, 10), ContributionFTE: views.FormatDecimal(m.ContributionFTE)})
+			ContributionNOK: strconv.FormatInt(m.ContributionNOK, 10), ContributionFTE: nums.Decimal(m.ContributionFTE)})
 	}
 	for _, id := range in.Partners {
 		f.Partners = append(f.Partners, strconv.FormatInt(id, 10))
@@ -157,9 +157,9 @@ func projectFormFrom(in models.ProjectInput) projectForm {
 		row := indicatorRow{Kind: kind}
 		for _, ind := range in.Indicators {
 			if ind.Kind == kind {
-				row.Target = views.FormatDecimal(ind.Target)
+				row.Target = nums.Decimal(ind.Target)
 				if ind.Actual != nil {
-					row.Actual = views.FormatDecimal(*ind.Actual)
+					row.Actual = nums.Decimal(*ind.Actual)
 				}
 			}
 		}
@@ -191,7 +191,7 @@ type rowIndex map[string][]int
 
 // parseProjectForm reads the form. Blank rows are skipped; idx remembers where
 // each row the model sees was on the page, so that its errors land beside it.
-func parseProjectForm(c echo.Context) (projectForm, models.ProjectInput, map[string]string, rowIndex) {
+func parseProjectForm(c echo.Context, nums views.Numbers) (projectForm, models.ProjectInput, map[string]string, rowIndex) {
 	params, _ := c.FormParams()
 	at := func(name string, i int) string {
 		if vs := params[name]; i < len(vs) {
@@ -229,7 +229,7 @@ func parseProjectForm(c echo.Context) (projectForm, models.ProjectInput, map[str
 		}
 		key := fmt.Sprintf("municipalities[%d]", i)
 		in.Municipalities = append(in.Municipalities, models.ProjectMunicipalityInput{Kommunenummer: r.Kommunenummer, Role: r.Role,
-			ContributionNOK: formNOK(errs, key+".contribution_nok", r.ContributionNOK), ContributionFTE: formFloat(errs, key+".contribution_fte", r.ContributionFTE)})
+			ContributionNOK: formNOK(errs, key+".contribution_nok", r.ContributionNOK), ContributionFTE: formFloat(nums, errs, key+".contribution_fte", r.ContributionFTE)})
 		idx["municipalities"] = append(idx["municipalities"], i)
 	}
 	for i, v := range f.Partners {
@@ -267,9 +267,9 @@ func parseProjectForm(c echo.Context) (projectForm, models.ProjectInput, map[str
 			continue
 		}
 		key := fmt.Sprintf("indicators[%d]", i)
-		ind := models.IndicatorInput{Kind: kind, Target: formFloat(errs, key+".target", r.Target)}
+		ind := models.IndicatorInput{Kind: kind, Target: formFloat(nums, errs, key+".target", r.Target)}
 		if strings.TrimSpace(r.Actual) != "" {
-			actual := formFloat(errs, key+".actual", r.Actual)
+			actual := formFloat(nums, errs, key+".actual", r.Actual)
 			ind.Actual = &actual
 		}
 		in.Indicators = append(in.Indicators, ind)
@@ -433,12 +433,12 @@ func inGroup(p page, group, key, id, labelID string) []views.Field {
 }
 
 func (s *Server) newProjectForm(c echo.Context) error {
-	f := projectFormFrom(models.ProjectInput{Status: models.NewProjectStatus, Visibility: "participants"}).withBlankRows()
+	f := projectFormFrom(s.numbers(c), models.ProjectInput{Status: models.NewProjectStatus, Visibility: "participants"}).withBlankRows()
 	return s.renderProjectForm(c, http.StatusOK, nil, f, nil)
 }
 
 func (s *Server) createProject(c echo.Context) error {
-	f, in, errs, idx := parseProjectForm(c)
+	f, in, errs, idx := parseProjectForm(c, s.numbers(c))
 	if len(errs) == 0 {
 		p, err := s.store.CreateProject(c.Request().Context(), viewer(c), actor(c), in)
 		if ve := asValidation(err); ve != nil {
@@ -490,7 +490,7 @@ func (s *Server) editProjectForm(c echo.Context) error {
 	if p.Closed() { // its page says it is closed and offers to reopen it
 		return redirect(c, "/projects/"+strconv.FormatInt(p.ID, 10))
 	}
-	return s.renderProjectForm(c, http.StatusOK, p, projectFormFrom(p.Input()).withBlankRows(), nil)
+	return s.renderProjectForm(c, http.StatusOK, p, projectFormFrom(s.numbers(c), p.Input()).withBlankRows(), nil)
 }
 
 func (s *Server) updateProject(c echo.Context) error {
@@ -498,7 +498,7 @@ func (s *Server) updateProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, in, errs, idx := parseProjectForm(c)
+	f, in, errs, idx := parseProjectForm(c, s.numbers(c))
 	status := http.StatusUnprocessableEntity
 	var named map[string]map[string]any // what the messages name: the open milestones a completion leaves
 	if len(errs) == 0 {
@@ -509,9 +509,9 @@ func (s *Server) updateProject(c echo.Context) error {
 		case isConflict(err):
 			// p is the project as read after the other save: what was typed
 			// stays, with p's version, beside the fields that differ from it.
-			now := projectFormFrom(p.Input())
+			now := projectFormFrom(s.numbers(c), p.Input())
 			f.Version = now.Version
-			errs, status = staleKept(c, projectDiffers(now, projectFormFrom(in))...), http.StatusConflict
+			errs, status = staleKept(c, projectDiffers(now, projectFormFrom(s.numbers(c), in))...), http.StatusConflict
 		case err != nil:
 			return err
 		default:

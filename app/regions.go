@@ -86,9 +86,9 @@ type memberForm struct {
 }
 
 // memberFormOf is the form filled with a membership, to edit it.
-func memberFormOf(m models.RegionMember) memberForm {
+func memberFormOf(nums views.Numbers, m models.RegionMember) memberForm {
 	f := memberForm{Kommunenummer: m.Kommunenummer, JoinedOn: m.JoinedOn.Format("2006-01-02"), Votes: strconv.Itoa(m.Votes),
-		CommittedFTE: views.FormatDecimal(m.CommittedFTE), TakesEnquiries: m.TakesEnquiries, Version: strconv.Itoa(m.Version)}
+		CommittedFTE: nums.Decimal(m.CommittedFTE), TakesEnquiries: m.TakesEnquiries, Version: strconv.Itoa(m.Version)}
 	if m.LeftOn != nil {
 		f.LeftOn = m.LeftOn.Format("2006-01-02")
 	}
@@ -180,7 +180,7 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 		// membership as it is now.
 		for _, m := range r.Members {
 			if m.Kommunenummer == member.Kommunenummer {
-				now := memberFormOf(m)
+				now := memberFormOf(s.numbers(c), m)
 				member.Version = now.Version
 				errs = staleKept(c, keptField{"regions.member.joined_on", member.JoinedOn, now.JoinedOn},
 					keptField{"regions.member.left_on", member.LeftOn, now.LeftOn}, keptField{"regions.member.votes", member.Votes, now.Votes},
@@ -197,7 +197,7 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 	if k := c.QueryParam("member"); status == http.StatusOK && k != "" {
 		for _, m := range r.Members {
 			if m.Kommunenummer == k {
-				member = memberFormOf(m)
+				member = memberFormOf(s.numbers(c), m)
 			}
 		}
 	}
@@ -245,7 +245,7 @@ func (s *Server) saveMember(c echo.Context) error {
 		Version: c.FormValue("version")}
 	errs := map[string]string{}
 	in := models.MemberInput{Kommunenummer: f.Kommunenummer, LeftOn: formDate(errs, "left_on", f.LeftOn),
-		Votes: formInt(errs, "votes", f.Votes), CommittedFTE: formFloat(errs, "committed_fte", f.CommittedFTE), TakesEnquiries: f.TakesEnquiries}
+		Votes: formInt(errs, "votes", f.Votes), CommittedFTE: formFloat(s.numbers(c), errs, "committed_fte", f.CommittedFTE), TakesEnquiries: f.TakesEnquiries}
 	if f.Version != "" {
 		in.Version = formInt(errs, "version", f.Version)
 		// The version is the membership's that was opened: another

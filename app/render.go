@@ -120,6 +120,10 @@ func (s *Server) localizer(c echo.Context) *views.Localizer {
 	return s.views.Localizer(lang)
 }
 
+// numbers is how the request's language writes numbers: the page's, and its
+// form fields' as they are pre-filled and read back.
+func (s *Server) numbers(c echo.Context) views.Numbers { return s.localizer(c).Numbers() }
+
 // page builds the layout data for the current request.
 func (s *Server) page(c echo.Context, titleID string) page {
 	loc := s.localizer(c)

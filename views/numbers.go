@@ -3,6 +3,8 @@ package views
 import (
 	"fmt"
 	"html/template"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -47,8 +49,15 @@ func (n Numbers) Whole(x int64) string {
 	return out
 }
 
-// NOK writes an amount of kroner, "1 234 567 kr".
-func (n Numbers) NOK(amount int64) string { return n.Whole(amount) + "\u00a0kr" }
+// NOK writes an amount of kroner as the language writes it: Bokmål
+// "1 234 567 kr", English "NOK 1,234,567" (as the English pages' labels name
+// the currency, "Amount (NOK)").
+func (n Numbers) NOK(amount int64) string {
+	if n == englishNumbers {
+		return "NOK\u00a0" + n.Whole(amount)
+	}
+	return n.Whole(amount) + "\u00a0kr"
+}
 
 // Decimal writes a decimal with its thousands grouped, "0,5", "1 250 000,5".
 // The minus stays ASCII, as a form field is given it back.
@@ -102,9 +111,50 @@ func (n Numbers) funcs() template.FuncMap {
 	return template.FuncMap{"nok": n.NOK, "num": n.wholeOf, "decimal": n.Decimal}
 }
 
-// FormatDecimal writes a decimal in the one form that form fields and
-// exports keep whatever the page's language, "1 250 000,5": a form reads it
-// back (and takes "0.5" too), and an export's column does not change with
-// who downloaded it. What a page shows as text is written by
-// Localizer.Numbers.
+// ReadDecimal reads a decimal as a form field in this language is typed or
+// pre-filled (by Decimal): Bokmål "1 250 000,5", English "1,250,000.5". What
+// is unambiguous in the other language's writing is read too, so that a form
+// drawn before the language was switched still saves what it shows: a
+// Bokmål page takes "0.5" and "1,250.5", an English page "0,5" and
+// "1 250 000,5". On an English page a comma between groups of three digits
+// and no point, "1,250", is a thousands mark, as English writes it. ok is
+// false for what is no number, "NaN" and "Inf" included (every comparison
+// with NaN is false, so it would slip past range checks).
+func (n Numbers) ReadDecimal(v string) (f float64, ok bool) {
+	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
+	comma, point := strings.LastIndex(v, ","), strings.LastIndex(v, ".")
+	switch {
+	case comma >= 0 && point > comma: // "1,250.5": the comma groups
+		if !englishGroups.MatchString(v[:point]) {
+			return 0, false
+		}
+		v = strings.ReplaceAll(v, ",", "")
+	case point >= 0 && comma > point: // "1.250,5": the point groups
+		if !strings.Contains(v[:comma], ",") && norwegianDotGroups.MatchString(v[:comma]) {
+			v = strings.ReplaceAll(v[:comma], ".", "") + "." + v[comma+1:]
+		} else {
+			return 0, false
+		}
+	case comma >= 0 && n == englishNumbers && englishGroups.MatchString(v): // "1,250"
+		v = strings.ReplaceAll(v, ",", "")
+	case comma >= 0: // "0,5"
+		v = strings.Replace(v, ",", ".", 1)
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+var (
+	// englishGroups is a whole number with commas between its thousands.
+	englishGroups = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+$`)
+	// norwegianDotGroups is one with points between them, "1.250".
+	norwegianDotGroups = regexp.MustCompile(`^[-+]?\d{1,3}(\.\d{3})+$`)
+)
+
+// FormatDecimal writes a decimal in the one form that exports keep whatever
+// the language of who downloaded them, "1 250 000,5". What a page shows, and
+// what its form fields are pre-filled with, is written by Localizer.Numbers.
 func FormatDecimal(f float64) string { return norwegianNumbers.Decimal(f) }

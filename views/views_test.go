@@ -184,8 +184,9 @@ func TestCodesHaveMessages(t *testing.T) {
 }
 
 // TestNumbers: every number is written as the page's language writes it,
-// Bokmål "1 234,5" (as every language but English), English "1,234.5"; the
-// form fields' and exports' one form is Bokmål's whatever the language.
+// Bokmål "1 234,5" (as every language but English), English "1,234.5";
+// amounts "1 234 567 kr" and "NOK 1,234,567"; the exports' one form is
+// Bokmål's whatever the language.
 // Before, English pages wrote decimals with a comma ("120,5") and grouped
 // thousands with spaces.
 func TestNumbers(t *testing.T) {
@@ -217,13 +218,14 @@ func TestNumbers(t *testing.T) {
 		{"en", "whole", int64(999), "999"},
 		{"en", "whole", int64(1000), "1,000"},
 		{"en", "whole", int64(-150000), "−150,000"},
-		{"en", "nok", int64(1234567), "1,234,567" + nbsp + "kr"},
+		{"en", "nok", int64(1234567), "NOK" + nbsp + "1,234,567"},
+		{"en", "nok", int64(-150000), "NOK" + nbsp + "−150,000"},
 		{"en", "count", 1045, "A download of 1,045 rows"},
 		{"nn", "decimal", 1234.5, "1" + nbsp + "234,5"},
 		{"pl", "decimal", 1234.5, "1" + nbsp + "234,5"},
 		{"ar", "whole", int64(1000), "1" + nbsp + "000"},
 		{"xx", "decimal", 0.5, "0,5"}, // an unknown language is Bokmål
-		// The fixed form of form fields and exports, whatever the page's language.
+		// The fixed form of exports, whatever the page's language.
 		{"", "field", 1234.5, "1" + nbsp + "234,5"},
 	}
 	set, err := New()
@@ -251,6 +253,59 @@ func TestNumbers(t *testing.T) {
 	}
 }
 
+// TestReadDecimal: a form field reads a decimal as its language writes it
+// (what Decimal pre-filled, grouped or not), and what is unambiguous in the
+// other language's writing; what is no number is refused. Before, an
+// English form refused "1,250.5" and read "1,250" as 1.25.
+func TestReadDecimal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		lang, in string
+		want     float64
+		ok       bool
+	}{
+		{"nb", "0,5", 0.5, true},
+		{"nb", "0.5", 0.5, true},
+		{"nb", "1 250 000,5", 1250000.5, true},
+		{"nb", "1\u00a0250\u00a0000,5", 1250000.5, true},
+		{"nb", "1\u202f250", 1250, true},
+		{"nb", "1,250", 1.25, true},
+		{"nb", "1.250,5", 1250.5, true},
+		{"nb", "1,250.5", 1250.5, true},
+		{"nb", "-2,5", -2.5, true},
+		{"nb", "12", 12, true},
+		{"en", "0.5", 0.5, true},
+		{"en", "0,5", 0.5, true},
+		{"en", "1,250,000.5", 1250000.5, true},
+		{"en", "1,250", 1250, true},
+		{"en", "-1,234.5", -1234.5, true},
+		{"en", "1 250 000,5", 1250000.5, true},
+		{"en", "12", 12, true},
+		{"nb", "1,2,3", 0, false},
+		{"en", "1,25.5", 0, false},
+		{"nb", "1.5,5", 0, false},
+		{"nb", "mange", 0, false},
+		{"en", "NaN", 0, false},
+		{"en", "Inf", 0, false},
+		{"nb", "-Inf", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := NumbersOf(tt.lang).ReadDecimal(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s ReadDecimal(%q) = %v, %v; want %v, %v", tt.lang, tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	// What each language pre-fills, it reads back.
+	for _, lang := range []string{"nb", "en"} {
+		n := NumbersOf(lang)
+		for _, f := range []float64{0.5, 2.25, 999.5, 1234.5, 1250000.25, -1234.5, 0, 1e9} {
+			if got, ok := n.ReadDecimal(n.Decimal(f)); !ok || got != f {
+				t.Errorf("%s: %q read back is %v, %v; want %v", lang, n.Decimal(f), got, ok, f)
+			}
+		}
+	}
+}
+
 // TestPageNumbers: the templates' nok, num and decimal write a page's numbers
 // in its language.
 func TestPageNumbers(t *testing.T) {
@@ -261,7 +316,7 @@ func TestPageNumbers(t *testing.T) {
 	}
 	for lang, want := range map[string]string{
 		"nb": "1\u00a0234,5 1\u00a0000 1\u00a0000\u00a0kr",
-		"en": "1,234.5 1,000 1,000\u00a0kr",
+		"en": "1,234.5 1,000 NOK\u00a01,000",
 		"pl": "1\u00a0234,5 1\u00a0000 1\u00a0000\u00a0kr",
 	} {
 		page, ok := set.pages["projects/load"][NumbersOf(lang)]
