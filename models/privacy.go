@@ -338,23 +338,40 @@ func (q PersonQuery) scope(db *gorm.DB) *gorm.DB {
 }
 
 // phoneForms lists how a stored phone equal to p may read once storedPhone has
-// cleaned it: the whole number, never a part of it. Norwegian numbers are
-// stored as typed, with or without +47 or 0047, so an eight-digit number (or
-// one with either prefix) matches all three; a foreign number with + or 00
-// matches either way of writing that prefix. A trunk zero written "(0)" after
-// the country code is left out, as storedPhone leaves it out: "+46 (0)70 …"
-// is "+46 70 …".
+// cleaned it: the whole number, never a part of it, its E.164 digits first
+// (repeats compare that one). Norwegian numbers are stored as typed, with or
+// without +47 or 0047, so an eight-digit number (or one with either prefix)
+// matches all three; a foreign number with + or 00 matches either way of
+// writing that prefix. A trunk zero written "(0)" after the country code is
+// left out, as storedPhone leaves it out: "+46 (0)70 …" is "+46 70 …". So is
+// the zero of an area code written the old way in parentheses after the
+// country code, "+49 (030) 1234567", which E.164 writes "+49 30 1234567";
+// storedPhone keeps that zero (its index would have to be made again), so a
+// foreign number matches the stored writing with the zero too. Where the
+// zero is part of the number (trunkZeroKept) nothing is dropped, and a
+// number without a country code is left as it is: which country's it is
+// cannot be known.
 func phoneForms(p string) []string {
 	var b strings.Builder
+	paren := -1 // where in the digits the last "(" was
 	for _, r := range strings.ReplaceAll(strings.TrimSpace(p), "(0)", "") {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
 		case r == '+' && b.Len() == 0:
 			b.WriteString("00")
+		case r == '(':
+			paren = b.Len()
 		}
 	}
 	d := b.String()
+	trunk := "" // the number's digits with the dropped trunk zero, "0049030…"
+	if strings.HasPrefix(d, "00") {
+		cc := countryCode(d[2:])
+		if at := 2 + len(cc); cc != "" && paren == at && len(d) > at+1 && d[at] == '0' && !trunkZeroKept[cc] {
+			trunk, d = d, d[:at]+d[at+1:]
+		}
+	}
 	if len(d) == 12 && strings.HasPrefix(d, "0047") {
 		d = d[4:]
 	}
@@ -363,11 +380,50 @@ func phoneForms(p string) []string {
 		return nil
 	case len(d) == 8:
 		return []string{d, "+47" + d, "0047" + d}
+	case trunk != "":
+		return []string{d, "+" + d[2:], trunk, "+" + trunk[2:]}
 	case strings.HasPrefix(d, "00"):
+		cc := countryCode(d[2:])
+		if at := 2 + len(cc); cc != "" && len(d) > at && d[at] != '0' && !trunkZeroKept[cc] {
+			// Stored as "+49 (030) …", cleaned "+490 30…".
+			withZero := d[:at] + "0" + d[at:]
+			return []string{d, "+" + d[2:], withZero, "+" + withZero[2:]}
+		}
 		return []string{d, "+" + d[2:]}
 	}
 	return []string{d}
 }
+
+// countryCode is the calling code that begins the international digits d
+// (after + or 00), "" if d is too short. The codes are prefix-free, so the
+// first digits tell it: 1 and 7 are codes of one digit, twoDigitCodes of
+// two, every other code has three.
+func countryCode(d string) string {
+	switch {
+	case len(d) < 3:
+		return ""
+	case d[0] == '1' || d[0] == '7':
+		return d[:1]
+	case twoDigitCodes[d[:2]]:
+		return d[:2]
+	}
+	return d[:3]
+}
+
+// twoDigitCodes are the ITU calling codes of two digits.
+var twoDigitCodes = map[string]bool{
+	"20": true, "27": true, "30": true, "31": true, "32": true, "33": true, "34": true, "36": true, "39": true,
+	"40": true, "41": true, "43": true, "44": true, "45": true, "46": true, "47": true, "48": true, "49": true,
+	"51": true, "52": true, "53": true, "54": true, "55": true, "56": true, "57": true, "58": true,
+	"60": true, "61": true, "62": true, "63": true, "64": true, "65": true, "66": true,
+	"81": true, "82": true, "84": true, "86": true, "90": true, "91": true, "92": true, "93": true, "94": true, "95": true, "98": true,
+}
+
+// trunkZeroKept are the countries where a leading zero after the calling code
+// is part of the number, dialled from abroad too (Italy's "+39 06 …", San
+// Marino, the Vatican, Côte d'Ivoire, Gabon, Congo), and Norway, which has no
+// trunk zero: a "(0…" after these codes is left as written.
+var trunkZeroKept = map[string]bool{"39": true, "378": true, "379": true, "225": true, "241": true, "242": true, "47": true}
 
 // PersonExport is everything Samspill holds about one person, for an access
 // request under GDPR article 15. It is read as the records are; the app puts

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -753,5 +754,93 @@ func TestPersonQueryLeavesOutOtherPeopleOnASharedPhone(t *testing.T) {
 	}
 	if got, _ := f.s.Enquiry(ctx, f.admin, per); got.Name != "Per Sentralbord" {
 		t.Errorf("Per's enquiry after erasing Kari: name %q", got.Name)
+	}
+}
+
+// An area code written the old way, in parentheses with its trunk zero after
+// the country code ("+49 (030) 1234567"), is the number E.164 writes without
+// that zero ("+49 30 1234567"), on either side of the comparison, in an
+// access request and among a case's related enquiries, and a repeat's key is
+// the same. Where the zero is part of the number (Italy, "+39 (06) …") or
+// there is no trunk zero (Norway), nothing is dropped; a number without its
+// country code stays unmatched (which country is unknown), and a Norwegian
+// eight-digit number matches what it matched before. Before,
+// "+49 (030) 1234567" matched none of the others.
+func TestPersonQueryDropsParenthesisedTrunkZero(t *testing.T) {
+	t.Parallel()
+	f := newEnquiryFixture(t)
+	ctx := context.Background()
+	create := func(name, phone string) *Enquiry {
+		t.Helper()
+		in := sampleInput("3412")
+		in.Name, in.Email, in.Phone = name, "", phone
+		e, err := f.s.CreateEnquiry(ctx, nil, Actor{}, NewEnquiry{Input: in, Consent: consent(), Channel: "phone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	old := create("Greta Berlin", "+49 (030) 1234567")
+	e164 := create("Greta Berlin", "+49 30 1234567")
+	paren := create("Greta Berlin", "0049 (30) 123 45 67")
+	rome := create("Giulia Roma", "+39 (06) 1234 5678")
+	notRome := create("Gino Altrove", "+39 6 1234 5678") // another Italian number
+	nora := create("Nora Norsk", "941 23 456")
+	greta := []int64{old.ID, e164.ID, paren.ID}
+	for _, tt := range []struct {
+		phone string
+		want  []int64
+	}{
+		{"+49 30 1234567", greta},
+		{"+49 (030) 1234567", greta},
+		{"0049 (030) 123 45 67", greta},
+		{"+49 (0)30 1234567", greta},
+		{"+49 (30) 1234567", greta},
+		{"+39 (06) 1234 5678", []int64{rome.ID}},
+		{"+39 06 1234 5678", []int64{rome.ID}},
+		{"+39 6 1234 5678", []int64{notRome.ID}},
+		{"941 23 456", []int64{nora.ID}},
+		{"+47 941 23 456", []int64{nora.ID}},
+		// Misses.
+		{"(030) 1234567", nil},     // no country code: Berlin's, or any other country's
+		{"+47 (094) 123 456", nil}, // Norway has no trunk zero: not Nora's 941 23 456
+		{"+49 (030) 123456", nil},  // a part of it
+		{"+43 (030) 1234567", nil}, // another country
+		{"+39 (6) 1234 5678", []int64{notRome.ID}},
+	} {
+		t.Run(tt.phone, func(t *testing.T) {
+			exp, err := f.s.ExportPerson(ctx, f.admin, Actor{}, PersonQuery{Phone: tt.phone})
+			var got []int64
+			if err == nil {
+				for _, e := range exp.Enquiries {
+					got = append(got, e.ID)
+				}
+			} else if ve := (*ValidationError)(nil); !errors.As(err, &ve) || tt.want != nil {
+				t.Fatalf("export by %q: %v", tt.phone, err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("export by %q found enquiries %v; want %v", tt.phone, got, tt.want)
+			}
+		})
+	}
+	related, _, err := f.s.RelatedEnquiries(ctx, f.admin, old, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range related {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []int64{e164.ID, paren.ID}) {
+		t.Errorf("the enquiries related to %q are %v; want %v", old.Phone, ids, []int64{e164.ID, paren.ID})
+	}
+	for _, pair := range [][2]string{{"+49 (030) 1234567", "+49 30 1234567"}, {"0049 (030) 1234567", "+49301234567"}} {
+		a := sampleInput("3412")
+		b := a
+		a.Phone, b.Phone = pair[0], pair[1]
+		if !reflect.DeepEqual(repeatForm(a), repeatForm(b)) {
+			t.Errorf("a repeat compares %q and %q as different numbers", pair[0], pair[1])
+		}
 	}
 }
