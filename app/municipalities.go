@@ -82,7 +82,7 @@ func (s *Server) updateMunicipality(c echo.Context) error {
 			// m is the municipality as read after the other save: what was
 			// typed stays, with m's version, beside the fields that differ.
 			data.Version = strconv.Itoa(m.Version)
-			errs = staleKept(c, keptField{"municipalities.organisation", data.Organisation, m.Organisation},
+			errs = staleKept(c, "common.save", keptField{"municipalities.organisation", data.Organisation, m.Organisation},
 				keptField{"municipalities.business_fte", data.BusinessFTE, s.numbers(c).Decimal(m.BusinessFTE)})
 			status = http.StatusConflict
 		case err != nil:

@@ -163,7 +163,7 @@ func (s *Server) updatePartner(c echo.Context) error {
 			// stays, with p's version, beside the fields that differ from it.
 			now := partnerFormOf(p)
 			f.Version = now.Version
-			errs = staleKept(c, keptField{"partners.field.name", f.Name, now.Name}, keptField{"partners.field.kind", f.Kind, now.Kind},
+			errs = staleKept(c, "common.save", keptField{"partners.field.name", f.Name, now.Name}, keptField{"partners.field.kind", f.Kind, now.Kind},
 				keptField{"partners.field.services", sorted(f.Services), sorted(now.Services)},
 				keptField{"partners.field.website", f.Website, now.Website}, keptField{"partners.field.description", f.Description, now.Description},
 				keptField{"partners.field.active", f.Active, now.Active})

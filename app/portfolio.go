@@ -57,7 +57,7 @@ func (s *Server) renderLoad(c echo.Context, status int, threshold, version strin
 		if errs["form"] == "error.conflict" {
 			// Refused as stale: what was typed stays, with the version read
 			// now, beside the threshold saved meanwhile if it differs.
-			errs = staleKept(c, keptField{"load.threshold_field", threshold, data.Threshold})
+			errs = staleKept(c, "common.save", keptField{"load.threshold_field", threshold, data.Threshold})
 			data.Threshold = threshold
 		} else if errs != nil {
 			data.Threshold, data.Version = threshold, version

@@ -511,7 +511,7 @@ func (s *Server) updateProject(c echo.Context) error {
 			// stays, with p's version, beside the fields that differ from it.
 			now := projectFormFrom(s.numbers(c), p.Input())
 			f.Version = now.Version
-			errs, status = staleKept(c, projectDiffers(now, projectFormFrom(s.numbers(c), in))...), http.StatusConflict
+			errs, status = staleKept(c, "common.save", projectDiffers(now, projectFormFrom(s.numbers(c), in))...), http.StatusConflict
 		case err != nil:
 			return err
 		default:
@@ -795,7 +795,7 @@ func (s *Server) updateMilestone(c echo.Context) error {
 				if m.ID == mid {
 					now := milestoneFormOf(m)
 					f.Version = now.Version
-					errs = staleKept(c, keptField{"milestone.field.title", f.Title, now.Title},
+					errs = staleKept(c, "common.save", keptField{"milestone.field.title", f.Title, now.Title},
 						keptField{"milestone.field.responsible", f.Responsible, now.Responsible},
 						keptField{"milestone.field.due_on", f.DueOn, now.DueOn}, keptField{"milestone.field.status", f.Status, now.Status},
 						keptField{"milestone.field.done_on", f.DoneOn, now.DoneOn})

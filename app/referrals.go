@@ -331,18 +331,18 @@ func (s *Server) renderReferral(c echo.Context, status int, id int64, edit func(
 		}
 		d.DraftForm = draftFields(p, r.Enquiry, f, d.Errors)
 	}
+	d.Differs, d.staleButton = staleDiffers(c, d.loc), staleButton(c, d.loc) // edit's staleKept, after p was made
 	if d.Errors != nil {
 		d.page = d.page.withErrors(d.Errors, d.ErrorData)
 	}
-	d.Differs = staleDiffers(c, d.loc) // edit's staleKept, after p was made
 	return c.Render(status, "referrals/show", d)
 }
 
 // afterReferral answers a form on the referral page. keep puts what the
-// form sent back on the page, and returns its fields as typed and as the
-// referral (d.Referral, read now) has them, for a form refused as stale;
-// none for a form with no text of its own.
-func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash string, keep func(*referralPage) []keptField) error {
+// form sent back on the page, and returns its button's label (message id)
+// and its fields as typed and as the referral (d.Referral, read now) has
+// them, for a form refused as stale; none for a form with no text of its own.
+func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash string, keep func(*referralPage) (button string, fields []keptField)) error {
 	switch ve := asValidation(err); {
 	case ve != nil:
 		return s.renderReferral(c, http.StatusUnprocessableEntity, id, func(d *referralPage) {
@@ -367,9 +367,9 @@ func (s *Server) afterReferral(c echo.Context, id int64, err error, okFlash stri
 		// referral has none of, and a button with nothing typed say what the
 		// referral now is.
 		return s.renderReferral(c, http.StatusConflict, id, func(d *referralPage) {
-			switch fields := keep(d); {
+			switch button, fields := keep(d); {
 			case len(fields) > 0:
-				d.Errors = staleKept(c, fields...)
+				d.Errors = staleKept(c, button, fields...)
 			case d.Outcome != outcomeForm{}:
 				d.Errors = map[string]string{"form": "error.referral_changed_outcome_kept"}
 			default:
@@ -410,12 +410,12 @@ func (s *Server) setReferralFollowUp(c echo.Context) error {
 	} else {
 		err = &models.ValidationError{Fields: map[string]string{"follow_up_due": problem}}
 	}
-	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) []keptField {
+	return s.afterReferral(c, id, err, "flash.follow_up_changed", func(d *referralPage) (string, []keptField) {
 		d.FollowUp = typed
 		if day, problem := readDate(typed); problem == "" {
 			typed = day.Format("2006-01-02") // as the date field draws it
 		}
-		return []keptField{{"referral.new_follow_up_due", typed, d.Referral.FollowUpDue.In(models.Oslo).Format("2006-01-02")}}
+		return "referral.change_follow_up", []keptField{{"referral.new_follow_up_due", typed, d.Referral.FollowUpDue.In(models.Oslo).Format("2006-01-02")}}
 	})
 }
 
@@ -427,10 +427,10 @@ func (s *Server) updateDraftReferral(c echo.Context) error {
 	}
 	f, in := parseDraft(c)
 	err = s.store.UpdateDraftReferral(c.Request().Context(), viewer(c), actor(c), id, in)
-	return s.afterReferral(c, id, err, "flash.draft_saved", func(d *referralPage) []keptField {
+	return s.afterReferral(c, id, err, "flash.draft_saved", func(d *referralPage) (string, []keptField) {
 		d.Draft = &f
 		r := d.Referral
-		return []keptField{{"referral.contact_name", f.ContactName, r.ContactName}, {"referral.contact_email", f.ContactEmail, r.ContactEmail},
+		return "referral.save_draft", []keptField{{"referral.contact_name", f.ContactName, r.ContactName}, {"referral.contact_email", f.ContactEmail, r.ContactEmail},
 			{"referral.reason", f.Reason, r.Reason}, {"referral.message", f.Message, r.Message}, {"referral.share", f.Share, r.SharePersonalData}}
 	})
 }
@@ -450,7 +450,7 @@ func (s *Server) discardReferral(c echo.Context) error {
 }
 
 // nothingTyped keeps nothing of a form on the referral page: a button.
-func nothingTyped(*referralPage) []keptField { return nil }
+func nothingTyped(*referralPage) (string, []keptField) { return "", nil }
 
 // parseOutcome reads the outcome form; the amount may be typed "150 000".
 func parseOutcome(c echo.Context) (outcomeForm, models.ReferralOutcome, map[string]string) {
@@ -473,7 +473,7 @@ func (s *Server) closeReferral(c echo.Context) error {
 		o.Unread = errs
 	}
 	err = s.store.CloseReferral(c.Request().Context(), viewer(c), actor(c), id, o)
-	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) []keptField { d.Outcome = f; return nil })
+	return s.afterReferral(c, id, err, "flash.outcome_saved", func(d *referralPage) (string, []keptField) { d.Outcome = f; return "", nil })
 }
 
 // createReferralLink makes a one-time link and shows it once, for the adviser to
@@ -501,7 +501,7 @@ func (s *Server) commentOnReferral(c echo.Context) error {
 	}
 	comment := c.FormValue("comment")
 	err = s.store.CommentOnReferral(c.Request().Context(), viewer(c), actor(c), id, comment)
-	return s.afterReferral(c, id, err, "flash.comment_added", func(d *referralPage) []keptField { d.Comment = comment; return nil })
+	return s.afterReferral(c, id, err, "flash.comment_added", func(d *referralPage) (string, []keptField) { d.Comment = comment; return "", nil })
 }
 
 func (s *Server) markReferralForBoard(c echo.Context) error {

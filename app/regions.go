@@ -165,7 +165,7 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 			// The region form refused as stale: what was typed stays, with
 			// the version read now, beside the fields that differ from r.
 			form.Version = f.Version
-			errs = staleKept(c, keptField{"regions.field.name", form.Name, f.Name}, keptField{"regions.field.slug", form.Slug, f.Slug},
+			errs = staleKept(c, "common.save", keptField{"regions.field.name", form.Name, f.Name}, keptField{"regions.field.slug", form.Slug, f.Slug},
 				keptField{"regions.field.host", form.HostMunicipality, f.HostMunicipality},
 				keptField{"regions.field.first_response_days", form.FirstResponseDays, f.FirstResponseDays},
 				keptField{"regions.field.referral_follow_up_days", form.ReferralFollowUpDays, f.ReferralFollowUpDays},
@@ -182,7 +182,7 @@ func (s *Server) renderRegion(c echo.Context, status int, form *regionForm, errs
 			if m.Kommunenummer == member.Kommunenummer {
 				now := memberFormOf(s.numbers(c), m)
 				member.Version = now.Version
-				errs = staleKept(c, keptField{"regions.member.joined_on", member.JoinedOn, now.JoinedOn},
+				errs = staleKept(c, "regions.member.save", keptField{"regions.member.joined_on", member.JoinedOn, now.JoinedOn},
 					keptField{"regions.member.left_on", member.LeftOn, now.LeftOn}, keptField{"regions.member.votes", member.Votes, now.Votes},
 					keptField{"regions.member.committed_fte", member.CommittedFTE, now.CommittedFTE},
 					keptField{"regions.member.takes_enquiries", member.TakesEnquiries, now.TakesEnquiries})

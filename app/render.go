@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,6 +48,9 @@ type page struct {
 	Public    bool              // a page of the one door: no menu, its own language list
 	Differs   []string          // on a form refused as stale, what was typed kept: the labels of the fields that differ from the record now
 	loc       *views.Localizer
+	// staleButton is, on a form refused as stale, the label of its button,
+	// which its message says to press again (staleKept).
+	staleButton string
 }
 
 type navItem struct {
@@ -137,7 +141,7 @@ func (s *Server) page(c echo.Context, titleID string) page {
 		Languages: views.Languages,
 		loc:       loc,
 	}
-	p.Differs = staleDiffers(c, loc)
+	p.Differs, p.staleButton = staleDiffers(c, loc), staleButton(c, loc)
 	if c.Get(ctxSession) != nil {
 		p.CSRF = s.csrfToken(c)
 		p.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
@@ -170,6 +174,17 @@ func here(r *http.Request) string {
 // withErrors translates a ValidationError's fields into the page, with what
 // a field's message names (ValidationError.Data), if given.
 func (p page) withErrors(fields map[string]string, data ...map[string]map[string]any) page {
+	if p.staleButton != "" {
+		// The form's message names its button, beside what data gives it.
+		form := map[string]any{"Button": p.staleButton}
+		for _, d := range data {
+			if values, ok := d["form"]; ok {
+				maps.Copy(form, values)
+				break
+			}
+		}
+		data = append([]map[string]map[string]any{{"form": form}}, data...)
+	}
 	p.Errors = map[string]string{}
 	for k, id := range fields {
 		p.Errors[k] = translateField(p.loc, k, id, data...)

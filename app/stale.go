@@ -16,8 +16,12 @@ import (
 // the record as it is now, which that press overwrites.
 
 // ctxStaleDiffers holds, for a form refused as stale, the message ids of the
-// labels of the fields that differ (see staleKept and page.Differs).
-const ctxStaleDiffers = "stale_differs"
+// labels of the fields that differ (see staleKept and page.Differs), and
+// ctxStaleButton the message id of its button's label.
+const (
+	ctxStaleDiffers = "stale_differs"
+	ctxStaleButton  = "stale_button"
+)
 
 // keptField is one field of a form refused as stale: its label's message id,
 // and its value as typed and as the record holds it now, both as the form
@@ -28,10 +32,12 @@ type keptField struct {
 }
 
 // staleKept notes on the request which of fields differ, in their order, for
-// the page to list under the form's message, and returns that message as the
-// form's error. A textarea's line breaks, which a browser sends as CRLF, and
-// spaces around a value do not count.
-func staleKept(c echo.Context, fields ...keptField) map[string]string {
+// the page to list under the form's message, and the form's button (the
+// message id of its label), which the message says to press again, as the
+// form itself says it ("Endre oppfølgingsdato", not "Lagre"); and returns
+// that message as the form's error. A textarea's line breaks, which a browser
+// sends as CRLF, and spaces around a value do not count.
+func staleKept(c echo.Context, button string, fields ...keptField) map[string]string {
 	norm := func(v any) string {
 		return strings.TrimSpace(strings.ReplaceAll(fmt.Sprint(v), "\r\n", "\n"))
 	}
@@ -42,6 +48,7 @@ func staleKept(c echo.Context, fields ...keptField) map[string]string {
 		}
 	}
 	c.Set(ctxStaleDiffers, differ)
+	c.Set(ctxStaleButton, button)
 	if len(differ) == 0 {
 		return map[string]string{"form": "error.conflict_kept_same"}
 	}
@@ -57,6 +64,15 @@ func staleDiffers(c echo.Context, loc *views.Localizer) []string {
 		labels = append(labels, loc.T(id))
 	}
 	return labels
+}
+
+// staleButton is the label of the button of the form staleKept refused on
+// the request, in loc's language; "" if it was not called.
+func staleButton(c echo.Context, loc *views.Localizer) string {
+	if id, _ := c.Get(ctxStaleButton).(string); id != "" {
+		return loc.T(id)
+	}
+	return ""
 }
 
 // sorted is a sorted copy of a list whose order the form does not keep.

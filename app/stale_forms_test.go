@@ -107,24 +107,25 @@ func TestStaleEditFormsKeepWhatWasTyped(t *testing.T) {
 		field, typed             string // what the refused form changed
 		other, otherValue        string // what the save before it changed
 		differ                   []string
+		button                   string // the form's button, which the message says to press again
 	}{
 		{"project", models.RoleCoordinator, project + "/edit", project, "title", "Næringspark Hamar–Stange II",
-			"summary", "Endret av en annen", []string{"Tittel", "Beskrivelse"}},
+			"summary", "Endret av en annen", []string{"Tittel", "Beskrivelse"}, "Lagre"},
 		{"milestone", models.RoleCoordinator, project, milestone, "milestone_title", "Skrevet i vindu A",
-			"responsible", "Noen andre", []string{"Tiltak eller milepæl", "Ansvarlig"}},
+			"responsible", "Noen andre", []string{"Tiltak eller milepæl", "Ansvarlig"}, "Lagre"},
 		{"partner", models.RoleAdmin, partner, partner, "name", "Siva SF",
-			"website", "https://siva.example.no", []string{"Navn", "Nettside"}},
+			"website", "https://siva.example.no", []string{"Navn", "Nettside"}, "Lagre"},
 		{"user", models.RoleAdmin, user, user, "name", "Skrevet i vindu A",
-			"email", "ny.adresse@example.no", []string{"E-postadresse", "Navn"}},
+			"email", "ny.adresse@example.no", []string{"E-postadresse", "Navn"}, "Lagre"},
 		{"region", models.RoleAdmin, region, region, "name", "Skrevet i vindu A",
-			"contact_phone", "62 00 00 00", []string{"Navn", "Telefon for henvendelser"}},
+			"contact_phone", "62 00 00 00", []string{"Navn", "Telefon for henvendelser"}, "Lagre"},
 		{"region membership", models.RoleAdmin, region + "?member=3412", region + "/members", "votes", "5",
-			"committed_fte", "0,7", []string{"Stemmer", "Årsverk"}},
+			"committed_fte", "0,7", []string{"Stemmer", "Årsverk"}, "Lagre medlemskapet"},
 		{"municipality", models.RoleAdmin, "/admin/municipalities/3403", "/admin/municipalities/3403", "business_fte", "2,5",
-			"organisation", "regional_company", []string{"Organisering av næringsarbeidet", "Årsverk til næringsutvikling"}},
+			"organisation", "regional_company", []string{"Organisering av næringsarbeidet", "Årsverk til næringsutvikling"}, "Lagre"},
 		// The same field changed in both: named once.
 		{"load threshold", models.RoleCoordinator, "/load", "/load/threshold", "threshold", "70",
-			"threshold", "60", []string{"Terskel (prosent av kapasiteten)"}},
+			"threshold", "60", []string{"Terskel (prosent av kapasiteten)"}, "Lagre"},
 	}
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
@@ -164,6 +165,9 @@ func TestStaleEditFormsKeepWhatWasTyped(t *testing.T) {
 			list := "<ul class=\"ds-list\"><li>" + strings.Join(f.differ, "</li><li>") + "</li></ul>"
 			if !strings.Contains(body, "Noen andre har lagret endringer mens du arbeidet") || !strings.Contains(body, list) {
 				t.Errorf("the page does not say someone else saved first and which fields differ (%s):\n%s", list, body)
+			}
+			if press := "trykker du " + f.button + " på nytt"; !strings.Contains(body, press) {
+				t.Errorf("the message does not name the form's own button: want %q", press)
 			}
 			if res, body := a.post(f.action, kept); res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("sending the kept form again = %d; want 303\n%s", res.StatusCode, body)

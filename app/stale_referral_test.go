@@ -32,29 +32,30 @@ func TestStaleReferralFormsKeepWhatWasTyped(t *testing.T) {
 		says       string            // the message, after "Noen andre har"
 		differ     []string          // the fields named as differing
 		kept       map[string]string // what the refused form holds
+		button     string            // the form's button, which the message says to press again
 	}{
 		{"draft text", models.RoleAdviser, draft, "/draft", map[string]string{"contact_name": "Kari Kontakt"},
 			models.RoleAdviser, "/draft", map[string]string{"message": "Endret av en annen"},
 			"lagret endringer mens du arbeidet", []string{"Kontaktperson hos partneren", "Melding til partneren"},
-			map[string]string{"contact_name": "Kari Kontakt", "message": "Utkast"}},
+			map[string]string{"contact_name": "Kari Kontakt", "message": "Utkast"}, "Lagre utkastet"},
 		{"follow-up date", models.RoleAdviser, sent, "/follow-up", map[string]string{"follow_up_due": today.AddDate(0, 0, 30).Format("2006-01-02")},
 			models.RoleCoordinator, "/follow-up", map[string]string{"follow_up_due": today.AddDate(0, 0, 20).Format("2006-01-02")},
 			"lagret endringer mens du arbeidet", []string{"Ny oppfølgingsdato"},
-			map[string]string{"follow_up_due": today.AddDate(0, 0, 30).Format("2006-01-02")}},
+			map[string]string{"follow_up_due": today.AddDate(0, 0, 30).Format("2006-01-02")}, "Endre oppfølgingsdato"},
 		{"partner's outcome", models.RolePartner, sent, "/close",
 			map[string]string{"outcome": "supported", "outcome_reason": "granted", "instrument": "start_up_grant", "amount_nok": "150 000"},
 			models.RolePartner, "/status", nil,
 			"endret henvisningen mens du arbeidet (den har nå status «Bekreftet mottatt»), så utfallet ble ikke lagret", nil,
-			map[string]string{"outcome": "supported", "outcome_reason": "granted", "instrument": "start_up_grant", "amount_nok": "150 000"}},
+			map[string]string{"outcome": "supported", "outcome_reason": "granted", "instrument": "start_up_grant", "amount_nok": "150 000"}, ""},
 		{"partner's acknowledgement", models.RolePartner, sent, "/status", nil,
 			models.RoleAdviser, "/follow-up", map[string]string{"follow_up_due": today.AddDate(0, 0, 20).Format("2006-01-02")},
-			"endret henvisningen mens du arbeidet, så endringen din ble ikke lagret. Her er henvisningen slik den er nå, med status «Sendt»", nil, nil},
+			"endret henvisningen mens du arbeidet, så endringen din ble ikke lagret. Her er henvisningen slik den er nå, med status «Sendt»", nil, nil, ""},
 		{"draft sent", models.RoleAdviser, draft, "/status", nil,
 			models.RoleAdviser, "/draft", map[string]string{"message": "Endret av en annen"},
-			"endret henvisningen mens du arbeidet, så endringen din ble ikke lagret. Her er henvisningen slik den er nå, med status «Utkast»", nil, nil},
+			"endret henvisningen mens du arbeidet, så endringen din ble ikke lagret. Her er henvisningen slik den er nå, med status «Utkast»", nil, nil, ""},
 		{"draft discarded", models.RoleAdviser, draft, "/discard", nil,
 			models.RoleAdviser, "/draft", map[string]string{"message": "Endret av en annen"},
-			"endret henvisningen mens du arbeidet, så endringen din ble ikke lagret. Her er henvisningen slik den er nå, med status «Utkast»", nil, nil},
+			"endret henvisningen mens du arbeidet, så endringen din ble ikke lagret. Her er henvisningen slik den er nå, med status «Utkast»", nil, nil, ""},
 	}
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
@@ -89,6 +90,9 @@ func TestStaleReferralFormsKeepWhatWasTyped(t *testing.T) {
 			list := "<ul class=\"ds-list\"><li>" + strings.Join(f.differ, "</li><li>") + "</li></ul>"
 			if f.differ != nil && !strings.Contains(body, list) {
 				t.Errorf("the page does not name the fields that differ (%s)", list)
+			}
+			if press := "trykker du " + f.button + " på nytt"; f.button != "" && !strings.Contains(body, press) {
+				t.Errorf("the message does not name the form's own button: want %q in\n%s", press, body)
 			}
 			kept := pageForm(t, body, path+f.action)
 			for k, v := range f.kept {

@@ -254,7 +254,7 @@ func (s *Server) userShowPage(c echo.Context, id int64, form *userForm, errs map
 			// The details form refused as stale: what was typed stays, with
 			// the version read now, beside the fields that differ from u.
 			form.Version = f.Version
-			errs = staleKept(c, keptField{"label.email", form.Email, f.Email}, keptField{"label.name", form.Name, f.Name},
+			errs = staleKept(c, "common.save", keptField{"label.email", form.Email, f.Email}, keptField{"label.name", form.Name, f.Name},
 				keptField{"users.municipality", form.Municipality, f.Municipality}, keptField{"users.partner", form.PartnerID, f.PartnerID})
 		}
 		f = *form
