@@ -34,6 +34,7 @@ type Store struct {
 	sessions *SessionStore
 	writes   groupCommit
 	reserved reservedReceipts // the bot trap's receipts, by contentKey (ReserveReceipt)
+	reads    *readerStmts     // SQLite: the read pool's compiled statements
 	file     string           // SQLite: the database file's path
 	opened   os.FileInfo      // SQLite: the file opened at that path, for Ping to see it is still there
 
@@ -51,7 +52,7 @@ func Open(dsn string) (*Store, error) {
 	if isPostgres(dsn) {
 		return openPostgres(dsn)
 	}
-	return openSQLite(dsn)
+	return openSQLite(dsn, readStmtsKept)
 }
 
 func gormConfig() *gorm.Config {
@@ -62,19 +63,14 @@ func gormConfig() *gorm.Config {
 	}
 }
 
-// readerConfig is gormConfig for SQLite's read pool, with each statement
-// compiled once per connection and kept (pgx keeps PostgreSQL's itself):
-// compiling was a fifth to a third of a page's time. The most kept bounds the
-// memory: a statement's text differs with the length of its IN lists, so a few
-// hundred cover the queries a page makes. The writer's pool compiles afresh:
-// a kept statement left stepping (the bulk copies read rows while they write)
-// would fail its transaction's commit. The group commit's transactions keep
-// theirs where that cannot happen (keptTx).
-func readerConfig() *gorm.Config {
-	c := gormConfig()
-	c.PrepareStmt, c.PrepareStmtMaxSize = true, 300
-	return c
-}
+// readStmtsKept is the most compiled statements SQLite's read pool keeps
+// (readerStmts): a statement's text differs with the length of its IN lists,
+// so a few hundred cover the queries a page makes. pgx keeps PostgreSQL's
+// itself. The writer's pool compiles afresh: a kept statement left stepping
+// (the bulk copies read rows while they write) would fail its transaction's
+// commit. The group commit's transactions keep theirs where that cannot
+// happen (keptTx).
+const readStmtsKept = 300
 
 func openPostgres(dsn string) (*Store, error) {
 	db, err := gorm.Open(postgres.Open(dsn), gormConfig())
@@ -158,7 +154,7 @@ func (s *Store) byName(column string) string { return column + s.collate }
 // the file, not left in the free space of a page or in a freed page, so that
 // an erased person's data cannot be read from the file (see forgetErased).
 // No cache=shared: it replaces the busy timeout with table-level lock errors.
-func openSQLite(dsn string) (*Store, error) {
+func openSQLite(dsn string, kept int) (*Store, error) {
 	path := sqlitePath(dsn)
 	// A new database is made readable by its owner only, as a backup and a
 	// restored one are: it holds personal data, and SQLite would make it
@@ -195,17 +191,22 @@ func openSQLite(dsn string) (*Store, error) {
 	params.Del("_journal_mode")
 	params.Del("_secure_delete") // readers delete nothing
 	params.Set("mode", "ro")
-	reader, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: "file:" + path + "?" + params.Encode()}), readerConfig())
+	rdb, err := sql.Open(sqliteDriver, "file:"+path+"?"+params.Encode())
 	if err != nil {
+		wdb.Close()
 		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
 	}
-	rdb, err := reader.DB()
+	reads := newReaderStmts(rdb, kept)
+	reader, err := gorm.Open(sqlite.New(sqlite.Config{Conn: reads}), gormConfig())
 	if err != nil {
-		return nil, err
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
 	}
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
 	s := makeStore(writer, reader, SQLite)
+	s.reads = reads
 	s.collate = " COLLATE nb"
 	s.file = path
 	s.opened, _ = os.Stat(path) // nil for an in-memory database
@@ -253,11 +254,8 @@ func (s *Store) ExportLimit() int {
 // Close finishes the writes still queued and closes both pools.
 func (s *Store) Close() error {
 	s.writes.stop()
-	// GORM's cache of the reader's compiled statements is swept by a
-	// goroutine GORM never ends (v1.31, go-gorm/gorm#7788): emptied, it
-	// keeps no statement and, through them, no pool once the store is closed.
-	if kept, ok := s.rdb.ConnPool.(*gorm.PreparedStmtDB); ok {
-		kept.Close()
+	if s.reads != nil {
+		s.reads.close()
 	}
 	var errs []error
 	for _, g := range []*gorm.DB{s.rdb, s.db} {
