@@ -68,15 +68,21 @@ func decodeJSON(c echo.Context, dst any) error {
 // any other error.json_null: an empty value ("", []) is how a field is emptied.
 // A null version is left to versionRequired.
 func decodePatch(c echo.Context, dst any, required ...string) (map[string]string, error) {
+	_, fields, err := decodePatchFields(c, dst, required...)
+	return fields, err
+}
+
+// decodePatchFields is decodePatch that also gives the fields as sent.
+func decodePatchFields(c echo.Context, dst any, required ...string) (map[string]json.RawMessage, map[string]string, error) {
 	body, err := readJSON(c, dst)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raw, err := rawFields(body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return nullFields(raw, required), nil
+	return raw, nullFields(raw, required), nil
 }
 
 // nullFields are the errors of the fields raw sends as null (see decodePatch).

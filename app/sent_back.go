@@ -31,15 +31,10 @@ var (
 // (error.read_only); a null sent for a field now shows as null is as read,
 // no emptying, and not refused as a null.
 func decodeSentBack(c echo.Context, dst, now any, shown []string, required ...string) (map[string]string, error) {
-	body, err := readJSON(c, dst)
+	raw, fields, err := decodePatchFields(c, dst, required...)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := rawFields(body)
-	if err != nil {
-		return nil, err
-	}
-	fields := nullFields(raw, required)
 	nowJSON, err := json.Marshal(now)
 	if err != nil {
 		return nil, err
