@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"maps"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -85,11 +84,12 @@ func formInt(errs map[string]string, name, v string) int {
 	return n
 }
 
-// formNOK parses an amount in whole kroner as Norwegians write it: "150 000",
-// "150.000", "kr. 150 000", "150 000 kr", "NOK 150 000", "150 000,-". A dot
-// separates thousands only between groups of three digits: "1.5" is no amount
-// in whole kroner, and is refused rather than read as 15.
-func formNOK(errs map[string]string, name, v string) int64 {
+// formNOK parses an amount in whole kroner as the page's language writes it
+// (nums: views.Numbers.ReadWhole), with or without its currency: Bokmål
+// "150 000", "150.000", "kr. 150 000", "150 000 kr", "NOK 150 000",
+// "150 000,-"; English "150,000", "NOK 150,000". What is no amount in whole
+// kroner, "1.5" or "150,5", is refused rather than read as another number.
+func formNOK(nums views.Numbers, errs map[string]string, name, v string) int64 {
 	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.ToLower(strings.TrimSpace(v)))
 	v = strings.TrimSuffix(v, ",-")
 	for _, unit := range []string{"kr.", "kr", "nok"} {
@@ -105,22 +105,12 @@ func formNOK(errs map[string]string, name, v string) int64 {
 	if v == "" {
 		return 0
 	}
-	if strings.Contains(v, ".") {
-		if !thousandsDots.MatchString(v) {
-			errs[name] = "error.amount"
-			return 0
-		}
-		v = strings.ReplaceAll(v, ".", "")
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
+	n, ok := nums.ReadWhole(v)
+	if !ok {
 		errs[name] = "error.amount"
 	}
 	return n
 }
-
-// thousandsDots is a whole number with dots between its thousands, "1.500.000".
-var thousandsDots = regexp.MustCompile(`^-?\d{1,3}(\.\d{3})+$`)
 
 // formFloat parses a decimal form field as the page's language writes it
 // (nums, the form's as it was pre-filled: views.Numbers.ReadDecimal), "0,5"

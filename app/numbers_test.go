@@ -232,3 +232,82 @@ func TestDecimalFieldsRoundTripInEachLanguage(t *testing.T) {
 		})
 	}
 }
+
+// A project's amounts in whole kroner (its budget, a municipality's
+// contribution, a funding source's amount) are read as the page's language
+// writes them: an English "1,500,000" is one and a half million, as the
+// Bokmål "1 500 000" and "1.500.000" are; and the form opened and saved
+// unchanged changes nothing, in either language. Before, English pages
+// refused "1,500,000" ("Enter an amount in whole kroner").
+func TestAmountFieldsReadEachLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	pid := demoProjectID(t, ts, demoHamarStange)
+	project := "/projects/" + itoa(pid)
+	c := ts.client(t)
+	c.login(demoEmail(models.RoleCoordinator), models.DemoPassword)
+	typed := []struct {
+		lang   string
+		budget string
+		want   string // the budget field pre-filled after saving
+	}{
+		{"en", "1,500,000", "1500000"},
+		{"en", "NOK 2,500,000", "2500000"},
+		{"en", "3.500.000", "3500000"}, // a Norwegian writing no English number can be
+		{"nb", "1 750 000", "1750000"},
+		{"nb", "1.250.000 kr", "1250000"},
+		{"nb", "4,500,000", "4500000"}, // an English writing no Bokmål number can be
+	}
+	for _, tt := range typed {
+		c.post("/language", url.Values{"lang": {tt.lang}, "back": {"/"}})
+		_, page := c.get(project + "/edit")
+		form := pageForm(t, page, project)
+		form.Set("budget_nok", tt.budget)
+		form["mun_nok"][0], form["funding_nok"][0] = tt.budget, tt.budget
+		if res, body := c.post(project, form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: saving the budget %q = %d\n%s", tt.lang, tt.budget, res.StatusCode, body)
+		}
+		_, page = c.get(project + "/edit")
+		after := pageForm(t, page, project)
+		if got := after.Get("budget_nok"); got != tt.want {
+			t.Errorf("%s: the budget typed %q is saved as %q; want %q", tt.lang, tt.budget, got, tt.want)
+		}
+		if got := []string{after["mun_nok"][0], after["funding_nok"][0]}; got[0] != tt.want || got[1] != tt.want {
+			t.Errorf("%s: the contribution and funding typed %q are saved as %q; want %q", tt.lang, tt.budget, got, tt.want)
+		}
+	}
+	for _, lang := range []string{"nb", "en", "nb"} {
+		c.post("/language", url.Values{"lang": {lang}, "back": {"/"}})
+		_, page := c.get(project + "/edit")
+		before := pageForm(t, page, project)
+		if res, body := c.post(project, before); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: saving the form unchanged = %d\n%s", lang, res.StatusCode, body)
+		}
+		_, page = c.get(project + "/edit")
+		after := pageForm(t, page, project)
+		for k := range before {
+			if k != "version" && k != "_csrf" && strings.Join(after[k], "|") != strings.Join(before[k], "|") {
+				t.Errorf("%s: saving unchanged changed %s from %q to %q", lang, k, before[k], after[k])
+			}
+		}
+	}
+	// What either language would read otherwise is refused, with nothing saved.
+	refused := []struct{ lang, budget string }{
+		{"en", "1.500"},   // English one and a half
+		{"nb", "1,500"},   // Bokmål one and a half
+		{"en", "1,500.5"}, // no whole kroner
+	}
+	for _, tt := range refused {
+		c.post("/language", url.Values{"lang": {tt.lang}, "back": {"/"}})
+		_, page := c.get(project + "/edit")
+		form := pageForm(t, page, project)
+		form.Set("budget_nok", tt.budget)
+		if res, _ := c.post(project, form); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s: the budget %q = %d; want 422", tt.lang, tt.budget, res.StatusCode)
+		}
+		_, page = c.get(project + "/edit")
+		if got := pageForm(t, page, project).Get("budget_nok"); got != "4500000" {
+			t.Errorf("%s: after %q was refused the budget is %q; want 4500000 as before", tt.lang, tt.budget, got)
+		}
+	}
+}

@@ -208,7 +208,7 @@ func parseProjectForm(c echo.Context, nums views.Numbers) (projectForm, models.P
 	idx := rowIndex{}
 	in := models.ProjectInput{Title: f.Title, Summary: f.Summary, Status: f.Status, MunicipalRole: f.MunicipalRole, Focus: f.Focus,
 		Approach: f.Approach, Visibility: f.Visibility, StartsOn: formDate(errs, "starts_on", f.StartsOn), EndsOn: formDate(errs, "ends_on", f.EndsOn),
-		BudgetNOK: formNOK(errs, "budget_nok", f.BudgetNOK), CancelOpenMilestones: f.CancelOpenMilestones}
+		BudgetNOK: formNOK(nums, errs, "budget_nok", f.BudgetNOK), CancelOpenMilestones: f.CancelOpenMilestones}
 	if f.CancelOpenMilestones {
 		// The milestones the form listed: only those are cancelled unseen.
 		in.SeenOpenMilestones = []int64{}
@@ -229,7 +229,7 @@ func parseProjectForm(c echo.Context, nums views.Numbers) (projectForm, models.P
 		}
 		key := fmt.Sprintf("municipalities[%d]", i)
 		in.Municipalities = append(in.Municipalities, models.ProjectMunicipalityInput{Kommunenummer: r.Kommunenummer, Role: r.Role,
-			ContributionNOK: formNOK(errs, key+".contribution_nok", r.ContributionNOK), ContributionFTE: formFloat(nums, errs, key+".contribution_fte", r.ContributionFTE)})
+			ContributionNOK: formNOK(nums, errs, key+".contribution_nok", r.ContributionNOK), ContributionFTE: formFloat(nums, errs, key+".contribution_fte", r.ContributionFTE)})
 		idx["municipalities"] = append(idx["municipalities"], i)
 	}
 	for i, v := range f.Partners {
@@ -257,7 +257,7 @@ func parseProjectForm(c echo.Context, nums views.Numbers) (projectForm, models.P
 			continue
 		}
 		key := fmt.Sprintf("funding[%d]", i)
-		in.Funding = append(in.Funding, models.FundingInput{Source: r.Source, AmountNOK: formNOK(errs, key+".amount_nok", r.AmountNOK), Confirmed: r.Confirmed == "yes"})
+		in.Funding = append(in.Funding, models.FundingInput{Source: r.Source, AmountNOK: formNOK(nums, errs, key+".amount_nok", r.AmountNOK), Confirmed: r.Confirmed == "yes"})
 		idx["funding"] = append(idx["funding"], i)
 	}
 	for i, kind := range models.IndicatorKinds {

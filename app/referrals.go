@@ -452,12 +452,13 @@ func (s *Server) discardReferral(c echo.Context) error {
 // nothingTyped keeps nothing of a form on the referral page: a button.
 func nothingTyped(*referralPage) (string, []keptField) { return "", nil }
 
-// parseOutcome reads the outcome form; the amount may be typed "150 000".
-func parseOutcome(c echo.Context) (outcomeForm, models.ReferralOutcome, map[string]string) {
+// parseOutcome reads the outcome form; the amount is read as the page's
+// language writes it, "150 000" or "150,000" (formNOK).
+func parseOutcome(c echo.Context, nums views.Numbers) (outcomeForm, models.ReferralOutcome, map[string]string) {
 	f := outcomeForm{Outcome: c.FormValue("outcome"), Reason: c.FormValue("outcome_reason"), Instrument: c.FormValue("instrument"), Amount: c.FormValue("amount_nok")}
 	errs := map[string]string{}
 	o := models.ReferralOutcome{Outcome: f.Outcome, Reason: f.Reason, Instrument: f.Instrument, Version: formVersion(c)}
-	o.AmountNOK = formNOK(errs, "amount_nok", f.Amount)
+	o.AmountNOK = formNOK(nums, errs, "amount_nok", f.Amount)
 	return f, o, errs
 }
 
@@ -466,7 +467,7 @@ func (s *Server) closeReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, o, errs := parseOutcome(c)
+	f, o, errs := parseOutcome(c, s.numbers(c))
 	// An amount that does not parse still lets the outcome be checked, by
 	// the model, which says first if the referral has closed meanwhile.
 	if len(errs) > 0 {
@@ -576,7 +577,7 @@ func (s *Server) linkEndedOrRepeated(c echo.Context) error {
 	if c.FormValue("action") != "outcome" {
 		return s.linkEnded(c)
 	}
-	f, o, errs := parseOutcome(c)
+	f, o, errs := parseOutcome(c, s.numbers(c))
 	if len(errs) > 0 {
 		return s.linkEnded(c)
 	}
@@ -626,7 +627,7 @@ func (s *Server) answerLink(c echo.Context) error {
 		return s.linkFailed(c, err)
 	}
 	var o *models.ReferralOutcome
-	f, parsed, errs := parseOutcome(c)
+	f, parsed, errs := parseOutcome(c, s.numbers(c))
 	switch c.FormValue("action") {
 	case "acknowledge":
 	case "outcome":

@@ -147,6 +147,25 @@ func (n Numbers) ReadDecimal(v string) (f float64, ok bool) {
 	return f, true
 }
 
+// ReadWhole reads a whole number as a form field in this language is typed,
+// spaces between thousands ignored: Bokmål "1 500 000" and "1.500.000",
+// English "1,500,000". Of the other language's writing only what cannot be
+// read otherwise is taken: on a Bokmål page "1,500,000" (but not "1,500",
+// which Bokmål reads as one and a half), on an English page "1.500.000" (but
+// not "1.500", which English reads so). ok is false for anything else, a
+// fraction included.
+func (n Numbers) ReadWhole(v string) (x int64, ok bool) {
+	v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(strings.TrimSpace(v))
+	switch {
+	case englishGroups.MatchString(v) && (n == englishNumbers || strings.Count(v, ",") > 1):
+		v = strings.ReplaceAll(v, ",", "")
+	case norwegianDotGroups.MatchString(v) && (n != englishNumbers || strings.Count(v, ".") > 1):
+		v = strings.ReplaceAll(v, ".", "")
+	}
+	x, err := strconv.ParseInt(v, 10, 64)
+	return x, err == nil
+}
+
 var (
 	// englishGroups is a whole number with commas between its thousands.
 	englishGroups = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+$`)
