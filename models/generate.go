@@ -306,7 +306,7 @@ func (g *generator) declareTables() {
 	w.table("regions", "id", "slug", "name", "host_municipality", "first_response_days", "referral_follow_up_days", "no_response_days",
 		"retention_months", "load_threshold", "version", "created_at", "updated_at")
 	w.table("region_members", "id", "region_id", "kommunenummer", "joined_on", "votes", "committed_fte", "takes_enquiries")
-	w.table("partners", "id", "name", "kind", "services", "description", "website", "active", "version", "created_at", "updated_at")
+	w.table("partners", "id", "name", "name_fold", "kind", "services", "description", "website", "active", "version", "created_at", "updated_at")
 	w.table("users", "id", "email", "name", "password_hash", "active", "municipality", "partner_id", "language", "last_region_id",
 		"session_epoch", "version", "created_at", "updated_at")
 	w.table("user_roles", "id", "user_id", "region_id", "role")
@@ -584,18 +584,20 @@ func (g *generator) partners() ([]*genPartner, error) {
 	if err := g.s.db.WithContext(g.ctx).Order("id").Find(&existing).Error; err != nil {
 		return nil, err
 	}
+	// By folded name, as the unique index of name_fold tells them apart: a
+	// partner alike to one already there is that one, not a second.
 	byName := map[string]*genPartner{}
 	var out []*genPartner
 	roles := map[string]string{"Innovasjon Norge": "innovation", "Siva": "siva", "Norges forskningsråd": "rd", "NAV": "nav", "Kommunalt næringsfond": "fund"}
 	for _, p := range existing {
 		gp := &genPartner{id: p.ID, name: p.Name, kind: p.Kind, services: p.Services, role: roles[p.Name]}
-		byName[p.Name] = gp
+		byName[foldName(p.Name)] = gp
 		out = append(out, gp)
 	}
 	// The catalogue's regional partners are Innlandet's.
 	for name, role := range map[string]string{"Innlandet fylkeskommune": "county", "Statsforvalteren i Innlandet, landbruksavdelingen": "farm",
 		"SpareBank 1 Østlandet": "bank", "Høgskolen i Innlandet": "knowledge"} {
-		if p := byName[name]; p != nil {
+		if p := byName[foldName(name)]; p != nil {
 			p.county, p.role = "34", role
 		}
 	}
@@ -613,14 +615,14 @@ func (g *generator) partners() ([]*genPartner, error) {
 			if c.Number == "34" || c.Number == "03" && p.role == "farm" {
 				continue // Innlandet's are in the catalogue; Oslo has no farming department
 			}
-			if byName[p.name] != nil {
+			if byName[foldName(p.name)] != nil {
 				continue
 			}
 			p.id, p.county = g.id("partners"), c.Number
 			gp := p
-			byName[p.name] = &gp
+			byName[foldName(p.name)] = &gp
 			out = append(out, &gp)
-			if err := g.w.add("partners", gp.id, gp.name, gp.kind, gp.services, "Regional partner i "+c.Name+".", "https://"+ascii(c.Name)+".example.no",
+			if err := g.w.add("partners", gp.id, gp.name, foldName(gp.name), gp.kind, gp.services, "Regional partner i "+c.Name+".", "https://"+ascii(c.Name)+".example.no",
 				true, 1, g.start, g.start); err != nil {
 				return nil, err
 			}

@@ -145,6 +145,37 @@ func TestPartnerNameFoldUpgrade(t *testing.T) {
 	}
 }
 
+// Every partner a new installation holds has its folded name, so that the
+// index keeps each one single against a near-duplicate saved at the same
+// moment: the catalogue's (LoadReferenceData), the demo's and the
+// generator's (written in bulk). Before, they were all NULL until saved.
+func TestPartnersWrittenHaveTheirNameFold(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	demo := newStore(t)
+	if err := demo.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stores := []struct {
+		name string
+		s    *Store
+	}{{"demo", demo}, {"generated", generated(t, 3, 50)}}
+	for _, st := range stores {
+		var partners []Partner
+		if err := st.s.rdb.Order("id").Find(&partners).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(partners) < 5 {
+			t.Fatalf("%s: %d partners", st.name, len(partners))
+		}
+		for _, p := range partners {
+			if p.NameFold == nil || *p.NameFold != foldName(p.Name) {
+				t.Errorf("%s: %q has name_fold %v; want %q", st.name, p.Name, p.NameFold, foldName(p.Name))
+			}
+		}
+	}
+}
+
 // Admins adding a municipality to a region at the same moment: one adds it,
 // the others hear that it is a member already, as a moment later (on
 // PostgreSQL the unique index refused the others' insert, unanswered: a

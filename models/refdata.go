@@ -126,8 +126,12 @@ func (s *Store) LoadReferenceData(ctx context.Context) error {
 		}
 		partners := make([]Partner, 0, len(rows))
 		for _, r := range rows {
+			// Each with its folded name (migration 26), as CreatePartner
+			// gives it: the catalogue holds no two names alike, and the table
+			// was empty.
+			key := foldName(r["name"])
 			partners = append(partners, Partner{
-				Name: r["name"], Kind: r["kind"], Services: strings.ReplaceAll(r["services"], ";", ","),
+				Name: r["name"], NameFold: &key, Kind: r["kind"], Services: strings.ReplaceAll(r["services"], ";", ","),
 				Description: r["description"], Website: r["website"], Active: true, Version: 1,
 				CreatedAt: s.now(), UpdatedAt: s.now(),
 			})
