@@ -162,22 +162,29 @@ type smallReader struct {
 
 func (r *smallReader) varint() int64 {
 	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.bad, r.b = true, nil
+	if !r.took(n) {
 		return 0
 	}
-	r.b = r.b[n:]
 	return v
 }
 
 func (r *smallReader) uvarint() uint64 {
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.bad, r.b = true, nil
+	if !r.took(n) {
 		return 0
 	}
-	r.b = r.b[n:]
 	return v
+}
+
+// took moves past the n bytes a varint read took; n <= 0 (cut short or too
+// long) marks the data bad.
+func (r *smallReader) took(n int) bool {
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return false
+	}
+	r.b = r.b[n:]
+	return true
 }
 
 func (r *smallReader) byte() byte {
