@@ -16,9 +16,11 @@ type dashboardPage struct {
 	page
 	Roles   []string // the viewer's roles in the current region, each with its own section
 	Adviser *models.AdviserSummary
-	Queue   int64           // enquiries in the admin queue, for admins
-	Board   *referralCounts // the region's open and overdue referrals, for the board
-	Partner *referralCounts // the open and overdue referrals to the viewer's organisation, for partners
+	Queue   int64 // enquiries in the admin queue, for admins
+	// Referrals are the region's open and overdue referrals for the board,
+	// and those to the viewer's organisation for a partner's contact: one
+	// section each.
+	Referrals []*referralCounts
 }
 
 // referralCounts are a start page's counts of referrals in the current
@@ -26,6 +28,8 @@ type dashboardPage struct {
 type referralCounts struct {
 	Open, Overdue int64
 	PartnerID     int64
+	Section       string // the section's id and its heading's message ID: board_referrals or partner_referrals
+	OpenLabel     string // the message ID that says what Open counts
 }
 
 // referralCounts counts the open and overdue referrals the viewer sees in
@@ -34,7 +38,10 @@ func (s *Server) referralCounts(ctx context.Context, v *models.Viewer, partnerID
 	f := models.ReferralFilter{RegionID: v.Region.ID, PartnerID: partnerID}
 	open, overdue := f, f
 	open.Open, overdue.Overdue = true, true
-	rc := &referralCounts{PartnerID: partnerID}
+	rc := &referralCounts{PartnerID: partnerID, Section: "board_referrals", OpenLabel: "dashboard.referrals_open_label"}
+	if partnerID != 0 {
+		rc.Section, rc.OpenLabel = "partner_referrals", "dashboard.referrals_awaiting_label"
+	}
 	var err error
 	if rc.Open, err = s.store.CountReferrals(ctx, v, open); err != nil {
 		return nil, err
@@ -59,14 +66,18 @@ func (s *Server) dashboard(c echo.Context) error {
 		}
 	}
 	if v := p.Viewer; v.Region != nil && v.Has(models.RoleBoard) {
-		if d.Board, err = s.referralCounts(ctx, v, 0); err != nil {
+		rc, err := s.referralCounts(ctx, v, 0)
+		if err != nil {
 			return err
 		}
+		d.Referrals = append(d.Referrals, rc)
 	}
 	if v := p.Viewer; v.Region != nil && v.Has(models.RolePartner) && v.User.PartnerID != nil {
-		if d.Partner, err = s.referralCounts(ctx, v, *v.User.PartnerID); err != nil {
+		rc, err := s.referralCounts(ctx, v, *v.User.PartnerID)
+		if err != nil {
 			return err
 		}
+		d.Referrals = append(d.Referrals, rc)
 	}
 	if p.Viewer.IsAdmin() {
 		if d.Queue, err = s.store.QueueCount(ctx); err != nil {

@@ -879,14 +879,20 @@ func TestBoardAndPartnerDashboardCounts(t *testing.T) {
 	for _, who := range []struct {
 		email, password string
 		cards           int
+		says            []string // what the start page's sections say, in Bokmål
 	}{
-		{demoEmail(models.RoleBoard), models.DemoPassword, 2},
-		{demoEmail(models.RolePartner), models.DemoPassword, 2},
-		{"styre-in@example.org", "styre-passord-123", 4},
+		{demoEmail(models.RoleBoard), models.DemoPassword, 2, []string{"Henvisninger i regionen"}},
+		{demoEmail(models.RolePartner), models.DemoPassword, 2, []string{"venter på svar fra dere"}},
+		{"styre-in@example.org", "styre-passord-123", 4, []string{"Henvisninger i regionen", "venter på svar fra dere"}},
 	} {
 		c := ts.client(t)
 		c.login(who.email, who.password)
 		_, page := c.get("/dashboard")
+		for _, text := range who.says {
+			if !strings.Contains(page, text) {
+				t.Errorf("%s: the start page does not say %q", who.email, text)
+			}
+		}
 		cards := card.FindAllStringSubmatch(page, -1)
 		if len(cards) != who.cards {
 			t.Errorf("%s: %d referral counts on the start page; want %d", who.email, len(cards), who.cards)
