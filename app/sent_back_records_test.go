@@ -94,6 +94,10 @@ func TestRecordPatchReadOnlyFieldsAsRead(t *testing.T) {
 		{"region", admin, region, "members", []any{}},
 		{"region", admin, region, "created_at", then},
 		{"region", admin, region, "updated_at", then},
+		// Of another type than shown: refused as a change, not read as one.
+		{"project", coord, project, "id", "abc"},
+		{"partner", admin, partner, "created_at", 5},
+		{"region", admin, region, "members", "alle"},
 	}
 	for _, c := range cases {
 		t.Run(c.record+" "+c.field, func(t *testing.T) {
